@@ -1,0 +1,299 @@
+"""The host's client: a DEALER socket in the Lazy Pirate pattern.
+
+Each request waits for messages with a timeout; when nothing arrives the socket is
+rebuilt and a retryable request is sent again (with a fresh attempt id, so late replies
+to an earlier attempt are recognised and dropped). Long jobs keep the line alive with
+progress messages. One Client serves one thread.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import time
+import weakref
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import zmq
+
+from hostbridge import protocol as P
+from hostbridge.errors import Cancelled, DaemonUnavailable, HostBridgeError, error_from_wire
+from hostbridge.frames import FrameIn, FrameOut, Result, as_frame_in
+from hostbridge.shm import Arena, create
+
+ProgressFn = Callable[[int, int, str], Optional[bool]]
+FrameFn = Callable[[str, FrameOut], None]
+
+START_HINT = "start it with `rushes serve` (or install the service: `rushes install service`)"
+
+
+def _close_arenas(*arenas: Arena) -> None:
+    for arena in arenas:
+        arena.close()
+
+
+class Client:
+    """Talks to one daemon. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, url: str = P.DEFAULT_URL, timeout: float = 10.0, retries: int = 3,
+                 token: Optional[str] = None, server_key: Optional[bytes] = None,
+                 use_shm: bool = True) -> None:
+        self.url = url
+        self.timeout = float(timeout)
+        self.retries = int(retries)
+        self.token = token if token is not None else os.environ.get("RUSHES_TOKEN") or None
+        self.server_key = server_key
+        self.use_shm = use_shm
+        self.same_host: Optional[bool] = None
+        self._ctx = zmq.Context.instance()
+        self._sock: Optional[zmq.Socket] = None
+        self._arena = Arena("rushes_c")
+        self._reply_arena = Arena("rushes_r")
+        self._reply_size = 64 << 20
+        weakref.finalize(self, _close_arenas, self._arena, self._reply_arena)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close(linger=0)
+            self._sock = None
+        self._arena.close()
+        self._reply_arena.close()
+
+    def _socket(self) -> zmq.Socket:
+        if self._sock is None:
+            sock = self._ctx.socket(zmq.DEALER)
+            sock.setsockopt(zmq.LINGER, 0)
+            if self.server_key is not None:
+                public, secret = zmq.curve_keypair()
+                sock.curve_publickey, sock.curve_secretkey = public, secret
+                sock.curve_serverkey = self.server_key
+            sock.connect(self.url)
+            self._sock = sock
+        return self._sock
+
+    def _reset(self) -> None:
+        if self._sock is not None:
+            self._sock.close(linger=0)
+            self._sock = None
+
+    # -- simple requests -------------------------------------------------------------
+    def hello(self) -> Dict[str, Any]:
+        """Introduce this client; finds out whether frames can go through shared memory."""
+        probe = None
+        fields: Dict[str, Any] = {"client": f"hostbridge@{socket.gethostname()}"}
+        if self.use_shm:
+            try:
+                secret = secrets.token_bytes(16)
+                probe = create(16, "rushes_probe")
+                probe.buf[:16] = secret
+                fields["shm_probe"] = {"name": probe.name, "secret": secret.hex()}
+            except Exception:  # no shared memory on this platform: parts only
+                probe = None
+        try:
+            header, _ = self._request(P.HELLO, fields, retry=True)
+        finally:
+            if probe is not None:
+                probe.close()
+                probe.unlink()
+        self.same_host = bool(header.get("same_host")) and probe is not None
+        return header
+
+    def ping(self) -> float:
+        """Round-trip time in seconds."""
+        t0 = time.perf_counter()
+        self._request(P.PING, {}, retry=True)
+        return time.perf_counter() - t0
+
+    def list_tasks(self) -> List[Dict[str, Any]]:
+        header, _ = self._request(P.LIST_TASKS, {}, retry=True)
+        return list(header.get("tasks", []))
+
+    def status(self, job: str) -> Dict[str, Any]:
+        header, _ = self._request(P.STATUS, {"job": job}, retry=True)
+        return header
+
+    def cancel(self, job: str) -> None:
+        self._request(P.CANCEL, {"job": job}, retry=True)
+
+    # -- tasks -------------------------------------------------------------------------
+    def submit(self, task: str, params: Optional[Mapping[str, Any]] = None,
+               project: Optional[str] = None) -> str:
+        """Start a long job with no frame inputs (e.g. training); returns its job id."""
+        fields = {"task": task, "params": dict(params or {}), "inputs": {}, "project": project}
+        header, _ = self._request(P.SUBMIT, fields, retry=True)
+        return str(header["job"])
+
+    def run(self, task: str, inputs: Mapping[str, Sequence[Any]], params: Optional[Mapping[str, Any]] = None,
+            encode: Optional[str] = None, project: Optional[str] = None,
+            on_progress: Optional[ProgressFn] = None, on_frame: Optional[FrameFn] = None) -> Result:
+        """Run a task and wait for it, streaming progress and frames to the callbacks.
+
+        ``inputs`` maps input names to lists of frames (``hostbridge.frames`` helpers or
+        numpy arrays). ``on_progress(done, total, message)`` returning False cancels the
+        job. Frames passed to ``on_frame`` are not also kept in the Result.
+        """
+        if self.same_host is None:
+            self.hello()
+        fields: Dict[str, Any] = {"task": task, "params": dict(params or {}), "encode": encode,
+                                  "project": project}
+        result = Result()
+        attempts = self.retries + 1
+        for attempt in range(attempts):
+            descs, parts, nbytes = self._pack_inputs(inputs)
+            fields["inputs"] = descs
+            fields.pop("reply_shm", None)
+            if self.same_host and self.use_shm:
+                self._reply_size = max(self._reply_size, 2 * nbytes)
+                seg = self._reply_arena.ensure(self._reply_size)
+                fields["reply_shm"] = {"name": seg.name, "size": seg.size}
+            rid = f"{secrets.token_hex(6)}-{attempt}"
+            try:
+                return self._stream(rid, fields, parts, result, on_progress, on_frame)
+            except HostBridgeError as exc:
+                if not exc.retryable or attempt == attempts - 1:
+                    raise
+                self._reset()
+                time.sleep(min(0.25 * (2 ** attempt), 2.0))
+                if isinstance(exc, DaemonUnavailable):
+                    self.same_host = None
+                    try:
+                        self.hello()
+                    except DaemonUnavailable:
+                        continue
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- internals ---------------------------------------------------------------------
+    def _send(self, rid: str, mtype: str, fields: Dict[str, Any], parts: Sequence[Any] = ()) -> None:
+        if self.token:
+            fields = dict(fields, token=self.token)
+        header = P.encode_header(P.make_header(mtype, rid, **fields))
+        self._socket().send_multipart([header, *parts], copy=False)
+
+    def _recv(self, rid: str, deadline_s: float) -> Tuple[Dict[str, Any], List[Any]]:
+        """Next message for ``rid``; raises DaemonUnavailable after ``deadline_s`` of silence."""
+        sock = self._socket()
+        end = time.monotonic() + deadline_s
+        while True:
+            left = end - time.monotonic()
+            if left <= 0 or not sock.poll(int(left * 1000) + 1):
+                if time.monotonic() >= end:
+                    raise DaemonUnavailable(f"the Rushes daemon at {self.url} did not answer within "
+                                            f"{deadline_s:g} s; {START_HINT}")
+                continue
+            frames = sock.recv_multipart(copy=False)
+            try:
+                header = P.decode_header(frames[0].bytes)
+            except P.ProtocolError:
+                continue
+            if header.get("id") != rid:
+                continue  # a late reply to an earlier attempt
+            return header, list(frames[1:])
+
+    def _request(self, mtype: str, fields: Dict[str, Any], retry: bool) -> Tuple[Dict[str, Any], List[Any]]:
+        attempts = self.retries + 1 if retry else 1
+        last: Optional[HostBridgeError] = None
+        for attempt in range(attempts):
+            rid = f"{secrets.token_hex(6)}-{attempt}"
+            self._send(rid, mtype, fields)
+            try:
+                header, parts = self._recv(rid, self.timeout)
+            except DaemonUnavailable as exc:
+                last = exc
+                self._reset()
+                continue
+            if header["type"] == P.ERROR:
+                err = error_from_wire(str(header.get("code")), str(header.get("detail")), bool(header.get("retryable")))
+                if err.retryable and attempt < attempts - 1:
+                    last = err
+                    time.sleep(min(0.25 * (2 ** attempt), 2.0))
+                    continue
+                raise err
+            return header, parts
+        assert last is not None
+        raise last
+
+    def _pack_inputs(self, inputs: Mapping[str, Sequence[Any]]) -> Tuple[Dict[str, List[Dict[str, Any]]], List[Any], int]:
+        frames: Dict[str, List[FrameIn]] = {
+            name: [as_frame_in(f, i) for i, f in enumerate(seq)] for name, seq in inputs.items()}
+        use_shm = bool(self.same_host) and self.use_shm
+        total = sum(memoryview(f.data).nbytes for seq in frames.values() for f in seq if f.kind == "buffer")
+        seg = self._arena.ensure(total) if use_shm and total else None
+        offset = 0
+        parts: List[Any] = []
+        descs: Dict[str, List[Dict[str, Any]]] = {}
+        for name, seq in frames.items():
+            out = descs.setdefault(name, [])
+            for f in seq:
+                d: Dict[str, Any] = {"number": f.number, "colour_space": f.colour_space}
+                if f.kind == "path":
+                    d.update(where="path", path=f.path)
+                elif f.kind == "encoded":
+                    d.update(where="encoded", encoded={"format": f.fmt, "part": len(parts)})
+                    parts.append(f.data)
+                else:
+                    assert f.shape is not None
+                    d.update(shape=list(f.shape), dtype=f.dtype, layout="HWC")
+                    view = memoryview(f.data).cast("B")
+                    if seg is not None:
+                        seg.buf[offset:offset + view.nbytes] = view
+                        d.update(where="shm", shm={"name": seg.name, "offset": offset})
+                        offset += view.nbytes
+                    else:
+                        d.update(where="part", part=len(parts))
+                        parts.append(f.data)
+                out.append(d)
+        return descs, parts, total
+
+    def _stream(self, rid: str, fields: Dict[str, Any], parts: List[Any], result: Result,
+                on_progress: Optional[ProgressFn], on_frame: Optional[FrameFn]) -> Result:
+        self._send(rid, P.RUN, fields, parts)
+        cancelling = False
+        while True:
+            header, extra = self._recv(rid, self.timeout)
+            mtype = header["type"]
+            if mtype == P.ERROR:
+                raise error_from_wire(str(header.get("code")), str(header.get("detail")), bool(header.get("retryable")))
+            if mtype == P.PROGRESS and on_progress is not None and not cancelling:
+                if on_progress(int(header.get("done", 0)), int(header.get("total", 0)), str(header.get("message", ""))) is False:
+                    cancelling = True
+                    self._send(f"{rid}-c", P.CANCEL, {"job": rid})
+            elif mtype == P.FRAME:
+                out = self._frame_out(header, extra)
+                if on_frame is not None:
+                    on_frame(out.output, out)
+                else:
+                    result.frames.setdefault(out.output, []).append(out)
+            elif mtype == P.BLOB:
+                result.blobs[str(header["name"])] = bytes(extra[0].buffer) if extra else b""
+            elif mtype == P.RESULT:
+                if cancelling:
+                    raise Cancelled("the job was cancelled")
+                result.summary = dict(header.get("summary", {}))
+                return result
+
+    def _frame_out(self, header: Dict[str, Any], extra: List[Any]) -> FrameOut:
+        d = header["frame"]
+        shape = tuple(d["shape"]) if d.get("shape") else None
+        data: Any
+        if d.get("where") == "shm":  # written into our reply arena: a view, valid until the next request
+            seg = self._reply_arena.seg
+            if seg is None or d["shm"].get("name") != seg.name:
+                raise HostBridgeError(f"the daemon replied in an unknown shared-memory segment {d['shm'].get('name')!r}")
+            n = P.frame_nbytes(d["shape"], d["dtype"])
+            off = int(d["shm"].get("offset", 0))
+            data = seg.buf[off:off + n]
+        else:  # a message part, kept without copying
+            data = extra[0].buffer if extra else b""
+            if d.get("where") == "part" and self.same_host:
+                self._reply_size = max(self._reply_size, 2 * len(data))  # did not fit: grow for next time
+        return FrameOut(output=str(header.get("output", "")), number=int(d.get("number", 0)),
+                        colour_space=str(d.get("colour_space", "")), shape=shape,  # type: ignore[arg-type]
+                        dtype=d.get("dtype"), encoded=(d.get("encoded") or {}).get("format"), data=data)

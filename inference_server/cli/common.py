@@ -1,0 +1,69 @@
+"""Shared CLI plumbing: clear one-line errors, progress bars, and task running."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from inference_server.tasks.base import Frame
+
+log = logging.getLogger("rushes")
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+def add_server_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", help="daemon URL (default: the local daemon if it answers, else run in-process)")
+
+
+def run_handler(args: argparse.Namespace) -> int:
+    """Run a subcommand's handler; turn known failures into one clear line on stderr."""
+    from hostbridge.errors import HostBridgeError
+
+    logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("rushes: interrupted", file=sys.stderr)
+        return 130
+    except (HostBridgeError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as exc:
+        print(f"rushes: error: {exc}", file=sys.stderr)
+        return 2
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressFn]:
+    """A rich progress bar on stderr; yields ``update(done, total, message)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), TextColumn("{task.fields[note]}"),
+                  transient=False, disable=not sys.stderr.isatty()) as bar:
+        tid = bar.add_task(label, total=None, note="")
+
+        def update(done: int, total: int, message: str = "") -> None:
+            bar.update(tid, completed=done, total=total, note=message)
+
+        yield update
+
+
+def run_task(task: str, inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any] | None = None, *,
+             server: str | None = None, project: str | None = None, store: Path | None = None,
+             on_frame: Callable[[str, Frame], None] | None = None,
+             on_blob: Callable[[str, bytes], None] | None = None,
+             on_progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Run ``task`` on the daemon at ``server`` (or the local one if it answers), else in-process.
+
+    Streams each output frame to ``on_frame(output_name, frame)`` and each named file to
+    ``on_blob(name, data)``; returns the task's summary dict.
+    """
+    from inference_server import runner
+
+    return runner.run_task(task, inputs, dict(params or {}), server=server, project=project, store=store,
+                           on_frame=on_frame, on_blob=on_blob, on_progress=on_progress)

@@ -1,0 +1,50 @@
+"""`rushes serve` and `rushes ping`."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("serve", help="run the inference daemon")
+    p.add_argument("--listen", help="ZeroMQ URL to bind (default tcp://127.0.0.1:5557)")
+    p.add_argument("--device", help="auto, cpu, cuda or cuda:N")
+    p.add_argument("--store", help="project store folder (default: the user data dir)")
+    p.add_argument("--workers", type=int, help="worker threads (default 1)")
+    p.add_argument("--queue-size", type=int, help="jobs waiting before new ones get 'busy'")
+    p.add_argument("--log-file", help="write JSON logs here, rotated at 10 MB")
+    p.set_defaults(func=serve)
+    p = sub.add_parser("ping", help="check that the daemon answers")
+    p.add_argument("--server", help="daemon URL (default tcp://127.0.0.1:5557)")
+    p.add_argument("--timeout", type=float, default=3.0, help="seconds to wait")
+    p.set_defaults(func=ping)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from inference_server.config import load_config
+    from inference_server.logs import setup_logging
+    from inference_server.server import Daemon
+
+    flags = {"listen": args.listen, "device": args.device, "store": args.store, "workers": args.workers,
+             "queue_size": args.queue_size, "log_file": args.log_file}
+    cfg, _ = load_config(flags, args.config)
+    setup_logging("DEBUG" if args.verbose else cfg.log_level, cfg.log_file)
+    daemon = Daemon(cfg)
+    endpoint = daemon.bind()
+    daemon.install_signals()
+    print(f"rushes daemon listening on {endpoint} (device {daemon.device})", flush=True)
+    daemon.serve()
+    return 0
+
+
+def ping(args: argparse.Namespace) -> int:
+    from hostbridge import Client
+    from inference_server.runner import default_server
+
+    url = args.server or default_server()
+    with Client(url, timeout=args.timeout, retries=0) as client:
+        info = client.hello()
+        rtt = client.ping()
+    print(f"rushes daemon {info.get('server_version')} at {url}: {rtt * 1000:.2f} ms round trip, "
+          f"device {info.get('device')}, shared memory {'yes' if info.get('same_host') else 'no'}")
+    return 0

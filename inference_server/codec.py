@@ -1,0 +1,164 @@
+"""Decoding request frames into task inputs, and encoding output frames for the wire.
+
+Frames sent as buffers (message parts or shared memory) become numpy views without a
+copy; frames sent as paths or encoded bytes are read lazily, when the task asks for them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any, overload
+
+import numpy as np
+
+from hostbridge.protocol import ProtocolError, frame_nbytes
+from inference_server.tasks.base import Frame, NanPolicy
+
+EXTENSIONS = {"exr": ".exr", "png": ".png", "tiff": ".tif", "dpx": ".dpx", "jpg": ".jpg"}
+
+
+def read_path(path: str) -> np.ndarray:
+    """Read an image file in its own pixel type as (H, W, C)."""
+    import OpenImageIO as oiio
+
+    inp = oiio.ImageInput.open(path)
+    if inp is None:
+        raise ProtocolError("bad_frame", f"cannot read frame {path}: {oiio.geterror() or 'not an image'}")
+    try:
+        spec = inp.spec()
+        fmt = {oiio.UINT8: "uint8", oiio.UINT16: "uint16", oiio.HALF: "float16"}.get(spec.format.basetype, "float32")
+        pixels = inp.read_image(0, 0, 0, spec.nchannels, fmt)
+    finally:
+        inp.close()
+    if pixels is None:
+        raise ProtocolError("bad_frame", f"cannot read frame {path}: {oiio.geterror()}")
+    return pixels.reshape(spec.height, spec.width, spec.nchannels)
+
+
+def decode_bytes(data: bytes | memoryview, fmt: str) -> np.ndarray:
+    """Decode an encoded image (EXR, PNG...) from memory."""
+    fd, tmp = tempfile.mkstemp(suffix=EXTENSIONS[fmt])
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        return read_path(tmp)
+    finally:
+        os.unlink(tmp)
+
+
+def encode_pixels(pixels: np.ndarray, fmt: str) -> bytes:
+    """Encode (H, W, C) pixels as an image file's bytes (EXR keeps half/float; PNG/TIFF keep 8/16 bit)."""
+    import OpenImageIO as oiio
+
+    h, w, c = pixels.shape
+    base = {"uint8": oiio.UINT8, "uint16": oiio.UINT16, "float16": oiio.HALF, "float32": oiio.FLOAT}[pixels.dtype.name]
+    fd, tmp = tempfile.mkstemp(suffix=EXTENSIONS[fmt])
+    os.close(fd)
+    try:
+        out = oiio.ImageOutput.create(tmp)
+        if out is None:
+            raise ValueError(f"cannot encode {fmt}: {oiio.geterror()}")
+        spec = oiio.ImageSpec(w, h, c, base)
+        if fmt == "exr":
+            spec.attribute("compression", "zip")
+        if not out.open(tmp, spec) or not out.write_image(np.ascontiguousarray(pixels)):
+            raise ValueError(f"cannot encode {fmt}: {out.geterror()}")
+        out.close()
+        with open(tmp, "rb") as f:
+            return f.read()
+    finally:
+        os.unlink(tmp)
+
+
+def check_pixels(pixels: np.ndarray, what: str, policy: NanPolicy) -> None:
+    """Refuse NaN/Inf in float frames when the task's policy says so."""
+    if policy == "reject" and pixels.dtype.kind == "f" and not np.isfinite(pixels).all():
+        bad = int((~np.isfinite(pixels)).sum())
+        raise ProtocolError("bad_pixels", f"{what} has {bad} NaN or infinite value(s); this task refuses them")
+
+
+class LazyFrames(Sequence[Frame]):
+    """Frames loaded on first access, with a small cache; pixels checked as they load."""
+
+    def __init__(self, loaders: list[Callable[[], np.ndarray]], numbers: list[int], spaces: list[str],
+                 names: list[str], policy: NanPolicy, cache: int = 8) -> None:
+        self._loaders, self.numbers, self._spaces, self._names = loaders, numbers, spaces, names
+        self._policy = policy
+        self._cache: OrderedDict[int, Frame] = OrderedDict()
+        self._size = cache
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+    @overload
+    def __getitem__(self, i: int) -> Frame: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Frame]: ...
+
+    def __getitem__(self, i: int | slice) -> Frame | list[Frame]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        pixels = self._loaders[i]()
+        check_pixels(pixels, self._names[i], self._policy)
+        frame = Frame(pixels, self.numbers[i], self._spaces[i])
+        self._cache[i] = frame
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+        return frame
+
+
+def build_inputs(descs: dict[str, list[dict[str, Any]]], parts: Sequence[Any],
+                 attach: Callable[[str], Any], policy: NanPolicy) -> dict[str, LazyFrames]:
+    """Turn validated descriptors into lazy frame sequences. Buffer sizes are checked here.
+
+    ``attach(name)`` opens a shared-memory segment (raising ProtocolError when it can't).
+    """
+    out: dict[str, LazyFrames] = {}
+    for port, items in descs.items():
+        loaders: list[Callable[[], np.ndarray]] = []
+        for k, d in enumerate(items):
+            what = f"input {port!r} frame {d.get('number', k)}"
+            loaders.append(_loader(d, parts, attach, what))
+        out[port] = LazyFrames(loaders, [int(d.get("number", 0)) for d in items],
+                               [str(d.get("colour_space", "")) for d in items],
+                               [f"input {port!r} frame {d.get('number', 0)}" for d in items], policy)
+    return out
+
+
+def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any], what: str) -> Callable[[], np.ndarray]:
+    where = d["where"]
+    if where == "path":
+        path = d["path"]
+        if not os.path.isfile(path):
+            raise ProtocolError("bad_frame", f"{what}: no such file {path}")
+        return lambda: read_path(path)
+    if where == "encoded":
+        buf = parts[d["encoded"]["part"]]
+        fmt = d["encoded"]["format"]
+        return lambda: decode_bytes(buf, fmt)
+    shape, dtype = tuple(d["shape"]), d["dtype"]
+    need = frame_nbytes(shape, dtype)
+    if where == "part":
+        buf = memoryview(parts[d["part"]])
+        if buf.nbytes != need:
+            raise ProtocolError("bad_frame", f"{what}: buffer has {buf.nbytes} bytes but shape {list(shape)} "
+                                             f"{dtype} needs {need}")
+        arr = np.frombuffer(buf, dtype=dtype).reshape(shape)
+    else:
+        seg = attach(d["shm"]["name"])
+        off = int(d["shm"].get("offset", 0))
+        if off + need > seg.size:
+            raise ProtocolError("shm_error", f"{what}: shared-memory segment {d['shm']['name']!r} holds {seg.size} "
+                                             f"bytes, too small for {need} bytes at offset {off}")
+        arr = np.frombuffer(seg.buf, dtype=dtype, count=need // np.dtype(dtype).itemsize, offset=off).reshape(shape)
+    return lambda: arr

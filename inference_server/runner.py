@@ -1,0 +1,101 @@
+"""Run a task: through the local daemon when one answers, else in this process.
+
+Both paths validate the same manifest and stream the same frames to the callbacks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inference_server.tasks import load_task
+from inference_server.tasks.base import Frame, TaskContext
+
+FrameFn = Callable[[str, Frame], None]
+BlobFn = Callable[[str, bytes], None]
+ProgressFn = Callable[[int, int, str], None]
+
+
+def default_server() -> str:
+    from hostbridge.protocol import DEFAULT_URL
+
+    return os.environ.get("RUSHES_SERVER") or DEFAULT_URL
+
+
+def daemon_answers(url: str, timeout: float = 0.5) -> bool:
+    from hostbridge import Client, DaemonUnavailable
+
+    try:
+        with Client(url, timeout=timeout, retries=0) as client:
+            client.hello()
+        return True
+    except DaemonUnavailable:
+        return False
+
+
+def run_task(task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str, Any], *,
+             server: str | None = None, project: str | None = None, store: Path | None = None,
+             on_frame: FrameFn | None = None, on_blob: BlobFn | None = None,
+             on_progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Run ``task``; an explicit ``server`` must answer, the default one is used if it does."""
+    url = server or default_server()
+    if server or (store is None and daemon_answers(url)):
+        return run_remote(url, task, inputs, params, project, on_frame, on_blob, on_progress)
+    return run_local(task, inputs, params, project, store, on_frame, on_blob, on_progress)
+
+
+def run_local(task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str, Any], project: str | None,
+              store: Path | None, on_frame: FrameFn | None, on_blob: BlobFn | None,
+              on_progress: ProgressFn | None) -> dict[str, Any]:
+    from inference_server.config import load_config, store_path
+    from inference_server.server import resolve_device
+
+    module = load_task(task)
+    manifest = module.MANIFEST
+    manifest.validate_inputs(list(inputs))
+    checked = manifest.validate_params(params)
+    cfg, _ = load_config()
+    ctx = TaskContext(device=resolve_device(cfg.device), store=store or store_path(cfg), project=project,
+                      on_progress=on_progress, on_frame=on_frame, on_blob=on_blob)
+    return dict(module.run(inputs, checked, ctx) or {})
+
+
+def run_remote(url: str, task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str, Any],
+               project: str | None, on_frame: FrameFn | None, on_blob: BlobFn | None,
+               on_progress: ProgressFn | None) -> dict[str, Any]:
+    from hostbridge import Client
+    from hostbridge.frames import FrameOut, array_frame, path_frame
+
+    with Client(url, timeout=30.0) as client:
+        same_host = bool(client.hello().get("same_host"))
+        wire: dict[str, list[Any]] = {}
+        for name, seq in inputs.items():
+            paths = getattr(seq, "paths", None)
+            if same_host and paths:
+                wire[name] = [path_frame(p, n, "") for p, n in zip(paths, _numbers(seq))]
+            else:
+                wire[name] = [array_frame(f.pixels, f.number, f.colour_space) for f in seq]
+
+        def frame_cb(output: str, out: FrameOut) -> None:
+            if on_frame is not None:
+                on_frame(output, Frame(np.array(out.array()), out.number, out.colour_space))
+
+        def progress_cb(done: int, total: int, message: str) -> bool:
+            if on_progress is not None:
+                on_progress(done, total, message)
+            return True
+
+        result = client.run(task, wire, params, project=project, on_progress=progress_cb, on_frame=frame_cb)
+    if on_blob is not None:
+        for name, data in result.blobs.items():
+            on_blob(name, data)
+    return result.summary
+
+
+def _numbers(seq: Sequence[Frame]) -> list[int]:
+    numbers = getattr(seq, "numbers", None)
+    return list(numbers) if numbers is not None else [f.number for f in seq]

@@ -1,0 +1,164 @@
+"""A bounded job queue and the worker threads that own the compute device.
+
+Workers never touch the ROUTER socket: they hand finished messages to ``send``, which
+the server wires to an inproc socket its loop drains.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hostbridge import protocol as P
+from inference_server.tasks import load_task
+from inference_server.tasks.base import Cancelled, Frame, TaskContext, TaskInputError
+
+log = logging.getLogger("rushes.scheduler")
+
+SendFn = Callable[[bytes, dict[str, Any], Sequence[Any]], None]
+
+
+@dataclass
+class Job:
+    id: str
+    identity: bytes
+    task: str
+    params: dict[str, Any]
+    inputs: Mapping[str, Sequence[Frame]]
+    project: str | None = None
+    encode: str | None = None
+    reply_shm: Any = None            # attached segment for raw replies, or None
+    detached: bool = False           # submitted: nobody waits on the socket
+    state: str = "queued"            # queued | running | done | failed | cancelled
+    done: int = 0
+    total: int = 0
+    message: str = ""
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: dict[str, Any] = field(default_factory=dict)
+    cancel: threading.Event = field(default_factory=threading.Event)
+    created: float = field(default_factory=time.time)
+    cleanup: list[Callable[[], None]] = field(default_factory=list)
+    shm_offset: int = 0
+
+
+class Scheduler:
+    def __init__(self, send: SendFn, device: str, store: Path, workers: int = 1, queue_size: int = 8) -> None:
+        self.send = send
+        self.device = device
+        self.store = store
+        self.queue: queue.Queue[Job] = queue.Queue(maxsize=queue_size)
+        self.jobs: dict[str, Job] = {}
+        self.lock = threading.Lock()
+        self.threads = [threading.Thread(target=self._loop, name=f"worker-{i}", daemon=True) for i in range(workers)]
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        for t in self.threads:
+            t.start()
+
+    def submit(self, job: Job) -> None:
+        """Queue a job; raises queue.Full when the queue is at its bound."""
+        self.queue.put_nowait(job)
+        with self.lock:
+            self.jobs[job.id] = job
+            self._forget_old()
+
+    def active(self) -> list[Job]:
+        with self.lock:
+            return [j for j in self.jobs.values() if j.state in ("queued", "running")]
+
+    def stop(self, timeout: float) -> None:
+        self.stopping.set()
+        for t in self.threads:
+            t.join(timeout)
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self.jobs.values() if j.state not in ("queued", "running")]
+        for j in sorted(finished, key=lambda j: j.created)[:-256]:
+            del self.jobs[j.id]
+
+    def _loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                job = self.queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            try:
+                self._run(job)
+            finally:
+                for fn in job.cleanup:
+                    try:
+                        fn()
+                    except Exception:
+                        log.exception("cleanup failed", extra={"job": job.id})
+
+    def _reply(self, job: Job, mtype: str, parts: Sequence[Any] = (), **fields: Any) -> None:
+        if not job.detached:
+            self.send(job.identity, P.make_header(mtype, job.id, **fields), parts)
+
+    def _run(self, job: Job) -> None:
+        if job.cancel.is_set():
+            return self._fail(job, "cancelled", "the job was cancelled before it started")
+        if self.stopping.is_set():
+            return self._fail(job, "shutting_down", "the daemon is shutting down; send the job again")
+        job.state = "running"
+        started = time.perf_counter()
+        log.info("job started", extra={"job": job.id, "task": job.task})
+        module = load_task(job.task)
+        ctx = TaskContext(device=self.device, store=self.store, project=job.project, cancel_event=job.cancel,
+                          on_progress=lambda d, t, m: self._progress(job, d, t, m),
+                          on_frame=lambda name, f: self._frame(job, name, f),
+                          on_blob=lambda name, data: self._reply(job, P.BLOB, [data], name=name))
+        try:
+            summary = module.run(job.inputs, job.params, ctx)
+        except Cancelled as exc:
+            return self._fail(job, "cancelled", str(exc))
+        except TaskInputError as exc:
+            return self._fail(job, "bad_input", str(exc))
+        except P.ProtocolError as exc:
+            return self._fail(job, exc.code, exc.detail)
+        except Exception as exc:  # the one broad catch: one job, logged, answered
+            log.error("job failed", extra={"job": job.id, "task": job.task, "traceback": traceback.format_exc()})
+            return self._fail(job, "task_failed", f"{job.task} failed: {type(exc).__name__}: {exc}")
+        job.summary = dict(summary or {})
+        job.state = "done"
+        log.info("job done", extra={"job": job.id, "task": job.task, "seconds": round(time.perf_counter() - started, 3)})
+        self._reply(job, P.RESULT, summary=job.summary)
+
+    def _fail(self, job: Job, code: str, detail: str) -> None:
+        job.state = "cancelled" if code == "cancelled" else "failed"
+        job.error = {"code": code, "detail": detail}
+        self._reply(job, P.ERROR, code=code, detail=detail, retryable=P.ERROR_CODES.get(code, False))
+
+    def _progress(self, job: Job, done: int, total: int, message: str) -> None:
+        job.done, job.total, job.message = done, total, message
+        self._reply(job, P.PROGRESS, done=done, total=total, message=message)
+
+    def _frame(self, job: Job, name: str, frame: Frame) -> None:
+        import numpy as np
+
+        from inference_server.codec import encode_pixels
+
+        pixels = np.ascontiguousarray(frame.pixels)
+        desc: dict[str, Any] = {"number": frame.number, "colour_space": frame.colour_space}
+        if job.encode:
+            data = encode_pixels(pixels, job.encode)
+            desc.update(where="encoded", encoded={"format": job.encode, "part": 0})
+            return self._reply(job, P.FRAME, [data], output=name, frame=desc)
+        desc.update(shape=list(pixels.shape), dtype=pixels.dtype.name, layout="HWC")
+        seg = job.reply_shm
+        if seg is not None and job.shm_offset + pixels.nbytes <= seg.size:
+            dst = np.frombuffer(seg.buf, dtype=pixels.dtype, count=pixels.size, offset=job.shm_offset)
+            np.copyto(dst.reshape(pixels.shape), pixels)
+            desc.update(where="shm", shm={"name": seg.name, "offset": job.shm_offset})
+            job.shm_offset += pixels.nbytes
+            return self._reply(job, P.FRAME, output=name, frame=desc)
+        desc.update(where="part", part=0)
+        self._reply(job, P.FRAME, [pixels], output=name, frame=desc)

@@ -1,0 +1,315 @@
+"""The daemon's ROUTER loop: decode, validate, hand over to the scheduler, answer at once.
+
+The loop never runs task work. Anything wrong with a request is answered with a typed
+error naming the problem, and the loop keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import signal
+import socket
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any
+
+import zmq
+
+from hostbridge import protocol as P
+from hostbridge.shm import attach, release
+from inference_server import __version__
+from inference_server.codec import build_inputs
+from inference_server.config import Config, is_loopback, store_path
+from inference_server.scheduler import Job, Scheduler
+from inference_server.tasks import TASK_MODULES, load_task, manifests
+from inference_server.tasks.base import TaskInputError
+
+log = logging.getLogger("rushes.server")
+OUTBOX = "inproc://rushes-outbox"
+
+
+def cuda_device_count() -> int:
+    """GPUs the NVIDIA driver reports (0 without a driver); asks the driver, not a framework."""
+    import ctypes
+    import sys
+
+    name = "nvcuda.dll" if sys.platform == "win32" else "libcuda.so.1"
+    try:
+        lib = ctypes.CDLL(name)
+    except OSError:
+        return 0
+    count = ctypes.c_int(0)
+    if lib.cuInit(0) != 0 or lib.cuDeviceGetCount(ctypes.byref(count)) != 0:
+        return 0
+    return count.value
+
+
+def resolve_device(requested: str) -> str:
+    """'auto' picks cuda:0 when the driver reports a GPU and onnxruntime has the CUDA provider, else cpu."""
+    if requested != "auto":
+        if requested.startswith("cuda") and cuda_device_count() == 0:
+            raise ValueError(f"device {requested!r} asked for, but no NVIDIA GPU/driver is visible on this machine")
+        if requested not in ("cpu", "cuda") and not requested.startswith("cuda:"):
+            raise ValueError(f"device {requested!r} is not one of auto, cpu, cuda, cuda:N")
+        return "cuda:0" if requested == "cuda" else requested
+    if cuda_device_count() == 0:
+        return "cpu"
+    try:
+        import onnxruntime
+
+        if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
+            return "cuda:0"
+    except ImportError:
+        pass
+    return "cpu"
+
+
+class Daemon:
+    def __init__(self, cfg: Config) -> None:
+        if not is_loopback(cfg.listen) and not (cfg.token or cfg.curve_secret_file):
+            raise ValueError(f"refusing to listen on {cfg.listen}: it is reachable from other machines; "
+                             "set a token (RUSHES_TOKEN) or CURVE keys (curve_secret_file), or listen on 127.0.0.1")
+        self.cfg = cfg
+        self.device = resolve_device(cfg.device)
+        self.ctx = zmq.Context()
+        self.router = self.ctx.socket(zmq.ROUTER)
+        self.router.setsockopt(zmq.LINGER, 1000)
+        self.router.setsockopt(zmq.ROUTER_MANDATORY, 0)
+        self.router.setsockopt(zmq.MAXMSGSIZE, cfg.max_frame_bytes * 4 + P.MAX_HEADER_BYTES)
+        if cfg.curve_secret_file:
+            public, secret = read_curve_keys(cfg.curve_secret_file)
+            self.router.curve_publickey, self.router.curve_secretkey = public, secret
+            self.router.curve_server = True
+        self.outbox = self.ctx.socket(zmq.PULL)
+        self.outbox.bind(OUTBOX)
+        self._local = threading.local()
+        self.scheduler = Scheduler(self._send_from_worker, self.device, store_path(cfg), cfg.workers, cfg.queue_size)
+        self.seen: OrderedDict[tuple[bytes, str], None] = OrderedDict()
+        self.stop_requests = 0
+        self.endpoint = ""
+
+    # -- wiring ------------------------------------------------------------------------
+    def bind(self) -> str:
+        self.router.bind(self.cfg.listen)
+        self.endpoint = self.router.getsockopt(zmq.LAST_ENDPOINT).decode()
+        return self.endpoint
+
+    def _send_from_worker(self, identity: bytes, header: dict[str, Any], parts: Sequence[Any]) -> None:
+        sock = getattr(self._local, "push", None)
+        if sock is None:
+            sock = self._local.push = self.ctx.socket(zmq.PUSH)
+            sock.connect(OUTBOX)
+        sock.send_multipart([identity, P.encode_header(header), *parts], copy=False)
+
+    def _send(self, identity: bytes, header: dict[str, Any], parts: Sequence[Any] = ()) -> None:
+        self.router.send_multipart([identity, P.encode_header(header), *parts], copy=False)
+
+    def _error(self, identity: bytes, rid: str, code: str, detail: str) -> None:
+        log.info("request refused", extra={"code": code, "detail": detail, "request": rid})
+        self._send(identity, P.error_header(rid, code, detail))
+
+    # -- main loop -----------------------------------------------------------------------
+    def install_signals(self) -> None:
+        def on_term(signum: int, _frame: Any) -> None:
+            self.stop_requests += 1
+            log.info("stop requested", extra={"signal": signum, "count": self.stop_requests})
+
+        signal.signal(signal.SIGTERM, on_term)
+        signal.signal(signal.SIGINT, on_term)
+
+    def serve(self) -> None:
+        """Serve until asked to stop: first signal drains (finish the job in hand), second stops now."""
+        if not self.endpoint:
+            self.bind()
+        self.scheduler.start()
+        log.info("serving", extra={"listen": self.endpoint, "device": self.device, "version": __version__})
+        poller = zmq.Poller()
+        poller.register(self.router, zmq.POLLIN)
+        poller.register(self.outbox, zmq.POLLIN)
+        last_beat = time.monotonic()
+        while True:
+            if self.stop_requests >= 2:
+                for job in self.scheduler.active():
+                    job.cancel.set()
+                log.info("stopping now")
+                break
+            if self.stop_requests == 1 and not self.scheduler.active():
+                log.info("drained; stopping")
+                break
+            events = dict(poller.poll(100))
+            if self.outbox in events:
+                for _ in range(256):
+                    try:
+                        msg = self.outbox.recv_multipart(zmq.NOBLOCK, copy=False)
+                    except zmq.Again:
+                        break
+                    self.router.send_multipart(msg, copy=False)
+            if self.router in events:
+                for _ in range(64):
+                    try:
+                        msg = self.router.recv_multipart(zmq.NOBLOCK, copy=False)
+                    except zmq.Again:
+                        break
+                    self.handle(msg)
+            if time.monotonic() - last_beat >= self.cfg.heartbeat_s:
+                last_beat = time.monotonic()
+                self._heartbeat()
+        self.close()
+
+    def close(self) -> None:
+        self.scheduler.stop(timeout=2.0 if self.stop_requests < 2 else 0.1)
+        self.router.close(linger=500)
+        self.outbox.close(linger=0)
+
+    def _heartbeat(self) -> None:
+        for job in self.scheduler.active():
+            if not job.detached:
+                self._send(job.identity, P.make_header(P.PROGRESS, job.id, done=job.done, total=job.total,
+                                                       message=job.message or job.state, heartbeat=True))
+
+    # -- one request ---------------------------------------------------------------------
+    def handle(self, msg: list[Any]) -> None:
+        """Answer one request; the broad catch keeps the loop serving whatever happens."""
+        identity = msg[0].bytes
+        if len(msg) < 2:
+            return self._error(identity, "unknown", "bad_message", "empty message: no header part")
+        rid = "unknown"
+        try:
+            header = P.decode_header(msg[1].bytes)
+            rid = header["id"]
+            self._dispatch(identity, header, [m.buffer for m in msg[2:]])
+        except P.ProtocolError as exc:
+            self._error(identity, rid, exc.code, exc.detail)
+        except TaskInputError as exc:
+            self._error(identity, rid, "bad_params", str(exc))
+        except Exception as exc:
+            log.exception("request failed", extra={"request": rid})
+            self._error(identity, rid, "internal", f"internal error: {type(exc).__name__}: {exc}")
+
+    def _dispatch(self, identity: bytes, header: dict[str, Any], parts: list[Any]) -> None:
+        P.check_request(header)
+        rid, mtype = header["id"], header["type"]
+        if self.cfg.token and header.get("token") != self.cfg.token:
+            raise P.ProtocolError("unauthorized", "this daemon needs a valid token (set RUSHES_TOKEN on the host)")
+        if mtype in (P.RUN, P.SUBMIT):
+            return self._start_job(identity, header, parts)
+        if parts:
+            raise P.ProtocolError("bad_frame", f"{mtype} takes no buffer parts, got {len(parts)}")
+        if mtype == P.HELLO:
+            self._send(identity, P.make_header(
+                P.HELLO_REPLY, rid, server_version=__version__, protocol=P.PROTOCOL_VERSION, device=self.device,
+                tasks=sorted(TASK_MODULES), same_host=_probe_shm(header.get("shm_probe")),
+                host=socket.gethostname()))
+        elif mtype == P.PING:
+            self._send(identity, P.make_header(P.PONG, rid))
+        elif mtype == P.LIST_TASKS:
+            self._send(identity, P.make_header(P.TASKS, rid, tasks=[m.to_wire() for m in manifests().values()]))
+        elif mtype == P.STATUS:
+            job = self.scheduler.jobs.get(header["job"])
+            if job is None:
+                raise P.ProtocolError("not_found", f"no job {header['job']!r} on this daemon")
+            self._send(identity, P.make_header(P.STATUS_REPLY, rid, job=job.id, task=job.task, state=job.state,
+                                               done=job.done, total=job.total, message=job.message,
+                                               summary=job.summary, error=job.error))
+        elif mtype == P.CANCEL:
+            job = self.scheduler.jobs.get(header["job"])
+            if job is None:
+                raise P.ProtocolError("not_found", f"no job {header['job']!r} on this daemon")
+            job.cancel.set()
+            self._send(identity, P.make_header(P.OK, rid, job=job.id))
+
+    def _start_job(self, identity: bytes, header: dict[str, Any], parts: list[Any]) -> None:
+        rid = header["id"]
+        key = (identity, rid)
+        if key in self.seen:
+            raise P.ProtocolError("duplicate_request", f"request id {rid!r} was already used; send a new id")
+        self.seen[key] = None
+        if len(self.seen) > 10000:
+            self.seen.popitem(last=False)
+        if self.stop_requests:
+            raise P.ProtocolError("shutting_down", "the daemon is shutting down; send the job again shortly")
+        task = header["task"]
+        if task not in TASK_MODULES:
+            raise P.ProtocolError("unknown_task", f"unknown task {task!r}; this daemon runs {', '.join(sorted(TASK_MODULES))}")
+        manifest = load_task(task).MANIFEST
+        params = manifest.validate_params(header.get("params") or {})
+        inputs = header["inputs"]
+        for port, items in inputs.items():
+            if not isinstance(port, str) or not isinstance(items, list):
+                raise P.ProtocolError("bad_frame", "'inputs' must map input names to lists of frame descriptors")
+        try:
+            manifest.validate_inputs(list(inputs))
+        except TaskInputError as exc:
+            raise P.ProtocolError("bad_input", str(exc)) from None
+        for items in inputs.values():
+            for d in items:
+                P.check_descriptor(d, P.WHERE, len(parts), self.cfg.max_frame_bytes, self.cfg.max_frame_side)
+        used = P.part_indices(inputs)
+        if sorted(used) != list(range(len(parts))):
+            raise P.ProtocolError("bad_frame", f"wrong part count: the header references parts {sorted(used)} "
+                                               f"but {len(parts)} buffer part(s) came")
+        segments: dict[str, Any] = {}
+
+        def open_segment(name: str) -> Any:
+            if name not in segments:
+                try:
+                    segments[name] = attach(name)
+                except (FileNotFoundError, OSError, ValueError) as exc:
+                    raise P.ProtocolError("shm_error", f"shared-memory segment {name!r} cannot be opened: {exc}") from None
+            return segments[name]
+
+        try:
+            frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy)
+            reply = header.get("reply_shm")
+            reply_seg = None
+            if reply is not None and header.get("encode") is None:
+                if not isinstance(reply.get("name"), str):
+                    raise P.ProtocolError("bad_message", "'reply_shm' needs a text 'name'")
+                reply_seg = open_segment(reply["name"])
+            encode = header.get("encode")
+            if encode is not None and encode not in P.ENCODINGS:
+                raise P.ProtocolError("bad_message", f"cannot encode outputs as {encode!r}; use one of {', '.join(P.ENCODINGS)}")
+            job = Job(id=rid, identity=identity, task=task, params=params, inputs=frames,
+                      project=header.get("project"), encode=encode, reply_shm=reply_seg,
+                      detached=header["type"] == P.SUBMIT)
+            job.cleanup.append(lambda: _close_all(segments))
+            self.scheduler.submit(job)
+        except queue.Full:
+            _close_all(segments)
+            raise P.ProtocolError("busy", f"the daemon's queue is full ({self.cfg.queue_size} jobs); try again shortly") from None
+        except BaseException:
+            _close_all(segments)
+            raise
+        self._send(identity, P.make_header(P.ACCEPTED, rid, job=rid))
+        log.info("job queued", extra={"job": rid, "task": task})
+
+
+def _close_all(segments: dict[str, Any]) -> None:
+    for seg in segments.values():
+        release(seg)
+    segments.clear()
+
+
+def _probe_shm(probe: Any) -> bool:
+    """True when the client's probe segment is readable here with the secret it wrote."""
+    if not isinstance(probe, dict) or not isinstance(probe.get("name"), str) or not isinstance(probe.get("secret"), str):
+        return False
+    try:
+        seg = attach(probe["name"])
+    except (FileNotFoundError, OSError, ValueError):
+        return False
+    try:
+        return bytes(seg.buf[:16]).hex() == probe["secret"]
+    finally:
+        release(seg)
+
+
+def read_curve_keys(path: str) -> tuple[bytes, bytes]:
+    """A key file holds two lines: the z85 public key, then the z85 secret key."""
+    lines = [ln.strip() for ln in open(path, encoding="ascii").read().splitlines() if ln.strip()]
+    if len(lines) != 2 or any(len(ln) != 40 for ln in lines):
+        raise ValueError(f"CURVE key file {path} must hold a 40-character public key line and secret key line")
+    return lines[0].encode(), lines[1].encode()
