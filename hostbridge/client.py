@@ -71,6 +71,8 @@ class Client:
         if self._sock is None:
             sock = self._ctx.socket(zmq.DEALER)
             sock.setsockopt(zmq.LINGER, 0)
+            sock.setsockopt(zmq.SNDBUF, 8 << 20)
+            sock.setsockopt(zmq.RCVBUF, 8 << 20)
             if self.server_key is not None:
                 public, secret = zmq.curve_keypair()
                 sock.curve_publickey, sock.curve_secretkey = public, secret

@@ -10,6 +10,7 @@ import logging
 import queue
 import signal
 import socket
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -78,6 +79,8 @@ class Daemon:
         self.router = self.ctx.socket(zmq.ROUTER)
         self.router.setsockopt(zmq.LINGER, 1000)
         self.router.setsockopt(zmq.ROUTER_MANDATORY, 0)
+        self.router.setsockopt(zmq.SNDBUF, 8 << 20)  # large frames: fewer, bigger kernel copies
+        self.router.setsockopt(zmq.RCVBUF, 8 << 20)
         self.router.setsockopt(zmq.MAXMSGSIZE, cfg.max_frame_bytes * 4 + P.MAX_HEADER_BYTES)
         if cfg.curve_secret_file:
             public, secret = read_curve_keys(cfg.curve_secret_file)
@@ -124,6 +127,7 @@ class Daemon:
         """Serve until asked to stop: first signal drains (finish the job in hand), second stops now."""
         if not self.endpoint:
             self.bind()
+        sys.setswitchinterval(0.0005)  # the loop and the workers hand frames to each other; keep hand-offs short
         self.scheduler.start()
         log.info("serving", extra={"listen": self.endpoint, "device": self.device, "version": __version__})
         poller = zmq.Poller()

@@ -43,6 +43,7 @@ class DaemonProcess:
                "--store", str(self.store), "--device", "cpu", *self.extra]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
         from hostbridge import Client, DaemonUnavailable
+        from hostbridge.errors import Unauthorized
 
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -51,6 +52,8 @@ class DaemonProcess:
             try:
                 with Client(self.url, timeout=0.5, retries=0) as c:
                     c.ping()
+                return self
+            except Unauthorized:  # it answers; it wants a token
                 return self
             except DaemonUnavailable:
                 time.sleep(0.1)
