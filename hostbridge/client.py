@@ -43,7 +43,8 @@ class Client:
         self.timeout = float(timeout)
         self.retries = int(retries)
         self.token = token if token is not None else os.environ.get("RUSHES_TOKEN") or None
-        self.server_key = server_key
+        key = os.environ.get("RUSHES_SERVER_KEY", "")
+        self.server_key = server_key if server_key is not None else (key.encode() if key else None)
         self.use_shm = use_shm
         self.same_host: Optional[bool] = None
         self._ctx = zmq.Context.instance()
@@ -127,9 +128,18 @@ class Client:
 
     # -- tasks -------------------------------------------------------------------------
     def submit(self, task: str, params: Optional[Mapping[str, Any]] = None,
-               project: Optional[str] = None) -> str:
-        """Start a long job with no frame inputs (e.g. training); returns its job id."""
-        fields = {"task": task, "params": dict(params or {}), "inputs": {}, "project": project}
+               project: Optional[str] = None, inputs: Optional[Mapping[str, Sequence[Any]]] = None) -> str:
+        """Start a long job that runs on without this client (e.g. training); returns its job id.
+
+        Poll it with ``status(job)``; stop it with ``cancel(job)``. Frames it emits are
+        not kept: submit work whose results land in the project store.
+        """
+        if inputs and self.same_host is None:
+            self.hello()
+        descs, parts, _ = self._pack_inputs(inputs or {})
+        fields = {"task": task, "params": dict(params or {}), "inputs": descs, "project": project}
+        if parts:
+            raise ValueError("submit takes frames by path only; use run() to send pixels")
         header, _ = self._request(P.SUBMIT, fields, retry=True)
         return str(header["job"])
 

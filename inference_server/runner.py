@@ -99,3 +99,55 @@ def run_remote(url: str, task: str, inputs: Mapping[str, Sequence[Frame]], param
 def _numbers(seq: Sequence[Frame]) -> list[int]:
     numbers = getattr(seq, "numbers", None)
     return list(numbers) if numbers is not None else [f.number for f in seq]
+
+
+class TemporaryDaemon:
+    """A `rushes serve` subprocess on a free loopback port, for commands that must use the daemon path.
+
+    Use as a context manager; ``url`` is set once it answers. Stopped with SIGTERM on exit.
+    """
+
+    def __init__(self, store: Path, device: str = "auto", timeout: float = 60.0) -> None:
+        self.store, self.device, self.timeout = store, device, timeout
+        self.url = ""
+        self.proc: Any = None
+
+    def __enter__(self) -> TemporaryDaemon:
+        import socket
+        import subprocess
+        import sys
+        import time
+
+        from hostbridge import Client, DaemonUnavailable
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"tcp://127.0.0.1:{port}"
+        self.store.mkdir(parents=True, exist_ok=True)
+        log = open(self.store / "daemon.log", "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "inference_server.cli", "serve", "--listen", self.url,
+                                      "--store", str(self.store), "--device", self.device],
+                                     stdout=log, stderr=subprocess.STDOUT)
+        end = time.monotonic() + self.timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the daemon exited with status {self.proc.returncode}; see {self.store / 'daemon.log'}")
+            try:
+                with Client(self.url, timeout=0.5, retries=0) as c:
+                    c.ping()
+                return self
+            except DaemonUnavailable:
+                time.sleep(0.1)
+        self.proc.kill()
+        raise RuntimeError(f"the daemon did not answer within {self.timeout:g} s; see {self.store / 'daemon.log'}")
+
+    def __exit__(self, *exc: object) -> None:
+        import subprocess
+
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
