@@ -6,8 +6,7 @@ Nothing happens at import: no sockets, no config, no numpy.
 from __future__ import annotations
 
 from hostbridge.client import Client
-from hostbridge.errors import (BadInput, Busy, Cancelled, DaemonUnavailable, HostBridgeError, TaskFailed,
-                               error_from_wire)
+from hostbridge.errors import BadInput, Busy, Cancelled, DaemonUnavailable, HostBridgeError, TaskFailed, error_from_wire
 from hostbridge.frames import FrameIn, FrameOut, Result, array_frame, buffer_frame, encoded_frame, path_frame
 from hostbridge.protocol import DEFAULT_URL, PROTOCOL_VERSION
 

@@ -47,7 +47,7 @@ class Client:
         self.server_key = server_key if server_key is not None else (key.encode() if key else None)
         self.use_shm = use_shm
         self.same_host: Optional[bool] = None
-        self._ctx = zmq.Context.instance()
+        self._ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context.instance()
         self._sock: Optional[zmq.Socket] = None
         self._arena = Arena("rushes_c")
         self._reply_arena = Arena("rushes_r")
@@ -96,7 +96,9 @@ class Client:
             try:
                 secret = secrets.token_bytes(16)
                 probe = create(16, "rushes_probe")
-                probe.buf[:16] = secret
+                buf = probe.buf
+                assert buf is not None
+                buf[:16] = secret
                 fields["shm_probe"] = {"name": probe.name, "secret": secret.hex()}
             except Exception:  # no shared memory on this platform: parts only
                 probe = None
@@ -236,7 +238,8 @@ class Client:
         frames: Dict[str, List[FrameIn]] = {
             name: [as_frame_in(f, i) for i, f in enumerate(seq)] for name, seq in inputs.items()}
         use_shm = bool(self.same_host) and self.use_shm
-        total = sum(memoryview(f.data).nbytes for seq in frames.values() for f in seq if f.kind == "buffer")
+        total = sum(memoryview(f.data).nbytes for seq in frames.values() for f in seq  # type: ignore[arg-type,misc]
+                    if f.kind == "buffer")
         seg = self._arena.ensure(total) if use_shm and total else None
         offset = 0
         parts: List[Any] = []
@@ -253,8 +256,8 @@ class Client:
                 else:
                     assert f.shape is not None
                     d.update(shape=list(f.shape), dtype=f.dtype, layout="HWC")
-                    view = memoryview(f.data).cast("B")
-                    if seg is not None:
+                    view = memoryview(f.data).cast("B")  # type: ignore[arg-type]
+                    if seg is not None and seg.buf is not None:
                         seg.buf[offset:offset + view.nbytes] = view
                         d.update(where="shm", shm={"name": seg.name, "offset": offset})
                         offset += view.nbytes
@@ -301,7 +304,7 @@ class Client:
                 raise HostBridgeError(f"the daemon replied in an unknown shared-memory segment {d['shm'].get('name')!r}")
             n = P.frame_nbytes(d["shape"], d["dtype"])
             off = int(d["shm"].get("offset", 0))
-            data = seg.buf[off:off + n]
+            data = seg.buf[off:off + n]  # type: ignore[index]
         else:  # a message part, kept without copying
             data = extra[0].buffer if extra else b""
             if d.get("where") == "part" and self.same_host:

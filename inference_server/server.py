@@ -97,7 +97,7 @@ class Daemon:
     # -- wiring ------------------------------------------------------------------------
     def bind(self) -> str:
         self.router.bind(self.cfg.listen)
-        self.endpoint = self.router.getsockopt(zmq.LAST_ENDPOINT).decode()
+        self.endpoint = str(self.router.getsockopt_string(zmq.LAST_ENDPOINT))
         return self.endpoint
 
     def _send_from_worker(self, identity: bytes, header: dict[str, Any], parts: Sequence[Any]) -> None:
@@ -306,7 +306,7 @@ def _probe_shm(probe: Any) -> bool:
     except (FileNotFoundError, OSError, ValueError):
         return False
     try:
-        return bytes(seg.buf[:16]).hex() == probe["secret"]
+        return seg.buf is not None and bytes(seg.buf[:16]).hex() == probe["secret"]
     finally:
         release(seg)
 

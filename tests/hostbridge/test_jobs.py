@@ -24,8 +24,9 @@ def wait_state(c: Client, job: str, states: tuple[str, ...], timeout: float = 10
 
 
 def test_submit_status_and_cancel(daemon: str, tmp_path: Path) -> None:
-    from inference_server.codec import encode_pixels
     import numpy as np
+
+    from inference_server.codec import encode_pixels
 
     frame = tmp_path / "f.exr"
     frame.write_bytes(encode_pixels(np.zeros((4, 4, 3), np.float16), "exr"))
@@ -52,9 +53,9 @@ def test_curve_encrypted_daemon(tmp_path: Path) -> None:
     proc.url = proc.url.replace("127.0.0.1", "0.0.0.0")  # beyond loopback: allowed because CURVE is on
     proc.proc = None
     try:
+        import os
         import subprocess
         import sys
-        import os
 
         from tests.conftest import REPO
 

@@ -160,7 +160,7 @@ def test_malformed_requests_get_typed_errors_while_others_are_served(daemon: str
     assert len(CASES) >= 30
     raw = Raw(daemon)
     failures = []
-    for i, (name, parts, code, words) in enumerate(CASES):
+    for name, parts, code, words in CASES:
         raw.send(parts)
         reply = raw.final()
         if reply.get("type") != "error" or reply.get("code") != code or words not in reply.get("detail", ""):

@@ -1,0 +1,167 @@
+"""Task: build one clean background frame for a shot (and say which pixels were never seen).
+
+Also holds the small adapters the clean-plate family of tasks share (``object_removal``,
+``foreground_matte``): lazy float views of the host's frames and mattes, the reference-frame
+rule and matte checks.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest, from_float, to_float
+
+MATTE_FLOOR = 0.02      # matte values below this are treated as 0 (compression noise in movie mattes)
+CACHE_BYTES = 768 << 20
+
+MOTION = Param("motion", "choice", "auto", "Camera motion",
+               "How the camera moved. Auto picks per shot: Homography for pans, tilts and flat or distant "
+               "scenes; Affine for small or shaky moves.", choices=("auto", "homography", "affine"))
+REFERENCE = Param("reference", "int", -1, "Reference frame",
+                  "Frame number whose framing the result takes; -1 uses the middle frame of the range.",
+                  -1, 10_000_000)
+REJECTION = Param("rejection", "float", 2.5, "Outlier rejection",
+                  "How far (in noise deviations) a frame may stray from the consensus before it is dropped "
+                  "at that pixel. Lower rejects more of whatever moves; higher keeps more frames.", 1.0, 8.0)
+PARALLAX = Param("parallax", "bool", True, "Parallax refinement",
+                 "Correct what the global camera move cannot explain (depth, lens) with dense optical flow.")
+
+MANIFEST = TaskManifest(
+    name="clean_plate",
+    label="Clean Plate",
+    description="Builds one clean background frame from a moving-camera shot: every frame is lined up on "
+                "the reference frame and whatever moves (people, cars, rigs) is voted out. Also returns a "
+                "matte of the pixels no frame ever showed clean.",
+    inputs=(Port("plate", "Source"),
+            Port("matte", "Ignore Matte", "matte", optional=True,
+                 tooltip="Optional roto of things that must never appear in the clean plate.")),
+    outputs=(Port("clean", "Clean Plate"),
+             Port("unseen", "Never Seen Clean", "matte",
+                  tooltip="1 where no frame showed the background: paint or project these by hand.")),
+    params=(REFERENCE, MOTION, REJECTION,
+            Param("max_frames", "int", 32, "Frames sampled",
+                  "Most frames voted per pixel, spread evenly over the range. More is cleaner and slower.", 2, 200),
+            PARALLAX),
+    nan_policy="reject",
+)
+
+
+class FloatFrames(Sequence[np.ndarray]):
+    """Lazy (H, W, C) float32 view of a frame sequence (integer code values scaled 0-1), cached."""
+
+    def __init__(self, frames: Sequence[Frame]) -> None:
+        self.frames = frames
+        self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.limit = 4
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
+        if i < 0:
+            i += len(self.frames)
+        if i in self.cache:
+            self.cache.move_to_end(i)
+            return self.cache[i]
+        img = to_float(self.frames[i].pixels)
+        self.limit = max(4, CACHE_BYTES // max(img.nbytes, 1))
+        self.cache[i] = img
+        while len(self.cache) > self.limit:
+            self.cache.popitem(last=False)
+        return img
+
+
+class MatteFrames(Sequence[np.ndarray]):
+    """Lazy (H, W) float32 0-1 view of matte frames: alpha when it varies, else the max of R, G, B."""
+
+    def __init__(self, frames: Sequence[Frame], size: tuple[int, int]) -> None:
+        self.frames = frames
+        self.size = size
+        self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
+        if i in self.cache:
+            return self.cache[i]
+        frame = self.frames[i]
+        px = to_float(frame.pixels)
+        if px.shape[:2] != self.size:
+            raise TaskInputError(f"matte frame {frame.number} is {px.shape[1]}x{px.shape[0]}, "
+                                 f"the plate is {self.size[1]}x{self.size[0]}")
+        c = px.shape[2]
+        if c in (2, 4) and np.ptp(px[:, :, c - 1]) > 0:
+            m = px[:, :, c - 1]
+        else:
+            m = px[:, :, : min(c, 3)].max(axis=2)
+        if not np.isfinite(m).all():
+            raise TaskInputError(f"matte frame {frame.number} holds NaN or infinite values")
+        m = np.clip(m, 0.0, 1.0).astype(np.float32)
+        m[m < MATTE_FLOOR] = 0.0
+        self.cache[i] = m
+        if len(self.cache) > 256:
+            self.cache.popitem(last=False)
+        return m
+
+
+def check_plate(plates: Sequence[Frame], minimum: int = 2) -> tuple[int, int]:
+    """(H, W) of the plate; TaskInputError when it has too few frames."""
+    if len(plates) < minimum:
+        raise TaskInputError(f"the plate has {len(plates)} frame(s); this needs at least {minimum}")
+    h, w = plates[0].pixels.shape[:2]
+    if min(h, w) < 16:
+        raise TaskInputError(f"the plate is {w}x{h}; frames must be at least 16x16")
+    return h, w
+
+
+def check_mattes(mattes: Sequence[Frame], plates: Sequence[Frame], size: tuple[int, int]) -> MatteFrames:
+    """A matte view matched to the plate; TaskInputError naming a wrong count."""
+    if len(mattes) != len(plates):
+        raise TaskInputError(f"the matte has {len(mattes)} frame(s) but the plate has {len(plates)}; "
+                             "give one matte frame per plate frame")
+    return MatteFrames(mattes, size)
+
+
+def reference_index(plates: Sequence[Frame], number: int) -> int:
+    """Index of frame ``number`` in ``plates`` (-1: the middle frame); TaskInputError if absent."""
+    if number == -1:
+        return len(plates) // 2
+    for i in range(len(plates)):
+        if plates[i].number == number:
+            return i
+    first, last = plates[0].number, plates[len(plates) - 1].number
+    raise TaskInputError(f"reference frame {number} is not in the plate's range {first}-{last}")
+
+
+def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
+    from inference_server.engines.cleanplate.plate import build_clean_plate
+
+    plates = inputs["plate"]
+    size = check_plate(plates)
+    ref = reference_index(plates, params["reference"])
+    mattes = check_mattes(inputs["matte"], plates, size) if inputs.get("matte") else None
+    frames = FloatFrames(plates)
+
+    def progress(done: int, total: int, msg: str) -> None:
+        ctx.check_cancelled()
+        ctx.progress(done, total, msg)
+
+    try:
+        plate = build_clean_plate(frames, ref, model=params["motion"], max_frames=params["max_frames"],
+                                  rejection=params["rejection"], refine=params["parallax"], mattes=mattes,
+                                  progress=progress)
+    except ValueError as exc:
+        raise TaskInputError(str(exc)) from exc
+    like = plates[ref]
+    ctx.emit("clean", Frame(from_float(plate.image, like.pixels.dtype), like.number, like.colour_space))
+    unseen = (~plate.seen).astype(np.float32)[:, :, None]
+    ctx.emit("unseen", Frame(from_float(unseen, like.pixels.dtype), like.number, ""))
+    return {"frames": len(plates), "reference_frame": like.number, "used_frames": len(plate.used),
+            "never_seen_pixels": int((~plate.seen).sum()),
+            "never_seen_percent": round(100.0 * float((~plate.seen).mean()), 3),
+            **plate.alignment.to_summary()}

@@ -1,0 +1,77 @@
+"""Task: learn a look from (source, graded) frame pairs; hand back a LUT, a CDL and a summary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest
+
+MANIFEST = TaskManifest(
+    name="look_fit",
+    label="Look Match: learn a look",
+    description="Learn the grade from a few graded frames (each with its ungraded source) and hand "
+                "back a 3D LUT (.cube, .clf) and an ASC CDL (.cc, .ccc, .cdl) in ACEScct.",
+    inputs=(Port("source", "Source frames", tooltip="Ungraded frames, one per pair"),
+            Port("graded", "Graded frames", tooltip="The same frames after the grade, in the same order")),
+    outputs=(Port("look.cube", "3D LUT (.cube)", "blob"), Port("look.clf", "3D LUT (Academy CLF)", "blob"),
+             Port("look.cc", "ASC CDL (.cc)", "blob"), Port("look.ccc", "ASC CDL collection (.ccc)", "blob"),
+             Port("look.cdl", "ASC CDL list (.cdl)", "blob")),
+    params=(
+        Param("in_space", "string", "", "Input colour space",
+              "OCIO built-in config name of the frames (e.g. 'ARRI LogC4'); empty: the frames' own, else ACEScct"),
+        Param("working_space", "string", "ACEScct", "Working space", "Where the CDL acts (ACEScct for ACES)"),
+        Param("lut_size", "int", 33, "LUT size", "Points per side of the 3D LUT (33 or 65)", 9, 65),
+        Param("smoothness", "float", 1.0, "Smoothness",
+              "Higher gives a smoother LUT that trusts the CDL more far from the colours seen", 0.01, 100.0),
+        Param("title", "string", "Rushes look", "LUT title"),
+    ),
+    nan_policy="reject",
+    long_running=True,
+)
+
+
+def input_space(frames: Sequence[Frame], requested: str) -> str:
+    """The colour space named in the params, else the frames' own, else ACEScct."""
+    if requested:
+        return requested
+    named = {f.colour_space for f in frames if f.colour_space}
+    if len(named) > 1:
+        raise TaskInputError(f"frames are in different colour spaces ({', '.join(sorted(named))}); "
+                             "set in_space")
+    return named.pop() if named else "ACEScct"
+
+
+def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
+    from inference_server.engines.look import files
+    from inference_server.engines.look.fit import fit_look
+    from inference_server.engines.look.summary import describe_cdl, summary_text
+
+    source, graded = inputs["source"], inputs["graded"]
+    if len(source) != len(graded) or len(source) == 0:
+        raise TaskInputError(f"look_fit needs the same number of source and graded frames (at least one), "
+                             f"got {len(source)} source and {len(graded)} graded")
+    pairs = []
+    for i in range(len(source)):
+        ctx.check_cancelled()
+        s, g = source[i], graded[i]
+        pairs.append((s.pixels, g.pixels))
+        ctx.progress(i + 1, len(source) + 1, f"pair {i + 1}: frame {s.number}")
+    first = source[0]
+    in_space = input_space([first], str(params["in_space"]))
+    try:
+        fit = fit_look(pairs, in_space, str(params["working_space"]), int(params["lut_size"]),
+                       float(params["smoothness"]))
+    except ValueError as exc:
+        raise TaskInputError(str(exc)) from exc
+    ctx.check_cancelled()
+    desc = f"Rushes look fit from {len(pairs)} pair(s); input {fit.in_space}; CDL in {fit.working_space}"
+    title = str(params["title"])
+    ctx.emit_blob("look.cube", files.cube_text(fit.lut, title, fit.shaper, (desc,)).encode())
+    ctx.emit_blob("look.clf", files.clf_text(fit, desc).encode())
+    for ext in (".cc", ".ccc", ".cdl"):
+        ctx.emit_blob(f"look{ext}", files.cdl_text(fit.cdl, ext, desc).encode())
+    ctx.progress(len(source) + 1, len(source) + 1, "done")
+    info = describe_cdl(fit.cdl, fit.working_space)
+    return {**info, "in_space": fit.in_space, "lut_size": int(fit.lut.shape[0]),
+            "shaper": fit.shaper is not None, "fit": fit.stats, "text": summary_text(info)}

@@ -1,0 +1,97 @@
+"""Task: remove an object or rig under a roto matte, frame by frame, over a moving camera."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest, from_float
+from inference_server.tasks.clean_plate import MOTION, REJECTION, FloatFrames, check_mattes, check_plate
+
+MANIFEST = TaskManifest(
+    name="object_removal",
+    label="Object Removal",
+    description="Removes whatever the matte covers (a crew member, a rig, a mark) from every frame: the "
+                "background is taken from other frames of the shot where the camera or the object has "
+                "moved, lined up on the frame; what no frame shows is painted in from around the hole and "
+                "the patch is regrained. Pixels outside the matte come back untouched.",
+    inputs=(Port("plate", "Source"),
+            Port("matte", "Object Matte", "matte",
+                 tooltip="Roto over the object in every frame (white = remove). Soft edges blend.")),
+    outputs=(Port("repair", "Repair"),
+             Port("revealed", "Revealed Matte", "matte", optional=True,
+                  tooltip="1 where the fill came from other frames, 0 where it was painted in.")),
+    params=(MOTION, REJECTION,
+            Param("samples", "int", 12, "Frames blended",
+                  "Most other frames blended per pixel. More averages better, fewer keeps detail sharper.",
+                  1, 64),
+            Param("window", "int", 0, "Search range (frames)",
+                  "How many frames either side to take background from; 0 searches the whole range.", 0, 100000),
+            Param("parallax", "bool", False, "Parallax refinement",
+                  "Bend each borrowed frame with dense optical flow measured around the hole; helps deep "
+                  "scenes close to camera, can soften fine detail elsewhere."),
+            Param("regrain", "float", 1.0, "Regrain amount",
+                  "Grain added back to the patch, matched to the plate: 0 leaves it clean, 1 matches.", 0.0, 2.0),
+            Param("revealed_matte", "bool", False, "Output revealed matte",
+                  "Also return the matte of pixels filled from other frames, for checking.")),
+    nan_policy="reject",
+)
+
+
+def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
+    from inference_server.engines.cleanplate.align import align_shot
+    from inference_server.engines.cleanplate.removal import remove_object
+
+    plates = inputs["plate"]
+    size = check_plate(plates, minimum=1)
+    mattes = check_mattes(inputs["matte"], plates, size)
+    n = len(plates)
+    covered = 0
+    for i in range(n):
+        m = mattes[i]
+        if (m > 0).all():
+            raise TaskInputError(f"the matte covers the whole of frame {plates[i].number}; "
+                                 "there is nothing around it to fill from")
+        covered += int((m > 0).any())
+    if covered == 0:
+        raise TaskInputError("the matte is empty in every frame: nothing to remove "
+                             "(white or alpha > 0 marks what to remove)")
+    frames = FloatFrames(plates)
+    ctx.progress(0, n + 1, "tracking the camera")
+    try:
+        shot = align_shot(frames, n // 2, params["motion"], [mattes[i] > 0 for i in range(n)]) if n > 1 else None
+    except ValueError as exc:
+        raise TaskInputError(str(exc)) from exc
+    filled_px = revealed_px = 0
+    for i in range(n):
+        ctx.check_cancelled()
+        src = plates[i]
+        alpha = mattes[i]
+        if shot is None or not (alpha > 0).any():
+            out, revealed = src.pixels.copy(), np.zeros(size, bool)
+        else:
+            rem = remove_object(frames, mattes, shot, i, max_samples=params["samples"],
+                                rejection=params["rejection"], refine=params["parallax"],
+                                regrain=params["regrain"], window=params["window"], seed=src.number)
+            out = from_float(rem.image, src.pixels.dtype)
+            out[~rem.hole] = src.pixels[~rem.hole]          # untouched outside the matte, bit for bit
+            revealed = rem.revealed
+            filled_px += int(rem.hole.sum())
+            revealed_px += int(rem.revealed.sum())
+        if shot is None and (alpha > 0).any():
+            from inference_server.engines.wire.spatial import fill_spatial
+
+            fl = fill_spatial(frames[i], alpha)
+            out = from_float(fl, src.pixels.dtype)
+            out[alpha <= 0] = src.pixels[alpha <= 0]
+            filled_px += int((alpha > 0).sum())
+        ctx.emit("repair", Frame(out, src.number, src.colour_space))
+        if params["revealed_matte"]:
+            ctx.emit("revealed", Frame(from_float(revealed.astype(np.float32)[:, :, None], src.pixels.dtype),
+                                       src.number, ""))
+        ctx.progress(i + 2, n + 1, f"frame {src.number}")
+    return {"frames": n, "frames_with_matte": covered, "filled_pixels": filled_px,
+            "revealed_percent": round(100.0 * revealed_px / max(filled_px, 1), 2),
+            **(shot.to_summary() if shot is not None else {"model": "none"})}

@@ -1,0 +1,147 @@
+"""Wire removal: from a plate and the artist's rough hint to a clean, regrained plate."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest, from_float, to_float
+
+log = logging.getLogger(__name__)
+
+METHODS = {"Auto": "auto", "Temporal (moving scene)": "temporal", "Temporal (static scene)": "static", "Spatial": "spatial"}
+OUTPUTS = ("Repair", "Wire Matte", "Source", "Repair Matted")
+
+MANIFEST = TaskManifest(
+    name="wire_removal",
+    label="Wire Removal",
+    description="Paint a rough stroke over a rig or stunt wire; get back the plate with the wire "
+                "replaced from neighbouring frames (or from around it), regrained to match.",
+    inputs=(Port("plate", "Source", tooltip="The plate with the wire."),
+            Port("hint", "Hint", "matte", tooltip="A rough stroke over the wire, a few times wider than it "
+                 "(alpha if it has four channels, else the brightest channel).")),
+    outputs=(Port("repair", "Result"),),
+    params=(
+        Param("method", "choice", "Auto", "Repair method",
+              "Auto borrows from neighbouring frames where that is reliable and paints across the wire "
+              "elsewhere. Temporal (static scene) for a locked-off camera; Spatial for single frames.",
+              choices=tuple(METHODS)),
+        Param("window", "int", 4, "Temporal window (frames)",
+              "How many frames before and after to borrow clean pixels from.", 0, 16),
+        Param("regrain", "float", 1.0, "Regrain amount",
+              "Grain added inside the repair to match the plate's grain (0 = none, 1 = matched).", 0.0, 2.0),
+        Param("output", "choice", "Repair", "Output",
+              "Repair; the Wire Matte found inside the hint; the Source untouched; or the Repair with "
+              "the wire matte in alpha.", choices=OUTPUTS),
+        Param("use_project_model", "bool", True, "Use project model",
+              "When the project has a trained wire-removal model, use it for pixels no frame reveals."),
+    ),
+    nan_policy="reject",
+)
+
+
+def hint_alpha(pixels: np.ndarray) -> np.ndarray:
+    """A hint frame (H, W, C) as float32 (H, W) 0..1: alpha with 4 channels, else the max channel."""
+    f = to_float(pixels)
+    a = f[:, :, 3] if f.shape[2] == 4 else f.max(axis=2)
+    return np.clip(np.nan_to_num(a), 0.0, 1.0).astype(np.float32)
+
+
+class _Hints:
+    """Lazy, cached (as uint8) hint mattes checked against the plate size."""
+
+    def __init__(self, frames: Sequence[Frame], size: tuple[int, int], keep: int) -> None:
+        self.frames, self.size, self.keep = frames, size, keep
+        self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def __call__(self, i: int) -> np.ndarray:
+        if i not in self.cache:
+            f = self.frames[i]
+            if f.pixels.shape[:2] != self.size:
+                h, w = f.pixels.shape[:2]
+                raise TaskInputError(f"hint frame {f.number} is {w}x{h} but the plate is "
+                                     f"{self.size[1]}x{self.size[0]}; they must be the same size")
+            self.cache[i] = np.rint(hint_alpha(f.pixels) * 255).astype(np.uint8)
+            while len(self.cache) > self.keep:
+                self.cache.popitem(last=False)
+        self.cache.move_to_end(i)
+        return self.cache[i].astype(np.float32) / np.float32(255.0)
+
+
+def _load_inpainter(params: Mapping[str, Any], ctx: TaskContext) -> Any:
+    if not params["use_project_model"] or not ctx.project or ctx.store is None:
+        return None
+    try:
+        from inference_server.project import models  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    loader = getattr(models, "load_inpainter", None)
+    if loader is None:
+        return None
+    try:
+        return loader(ctx.store, ctx.project)
+    except (FileNotFoundError, LookupError) as exc:
+        log.info("no project inpainting model for %s: %s", ctx.project, exc)
+        return None
+
+
+def _output_frame(choice: str, repaired: np.ndarray, matte: np.ndarray, src: Frame) -> np.ndarray:
+    if choice == "Repair":
+        return repaired
+    if choice == "Source":
+        return src.pixels
+    alpha = from_float(matte[:, :, None], src.pixels.dtype)
+    if choice == "Wire Matte":
+        return alpha
+    base = repaired[:, :, :3] if repaired.shape[2] >= 4 else repaired
+    return np.concatenate([base, alpha], axis=2)
+
+
+def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
+    from inference_server.engines.wire.repair import WireRemover, WireSettings
+
+    plates, hints = inputs["plate"], inputs["hint"]
+    if len(plates) == 0:
+        raise TaskInputError("the plate has no frames")
+    if len(hints) != len(plates):
+        raise TaskInputError(f"the hint has {len(hints)} frame(s) but the plate has {len(plates)}; "
+                             "give one hint frame per plate frame")
+    first = plates[0].pixels
+    size = first.shape[:2]
+    window = int(params["window"])
+    hint = _Hints(hints, size, 2 * window + 3)
+    covered = [bool((hint(i) > 0.05).any()) for i in range(len(hints))]
+    if not any(covered):
+        raise TaskInputError("the hint is empty on every frame; paint a stroke over the wire")
+
+    def plate(i: int) -> np.ndarray:
+        px = plates[i].pixels
+        if px.shape != first.shape or px.dtype != first.dtype:
+            raise TaskInputError(f"plate frame {plates[i].number} is {px.shape} {px.dtype}, "
+                                 f"unlike the first frame's {first.shape} {first.dtype}")
+        return px
+
+    method = METHODS[params["method"]]
+    settings = WireSettings(method=method, window=window, regrain=float(params["regrain"]))
+    inpaint = _load_inpainter(params, ctx)
+    remover = WireRemover(plate, hint, len(plates), settings, inpaint=inpaint)
+    start = time.perf_counter()
+    wire_px = 0
+    for i, src in enumerate(plates):
+        ctx.check_cancelled()
+        if covered[i] and params["output"] != "Source":
+            repaired, matte = remover.repair(i)
+        else:
+            repaired, matte = src.pixels, np.zeros(size, np.float32)
+        wire_px += int((matte > 0).sum())
+        ctx.emit("repair", Frame(_output_frame(params["output"], repaired, matte, src), src.number, src.colour_space))
+        ctx.progress(i + 1, len(plates), f"frame {src.number}")
+    seconds = time.perf_counter() - start
+    return {"frames": len(plates), "method": params["method"], "output": params["output"],
+            "wire_pixels": wire_px, "learned_fill": inpaint is not None,
+            "seconds_per_frame": round(seconds / len(plates), 4)}
