@@ -39,13 +39,13 @@ ENV_PREFIX = "RUSHES_"
 def default_config_path() -> Path:
     from platformdirs import user_config_dir
 
-    return Path(user_config_dir("rushes")) / "rushes.toml"
+    return Path(user_config_dir("rushes", appauthor=False)) / "rushes.toml"
 
 
 def default_store() -> Path:
     from platformdirs import user_data_dir
 
-    return Path(user_data_dir("rushes"))
+    return Path(user_data_dir("rushes", appauthor=False))
 
 
 def _coerce(name: str, value: Any, kind: type) -> Any:

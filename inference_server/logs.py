@@ -28,6 +28,9 @@ def setup_logging(level: str = "INFO", log_file: str = "") -> None:
     """Log JSON lines to stderr, or to a rotating file (10 MB x 5) when ``log_file`` is set."""
     handler: logging.Handler
     if log_file:
+        from pathlib import Path
+
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=10 << 20, backupCount=5)
     else:
         handler = logging.StreamHandler(sys.stderr)
