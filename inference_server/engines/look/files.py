@@ -1,0 +1,149 @@
+"""Look files: write ``.cube`` (Resolve/IRIDAS), ASC ``.cc``/``.ccc``/``.cdl`` and Academy ``.clf``;
+load any look file OpenColorIO reads, with errors that name the file.
+
+Tolerances, checked by reading the written files back through OCIO FileTransform:
+``.cube`` and ``.clf`` reproduce ``LookFit.apply_exact`` within 1e-5 absolute without a
+shaper; with a shaper (scene-linear sources) within 2e-3 on the ACEScct scale (about
+0.035 stop) for values 0.001..64. The CDL files reproduce the CDL within 5e-5 (OCIO's
+CPU path uses a fast float32 power function).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from inference_server.engines.look import spaces
+from inference_server.engines.look.cdl import Cdl
+from inference_server.engines.look.fit import LookFit
+
+CDL_FORMATS = {".cc": "ColorCorrection", ".ccc": "ColorCorrectionCollection", ".cdl": "ColorDecisionList"}
+CLF_FORMAT = "Academy/ASC Common LUT Format"
+LOOK_EXTENSIONS = (".cube", ".cc", ".ccc", ".cdl", ".clf", ".ctf", ".3dl", ".spi1d", ".spi3d", ".csp", ".lut")
+
+
+def _rows(values: np.ndarray) -> str:
+    buf = io.StringIO()
+    np.savetxt(buf, np.asarray(values, dtype=np.float64).reshape(-1, 3), fmt="%.7g")
+    return buf.getvalue()
+
+
+def cube_text(lut: np.ndarray, title: str = "Rushes look", shaper: Any = None,
+              comments: tuple[str, ...] = ()) -> str:
+    """A Resolve/IRIDAS ``.cube``: TITLE, optional 1D shaper (Resolve layout), LUT_3D_SIZE, red fastest.
+
+    ``lut`` is (n, n, n, 3) indexed [r, g, b]; ``shaper`` a ``fit.Shaper`` or None.
+    """
+    n = lut.shape[0]
+    if lut.ndim != 4 or lut.shape != (n, n, n, 3) or n < 2:
+        raise ValueError(f"cube_text expects an (n, n, n, 3) lattice, got {lut.shape}")
+    if not np.isfinite(lut).all():
+        raise ValueError("cube_text: the lattice holds NaN or infinite values")
+    safe_title = title.replace('"', "'").replace("\n", " ")
+    # OpenColorIO's Resolve reader (the only one taking a shaper) refuses a TITLE line, so a
+    # shaper cube carries its title as a comment; Resolve reads both forms.
+    head = [f'# TITLE "{safe_title}"' if shaper is not None else f'TITLE "{safe_title}"']
+    head += [f"# {c}" for c in comments]
+    body = []
+    if shaper is not None:
+        head += [f"LUT_1D_SIZE {shaper.size}", f"LUT_1D_INPUT_RANGE {shaper.lo:.9g} {shaper.hi:.9g}",
+                 f"LUT_3D_SIZE {n}", "LUT_3D_INPUT_RANGE 0 1"]
+        body.append(_rows(np.repeat(shaper.table()[:, None], 3, axis=1)))
+    else:
+        head.append(f"LUT_3D_SIZE {n}")
+    # [r, g, b] -> rows with red changing fastest: iterate b, then g, then r.
+    body.append(_rows(np.transpose(lut, (2, 1, 0, 3))))
+    return "\n".join(head) + "\n\n" + "".join(body)
+
+
+def cdl_text(cdl: Cdl, ext: str, description: str = "") -> str:
+    """ASC CDL XML for ``ext`` in (.cc, .ccc, .cdl), written by OpenColorIO."""
+    import PyOpenColorIO as ocio
+
+    if ext not in CDL_FORMATS:
+        raise ValueError(f"unknown CDL format {ext!r}; use one of {', '.join(CDL_FORMATS)}")
+    t = cdl.to_ocio()
+    if description:
+        t.getFormatMetadata().addChildElement("Description", description)
+    g = ocio.GroupTransform()
+    g.appendTransform(t)
+    return str(g.write(CDL_FORMATS[ext], spaces.config()))
+
+
+def look_group(fit: LookFit) -> Any:
+    """The fitted LUT (with its shaper) as an OCIO GroupTransform of Matrix, Lut1D and Lut3D."""
+    import PyOpenColorIO as ocio
+
+    g = ocio.GroupTransform()
+    if fit.shaper is not None:
+        s = fit.shaper
+        k = 1.0 / (s.hi - s.lo)
+        g.appendTransform(ocio.MatrixTransform([k, 0, 0, 0, 0, k, 0, 0, 0, 0, k, 0, 0, 0, 0, 1],
+                                               [-s.lo * k, -s.lo * k, -s.lo * k, 0]))
+        lut1 = ocio.Lut1DTransform(length=s.size)
+        table = s.table()
+        lut1.setData(np.repeat(table[:, None], 3, axis=1).astype(np.float32).ravel())
+        g.appendTransform(lut1)
+    n = fit.lut.shape[0]
+    lut3 = ocio.Lut3DTransform(gridSize=n)
+    lut3.setData(np.ascontiguousarray(fit.lut, dtype=np.float32).ravel())  # blue fastest
+    lut3.setInterpolation(ocio.INTERP_LINEAR)
+    g.appendTransform(lut3)
+    return g
+
+
+def clf_text(fit: LookFit, description: str = "") -> str:
+    """Academy CLF holding the fitted LUT (and shaper), written by OpenColorIO."""
+    g = look_group(fit)
+    if description:
+        g.getFormatMetadata().addChildElement("Description", description)
+    g.getFormatMetadata().setID("rushes_look")
+    return str(g.write(CLF_FORMAT, spaces.config()))
+
+
+def look_transform(path: str | os.PathLike[str], cccid: str = "") -> Any:
+    """Load a look file through OCIO; returns (FileTransform, CPU processor).
+
+    Raises FileNotFoundError or ValueError naming ``path`` when it is missing, of an unknown
+    kind, or malformed.
+    """
+    import PyOpenColorIO as ocio
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"look file not found: {p}")
+    ext = p.suffix.lower()
+    if ext not in LOOK_EXTENSIONS:
+        raise ValueError(f"{p}: not a look file OpenColorIO reads here (use one of {', '.join(LOOK_EXTENSIONS)})")
+    ocio.ClearAllCaches()  # OCIO caches files by path; a look rewritten on disk must be read anew
+    ft = ocio.FileTransform(str(p.resolve()), cccId=cccid, interpolation=ocio.INTERP_DEFAULT)
+    try:
+        cpu = spaces.config().getProcessor(ft).getDefaultCPUProcessor()
+    except Exception as exc:  # OCIO raises its own Exception type
+        msg = " ".join(str(exc).replace(str(p.resolve()), p.name).split())
+        msg = msg.replace("(Enable debug log for errors from all formats.) ", "")
+        if len(msg) > 400:
+            msg = msg[:400] + "..."
+        raise ValueError(f"{p}: cannot read this look file: {msg}") from exc
+    return ft, cpu
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder, then os.replace."""
+    p = Path(path)
+    if p.parent and not p.parent.is_dir():
+        raise FileNotFoundError(f"folder does not exist for {p}")
+    raw = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent or "."))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

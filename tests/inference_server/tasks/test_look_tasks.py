@@ -1,0 +1,100 @@
+"""look_fit and shot_match tasks: frames in, look files and a summary out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference_server.engines.look import files, spaces
+from inference_server.engines.look.cdl import Cdl, apply_cdl
+from inference_server.tasks import look_fit, shot_match
+from inference_server.tasks.base import Frame, TaskContext, TaskInputError
+
+GRADE = Cdl((1.1, 1.0, 0.92), (0.01, 0.0, -0.02), (1.0, 1.0, 1.0), 1.1)
+
+
+def picture(seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:64, 0:96] / 96.0
+    img = np.stack([0.2 + 0.6 * xx, 0.2 + 0.6 * yy, 0.5 + 0.3 * np.sin(8 * xx + seed)], axis=2)
+    return (img + rng.normal(0, 0.01, img.shape)).astype(np.float32)
+
+
+def graded(img: np.ndarray) -> np.ndarray:
+    return apply_cdl(img.reshape(-1, 3), GRADE).reshape(img.shape).astype(np.float32)
+
+
+def test_look_fit_task_emits_every_file_and_a_summary(tmp_path: Path) -> None:
+    src = [Frame(picture(i), 1001 + i, "ACEScct") for i in range(2)]
+    grd = [Frame(graded(f.pixels), f.number, "ACEScct") for f in src]
+    ctx = TaskContext()
+    params = look_fit.MANIFEST.validate_params({"lut_size": 17})
+    summary = look_fit.run({"source": src, "graded": grd}, params, ctx)
+    assert set(ctx.blobs) == {"look.cube", "look.clf", "look.cc", "look.ccc", "look.cdl"}
+    assert summary["cdl"]["slope"] == pytest.approx(list(GRADE.slope), abs=5e-3)
+    assert summary["lut_size"] == 17 and summary["in_space"] == "ACEScct" and "stops" in summary["text"]
+    x = picture(5).reshape(-1, 3)
+    for name, data in ctx.blobs.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        _, cpu = files.look_transform(path)
+        assert np.abs(spaces.apply_processor(cpu, x) - apply_cdl(x, GRADE)).max() < 5e-3, name
+
+
+def test_look_fit_task_refuses_bad_input() -> None:
+    a = Frame(picture(0), 1, "ACEScct")
+    params = look_fit.MANIFEST.validate_params({})
+    with pytest.raises(TaskInputError, match="same number of source and graded"):
+        look_fit.run({"source": [a, a], "graded": [a]}, params, TaskContext())
+    small = Frame(picture(0)[:32], 1, "ACEScct")
+    with pytest.raises(TaskInputError, match="pair 1: source is 96x64 but graded is 96x32"):
+        look_fit.run({"source": [a], "graded": [small]}, params, TaskContext())
+    with pytest.raises(TaskInputError, match="unknown colour space 'Rec709ish'"):
+        look_fit.run({"source": [a], "graded": [a]}, {**params, "in_space": "Rec709ish"}, TaskContext())
+    with pytest.raises(TaskInputError, match="lut_size"):
+        look_fit.MANIFEST.validate_params({"lut_size": 200})
+
+
+def test_look_fit_uses_the_frames_colour_space() -> None:
+    lin = spaces.convert(picture(1), "ACEScct", "ACEScg")
+    f = Frame(lin, 1, "ACEScg")
+    summary = look_fit.run({"source": [f], "graded": [f]}, look_fit.MANIFEST.validate_params({"lut_size": 9}),
+                           TaskContext())
+    assert summary["in_space"] == "ACEScg" and summary["shaper"] is True
+    assert abs(summary["exposure_stops"]) < 0.01
+
+
+def test_shot_match_task() -> None:
+    shot = [Frame(picture(i), 1 + i, "ACEScct") for i in range(12)]
+    hero = [Frame(graded(picture(3)) + np.float32(0.08), 1, "ACEScct")]   # warmer and brighter
+    ctx = TaskContext()
+    summary = shot_match.run({"shot": shot, "hero": hero}, shot_match.MANIFEST.validate_params({}), ctx)
+    assert set(ctx.blobs) == {"match.cc", "match.ccc", "match.cdl", "match.cube"}
+    assert summary["temperature"] == "warmer" and summary["exposure_stops"] > 1.0
+    st = summary["statistics"]
+    assert abs(st["matched_luma"] - st["hero_luma"]) < 0.005 < 0.05 < abs(st["shot_luma"] - st["hero_luma"])
+    with pytest.raises(TaskInputError, match="at least one shot frame"):
+        shot_match.run({"shot": [], "hero": hero}, shot_match.MANIFEST.validate_params({}), TaskContext())
+
+
+def test_look_fit_and_shot_match_through_a_real_daemon(daemon: str, tmp_path: Path) -> None:
+    from hostbridge import Client
+    from hostbridge.errors import BadInput
+    from hostbridge.frames import array_frame
+
+    src = [array_frame(picture(i), 1 + i, "ACEScct") for i in range(2)]
+    grd = [array_frame(graded(picture(i)), 1 + i, "ACEScct") for i in range(2)]
+    with Client(daemon, timeout=60.0) as client:
+        res = client.run("look_fit", {"source": src, "graded": grd}, {"lut_size": 17})
+        assert {"look.cube", "look.cc", "look.clf"} <= set(res.blobs)
+        assert res.summary["cdl"]["slope"] == pytest.approx(list(GRADE.slope), abs=5e-3)
+        (tmp_path / "look.cube").write_bytes(res.blobs["look.cube"])
+        _, cpu = files.look_transform(tmp_path / "look.cube")
+        x = picture(7).reshape(-1, 3)
+        assert np.abs(spaces.apply_processor(cpu, x) - apply_cdl(x, GRADE)).max() < 5e-3
+        res = client.run("shot_match", {"shot": src[:1], "hero": grd[:1]})
+        assert "match.cc" in res.blobs and res.summary["temperature"] == "warmer"
+        with pytest.raises(BadInput, match="unknown colour space .LogC9.*ARRI LogC4"):
+            client.run("look_fit", {"source": src, "graded": grd}, {"in_space": "LogC9"})
