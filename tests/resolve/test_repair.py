@@ -1,0 +1,183 @@
+"""Rushes Repair end to end: fake Resolve, real daemon, real wire removal."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rushes_resolve.entry import main
+from rushes_resolve.ui import Reporter
+
+from tests.resolve import scene
+
+H, W = 48, 64
+WIRE_X = 30
+
+
+def background(n: int) -> np.ndarray:
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    base = 0.35 + 0.15 * np.sin(xx / 7.0 + yy / 11.0)
+    return np.repeat(base[:, :, None], 3, axis=2)
+
+
+def plate_frame(n: int) -> np.ndarray:
+    img = background(n)
+    img[:, WIRE_X:WIRE_X + 2, :] = 0.02  # a dark wire
+    return img
+
+
+def walker_frame(n: int) -> np.ndarray:
+    """A locked-off shot with a dark figure crossing it, 10 px further each frame."""
+    img = background(n)
+    x = 10 * (n - 1)
+    img[16:32, x:x + 10, :] = 0.05
+    return img
+
+
+def hint_frame(n: int) -> np.ndarray:
+    hint = np.zeros((H, W, 3), np.uint8)
+    hint[:, WIRE_X - 3:WIRE_X + 5, :] = 255
+    return hint
+
+
+@pytest.fixture
+def rushes_env(tmp_path: Path, daemon: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RUSHES_SERVER", daemon)
+    monkeypatch.setenv("RUSHES_RESOLVE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("RUSHES_RESOLVE_LUT_DIR", str(tmp_path / "LUT"))
+    monkeypatch.setenv("RUSHES_RESOLVE_RENDER_DIR", str(tmp_path / "renders"))
+    return tmp_path
+
+
+def test_wire_removal_is_imported_above_the_plate_and_reverted(rushes_env: Path) -> None:
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "A001_plate", 1001, 1005, plate_frame)
+    hint_path = scene.write_sequence(tmp / "media" / "hint", "A001_hint", 1001, 1005, hint_frame, "png")
+    before = scene.digest(tmp / "media" / "plate")
+    resolve, project, timeline = scene.project(tmp, tracks=2)
+    plate = scene.clip(timeline, 1, "A001", plate_path, 86400 + 10, 5)
+    scene.clip(timeline, 2, "A001 hint", hint_path, 86400 + 10, 5)
+    timeline.playhead = 86400 + 12
+    timeline.selected = plate  # the colorist clicked the plate on the Color page
+
+    reporter = Reporter()
+    assert main("repair", {"resolve": resolve}, {"task": "wire_removal"}, reporter) == 0, reporter.lines
+
+    # the original media and clip are untouched; the repair sits on a new track 3 over the plate
+    assert scene.digest(tmp / "media" / "plate") == before
+    assert timeline.video[0] == [plate]
+    assert project.calls.named("AddTrack") == [("video", "mono")]
+    [placed] = timeline.video[2]
+    assert (placed.start, placed.duration) == (plate.start, 5)
+    [imported] = project.calls.named("ImportMedia")
+    info = imported[0][0]
+    assert (info["StartIndex"], info["EndIndex"]) == (1001, 1005)
+    folder = tmp / "renders" / "Test_Show" / "A001_wire_removal_v001"
+    assert info["FilePath"] == str(folder / "A001_wire_removal.%04d.exr")
+    assert sorted(p.name for p in folder.iterdir()) == [f"A001_wire_removal.{n}.exr" for n in range(1001, 1006)]
+    assert placed.media is not None and placed.media.GetClipProperty("File Path") == \
+        str(folder / "A001_wire_removal.[1001-1005].exr")
+    repaired = scene.read_image(folder / "A001_wire_removal.1003.exr")
+    assert repaired.shape[:2] == (H, W)
+    wire = (slice(None), slice(WIRE_X, WIRE_X + 2), slice(0, 3))
+    # the wire was near black; the repair is within 0.1 of the clean background there
+    assert float(np.abs(repaired[wire] - background(1003)[wire]).mean()) < 0.1
+    assert float(np.abs(plate_frame(1003)[wire] - background(1003)[wire]).mean()) > 0.25
+
+    log_file = next((tmp / "state" / "projects").glob("*/rushes_changes.json"))
+    run = json.loads(log_file.read_text())["runs"][-1]
+    assert run["status"] == "done"
+    assert [c["kind"] for c in run["changes"]] == ["import", "track", "place"]
+
+    reporter = Reporter()
+    assert main("revert", {"resolve": resolve}, None, reporter) == 0, reporter.lines
+    assert len(timeline.video) == 2 and timeline.video[0] == [plate]
+    assert all(c.name != "A001_wire_removal.[1001-1005].exr" for c in project.media_pool.root.clips)
+    assert json.loads(log_file.read_text())["runs"][-1]["status"] == "reverted"
+    assert folder.is_dir()  # rendered files are kept
+    reporter = Reporter()
+    main("revert", {"resolve": resolve}, None, reporter)
+    assert reporter.lines[-1].startswith("nothing to revert")
+
+
+def test_repair_without_a_matte_says_where_to_put_it(rushes_env: Path) -> None:
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "B", 1, 3, plate_frame)
+    resolve, project, timeline = scene.project(tmp)
+    scene.clip(timeline, 1, "B", plate_path, 86400, 3)
+    reporter = Reporter()
+    assert main("repair", {"resolve": resolve}, {"task": "wire_removal"}, reporter) == 1
+    assert reporter.lines[-1] == "error: no matte clip above 'B': put the matte on a video track above the plate"
+    assert project.calls.named("ImportMedia") == []
+
+
+def test_clean_plate_needs_no_matte_and_goes_on_the_free_track(rushes_env: Path) -> None:
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "C001", 1, 5, walker_frame)
+    resolve, project, timeline = scene.project(tmp, tracks=3)
+    plate = scene.clip(timeline, 1, "C001", plate_path, 86400, 5)
+    plate.SetClipColor("Pink")
+    scene.clip(timeline, 2, "other", plate_path, 86400 + 2, 2)  # busy over part of the plate
+    reporter = Reporter()
+    assert main("repair", {"resolve": resolve}, {"task": "clean_plate", "clip_color": "Pink"}, reporter) == 0, \
+        reporter.lines
+    assert project.calls.named("AddTrack") == []
+    [placed] = timeline.video[2]
+    assert (placed.start, placed.duration) == (86400, 5)
+    # one clean frame (at the task's reference, the middle frame) imported as a still over the whole plate
+    still = tmp / "renders" / "Test_Show" / "C001_clean_plate_v001" / "C001_clean_plate.0003.exr"
+    assert project.calls.named("ImportMedia") == [([str(still)],)]
+    clean = scene.read_image(still)
+    assert clean.shape[:2] == (H, W)
+    # the walker is voted out: the clean plate shows the background where it stood in frame 3
+    where = (slice(16, 32), slice(20, 30), slice(0, 3))
+    assert float(np.abs(walker_frame(3)[where] - background(3)[where]).mean()) > 0.2
+    assert float(np.median(np.abs(clean[where] - background(3)[where]))) < 0.05
+
+
+def test_no_daemon_is_reported_quickly_and_nothing_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from tests.conftest import free_port
+
+    monkeypatch.setenv("RUSHES_SERVER", f"tcp://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("RUSHES_RESOLVE_STATE_DIR", str(tmp_path / "state"))
+    plate_path = scene.write_sequence(tmp_path / "media", "D", 1, 2, plate_frame)
+    resolve, project, timeline = scene.project(tmp_path)
+    scene.clip(timeline, 1, "D", plate_path, 86400, 2)
+    reporter = Reporter()
+    t0 = time.monotonic()
+    assert main("repair", {"resolve": resolve}, {"task": "clean_plate"}, reporter) == 1
+    assert time.monotonic() - t0 < 10
+    assert "rushes serve" in reporter.lines[-1], reporter.lines
+    assert project.calls.named("ImportMedia") == [] and project.calls.named("AddTrack") == []
+    assert not list((tmp_path / "state").glob("projects/*/rushes_changes.json"))
+
+
+def walker_matte(n: int) -> np.ndarray:
+    matte = np.zeros((H, W, 3), np.uint8)
+    x = 10 * (n - 1)
+    matte[14:34, max(0, x - 2):x + 12, :] = 255
+    return matte
+
+
+def test_object_removal_takes_the_matte_from_the_given_track(rushes_env: Path) -> None:
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "E001", 1, 5, walker_frame)
+    matte_path = scene.write_sequence(tmp / "media" / "matte", "E001_matte", 1, 5, walker_matte, "png")
+    resolve, project, timeline = scene.project(tmp, tracks=3)
+    plate = scene.clip(timeline, 1, "E001", plate_path, 86400, 5)
+    scene.clip(timeline, 3, "E001 matte", matte_path, 86400, 5)
+    timeline.selected = plate
+    reporter = Reporter()
+    values = {"task": "object_removal", "matte_track": 3}
+    assert main("repair", {"resolve": resolve}, values, reporter) == 0, reporter.lines
+    [placed] = timeline.video[1]  # track 2 was free
+    assert (placed.start, placed.duration) == (86400, 5)
+    out = tmp / "renders" / "Test_Show" / "E001_object_removal_v001"
+    assert sorted(p.name for p in out.iterdir()) == [f"E001_object_removal.{n:04d}.exr" for n in range(1, 6)]
+    repaired = scene.read_image(out / "E001_object_removal.0003.exr")
+    where = (slice(16, 32), slice(20, 30), slice(0, 3))
+    assert float(np.median(np.abs(repaired[where] - background(3)[where]))) < 0.05

@@ -1,0 +1,130 @@
+"""The options dialog through a fake of Resolve's UIManager, and the console fallback."""
+
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from rushes_resolve.ui import ConsoleReporter, Field, UIReporter, make_reporter
+
+FIELDS = (Field("node", "Node", "int", 1), Field("apply_cdl", "Also set the CDL", "bool", False),
+          Field("task", "Repair", "choice", "wire_removal", ("wire_removal", "clean_plate")),
+          Field("name", "Look name", "text", ""))
+
+
+class Widget(SimpleNamespace):
+    def AddItem(self, text: str) -> None:
+        self.items = getattr(self, "items", []) + [text]
+
+    @property
+    def CurrentText(self) -> str:
+        return str(self.items[self.CurrentIndex])
+
+
+class FakeUI:
+    """``fusion.UIManager``: widget constructors taking a props dict (and children)."""
+
+    def __getattr__(self, kind: str) -> Any:
+        def make(props: Any = None, children: Any = None) -> Widget:
+            if isinstance(props, list):
+                props, children = {}, props
+            return Widget(kind=kind, children=children or [], **(props or {}))
+        return make
+
+
+class Window:
+    def __init__(self, props: dict[str, Any], layout: Widget) -> None:
+        self.props, self.layout, self.shown = props, layout, False
+        self.On: Any = SimpleNamespace()
+
+    def GetItems(self) -> dict[str, Widget]:
+        found: dict[str, Widget] = {}
+        stack = [self.layout]
+        while stack:
+            w = stack.pop()
+            if getattr(w, "ID", None):
+                found[w.ID] = w
+            stack.extend(w.children)
+        return found
+
+    def Show(self) -> None:
+        self.shown = True
+
+    def Hide(self) -> None:
+        self.shown = False
+
+
+class Dispatcher:
+    """``bmd.UIDispatcher(ui)``: RunLoop plays the colorist's clicks given by the test."""
+
+    def __init__(self, ui: FakeUI, clicks: Any) -> None:
+        self.ui, self.clicks, self.windows = ui, clicks, []  # type: ignore[var-annotated]
+
+    def AddWindow(self, props: dict[str, Any], layout: Widget) -> Window:
+        win = Window(props, layout)
+        win.On = _On()
+        self.windows.append(win)
+        return win
+
+    def RunLoop(self) -> None:
+        self.clicks(self.windows[-1])
+
+    def ExitLoop(self) -> None:
+        pass
+
+
+class _On:
+    def __getattr__(self, name: str) -> SimpleNamespace:
+        value = SimpleNamespace()
+        object.__setattr__(self, name, value)
+        return value
+
+
+def reporter_with(clicks: Any) -> UIReporter:
+    ui = FakeUI()
+    fusion = SimpleNamespace(UIManager=ui)
+    bmd = SimpleNamespace(UIDispatcher=lambda u: Dispatcher(u, clicks))
+    rep = make_reporter({"fusion": fusion, "bmd": bmd})
+    assert isinstance(rep, UIReporter)
+    rep.stream = io.StringIO()
+    return rep
+
+
+def test_dialog_returns_the_edited_values() -> None:
+    def clicks(win: Window) -> None:
+        items = win.GetItems()
+        items["node"].Text = "3"
+        items["apply_cdl"].Checked = True
+        items["task"].CurrentIndex = 1
+        win.On.RushesRun.Clicked(None)
+
+    rep = reporter_with(clicks)
+    values = rep.ask("Rushes Repair", FIELDS)
+    assert values == {"node": 3, "apply_cdl": True, "task": "clean_plate", "name": ""}
+
+
+def test_cancel_and_bad_input() -> None:
+    rep = reporter_with(lambda win: win.On.RushesCancel.Clicked(None))
+    assert rep.ask("Rushes Repair", FIELDS) is None
+
+    def typo(win: Window) -> None:
+        win.GetItems()["node"].Text = "two"
+        win.On.RushesRun.Clicked(None)
+
+    with pytest.raises(ValueError, match="Node: 'two' is not a whole number"):
+        reporter_with(typo).ask("Rushes Repair", FIELDS)
+
+
+def test_progress_window_and_console_fallback() -> None:
+    rep = reporter_with(lambda win: None)
+    assert rep.progress(1, 4, "frame 1002") is True
+    label = rep._disp.windows[-1].GetItems()["RushesProgressText"]
+    assert label.Text == "25% frame 1002"
+    rep.finish()
+    console = make_reporter({})
+    assert type(console) is ConsoleReporter
+    console.stream = io.StringIO()
+    assert console.ask("T", FIELDS, {"node": 2}) == {"node": 2, "apply_cdl": False, "task": "wire_removal", "name": ""}
+    assert "Node=2" in console.lines[0]
