@@ -25,7 +25,7 @@ from inference_server import __version__
 from inference_server.codec import build_inputs
 from inference_server.config import Config, is_loopback, store_path
 from inference_server.scheduler import Job, Scheduler
-from inference_server.tasks import TASK_MODULES, load_task, manifests
+from inference_server.tasks import TASK_MODULES, load_task, manifests_and_problems
 from inference_server.tasks.base import TaskInputError
 
 log = logging.getLogger("rushes.server")
@@ -210,7 +210,11 @@ class Daemon:
         elif mtype == P.PING:
             self._send(identity, P.make_header(P.PONG, rid))
         elif mtype == P.LIST_TASKS:
-            self._send(identity, P.make_header(P.TASKS, rid, tasks=[m.to_wire() for m in manifests().values()]))
+            found, problems = manifests_and_problems()
+            if problems:
+                log.error("task modules failed to load", extra={"problems": problems})
+            self._send(identity, P.make_header(P.TASKS, rid, tasks=[m.to_wire() for m in found.values()],
+                                               unavailable=problems))
         elif mtype == P.STATUS:
             job = self.scheduler.jobs.get(header["job"])
             if job is None:

@@ -28,5 +28,17 @@ def load_task(name: str) -> ModuleType:
 
 
 def manifests() -> dict[str, TaskManifest]:
-    """Every registered task's manifest (imports the light task modules only)."""
-    return {name: load_task(name).MANIFEST for name in TASK_MODULES}
+    """Every registered task's manifest (imports the light task modules only); broken ones are skipped."""
+    return manifests_and_problems()[0]
+
+
+def manifests_and_problems() -> tuple[dict[str, TaskManifest], dict[str, str]]:
+    """Manifests of the tasks that load, and for each that does not, why (one task never hides the rest)."""
+    found: dict[str, TaskManifest] = {}
+    problems: dict[str, str] = {}
+    for name in TASK_MODULES:
+        try:
+            found[name] = load_task(name).MANIFEST
+        except Exception as exc:  # a broken task module is reported, not fatal
+            problems[name] = f"{type(exc).__name__}: {exc}"
+    return found, problems
