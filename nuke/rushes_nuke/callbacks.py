@@ -1,0 +1,37 @@
+"""Callbacks Nuke calls; registered by ``rushes_nuke.install()``, never at import."""
+
+from __future__ import annotations
+
+import nuke
+from rushes_nuke import state
+
+_refreshing = False
+# showPanel: the artist opened the panel; list versions a farm may have added since.
+REFRESH_KNOBS = ("showPanel", "version", "output", "cache_root", "apply", "lut_file", "cdl_file", "working_space", "in_space")
+
+
+def knob_changed() -> None:
+    """A knob changed on a Group: Rushes nodes re-point their Reads (version / output)."""
+    node = nuke.thisNode()
+    if not state.is_rushes(node) or not isinstance(node, nuke.Group):
+        return
+    global _refreshing
+    changed = nuke.thisKnob().name()
+    if changed in REFRESH_KNOBS and not _refreshing:
+        _refreshing = True  # refresh sets knobs itself; those changes must not call back in
+        try:
+            state.refresh(node, changed)
+        except (ValueError, OSError) as exc:
+            nuke.warning(f"Rushes: {node.name()}: {exc}")
+        finally:
+            _refreshing = False
+
+
+def script_loaded() -> None:
+    """After a script opens, list the versions now on disk (a farm may have added some)."""
+    for node in nuke.allNodes("Group", recurseGroups=True):
+        if state.is_rushes(node) and isinstance(node, nuke.Group):
+            try:
+                state.refresh(node)
+            except (ValueError, OSError) as exc:
+                nuke.warning(f"Rushes: {node.name()}: {exc}")

@@ -1,0 +1,104 @@
+"""Talking to the Rushes daemon through hostbridge (the only Rushes import hosts make).
+
+hostbridge is imported inside functions so that Nuke starts even where pyzmq is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hostbridge import Client
+
+START_HINT = "Start it in a terminal with `rushes serve` (or install the service: `rushes install service`)."
+_MANIFESTS: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+_ERRORS: dict[str, str] = {}
+MANIFEST_TTL_S = 30.0
+
+
+def hello_timeout() -> float:
+    """Seconds to wait for the daemon to answer at all (``$RUSHES_HELLO_TIMEOUT``, default 2)."""
+    return float(os.environ.get("RUSHES_HELLO_TIMEOUT", "") or 2.0)
+
+
+def run_timeout() -> float:
+    """Seconds of silence allowed while a job runs (``$RUSHES_RUN_TIMEOUT``, default 300)."""
+    return float(os.environ.get("RUSHES_RUN_TIMEOUT", "") or 300.0)
+
+
+class HostBridgeMissing(RuntimeError):
+    """hostbridge (or pyzmq/msgpack) cannot be imported in this Nuke's Python."""
+
+
+def default_url() -> str:
+    """``$RUSHES_SERVER`` if set, else hostbridge's default local address."""
+    env = os.environ.get("RUSHES_SERVER", "").strip()
+    if env:
+        return env
+    try:
+        from hostbridge import DEFAULT_URL
+    except ImportError:
+        return "tcp://127.0.0.1:5557"
+    return str(DEFAULT_URL)
+
+
+def connect(url: str, timeout: float = 10.0, retries: int = 1) -> Client:
+    """A hostbridge Client for ``url`` (use it as a context manager)."""
+    try:
+        from hostbridge import Client
+    except ImportError as exc:
+        raise HostBridgeMissing(
+            f"Rushes cannot talk to its daemon: {exc}. Add the Rushes folder to PYTHONPATH and install "
+            "pyzmq and msgpack for this Nuke's Python.") from None
+    return Client(url, timeout=timeout, retries=retries)
+
+
+def manifests(url: str, timeout: float = 1.0, refresh: bool = False) -> list[dict[str, Any]] | None:
+    """The daemon's task manifests, or None when it does not answer (kept for a short while)."""
+    now = time.monotonic()
+    hit = _MANIFESTS.get(url)
+    if hit is not None and not refresh and now - hit[0] < MANIFEST_TTL_S:
+        return hit[1]
+    try:
+        from hostbridge import HostBridgeError
+    except ImportError:
+        return None
+    try:
+        with connect(url, timeout=min(timeout, hello_timeout()), retries=0) as client:
+            tasks = client.list_tasks()
+    except (HostBridgeMissing, HostBridgeError) as exc:
+        _MANIFESTS.pop(url, None)
+        _ERRORS[url] = str(exc)
+        return None
+    _ERRORS.pop(url, None)
+    _MANIFESTS[url] = (now, tasks)
+    return tasks
+
+
+def manifest_error(url: str) -> str:
+    """Why the last ``manifests(url)`` gave None ("" if it did not)."""
+    return _ERRORS.get(url, "")
+
+
+def find_manifest(tasks: list[dict[str, Any]] | None, task: str) -> dict[str, Any] | None:
+    for m in tasks or []:
+        if m.get("name") == task:
+            return m
+    return None
+
+
+def status_line(url: str, timeout: float = 1.0) -> str:
+    """One line for the node's Daemon knob: running (version, same machine or not) or not."""
+    try:
+        from hostbridge import HostBridgeError
+    except ImportError as exc:
+        return f"Rushes cannot load hostbridge ({exc})"
+    try:
+        with connect(url, timeout=min(timeout, hello_timeout()), retries=0) as client:
+            info = client.hello()
+            where = "this machine" if client.same_host else "another machine"
+    except HostBridgeError:
+        return f"not running at {url}. {START_HINT}"
+    return f"running at {url} (version {info.get('server_version', '?')}, on {where})"

@@ -1,0 +1,106 @@
+"""The daemon step of Process: plain data in, a cache version out. No Nuke here.
+
+It may run on a worker thread (the GUI keeps responding and the ProgressTask's Cancel
+works) because it touches only files under the node's partial folder, its own hostbridge
+Client, and the reporter.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+from dataclasses import dataclass, field
+from typing import Any
+
+from rushes_nuke import __version__, cache, daemon
+from rushes_nuke.report import ProcessCancelled, Reporter
+
+
+@dataclass
+class Job:
+    """What the daemon step needs, gathered on the main thread by ``process.prepare``."""
+
+    node: str                         # the node's full name (for messages and job.json)
+    task: str
+    url: str
+    params: dict[str, Any]
+    project: str | None
+    by_path: bool                     # file references (same machine) or EXR bytes
+    rendered: dict[str, list[str]]    # input port -> one EXR per frame
+    numbers: list[int]                # frame numbers, same order as the files
+    layout: cache.NodeCache
+    work: str                         # the partial folder the version is built in
+    keep_inputs: bool = False
+    require_blobs: bool = False       # a run that returns no files (e.g. no LUT) is a failure
+    done_units: int = 0               # progress already shown (rendering), out of total_units
+    total_units: int = 100
+    meta: dict[str, Any] = field(default_factory=dict)   # more for job.json
+
+
+def frames_for(rendered: dict[str, list[str]], numbers: list[int], by_path: bool) -> dict[str, list[Any]]:
+    """hostbridge frames: file references (same machine) or the EXR bytes (remote)."""
+    from hostbridge.frames import encoded_frame, path_frame
+
+    out: dict[str, list[Any]] = {}
+    for port, paths in rendered.items():
+        frames: list[Any] = []
+        for number, path in zip(numbers, paths):
+            if by_path:
+                frames.append(path_frame(path, number))
+            else:
+                with open(path, "rb") as fh:
+                    frames.append(encoded_frame(fh.read(), "exr", number))
+        out[port] = frames
+    return out
+
+
+def execute(job: Job, reporter: Reporter) -> str:
+    """Send the rendered inputs, write what comes back atomically, publish the version.
+
+    On any failure or cancel the partial folder is removed and the error re-raised
+    (``ProcessCancelled`` for a cancel).
+    """
+    from hostbridge import Cancelled
+
+    span = job.total_units - job.done_units
+
+    def on_progress(done: int, total: int, message: str) -> bool:
+        frac = done / total if total else 0.0
+        return reporter.progress(job.done_units + int(frac * span), job.total_units, message)
+
+    try:
+        writer = cache.OutputWriter(job.work)
+
+        def on_frame(output: str, frame: Any) -> None:
+            if frame.encoded != "exr":
+                raise ValueError(f"the daemon sent {output} frame {frame.number} as raw pixels, not EXR; "
+                                 "update Rushes on the daemon's machine")
+            writer.frame(output, frame.number, bytes(frame.data))
+
+        with daemon.connect(job.url, timeout=daemon.hello_timeout(), retries=0) as client:
+            client.hello()
+            client.timeout = daemon.run_timeout()  # silence allowed between progress messages
+            try:
+                result = client.run(job.task, frames_for(job.rendered, job.numbers, job.by_path), job.params,
+                                    encode="exr", project=job.project, on_progress=on_progress, on_frame=on_frame)
+            except Cancelled:
+                raise ProcessCancelled() from None
+        if job.require_blobs and not result.blobs:
+            raise ValueError(f"the daemon's {job.task} returned no files")
+        for name, data in result.blobs.items():
+            writer.blob(name, data)
+        inputs = os.path.join(job.work, cache.INPUTS_DIR)
+        if not job.keep_inputs and os.path.isdir(inputs):
+            shutil.rmtree(inputs)
+        writer.job(dict(job.meta, task=job.task, params=job.params, project=job.project, node=job.node,
+                        server=job.url, transfer="path" if job.by_path else "encoded", frames=[
+                            min(job.numbers), max(job.numbers)] if job.numbers else [], summary=result.summary,
+                        blobs=sorted(result.blobs), plugin_version=__version__,
+                        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")))
+        version = job.layout.commit(job.work)
+    except BaseException:
+        job.layout.discard(job.work)
+        raise
+    reporter.progress(job.total_units, job.total_units, f"{version} done")
+    return version

@@ -1,0 +1,272 @@
+"""Rushes Look: apply a project look (.cube and/or CDL) and fit one from graded/ungraded pairs.
+
+Inside the node: Input "Source" -> OCIOCDLTransform "CDL" -> OCIOFileTransform "LUT" -> Output.
+Fitting: select pairs in the graph (each graded node together with the ungraded node
+upstream of it), press "Fit from selected"; the current frame of each pair is rendered,
+sent to the daemon's ``look_fit`` task, and the fitted files become a new version.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+from typing import Any
+
+import nuke
+from rushes_nuke import cache, daemon, state
+from rushes_nuke.graph import armed_write, inside, temporary_nodes
+from rushes_nuke.job import Job, execute
+from rushes_nuke.knobs import PARAMS_KNOB, describe_params, make_param_knob, read_params
+from rushes_nuke.report import ProcessCancelled, Reporter
+
+TASK = "look_fit"
+APPLY_CHOICES = ["LUT", "CDL", "CDL + LUT"]
+FIT_CMD = "import rushes_nuke.actions; rushes_nuke.actions.process_this()"
+FALLBACK_PARAMS: tuple[dict[str, Any], ...] = (  # look_fit's manifest, for when the daemon is down
+    {"name": "in_space", "type": "string", "default": "", "label": "Input colour space",
+     "tooltip": "OCIO name of the frames' colour space (e.g. 'ACEScg' for a linear ACES comp); empty: ACEScct. "
+                "The LUT is applied in this space.", "min": None, "max": None, "choices": []},
+    {"name": "working_space", "type": "string", "default": "ACEScct", "label": "Working space",
+     "tooltip": "Where the CDL acts (ACEScct for ACES).", "min": None, "max": None, "choices": []},
+    {"name": "lut_size", "type": "int", "default": 33, "label": "LUT size",
+     "tooltip": "Points per side of the 3D LUT (33 or 65).", "min": 9, "max": 65, "choices": []},
+    {"name": "smoothness", "type": "float", "default": 1.0, "label": "Smoothness",
+     "tooltip": "Higher gives a smoother LUT that trusts the CDL more far from the colours seen.",
+     "min": 0.01, "max": 100.0, "choices": []},
+    {"name": "title", "type": "string", "default": "Rushes look", "label": "LUT title", "tooltip": "",
+     "min": None, "max": None, "choices": []},
+)
+
+
+def create(url: str | None = None) -> nuke.Group:
+    """Create a Rushes Look node connected to the selected node."""
+    try:
+        upstream: nuke.Node | None = nuke.selectedNode()
+    except ValueError:
+        upstream = None
+    where = url or daemon.default_url()
+    tasks = daemon.manifests(where)
+    manifest = daemon.find_manifest(tasks, TASK)
+    params = tuple(manifest.get("params", [])) if manifest else FALLBACK_PARAMS
+    node = nuke.createNode("Group", inpanel=False)
+    assert isinstance(node, nuke.Group)
+    build(node, params, url)
+    node["daemon_status"].setValue(f"running at {where}" if manifest else
+                                   f"{daemon.manifest_error(where) or 'no look_fit task'} (knobs from the built-in list)")
+    if upstream is not None:
+        node.setInput(0, upstream)
+    return node
+
+
+def build(node: nuke.Group, params: tuple[dict[str, Any], ...], url: str | None) -> None:
+    from rushes_nuke import nodes
+
+    node.setName("Look1", uncollide=True)
+    for name, value in (("rushes_kind", "Look"), ("rushes_task", TASK), ("rushes_id", state.new_id("Look")),
+                        ("rushes_inputs", '[{"port": "plate", "label": "Source", "kind": "frames", "optional": false}]'),
+                        ("rushes_outputs", "[]"), ("rushes_extra_outputs", "[]"), (PARAMS_KNOB, describe_params(params, {}))):
+        nodes.hidden(node, name, value)
+    node.addKnob(nuke.Tab_Knob("rushes", "Rushes"))
+    apply = nuke.Enumeration_Knob("apply", "Apply", APPLY_CHOICES)
+    apply.setTooltip("Apply the fitted 3D LUT, the CDL (slope/offset/power/saturation), or both.")
+    node.addKnob(apply)
+    lut = nuke.File_Knob("lut_file", "LUT (.cube)")
+    lut.setTooltip("The look as a 3D LUT; set by fitting, or pick any .cube.")
+    node.addKnob(lut)
+    cdl = nuke.File_Knob("cdl_file", "CDL (.cc)")
+    cdl.setTooltip("The look as an ASC CDL; set by fitting, or pick any .cc.")
+    node.addKnob(cdl)
+    if not any(p.get("name") == "working_space" for p in params):
+        space = nuke.String_Knob("working_space", "Working space")
+        space.setValue("ACEScct")
+        space.setTooltip("Where the CDL acts (ACEScct for ACES).")
+        node.addKnob(space)
+    for param in params:
+        node.addKnob(make_param_knob(param, {}))
+    node.addKnob(nodes.button("fit", "Fit from selected", FIT_CMD,
+                              "Select pairs (each graded node with the ungraded node upstream of it) and fit a "
+                              "look from their current frame; it becomes a new version."))
+    version = nuke.Enumeration_Knob("version", "Version", ["none"])
+    version.setTooltip("Earlier fitted looks stay in the cache; pick the one to apply.")
+    node.addKnob(version)
+    nodes.common_knobs(node, url)
+    with inside(node):
+        inp = nuke.nodes.Input()
+        inp.setName("Source")
+        cdl_node = nuke.nodes.OCIOCDLTransform()
+        cdl_node.setName("CDL")
+        cdl_node.setInput(0, inp)
+        lut_node = nuke.nodes.OCIOFileTransform()
+        lut_node.setName("LUT")
+        lut_node.setInput(0, cdl_node)
+        out = nuke.nodes.Output()
+        out.setInput(0, lut_node)
+    refresh(node)
+
+
+def read_cdl(path: str) -> dict[str, Any]:
+    """Slope, offset, power (3 floats each) and saturation from an ASC CDL .cc/.ccc/.cdl file."""
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise ValueError(f"cannot read the CDL {path}: {exc}") from None
+
+    def find(tag: str) -> str | None:
+        for el in root.iter():
+            if el.tag.split("}")[-1] == tag and el.text:
+                return el.text
+        return None
+
+    values: dict[str, Any] = {}
+    for tag in ("Slope", "Offset", "Power"):
+        text = find(tag)
+        nums = [float(v) for v in text.split()] if text else []
+        if len(nums) != 3:
+            raise ValueError(f"the CDL {path} has no valid {tag} (three numbers expected)")
+        values[tag.lower()] = nums
+    sat = find("Saturation")
+    values["saturation"] = float(sat) if sat else 1.0
+    return values
+
+
+def refresh(node: nuke.Group, changed: str = "") -> None:
+    """Point the files at the selected version (when it changed) and configure the OCIO nodes."""
+    versions = state.set_versions(node)
+    version = state.selected_version(node) if versions else None
+    untouched = not node["lut_file"].value() and not node["cdl_file"].value()
+    if version and (changed == "version" or (changed == "" and untouched)):
+        folder = state.node_cache(node).version_dir(version)
+        for knob, ext in (("lut_file", (".cube",)), ("cdl_file", (".cc", ".ccc", ".cdl"))):
+            found = sorted(n for n in os.listdir(folder) if n.endswith(ext))
+            node[knob].setValue(os.path.join(folder, found[0]).replace(os.sep, "/") if found else "")
+    mode = str(node["apply"].value())
+    space = str(node["working_space"].value())
+    in_space = node.knob("in_space")
+    lut_space = (str(in_space.value()) if in_space is not None else "") or "ACEScct"
+    lut_node, cdl_node = node.node("LUT"), node.node("CDL")
+    lut_path, cdl_path = str(node["lut_file"].value()), str(node["cdl_file"].value())
+    if lut_node is not None:
+        lut_node["file"].setValue(lut_path)
+        lut_node["working_space"].setValue(lut_space)
+        lut_node["disable"].setValue(not lut_path or mode == "CDL")
+    if cdl_node is not None:
+        use_cdl = bool(cdl_path) and mode in ("CDL", "CDL + LUT")
+        if use_cdl:
+            for name, value in read_cdl(cdl_path).items():
+                cdl_node[name].setValue(value)
+        cdl_node["working_space"].setValue(space)
+        cdl_node["disable"].setValue(not use_cdl)
+    node["label"].setValue(f"{version or 'no look'} {mode}")
+
+
+def _upstream(node: nuke.Node, limit: int = 500) -> list[nuke.Node]:
+    """Every node above ``node`` (inputs, their inputs...)."""
+    seen: list[nuke.Node] = []
+    todo = [node.input(i) for i in range(node.inputs())]
+    while todo and len(seen) < limit:
+        n = todo.pop()
+        if n is None or n in seen:
+            continue
+        seen.append(n)
+        todo.extend(n.input(i) for i in range(n.inputs()))
+    return seen
+
+
+def pairs_from(selected: list[nuke.Node]) -> list[tuple[nuke.Node, nuke.Node]]:
+    """(ungraded, graded) pairs: each graded node with the one selected node upstream of it."""
+    pairs: list[tuple[nuke.Node, nuke.Node]] = []
+    used: list[nuke.Node] = []
+    for graded in selected:
+        above = [n for n in selected if n is not graded and n in _upstream(graded)]
+        if len(above) == 1 and above[0] not in used and graded not in used:
+            pairs.append((above[0], graded))
+            used.extend([above[0], graded])
+    left = [n.name() for n in selected if n not in used]
+    if not pairs or left:
+        raise ValueError("select pairs: each graded node together with the ungraded node upstream of it"
+                         + (f" ({', '.join(left)} could not be paired)" if left else ""))
+    return pairs
+
+
+def fit_from_selection(node: nuke.Group, reporter: Reporter) -> str | None:
+    """Fit a look from the selected pairs at the current frame; one message on failure."""
+    try:
+        from hostbridge import HostBridgeError
+    except ImportError as exc:
+        reporter.message(f"{node.name()}: Rushes cannot load hostbridge ({exc}).")
+        return None
+    try:
+        # the button runs inside the Look group: the pairs are selected in the graph around it
+        selected = [n for n in node.parent().selectedNodes() if n is not node]
+        return fit(node, selected, nuke.frame(), reporter)
+    except ProcessCancelled:
+        return None
+    except (HostBridgeError, daemon.HostBridgeMissing, ValueError, OSError, RuntimeError) as exc:
+        reporter.message(f"{node.name()}: {exc}")
+        return None
+    finally:
+        reporter.close()
+
+
+def fit(node: nuke.Group, selected: list[nuke.Node], frame: int, reporter: Reporter) -> str:
+    """Render each pair at ``frame``, run ``look_fit``, cache the files as a new version."""
+    from rushes_nuke.process import require_task, task_manifest
+
+    pairs = pairs_from(selected)
+    url = str(node["server"].value()).strip() or daemon.default_url()
+    if not str(node["cache_root"].value()).strip():
+        node["cache_root"].setValue(state.cache_root(node))
+    state.ensure_unique_id(node)  # a pasted copy starts its own versions
+    layout = state.node_cache(node)
+    with daemon.connect(url, timeout=daemon.hello_timeout(), retries=0) as client:
+        info = client.hello()
+        require_task(info, TASK, url)
+        manifest = task_manifest(client, TASK) or {}
+        same_host = bool(client.same_host)
+    ports = [str(p["name"]) for p in manifest.get("inputs", []) if p.get("kind") != "blob"]
+    names = ports[:2] if len(ports) >= 2 else ["source", "graded"]
+    params = read_params(node)
+    if manifest.get("params"):  # send only what the daemon's task takes (the node may predate it)
+        params = {k: v for k, v in params.items() if k in {str(p["name"]) for p in manifest["params"]}}
+    work = layout.begin()
+    try:
+        rendered = _render_pairs(node, pairs, names, os.path.join(work, cache.INPUTS_DIR), frame)
+    except BaseException:
+        layout.discard(work)
+        raise
+    transfer = str(node["transfer"].value())
+    job = Job(node=node.fullName(), task=TASK, url=url, params=params,
+              project=str(node["project"].value()).strip() or None,
+              by_path=same_host if transfer == "Auto" else transfer == "File paths", rendered=rendered,
+              numbers=list(range(len(pairs))), layout=layout, work=work,
+              keep_inputs=bool(node["keep_inputs"].value()), require_blobs=True,
+              meta={"frame": frame, "pairs": [[u.fullName(), g.fullName()] for u, g in pairs],
+                    "server_version": info.get("server_version")})
+    version = execute(job, reporter)
+    state.set_versions(node, select=version)
+    refresh(node, "version")
+    return version
+
+
+def _render_pairs(node: nuke.Group, pairs: list[tuple[nuke.Node, nuke.Node]], names: list[str], folder: str,
+                  frame: int) -> dict[str, list[str]]:
+    """Render ``frame`` of each (ungraded, graded) node through temporary Writes beside the Look node."""
+    os.makedirs(folder)
+    rendered: dict[str, list[str]] = {names[0]: [], names[1]: []}
+    with temporary_nodes(node.parent()) as made, inside(node.parent()):
+        for k, pair in enumerate(pairs):
+            for side, src in zip(names, pair):
+                write = nuke.nodes.Write()
+                made.append(write)
+                write.setInput(0, src)
+                write["file_type"].setValue("exr")
+                write["channels"].setValue("rgb")
+                write["raw"].setValue(True)
+                write["disable"].setValue(True)
+                with armed_write(write, os.path.join(folder, f"{side}{k}.####.exr").replace(os.sep, "/")):
+                    nuke.execute(write, frame, frame)
+                path = os.path.join(folder, cache.frame_name(f"{side}{k}", frame))
+                if not os.path.isfile(path):
+                    raise ValueError(f"Nuke did not render frame {frame} of {src.name()}")
+                rendered[side].append(path)
+    return rendered

@@ -1,0 +1,23 @@
+"""The Rushes menu and toolbar entries (GUI only; called from menu.py)."""
+
+from __future__ import annotations
+
+import nuke
+
+NODE_KINDS = ("WireRemoval", "CleanPlate", "ObjectRemoval", "Matte", "Look")
+
+
+def install() -> None:
+    """Add Rushes to the Nodes toolbar and the main menu bar."""
+    toolbar = nuke.toolbar("Nodes")
+    bar = nuke.menu("Nuke")
+    if toolbar is not None:
+        nodes_menu = toolbar.addMenu("Rushes")
+        for kind in NODE_KINDS:
+            nodes_menu.addCommand(kind, f"import rushes_nuke.nodes; rushes_nuke.nodes.create({kind!r})")
+    main = bar.addMenu("Rushes")
+    for kind in NODE_KINDS:
+        main.addCommand(f"Create {kind}", f"import rushes_nuke.nodes; rushes_nuke.nodes.create({kind!r})")
+    main.addSeparator()
+    main.addCommand("Process selected", "import rushes_nuke.actions; rushes_nuke.actions.process_selected()")
+    main.addCommand("Daemon status", "import rushes_nuke.actions; rushes_nuke.actions.daemon_status_dialog()")

@@ -1,0 +1,191 @@
+"""Building Rushes nodes: Groups with user knobs and an internal Write/Read graph.
+
+Inside a task node::
+
+    Input "Source" -> Write_plate (disabled; armed only while Process renders)
+    Input "Hint"   -> Write_hint
+    Read_<output> per task output (points at the selected cache version)
+    OutputSwitch (the Reads, then the Source input) -> Output
+
+Knob values that must survive save/load (task, ports, parameter table) live in hidden
+knobs, so a saved script works without the daemon and without this session.
+"""
+
+from __future__ import annotations
+
+import json
+
+import nuke
+from rushes_nuke import cache, daemon, state
+from rushes_nuke.graph import inside
+from rushes_nuke.knobs import PARAMS_KNOB, describe_params, make_param_knob
+from rushes_nuke.specs import SPECS, NodeSpec, output_choices, output_param, spec_from_manifest
+
+PROCESS_CMD = "import rushes_nuke.actions; rushes_nuke.actions.process_this()"
+CHECK_CMD = "import rushes_nuke.actions; rushes_nuke.actions.check_daemon_this()"
+RANGE_CMD = "import rushes_nuke.actions; rushes_nuke.actions.use_input_range_this()"
+TRANSFER_CHOICES = ["Auto", "File paths", "EXR bytes"]
+
+
+def resolve_spec(kind: str, url: str | None = None) -> tuple[NodeSpec, str]:
+    """The spec for a node kind (``WireRemoval``) or task name (``exposure``), and a status line.
+
+    Uses the daemon's manifest when it answers, the static spec otherwise.
+    """
+    url = url or daemon.default_url()
+    base = SPECS.get(kind)
+    task = base.task if base else kind
+    tasks = daemon.manifests(url)
+    manifest = daemon.find_manifest(tasks, task)
+    if manifest is not None:
+        return spec_from_manifest(manifest, base), f"running at {url}"
+    why = daemon.manifest_error(url) if tasks is None else f"the daemon at {url} has no {task!r} task"
+    if base is not None:
+        return base, f"{why} (knobs from the built-in list)"
+    raise ValueError(f"unknown Rushes node {kind!r}: {why}")
+
+
+def create(kind: str, url: str | None = None) -> nuke.Group:
+    """Create a Rushes node (connected to the selection, like any Nuke node)."""
+    if kind == "Look":
+        from rushes_nuke import look
+        return look.create(url)
+    spec, status = resolve_spec(kind, url)
+    try:
+        upstream: nuke.Node | None = nuke.selectedNode()
+    except ValueError:  # nothing selected
+        upstream = None
+    node = nuke.createNode("Group", inpanel=False)
+    assert isinstance(node, nuke.Group)
+    build(node, spec, url)
+    node["daemon_status"].setValue(status)
+    if upstream is not None and node.input(0) is None and spec.inputs:
+        node.setInput(0, upstream)  # an empty Group had no input to autoconnect
+    return node
+
+
+def build(node: nuke.Group, spec: NodeSpec, url: str | None = None) -> None:
+    """Add the knobs and the internal graph of ``spec`` to an empty Group."""
+    node.setName(spec.kind + "1", uncollide=True)
+    hidden(node, "rushes_kind", spec.kind)
+    hidden(node, "rushes_task", spec.task)
+    hidden(node, "rushes_id", state.new_id(spec.kind))
+    hidden(node, "rushes_inputs", json.dumps([{"port": i.port, "label": i.label, "kind": i.kind,
+                                                 "optional": i.optional} for i in spec.inputs]))
+    hidden(node, "rushes_outputs", json.dumps([list(o) for o in spec.outputs]))
+    hidden(node, "rushes_extra_outputs", json.dumps(list(spec.extra_outputs)))
+    hidden(node, PARAMS_KNOB, describe_params(spec.params, spec.choice_labels))
+    node.addKnob(nuke.Tab_Knob("rushes", "Rushes"))
+    node.addKnob(nuke.Text_Knob("about", "", spec.help))
+    for param in spec.params:
+        node.addKnob(make_param_knob(param, spec.choice_labels))
+    _task_knobs(node, spec)
+    common_knobs(node, url)
+    _internal_graph(node, spec)
+    state.refresh(node)
+
+
+def hidden(node: nuke.Node, name: str, value: str) -> None:
+    knob = nuke.String_Knob(name, name)
+    knob.setValue(value)
+    knob.setFlag(nuke.INVISIBLE)
+    node.addKnob(knob)
+
+
+def button(name: str, label: str, command: str, tooltip: str) -> nuke.PyScript_Knob:
+    knob = nuke.PyScript_Knob(name, label, command)
+    knob.setTooltip(tooltip)
+    return knob
+
+
+def _task_knobs(node: nuke.Node, spec: NodeSpec) -> None:
+    if output_param(spec) is None:  # else the task's own Output parameter knob is the one
+        output = nuke.Enumeration_Knob("output", "Output", output_choices(spec))
+        output.setTooltip("What the node shows: the processed result, or the untouched Source.")
+        node.addKnob(output)
+    _frame_range_knobs(node)
+    node.addKnob(button("process", "Process", PROCESS_CMD,
+                         "Render the inputs for the frame range, send them to the Rushes daemon, and "
+                         "cache the result as a new version. The plate is never written."))
+    version = nuke.Enumeration_Knob("version", "Version", ["none"])
+    version.setTooltip("Earlier results stay in the cache; pick the one to show.")
+    node.addKnob(version)
+
+
+def _frame_range_knobs(node: nuke.Node) -> None:
+    first = nuke.Int_Knob("first_frame", "Frame range")
+    first.setValue(nuke.root().firstFrame())
+    first.setTooltip("First frame to process.")
+    last = nuke.Int_Knob("last_frame", "")
+    last.setValue(nuke.root().lastFrame())
+    last.setTooltip("Last frame to process.")
+    last.clearFlag(nuke.STARTLINE)
+    node.addKnob(first)
+    node.addKnob(last)
+    node.addKnob(button("input_range", "Input range", RANGE_CMD, "Set the frame range from the Source input."))
+
+
+def common_knobs(node: nuke.Node, url: str | None) -> None:
+    project = nuke.String_Knob("project", "Project")
+    project.setTooltip("The Rushes project whose trained models are used (empty: the stock models).")
+    node.addKnob(project)
+    model = nuke.String_Knob("model_version", "Model version")
+    model.setValue("latest")
+    model.setTooltip("Which trained model version of the project to use; 'latest' takes the newest promoted one.")
+    node.addKnob(model)
+    node.addKnob(nuke.Text_Knob("daemon_status", "Daemon", "not checked"))
+    node.addKnob(button("check_daemon", "Check daemon", CHECK_CMD, "Ask whether the Rushes daemon is running."))
+    node.addKnob(nuke.Tab_Knob("advanced", "Advanced"))
+    server = nuke.String_Knob("server", "Daemon address")
+    server.setValue(url or "")
+    server.setTooltip("Empty: $RUSHES_SERVER or the local daemon (tcp://127.0.0.1:5557).")
+    node.addKnob(server)
+    cache_root = nuke.File_Knob("cache_root", "Cache folder")
+    cache_root.setTooltip("Where results are cached, one folder per node and version. Empty: "
+                          "$RUSHES_NUKE_CACHE, else rushes_cache next to the script (set on first Process).")
+    node.addKnob(cache_root)
+    transfer = nuke.Enumeration_Knob("transfer", "Send frames as", TRANSFER_CHOICES)
+    transfer.setTooltip("Auto sends file paths when the daemon runs on this machine and EXR bytes otherwise.")
+    node.addKnob(transfer)
+    keep = nuke.Boolean_Knob("keep_inputs", "Keep rendered inputs")
+    keep.setTooltip("Keep the EXRs rendered from the inputs in the version folder (uses disk).")
+    node.addKnob(keep)
+
+
+def _internal_graph(node: nuke.Group, spec: NodeSpec) -> None:
+    with inside(node):
+        inputs: list[nuke.Node] = []
+        for number, in_spec in enumerate(spec.inputs):
+            inp = nuke.nodes.Input()
+            inp.setName(cache.safe_key(in_spec.label).replace("-", "_"))  # the input arrow's label
+            inp["number"].setValue(number)
+            inp.setXYpos(number * 150, 0)
+            inputs.append(inp)
+            write = nuke.nodes.Write()
+            write.setName("Write_" + cache.safe_key(in_spec.port))
+            write.setInput(0, inp)
+            write["file_type"].setValue("exr")
+            write["channels"].setValue("alpha" if in_spec.kind == "matte" else "rgb")
+            write["datatype"].setValue("32 bit float")
+            write["raw"].setValue(True)
+            write["disable"].setValue(True)
+            write.setXYpos(number * 150, 100)
+        switch = nuke.nodes.Switch()
+        switch.setName("OutputSwitch")
+        reads: dict[str, nuke.Node] = {}
+        for i, (port, _label) in enumerate(spec.outputs):
+            read = nuke.nodes.Read()
+            read.setName("Read_" + cache.safe_key(port))
+            read["raw"].setValue(True)
+            read["on_error"].setValue("black")
+            read.setXYpos(i * 150, 250)
+            reads[port] = read
+        slots: list[nuke.Node | None] = [reads[p] for p, _ in spec.outputs]
+        slots += [inputs[0] if extra == "Source" and inputs else None for extra in spec.extra_outputs]
+        for i, src in enumerate(slots):
+            switch.setInput(i, src)
+        switch.setXYpos(0, 400)
+        out = nuke.nodes.Output()
+        out.setInput(0, switch)
+        out.setXYpos(0, 500)
+

@@ -1,0 +1,124 @@
+"""A Rushes node's state: what it is, where its cache is, and which version it shows."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import nuke
+from rushes_nuke import cache
+
+
+def node_json(node: nuke.Node, name: str) -> Any:
+    """A hidden JSON knob's value (``rushes_inputs``, ``rushes_outputs``...)."""
+    knob = node.knob(name)
+    if knob is None:
+        raise ValueError(f"{node.name()} is not a Rushes node (it has no {name} knob)")
+    return json.loads(knob.value() or "null")
+
+
+def is_rushes(node: nuke.Node | None) -> bool:
+    return node is not None and node.knob("rushes_kind") is not None
+
+
+def kind(node: nuke.Node) -> str:
+    return str(node["rushes_kind"].value())
+
+
+def new_id(kind: str) -> str:
+    """A node's cache key: its kind and 8 random hex digits (stable across renames)."""
+    return f"{kind}_{uuid.uuid4().hex[:8]}"
+
+
+def ensure_unique_id(node: nuke.Node) -> bool:
+    """Give ``node`` a new cache id when another node shares it (a copy-paste).
+
+    Returns True when the id changed (the copy then starts its own versions).
+    """
+    key = str(node["rushes_id"].value())
+    for other in nuke.allNodes("Group", recurseGroups=True, group=nuke.root()):
+        if other is not node and other.knob("rushes_id") is not None and str(other["rushes_id"].value()) == key:
+            node["rushes_id"].setValue(new_id(kind(node)))
+            return True
+    return False
+
+
+def script_path() -> str:
+    """The saved script's path, or "" for an untitled script."""
+    knob = nuke.root().knob("name")
+    return str(knob.value()) if knob is not None else ""
+
+
+def cache_root(node: nuke.Node) -> str:
+    value = str(node["cache_root"].value()).strip()
+    return value or cache.default_root(script_path())
+
+
+def node_cache(node: nuke.Node) -> cache.NodeCache:
+    return cache.NodeCache(cache_root(node), str(node["rushes_id"].value()))
+
+
+def output_ports(node: nuke.Node) -> list[list[str]]:
+    return list(node_json(node, "rushes_outputs") or [])
+
+
+def output_labels(node: nuke.Node) -> list[str]:
+    return [label for _port, label in output_ports(node)] + list(node_json(node, "rushes_extra_outputs") or [])
+
+
+def set_versions(node: nuke.Node, select: str | None = None) -> list[str]:
+    """List the cached versions on the Version knob; select ``select`` (or keep the current)."""
+    versions = node_cache(node).versions()
+    knob = node["version"]
+    assert isinstance(knob, nuke.Enumeration_Knob)
+    current = select or str(knob.value())
+    knob.setValues(versions or ["none"])
+    if versions:
+        knob.setValue(current if current in versions else versions[-1])
+    return versions
+
+
+def selected_version(node: nuke.Node) -> str | None:
+    value = str(node["version"].value())
+    return None if value in ("", "none") else value
+
+
+def refresh(node: nuke.Group, changed: str = "") -> None:
+    """Point the internal Reads at the selected version and the switch at what Output asks.
+
+    Output "Source" (and a node with no version yet) passes the Source input through; any
+    other Output shows the version's result. The label says which version is shown.
+    """
+    if kind(node) == "Look":
+        from rushes_nuke import look
+        look.refresh(node, changed)
+        return
+    versions = set_versions(node)
+    version = selected_version(node) if versions else None
+    labels = output_labels(node)
+    choice = str(node["output"].value()) if node.knob("output") is not None else ""
+    layout = node_cache(node)
+    job = layout.job(version) if version else {}
+    for port, _label in output_ports(node):
+        read = node.node("Read_" + cache.safe_key(port))
+        if read is None:
+            continue
+        span = cache.frame_range(job, port) if version else None
+        if version and span:
+            read["file"].setValue(layout.output_pattern(version, port))
+            for name, value in (("first", span[0]), ("last", span[1]), ("origfirst", span[0]),
+                                ("origlast", span[1])):
+                read[name].setValue(value)
+        else:
+            read["file"].setValue("")
+    source = labels.index("Source") if "Source" in labels else 0
+    shown = labels.index(choice) if choice in labels else 0
+    switch = node.node("OutputSwitch")
+    if switch is not None:
+        switch["which"].setValue(shown if version and choice != "Source" else source)
+    if not version:
+        node["label"].setValue("not processed")
+    else:
+        made = job.get("params", {}).get("output") or (labels[shown] if labels else "")
+        node["label"].setValue(f"{version} {made}".strip() if choice != "Source" else f"{version} (Source shown)")
