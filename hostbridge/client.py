@@ -20,12 +20,18 @@ import zmq
 from hostbridge import protocol as P
 from hostbridge.errors import Cancelled, DaemonUnavailable, HostBridgeError, error_from_wire
 from hostbridge.frames import FrameIn, FrameOut, Result, as_frame_in
-from hostbridge.shm import Arena, create
+from hostbridge.shm import Arena, create, release
 
 ProgressFn = Callable[[int, int, str], Optional[bool]]
 FrameFn = Callable[[str, FrameOut], None]
 
 START_HINT = "start it with `rushes serve` (or install the service: `rushes install service`)"
+
+
+def _address(data: Any) -> int:
+    """Start address of a numpy array's pixels (0 for other buffers)."""
+    iface = getattr(data, "__array_interface__", None)
+    return int(iface["data"][0]) if iface else 0
 
 
 def _close_arenas(*arenas: Arena) -> None:
@@ -52,6 +58,7 @@ class Client:
         self._arena = Arena("rushes_c")
         self._reply_arena = Arena("rushes_r")
         self._reply_size = 64 << 20
+        self._shared: Dict[int, Any] = {}  # address -> segment of frames made by shared_frame()
         weakref.finalize(self, _close_arenas, self._arena, self._reply_arena)
 
     # -- lifecycle -------------------------------------------------------------------
@@ -67,6 +74,25 @@ class Client:
             self._sock = None
         self._arena.close()
         self._reply_arena.close()
+        for seg in self._shared.values():
+            release(seg)
+            seg.unlink()
+        self._shared.clear()
+
+    def shared_frame(self, shape: Sequence[int], dtype: str) -> Any:
+        """A numpy array living in shared memory (needs numpy).
+
+        Render or copy a frame into it and pass it to ``run``: on the same host it crosses
+        with no copy at all, only its name and offset go over the socket. Elsewhere it is
+        sent as a message part like any array. Freed by ``close()``.
+        """
+        import numpy as np
+
+        nbytes = P.frame_nbytes(list(shape), dtype)
+        seg = create(nbytes, "rushes_f")
+        arr = np.ndarray(tuple(shape), dtype=dtype, buffer=seg.buf)  # type: ignore[arg-type]
+        self._shared[arr.ctypes.data] = seg
+        return arr
 
     def _socket(self) -> zmq.Socket:
         if self._sock is None:
@@ -239,7 +265,7 @@ class Client:
             name: [as_frame_in(f, i) for i, f in enumerate(seq)] for name, seq in inputs.items()}
         use_shm = bool(self.same_host) and self.use_shm
         total = sum(memoryview(f.data).nbytes for seq in frames.values() for f in seq  # type: ignore[arg-type,misc]
-                    if f.kind == "buffer")
+                    if f.kind == "buffer" and _address(f.data) not in self._shared)
         seg = self._arena.ensure(total) if use_shm and total else None
         offset = 0
         parts: List[Any] = []
@@ -257,7 +283,10 @@ class Client:
                     assert f.shape is not None
                     d.update(shape=list(f.shape), dtype=f.dtype, layout="HWC")
                     view = memoryview(f.data).cast("B")  # type: ignore[arg-type]
-                    if seg is not None and seg.buf is not None:
+                    home = self._shared.get(_address(f.data)) if use_shm else None
+                    if home is not None:  # already in shared memory: no copy
+                        d.update(where="shm", shm={"name": home.name, "offset": 0})
+                    elif seg is not None and seg.buf is not None:
                         seg.buf[offset:offset + view.nbytes] = view
                         d.update(where="shm", shm={"name": seg.name, "offset": offset})
                         offset += view.nbytes

@@ -25,6 +25,7 @@ from inference_server import __version__
 from inference_server.codec import build_inputs
 from inference_server.config import Config, is_loopback, store_path
 from inference_server.scheduler import Job, Scheduler
+from inference_server.shm_cache import SegmentCache
 from inference_server.tasks import TASK_MODULES, load_task, manifests_and_problems
 from inference_server.tasks.base import TaskInputError
 
@@ -91,6 +92,7 @@ class Daemon:
         self._local = threading.local()
         self.scheduler = Scheduler(self._send_from_worker, self.device, store_path(cfg), cfg.workers, cfg.queue_size)
         self.seen: OrderedDict[tuple[bytes, str], None] = OrderedDict()
+        self.segments = SegmentCache()
         self.stop_requests = 0
         self.endpoint = ""
 
@@ -161,12 +163,14 @@ class Daemon:
             if time.monotonic() - last_beat >= self.cfg.heartbeat_s:
                 last_beat = time.monotonic()
                 self._heartbeat()
+                self.segments.sweep()
         self.close()
 
     def close(self) -> None:
         self.scheduler.stop(timeout=2.0 if self.stop_requests < 2 else 0.1)
         self.router.close(linger=500)
         self.outbox.close(linger=0)
+        self.segments.close()
 
     def _heartbeat(self) -> None:
         for job in self.scheduler.active():
@@ -259,15 +263,11 @@ class Daemon:
         if sorted(used) != list(range(len(parts))):
             raise P.ProtocolError("bad_frame", f"wrong part count: the header references parts {sorted(used)} "
                                                f"but {len(parts)} buffer part(s) came")
-        segments: dict[str, Any] = {}
-
         def open_segment(name: str) -> Any:
-            if name not in segments:
-                try:
-                    segments[name] = attach(name)
-                except (FileNotFoundError, OSError, ValueError) as exc:
-                    raise P.ProtocolError("shm_error", f"shared-memory segment {name!r} cannot be opened: {exc}") from None
-            return segments[name]
+            try:
+                return self.segments.get(name)
+            except (FileNotFoundError, OSError, ValueError) as exc:
+                raise P.ProtocolError("shm_error", f"shared-memory segment {name!r} cannot be opened: {exc}") from None
 
         try:
             frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy)
@@ -283,22 +283,11 @@ class Daemon:
             job = Job(id=rid, identity=identity, task=task, params=params, inputs=frames,
                       project=header.get("project"), encode=encode, reply_shm=reply_seg,
                       detached=header["type"] == P.SUBMIT)
-            job.cleanup.append(lambda: _close_all(segments))
             self.scheduler.submit(job)
         except queue.Full:
-            _close_all(segments)
             raise P.ProtocolError("busy", f"the daemon's queue is full ({self.cfg.queue_size} jobs); try again shortly") from None
-        except BaseException:
-            _close_all(segments)
-            raise
         self._send(identity, P.make_header(P.ACCEPTED, rid, job=rid))
         log.info("job queued", extra={"job": rid, "task": task})
-
-
-def _close_all(segments: dict[str, Any]) -> None:
-    for seg in segments.values():
-        release(seg)
-    segments.clear()
 
 
 def _probe_shm(probe: Any) -> bool:

@@ -182,3 +182,14 @@ def test_token_required_beyond_loopback(tmp_path: Path) -> None:
             assert c.ping() < 1.0
     finally:
         proc.stop()
+
+
+def test_shared_frames_cross_without_a_copy(daemon: str) -> None:
+    with Client(daemon) as c:
+        c.hello()
+        frame = c.shared_frame((8, 8, 4), "float16")
+        frame[:] = 0.5
+        descs, parts, nbytes = c._pack_inputs({"plate": [frame]})
+        assert parts == [] and nbytes == 0 and descs["plate"][0]["where"] == "shm"
+        out = c.run("exposure", {"plate": [frame]}, {"stops": 1.0}).frames["result"][0]
+        assert out.array().dtype == np.float16 and float(out.array()[3, 3, 2]) == 1.0
