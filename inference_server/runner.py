@@ -70,8 +70,9 @@ def run_remote(url: str, task: str, inputs: Mapping[str, Sequence[Frame]], param
     from hostbridge import Client
     from hostbridge.frames import FrameOut, array_frame, path_frame
 
-    with Client(url, timeout=30.0) as client:
+    with Client(url, timeout=3.0, retries=1) as client:  # find out quickly whether anyone is there...
         same_host = bool(client.hello().get("same_host"))
+        client.timeout, client.retries = 30.0, 3  # ...then be patient with the job itself
         wire: dict[str, list[Any]] = {}
         for name, seq in inputs.items():
             paths = getattr(seq, "paths", None)
