@@ -57,7 +57,8 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
 
     try:
         plate = build_clean_plate(frames, ref, model=params["motion"], max_frames=params["max_frames"],
-                                  rejection=params["rejection"], refine=params["parallax"], progress=progress)
+                                  rejection=params["rejection"], refine=params["parallax"], canvas="shot",
+                                  progress=progress)
     except ValueError as exc:
         raise TaskInputError(str(exc)) from exc
     base = len(plate.used) * (2 if params["parallax"] else 1)

@@ -24,14 +24,16 @@ MANIFEST = TaskManifest(
              Port("revealed", "Revealed Matte", "matte", optional=True,
                   tooltip="1 where the fill came from other frames, 0 where it was painted in.")),
     params=(MOTION, REJECTION,
-            Param("samples", "int", 12, "Frames blended",
-                  "Most other frames blended per pixel. More averages better, fewer keeps detail sharper.",
-                  1, 64),
+            Param("samples", "int", 24, "Frames borrowed",
+                  "Most other frames the background is taken from for each output frame.", 1, 64),
+            Param("blend", "int", 4, "Frames blended per pixel",
+                  "How many of the nearest frames that show the background are voted at each pixel. "
+                  "More averages grain and drops a bad frame; fewer keeps detail sharper.", 1, 16),
             Param("window", "int", 0, "Search range (frames)",
                   "How many frames either side to take background from; 0 searches the whole range.", 0, 100000),
-            Param("parallax", "bool", False, "Parallax refinement",
-                  "Bend each borrowed frame with dense optical flow measured around the hole; helps deep "
-                  "scenes close to camera, can soften fine detail elsewhere."),
+            Param("parallax", "bool", True, "Parallax refinement",
+                  "Bend each borrowed frame with dense optical flow measured around the hole, for depth "
+                  "the camera move alone does not explain. Off is faster."),
             Param("regrain", "float", 1.0, "Regrain amount",
                   "Grain added back to the patch, matched to the plate: 0 leaves it clean, 1 matches.", 0.0, 2.0),
             Param("revealed_matte", "bool", False, "Output revealed matte",
@@ -72,7 +74,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         if shot is None or not (alpha > 0).any():
             out, revealed = src.pixels.copy(), np.zeros(size, bool)
         else:
-            rem = remove_object(frames, mattes, shot, i, max_samples=params["samples"],
+            rem = remove_object(frames, mattes, shot, i, max_samples=params["samples"], per_pixel=params["blend"],
                                 rejection=params["rejection"], refine=params["parallax"],
                                 regrain=params["regrain"], window=params["window"], seed=src.number)
             out = from_float(rem.image, src.pixels.dtype)

@@ -1,0 +1,114 @@
+"""`rushes clean-plate PLATE OUT [--mask MASK]`: a clean plate, or object removal under a matte.
+
+Without ``--mask`` one clean background frame (in the reference frame's framing, the middle
+of the range) is written to OUT, and the matte of pixels no frame showed clean beside it
+(``name_unseen.ext``). With ``--mask`` every frame is repaired where the matte is white
+(object removal) and written to the OUT sequence. The foreground matte is a daemon task
+(``foreground_matte``) used by the host nodes; the command line contract has no flag for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from typing import TYPE_CHECKING
+
+from inference_server.cli.common import add_server_arg
+
+if TYPE_CHECKING:
+    from inference_server.media import FrameSequence
+
+_TOKEN = re.compile(r"([._])(#+|%0?\d*d|@+)$")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("clean-plate", help="build a clean background plate, or remove an object under a matte",
+                       description="Without --mask: write one clean background frame of the shot to OUT and "
+                                   "a matte of never-seen-clean pixels beside it (NAME_unseen.EXT). With --mask: "
+                                   "remove what the matte covers from every frame and write the repaired "
+                                   "sequence to OUT. PLATE and MASK are image sequences (name.####.exr, "
+                                   "name.%04d.png), single images or movies.")
+    p.add_argument("plate", metavar="PLATE", help="the plate (sequence, image or movie)")
+    p.add_argument("out", metavar="OUT", help="output image (clean plate) or sequence (with --mask)")
+    p.add_argument("--mask", help="matte over the object to remove, one frame per plate frame (or one still)")
+    p.add_argument("--frames", help="frame range A-B (default: every plate frame)")
+    add_server_arg(p)
+    p.set_defaults(func=clean_plate)
+
+
+def unseen_spec(out_spec: str) -> str:
+    """Where the never-seen-clean matte goes: ``clean.####.exr`` -> ``clean_unseen.####.exr``."""
+    root, ext = os.path.splitext(out_spec)
+    m = _TOKEN.search(root)
+    if m:
+        return f"{root[:m.start()]}_unseen{m.group(1)}{m.group(2)}{ext}"
+    return f"{root}_unseen{ext}"
+
+
+def _open_mask(spec: str, plate_spec: str, plate: FrameSequence, frames: tuple[int, int] | None) -> FrameSequence:
+    """The mask sequence matched to the plate's frames (a still stands for every frame)."""
+    from inference_server import media
+
+    span = (plate.numbers[0], plate.numbers[-1])
+    if media.is_movie(spec):   # a mask movie is numbered from 1 like a plate movie
+        return media.open_sequence(spec, span if media.is_movie(plate_spec) else None)
+    single = not media.is_pattern(spec)
+    return media.open_sequence(spec, span if (single or frames) else None)
+
+
+def clean_plate(args: argparse.Namespace) -> int:
+    from inference_server import media
+    from inference_server.cli.common import progress_bar, run_task
+    from inference_server.tasks.base import Frame, from_float, to_float
+
+    frames = media.parse_frame_range(args.frames) if args.frames else None
+    inputs_specs = [args.plate] + ([args.mask] if args.mask else [])
+    media.refuse_overwrite(inputs_specs, args.out)
+    if not args.mask:
+        media.refuse_overwrite(inputs_specs, unseen_spec(args.out))
+    plate = media.open_sequence(args.plate, frames)
+    mask = None
+    if args.mask:
+        mask = _open_mask(args.mask, args.plate, plate, frames)
+        if len(mask) != len(plate):
+            raise ValueError(f"the mask {args.mask!r} has {len(mask)} frame(s) ({mask.numbers[0]}-{mask.numbers[-1]}) "
+                             f"but the plate has {len(plate)} ({plate.numbers[0]}-{plate.numbers[-1]})")
+        if len(plate) > 1 and not media.is_pattern(args.out):
+            raise ValueError(f"OUT {args.out!r} names one file but there are {len(plate)} frames; "
+                             "use a pattern such as clean.####.exr")
+    elif len(plate) < 2:
+        raise ValueError(f"the plate {args.plate!r} has one frame; a clean plate needs a shot of several frames")
+    media.ensure_folder(media.output_path(args.out, plate.numbers[0]))
+    out_ext = os.path.splitext(args.out)[1].lower()
+    paths = plate.paths or []
+    same_format = bool(paths) and out_ext == os.path.splitext(paths[0])[1].lower()
+    like = paths[0] if same_format else plate.info.dtype
+    written: dict[str, list[str]] = {}
+
+    def on_frame(output: str, frame: Frame) -> None:
+        px = frame.pixels
+        if px.dtype.name != plate.info.dtype:
+            px = from_float(to_float(px), plate.info.dtype)
+        spec = unseen_spec(args.out) if output == "unseen" else args.out
+        path = media.output_path(spec, frame.number)
+        media.write_image(path, px, like_format=like)
+        written.setdefault(output, []).append(path)
+
+    if mask is not None:
+        with progress_bar("object removal") as update:
+            summary = run_task("object_removal", {"plate": plate, "matte": mask}, {}, server=args.server,
+                               on_frame=on_frame, on_progress=update)
+        print(f"wrote {len(written.get('repair', []))} repaired frame(s) to {args.out} "
+              f"({summary.get('revealed_percent', '?')}% of the masked pixels taken from other frames; "
+              f"camera model {summary.get('model')})", file=sys.stderr)
+        return 0
+    with progress_bar("clean plate") as update:
+        summary = run_task("clean_plate", {"plate": plate}, {}, server=args.server,
+                           on_frame=on_frame, on_progress=update)
+    clean, unseen = written.get("clean", []), written.get("unseen", [])
+    print(f"wrote clean plate {', '.join(clean)} (reference frame {summary.get('reference_frame')}, "
+          f"{summary.get('used_frames')} frames voted, camera model {summary.get('model')}); "
+          f"never seen clean: {summary.get('never_seen_percent')}% -> {', '.join(unseen)}", file=sys.stderr)
+    return 0

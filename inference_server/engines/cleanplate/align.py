@@ -1,0 +1,399 @@
+"""Global camera motion: every frame of a shot aligned to one reference frame.
+
+Features (ORB; AKAZE, or SIFT on OpenCV 5, where ORB finds too few) are matched between
+consecutive frames and fitted with RANSAC. The motion model is chosen once per shot: a
+homography when an affine leaves clearly larger residuals on the same matches (a pan or
+tilt: perspective), an affine otherwise (steadier on small or shaky moves). Consecutive motions are chained to the reference, then
+each frame that still overlaps the reference is re-fitted against it directly with matches
+guided by the chained estimate, which removes the drift of the chain. Last, every frame is
+polished by intensity alignment (ECC) against the reference, or against a polished frame
+nearer the reference where the camera has moved too far (``_polish``).
+
+A matrix ``A[i]`` (3x3 float64) maps pixel coordinates (x, y, 1) of frame ``i`` to the
+reference frame's pixel coordinates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+Model = Literal["auto", "homography", "affine"]
+MODELS = ("auto", "homography", "affine")
+
+WORK_SIZE = 960          # features are found on frames scaled so the long side is at most this
+RANSAC_PX = 2.5          # inlier distance at work size
+MIN_MATCHES = 12
+ECC_SIZE = 480           # intensity refinement runs with the long side at most this
+
+
+@dataclass(frozen=True)
+class Features:
+    """Keypoints of one frame: ``points`` (K, 2) float32 in full-size pixels, ``descriptors``."""
+
+    points: np.ndarray
+    descriptors: np.ndarray | None
+    binary: bool
+
+
+@dataclass(frozen=True)
+class ShotAlignment:
+    """Per-frame matrices to the reference frame and how they were found."""
+
+    matrices: np.ndarray      # (N, 3, 3) float64, frame i -> reference pixel coordinates
+    model: str                # "homography" or "affine"
+    reference: int            # index of the reference frame
+    inliers: np.ndarray       # (N,) int, inlier matches behind each frame's estimate
+    direct: np.ndarray        # (N,) bool, True where fitted directly against the reference
+    size: tuple[int, int]     # (height, width) of the frames
+
+    def between(self, src: int, dst: int) -> np.ndarray:
+        """3x3 matrix taking frame ``src`` pixel coordinates to frame ``dst`` coordinates."""
+        m = np.linalg.inv(self.matrices[dst]) @ self.matrices[src]
+        return m / m[2, 2]
+
+    def to_summary(self) -> dict[str, Any]:
+        return {"model": self.model, "reference_index": self.reference,
+                "min_inliers": int(self.inliers.min()) if len(self.inliers) else 0,
+                "direct_fits": int(self.direct.sum())}
+
+
+def to_gray8(image: np.ndarray) -> np.ndarray:
+    """(H, W[, C]) float 0-1 or integer image -> (H, W) uint8 luma for feature detection."""
+    img = np.asarray(image)
+    if img.ndim == 3:
+        img = img[:, :, :3] if img.shape[2] >= 3 else img[:, :, :1]
+    if img.dtype == np.uint8:
+        f = img.astype(np.float32) / np.float32(255.0)
+    elif img.dtype == np.uint16:
+        f = img.astype(np.float32) / np.float32(65535.0)
+    else:
+        f = img.astype(np.float32)
+        if f.max(initial=0.0) > 1.5:   # scene-linear highlights: compress so features still see edges
+            f = f / (1.0 + np.maximum(f, 0.0))
+    if f.ndim == 3:
+        f = f @ np.array([0.299, 0.587, 0.114], np.float32) if f.shape[2] == 3 else f[:, :, 0]
+    return np.clip(f * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def detect_features(gray: np.ndarray, exclude: np.ndarray | None = None, count: int = 3000) -> Features:
+    """ORB keypoints on a (H, W) uint8 luma image, away from ``exclude`` (H, W) bool/float > 0."""
+    import cv2
+
+    if gray.ndim != 2 or gray.dtype != np.uint8:
+        raise ValueError(f"detect_features expects (H, W) uint8 luma, got {gray.shape} {gray.dtype}")
+    h, w = gray.shape
+    scale = min(1.0, WORK_SIZE / max(h, w))
+    small = cv2.resize(gray, (max(1, round(w * scale)), max(1, round(h * scale))),
+                       interpolation=cv2.INTER_AREA) if scale < 1.0 else gray
+    mask = None
+    if exclude is not None:
+        if exclude.shape != gray.shape:
+            raise ValueError(f"feature exclusion matte is {exclude.shape}, frame is {gray.shape}")
+        keep0 = (np.asarray(exclude) <= 0).astype(np.uint8) * 255
+        keep = cv2.resize(keep0, (small.shape[1], small.shape[0]), interpolation=cv2.INTER_NEAREST)
+        mask = cv2.erode(keep, np.ones((9, 9), np.uint8))
+    orb = cv2.ORB_create(  # type: ignore[attr-defined]
+        nfeatures=count, fastThreshold=10, edgeThreshold=15, patchSize=15)
+    kps, desc = orb.detectAndCompute(small, mask)
+    binary = True
+    if len(kps) < 4 * MIN_MATCHES:   # low texture: AKAZE (OpenCV 4) or SIFT (OpenCV 5) copes better
+        make = getattr(cv2, "AKAZE_create", None)
+        fallback = make(threshold=1e-4) if make is not None else cv2.SIFT_create(  # type: ignore[attr-defined]
+            nfeatures=count)
+        kps2, desc2 = fallback.detectAndCompute(small, mask)
+        if len(kps2) > len(kps):
+            kps, desc, binary = kps2, desc2, make is not None
+    pts = np.array([k.pt for k in kps], np.float32).reshape(-1, 2) / np.float32(scale)
+    return Features(pts, desc, binary)
+
+
+def _match(a: Features, b: Features) -> tuple[np.ndarray, np.ndarray]:
+    """Ratio-tested matches: (M, 2) points in ``a`` and the matching (M, 2) points in ``b``."""
+    import cv2
+
+    if a.descriptors is None or b.descriptors is None or len(a.points) < 2 or len(b.points) < 2:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32)
+    if a.binary != b.binary or a.descriptors.shape[1] != b.descriptors.shape[1]:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 2), np.float32)
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING if a.binary else cv2.NORM_L2)
+    pairs = matcher.knnMatch(a.descriptors, b.descriptors, k=2)
+    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < 0.8 * p[1].distance]
+    ia = np.array([m.queryIdx for m in good], int)
+    ib = np.array([m.trainIdx for m in good], int)
+    return a.points[ia].reshape(-1, 2), b.points[ib].reshape(-1, 2)
+
+
+def fit_model(src: np.ndarray, dst: np.ndarray, model: str, threshold: float) -> tuple[np.ndarray | None, int]:
+    """RANSAC fit of ``model`` taking ``src`` (M, 2) to ``dst`` (M, 2): (3x3 matrix or None, inliers)."""
+    import cv2
+
+    if len(src) < MIN_MATCHES:
+        return None, 0
+    if model == "homography":
+        m, inl = cv2.findHomography(src, dst, cv2.RANSAC, threshold, maxIters=2000, confidence=0.995)
+        if m is None or not _plausible(m):
+            return None, 0
+        return m / m[2, 2], int(inl.sum())
+    # feature fits use the steadier 4-parameter similarity; ECC then frees the full affine
+    a, inl = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=threshold,
+                                         maxIters=2000, confidence=0.995)
+    if a is None:
+        return None, 0
+    return np.vstack([a, [0.0, 0.0, 1.0]]), int(inl.sum())
+
+
+def _plausible(m: np.ndarray) -> bool:
+    """Reject homographies that fold or explode the frame (strong perspective, flips)."""
+    m = m / m[2, 2]
+    det = np.linalg.det(m[:2, :2])
+    return bool(0.2 < det < 5.0 and abs(m[2, 0]) < 5e-3 and abs(m[2, 1]) < 5e-3)
+
+
+def choose_model(pairs: Sequence[tuple[np.ndarray, np.ndarray]], threshold: float) -> str:
+    """'homography' when an affine leaves clearly larger residuals on the homography's inliers.
+
+    For each pair of matched points, the homography's RANSAC inliers are refitted with an
+    affine; when the affine's median residual is over 15% above the homography's on the
+    shot's typical pair, the perspective terms describe real motion (a pan, a tilt), not noise.
+    """
+    import cv2
+
+    ratios = []
+    for src, dst in pairs:
+        if len(src) < MIN_MATCHES:
+            continue
+        hom, inl = cv2.findHomography(src, dst, cv2.RANSAC, threshold, maxIters=2000, confidence=0.995)
+        if hom is None or int(inl.sum()) < MIN_MATCHES:
+            continue
+        sel = inl.ravel() > 0
+        aff, _ = cv2.estimateAffine2D(src[sel], dst[sel], method=cv2.LMEDS)
+        if aff is None:
+            continue
+        r_h = np.median(np.linalg.norm(_apply(hom, src[sel]) - dst[sel], axis=1))
+        r_a = np.median(np.linalg.norm(src[sel] @ aff[:, :2].T + aff[:, 2] - dst[sel], axis=1))
+        ratios.append(float(r_a) / max(float(r_h), 1e-3))
+    if not ratios:
+        return "affine"
+    return "homography" if float(np.median(ratios)) > 1.15 else "affine"
+
+
+def align_shot(images: Sequence[np.ndarray], reference: int = 0, model: str = "auto",
+               exclude: Sequence[np.ndarray | None] | None = None) -> ShotAlignment:
+    """Align every frame of ``images`` to ``images[reference]``.
+
+    ``images``: (H, W[, C]) frames of one size (float 0-1 or integer; may be a lazy sequence,
+    each frame is read once). ``exclude``: optional per-frame (H, W) mattes of moving objects
+    whose features must not steer the camera estimate. ``model``: auto, homography or affine.
+    """
+    n = len(images)
+    if n == 0:
+        raise ValueError("align_shot needs at least one frame, got none")
+    if not 0 <= reference < n:
+        raise ValueError(f"reference frame index {reference} is outside the shot's {n} frames")
+    if model not in MODELS:
+        raise ValueError(f"alignment model {model!r} is not one of {', '.join(MODELS)}")
+    if exclude is not None and len(exclude) != n:
+        raise ValueError(f"got {len(exclude)} exclusion mattes for {n} frames")
+    feats: list[Features] = []
+    smalls: list[tuple[np.ndarray, np.ndarray | None, float]] = []
+    size: tuple[int, int] | None = None
+    for i in range(n):
+        img = np.asarray(images[i])
+        if size is None:
+            size = (img.shape[0], img.shape[1])
+        elif (img.shape[0], img.shape[1]) != size:
+            raise ValueError(f"frame index {i} is {img.shape[1]}x{img.shape[0]}, the shot is {size[1]}x{size[0]}")
+        gray = to_gray8(img)
+        feats.append(detect_features(gray, None if exclude is None else exclude[i]))
+        smalls.append(_ecc_image(gray, None if exclude is None else exclude[i]))
+    assert size is not None
+    scale = min(1.0, WORK_SIZE / max(size))
+    thr = RANSAC_PX / scale
+    pairs = [_match(feats[i], feats[i - 1]) for i in range(1, n)]
+    chosen = choose_model(pairs[:: max(1, len(pairs) // 12)], thr) if model == "auto" else model
+
+    step = np.tile(np.eye(3), (n, 1, 1))      # step[i]: frame i -> frame i-1
+    inliers = np.zeros(n, int)
+    for i in range(1, n):
+        m, k = fit_model(*pairs[i - 1], chosen, thr)
+        if m is not None:
+            step[i], inliers[i] = m, k
+    mats = np.tile(np.eye(3), (n, 1, 1))
+    for i in range(reference + 1, n):
+        mats[i] = mats[i - 1] @ step[i]
+    for i in range(reference - 1, -1, -1):
+        mats[i] = mats[i + 1] @ np.linalg.inv(step[i + 1])
+    inliers[reference] = len(feats[reference].points)
+    direct = np.zeros(n, bool)
+    direct[reference] = True
+    for i in range(n):
+        if i == reference:
+            continue
+        src, dst = _match(feats[i], feats[reference])
+        if len(src) < MIN_MATCHES:
+            continue
+        pred = _apply(mats[i], src)
+        near = np.linalg.norm(pred - dst, axis=1) < 6.0 * thr
+        m, k = fit_model(src[near], dst[near], chosen, thr)
+        if m is not None and k >= max(MIN_MATCHES, 0.5 * inliers[i]):
+            mats[i], inliers[i], direct[i] = m, k, True
+    _polish(mats, smalls, reference, chosen, size)
+    mats = mats / mats[:, 2:3, 2:3]
+    return ShotAlignment(mats, chosen, reference, inliers, direct, size)
+
+
+def _ecc_image(gray: np.ndarray, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, float]:
+    """(small float32 luma, uint8 mask of usable pixels or None, scale) of (H, W) uint8 luma."""
+    import cv2
+
+    h, w = gray.shape
+    scale = min(1.0, ECC_SIZE / max(h, w))
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    small = cv2.resize(gray, size, interpolation=cv2.INTER_AREA).astype(np.float32) / np.float32(255.0)
+    mask = None
+    if exclude is not None:
+        keep = (np.asarray(exclude) <= 0).astype(np.uint8)
+        mask = cv2.erode(cv2.resize(keep, size, interpolation=cv2.INTER_NEAREST), np.ones((5, 5), np.uint8))
+    return small, mask, scale
+
+
+def _polish(mats: np.ndarray, smalls: list[tuple[np.ndarray, np.ndarray | None, float]], reference: int,
+            model: str, size: tuple[int, int]) -> None:
+    """ECC-refine every frame in place, outward from the reference.
+
+    Each frame is lined up by intensity on an anchor: the already polished frame nearest the
+    reference that still overlaps it by half (the reference itself when it can), so a long
+    pan is bridged by a few sub-pixel links instead of a chain of every consecutive pair.
+    """
+    done = [reference]
+    for i in sorted(range(len(mats)), key=lambda k: (abs(k - reference), k)):
+        if i == reference:
+            continue
+        side = [j for j in done if (j - reference) * (i - reference) >= 0]
+        anchors = sorted(side, key=lambda j: abs(j - reference))
+        anchor = next((j for j in anchors if overlap(np.linalg.inv(mats[j]) @ mats[i], size) >= 0.5), None)
+        if anchor is not None:
+            link = np.linalg.inv(mats[anchor]) @ mats[i]
+            mats[i] = mats[anchor] @ refine_ecc(smalls[anchor], smalls[i][0], link / link[2, 2], model)
+        done.append(i)
+
+
+def refine_ecc(ref: tuple[np.ndarray, np.ndarray | None, float], image: np.ndarray, matrix: np.ndarray,
+               model: str) -> np.ndarray:
+    """Polish a frame-to-reference ``matrix`` by intensity alignment (ECC) at ``ECC_SIZE``.
+
+    ``ref`` comes from ``_ecc_image`` (reference luma, usable-pixel mask, scale); ``image`` is
+    the frame's small luma. Falls back to ``matrix`` when ECC fails.
+    """
+    tmpl, mask, scale = ref
+    s = np.diag([scale, scale, 1.0])
+    warp = s @ np.linalg.inv(matrix) @ np.linalg.inv(s)          # reference -> frame, small coords
+    found = ecc_warp(tmpl, image, warp / warp[2, 2], model, mask)
+    if found is None:
+        return matrix
+    refined = np.linalg.inv(s) @ np.linalg.inv(found) @ s
+    return refined / refined[2, 2]
+
+
+def ecc_warp(template: np.ndarray, image: np.ndarray, start: np.ndarray, model: str,
+             mask: np.ndarray | None = None, max_move: float = 8.0) -> np.ndarray | None:
+    """Robust ECC: the 3x3 warp (template -> image coordinates) that best lines ``image`` up.
+
+    ``template``, ``image``: (h, w) float32 luma; ``start``: 3x3 first guess; ``mask``: (h, w)
+    uint8, nonzero where the template may be used. A second pass leaves out the pixels that
+    disagree most (whatever moves against the camera). None when ECC fails or moves a corner
+    more than ``max_move`` pixels from ``start`` (a sign it slid onto something else).
+    """
+    import cv2
+
+    motion = cv2.MOTION_HOMOGRAPHY if model == "homography" else cv2.MOTION_AFFINE
+    first = (start if model == "homography" else start[:2]).astype(np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 60, 1e-5)
+    try:
+        usable = mask if mask is not None else np.ones(template.shape, np.uint8)
+        _, found = cv2.findTransformECC(template, image, first.copy(), motion, criteria, usable, 3)
+        back = _warp_small(image, found, template.shape)
+        resid = cv2.GaussianBlur(np.abs(back - template), (0, 0), 2.0)
+        inside = (_warp_small(np.ones_like(image), found, template.shape) > 0.99) & (usable > 0)
+        if inside.sum() < 0.2 * inside.size:
+            return None
+        keep = (inside & (resid < 3.0 * np.median(resid[inside]) + 1e-3)).astype(np.uint8)
+        _, found = cv2.findTransformECC(template, image, found, motion, criteria, keep, 3)
+    except cv2.error:
+        return None
+    if found.shape[0] == 2:
+        found = np.vstack([found, [0.0, 0.0, 1.0]])
+    found = found.astype(np.float64)
+    h, w = template.shape
+    corners = np.array([[0, 0], [w, 0], [0, h], [w, h]], np.float32)
+    if np.abs(_apply(found, corners) - _apply(start, corners)).max() > max_move:
+        return None
+    return found / found[2, 2]
+
+
+def overlap(matrix: np.ndarray, size: tuple[int, int]) -> float:
+    """Fraction of the reference frame (``size`` (h, w)) covered by a frame mapped by ``matrix``."""
+    import cv2
+
+    h, w = size
+    rect = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    poly = _apply(matrix, rect)
+    area, _ = cv2.intersectConvexConvex(rect, poly)
+    return float(area) / float(w * h)
+
+
+def _warp_small(image: np.ndarray, warp: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``image`` sampled at ``warp`` (2x3 or 3x3, template -> image coords) over a template grid."""
+    import cv2
+
+    h, w = shape[:2]
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    if warp.shape[0] == 2:
+        return cv2.warpAffine(image, warp, (w, h), flags=flags)
+    return cv2.warpPerspective(image, warp, (w, h), flags=flags)
+
+
+def _apply(m: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Apply a 3x3 matrix to (M, 2) points."""
+    h = np.hstack([pts.astype(np.float64), np.ones((len(pts), 1))]) @ m.T
+    return (h[:, :2] / h[:, 2:3]).astype(np.float32)
+
+
+def warp_image(image: np.ndarray, matrix: np.ndarray, size: tuple[int, int],
+               offset: tuple[int, int] = (0, 0), nearest: bool = False) -> np.ndarray:
+    """Resample ``image`` by ``matrix`` (its coords -> target coords) into a (h, w) window.
+
+    ``size`` is (h, w) of the output window whose top-left is ``offset`` (x0, y0) in target
+    coordinates. Outside the source the result is 0. Works for (H, W) and (H, W, C) float32.
+    """
+    import cv2
+
+    x0, y0 = offset
+    shift = np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]])
+    m = shift @ matrix
+    flags = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
+    h, w = size
+    src = np.ascontiguousarray(image)
+    if src.ndim == 3 and src.shape[2] > 4:
+        return np.stack([warp_image(src[:, :, c], matrix, size, offset, nearest)
+                         for c in range(src.shape[2])], axis=2)
+    out = cv2.warpPerspective(src, m, (w, h), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    if src.ndim == 3 and out.ndim == 2:
+        out = out[:, :, None]
+    return out
+
+
+def coverage(matrix: np.ndarray, src_size: tuple[int, int], size: tuple[int, int],
+             offset: tuple[int, int] = (0, 0), margin: int = 2) -> np.ndarray:
+    """(h, w) bool: target pixels that ``matrix`` fills from inside the source frame.
+
+    ``margin`` pixels at the source's edge are left out (resampling there mixes in black).
+    """
+    sh, sw = src_size
+    ones = np.zeros((sh, sw), np.uint8)
+    ones[margin:sh - margin, margin:sw - margin] = 1
+    return warp_image(ones, matrix, size, offset, nearest=True).astype(bool)

@@ -1,0 +1,107 @@
+"""Robust per-pixel temporal estimate over aligned frames: whatever moves is dropped.
+
+For each pixel, the valid samples (inside their source frame, not under an object matte)
+give a median; samples further than ``rejection`` robust deviations from it (MAD, with a
+noise floor measured over the whole image) are outliers; the estimate is the mean of the
+inliers, which also averages the grain down. Work is done in row bands to bound memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BAND_PIXELS = 1 << 18     # pixels per band: memory ~ N * BAND_PIXELS * C * 4 bytes * a few
+
+
+@dataclass(frozen=True)
+class TemporalEstimate:
+    """Result of ``robust_temporal_estimate``.
+
+    ``image`` (H, W, C) float32; ``support`` (H, W) int32 inlier count; ``samples`` (H, W)
+    int32 valid sample count; ``seen`` (H, W) bool where a clean estimate exists.
+    """
+
+    image: np.ndarray
+    support: np.ndarray
+    samples: np.ndarray
+    seen: np.ndarray
+
+
+def _masked_median(x: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Median along axis 0 of ``x`` (N, P, ...) whose invalid entries are +inf, given ``count``."""
+    s = np.sort(x, axis=0)
+    lo = np.clip((count - 1) // 2, 0, x.shape[0] - 1)
+    hi = np.clip(count // 2, 0, x.shape[0] - 1)
+    shape = (1,) + lo.shape
+    a = np.take_along_axis(s, lo.reshape(shape), axis=0)[0]
+    b = np.take_along_axis(s, hi.reshape(shape), axis=0)[0]
+    out = 0.5 * (a + b)
+    return np.where(count > 0, out, 0.0)
+
+
+def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: float = 2.5,
+                             min_support: int = 1, noise_floor: float | None = None,
+                             nearest: int = 0) -> TemporalEstimate:
+    """Robust temporal estimate of ``stack`` (N, H, W, C) over samples where ``valid`` (N, H, W).
+
+    ``stack`` may be float16/float32 or integer code values (returned scaled 0-1 when integer).
+    ``rejection``: outlier threshold in robust standard deviations (lower drops more).
+    ``min_support``: inlier samples a pixel needs to count as seen clean.
+    ``noise_floor``: smallest deviation treated as noise (code values 0-1); measured if None.
+    ``nearest``: when > 0, only the first ``nearest`` inliers along N are averaged (order the
+    stack by preference, e.g. nearest in time first): all samples vote, the best few are kept.
+    """
+    if stack.ndim != 4:
+        raise ValueError(f"temporal stack must be (N, H, W, C), got shape {stack.shape}")
+    if valid.shape != stack.shape[:3]:
+        raise ValueError(f"validity mask is {valid.shape}, stack is {stack.shape[:3]}")
+    if not rejection > 0:
+        raise ValueError(f"outlier rejection must be > 0 robust deviations, got {rejection}")
+    n, h, w, c = stack.shape
+    scale = {np.dtype(np.uint8): 1 / 255.0, np.dtype(np.uint16): 1 / 65535.0}.get(stack.dtype, 1.0)
+    if noise_floor is None:
+        noise_floor = _noise_floor(stack, valid, scale)
+    image = np.zeros((h, w, c), np.float32)
+    support = np.zeros((h, w), np.int32)
+    samples = np.zeros((h, w), np.int32)
+    rows = max(1, BAND_PIXELS // max(w, 1))
+    for y0 in range(0, h, rows):
+        y1 = min(h, y0 + rows)
+        x = stack[:, y0:y1].astype(np.float32) * np.float32(scale)
+        v = valid[:, y0:y1]
+        cnt = v.sum(axis=0)
+        xi = np.where(v[..., None], x, np.inf)
+        med = _masked_median(xi, cnt[..., None]).astype(np.float32)
+        dev = np.abs(x - med[None]).sum(axis=3)                     # L1 over channels, (N, b, W)
+        mad = _masked_median(np.where(v, dev, np.inf), cnt).astype(np.float32)
+        thr = np.float32(rejection) * np.maximum(np.float32(1.4826) * mad, np.float32(noise_floor * c))
+        inl = v & (dev <= thr[None])
+        if nearest > 0:
+            inl &= np.cumsum(inl, axis=0) <= nearest
+        k = inl.sum(axis=0)
+        total = np.where(inl[..., None], x, 0.0).sum(axis=0)
+        mean = total / np.maximum(k, 1)[..., None]
+        image[y0:y1] = np.where(k[..., None] > 0, mean, med)
+        support[y0:y1] = k
+        samples[y0:y1] = cnt
+    seen = (support >= max(1, min_support)) & (samples > 0)
+    return TemporalEstimate(image, support, samples, seen)
+
+
+def _noise_floor(stack: np.ndarray, valid: np.ndarray, scale: float) -> float:
+    """Typical per-channel frame-to-frame deviation (code values), from a pixel subsample."""
+    n, h, w, c = stack.shape
+    if n < 2:
+        return 1e-3
+    step = max(1, int(np.sqrt(h * w / 20000)))
+    x = stack[:, ::step, ::step].astype(np.float32) * np.float32(scale)
+    v = valid[:, ::step, ::step]
+    cnt = v.sum(axis=0)
+    med = _masked_median(np.where(v[..., None], x, np.inf), cnt[..., None])
+    dev = np.abs(x - med[None]).mean(axis=3)
+    d = dev[v & (cnt >= 3)[None]]
+    if d.size == 0:
+        return 1e-3
+    return float(max(1.4826 * np.median(d), 1e-4))

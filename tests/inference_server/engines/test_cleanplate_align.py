@@ -1,0 +1,89 @@
+"""Camera alignment: known pans are recovered to sub-pixel accuracy, the model fits the move."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference_server.engines.cleanplate.align import align_shot, coverage, overlap, to_gray8, warp_image
+from inference_server.engines.cleanplate.synthetic import panning_shot, textured_background
+
+
+def _centre_error(matrices: np.ndarray, pan: tuple[float, float], ref: int, centre: tuple[float, float]) -> np.ndarray:
+    c = np.array([centre[0], centre[1], 1.0])
+    errs = []
+    for i, m in enumerate(matrices):
+        p = m @ c
+        want = np.array(centre) + np.array(pan) * (i - ref)
+        errs.append(np.abs(p[:2] / p[2] - want).max())
+    return np.array(errs)
+
+
+def test_pan_is_recovered_with_an_affine_and_subpixel_error() -> None:
+    shot = panning_shot(10, size=(120, 160), pan=(5.0, 1.5), seed=0)
+    al = align_shot(shot.plates, 5, exclude=[m > 0 for m in shot.mattes])
+    assert al.model == "affine"                      # a pure pan needs no perspective terms
+    assert al.reference == 5 and al.size == (120, 160)
+    np.testing.assert_allclose(al.matrices[5], np.eye(3), atol=1e-9)
+    err = _centre_error(al.matrices, (5.0, 1.5), 5, (80, 60))
+    assert err.max() < 0.6, err
+    assert np.median(err) < 0.3, err
+
+
+def test_between_composes_frame_to_frame() -> None:
+    shot = panning_shot(6, size=(120, 160), pan=(4.0, 0.0), seed=3)
+    al = align_shot(shot.plates, 2)
+    m = al.between(0, 5)                             # frame 0 -> frame 5: content moves left 20 px
+    p = m @ np.array([100.0, 60.0, 1.0])
+    assert p[0] / p[2] == pytest.approx(80.0, abs=0.8)
+    assert p[1] / p[2] == pytest.approx(60.0, abs=0.8)
+
+
+def test_perspective_move_picks_a_homography() -> None:
+    import cv2
+
+    base = textured_background(200, 260, seed=5)
+    frames = []
+    for t in range(6):
+        k = 0.0006 * t                                # growing keystone: a tilt
+        h = np.array([[1.0, 0.02 * t, 4.0 * t], [0.0, 1.0 + 0.04 * t, 2.0 * t], [k, 0.0, 1.0]])
+        frames.append(cv2.warpPerspective(base, h, (220, 160), flags=cv2.INTER_LINEAR))
+    al = align_shot(frames, 0)
+    assert al.model == "homography"
+    truth = np.array([[1.0, 0.1, 20.0], [0.0, 1.2, 10.0], [0.003, 0.0, 1.0]])   # frame 5 <- base
+    pts = np.array([[60.0, 50.0, 1.0], [160.0, 110.0, 1.0]])
+    for p in pts:
+        got = al.matrices[5] @ p
+        # frame 5 pixel -> base coords -> frame 0 (identity warp at t=0)
+        want = np.linalg.inv(truth) @ p
+        assert np.abs(got[:2] / got[2] - want[:2] / want[2]).max() < 1.5
+
+
+def test_warp_and_coverage_agree() -> None:
+    img = np.ones((40, 50, 3), np.float32)
+    m = np.array([[1.0, 0.0, 10.0], [0.0, 1.0, -5.0], [0.0, 0.0, 1.0]])
+    out = warp_image(img, m, (40, 50))
+    cov = coverage(m, (40, 50), (40, 50), margin=0)
+    assert out.shape == (40, 50, 3)
+    assert cov[20, 5] == False and cov[20, 30] == True  # noqa: E712
+    assert overlap(m, (40, 50)) == pytest.approx((40 * 35) / (40 * 50), abs=0.03)
+
+
+def test_gray_conversion_handles_every_dtype() -> None:
+    f = np.full((4, 4, 3), 0.5, np.float32)
+    assert to_gray8(f)[0, 0] == 128
+    assert abs(int(to_gray8((f * 65535).astype(np.uint16))[0, 0]) - 128) <= 1
+    assert to_gray8(np.full((4, 4, 3), 8.0, np.float32))[0, 0] > 200    # scene-linear highlights compress
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda fr: align_shot([], 0), "at least one frame"),
+    (lambda fr: align_shot(fr, 7), "reference frame index 7"),
+    (lambda fr: align_shot(fr, 0, "perspective"), "'perspective'"),
+    (lambda fr: align_shot(fr + [np.zeros((10, 10, 3), np.float32)], 0), "frame index 3"),
+    (lambda fr: align_shot(fr, 0, exclude=[None]), "1 exclusion mattes for 3 frames"),
+])
+def test_bad_input_is_refused_by_name(call, message) -> None:  # type: ignore[no-untyped-def]
+    frames = panning_shot(3, size=(64, 80)).plates
+    with pytest.raises(ValueError, match=message):
+        call(frames)

@@ -1,0 +1,51 @@
+"""Robust temporal estimate: outliers (whatever moves) are voted out, invalid samples ignored."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference_server.engines.cleanplate.temporal import robust_temporal_estimate
+
+
+def test_moving_object_is_voted_out_and_grain_averaged() -> None:
+    rng = np.random.default_rng(0)
+    truth = rng.uniform(0.2, 0.8, (12, 16, 3)).astype(np.float32)
+    stack = truth[None] + rng.normal(0, 0.01, (9, 12, 16, 3)).astype(np.float32)
+    for k in range(3):                                  # an object over a third of the samples
+        stack[k * 3, 2:8, 3:9] = 0.95
+    valid = np.ones(stack.shape[:3], bool)
+    est = robust_temporal_estimate(stack, valid)
+    assert np.abs(est.image - truth).max() < 0.03
+    assert np.abs(est.image - truth).mean() < 0.006     # mean of inliers: grain averaged down
+    assert est.support[4, 5] <= 8 and est.support[0, 0] >= 7
+    assert est.seen.all()
+
+
+def test_invalid_samples_are_ignored_and_unseen_reported() -> None:
+    stack = np.zeros((4, 5, 6, 1), np.float32)
+    stack[:] = np.arange(4, dtype=np.float32)[:, None, None, None] / 10
+    valid = np.ones((4, 5, 6), bool)
+    valid[:2] = False                                   # only samples 2 and 3 count
+    valid[:, 0, 0] = False                              # no sample at all here
+    est = robust_temporal_estimate(stack, valid)
+    assert est.image[1, 1, 0] == pytest.approx(0.25)
+    assert est.samples[1, 1] == 2 and est.samples[0, 0] == 0
+    assert not est.seen[0, 0] and est.seen[1, 1]
+    assert est.image[0, 0, 0] == 0.0
+
+
+def test_integer_stacks_come_back_scaled() -> None:
+    stack = np.full((3, 2, 2, 3), 51, np.uint8)
+    est = robust_temporal_estimate(stack, np.ones((3, 2, 2), bool))
+    assert est.image.dtype == np.float32
+    np.testing.assert_allclose(est.image, 0.2, atol=1e-6)
+
+
+def test_bad_shapes_are_refused() -> None:
+    with pytest.raises(ValueError, match="must be \\(N, H, W, C\\)"):
+        robust_temporal_estimate(np.zeros((3, 4, 4)), np.ones((3, 4, 4), bool))
+    with pytest.raises(ValueError, match="validity mask is"):
+        robust_temporal_estimate(np.zeros((3, 4, 4, 1)), np.ones((2, 4, 4), bool))
+    with pytest.raises(ValueError, match="outlier rejection must be > 0"):
+        robust_temporal_estimate(np.zeros((3, 4, 4, 1)), np.ones((3, 4, 4), bool), rejection=0)

@@ -1,0 +1,147 @@
+"""clean_plate, object_removal and foreground_matte tasks: manifests, outputs, bad input."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from inference_server.engines.cleanplate.matte import matte_iou
+from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot, psnr
+from inference_server.tasks import load_task
+from inference_server.tasks.base import Frame, TaskContext, TaskInputError, from_float, to_float
+
+
+@pytest.fixture(scope="module")
+def shot() -> SyntheticShot:
+    return panning_shot(8, size=(96, 128), pan=(5.0, 1.0), seed=0)
+
+
+def _frames(images: list[np.ndarray], dtype: str = "uint8", first: int = 1001) -> list[Frame]:
+    return [Frame(from_float(img if img.ndim == 3 else img[:, :, None], dtype), first + i, "sRGB")
+            for i, img in enumerate(images)]
+
+
+def _run(task: str, inputs: dict[str, list[Frame]], **params: Any) -> tuple[dict[str, Any], TaskContext]:
+    module = load_task(task)
+    module.MANIFEST.validate_inputs(list(inputs))
+    ctx = TaskContext()
+    summary = module.run(inputs, module.MANIFEST.validate_params(params), ctx)
+    return summary, ctx
+
+
+@pytest.mark.parametrize("name", ["clean_plate", "object_removal", "foreground_matte"])
+def test_manifests_speak_the_compositors_language(name: str) -> None:
+    manifest = load_task(name).MANIFEST
+    wire = manifest.to_wire()
+    assert wire["name"] == name and wire["inputs"][0]["name"] == "plate"
+    labels = {p["label"] for p in wire["params"]}
+    assert "Outlier rejection" in labels and "Camera motion" in labels
+    assert all(p["tooltip"] for p in wire["params"])
+    defaults = manifest.validate_params({})
+    assert defaults["rejection"] == 2.5 and defaults["motion"] == "auto"
+
+
+def test_clean_plate_task_emits_one_clean_frame_and_the_unseen_matte(shot: SyntheticShot) -> None:
+    summary, ctx = _run("clean_plate", {"plate": _frames(shot.plates)}, reference=1003, parallax=False)
+    (clean,) = ctx.frames["clean"]
+    (unseen,) = ctx.frames["unseen"]
+    assert clean.number == 1003 and clean.pixels.dtype == np.uint8 and clean.colour_space == "sRGB"
+    assert psnr(to_float(clean.pixels), shot.background[2]) > 30.0
+    assert unseen.pixels.shape == (96, 128, 1) and summary["never_seen_pixels"] == int((unseen.pixels > 0).sum())
+    assert summary["reference_frame"] == 1003 and summary["model"] in ("affine", "homography")
+
+
+def test_clean_plate_task_never_uses_pixels_under_the_ignore_matte(shot: SyntheticShot) -> None:
+    summary, ctx = _run("clean_plate", {"plate": _frames(shot.plates), "matte": _frames(shot.mattes)},
+                        parallax=False)
+    clean = to_float(ctx.frames["clean"][0].pixels)
+    disc = shot.mattes[4] > 0                                   # reference: the middle frame (index 4)
+    assert psnr(clean[disc], shot.background[4][disc]) > 28.0
+    assert summary["reference_frame"] == 1005
+
+
+def test_clean_plate_task_refuses_bad_requests(shot: SyntheticShot) -> None:
+    with pytest.raises(TaskInputError, match="reference frame 2000 is not in the plate's range 1001-1008"):
+        _run("clean_plate", {"plate": _frames(shot.plates)}, reference=2000)
+    with pytest.raises(TaskInputError, match="has 1 frame"):
+        _run("clean_plate", {"plate": _frames(shot.plates[:1])})
+    with pytest.raises(TaskInputError, match="parameter 'rejection' is 0.1, below its minimum"):
+        _run("clean_plate", {"plate": _frames(shot.plates)}, rejection=0.1)
+
+
+def test_object_removal_task_repairs_inside_and_keeps_outside_bit_exact(shot: SyntheticShot) -> None:
+    plates = _frames(shot.plates, "uint16")
+    summary, ctx = _run("object_removal", {"plate": plates, "matte": _frames(shot.mattes)},
+                        regrain=0.0, revealed_matte=True)
+    out = ctx.frames["repair"]
+    assert [f.number for f in out] == list(range(1001, 1009))
+    for src, rep, matte, truth in zip(plates, out, shot.mattes, shot.truth, strict=True):
+        hole = matte > 0
+        assert rep.pixels.dtype == np.uint16
+        np.testing.assert_array_equal(rep.pixels[~hole], src.pixels[~hole])
+        assert psnr(to_float(rep.pixels)[hole], truth[hole]) > 27.0
+    assert len(ctx.frames["revealed"]) == 8 and summary["revealed_percent"] > 95.0
+
+
+def test_object_removal_reads_an_rgba_roto_from_its_alpha(shot: SyntheticShot) -> None:
+    rgba = [np.dstack([np.ones((96, 128, 3), np.float32), m]) for m in shot.mattes]   # white RGB, matte in A
+    _, ctx = _run("object_removal", {"plate": _frames(shot.plates[:4]), "matte": _frames(rgba[:4], "float32")},
+                  regrain=0.0, parallax=False)
+    rep = ctx.frames["repair"][1].pixels
+    src = from_float(shot.plates[1], "uint8")
+    hole = shot.mattes[1] > 0
+    np.testing.assert_array_equal(rep[~hole], src[~hole])
+    assert (rep[hole] != src[hole]).any()
+
+
+@pytest.mark.parametrize("mattes, message", [
+    (lambda s: s.mattes[:5], "the matte has 5 frame\\(s\\) but the plate has 8"),
+    (lambda s: [np.zeros((48, 64), np.float32)] * 8, "matte frame 1001 is 64x48, the plate is 128x96"),
+    (lambda s: [np.zeros((96, 128), np.float32)] * 8, "the matte is empty in every frame"),
+    (lambda s: [np.ones((96, 128), np.float32)] * 8, "the matte covers the whole of frame 1001"),
+])
+def test_object_removal_refuses_bad_mattes_by_name(shot: SyntheticShot, mattes, message) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(TaskInputError, match=message):
+        _run("object_removal", {"plate": _frames(shot.plates), "matte": _frames(mattes(shot))})
+
+
+def test_foreground_matte_task_streams_a_matte_per_frame(shot: SyntheticShot) -> None:
+    summary, ctx = _run("foreground_matte", {"plate": _frames(shot.plates, "float32")}, parallax=False)
+    mattes = ctx.frames["matte"]
+    assert [f.number for f in mattes] == list(range(1001, 1009))
+    ious = [matte_iou(f.pixels[:, :, 0], m) for f, m in zip(mattes, shot.mattes, strict=True)]
+    assert mattes[0].pixels.dtype == np.float32 and mattes[0].pixels.shape == (96, 128, 1)
+    assert np.mean(ious) > 0.75, ious
+    assert 0.5 < summary["mean_foreground_percent"] < 10.0
+
+
+def test_progress_is_reported_and_cancel_stops_the_job(shot: SyntheticShot) -> None:
+    from inference_server.tasks.base import Cancelled
+
+    module = load_task("object_removal")
+    seen: list[tuple[int, int]] = []
+    ctx = TaskContext(on_progress=lambda d, t, m: seen.append((d, t)))
+    module.run({"plate": _frames(shot.plates[:3]), "matte": _frames(shot.mattes[:3])},
+               module.MANIFEST.validate_params({"parallax": False}), ctx)
+    assert seen[-1][0] == seen[-1][1] == 4
+    ctx = TaskContext()
+    ctx.cancel_event.set()
+    with pytest.raises(Cancelled):
+        module.run({"plate": _frames(shot.plates[:3]), "matte": _frames(shot.mattes[:3])},
+                   module.MANIFEST.validate_params({}), ctx)
+
+
+def test_object_removal_through_a_real_daemon(daemon: str, shot: SyntheticShot) -> None:
+    from inference_server.runner import run_task
+
+    plates = _frames(shot.plates[:4])
+    got: dict[int, np.ndarray] = {}
+    summary = run_task("object_removal", {"plate": plates, "matte": _frames(shot.mattes[:4])},
+                       {"regrain": 0.0, "parallax": False}, server=daemon,
+                       on_frame=lambda out, f: got.__setitem__(f.number, f.pixels))
+    assert sorted(got) == [1001, 1002, 1003, 1004] and summary["frames"] == 4
+    hole = shot.mattes[2] > 0
+    np.testing.assert_array_equal(got[1003][~hole], plates[2].pixels[~hole])
+    assert psnr(to_float(got[1003])[hole], shot.truth[2][hole]) > 24.0
