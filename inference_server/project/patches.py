@@ -1,0 +1,168 @@
+"""Training data: patches stratified across a project's shots, with synthetic wire and rig masks.
+
+Seeds: training draws from ``TRAIN_SEED_BASE`` upward and validation from ``VALIDATION_SEED_BASE``;
+benchmarks use seeds below ``TRAIN_SEED_BASE`` (``BENCH_SEED_BASE``), so training never sees a
+benchmark's masks. Frames are split per shot (``split_shots``) so validation frames are never
+trained on either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from inference_server.project.store import ProjectStore, atomic_write_bytes
+
+BENCH_SEED_BASE = 0
+TRAIN_SEED_BASE = 1_000_000
+VALIDATION_SEED_BASE = 2_000_000
+HOLDOUT_FRACTION = 0.25
+
+
+def draw_wire_mask(height: int, width: int, rng: np.random.Generator, rig_chance: float = 0.3) -> np.ndarray:
+    """A synthetic repair matte: 1-2 curved wire hints and sometimes a rig arm.
+
+    Half the wires are thin mattes (2-7 px), half rough hints 8-29 px wide (an artist's hint
+    is 3-4x the wire's width).
+
+    Returns float32 (height, width) with values 0 or 1 (1 = pixels to repair).
+    """
+    import cv2
+
+    if height < 8 or width < 8:
+        raise ValueError(f"draw_wire_mask needs at least 8x8, got {height}x{width}")
+    canvas = np.zeros((height, width), np.uint8)
+    for _ in range(int(rng.integers(1, 3))):
+        # a sagging wire: quadratic Bezier between two points beyond the patch edges
+        p0 = np.array([rng.uniform(-0.2, 0.2) * width, rng.uniform(-0.2, 1.2) * height])
+        p2 = np.array([rng.uniform(0.8, 1.2) * width, rng.uniform(-0.2, 1.2) * height])
+        if rng.random() < 0.5:
+            p0, p2 = p0[::-1] * [width / height, height / width], p2[::-1] * [width / height, height / width]
+        p1 = (p0 + p2) / 2 + rng.normal(0, 0.25, 2) * [width, height]
+        t = np.linspace(0, 1, 64)[:, None]
+        pts = ((1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t ** 2 * p2)
+        thick = int(rng.integers(2, 8)) if rng.random() < 0.5 else int(rng.integers(8, 30))
+        cv2.polylines(canvas, [np.round(pts * 4).astype(np.int32)], False, 255, thick, cv2.LINE_AA, shift=2)
+    if rng.random() < rig_chance:
+        cx, cy = rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height
+        size = (float(rng.uniform(0.1, 0.4) * width), float(rng.uniform(4, 12)))
+        box = cv2.boxPoints(((cx, cy), size, float(rng.uniform(0, 180))))
+        cv2.fillPoly(canvas, [np.round(box).astype(np.int32)], 255)
+    return (canvas > 64).astype(np.float32)
+
+
+def split_shots(shots: list[dict[str, Any]]) -> dict[int, tuple[list[int], list[int]]]:
+    """Per shot id: (training frame numbers, held-out frame numbers).
+
+    With 3+ shots every 4th shot (by name) is held out whole; with fewer, the last quarter of
+    each shot is held out (after a 2-frame gap so neighbouring frames do not leak).
+    """
+    out: dict[int, tuple[list[int], list[int]]] = {}
+    ordered = sorted(shots, key=lambda s: (s["name"], s["id"]))
+    for i, s in enumerate(ordered):
+        frames = list(range(int(s["first_frame"]), int(s["last_frame"]) + 1))
+        if len(ordered) >= 3:
+            out[s["id"]] = ([], frames) if i % 4 == 3 else (frames, [])
+        else:
+            cut = max(1, int(round(len(frames) * (1.0 - HOLDOUT_FRACTION))))
+            out[s["id"]] = (frames[:max(1, cut - 2)], frames[cut:])
+    return out
+
+
+def _even(frames: list[int], n: int) -> list[int]:
+    if len(frames) <= n:
+        return frames
+    return [frames[int(round(i))] for i in np.linspace(0, len(frames) - 1, n)]
+
+
+@dataclass
+class PatchBank:
+    """float16 patches (N, P, P, 3) 0-1 code values and the shot index (N,) of each."""
+
+    patches: np.ndarray
+    shot_index: np.ndarray
+    shot_names: list[str]
+
+    def sample(self, batch: int, size: int, rng: np.random.Generator) -> np.ndarray:
+        """A batch (batch, 3, size, size) float32: shot chosen uniformly, then a patch, crop, flips."""
+        if size > self.patches.shape[1]:
+            raise ValueError(f"crop {size} is larger than the stored patches ({self.patches.shape[1]})")
+        shots = np.unique(self.shot_index)
+        out = np.empty((batch, size, size, 3), np.float32)
+        for b in range(batch):
+            pool = np.flatnonzero(self.shot_index == rng.choice(shots))
+            p = self.patches[rng.choice(pool)]
+            y, x = rng.integers(0, p.shape[0] - size + 1, 2)
+            crop = p[y:y + size, x:x + size].astype(np.float32)
+            if rng.random() < 0.5:
+                crop = crop[:, ::-1]
+            out[b] = crop
+        return np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+
+
+def build_patch_bank(store: ProjectStore, split: str, frames_per_shot: int = 6, crops_per_frame: int = 12,
+                     crop: int = 96, seed: int = 0) -> PatchBank:
+    """Read ``frames_per_shot`` evenly spaced frames of each shot's ``split`` ('train' | 'val')
+    frames and cut ``crops_per_frame`` random crops; cached under ``cache/patches``."""
+    from inference_server.project.readers import read_clip_frames
+
+    if split not in ("train", "val"):
+        raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+    base = TRAIN_SEED_BASE if split == "train" else VALIDATION_SEED_BASE
+    with store.catalog() as cat:
+        clips = {c["id"]: c for c in cat.clips()}
+        shots = [s for s in cat.shots("clip") if s["clip_id"] in clips and s["last_frame"] is not None]
+    if not shots:
+        raise ValueError(f"project {store.name!r} has no ingested clips to train on "
+                         f"(run `rushes ingest PATH --project {store.name}`)")
+    key = hashlib.sha1(json.dumps([[clips[s["clip_id"]]["signature"] for s in shots], split, frames_per_shot,
+                                   crops_per_frame, crop, seed]).encode()).hexdigest()[:16]
+    cache = store.cache_dir / "patches" / f"{split}-{key}.npz"
+    names = [s["name"] for s in shots]
+    if cache.is_file():
+        with np.load(cache) as z:
+            return PatchBank(z["patches"], z["shot_index"], names)
+    splits = split_shots(shots)
+    patches: list[np.ndarray] = []
+    index: list[int] = []
+    for si, s in enumerate(shots):
+        frames = _even(splits[s["id"]][0 if split == "train" else 1], frames_per_shot)
+        rng = np.random.default_rng(base + seed * 1000 + si)
+        for _number, img in sorted(read_clip_frames(clips[s["clip_id"]], frames).items(), key=lambda kv: kv[0]):
+            if img.shape[0] < crop or img.shape[1] < crop:  # small frames: mirror up to one patch
+                ph, pw = max(0, crop - img.shape[0]), max(0, crop - img.shape[1])
+                img = np.pad(img, ((0, ph), (0, pw), (0, 0)), mode="symmetric")
+            h, w = img.shape[:2]
+            for _ in range(crops_per_frame):
+                y, x = int(rng.integers(0, h - crop + 1)), int(rng.integers(0, w - crop + 1))
+                patches.append(img[y:y + crop, x:x + crop].astype(np.float16))
+                index.append(si)
+    if not patches:
+        raise ValueError(f"project {store.name!r} has no {split} frames (shots: {', '.join(names)})")
+    bank = PatchBank(np.stack(patches), np.asarray(index, np.int32), names)
+    buf = io.BytesIO()
+    np.savez(buf, patches=bank.patches, shot_index=bank.shot_index)
+    atomic_write_bytes(cache, buf.getvalue())
+    return bank
+
+
+def validation_set(bank: PatchBank, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed (images (N, 3, size, size), masks (N, 1, size, size)) float32 from a 'val' bank."""
+    imgs = np.ascontiguousarray(bank.patches[:, :size, :size].astype(np.float32).transpose(0, 3, 1, 2))
+    masks = np.stack([draw_wire_mask(size, size, np.random.default_rng(VALIDATION_SEED_BASE + 500_000 + i))
+                      for i in range(len(imgs))])[:, None]
+    return imgs, masks
+
+
+def psnr_in_region(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:
+    """PSNR (dB, peak 1.0) over the pixels where ``mask`` > 0.5; masks broadcast over channels."""
+    m = np.broadcast_to(mask > 0.5, pred.shape)
+    if not m.any():
+        raise ValueError("psnr_in_region: the mask selects no pixels")
+    mse = float(np.mean((pred[m].astype(np.float64) - truth[m]) ** 2))
+    return float(10.0 * np.log10(1.0 / max(mse, 1e-12)))

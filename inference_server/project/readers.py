@@ -1,0 +1,178 @@
+"""Probe and read ingested media: image sequences through OpenImageIO, movies through PyAV.
+
+Pixels come back as float32 (H, W, 3) code values 0-1 in the file's own encoding (no colour
+conversion): 8-bit / 255, 10/12/16-bit / 65535 after PyAV's rgb48le expansion. Movies keep
+their 10/12-bit precision by decoding to ``rgb48le``, never through an 8-bit path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MOVIE_EXTS = frozenset({".mov", ".mxf", ".mp4", ".m4v"})
+IMAGE_EXTS = frozenset({".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})
+_FRAME_NO = re.compile(r"^(?P<head>.*?)(?P<num>\d+)$")
+
+# Header keys that name the camera or the reel, across EXR/DPX/TIFF and QuickTime/MXF.
+_CAMERA_KEYS = ("cameraModel", "Model", "Make", "com.apple.quicktime.camera.identifier", "camera_model",
+                "com.apple.quicktime.model")
+_REEL_KEYS = ("reel_name", "reelName", "dpx:InputDevice", "tape_name", "com.apple.proapps.reel")
+
+
+def split_frame_number(path: Path) -> tuple[str, int, int] | None:
+    """``shot.1001.exr`` -> (``shot.``, 1001, 4 digits); None when the stem has no trailing number."""
+    m = _FRAME_NO.match(path.stem)
+    if m is None:
+        return None
+    return m.group("head"), int(m.group("num")), len(m.group("num"))
+
+
+def _first_of(meta: dict[str, Any], keys: Iterable[str]) -> str | None:
+    for k in keys:
+        v = meta.get(k)
+        if v not in (None, ""):
+            return str(v)
+    return None
+
+
+def probe_movie(path: Path) -> dict[str, Any]:
+    """Read a movie's stream header and decode its first frame (to prove it decodes).
+
+    Returns width, height, channels, bit_depth, pixel_format, codec, fps, first/last frame
+    (0-based), frame_count, timecode, camera, reel and a metadata dict. Raises ValueError
+    naming the file when it has no video stream or does not decode.
+    """
+    import av
+
+    try:
+        with av.open(str(path)) as c:
+            if not c.streams.video:
+                raise ValueError(f"{path} has no video stream")
+            v = c.streams.video[0]
+            meta: dict[str, Any] = dict(c.metadata)
+            for st in c.streams:
+                meta.update({k: val for k, val in st.metadata.items() if k not in meta})
+            pix_fmt = v.codec_context.pix_fmt or ""
+            fmt = av.VideoFormat(pix_fmt) if pix_fmt else None
+            bits = max((comp.bits for comp in fmt.components), default=8) if fmt else 8
+            fps = float(v.average_rate or v.guessed_rate or 0.0)
+            frames = int(v.frames or 0)
+            if frames <= 0 and v.duration and v.time_base and fps:
+                frames = int(round(float(v.duration * v.time_base) * fps))
+            first = next(iter(c.decode(v)), None)
+            if first is None:
+                raise ValueError(f"{path} has a video stream but no frame decodes")
+            has_alpha = bool(fmt and any(ch.is_alpha for ch in fmt.components))
+    except av.error.FFmpegError as exc:  # type: ignore[attr-defined]
+        raise ValueError(f"{path} is not a readable movie: {exc}") from exc
+    return {
+        "kind": "movie", "width": int(v.codec_context.width), "height": int(v.codec_context.height),
+        "channels": 4 if has_alpha else 3, "bit_depth": int(bits), "pixel_format": pix_fmt,
+        "codec": v.codec_context.name, "fps": fps, "first_frame": 0, "last_frame": max(frames - 1, 0),
+        "frame_count": frames, "timecode": meta.get("timecode"),
+        "camera": _first_of(meta, _CAMERA_KEYS), "reel": _first_of(meta, _REEL_KEYS),
+        "metadata": {k: str(val) for k, val in meta.items()},
+    }
+
+
+def _oiio_bits(spec: Any) -> int:
+    bits = int(spec.get_int_attribute("oiio:BitsPerSample", 0))
+    return bits if bits > 0 else int(spec.format.size()) * 8
+
+
+def probe_image(path: Path) -> dict[str, Any]:
+    """Read one image's header through OpenImageIO; raises ValueError naming the file when it fails."""
+    import OpenImageIO as oiio
+
+    inp = oiio.ImageInput.open(str(path))
+    if inp is None:
+        raise ValueError(f"{path} is not a readable image: {oiio.geterror()}")
+    try:
+        spec = inp.spec()
+        meta = {a.name: str(a.value) for a in spec.extra_attribs}
+    finally:
+        inp.close()
+    fps = spec.get_float_attribute("FramesPerSecond", 0.0)
+    if not fps and "FramesPerSecond" in meta:
+        try:
+            fps = float(Fraction(meta["FramesPerSecond"].replace(" ", "")))
+        except (ValueError, ZeroDivisionError):
+            fps = 0.0
+    tc = meta.get("smpte:TimeCode") or meta.get("dpx:TimeCode") or meta.get("TimeCode")
+    return {
+        "width": int(spec.width), "height": int(spec.height), "channels": int(spec.nchannels),
+        "bit_depth": _oiio_bits(spec), "pixel_format": str(spec.format), "codec": path.suffix.lower().lstrip("."),
+        "fps": float(fps) or None, "timecode": tc, "camera": _first_of(meta, _CAMERA_KEYS),
+        "reel": _first_of(meta, _REEL_KEYS), "metadata": meta,
+    }
+
+
+def _to_rgb_float(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, C) any dtype -> float32 (H, W, 3) 0-1 code values (grey is repeated, alpha dropped)."""
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    if pixels.dtype == np.uint8:
+        out = pixels.astype(np.float32) / np.float32(255.0)
+    elif pixels.dtype == np.uint16:
+        out = pixels.astype(np.float32) / np.float32(65535.0)
+    else:
+        out = pixels.astype(np.float32)
+    if out.shape[2] == 1:
+        out = np.repeat(out, 3, axis=2)
+    return np.ascontiguousarray(out[:, :, :3])
+
+
+def read_image_rgb(path: str | Path) -> np.ndarray:
+    """One image file as float32 (H, W, 3) code values (see module doc)."""
+    import OpenImageIO as oiio
+
+    buf = oiio.ImageBuf(str(path))
+    if buf.has_error:
+        raise ValueError(f"cannot read {path}: {buf.geterror()}")
+    pixels = buf.get_pixels(buf.spec().format)
+    if pixels is None or buf.has_error:
+        raise ValueError(f"cannot read {path}: {buf.geterror()}")
+    return _to_rgb_float(np.asarray(pixels))
+
+
+def read_movie_frames(path: str | Path, indices: Sequence[int], bit_depth: int = 8) -> dict[int, np.ndarray]:
+    """Decode the 0-based frame ``indices`` of a movie in one pass -> {index: float32 (H, W, 3)}.
+
+    Frames deeper than 8 bits are decoded to ``rgb48le`` so 10/12-bit precision survives.
+    """
+    import av
+
+    wanted = set(int(i) for i in indices)
+    out: dict[int, np.ndarray] = {}
+    if not wanted:
+        return out
+    fmt = "rgb48le" if bit_depth > 8 else "rgb24"
+    last = max(wanted)
+    with av.open(str(path)) as c:
+        v = c.streams.video[0]
+        v.thread_type = "AUTO"
+        for i, frame in enumerate(c.decode(v)):
+            if i in wanted:
+                out[i] = _to_rgb_float(frame.to_ndarray(format=fmt))
+            if i >= last:
+                break
+    missing = wanted - set(out)
+    if missing:
+        raise ValueError(f"{path} has no frame {min(missing)} (it decoded {len(out)} of {len(wanted)} wanted)")
+    return out
+
+
+def read_clip_frames(clip: dict[str, Any], numbers: Sequence[int]) -> dict[int, np.ndarray]:
+    """Frames of a catalogued clip by frame number -> {number: float32 (H, W, 3) 0-1 code values}."""
+    if clip["kind"] == "movie":
+        return read_movie_frames(clip["path"], numbers, int(clip.get("bit_depth") or 8))
+    pattern = str(clip["path"])
+    if clip["kind"] == "image":
+        return {int(n): read_image_rgb(pattern) for n in numbers}
+    return {int(n): read_image_rgb(pattern % int(n)) for n in numbers}

@@ -1,0 +1,113 @@
+"""Where a project lives on disk: store root, per-project folders, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inference_server.project.catalog import Catalog
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def default_store_root() -> Path:
+    """The per-user store root: platformdirs ``user_data_dir("rushes")``."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("rushes", appauthor=False))
+
+
+def check_project_name(name: str) -> str:
+    """Return ``name`` if it is a safe folder name, else raise ValueError naming it."""
+    if not isinstance(name, str) or not _NAME.match(name) or name in (".", ".."):
+        raise ValueError(f"project name {name!r} is not usable: use letters, digits, '.', '_' or '-' "
+                         "(up to 128 characters, not starting with '.', '_' or '-')")
+    return name
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder + os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class ProjectStore:
+    """One project's folders under a store root. Creating the object touches nothing on disk."""
+
+    root: Path
+    name: str
+
+    def __post_init__(self) -> None:
+        check_project_name(self.name)
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.name
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.path / "catalog.sqlite"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.path / "cache"
+
+    def models_dir(self, task: str) -> Path:
+        return self.path / "models" / task
+
+    def exists(self) -> bool:
+        return self.catalog_path.is_file()
+
+    def create(self) -> ProjectStore:
+        """Make the project folders (idempotent) and return self."""
+        for d in (self.path, self.cache_dir, self.path / "models"):
+            d.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def catalog(self) -> Catalog:
+        """Open (creating if needed) this project's SQLite catalog."""
+        from inference_server.project.catalog import Catalog
+
+        self.create()
+        return Catalog(self.catalog_path)
+
+    def is_inside(self, path: Path) -> bool:
+        """True when ``path`` lies inside this project's folder (used to refuse ingesting the store)."""
+        try:
+            Path(path).resolve().relative_to(self.path.resolve())
+            return True
+        except ValueError:
+            return False
+
+
+def open_project(project: str, store: Path | str | None = None, *, must_exist: bool = False) -> ProjectStore:
+    """The ``ProjectStore`` for ``project`` under ``store`` (default: the user data dir).
+
+    With ``must_exist`` a project that has never been ingested raises FileNotFoundError
+    naming the folder looked in.
+    """
+    root = Path(store).expanduser() if store is not None else default_store_root()
+    ps = ProjectStore(root, check_project_name(project))
+    if must_exist and not ps.exists():
+        raise FileNotFoundError(f"project {project!r} not found in store {root} "
+                                f"(run `rushes ingest PATH --project {project}` first)")
+    return ps

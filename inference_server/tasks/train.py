@@ -1,0 +1,68 @@
+"""Daemon task ``train``: tune a project's model on its ingested dailies (progress, cancel, resume).
+
+A cancelled job leaves a checkpoint in the project's cache; running the same job again
+resumes from it. The summary names the new version, whether it was promoted and its metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from inference_server.tasks.base import Cancelled, Frame, Param, TaskContext, TaskInputError, TaskManifest
+
+MANIFEST = TaskManifest(
+    name="train",
+    label="Train project model",
+    description="Tune a repair model on this project's ingested dailies; promoted only if it beats the current one.",
+    inputs=(),
+    outputs=(),
+    params=(
+        Param("task", "choice", "wire_removal", "Model", "Which tool's model to tune.", choices=("wire_removal",)),
+        Param("steps", "int", 600, "Training steps",
+              "More steps take longer and usually repair better; 600 is a quick tune.", 1, 1_000_000),
+        Param("project", "string", "", "Project",
+              "Project name (default: the project the request was sent for)."),
+        Param("config", "choice", "smoke", "Configuration",
+              "smoke: small and quick (CPU); full: bigger model and batches (GPU).", choices=("smoke", "full")),
+    ),
+    nan_policy="reject",
+    long_running=True,
+)
+
+
+def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
+    from dataclasses import replace
+
+    from inference_server.project.store import open_project
+    from inference_server.project.train import FULL, SMOKE, TrainingCancelled, train_wire_removal
+
+    project = params.get("project") or ctx.project
+    if not project:
+        raise TaskInputError("train needs a project: pass params project=NAME or send the request for a project")
+    try:
+        store = open_project(str(project), ctx.store, must_exist=True)
+    except (ValueError, FileNotFoundError) as exc:
+        raise TaskInputError(str(exc)) from exc
+    base = FULL if params.get("config") == "full" else SMOKE
+    config = replace(base, steps=int(params.get("steps", base.steps)))
+    with store.catalog() as cat:
+        job = cat.start_job("train", dict(params))
+
+        def progress(done: int, total: int, message: str) -> None:
+            ctx.progress(done, total, message)
+            if done % 50 == 0 or done == total:
+                cat.update_job(job, done=done, total=total, message=message)
+
+        try:
+            result = train_wire_removal(store, config, device=ctx.device, progress=progress,
+                                        should_cancel=ctx.cancel_event.is_set)
+        except TrainingCancelled as exc:
+            cat.update_job(job, state="cancelled", message=str(exc))
+            raise Cancelled(str(exc)) from exc
+        except BaseException as exc:
+            cat.update_job(job, state="failed", message=f"{type(exc).__name__}: {exc}")
+            raise
+        summary = {"project": store.name, "task": params.get("task", "wire_removal"), **result.to_dict()}
+        cat.update_job(job, state="done", done=config.steps, total=config.steps, result=summary)
+    return summary
