@@ -31,7 +31,7 @@ MANIFEST = TaskManifest(
               "Auto borrows from neighbouring frames where that is reliable and paints across the wire "
               "elsewhere. Temporal (static scene) for a locked-off camera; Spatial for single frames.",
               choices=tuple(METHODS)),
-        Param("window", "int", 4, "Temporal window (frames)",
+        Param("window", "int", 2, "Temporal window (frames)",
               "How many frames before and after to borrow clean pixels from.", 0, 16),
         Param("regrain", "float", 1.0, "Regrain amount",
               "Grain added inside the repair to match the plate's grain (0 = none, 1 = matched).", 0.0, 2.0),
@@ -84,18 +84,19 @@ def _load_inpainter(params: Mapping[str, Any], ctx: TaskContext) -> Any:
     if loader is None:
         return None
     try:
-        return loader(ctx.store, ctx.project)
+        return loader(ctx.store, ctx.project, device=ctx.device)
     except (FileNotFoundError, LookupError) as exc:
         log.info("no project inpainting model for %s: %s", ctx.project, exc)
         return None
 
 
 def _output_frame(choice: str, repaired: np.ndarray, matte: np.ndarray, src: Frame) -> np.ndarray:
+    """The frame to emit; ``matte`` is uint8 (H, W)."""
     if choice == "Repair":
         return repaired
     if choice == "Source":
         return src.pixels
-    alpha = from_float(matte[:, :, None], src.pixels.dtype)
+    alpha = from_float(to_float(matte[:, :, None]), src.pixels.dtype)
     if choice == "Wire Matte":
         return alpha
     base = repaired[:, :, :3] if repaired.shape[2] >= 4 else repaired
@@ -137,8 +138,8 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         if covered[i] and params["output"] != "Source":
             repaired, matte = remover.repair(i)
         else:
-            repaired, matte = src.pixels, np.zeros(size, np.float32)
-        wire_px += int((matte > 0).sum())
+            repaired, matte = src.pixels, np.zeros(size, np.uint8)
+        wire_px += int(np.count_nonzero(matte))
         ctx.emit("repair", Frame(_output_frame(params["output"], repaired, matte, src), src.number, src.colour_space))
         ctx.progress(i + 1, len(plates), f"frame {src.number}")
     seconds = time.perf_counter() - start

@@ -1,0 +1,29 @@
+"""`rushes demo`: synthesise a wire shot, repair it, and show the result (no external data)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("demo", help="make a wire shot from nothing, repair it, write a contact sheet and PSNR")
+    p.add_argument("--out", default="demo-out", help="output folder (default ./demo-out)")
+    p.add_argument("--frames", type=int, default=24, help="number of frames (default 24)")
+    p.add_argument("--server", help="daemon URL (default: the local daemon if it answers, else in-process)")
+    p.set_defaults(func=demo)
+
+
+def demo(args: argparse.Namespace) -> int:
+    from inference_server.cli.common import progress_bar, run_task
+    from inference_server.demo import run_demo
+
+    if args.frames < 3:
+        raise ValueError(f"--frames must be at least 3, got {args.frames}")
+    with progress_bar("demo wire removal") as update:
+        def run(task: str, inputs: dict, params: dict, on_frame: object = None) -> dict:  # type: ignore[type-arg]
+            return run_task(task, inputs, params, server=args.server, on_frame=on_frame,  # type: ignore[arg-type]
+                            on_progress=update)
+
+        run_demo(Path(args.out), frames=args.frames, run=run)
+    return 0

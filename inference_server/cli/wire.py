@@ -1,0 +1,78 @@
+"""`rushes wire-remove PLATE OUT --hint HINT`: repair a wire across a shot."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from inference_server.cli.common import add_server_arg
+
+MODES = {"auto": "Auto", "temporal": "Temporal (moving scene)", "static": "Temporal (static scene)",
+         "spatial": "Spatial"}
+OUTPUTS = {"repair": "Repair", "matte": "Wire Matte", "source": "Source", "repair-matted": "Repair Matted"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("wire-remove", help="remove a wire from a plate, given a rough hint matte",
+                       description="Repair a rig or stunt wire: PLATE and HINT are image sequences "
+                                   "(name.####.exr, name.%%04d.png), single images or movies; OUT is a sequence "
+                                   "written in the plate's format and bit depth.")
+    p.add_argument("plate", metavar="PLATE", help="the plate (sequence, image or movie)")
+    p.add_argument("out", metavar="OUT", help="output sequence, e.g. repair.####.exr")
+    p.add_argument("--hint", required=True, help="rough matte over the wire (one frame per plate frame, or one still)")
+    p.add_argument("--frames", help="frame range A-B (default: every plate frame)")
+    p.add_argument("--mode", choices=tuple(MODES), default="auto", help="repair method (default auto)")
+    p.add_argument("--output", choices=tuple(OUTPUTS), default="repair", help="what to write (default repair)")
+    p.add_argument("--window", type=int, help="temporal window in frames each side (default 2)")
+    p.add_argument("--regrain", type=float, help="regrain amount, 0-2 (default 1)")
+    p.add_argument("--project", help="project whose trained model to use")
+    add_server_arg(p)
+    p.set_defaults(func=wire_remove)
+
+
+def wire_remove(args: argparse.Namespace) -> int:
+    from inference_server import media
+    from inference_server.cli.common import progress_bar, run_task
+    from inference_server.tasks.base import Frame, from_float, to_float
+
+    frames = media.parse_frame_range(args.frames) if args.frames else None
+    media.refuse_overwrite([args.plate, args.hint], args.out)
+    plate = media.open_sequence(args.plate, frames)
+    hint_frames = (plate.numbers[0], plate.numbers[-1])
+    if media.is_movie(args.hint):  # a hint movie is numbered from 1 like the plate movie
+        hint = media.open_sequence(args.hint, hint_frames if media.is_movie(args.plate) else None)
+    else:
+        single = not media.is_pattern(args.hint)
+        hint = media.open_sequence(args.hint, hint_frames if (single or frames) else None)
+    if len(hint) != len(plate):
+        raise ValueError(f"the hint {args.hint!r} has {len(hint)} frame(s) ({hint.numbers[0]}-{hint.numbers[-1]}) "
+                         f"but the plate has {len(plate)} ({plate.numbers[0]}-{plate.numbers[-1]})")
+    if len(plate) > 1 and not media.is_pattern(args.out):
+        raise ValueError(f"OUT {args.out!r} names one file but there are {len(plate)} frames; "
+                         "use a pattern such as repair.####.exr")
+    media.ensure_folder(media.output_path(args.out, plate.numbers[0]))
+    out_ext = os.path.splitext(args.out)[1].lower()
+    same_format = out_ext == os.path.splitext(plate.paths[0])[1].lower() if plate.paths else False
+    like = plate.paths[0] if same_format and plate.paths else plate.info.dtype
+    params: dict[str, object] = {"method": MODES[args.mode], "output": OUTPUTS[args.output]}
+    if args.window is not None:
+        params["window"] = args.window
+    if args.regrain is not None:
+        params["regrain"] = args.regrain
+    written: list[str] = []
+
+    def on_frame(_output: str, frame: Frame) -> None:
+        px = frame.pixels
+        if px.dtype.name != plate.info.dtype:
+            px = from_float(to_float(px), plate.info.dtype)
+        path = media.output_path(args.out, frame.number)
+        media.write_image(path, px, like_format=like)
+        written.append(path)
+
+    with progress_bar("wire removal") as update:
+        summary = run_task("wire_removal", {"plate": plate, "hint": hint}, params, server=args.server,
+                           project=args.project, on_frame=on_frame, on_progress=update)
+    print(f"wrote {len(written)} frame(s) to {args.out} ({summary.get('seconds_per_frame', '?')} s/frame, "
+          f"method {summary.get('method')})", file=sys.stderr)
+    return 0

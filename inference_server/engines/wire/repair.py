@@ -1,0 +1,216 @@
+"""Wire repair of a whole shot: matte, temporal + spatial fill, seamless blend, regrain.
+
+Works band by band on the region around the hint (a band is a strip of the hint's bounding
+box, ``band`` pixels long, cropped tight to the hint inside it), so cost follows the wire's
+area, not the frame size. Pixels outside the hint are copied from the plate bit for bit.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference_server.engines.wire.matte import refine_wire_matte
+from inference_server.engines.wire.regrain import apply_grain, estimate_grain
+from inference_server.engines.wire.spatial import fill_spatial
+from inference_server.engines.wire.temporal import fill_temporal, seam_correction
+from inference_server.tasks.base import from_float, to_float
+
+Inpainter = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Rect = tuple[int, int, int, int]  # y0, y1, x0, x1
+METHODS = ("auto", "temporal", "static", "spatial")
+
+
+@dataclass(frozen=True)
+class WireSettings:
+    """method: auto | temporal (moving scene) | static (temporal, static scene) | spatial."""
+
+    method: str = "auto"
+    window: int = 2
+    regrain: float = 1.0
+    polarity: str = "auto"
+    margin: int = 24
+    motion_margin: int = 40
+    band: int = 512
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"wire repair method {self.method!r} is not one of {', '.join(METHODS)}")
+        if self.window < 0:
+            raise ValueError(f"temporal window must be >= 0 frames, got {self.window}")
+
+
+def hint_bands(hint: np.ndarray, margin: int, band: int, cell: int = 8) -> list[tuple[Rect, Rect]]:
+    """Split the hint's area into strips; each is (core rect it owns, context rect around it)."""
+    h, w = hint.shape
+    gh, gw = -(-h // cell), -(-w // cell)
+    pad = np.zeros((gh * cell, gw * cell), bool)
+    pad[:h, :w] = hint > 0.05
+    grid: np.ndarray = np.asarray(pad.reshape(gh, cell, gw, cell).any(axis=(1, 3)))
+    if not grid.any():
+        return []
+    ys, xs = np.nonzero(grid)
+    along_x = (xs.max() - xs.min()) >= (ys.max() - ys.min())
+    cells = max(band // cell, 1)
+    out: list[tuple[Rect, Rect]] = []
+    lo, hi = (xs.min(), xs.max()) if along_x else (ys.min(), ys.max())
+    for start in range(int(lo), int(hi) + 1, cells):
+        stop = min(start + cells, int(hi) + 1)
+        part = grid[:, start:stop] if along_x else grid[start:stop, :]
+        idx = np.nonzero(part.any(axis=1 if along_x else 0))[0]
+        if idx.size == 0:
+            continue
+        a0, a1 = start * cell, min(stop * cell, w if along_x else h)
+        b0, b1 = int(idx.min()) * cell, min((int(idx.max()) + 1) * cell, h if along_x else w)
+        core = (max(b0 - margin, 0), min(b1 + margin, h), a0, a1) if along_x else \
+               (a0, a1, max(b0 - margin, 0), min(b1 + margin, w))
+        out.append((core, _grow(core, margin, h, w)))
+    return out
+
+
+def _grow(r: Rect, m: int, h: int, w: int) -> Rect:
+    return max(r[0] - m, 0), min(r[1] + m, h), max(r[2] - m, 0), min(r[3] + m, w)
+
+
+def _sl(r: Rect) -> tuple[slice, slice]:
+    return slice(r[0], r[1]), slice(r[2], r[3])
+
+
+class WireRemover:
+    """Repairs frames 0..count-1 of a shot given lazy accessors for plate and hint.
+
+    ``plate(i)``: (H, W, C) uint8/uint16/float16/float32 code values; ``hint(i)``: float32
+    (H, W) 0..1. ``inpaint``: optional learned fill (image float32 (H, W, 3), mask (H, W)) ->
+    image, used for the spatial stage instead of the classical fill.
+    """
+
+    def __init__(self, plate: Callable[[int], np.ndarray], hint: Callable[[int], np.ndarray], count: int,
+                 settings: WireSettings | None = None, inpaint: Inpainter | None = None) -> None:
+        if count < 1:
+            raise ValueError(f"WireRemover needs at least one frame, got {count}")
+        self.plate, self.hint, self.count = plate, hint, count
+        self.settings = settings or WireSettings()
+        self.inpaint = inpaint
+        self._mattes: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def matte(self, i: int) -> np.ndarray:
+        """Refined wire matte of frame i, float32 (H, W) 0..1."""
+        return self._matte_u8(i).astype(np.float32) / np.float32(255.0)
+
+    def matte_crop(self, i: int, rect: Rect) -> np.ndarray:
+        """The refined matte of frame i inside ``rect``, float32 0..1."""
+        return self._matte_u8(i)[_sl(rect)].astype(np.float32) / np.float32(255.0)
+
+    def _matte_u8(self, i: int) -> np.ndarray:
+        if i in self._mattes:
+            self._mattes.move_to_end(i)
+            return self._mattes[i]
+        s = self.settings
+        plate, hint = self.plate(i), self.hint(i)
+        if hint.shape != plate.shape[:2]:
+            raise ValueError(f"hint of frame index {i} is {hint.shape[1]}x{hint.shape[0]}, "
+                             f"plate is {plate.shape[1]}x{plate.shape[0]}")
+        full = np.zeros(hint.shape, np.uint8)
+        for core, ctx in hint_bands(hint, s.margin, s.band):
+            m = refine_wire_matte(to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32), s.polarity)
+            oy, ox = core[0] - ctx[0], core[2] - ctx[2]
+            full[_sl(core)] = np.rint(m[oy:oy + core[1] - core[0], ox:ox + core[3] - core[2]] * 255).astype(np.uint8)
+        self._mattes[i] = full
+        while len(self._mattes) > 2 * s.window + 3:
+            self._mattes.popitem(last=False)
+        return full
+
+    def _neighbours(self, i: int) -> list[int]:
+        k = self.settings.window
+        if self.settings.method == "static":
+            steps = list(range(1, k + 1))
+        else:
+            steps, d = [], 1
+            while d <= k:
+                steps.append(d)
+                d = d * 2 if d >= 2 else d + 1
+        out = []
+        for d in steps:
+            out += [j for j in (i - d, i + d) if 0 <= j < self.count]
+        return out
+
+    def repair(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """(repaired frame in the plate's dtype, wire matte uint8 (H, W) 0-255) for frame index i.
+
+        The matte is the cached array itself: copy it before changing it."""
+        s = self.settings
+        src = self.plate(i)
+        matte_u8 = self._matte_u8(i)
+        hint = self.hint(i)
+        out = src.copy()
+        h, w = hint.shape
+        nbrs = [] if s.method == "spatial" else self._neighbours(i)
+        bands = hint_bands(hint, s.margin, s.band)
+        model = None
+        if s.regrain > 0 and bands:  # one grain model per frame, from the band with the most hint
+            biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > 0.05).sum()))[1]
+            model = estimate_grain(to_float(src[_sl(biggest)]), hint[_sl(biggest)])
+        for band_no, (core, _) in enumerate(bands):
+            ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
+            target = to_float(src[_sl(ctx)])
+            matte = self.matte_crop(i, ctx)
+            if not (matte > 0).any():
+                continue
+            fill, grain = self._fill(i, target, matte, ctx, nbrs)
+            if model is not None:
+                fill = apply_grain(fill, matte * grain, model, s.regrain, seed=s.seed * 100003 + i * 131 + band_no)
+            comp = target * (1.0 - matte[:, :, None]) + fill * matte[:, :, None]
+            oy, ox = core[0] - ctx[0], core[2] - ctx[2]
+            cs = (slice(oy, oy + core[1] - core[0]), slice(ox, ox + core[3] - core[2]))
+            change = matte[cs] > 0
+            region = out[_sl(core)]
+            region[change] = from_float(comp[cs], src.dtype)[change]
+        return out, matte_u8
+
+    def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect,
+              nbrs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(fill (H, W, C), grain still missing per pixel 0..1) for one band."""
+        import cv2
+
+        s = self.settings
+        hole = matte > 1e-3
+        if not nbrs:
+            return self._spatial(target, matte), np.ones(matte.shape, np.float32)
+        imgs = [to_float(self.plate(j)[_sl(ctx)]) for j in nbrs]
+        mts = [self.matte_crop(j, ctx) for j in nbrs]
+        mode = {"auto": "auto", "temporal": "moving", "static": "static"}[s.method]
+        tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=mode)
+        filled = tf.fill + seam_correction(target, tf.fill, tf.weight, matte)
+        conf = np.clip(tf.n_eff, 0.0, 1.0).astype(np.float32) * (tf.weight > 0)
+        spread = cv2.GaussianBlur(hole.astype(np.float32), (0, 0), 1.0)
+        conf = cv2.GaussianBlur(conf * hole, (0, 0), 1.0) / np.maximum(spread, 1e-3)
+        conf = np.clip(conf, 0, 1) * (tf.weight > 0)
+        if float(conf[hole].min()) >= 0.999:
+            fill = filled
+        else:
+            # what the neighbours revealed becomes known surroundings: the spatial fill only
+            # bridges the (much thinner) rest of the wire
+            borrowed = hole & (conf >= 0.5)
+            base = np.where(borrowed[:, :, None], filled, target).astype(np.float32)
+            rest = (hole & ~borrowed).astype(np.float32)
+            spatial = self._spatial(base, rest, only=hole & (conf < 0.999)) if rest.any() else filled
+            fill = filled * conf[:, :, None] + spatial * (1.0 - conf[:, :, None])
+        still = np.sqrt(np.clip(1.0 - 1.0 / np.maximum(tf.n_eff, 1.0), 0.0, 1.0))
+        grain = conf * still + (1.0 - conf)
+        return fill.astype(np.float32), grain.astype(np.float32)
+
+    def _spatial(self, target: np.ndarray, matte: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
+        """Fill where ``matte`` > 0 from around it (the learned inpainter when there is one)."""
+        hole_mask = (matte > 1e-3).astype(np.float32)
+        if self.inpaint is not None and target.shape[2] >= 3:
+            out = fill_spatial(target, hole_mask, only=only) if target.shape[2] > 3 else target.copy()
+            learned = np.asarray(self.inpaint(np.ascontiguousarray(target[:, :, :3]), hole_mask), np.float32)
+            if learned.shape != target[:, :, :3].shape:
+                raise ValueError(f"inpainting model returned shape {learned.shape}, expected {target[:, :, :3].shape}")
+            out[:, :, :3] = learned
+            return out
+        return fill_spatial(target, hole_mask, only=only)

@@ -1,0 +1,158 @@
+"""Spatial fill: interpolate across a hole from the pixels around it.
+
+Two stages, both pure numpy/OpenCV on float32 images in any colour space (values are
+interpolated as given; scene-linear and display-referred both work):
+
+1. edge-directed ray interpolation: for each hole pixel, rays in several directions find the
+   nearest known pixel on both sides; the interpolation between the two ends is weighted by
+   how well they agree, so lines and edges that cross a thin hole (a wire) carry straight on;
+2. multi-scale push-pull diffusion (mask-weighted Gaussian pyramid) for pixels far from any
+   edge of the hole, and as the smooth base for everything.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+HOLE_EPS = 1e-3
+ENDPOINT_BLUR = 0.3   # px; endpoints are read almost raw
+COST_FLOOR = 0.05     # added to the normalised end-to-end disagreement
+SPAN_POWER = 6.0      # short spans (across the wire) dominate long oblique ones
+
+
+def _check(image: np.ndarray, mask: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    if image.ndim != 3 or image.dtype != np.float32:
+        raise ValueError(f"{name} expects a float32 (H, W, C) image, got shape {image.shape} dtype {image.dtype}")
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"{name}: mask shape {mask.shape} does not match image size {image.shape[:2]}")
+    return image, mask.astype(np.float32, copy=False)
+
+
+def _channels_op(img: np.ndarray, fn: object) -> np.ndarray:
+    """Apply a 2-D OpenCV op channel by channel when there are more than 4 channels."""
+    f = fn  # type: ignore[assignment]
+    if img.ndim == 2 or img.shape[2] <= 4:
+        out = f(img)  # type: ignore[operator]
+        return out if out.ndim == img.ndim else out[:, :, None]
+    return np.dstack([f(np.ascontiguousarray(img[:, :, c])) for c in range(img.shape[2])])  # type: ignore[operator]
+
+
+def push_pull(image: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Fill pixels where ``known`` (H, W float 0..1) is 0 by mask-weighted pyramid diffusion.
+
+    ``image`` is float32 (H, W, C); known pixels (known == 1) come back unchanged.
+    """
+    import cv2
+
+    image, known = _check(image, known, "push_pull")
+    if known.max() <= 0:
+        return np.zeros_like(image)
+    levels: list[tuple[np.ndarray, np.ndarray]] = []
+    p = image * known[:, :, None]
+    w = known.copy()
+    while True:
+        levels.append((p, w))
+        h, wd = w.shape
+        if min(h, wd) <= 2 or w.min() > 0.05:
+            break
+        p = _channels_op(p, cv2.pyrDown)
+        w = cv2.pyrDown(w)
+    p, w = levels[-1]
+    colour = p / np.maximum(w, 1e-8)[:, :, None]
+    if w.min() <= 0:
+        mean = (p.sum(axis=(0, 1)) / max(float(w.sum()), 1e-8)).astype(np.float32)
+        colour = np.where((w > 1e-8)[:, :, None], colour, mean)
+    for i in range(len(levels) - 2, -1, -1):
+        p, w = levels[i]
+        up = cv2.resize(colour, (w.shape[1], w.shape[0]), interpolation=cv2.INTER_LINEAR)
+        up = up if up.ndim == 3 else up[:, :, None]
+        a = np.clip(w * 2.0, 0.0, 1.0) if i > 0 else w
+        colour = (p / np.maximum(w, 1e-8)[:, :, None]) * a[:, :, None] + up * (1.0 - a[:, :, None])
+    return colour.astype(np.float32)
+
+
+def _ray_fill(image: np.ndarray, hole: np.ndarray, max_len: int, targets: np.ndarray,
+              n_angles: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Edge-directed interpolation at ``targets`` (bool (H, W) inside the hole); returns
+    (values (N, C), found (N,) bool) in np.nonzero(targets) order."""
+    import cv2
+
+    h, w = hole.shape
+    known = (~hole).astype(np.float32)
+    # endpoints are read from a lightly smoothed copy that ignores the hole (normalised convolution)
+    num = _channels_op(image * known[:, :, None], lambda a: cv2.GaussianBlur(a, (0, 0), ENDPOINT_BLUR))
+    den = cv2.GaussianBlur(known, (0, 0), ENDPOINT_BLUR)
+    smooth = num / np.maximum(den, 1e-6)[:, :, None]
+    ys, xs = np.nonzero(targets)
+    n, c = ys.size, image.shape[2]
+    acc = np.zeros((n, c), np.float32)
+    wsum = np.zeros(n, np.float32)
+    scale = float(np.percentile(np.abs(smooth[~hole] - np.median(smooth[~hole], axis=0)), 75)) + 1e-4
+    fy, fx = ys.astype(np.float32), xs.astype(np.float32)
+    for a in range(n_angles):
+        ang = np.pi * a / n_angles
+        dy, dx = np.float32(np.sin(ang)), np.float32(np.cos(ang))
+        ends = []
+        for sign in (1.0, -1.0):
+            dist = np.zeros(n, np.float32)
+            val = np.zeros((n, c), np.float32)
+            todo = np.arange(n)
+            for k in range(1, max_len + 1):
+                if todo.size == 0:
+                    break
+                yy = np.rint(fy[todo] + sign * k * dy).astype(np.int64)
+                xx = np.rint(fx[todo] + sign * k * dx).astype(np.int64)
+                inb = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+                todo, yy, xx = todo[inb], yy[inb], xx[inb]
+                hit = ~hole[yy, xx]
+                idx = todo[hit]
+                dist[idx] = k
+                val[idx] = smooth[yy[hit], xx[hit]]
+                todo = todo[~hit]
+            ends.append((dist, val))
+        (d1, v1), (d2, v2) = ends
+        ok = (d1 > 0) & (d2 > 0)
+        span = d1 + d2
+        interp = (v1 * d2[:, None] + v2 * d1[:, None]) / np.maximum(span, 1)[:, None]
+        cost = np.abs(v1 - v2).mean(axis=1) / scale
+        wt = ok / ((cost + COST_FLOOR) * np.maximum(span, 1) ** SPAN_POWER)
+        acc += interp * wt[:, None]
+        wsum += wt
+    found = wsum > 0
+    return acc / np.maximum(wsum, 1e-12)[:, None], found
+
+
+def fill_spatial(image: np.ndarray, mask: np.ndarray, max_ray: int = 40, only: np.ndarray | None = None) -> np.ndarray:
+    """Fill ``image`` (float32 H, W, C) where ``mask`` (float32 H, W, 0..1) is above zero.
+
+    Pixels with mask 0 are the known surroundings and come back unchanged; the result is
+    ``image * (1 - mask) + fill * mask``. Thin holes use edge-directed ray interpolation;
+    holes wider than ``max_ray`` pixels fall back to pyramid diffusion in their middle.
+    ``only`` (bool (H, W), optional) limits the careful interpolation to those hole pixels
+    (the rest of the hole gets the diffusion fill), for callers that will not use the others.
+    """
+    import cv2
+
+    image, mask = _check(image, mask, "fill_spatial")
+    hole = mask > HOLE_EPS
+    if not hole.any():
+        return image.copy()
+    if hole.all():
+        raise ValueError("fill_spatial: the mask covers the whole image; nothing to fill from")
+    fill = push_pull(image, (~hole).astype(np.float32))
+    dist = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3)
+    near = hole & (dist <= max_ray / 2)
+    if only is not None:
+        if only.shape != hole.shape:
+            raise ValueError(f"fill_spatial: 'only' shape {only.shape} does not match {hole.shape}")
+        near &= only
+    if near.any():
+        # oblique rays longer than this hardly count (weights fall with span**6)
+        reach = int(min(max_ray, np.ceil(3.0 * float(dist[near].max())) + 2))
+        vals, found = _ray_fill(image, hole, reach, near)
+        ys, xs = np.nonzero(near)
+        fill[ys[found], xs[found]] = vals[found]
+    m = mask[:, :, None]
+    out = image * (1.0 - m) + fill * m
+    out[~hole] = image[~hole]
+    return out.astype(np.float32)

@@ -1,0 +1,147 @@
+"""Temporal fill: take what the wire hides in one frame from neighbouring frames.
+
+Moving scene: dense flow target -> neighbour (computed on copies with the wires painted out
+by diffusion so the wire does not drag the vectors), checked forward/backward; then the
+neighbour is sampled where its own wire is absent and the local match around the pixel is
+good. Static scene: the same pixel in the neighbours.
+All images float32 (H, W, C) in one colour space; mattes float32 (H, W) 0..1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference_server.engines.wire.flow import consistency_mask, dense_flow, luminance, warp
+from inference_server.engines.wire.spatial import push_pull
+
+CAND_MATTE = 0.9  # a neighbour pixel is usable where its own wire matte is below this (not solid wire)
+LOCAL_K = 3.0     # local mismatch allowed, in units of the plate noise
+
+
+@dataclass
+class TemporalFill:
+    """fill (H, W, C); weight (H, W) summed candidate weight; n_eff (H, W) effective frames averaged."""
+
+    fill: np.ndarray
+    weight: np.ndarray
+    n_eff: np.ndarray
+    static: bool
+
+
+def _prefill(image: np.ndarray, matte: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """uint8 (H, W) luma guide for flow, with the wire painted out so it does not drag the vectors."""
+    lum = luminance(image)[:, :, None]
+    known = (matte <= 1e-3).astype(np.float32)
+    if known.min() <= 0:
+        lum = push_pull(lum, known)
+    return np.clip((lum[:, :, 0] - lo) * (255.0 / max(hi - lo, 1e-6)), 0, 255).astype(np.uint8)
+
+
+def _noise_level(image: np.ndarray, known: np.ndarray) -> float:
+    import cv2
+
+    lum = luminance(image)
+    hp = lum - cv2.GaussianBlur(lum, (0, 0), 1.5)
+    vals = np.abs(hp[known > 0.5])
+    return float(1.4826 * np.median(vals) / 0.8) if vals.size else 0.0
+
+
+def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np.ndarray],
+                  neighbour_mattes: Sequence[np.ndarray], offsets: Sequence[int], mode: str = "auto",
+                  enough: float = 1.0, tau: float = 3.0) -> TemporalFill:
+    """Gather candidates for ``target`` from ``neighbours`` (same size), nearest ``offsets`` first.
+
+    ``mode``: "moving" (flow), "static" (zero motion) or "auto" (flow, snapped to zero motion
+    when the measured motion around the matte is below a quarter pixel). Stops after a pair of
+    offsets (-d, +d) once 99.5% of matte pixels have a candidate and 95% have ``enough`` effective frames.
+    """
+    import cv2
+
+    if target.ndim != 3 or target.dtype != np.float32:
+        raise ValueError(f"fill_temporal expects float32 (H, W, C) target, got shape {target.shape} dtype {target.dtype}")
+    if matte.shape != target.shape[:2]:
+        raise ValueError(f"fill_temporal: matte shape {matte.shape} does not match {target.shape[:2]}")
+    if not len(neighbours) == len(neighbour_mattes) == len(offsets):
+        raise ValueError(f"fill_temporal: got {len(neighbours)} neighbours, {len(neighbour_mattes)} mattes, "
+                         f"{len(offsets)} offsets; they must match")
+    if mode not in ("auto", "moving", "static"):
+        raise ValueError(f"fill_temporal: mode {mode!r} is not auto, moving or static")
+    for n in neighbours:
+        if n.shape != target.shape:
+            raise ValueError(f"fill_temporal: neighbour shape {n.shape} differs from target {target.shape}")
+    h, w, c = target.shape
+    acc = np.zeros((h, w, c), np.float32)
+    wsum = np.zeros((h, w), np.float32)
+    w2sum = np.zeros((h, w), np.float32)
+    hole = matte > 1e-3
+    known = (cv2.dilate(hole.astype(np.uint8), np.ones((7, 7), np.uint8)) == 0).astype(np.float32)
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((25, 25), np.uint8)) > 0) & (known > 0)
+    noise = max(_noise_level(target, known), 1e-3 * float(np.abs(target).mean() + 1e-3))
+    level = float(np.abs(target[known > 0]).mean()) if known.any() else 0.0
+    allowed = LOCAL_K * noise + 0.02 * level  # local mismatch tolerated around a candidate
+    static = mode == "static"
+    lum_t = luminance(target)
+    lo, hi = (float(v) for v in np.percentile(lum_t[::2, ::2], [0.5, 99.5]))
+    guide_t = None if static else _prefill(target, matte, lo, hi)
+    order = sorted(range(len(offsets)), key=lambda i: (abs(offsets[i]), offsets[i]))
+    for i in order:
+        nb, nm = neighbours[i], neighbour_mattes[i]
+        if static:
+            cand, ok = nb, np.ones((h, w), bool)
+            cand_m = nm
+        else:
+            assert guide_t is not None
+            guide_n = _prefill(nb, nm, lo, hi)
+            fwd = dense_flow(guide_t, guide_n)  # the guides have the wires painted out
+            bwd = dense_flow(guide_n, guide_t)
+            if mode == "auto" and ring.any():
+                moving = np.hypot(fwd[:, :, 0][ring], fwd[:, :, 1][ring])
+                if np.percentile(moving, 90) < 0.25:
+                    static = True
+                    cand, ok, cand_m = nb, np.ones((h, w), bool), nm
+            if not static:
+                cons = consistency_mask(fwd, bwd) > 0
+                cand, inside = warp(nb, fwd)
+                cand_m, _ = warp(nm, fwd)
+                ok = inside & cons
+        both = known * (cand_m < 0.02)
+        err = luminance(np.abs(cand - target)) * both
+        local = cv2.GaussianBlur(err, (0, 0), 3.0) / np.maximum(cv2.GaussianBlur(both, (0, 0), 3.0), 1e-3)
+        good = ok & (cand_m < CAND_MATTE) & (local < allowed)
+        wt = good * np.float32(np.exp(-abs(offsets[i]) / tau)) / (1.0 + local / noise)
+        acc += cand * wt[:, :, None]
+        wsum += wt
+        w2sum += wt * wt
+        pos = order.index(i)
+        pair_done = pos + 1 == len(order) or abs(offsets[order[pos + 1]]) != abs(offsets[i])
+        if pair_done and hole.any() and float(np.mean(wsum[hole] > 0)) >= 0.995:
+            n_eff = wsum * wsum / np.maximum(w2sum, 1e-12)
+            if float(np.percentile(n_eff[hole], 5)) >= enough:
+                break
+    fill = acc / np.maximum(wsum, 1e-12)[:, :, None]
+    n_eff = wsum * wsum / np.maximum(w2sum, 1e-12)
+    return TemporalFill(fill.astype(np.float32), wsum, n_eff.astype(np.float32), static)
+
+
+def seam_correction(target: np.ndarray, fill: np.ndarray, weight: np.ndarray, matte: np.ndarray) -> np.ndarray:
+    """Low-frequency difference (target - fill) measured around the matte, diffused into it.
+
+    Adding it to ``fill`` removes exposure flicker and small colour shifts between the
+    borrowed pixels and the frame (a membrane / Poisson-style blend). Returns (H, W, C).
+    """
+    import cv2
+
+    hole = (matte > 1e-3).astype(np.uint8)
+    near = cv2.dilate(hole, np.ones((9, 9), np.uint8)) > 0
+    ring = near & (hole == 0) & (weight > 0)
+    if not ring.any():
+        return np.zeros_like(target)
+    diff = np.where(ring[:, :, None], target - fill, 0.0).astype(np.float32)
+    smooth_num = cv2.GaussianBlur(diff, (0, 0), 2.0)
+    smooth_den = cv2.GaussianBlur(ring.astype(np.float32), (0, 0), 2.0)
+    smooth_num = smooth_num if smooth_num.ndim == 3 else smooth_num[:, :, None]
+    measured = smooth_num / np.maximum(smooth_den, 1e-4)[:, :, None]
+    return push_pull(np.where(ring[:, :, None], measured, 0).astype(np.float32), ring.astype(np.float32))

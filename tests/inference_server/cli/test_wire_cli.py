@@ -1,0 +1,79 @@
+"""`rushes wire-remove`: sequences in and out, bit depth kept, inputs never overwritten."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference_server import media
+from inference_server.cli import wire
+from inference_server.cli.common import run_handler
+from inference_server.engines.wire.synthetic import psnr, wire_shot
+
+
+def _rushes(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="rushes")
+    wire.register(parser.add_subparsers())
+    return run_handler(parser.parse_args(argv))
+
+
+@pytest.fixture(autouse=True)
+def _no_daemon(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUSHES_SERVER", "tcp://127.0.0.1:1")  # nothing answers: run in-process
+
+
+def _shot(folder: Path, n: int = 3) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    truth, plates, hints = wire_shot(n, drift=5.0)
+    for i, (p, h) in enumerate(zip(plates, hints, strict=True)):
+        media.write_image(folder / f"plate.{1001 + i:04d}.png", np.rint(p * 65535).astype(np.uint16))
+        media.write_image(folder / f"hint.{1001 + i:04d}.png", np.rint(h[:, :, None] * 255).astype(np.uint8))
+    return truth, hints
+
+
+def test_wire_remove_writes_a_repaired_sequence_in_the_plate_bit_depth(tmp_path: Path) -> None:
+    truth, hints = _shot(tmp_path)
+    out = tmp_path / "out" / "repair.####.png"
+    code = _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(out), "--hint",
+                    str(tmp_path / "hint.%04d.png"), "--frames", "1002-1003", "--mode", "temporal", "--regrain", "0"])
+    assert code == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["repair.1002.png", "repair.1003.png"]
+    rep = media.read_image(tmp_path / "out" / "repair.1002.png")
+    src = media.read_image(tmp_path / "plate.1002.png")
+    assert rep.dtype == np.uint16 and rep.shape == src.shape
+    h = hints[1]
+    np.testing.assert_array_equal(rep[h == 0], src[h == 0])
+    assert psnr(rep[h > 0] / 65535.0, truth[1][h > 0]) > psnr(src[h > 0] / 65535.0, truth[1][h > 0]) + 10
+
+
+def test_matte_output_and_still_hint(tmp_path: Path) -> None:
+    _shot(tmp_path, 2)
+    code = _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "m.####.exr"),
+                    "--hint", str(tmp_path / "hint.1001.png"), "--output", "matte", "--mode", "spatial"])
+    assert code == 0
+    m = media.read_image(tmp_path / "m.1002.exr")
+    assert m.shape == (96, 160, 1) and m.max() == pytest.approx(1.0)
+
+
+def test_refuses_to_overwrite_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _shot(tmp_path, 1)
+    before = (tmp_path / "plate.1001.png").read_bytes()
+    code = _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "plate.%04d.png"),
+                    "--hint", str(tmp_path / "hint.####.png")])
+    assert code == 2
+    assert "overwrite the input" in capsys.readouterr().err
+    assert (tmp_path / "plate.1001.png").read_bytes() == before
+
+
+def test_missing_and_mismatched_inputs_fail_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _shot(tmp_path, 2)
+    assert _rushes(["wire-remove", str(tmp_path / "nope.####.png"), str(tmp_path / "o.####.png"),
+                    "--hint", str(tmp_path / "hint.####.png")]) == 2
+    assert "nope" in capsys.readouterr().err
+    (tmp_path / "hint.1002.png").unlink()
+    assert _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "o.####.png"),
+                    "--hint", str(tmp_path / "hint.####.png")]) == 2
+    assert "hint" in capsys.readouterr().err
+    assert not list(tmp_path.glob("o.*"))

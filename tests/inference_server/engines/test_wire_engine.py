@@ -1,0 +1,137 @@
+"""Wire engine: matte refinement, spatial fill, flow, temporal fill, regrain, whole-shot repair."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference_server.engines.wire import flow, matte, regrain, spatial
+from inference_server.engines.wire.repair import WireRemover, WireSettings, hint_bands
+from inference_server.engines.wire.synthetic import psnr, texture, wire_shot
+from inference_server.engines.wire.temporal import fill_temporal
+
+
+def test_refined_matte_is_tight_and_inside_the_hint() -> None:
+    truth, plates, hints = wire_shot(1)
+    m = matte.refine_wire_matte(plates[0], hints[0])
+    wire = np.abs(plates[0] - truth[0]).max(axis=2) > 0.02
+    assert m.dtype == np.float32 and m.shape == hints[0].shape
+    assert not (m[hints[0] == 0] > 0).any()
+    assert (m[wire] > 0.5).mean() > 0.97                 # covers the wire
+    assert (m > 0).sum() < 0.75 * (hints[0] > 0).sum()   # much tighter than the 12 px hint
+
+
+def test_refine_finds_a_bright_wire_and_rejects_bad_input() -> None:
+    truth, _, hints = wire_shot(1)
+    yy = np.arange(truth[0].shape[0])[:, None]
+    bright = truth[0].copy()
+    band = (np.abs(yy - 40) < 1.5)[:, :, None] & np.ones((1, 160, 1), bool)
+    bright = np.where(band, 0.99, bright).astype(np.float32)
+    hint = (np.abs(yy - 40) < 6).astype(np.float32) * np.ones((1, 160), np.float32)
+    m = matte.refine_wire_matte(bright, hint)
+    assert (m[band[:, :, 0]] > 0.5).mean() > 0.95 and (m > 0).sum() < 0.75 * hint.sum()
+    with pytest.raises(ValueError, match="hint shape"):
+        matte.refine_wire_matte(bright, hint[:10])
+    with pytest.raises(ValueError, match="float32"):
+        matte.refine_wire_matte(bright.astype(np.float64), hint)
+
+
+def test_fill_spatial_keeps_known_pixels_and_beats_opencv() -> None:
+    import cv2
+
+    img = texture(96, 160, 3)
+    mask = np.zeros((96, 160), np.float32)
+    mask[44:50, 10:150] = 1.0
+    out = spatial.fill_spatial(img, mask)
+    np.testing.assert_array_equal(out[mask == 0], img[mask == 0])
+    hole = mask > 0
+    u8 = np.rint(img * 255).astype(np.uint8)
+    telea = cv2.inpaint(u8, hole.astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA).astype(np.float32) / 255
+    assert psnr(out[hole], img[hole]) > psnr(telea[hole], img[hole])
+    with pytest.raises(ValueError, match="whole image"):
+        spatial.fill_spatial(img, np.ones((96, 160), np.float32))
+
+
+def test_dense_flow_measures_a_shift_and_consistency_flags_occlusion() -> None:
+    a = texture(64, 96, 5)
+    b = np.roll(a, 3, axis=1)
+    f = flow.dense_flow(a, b)
+    assert f.shape == (64, 96, 2)
+    assert np.median(f[8:-8, 8:-8, 0]) == pytest.approx(3.0, abs=0.3)
+    assert np.median(np.abs(f[8:-8, 8:-8, 1])) < 0.3
+    back = flow.dense_flow(b, a)
+    ok = flow.consistency_mask(f, back)
+    assert ok[8:-8, 8:-8].mean() > 0.9
+    bad = flow.consistency_mask(f, np.zeros_like(f))
+    assert bad[8:-8, 8:-8].mean() < 0.1
+
+
+def test_fill_temporal_static_recovers_exact_background() -> None:
+    truth, plates, hints = wire_shot(3, drift=8.0)
+    mts = [matte.refine_wire_matte(p, h) for p, h in zip(plates, hints, strict=True)]
+    tf = fill_temporal(plates[1], mts[1], [plates[0], plates[2]], [mts[0], mts[2]], [-1, 1], mode="static")
+    hole = mts[1] > 0
+    assert tf.static and (tf.weight[hole] > 0).all()
+    assert psnr(tf.fill[hole], truth[1][hole]) > 45
+
+
+def test_grain_estimate_and_synthesis_match_level_dependence() -> None:
+    rng = np.random.default_rng(2)
+    ramp = np.repeat(np.linspace(0.1, 0.9, 200, dtype=np.float32)[None, :, None], 120, 0).repeat(3, 2)
+    sigma = 0.005 + 0.03 * ramp
+    noisy = (ramp + sigma * rng.standard_normal(ramp.shape)).astype(np.float32)
+    model = regrain.estimate_grain(noisy)
+    np.testing.assert_allclose(model.sigma[1], 0.005 + 0.03 * model.levels, rtol=0.15)
+    mask = np.zeros((120, 200), np.float32)
+    mask[:, 100:] = 1
+    out = regrain.apply_grain(ramp.copy(), mask, model, 1.0, seed=4)
+    np.testing.assert_array_equal(out[:, :100], ramp[:, :100])
+    added = (out - ramp)[:, 150:190, 0]
+    assert added.std() == pytest.approx(float(np.mean(sigma[:, 150:190, 0])), rel=0.2)
+    again = regrain.apply_grain(ramp.copy(), mask, model, 1.0, seed=4)
+    np.testing.assert_array_equal(out, again)
+
+
+def test_hint_bands_follow_the_wire_not_the_frame() -> None:
+    hint = np.zeros((2160, 3840), np.float32)
+    for x in range(3840):
+        y = int(200 + x * 0.4)
+        hint[y - 6:y + 6, x] = 1
+    bands = hint_bands(hint, 24, 256)
+    area = sum((c[1] - c[0]) * (c[3] - c[2]) for c, _ in bands)
+    assert len(bands) == 15 and area < 0.15 * hint.size
+    covered = np.zeros(hint.shape, bool)
+    for c, _ in bands:
+        covered[c[0]:c[1], c[2]:c[3]] = True
+    assert covered[hint > 0].all()
+
+
+@pytest.mark.parametrize("method", ["auto", "temporal", "static", "spatial"])
+def test_repair_leaves_outside_of_hint_bit_exact(method: str) -> None:
+    truth, plates, hints = wire_shot(4, pan=2.0, noise=0.01, drift=5.0)
+    u16 = [np.rint(p * 65535).astype(np.uint16) for p in plates]
+    rem = WireRemover(lambda i: u16[i], lambda i: hints[i], 4, WireSettings(method=method, window=2))
+    for i in range(4):
+        out, m = rem.repair(i)
+        assert out.dtype == np.uint16
+        outside = hints[i] == 0
+        np.testing.assert_array_equal(out[outside], u16[i][outside])
+        assert not (m[outside] > 0).any()
+        hole = hints[i] > 0
+        gain = 4 if method in ("spatial", "static") else 10  # static mode on a panning plate falls back to spatial
+        assert psnr(out[hole].astype(np.float32) / 65535, truth[i][hole]) > psnr(plates[i][hole], truth[i][hole]) + gain
+
+
+def test_static_camera_is_repaired_nearly_exactly_by_temporal_mode() -> None:
+    truth, plates, hints = wire_shot(6, drift=3.0)
+    rem = WireRemover(lambda i: plates[i], lambda i: hints[i], 6, WireSettings(method="static", window=4, regrain=0))
+    for i in range(6):
+        out, _ = rem.repair(i)
+        hole = hints[i] > 0
+        assert psnr(out[hole], truth[i][hole]) > 45
+        assert np.abs(out - truth[i]).max() < 0.02
+
+
+def test_settings_reject_unknown_method() -> None:
+    with pytest.raises(ValueError, match="method 'magic'"):
+        WireSettings(method="magic")

@@ -1,0 +1,99 @@
+"""The wire_removal task: manifest, streamed frames, outputs, and clear rejection of bad hints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference_server.engines.wire.synthetic import psnr, wire_shot
+from inference_server.tasks import wire_removal
+from inference_server.tasks.base import Frame, TaskContext, TaskInputError
+
+
+def _inputs(n: int = 4, dtype: str = "uint8") -> tuple[dict[str, list[Frame]], list[np.ndarray], list[np.ndarray]]:
+    truth, plates, hints = wire_shot(n, drift=5.0)
+    scale = 255 if dtype == "uint8" else 65535
+    px = [np.rint(p * scale).astype(dtype) for p in plates]
+    hint = [np.rint(h[:, :, None] * np.ones(3) * 255).astype(np.uint8) for h in hints]
+    inputs = {"plate": [Frame(p, 1001 + i, "sRGB") for i, p in enumerate(px)],
+              "hint": [Frame(h, 1001 + i) for i, h in enumerate(hint)]}
+    return inputs, truth, hints
+
+
+def _run(inputs: dict[str, list[Frame]], **params: object) -> tuple[dict[str, object], TaskContext, list[tuple[int, int]]]:
+    seen: list[tuple[int, int]] = []
+    ctx = TaskContext(on_progress=lambda d, t, m: seen.append((d, t)))
+    checked = wire_removal.MANIFEST.validate_params(params)
+    return wire_removal.run(inputs, checked, ctx), ctx, seen
+
+
+def test_manifest_speaks_compositor() -> None:
+    wire = wire_removal.MANIFEST.to_wire()
+    params = {p["name"]: p for p in wire["params"]}
+    assert params["method"]["choices"] == ["Auto", "Temporal (moving scene)", "Temporal (static scene)", "Spatial"]
+    assert params["output"]["choices"] == ["Repair", "Wire Matte", "Source", "Repair Matted"]
+    assert params["window"]["label"] == "Temporal window (frames)"
+    assert [p["name"] for p in wire["inputs"]] == ["plate", "hint"]
+
+
+def test_repairs_stream_one_frame_per_plate_frame_with_progress() -> None:
+    inputs, truth, hints = _inputs()
+    summary, ctx, seen = _run(inputs, method="Temporal (static scene)", regrain=0.0)
+    frames = ctx.frames["repair"]
+    assert [f.number for f in frames] == [1001, 1002, 1003, 1004]
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert summary["frames"] == 4 and int(summary["wire_pixels"]) > 0  # type: ignore[call-overload]
+    for f, src, t, h in zip(frames, inputs["plate"], truth, hints, strict=True):
+        assert f.pixels.dtype == np.uint8 and f.colour_space == "sRGB"
+        np.testing.assert_array_equal(f.pixels[h == 0], src.pixels[h == 0])
+        assert psnr(f.pixels[h > 0] / 255.0, t[h > 0]) > 35
+
+
+def test_output_choices() -> None:
+    inputs, _, hints = _inputs(2, "uint16")
+    _, ctx, _ = _run(inputs, output="Wire Matte")
+    matte = ctx.frames["repair"][0].pixels
+    assert matte.shape == (96, 160, 1) and matte.dtype == np.uint16
+    assert matte[hints[0] == 0].max() == 0 and matte.max() == 65535
+    _, ctx, _ = _run(inputs, output="Source")
+    np.testing.assert_array_equal(ctx.frames["repair"][1].pixels, inputs["plate"][1].pixels)
+    _, ctx, _ = _run(inputs, output="Repair Matted")
+    assert ctx.frames["repair"][0].pixels.shape == (96, 160, 4)
+
+
+def test_bad_hints_are_rejected_clearly() -> None:
+    inputs, _, _ = _inputs(2)
+    empty = {"plate": inputs["plate"], "hint": [Frame(np.zeros((96, 160, 1), np.uint8), n) for n in (1, 2)]}
+    with pytest.raises(TaskInputError, match="empty on every frame"):
+        _run(empty)
+    small = {"plate": inputs["plate"], "hint": [Frame(np.full((50, 80, 1), 255, np.uint8), n) for n in (1, 2)]}
+    with pytest.raises(TaskInputError, match="80x50 but the plate is 160x96"):
+        _run(small)
+    short = {"plate": inputs["plate"], "hint": inputs["hint"][:1]}
+    with pytest.raises(TaskInputError, match="hint has 1 frame.*plate has 2"):
+        _run(short)
+    with pytest.raises(TaskInputError, match="method"):
+        wire_removal.MANIFEST.validate_params({"method": "Magic"})
+
+
+def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    calls: list[tuple[int, ...]] = []
+
+    def inpainter(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        calls.append(image.shape)
+        return np.where(mask[:, :, None] > 0, 0.5, image).astype(np.float32)
+
+    import inference_server.project as project_pkg
+
+    fake = types.ModuleType("inference_server.project.models")
+    fake.load_inpainter = lambda store, project, device="cpu": inpainter  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "inference_server.project.models", fake)
+    monkeypatch.setattr(project_pkg, "models", fake, raising=False)
+    inputs, _, _ = _inputs(1)
+    ctx = TaskContext(store=__import__("pathlib").Path("/nonexistent"), project="show")
+    summary = wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({"method": "Spatial", "regrain": 0.0}), ctx)
+    assert summary["learned_fill"] is True and calls
+    assert summary == summary | {"method": "Spatial"}

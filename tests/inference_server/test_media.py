@@ -1,0 +1,146 @@
+"""Media I/O: sequences, single images, movies, native dtypes, atomic writes, overwrite refusal."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference_server import media
+
+
+def _ramp(h: int, w: int, c: int, dtype: str) -> np.ndarray:
+    rng = np.random.default_rng(1)
+    x = rng.random((h, w, c), dtype=np.float32)
+    if dtype == "uint8":
+        return (x * 255).astype(np.uint8)
+    if dtype == "uint16":
+        return (x * 65535).astype(np.uint16)
+    return x.astype(dtype)
+
+
+@pytest.mark.parametrize(("ext", "dtype"), [("png", "uint8"), ("png", "uint16"), ("tif", "uint16"),
+                                            ("exr", "float16"), ("exr", "float32"), ("tif", "float32")])
+def test_write_read_roundtrip_keeps_dtype_and_values(tmp_path: Path, ext: str, dtype: str) -> None:
+    pixels = _ramp(6, 7, 3, dtype)
+    path = tmp_path / f"img.{ext}"
+    media.write_image(path, pixels)
+    back = media.read_image(path)
+    assert back.dtype.name == dtype
+    assert back.shape == (6, 7, 3)
+    np.testing.assert_array_equal(back, pixels)
+    assert [p.name for p in tmp_path.iterdir()] == [f"img.{ext}"]  # no temporary left
+
+
+def test_write_like_format_dtype_name_and_reference_file(tmp_path: Path) -> None:
+    ref = tmp_path / "ref.png"
+    media.write_image(ref, _ramp(4, 4, 3, "uint16"))
+    media.write_image(tmp_path / "a.png", _ramp(4, 4, 3, "uint8"), like_format=str(ref))
+    assert media.read_image(tmp_path / "a.png").dtype == np.uint16
+    media.write_image(tmp_path / "b.exr", _ramp(4, 4, 3, "float32"), like_format="float16")
+    assert media.read_image(tmp_path / "b.exr").dtype == np.float16
+
+
+def test_single_channel_reads_as_hwc(tmp_path: Path) -> None:
+    media.write_image(tmp_path / "m.png", _ramp(5, 3, 1, "uint8"))
+    assert media.read_image(tmp_path / "m.png").shape == (5, 3, 1)
+
+
+def test_write_rejects_bad_arrays_and_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="float64"):
+        media.write_image(tmp_path / "x.exr", np.zeros((2, 2, 3)))
+    with pytest.raises(FileNotFoundError, match="nope"):
+        media.write_image(tmp_path / "nope" / "x.exr", np.zeros((2, 2, 3), np.float32))
+
+
+def _write_seq(folder: Path, name: str, numbers: range, dtype: str = "uint16") -> list[np.ndarray]:
+    out = []
+    for n in numbers:
+        px = _ramp(4, 6, 3, dtype) + np.array(n % 7, dtype=dtype)
+        media.write_image(folder / f"{name}.{n:04d}.png", px)
+        out.append(px)
+    return out
+
+
+@pytest.mark.parametrize("pattern", ["plate.####.png", "plate.%04d.png", "plate.#.png"])
+def test_open_sequence_patterns(tmp_path: Path, pattern: str) -> None:
+    truth = _write_seq(tmp_path, "plate", range(1001, 1006))
+    seq = media.open_sequence(str(tmp_path / pattern))
+    assert seq.numbers == [1001, 1002, 1003, 1004, 1005]
+    assert seq.paths is not None and seq.paths[0].endswith("plate.1001.png")
+    assert (seq.info.width, seq.info.height, seq.info.channels, seq.info.dtype, seq.info.format) == (6, 4, 3, "uint16", "png")
+    np.testing.assert_array_equal(seq[2].pixels, truth[2])
+    assert seq[-1].number == 1005
+    assert [f.number for f in seq[1:3]] == [1002, 1003]
+
+
+def test_open_sequence_range_and_missing(tmp_path: Path) -> None:
+    _write_seq(tmp_path, "plate", range(1001, 1006))
+    seq = media.open_sequence(str(tmp_path / "plate.####.png"), frames=(1002, 1003))
+    assert seq.numbers == [1002, 1003]
+    with pytest.raises(ValueError, match="missing frame.*1006"):
+        media.open_sequence(str(tmp_path / "plate.####.png"), frames=(1004, 1007))
+    with pytest.raises(FileNotFoundError, match="other"):
+        media.open_sequence(str(tmp_path / "other.####.png"))
+    os.unlink(tmp_path / "plate.1003.png")
+    with pytest.raises(ValueError, match="gaps.*1003"):
+        media.open_sequence(str(tmp_path / "plate.####.png"))
+
+
+def test_single_image_stands_for_a_range(tmp_path: Path) -> None:
+    px = _ramp(4, 5, 1, "uint8")
+    media.write_image(tmp_path / "hint.png", px)
+    seq = media.open_sequence(str(tmp_path / "hint.png"), frames=(10, 12))
+    assert seq.numbers == [10, 11, 12]
+    np.testing.assert_array_equal(seq[2].pixels, px)
+    assert media.open_sequence(str(tmp_path / "hint.png")).numbers == [0]
+
+
+def test_movie_frames_are_lazy_and_numbered_from_one(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "clip.mp4"
+    with av.open(str(path), "w") as box:
+        stream = box.add_stream("mpeg4", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(6):
+            img = np.full((48, 64, 3), 30 + 40 * i, np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                box.mux(packet)
+        for packet in stream.encode():
+            box.mux(packet)
+    seq = media.open_sequence(str(path))
+    assert seq.numbers == [1, 2, 3, 4, 5, 6] and seq.paths is None
+    assert seq.info.dtype == "uint8" and seq.info.width == 64
+    levels = [float(seq[i].pixels.mean()) for i in (4, 1, 5)]  # backward access re-decodes
+    assert levels == pytest.approx([190, 70, 230], abs=6)
+    part = media.open_sequence(str(path), frames=(3, 4))
+    assert float(part[0].pixels.mean()) == pytest.approx(110, abs=6)
+
+
+def test_output_path_and_parse_range() -> None:
+    assert media.output_path("/o/rep.####.exr", 1001) == "/o/rep.1001.exr"
+    assert media.output_path("/o/rep.%06d.exr", 7) == "/o/rep.000007.exr"
+    assert media.output_path("/o/still.png", 5) == "/o/still.png"
+    with pytest.raises(ValueError, match="movie"):
+        media.output_path("/o/out.mov", 1)
+    assert media.parse_frame_range("1001-1050") == (1001, 1050)
+    assert media.parse_frame_range("7") == (7, 7)
+    with pytest.raises(ValueError, match="A-B"):
+        media.parse_frame_range("a-b")
+
+
+def test_refuse_overwrite(tmp_path: Path) -> None:
+    plate = str(tmp_path / "plate.####.exr")
+    with pytest.raises(FileExistsError, match="plate"):
+        media.refuse_overwrite([plate], str(tmp_path / "plate.%04d.exr"))
+    with pytest.raises(FileExistsError):
+        media.refuse_overwrite([str(tmp_path / "plate.1001.exr")], str(tmp_path / "./plate.####.exr"))
+    with pytest.raises(FileExistsError):
+        media.refuse_overwrite([plate], str(tmp_path / "plate.1001.exr"))
+    with pytest.raises(FileExistsError):
+        media.refuse_overwrite([str(tmp_path / "a.mov")], str(tmp_path / "a.mov"))
+    media.refuse_overwrite([plate, str(tmp_path / "hint.####.exr")], str(tmp_path / "repair.####.exr"))
+    media.refuse_overwrite([plate], str(tmp_path / "sub" / "plate.####.exr"))
