@@ -15,14 +15,28 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def demo(args: argparse.Namespace) -> int:
-    from inference_server.cli.common import progress_bar, run_task
-    from inference_server.demo import run_demo
+    """Run through the daemon at --server, or the local one, or a temporary one started for the demo."""
+    import tempfile
+
+    from inference_server.runner import TemporaryDaemon, daemon_answers, default_server
 
     if args.frames < 3:
         raise ValueError(f"--frames must be at least 3, got {args.frames}")
+    if args.server or daemon_answers(default_server()):
+        return _demo(args, args.server or default_server())
+    with tempfile.TemporaryDirectory(prefix="rushes-demo-") as store:
+        with TemporaryDaemon(Path(store), device="auto") as daemon:
+            print(f"started a temporary daemon at {daemon.url} for the demo", flush=True)
+            return _demo(args, daemon.url)
+
+
+def _demo(args: argparse.Namespace, server: str) -> int:
+    from inference_server.cli.common import progress_bar, run_task
+    from inference_server.demo import run_demo
+
     with progress_bar("demo wire removal") as update:
         def run(task: str, inputs: dict, params: dict, on_frame: object = None) -> dict:  # type: ignore[type-arg]
-            return run_task(task, inputs, params, server=args.server, on_frame=on_frame,  # type: ignore[arg-type]
+            return run_task(task, inputs, params, server=server, on_frame=on_frame,  # type: ignore[arg-type]
                             on_progress=update)
 
         run_demo(Path(args.out), frames=args.frames, run=run)
