@@ -21,21 +21,13 @@ EXTENSIONS = {"exr": ".exr", "png": ".png", "tiff": ".tif", "dpx": ".dpx", "jpg"
 
 
 def read_path(path: str) -> np.ndarray:
-    """Read an image file in its own pixel type as (H, W, C)."""
-    import OpenImageIO as oiio
+    """Read an image file in its own pixel type as (H, W, C); failures become a ``bad_frame`` error."""
+    from inference_server.media import read_image
 
-    inp = oiio.ImageInput.open(path)
-    if inp is None:
-        raise ProtocolError("bad_frame", f"cannot read frame {path}: {oiio.geterror() or 'not an image'}")
     try:
-        spec = inp.spec()
-        fmt = {oiio.UINT8: "uint8", oiio.UINT16: "uint16", oiio.HALF: "float16"}.get(spec.format.basetype, "float32")
-        pixels = inp.read_image(0, 0, 0, spec.nchannels, fmt)
-    finally:
-        inp.close()
-    if pixels is None:
-        raise ProtocolError("bad_frame", f"cannot read frame {path}: {oiio.geterror()}")
-    return pixels.reshape(spec.height, spec.width, spec.nchannels)
+        return read_image(path)
+    except (OSError, ValueError) as exc:
+        raise ProtocolError("bad_frame", f"cannot read frame {path}: {exc}") from None
 
 
 def decode_bytes(data: bytes | memoryview, fmt: str) -> np.ndarray:
