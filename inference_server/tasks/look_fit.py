@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest
 
@@ -42,6 +45,30 @@ def input_space(frames: Sequence[Frame], requested: str) -> str:
     return named.pop() if named else "ACEScct"
 
 
+def match_sizes(source: "np.ndarray", graded: "np.ndarray") -> tuple["np.ndarray", "np.ndarray"]:
+    """Bring a pair to one size when only the resolution differs (area-averaging the larger one).
+
+    Resolve exports stills at timeline resolution, often smaller than the camera file.
+    Only the same framing (aspect ratio within 1%) is resampled, always downwards so no
+    detail is invented; a different framing is left for the fit to refuse by name.
+    """
+    (h, w), (gh, gw) = source.shape[:2], graded.shape[:2]
+    if (gh, gw) == (h, w) or abs(gw / gh - w / h) > 0.01 * (w / h):
+        return source, graded
+    if gh * gw < h * w:
+        return _area_resize(source, gw, gh), graded
+    return source, _area_resize(graded, w, h)
+
+
+def _area_resize(pixels: "np.ndarray", w: int, h: int) -> "np.ndarray":
+    import cv2
+
+    out = cv2.resize(pixels.astype("float32"), (w, h), interpolation=cv2.INTER_AREA)
+    if out.ndim == 2:
+        out = out[:, :, None]
+    return out.astype(pixels.dtype) if pixels.dtype.kind == "f" else out.round().astype(pixels.dtype)
+
+
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
     from inference_server.engines.look import files
     from inference_server.engines.look.fit import fit_look
@@ -55,7 +82,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     for i in range(len(source)):
         ctx.check_cancelled()
         s, g = source[i], graded[i]
-        pairs.append((s.pixels, g.pixels))
+        pairs.append(match_sizes(s.pixels, g.pixels))
         ctx.progress(i + 1, len(source) + 1, f"pair {i + 1}: frame {s.number}")
     first = source[0]
     in_space = input_space([first], str(params["in_space"]))

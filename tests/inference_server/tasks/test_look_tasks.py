@@ -98,3 +98,25 @@ def test_look_fit_and_shot_match_through_a_real_daemon(daemon: str, tmp_path: Pa
         assert "match.cc" in res.blobs and res.summary["temperature"] == "warmer"
         with pytest.raises(BadInput, match="unknown colour space .LogC9.*ARRI LogC4"):
             client.run("look_fit", {"source": src, "graded": grd}, {"in_space": "LogC9"})
+
+
+def test_graded_still_at_timeline_resolution_is_resampled() -> None:
+    """Resolve exports stills at timeline resolution: same framing, smaller size."""
+    import numpy as np
+
+    from inference_server.tasks import look_fit
+    from inference_server.tasks.base import Frame, TaskContext
+
+    rng = np.random.default_rng(3)
+    base = rng.random((12, 16, 3), dtype=np.float32)
+    source = np.kron(base, np.ones((8, 8, 1), np.float32)) * 0.6 + 0.1  # 96x128, blocky so resampling is exact
+    graded_full = np.clip(source * 1.2 + 0.02, 0, 1)
+    graded_small = np.kron(base * 0.6 + 0.1, np.ones((4, 4, 1), np.float32)) * 1.2 + 0.02  # 48x64: same picture
+    ctx_a, ctx_b = TaskContext(), TaskContext()
+    params = look_fit.MANIFEST.validate_params({"in_space": "ACEScct", "lut_size": 17})
+    full = look_fit.run({"source": [Frame(source, 1)], "graded": [Frame(graded_full, 1)]}, params, ctx_a)
+    small = look_fit.run({"source": [Frame(source, 1)], "graded": [Frame(np.clip(graded_small, 0, 1), 1)]}, params, ctx_b)
+    for key in ("slope", "offset", "power"):
+        np.testing.assert_allclose(small["cdl"][key], full["cdl"][key], atol=2e-3)
+    other = look_fit.match_sizes(np.zeros((96, 128, 3), np.float32), np.zeros((50, 80, 3), np.float32))
+    assert [a.shape for a in other] == [(96, 128, 3), (50, 80, 3)]  # another framing: left for the fit to refuse
