@@ -87,6 +87,7 @@ def test_host_code_compiles_on_python39() -> None:
         pytest.fail("Python 3.9 is needed for this check (pyenv install 3.9, or put python3.9 on PATH)")
     files = [str(p) for folder in ("hostbridge", "nuke", "resolve") for p in sorted((REPO / folder).rglob("*.py"))]
     assert len(files) > 5
-    code = "import sys, ast; [ast.parse(open(f).read(), f, feature_version=(3, 9)) or compile(open(f).read(), f, 'exec') for f in sys.argv[1:]]"
+    code = ("import sys, ast; [ast.parse(open(f).read(), f, feature_version=(3, 9)) or compile(open(f).read(), f, 'exec') "
+            "for f in sys.argv[1:]]")
     out = subprocess.run([python, "-c", code, *files], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
