@@ -10,6 +10,7 @@ import os
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, overload
 
 import numpy as np
@@ -20,23 +21,52 @@ from inference_server.tasks.base import Frame, NanPolicy
 EXTENSIONS = {"exr": ".exr", "png": ".png", "tiff": ".tif", "dpx": ".dpx", "jpg": ".jpg"}
 
 
-def read_path(path: str) -> np.ndarray:
+@dataclass(frozen=True)
+class Limits:
+    """The largest frame the daemon accepts (config ``max_frame_bytes`` / ``max_frame_side``)."""
+
+    max_bytes: int = 1 << 30
+    max_side: int = 16384
+
+
+def check_header(path: str, limits: Limits) -> None:
+    """Refuse an image file whose header promises a frame over the limits, before reading its pixels."""
+    import OpenImageIO as oiio
+
+    inp = oiio.ImageInput.open(path)
+    if inp is None:
+        raise ProtocolError("bad_frame", f"cannot read frame {path}: {oiio.geterror() or 'not an image'}")
+    try:
+        spec = inp.spec()
+        width, height, channels = spec.width, spec.height, spec.nchannels
+    finally:
+        inp.close()
+    nbytes = width * height * channels * 4
+    if width > limits.max_side or height > limits.max_side or nbytes > limits.max_bytes:
+        raise ProtocolError("frame_too_large", f"frame {path} is {width}x{height}x{channels}, over the daemon's limit "
+                                               f"({limits.max_side} px a side, {limits.max_bytes} bytes as float)")
+
+
+def read_path(path: str, limits: Limits | None = None) -> np.ndarray:
     """Read an image file in its own pixel type as (H, W, C); failures become a ``bad_frame`` error."""
     from inference_server.media import read_image
 
     try:
+        check_header(path, limits or Limits())
         return read_image(path)
     except (OSError, ValueError) as exc:
+        if isinstance(exc, ProtocolError):
+            raise
         raise ProtocolError("bad_frame", f"cannot read frame {path}: {exc}") from None
 
 
-def decode_bytes(data: bytes | memoryview, fmt: str) -> np.ndarray:
+def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = None) -> np.ndarray:
     """Decode an encoded image (EXR, PNG...) from memory."""
     fd, tmp = tempfile.mkstemp(suffix=EXTENSIONS[fmt])
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        return read_path(tmp)
+        return read_path(tmp, limits)
     finally:
         os.unlink(tmp)
 
@@ -110,7 +140,7 @@ class LazyFrames(Sequence[Frame]):
 
 
 def build_inputs(descs: dict[str, list[dict[str, Any]]], parts: Sequence[Any],
-                 attach: Callable[[str], Any], policy: NanPolicy) -> dict[str, LazyFrames]:
+                 attach: Callable[[str], Any], policy: NanPolicy, limits: Limits | None = None) -> dict[str, LazyFrames]:
     """Turn validated descriptors into lazy frame sequences. Buffer sizes are checked here.
 
     ``attach(name)`` opens a shared-memory segment (raising ProtocolError when it can't).
@@ -120,24 +150,25 @@ def build_inputs(descs: dict[str, list[dict[str, Any]]], parts: Sequence[Any],
         loaders: list[Callable[[], np.ndarray]] = []
         for k, d in enumerate(items):
             what = f"input {port!r} frame {d.get('number', k)}"
-            loaders.append(_loader(d, parts, attach, what))
+            loaders.append(_loader(d, parts, attach, what, limits or Limits()))
         out[port] = LazyFrames(loaders, [int(d.get("number", 0)) for d in items],
                                [str(d.get("colour_space", "")) for d in items],
                                [f"input {port!r} frame {d.get('number', 0)}" for d in items], policy)
     return out
 
 
-def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any], what: str) -> Callable[[], np.ndarray]:
+def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any], what: str,
+            limits: Limits) -> Callable[[], np.ndarray]:
     where = d["where"]
     if where == "path":
         path = d["path"]
         if not os.path.isfile(path):
             raise ProtocolError("bad_frame", f"{what}: no such file {path}")
-        return lambda: read_path(path)
+        return lambda: read_path(path, limits)
     if where == "encoded":
         buf = parts[d["encoded"]["part"]]
         fmt = d["encoded"]["format"]
-        return lambda: decode_bytes(buf, fmt)
+        return lambda: decode_bytes(buf, fmt, limits)
     shape, dtype = tuple(d["shape"]), d["dtype"]
     need = frame_nbytes(shape, dtype)
     if where == "part":

@@ -22,7 +22,7 @@ import zmq
 from hostbridge import protocol as P
 from hostbridge.shm import attach, release
 from inference_server import __version__
-from inference_server.codec import build_inputs
+from inference_server.codec import Limits, build_inputs
 from inference_server.config import Config, is_loopback, store_path
 from inference_server.scheduler import Job, Scheduler
 from inference_server.shm_cache import SegmentCache
@@ -270,7 +270,8 @@ class Daemon:
                 raise P.ProtocolError("shm_error", f"shared-memory segment {name!r} cannot be opened: {exc}") from None
 
         try:
-            frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy)
+            frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy,
+                                  Limits(self.cfg.max_frame_bytes, self.cfg.max_frame_side))
             reply = header.get("reply_shm")
             reply_seg = None
             if reply is not None and header.get("encode") is None:

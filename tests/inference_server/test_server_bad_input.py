@@ -7,6 +7,7 @@ import itertools
 import threading
 import time
 from multiprocessing import shared_memory
+from pathlib import Path
 from typing import Any
 
 import msgpack
@@ -183,6 +184,23 @@ def test_shm_segment_too_small(daemon: str) -> None:
     finally:
         seg.close()
         seg.unlink()
+
+
+def test_path_frame_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    from inference_server.codec import encode_pixels
+    from tests.conftest import DaemonProcess
+
+    big = tmp_path / "big.exr"
+    big.write_bytes(encode_pixels(np.zeros((64, 300, 3), np.float16), "exr"))
+    proc = DaemonProcess(tmp_path / "store", env={"RUSHES_MAX_FRAME_SIDE": "256"}).start()
+    try:
+        raw = Raw(proc.url)
+        raw.send([run_hdr({"where": "path", "path": str(big), "number": 3})])
+        reply = raw.final()
+        assert reply["code"] == "frame_too_large" and "300x64x3" in reply["detail"]
+        raw.close()
+    finally:
+        proc.stop()
 
 
 def test_reused_request_id_is_refused(daemon: str) -> None:
