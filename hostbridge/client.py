@@ -127,6 +127,9 @@ class Client:
                 buf[:16] = secret
                 fields["shm_probe"] = {"name": probe.name, "secret": secret.hex()}
             except Exception:  # no shared memory on this platform: parts only
+                if probe is not None:
+                    probe.close()
+                    probe.unlink()
                 probe = None
         try:
             header, _ = self._request(P.HELLO, fields, retry=True)
@@ -168,7 +171,7 @@ class Client:
         fields = {"task": task, "params": dict(params or {}), "inputs": descs, "project": project}
         if parts:
             raise ValueError("submit takes frames by path only; use run() to send pixels")
-        header, _ = self._request(P.SUBMIT, fields, retry=True)
+        header, _ = self._request(P.SUBMIT, fields, retry=False)  # a retry could start the job twice
         return str(header["job"])
 
     def run(self, task: str, inputs: Mapping[str, Sequence[Any]], params: Optional[Mapping[str, Any]] = None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -181,8 +182,15 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
             os.unlink(tmp)
 
 
+CASE_BLIND = sys.platform in ("darwin", "win32")  # their usual file systems ignore case
+
+
 def _same(a: str, b: str) -> bool:
-    return os.path.realpath(a) == os.path.realpath(b)
+    return _fold(os.path.realpath(a)) == _fold(os.path.realpath(b))
+
+
+def _fold(name: str) -> str:
+    return name.casefold() if CASE_BLIND else name
 
 
 def refuse_overwrite(inputs: Sequence[str], out_spec: str) -> None:
@@ -196,19 +204,19 @@ def refuse_overwrite(inputs: Sequence[str], out_spec: str) -> None:
         clash = False
         if out_parts and in_parts:
             clash = (_same(os.path.dirname(out_parts[0]) or ".", os.path.dirname(in_parts[0]) or ".")
-                     and os.path.basename(out_parts[0]) == os.path.basename(in_parts[0])
-                     and out_parts[2] == in_parts[2])
+                     and _fold(os.path.basename(out_parts[0])) == _fold(os.path.basename(in_parts[0]))
+                     and _fold(out_parts[2]) == _fold(in_parts[2]))
         elif out_parts:
             head, _, tail = out_parts
             name = os.path.basename(spec)
             rx = re.escape(os.path.basename(head)) + r"-?\d+" + re.escape(tail) + "$"
             clash = (_same(os.path.dirname(head) or ".", os.path.dirname(spec) or ".")
-                     and re.match(rx, name) is not None)
+                     and re.match(rx, name, re.IGNORECASE if CASE_BLIND else 0) is not None)
         elif in_parts:
             head, _, tail = in_parts
             rx = re.escape(os.path.basename(head)) + r"-?\d+" + re.escape(tail) + "$"
             clash = (_same(os.path.dirname(head) or ".", os.path.dirname(out_spec) or ".")
-                     and re.match(rx, os.path.basename(out_spec)) is not None)
+                     and re.match(rx, os.path.basename(out_spec), re.IGNORECASE if CASE_BLIND else 0) is not None)
         else:
             clash = _same(spec, out_spec)
         if clash:

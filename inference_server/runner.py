@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
+from hostbridge.protocol import ProtocolError
+from inference_server.codec import check_pixels
 from inference_server.tasks import load_task
-from inference_server.tasks.base import Frame, TaskContext
+from inference_server.tasks.base import Frame, NanPolicy, TaskContext, TaskInputError
 
 FrameFn = Callable[[str, Frame], None]
 BlobFn = Callable[[str, bytes], None]
@@ -61,7 +63,35 @@ def run_local(task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str
     cfg, _ = load_config()
     ctx = TaskContext(device=resolve_device(cfg.device), store=store or store_path(cfg), project=project,
                       on_progress=on_progress, on_frame=on_frame, on_blob=on_blob)
-    return dict(module.run(inputs, checked, ctx) or {})
+    guarded = {name: CheckedFrames(seq, name, manifest.nan_policy) for name, seq in inputs.items()}
+    try:
+        return dict(module.run(guarded, checked, ctx) or {})
+    except ProtocolError as exc:  # pixels refused as the daemon would refuse them
+        raise TaskInputError(exc.detail) from None
+
+
+class CheckedFrames(Sequence[Frame]):
+    """Frames checked for NaN/Inf as the task reads them, by the task's policy (as the daemon does)."""
+
+    def __init__(self, frames: Sequence[Frame], port: str, policy: NanPolicy) -> None:
+        self.frames, self.port, self.policy = frames, port, policy
+        self.paths = getattr(frames, "paths", None)
+        self.numbers = getattr(frames, "numbers", None)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    @overload
+    def __getitem__(self, i: int) -> Frame: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Frame]: ...
+
+    def __getitem__(self, i: int | slice) -> Frame | list[Frame]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        frame = self.frames[i]
+        check_pixels(frame.pixels, f"input {self.port!r} frame {frame.number}", self.policy)
+        return frame
 
 
 def run_remote(url: str, task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str, Any],

@@ -176,8 +176,14 @@ def to_float(pixels: np.ndarray) -> np.ndarray:
 
 
 def from_float(pixels: np.ndarray, dtype: np.dtype | str) -> np.ndarray:
-    """Inverse of ``to_float``: round and clip into integer types, cast floats."""
+    """Inverse of ``to_float``: round and clip into integer types, cast floats.
+
+    Raises ValueError on NaN or infinite values: casting them would silently give black.
+    """
     dt = np.dtype(dtype)
+    if not np.isfinite(pixels).all():
+        raise ValueError(f"from_float: {int((~np.isfinite(pixels)).sum())} NaN or infinite value(s) would be "
+                         f"written as {dt}; the engine that made them is at fault")
     if dt == np.uint8:
         return np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
     if dt == np.uint16:

@@ -35,7 +35,8 @@ MANIFEST = TaskManifest(
                   "Bend each borrowed frame with dense optical flow measured around the hole, for depth "
                   "the camera move alone does not explain. Off is faster."),
             Param("regrain", "float", 1.0, "Regrain amount",
-                  "Grain added back to the patch, matched to the plate: 0 leaves it clean, 1 matches.", 0.0, 2.0),
+                  "Grain added back to the patch: 1 adds what blending frames took out, measured from "
+                  "how the frames differ from each other, so the patch matches the plate; 0 leaves it clean.", 0.0, 2.0),
             Param("revealed_matte", "bool", False, "Output revealed matte",
                   "Also return the matte of pixels filled from other frames, for checking.")),
     nan_policy="reject",

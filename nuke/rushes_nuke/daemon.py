@@ -92,13 +92,15 @@ def find_manifest(tasks: list[dict[str, Any]] | None, task: str) -> dict[str, An
 def status_line(url: str, timeout: float = 1.0) -> str:
     """One line for the node's Daemon knob: running (version, same machine or not) or not."""
     try:
-        from hostbridge import HostBridgeError
+        from hostbridge import DaemonUnavailable, HostBridgeError
     except ImportError as exc:
         return f"Rushes cannot load hostbridge ({exc})"
     try:
         with connect(url, timeout=min(timeout, hello_timeout()), retries=0) as client:
             info = client.hello()
             where = "this machine" if client.same_host else "another machine"
-    except HostBridgeError:
+    except DaemonUnavailable:
         return f"not running at {url}. {START_HINT}"
+    except HostBridgeError as exc:  # it answered, but refused us (token, version...): say why
+        return f"answering at {url} but refusing: {exc}"
     return f"running at {url} (version {info.get('server_version', '?')}, on {where})"

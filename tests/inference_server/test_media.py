@@ -144,3 +144,11 @@ def test_refuse_overwrite(tmp_path: Path) -> None:
         media.refuse_overwrite([str(tmp_path / "a.mov")], str(tmp_path / "a.mov"))
     media.refuse_overwrite([plate, str(tmp_path / "hint.####.exr")], str(tmp_path / "repair.####.exr"))
     media.refuse_overwrite([plate], str(tmp_path / "sub" / "plate.####.exr"))
+
+
+def test_overwrite_guard_ignores_case_where_the_file_system_does(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(media, "CASE_BLIND", True)
+    with pytest.raises(FileExistsError, match="overwrite the input"):
+        media.refuse_overwrite([str(tmp_path / "Plate.####.exr")], str(tmp_path / "plate.####.exr"))
+    monkeypatch.setattr(media, "CASE_BLIND", False)
+    media.refuse_overwrite([str(tmp_path / "Plate.####.exr")], str(tmp_path / "plate.####.exr"))

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.nuke.conftest import FAKE_DIR, PLUGIN_DIR, REPO
 
 FORBIDDEN = ("inference_server", "torch", "onnxruntime", "OpenImageIO", "cv2", "numpy", "PyOpenColorIO")
@@ -38,7 +40,7 @@ def test_plugin_runs_on_a_real_python_3_9_when_there_is_one() -> None:
     """ast misses runtime-only problems: build every node under 3.9; Process says pyzmq is missing."""
     exe = python39()
     if exe is None:
-        return  # the ast check above still ran; machines without a 3.9 rely on it
+        pytest.fail("Python 3.9 is needed for this check (pyenv install 3.9, or put python3.9 on PATH)")
     code = ("import sys; sys.path[:0] = sys.argv[1:3]; import nuke, rushes_nuke, rushes_nuke.nodes as N, "
             "rushes_nuke.farm; rushes_nuke.install(); "
             "[N.create(k, url='tcp://127.0.0.1:9') for k in ('WireRemoval', 'CleanPlate', 'ObjectRemoval', "

@@ -1,9 +1,11 @@
 """Foreground matte: a frame against its re-projected clean plate, refined to a soft matte.
 
-The difference is taken with a small shift tolerance (the best of the 3x3 neighbours of the
-clean plate, so a pixel of residual misalignment on background edges is not foreground),
-normalised by the plate's own noise, turned into a hard core by a threshold, cleaned of
-specks, and then refined by a guided filter steered by the frame so that the soft edge
+The difference is taken in CIE Lab (perceived lightness and colour, ``to_lab``) with a small
+shift tolerance (the best of the 3x3 neighbours of the clean plate, so a pixel of residual
+misalignment on background edges is not foreground), normalised by the plate's own noise,
+turned into a hard core by a threshold, cleaned of specks and of pinholes (only small ones:
+background seen through an object, inside a wheel or between an arm and a body, stays
+background), and then refined by a guided filter steered by the frame so that the soft edge
 follows the object's real edge (hair, motion blur).
 """
 
@@ -69,7 +71,8 @@ def foreground_matte(image: np.ndarray, clean: np.ndarray, known: np.ndarray | N
     ``image``, ``clean``: (H, W, C) float32 in the same colour space and framing (the clean
     plate already re-projected onto this frame). ``known``: (H, W) bool where the clean plate
     is valid; elsewhere the matte is 0. ``sensitivity``: higher catches fainter differences.
-    ``softness``: 0 gives a hard matte, 1 a wide soft edge. ``tolerance``: pixels of
+    ``softness``: 0 gives a hard matte, 1 a soft edge about 0.5% of the frame wide (guided
+    filter radius 1 + 4 * softness px per 1000 px of the long side). ``tolerance``: pixels of
     misalignment forgiven. ``min_area``: smaller specks are dropped.
     """
     import cv2
@@ -88,6 +91,8 @@ def foreground_matte(image: np.ndarray, clean: np.ndarray, known: np.ndarray | N
         raise ValueError(f"known-pixels mask is {known.shape}, the frame is {(h, w)}")
     img = cv2.GaussianBlur(image.astype(np.float32), (3, 3), 0).reshape(h, w, c)
     cln = cv2.GaussianBlur(clean.astype(np.float32), (3, 3), 0).reshape(h, w, c)
+    if c == 3:                        # compare colours as they are seen
+        img, cln = to_lab(img, clean), to_lab(cln, clean)
     diff = shift_tolerant_difference(img, cln, tolerance) / np.float32(c)
     diff = np.asarray(cv2.GaussianBlur(diff, (3, 3), 0), np.float32)
     vals = diff[known]
@@ -96,15 +101,36 @@ def foreground_matte(image: np.ndarray, clean: np.ndarray, known: np.ndarray | N
     hard = ((diff > thr) & known).astype(np.uint8)
     hard = cv2.morphologyEx(hard, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     hard = cv2.morphologyEx(hard, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
-    hard = _drop_specks(_fill_small_holes(hard, max(min_area, h * w // 2000)), min_area)
+    hard = _drop_specks(_fill_small_holes(hard, max(min_area, h * w // 8000)), min_area)
     if softness <= 0:
         return hard.astype(np.float32)
     grey = image.astype(np.float32).mean(axis=2)
-    radius = max(1, int(round(2 + 6 * softness * max(h, w) / 1000)))
-    soft = guided_filter(grey, hard.astype(np.float32), radius, 1e-4 + 4e-3 * softness)
+    # edge width ~ softness x 0.5% of the frame: wide enough for hair and motion blur, narrow
+    # enough that thin parts (a bicycle's rims, a rig's pole) stay over 0.5
+    radius = max(1, int(round(1 + 4 * softness * max(h, w) / 1000)))
+    soft = guided_filter(grey, hard.astype(np.float32), radius, 1e-4 + 2e-3 * softness)
     soft = np.clip(soft, 0.0, 1.0)
     soft[~known] = 0.0
     return soft.astype(np.float32)
+
+
+def to_lab(image: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(H, W, 3) RGB float32 -> CIE Lab / 100 (L 0-1, a and b about -1..1), float32.
+
+    Display-referred pictures (``reference`` at most 1.5) are taken as sRGB-encoded;
+    scene-linear ones as linear RGB normalised by the ``reference`` image's 99th percentile
+    (its white), highlights above it clipped. Differences are then weighed as they are seen: a
+    change of hue counts as much as one of lightness.
+    """
+    import cv2
+
+    x = np.clip(image, 0.0, None).astype(np.float32)
+    top = float(np.percentile(reference, 99)) if reference.size else 1.0
+    if top <= 1.5 and float(reference.max(initial=0.0)) <= 1.5:
+        lab = cv2.cvtColor(np.minimum(x, 1.0), cv2.COLOR_RGB2Lab)
+    else:
+        lab = cv2.cvtColor(np.minimum(x / np.float32(max(top, 1e-6)), 1.0), cv2.COLOR_LRGB2Lab)
+    return (lab / np.float32(100.0)).astype(np.float32)
 
 
 def _drop_specks(hard: np.ndarray, min_area: int) -> np.ndarray:

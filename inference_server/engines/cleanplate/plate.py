@@ -127,13 +127,15 @@ def _refine(stack: np.ndarray, valid: np.ndarray, first: np.ndarray, seen: np.nd
     return robust_temporal_estimate(stack, valid, rejection)
 
 
-def local_flow(target: np.ndarray, image: np.ndarray, known: np.ndarray, max_shift: float = 40.0) -> np.ndarray:
+def local_flow(target: np.ndarray, image: np.ndarray, known: np.ndarray, max_shift: float = 40.0,
+               preset: str = "fast") -> np.ndarray:
     """Smooth residual motion (H, W, 2) float32 so that ``image[x + flow] ~ target[x]``.
 
     Flow is measured at up to 480 px high, kept where forward and backward agree, ``known``
     (H, W bool) holds and the shift is under ``max_shift`` pixels (parallax, not objects),
     filled elsewhere from its surroundings and smoothed: it bends the background, not what moves.
-    Zero when the residual motion is under ``MIN_PARALLAX`` pixels.
+    Zero when the residual motion is under ``MIN_PARALLAX`` pixels. ``preset``: the DIS flow
+    preset ("medium" finds the sub-pixel residuals that fine texture needs; "fast" is quicker).
     """
     import cv2
 
@@ -145,7 +147,7 @@ def local_flow(target: np.ndarray, image: np.ndarray, known: np.ndarray, max_shi
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
     a = cv2.resize(target, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
     b = cv2.resize(image, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
-    fwd, bwd = dense_flow(a, b), dense_flow(b, a)
+    fwd, bwd = dense_flow(a, b, preset), dense_flow(b, a, preset)
     good = consistency_mask(fwd, bwd, tol=1.0) > 0
     good &= np.linalg.norm(fwd, axis=2) < max_shift * scale
     good &= cv2.resize(known.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0

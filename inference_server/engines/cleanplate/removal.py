@@ -12,8 +12,12 @@ A robust temporal estimate (``temporal``) votes all reveals of a pixel and avera
 ``per_pixel`` nearest inliers (near frames match lighting and parallax best); pixels no
 frame revealed are filled spatially. The temporal fill's brightness is matched to the frame
 by a smooth offset taken from the ring around the hole, and the patch is regrained for the
-grain the average removed. Spatial fill and grain are the wire-removal engine's
-``fill_spatial``, ``estimate_grain`` and ``apply_grain``. Pixels where the matte is 0 come
+grain the average removed: the frame-to-frame grain is measured as the spread of the
+averaged samples (texture that stays put is already in the fill and is not added again),
+with the grain's size, colour and level response from the plate around the hole. Each
+borrowed frame is resampled once (bicubic, camera move and parallax flow together).
+Spatial fill and grain are the wire-removal engine's ``fill_spatial``, ``estimate_grain``
+and ``apply_grain``. Pixels where the matte is 0 come
 back exactly as given; soft matte values blend the repair over the original.
 """
 
@@ -21,12 +25,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
 from inference_server.engines.cleanplate.plate import local_flow
-from inference_server.engines.cleanplate.temporal import robust_temporal_estimate
+from inference_server.engines.cleanplate.temporal import TemporalEstimate, robust_temporal_estimate
+
+if TYPE_CHECKING:
+    from inference_server.engines.wire.regrain import GrainModel
 
 MAX_CANDIDATES = 48      # frames looked at per output frame
 VOTES = 12               # reveals per hole pixel wanted for the outlier vote
@@ -74,7 +82,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     ``max_samples``: most other frames borrowed; ``per_pixel``: how many of them, nearest in
     time first, are voted at each pixel (near frames match lighting and parallax best; a few
     let the vote drop a bad one). ``window``: frames either side searched (0: the whole shot).
-    ``regrain``: 0 leaves the patch smooth, 1 matches the plate's grain.
+    ``regrain``: 0 leaves the patch smooth, 1 gives it back the measured grain it lacks.
     """
     n = len(frames)
     if len(mattes) != n:
@@ -112,9 +120,6 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
         else:
             est_img = est.image
         filled[revealed] = est_img[revealed]
-        # a mean of k frames keeps 1/sqrt(k) of their grain: add only what is missing
-        k = np.maximum(est.support, 1).astype(np.float32)
-        grain_gain = np.where(revealed, np.sqrt(1.0 - 1.0 / k), grain_gain).astype(np.float32)
     rest = t_hole & ~revealed
     if rest.any():
         from inference_server.engines.wire.spatial import fill_spatial
@@ -124,7 +129,9 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
         from inference_server.engines.wire.regrain import apply_grain, estimate_grain
 
         model = estimate_grain(t_roi, (_ring(t_hole, 2) | t_hole).astype(np.float32))
-        filled = np.asarray(apply_grain(filled, grain_gain, model, regrain, seed + index),
+        if stack and revealed.any():
+            grain_gain = _missing_grain(est, revealed, t_hole, model, filled)
+        filled = np.asarray(apply_grain(filled, grain_gain.astype(np.float32), model, regrain, seed + index),
                             np.float32)
     a = alpha[y0:y1, x0:x1, None]
     out = image.copy()
@@ -132,6 +139,35 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     full_rev = np.zeros_like(hole)
     full_rev[y0:y1, x0:x1] = revealed
     return Removal(out, hole, full_rev, len(stack))
+
+
+def _missing_grain(est: TemporalEstimate, revealed: np.ndarray, hole: np.ndarray, model: GrainModel,
+                   filled: np.ndarray) -> np.ndarray:
+    """(h, w) float32 gain on ``model``'s grain that gives the fill back the grain it lacks.
+
+    The grain that changes from frame to frame is measured where the fill is, as the spread of
+    the averaged samples about their mean (``est.spread``, pooled over the revealed pixels: a
+    median, corrected for the few samples per pixel). A mean of k samples keeps var/k of it, so
+    the fill lacks var * (1 - 1/k); texture that stays put from frame to frame (fine detail,
+    compression patterns the spatial grain model also counts) is already in the fill and is
+    not added again. Painted pixels (``hole`` but not ``revealed``) get the measured grain in
+    full. Never more than the spatial model's own level (times sqrt(1 - 1/k) where revealed).
+    """
+    from inference_server.engines.wire.flow import luminance
+
+    k = np.maximum(est.support, 1).astype(np.float32)
+    most = np.where(revealed, np.sqrt(1.0 - 1.0 / k), hole.astype(np.float32))
+    use = revealed & (est.support >= 2)
+    if use.sum() < 16:
+        return most.astype(np.float32)
+    dof = (est.support[use] - 1).astype(np.float32)
+    chi2_median = dof * (1.0 - 2.0 / (9.0 * dof)) ** 3          # Wilson-Hilferty
+    var_t = float(np.median(est.spread[use] * dof / chi2_median))
+    level = luminance(filled)
+    var_model = np.mean([model.std_at(level, c) ** 2 for c in range(model.sigma.shape[0])], axis=0)
+    lost = np.where(revealed, 1.0 - 1.0 / k, 1.0)
+    gain = np.sqrt(var_t * lost / np.maximum(var_model, 1e-12))
+    return np.minimum(gain, most).astype(np.float32)
 
 
 def _ring_offset(residual: np.ndarray, ring: np.ndarray) -> np.ndarray:
@@ -192,26 +228,54 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
         gain = t_hole & ok & (counts < need)
         if gain.sum() < max(4, 0.002 * t_hole.sum()):
             continue
-        sample = warp_image(np.asarray(frames[s], np.float32), m, size, offset).reshape(t_roi.shape)
+        source = np.asarray(frames[s], np.float32)
+        sample = _resample(source, m, size, offset).reshape(t_roi.shape)
         if refine:
-            sample, ok = _refine(t_roi, t_hole, sample, ok)
+            sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset)
         stack.append(sample)
         valid.append(ok)
         counts += ok
     return stack, valid
 
 
-def _refine(t_roi: np.ndarray, t_hole: np.ndarray, sample: np.ndarray,
-            ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Correct residual parallax: smooth flow measured around the hole, interpolated inside it."""
+def _resample(source: np.ndarray, matrix: np.ndarray, size: tuple[int, int], offset: tuple[int, int],
+              flow: np.ndarray | None = None) -> np.ndarray:
+    """``source`` (H, W, C) float32 sampled (bicubic, once) for a (h, w) window at ``offset`` of
+    the target frame, through ``matrix`` (source -> target coords) and then ``flow`` (h, w, 2):
+    window pixel x shows the source point mapped to x + flow(x). Outside the source: edge pixels."""
+    import cv2
+
+    h, w = size
+    inv = np.linalg.inv(matrix)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
+    xs += offset[0]
+    ys += offset[1]
+    if flow is not None:
+        xs += flow[:, :, 0]
+        ys += flow[:, :, 1]
+    den = inv[2, 0] * xs + inv[2, 1] * ys + inv[2, 2]
+    mx = ((inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2]) / den).astype(np.float32)
+    my = ((inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]) / den).astype(np.float32)
+    src = np.ascontiguousarray(source)
+    if src.ndim == 3 and src.shape[2] > 4:
+        return np.dstack([_resample(src[:, :, c:c + 1], matrix, size, offset, flow)
+                          for c in range(src.shape[2])])
+    out = cv2.remap(src, mx, my, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    return out if out.ndim == 3 else out[:, :, None]
+
+
+def _refine(t_roi: np.ndarray, t_hole: np.ndarray, sample: np.ndarray, ok: np.ndarray, source: np.ndarray,
+            matrix: np.ndarray, offset: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Correct residual parallax: smooth flow measured around the hole, interpolated inside it;
+    the sample is then taken again from ``source`` in one resampling (camera move plus flow)."""
     from inference_server.engines.wire.flow import warp
 
     known = ok & ~_ring(t_hole, 8) & ~t_hole
     if known.sum() < 64 or min(t_hole.shape) < 16:
         return sample, ok
-    flow = local_flow(t_roi, sample, known)
+    flow = local_flow(t_roi, sample, known, preset="medium")
     if not flow.any():
         return sample, ok
-    moved, inside = warp(sample, flow)
-    ok2, _ = warp(ok.astype(np.float32), flow)
+    ok2, inside = warp(ok.astype(np.float32), flow)
+    moved = _resample(source, matrix, t_hole.shape, offset, flow)
     return moved.reshape(sample.shape), (ok2 > 0.999) & inside

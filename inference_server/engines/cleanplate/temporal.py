@@ -20,13 +20,17 @@ class TemporalEstimate:
     """Result of ``robust_temporal_estimate``.
 
     ``image`` (H, W, C) float32; ``support`` (H, W) int32 inlier count; ``samples`` (H, W)
-    int32 valid sample count; ``seen`` (H, W) bool where a clean estimate exists.
+    int32 valid sample count; ``seen`` (H, W) bool where a clean estimate exists; ``spread``
+    (H, W) float32 sample variance of the averaged inliers about their mean (mean over
+    channels, code values squared; 0 where fewer than 2 were averaged): the frame-to-frame
+    grain the average removed.
     """
 
     image: np.ndarray
     support: np.ndarray
     samples: np.ndarray
     seen: np.ndarray
+    spread: np.ndarray
 
 
 def _masked_median(x: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -66,6 +70,7 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
     image = np.zeros((h, w, c), np.float32)
     support = np.zeros((h, w), np.int32)
     samples = np.zeros((h, w), np.int32)
+    spread = np.zeros((h, w), np.float32)
     rows = max(1, BAND_PIXELS // max(w, 1))
     for y0 in range(0, h, rows):
         y1 = min(h, y0 + rows)
@@ -83,11 +88,13 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
         k = inl.sum(axis=0)
         total = np.where(inl[..., None], x, 0.0).sum(axis=0)
         mean = total / np.maximum(k, 1)[..., None]
+        sq = np.where(inl[..., None], (x - mean[None]) ** 2, 0.0).sum(axis=0).mean(axis=2)
+        spread[y0:y1] = np.where(k > 1, sq / np.maximum(k - 1, 1), 0.0)
         image[y0:y1] = np.where(k[..., None] > 0, mean, med)
         support[y0:y1] = k
         samples[y0:y1] = cnt
     seen = (support >= max(1, min_support)) & (samples > 0)
-    return TemporalEstimate(image, support, samples, seen)
+    return TemporalEstimate(image, support, samples, seen, spread)
 
 
 def _noise_floor(stack: np.ndarray, valid: np.ndarray, scale: float) -> float:

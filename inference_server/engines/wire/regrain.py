@@ -113,9 +113,10 @@ def estimate_grain(image: np.ndarray, exclude_mask: np.ndarray | None = None, bi
     if not centres:
         centres, sig = [float(lv.mean())], [1.4826 * np.median(np.abs(r), axis=0) / ratio]
     corr = 0.0
-    if c >= 2 and r.shape[0] > 16:
-        cm = np.corrcoef(r[:, : min(c, 3)].T)
-        corr = float(np.clip(np.mean(cm[np.triu_indices(cm.shape[0], 1)]), 0.0, 1.0))
+    chans = r[:, : min(c, 3)]
+    if c >= 2 and r.shape[0] > 16 and bool((chans.std(axis=0) > 1e-8).all()):  # flat or clipped: no correlation
+        cm = np.corrcoef(chans.T)
+        corr = float(np.clip(np.nan_to_num(np.mean(cm[np.triu_indices(cm.shape[0], 1)])), 0.0, 1.0))
     return GrainModel(np.array(centres, np.float32), np.array(sig, np.float32).T.copy(), float(size), corr)
 
 

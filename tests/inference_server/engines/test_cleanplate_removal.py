@@ -141,3 +141,50 @@ def test_shot_canvas_covers_every_frame_of_a_long_pan() -> None:
         assert psnr(clean_s[keep], long.background[i][keep]) > 30.0
     with pytest.raises(ValueError, match="canvas must be 'reference' or 'shot'"):
         build_clean_plate(long.plates, 6, canvas="panorama")
+
+
+def test_regrain_adds_only_the_grain_the_average_removed() -> None:
+    # no grain, only fine static texture: the spatial grain model counts the texture as grain,
+    # but the aligned frames agree, so the fill lacks nothing and little is added
+    clean = panning_shot(10, size=(120, 160), pan=(5.0, 1.5), seed=0, grain=0.0)
+    al = align_shot(clean.plates, 5, exclude=[m > 0 for m in clean.mattes])
+    flat = remove_object(clean.plates, clean.mattes, al, 3, regrain=0.0, refine=False)
+    grainy = remove_object(clean.plates, clean.mattes, al, 3, regrain=1.0, refine=False, seed=1)
+    hole = clean.mattes[3] > 0
+    assert (grainy.image - flat.image)[hole].std() < 0.004
+    from inference_server.engines.wire.regrain import estimate_grain
+
+    assert estimate_grain(clean.plates[3], clean.mattes[3]).sigma.mean() > 0.006
+
+
+def test_matte_keeps_thin_rims_and_the_background_seen_through_them() -> None:
+    import cv2
+
+    rng = np.random.default_rng(5)
+    clean = np.clip(0.4 + rng.normal(0, 0.01, (120, 160, 3)), 0, 1).astype(np.float32)
+    ring = np.zeros((120, 160), np.uint8)
+    cv2.circle(ring, (80, 60), 16, 1, 2)                      # a wheel's rim, 2 px wide
+    img = clean.copy()
+    img[ring > 0] = (0.1, 0.12, 0.1)
+    matte = foreground_matte(img, clean)
+    assert (matte[ring > 0] > 0.5).mean() > 0.95               # the whole rim is found
+    assert matte_iou(matte, ring.astype(np.float32)) > 0.45     # (edges grow by the denoising blur)
+    assert matte[60, 80] < 0.1                                 # the inside of the wheel stays background
+
+
+def test_matte_finds_a_change_of_hue_display_referred_or_scene_linear() -> None:
+    rng = np.random.default_rng(6)
+    clean = np.clip(np.array([0.6, 0.35, 0.25]) + rng.normal(0, 0.004, (96, 128, 3)), 0, 1).astype(np.float32)
+    box = np.zeros((96, 128), np.float32)
+    box[30:60, 20:50] = 1.0
+    img = clean.copy()
+    img[box > 0] = (0.38, 0.42, 0.36)                           # about as light, another hue
+    assert matte_iou(foreground_matte(img, clean), box) > 0.85
+    linear = [np.where(x > 0.04045, ((x + 0.055) / 1.055) ** 2.4, x / 12.92).astype(np.float32) * 8.0
+              for x in (img, clean)]                            # the same picture, scene-linear, peaks over 1.5
+    assert max(float(linear[1].max()), float(linear[0].max())) > 1.5
+    assert matte_iou(foreground_matte(linear[0], linear[1]), box) > 0.85
+    from inference_server.engines.cleanplate.matte import to_lab
+
+    lab = to_lab(clean, clean)
+    assert lab.shape == clean.shape and 0.4 < float(lab[..., 0].mean()) < 0.6   # L* ~ 49 for this clay red

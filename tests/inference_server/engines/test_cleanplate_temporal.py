@@ -49,3 +49,15 @@ def test_bad_shapes_are_refused() -> None:
         robust_temporal_estimate(np.zeros((3, 4, 4, 1)), np.ones((2, 4, 4), bool))
     with pytest.raises(ValueError, match="outlier rejection must be > 0"):
         robust_temporal_estimate(np.zeros((3, 4, 4, 1)), np.ones((3, 4, 4), bool), rejection=0)
+
+
+def test_spread_measures_the_grain_of_the_averaged_samples() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.uniform(0.2, 0.8, (20, 24, 3)).astype(np.float32)   # static texture: no spread
+    stack = truth[None] + rng.normal(0, 0.02, (8, 20, 24, 3)).astype(np.float32)
+    valid = np.ones(stack.shape[:3], bool)
+    valid[1:, 0, 0] = False                                         # one sample: no spread measured
+    est = robust_temporal_estimate(stack, valid, nearest=4)
+    assert est.spread[0, 0] == 0.0
+    assert np.median(est.spread[1:]) == pytest.approx(0.02 ** 2, rel=0.3)
+    assert est.spread.dtype == np.float32 and est.spread.shape == (20, 24)

@@ -135,3 +135,29 @@ def test_static_camera_is_repaired_nearly_exactly_by_temporal_mode() -> None:
 def test_settings_reject_unknown_method() -> None:
     with pytest.raises(ValueError, match="method 'magic'"):
         WireSettings(method="magic")
+
+
+def test_wire_over_clipped_sky_is_repaired_not_blacked_out() -> None:
+    """A wire against a blown-out (flat, clipped) sky: the grain model must not produce NaN."""
+    from inference_server.runner import run_local
+    from inference_server.tasks.base import Frame
+
+    h, w = 256, 384
+    rng = np.random.default_rng(5)
+    plates, hints = [], []
+    for t in range(3):
+        plate = np.full((h, w, 3), 255, np.uint8)
+        plate[h // 2:] = rng.integers(60, 120, (h - h // 2, w, 3), dtype=np.uint8)
+        y = 60 + t
+        plate[y:y + 3, :] = 20
+        hint = np.zeros((h, w, 1), np.uint8)
+        hint[y - 5:y + 8, :] = 255
+        plates.append(Frame(plate, 1001 + t))
+        hints.append(Frame(hint, 1001 + t))
+    out: list[Frame] = []
+    run_local("wire_removal", {"plate": plates, "hint": hints}, {}, None, None, lambda n, f: out.append(f), None, None)
+    assert len(out) == 3
+    for t, frame in enumerate(out):
+        y = 60 + t
+        assert frame.pixels.dtype == np.uint8
+        assert int(frame.pixels[y:y + 3, 5:-5].min()) >= 250, "the wire over a clipped sky must come back white"
