@@ -4,10 +4,20 @@ The rider from DAVIS ``bmx-trees`` (cut out with its masks) is pasted onto the p
 ``tennis-480p`` clip, then removed again with the pasted masks. The untouched tennis clip is
 the ground truth. Printed per case: PSNR and SSIM inside the pasted mask for ours, for
 ``cv2.inpaint`` Telea, and for a temporal median without alignment (masked samples left
-out); the foreground matte's IoU against the pasted mask, over the whole frame with the
-tennis player's mask left out (his long shadow, a real moving foreground the DAVIS mask does
-not include, still counts against us) and near the rider (its box + 24 px); seconds per frame at 854x480 and 2K
-(2048x1080, the same clip upscaled). Figures only; nothing passes or fails on time.
+out); the foreground matte's IoU against the pasted mask, over the whole frame and near the
+rider (its box + 24 px), scored two ways:
+
+- "player mask left out" (the original scoring): the tennis player's dilated DAVIS mask is not
+  scored, but his long low-sun shadow, which sweeps across the court and is a real moving
+  foreground (the matte task is meant to include shadows), counts against the matte;
+- "player and his shadow left out": also not scored are the untouched tennis clip's own
+  foreground pixels (the same matte, same settings, on the clip without the rider) that are
+  connected to the player or look like a cast shadow (darker than the clean plate with the
+  same colour). Nothing of the rider is left out, and other false positives of the matte
+  still count. This scores what the issue asks: the matte against the pasted object.
+
+Seconds per frame at 854x480 and 2K (2048x1080, the same clip upscaled). Figures only;
+nothing passes or fails on time.
 
     python bench/clean_plate.py            # whole clip (70 frames)
     python bench/clean_plate.py --quick    # 24 frames, fewer scored and timed
@@ -99,6 +109,31 @@ def psnr_ssim(result: np.ndarray, truth: np.ndarray, region: np.ndarray) -> tupl
     cov = cv2.GaussianBlur(ga * gb, (11, 11), 1.5) - mu_a * mu_b
     ssim = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (va + vb + c2))
     return psnr, float(ssim[region].mean())
+
+
+def host_movers(image: np.ndarray, clean: np.ndarray, known: np.ndarray, player: np.ndarray) -> np.ndarray:
+    """(H, W) bool: the untouched host frame's own movers, its player and his cast shadow.
+
+    ``image``, ``clean``: (H, W, 3) float32 0-1, the host frame and its clean plate
+    re-projected; ``player``: (H, W) bool dilated DAVIS mask. The matte's foreground on the
+    host, kept where it is connected to the player or is shadow-like: darker than the clean
+    plate (ratio 0.25-0.92) with the same colour (distortion under 12%).
+    """
+    import cv2
+
+    from inference_server.engines.cleanplate.matte import foreground_matte
+
+    fg = (foreground_matte(image, clean, known) > 0.5).astype(np.uint8)
+    n, labels = cv2.connectedComponents(fg, connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[np.unique(labels[player])] = True
+    keep[0] = False
+    a, b = cv2.GaussianBlur(image, (5, 5), 0), cv2.GaussianBlur(clean, (5, 5), 0)
+    ratio = (a * b).sum(axis=2) / np.maximum((b * b).sum(axis=2), 1e-6)
+    distortion = np.linalg.norm(a - ratio[..., None] * b, axis=2) / np.maximum(np.linalg.norm(b, axis=2), 1e-6)
+    shade = (ratio > 0.25) & (ratio < 0.92) & (distortion < 0.12) & (fg > 0)
+    shade = cv2.dilate(shade.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    return keep[labels] | player | shade
 
 
 def median_no_alignment(frames: Sequence[np.ndarray], masks: Sequence[np.ndarray]) -> np.ndarray:
@@ -199,21 +234,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     cp = build_clean_plate(frames, count // 2, alignment=align_shot(frames, count // 2), refine=refine,
                            canvas="shot")
     t_plate = time.perf_counter() - t2
-    iou_frame, iou_near = [], []
+    host_frames = Scaled(host, (w, h))
+    host_cp = build_clean_plate(host_frames, count // 2, alignment=align_shot(host_frames, count // 2),
+                                refine=refine, canvas="shot")
+    iou: dict[str, list[float]] = {"frame": [], "near": [], "frame_s": [], "near_s": []}
     for i in scored:
         clean, known = reproject(cp, i, frames[i], refine=refine)
         fg = foreground_matte(frames[i], clean, known)
         truth = masks[i].astype(np.float32)
-        ignore = cv2.dilate(host_masks[i].astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool) & ~masks[i]
-        iou_frame.append(matte_iou(fg, truth, ignore))
+        player = cv2.dilate(host_masks[i].astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+        ignore = player & ~masks[i]
+        h_clean, h_known = reproject(host_cp, i, host_frames[i], refine=refine)
+        ignore_s = host_movers(host_frames[i], h_clean, h_known, player) & ~masks[i]
         x0, y0, x1, y1 = roi_box(masks[i], 24)
         far = np.ones((h, w), bool)
         far[y0:y1, x0:x1] = False
-        iou_near.append(matte_iou(fg, truth, far | ignore))
-    print(f"foreground matte IoU vs pasted mask, whole frame (player mask left out): mean {np.mean(iou_frame):.3f}, "
-          f"min {np.min(iou_frame):.3f}")
-    print(f"foreground matte IoU vs pasted mask, rider box + 24 px: mean {np.mean(iou_near):.3f}, "
-          f"min {np.min(iou_near):.3f}")
+        iou["frame"].append(matte_iou(fg, truth, ignore))
+        iou["near"].append(matte_iou(fg, truth, far | ignore))
+        iou["frame_s"].append(matte_iou(fg, truth, ignore_s))
+        iou["near_s"].append(matte_iou(fg, truth, far | ignore_s))
+    for key, where, left in (("frame", "whole frame", "player mask"), ("near", "rider box + 24 px", "player mask"),
+                             ("frame_s", "whole frame", "player and his shadow"),
+                             ("near_s", "rider box + 24 px", "player and his shadow")):
+        print(f"foreground matte IoU vs pasted mask, {where} ({left} left out): mean {np.mean(iou[key]):.3f}, "
+              f"min {np.min(iou[key]):.3f}")
     print(f"clean plate: {t_plate:.1f} s for {count} frames ({len(cp.used)} voted), "
           f"{cp.seen.mean() * 100:.1f}% seen clean, camera model {cp.alignment.model}")
     print(f"timing 854x480: align {t_align / count:.3f} s/frame, removal {t_remove / len(scored):.3f} s/frame "
@@ -238,8 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"over Telea {means['regrain'][0] - means['telea'][0]:+.2f} / {means['clean'][0] - means['telea'][0]:+.2f} dB, "
           f"over unaligned median {means['regrain'][0] - means['median'][0]:+.2f} / "
           f"{means['clean'][0] - means['median'][0]:+.2f} dB (target +3 over the better baseline, "
-          f"{best_base:.2f} dB); matte IoU {np.mean(iou_frame):.3f} whole frame, {np.mean(iou_near):.3f} near the "
-          f"rider (target 0.8)")
+          f"{best_base:.2f} dB); matte IoU {np.mean(iou['frame_s']):.3f} whole frame, {np.mean(iou['near_s']):.3f} "
+          f"near the rider with the player's shadow left out ({np.mean(iou['frame']):.3f} / "
+          f"{np.mean(iou['near']):.3f} with only his mask left out; target 0.8)")
     return 0
 
 
