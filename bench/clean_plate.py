@@ -4,23 +4,37 @@ The rider from DAVIS ``bmx-trees`` (cut out with its masks) is pasted onto the p
 ``tennis-480p`` clip, then removed again with the pasted masks. The untouched tennis clip is
 the ground truth. Printed per case: PSNR and SSIM inside the pasted mask for ours, for
 ``cv2.inpaint`` Telea, and for a temporal median without alignment (masked samples left
-out); the foreground matte's IoU against the pasted mask, over the whole frame and near the
-rider (its box + 24 px), scored two ways:
+out).
 
-- "player mask left out" (the original scoring): the tennis player's dilated DAVIS mask is not
-  scored, but his long low-sun shadow, which sweeps across the court and is a real moving
-  foreground (the matte task is meant to include shadows), counts against the matte;
-- "player and his shadow left out": also not scored are the untouched tennis clip's own
+The foreground matte's IoU against the pasted mask, over the whole frame and near the rider
+(its box + 24 px), is scored three ways, most trustworthy first:
+
+- INDEPENDENT (bedroom, leads the summary): a host with real camera motion and nothing else
+  moving, so every matte pixel off the rider is a false positive and nothing is forgiven.
+  No clip in ``../shared/data/footage`` has that: ``bedroom`` is handheld but two children
+  jump on the bed in all 200 frames, and it has no masks. So frame 0 of ``bedroom`` is
+  re-filmed along the clip's own handheld path (similarity per frame from tracked corners
+  with RANSAC, plain OpenCV, none of the engine), centre-cropped to 854x480 with fresh
+  noise and a JPEG round trip per frame; the children are frozen into the background. The
+  rider is pasted as on tennis. It spans 70 frames even with ``--quick``: over fewer, the
+  rider (kept framed by the bmx-trees operator) covers most of its area in over half the
+  frames, no clean plate can see behind it, and that would score the test, not the matte.
+  What it does not have: parallax, exposure drift, motion blur of the background.
+- STRICT tennis: only the player's dilated DAVIS mask is left out. His long low-sun shadow
+  sweeps across the court; it is a real moving foreground (the matte is meant to include
+  shadows) that the DAVIS mask leaves out, so it counts against the matte here.
+- LENIENT tennis (printed last): also left out are the untouched tennis clip's own
   foreground pixels (the same matte, same settings, on the clip without the rider) that are
-  connected to the player or look like a cast shadow (darker than the clean plate with the
-  same colour). Nothing of the rider is left out, and other false positives of the matte
-  still count. This scores what the issue asks: the matte against the pasted object.
+  connected to the player or look like a cast shadow. Because it uses the algorithm under
+  test to decide what not to score, any false positive touching the player is forgiven:
+  it is partly self-graded and is kept only for comparison with earlier runs.
 
 Seconds per frame at 854x480 and 2K (2048x1080, the same clip upscaled). Figures only;
 nothing passes or fails on time.
 
     python bench/clean_plate.py            # whole clip (70 frames)
     python bench/clean_plate.py --quick    # 24 frames, fewer scored and timed
+    python bench/clean_plate.py --no-edge-snap   # the matte as it was before edge snap
 """
 
 from __future__ import annotations
@@ -70,6 +84,59 @@ def load_rider(count: int, scale: float) -> tuple[list[np.ndarray], list[np.ndar
     return out_f, out_m
 
 
+def camera_path(paths: Sequence[str]) -> np.ndarray:
+    """(N, 3, 3) float64: frame k -> frame 0 pixel coordinates of a real handheld clip.
+
+    Frame-to-frame similarity (rotation, scale, shift) from tracked corners, RANSAC at 1 px so
+    the clip's own movers are outliers, chained. Uses only OpenCV, none of the engine.
+    """
+    import cv2
+
+    prev, mat, out = None, np.eye(3), [np.eye(3)]
+    for path in paths:
+        gray = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+        if gray is None:
+            raise SystemExit(f"bench/clean_plate.py: cannot read {path}")
+        if prev is not None:
+            pts = cv2.goodFeaturesToTrack(gray, 800, 0.01, 8)
+            back, ok, _ = cv2.calcOpticalFlowPyrLK(gray, prev, pts, None)  # type: ignore[call-overload]
+            good = ok[:, 0] == 1
+            step, _ = cv2.estimateAffinePartial2D(pts[good], back[good], ransacReprojThreshold=1.0)
+            mat = mat @ np.vstack([step, [0.0, 0.0, 1.0]])
+            out.append(mat.copy())
+        prev = gray
+    return np.array(out)
+
+
+def refilmed_still(count: int, size: tuple[int, int], seed: int = 3) -> tuple[list[np.ndarray], np.ndarray]:
+    """A host with real camera motion and nothing moving: bedroom frame 0 re-filmed along the
+    bedroom clip's own measured handheld path (frames 0..count-1), centre crop ``size`` (w, h),
+    each frame with fresh sensor noise (sigma 1.5 code values) and a JPEG q90 round trip like
+    the source. Returns RGB uint8 frames and the path (frame k -> frame 0 of the clip)."""
+    import cv2
+
+    paths = sorted(glob.glob(str(_need(DATA / "bedroom/frames") / "*.jpg")))[:count]
+    still = cv2.imread(paths[0])
+    if still is None:
+        raise SystemExit(f"bench/clean_plate.py: cannot read {paths[0]}")
+    path = camera_path(paths)
+    h0, w0 = still.shape[:2]
+    w, h = size
+    off = np.array([[1.0, 0.0, (w0 - w) / 2], [0.0, 1.0, (h0 - h) / 2], [0.0, 0.0, 1.0]])
+    rng = np.random.default_rng(seed)
+    frames = []
+    for mat in path:
+        # crop pixel of frame k -> its full-frame pixel (off) -> frame 0's, the still's (mat)
+        img = cv2.warpAffine(still, (mat @ off)[:2], (w, h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP,
+                             borderMode=cv2.BORDER_REFLECT)
+        img = np.clip(img + rng.normal(0.0, 1.5, img.shape), 0, 255).astype(np.uint8)
+        jpg = cv2.imdecode(cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 90])[1], cv2.IMREAD_COLOR)
+        if jpg is None:
+            raise SystemExit("bench/clean_plate.py: JPEG round trip failed")
+        frames.append(cv2.cvtColor(jpg, cv2.COLOR_BGR2RGB))
+    return frames, path
+
+
 def paste(host: list[np.ndarray], host_masks: list[np.ndarray], rider: list[np.ndarray],
           rider_masks: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Rider pasted where it overlaps the host's own moving object least; frames and masks."""
@@ -111,7 +178,8 @@ def psnr_ssim(result: np.ndarray, truth: np.ndarray, region: np.ndarray) -> tupl
     return psnr, float(ssim[region].mean())
 
 
-def host_movers(image: np.ndarray, clean: np.ndarray, known: np.ndarray, player: np.ndarray) -> np.ndarray:
+def host_movers(image: np.ndarray, clean: np.ndarray, known: np.ndarray, player: np.ndarray,
+                snap: bool = True) -> np.ndarray:
     """(H, W) bool: the untouched host frame's own movers, its player and his cast shadow.
 
     ``image``, ``clean``: (H, W, 3) float32 0-1, the host frame and its clean plate
@@ -123,7 +191,7 @@ def host_movers(image: np.ndarray, clean: np.ndarray, known: np.ndarray, player:
 
     from inference_server.engines.cleanplate.matte import foreground_matte
 
-    fg = (foreground_matte(image, clean, known) > 0.5).astype(np.uint8)
+    fg = (foreground_matte(image, clean, known, edge_snap=snap) > 0.5).astype(np.uint8)
     n, labels = cv2.connectedComponents(fg, connectivity=8)
     keep = np.zeros(n, bool)
     keep[np.unique(labels[player])] = True
@@ -171,27 +239,79 @@ class Scaled(Sequence[np.ndarray]):
         return out
 
 
+def score_matte(frames: Sequence[np.ndarray], masks: Sequence[np.ndarray], plate, scored: Sequence[int],  # type: ignore[no-untyped-def]
+                refine: bool, ignores: Sequence[np.ndarray] | None = None,
+                snap: bool = True) -> tuple[list[float], list[float]]:
+    """Matte IoU vs the pasted masks per scored frame: (whole frame, rider box + 24 px)."""
+    from inference_server.engines.cleanplate.matte import foreground_matte, matte_iou
+    from inference_server.engines.cleanplate.plate import reproject
+    from inference_server.engines.cleanplate.removal import roi_box
+
+    whole, near = [], []
+    for k, i in enumerate(scored):
+        clean, known = reproject(plate, i, frames[i], refine=refine)
+        fg = foreground_matte(frames[i], clean, known, edge_snap=snap)
+        ignore = np.zeros(masks[i].shape, bool) if ignores is None else ignores[k]
+        x0, y0, x1, y1 = roi_box(masks[i], 24)
+        far = np.ones(masks[i].shape, bool)
+        far[y0:y1, x0:x1] = False
+        whole.append(matte_iou(fg, masks[i].astype(np.float32), ignore))
+        near.append(matte_iou(fg, masks[i].astype(np.float32), far | ignore))
+    return whole, near
+
+
+def bedroom_scores(rider: list[np.ndarray], rider_masks: list[np.ndarray], scored: Sequence[int],
+                   refine: bool, snap: bool = True) -> tuple[list[float], list[float]]:
+    """The independent matte scoring: the rider pasted on the re-filmed bedroom still."""
+    from inference_server.engines.cleanplate.align import align_shot
+    from inference_server.engines.cleanplate.plate import build_clean_plate
+
+    count = len(rider)
+    h, w = 480, 854
+    host, path = refilmed_still(count, (w, h))
+    plate, masks = paste(host, [np.zeros((h, w), bool)] * count, rider, rider_masks)
+    centre = np.array([w / 2 + 53, h / 2 + 30, 1.0])
+    steps = [float(np.hypot(*((np.linalg.inv(path[k]) @ path[k + 1] @ centre)[:2] - centre[:2])))
+             for k in range(count - 1)]
+    drift = np.array([(m @ centre)[:2] - centre[:2] for m in path])
+    frames = Scaled(plate, (w, h))
+    cp = build_clean_plate(frames, count // 2, alignment=align_shot(frames, count // 2), refine=refine,
+                           canvas="shot")
+    measured = [float(np.hypot(*((cp.alignment.between(k, k + 1) @ [w / 2, h / 2, 1.0])[:2] - [w / 2, h / 2])))
+                for k in range(count - 1)]
+    print(f"independent host: bedroom frame 0 re-filmed along the bedroom clip's handheld path, {w}x{h}, "
+          f"{count} frames, nothing else moving; camera motion per frame {np.mean(steps):.2f} px mean, "
+          f"{np.max(steps):.2f} max (engine measures {np.mean(measured):.2f} / {np.max(measured):.2f}), "
+          f"drift {np.ptp(drift[:, 0]):.1f} x {np.ptp(drift[:, 1]):.1f} px; scoring {len(scored)} frames")
+    out = score_matte(frames, masks, cp, scored, refine, snap=snap)
+    print(f"foreground matte IoU vs pasted mask, bedroom (INDEPENDENT): whole frame mean {np.mean(out[0]):.3f} "
+          f"min {np.min(out[0]):.3f}; rider box + 24 px mean {np.mean(out[1]):.3f} min {np.min(out[1]):.3f}")
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="24 frames; score 8 and time 2 at 2K")
     ap.add_argument("--frames", type=int, default=0, help="frames of the clip to use (default: all, 24 with --quick)")
     ap.add_argument("--no-refine", action="store_true", help="skip the dense-flow parallax refinement")
+    ap.add_argument("--no-edge-snap", action="store_true",
+                    help="matte without edge snap (the figures before it was added)")
     ap.add_argument("--regrain", type=float, default=1.0, help="regrain amount for ours (default 1; 0 is also scored)")
     args = ap.parse_args(argv)
 
     import cv2
 
     from inference_server.engines.cleanplate.align import align_shot
-    from inference_server.engines.cleanplate.matte import foreground_matte, matte_iou
     from inference_server.engines.cleanplate.plate import build_clean_plate, reproject
-    from inference_server.engines.cleanplate.removal import remove_object, roi_box
+    from inference_server.engines.cleanplate.removal import remove_object
 
     host = load_movie(DATA / "tennis-480p/video.mp4")
     host_masks = [m > 128 for m in load_movie(DATA / "tennis-480p/mask.mp4", gray=True)]
     count = args.frames or (24 if args.quick else len(host))
     count = min(count, len(host), 80)
     host, host_masks = host[:count], host_masks[:count]
-    rider, rider_masks = load_rider(count, 1.4)
+    rider_all = load_rider(max(count, 70), 1.4)
+    rider, rider_masks = rider_all[0][:count], rider_all[1][:count]
     plate, masks = paste(host, host_masks, rider, rider_masks)
     h, w = plate[0].shape[:2]
     scored = list(range(0, count, max(1, count // 8))) if args.quick else list(range(count))
@@ -237,27 +357,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     host_frames = Scaled(host, (w, h))
     host_cp = build_clean_plate(host_frames, count // 2, alignment=align_shot(host_frames, count // 2),
                                 refine=refine, canvas="shot")
-    iou: dict[str, list[float]] = {"frame": [], "near": [], "frame_s": [], "near_s": []}
+    strict: list[np.ndarray] = []
+    lenient: list[np.ndarray] = []
     for i in scored:
-        clean, known = reproject(cp, i, frames[i], refine=refine)
-        fg = foreground_matte(frames[i], clean, known)
-        truth = masks[i].astype(np.float32)
         player = cv2.dilate(host_masks[i].astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
-        ignore = player & ~masks[i]
+        strict.append(player & ~masks[i])
         h_clean, h_known = reproject(host_cp, i, host_frames[i], refine=refine)
-        ignore_s = host_movers(host_frames[i], h_clean, h_known, player) & ~masks[i]
-        x0, y0, x1, y1 = roi_box(masks[i], 24)
-        far = np.ones((h, w), bool)
-        far[y0:y1, x0:x1] = False
-        iou["frame"].append(matte_iou(fg, truth, ignore))
-        iou["near"].append(matte_iou(fg, truth, far | ignore))
-        iou["frame_s"].append(matte_iou(fg, truth, ignore_s))
-        iou["near_s"].append(matte_iou(fg, truth, far | ignore_s))
-    for key, where, left in (("frame", "whole frame", "player mask"), ("near", "rider box + 24 px", "player mask"),
-                             ("frame_s", "whole frame", "player and his shadow"),
-                             ("near_s", "rider box + 24 px", "player and his shadow")):
-        print(f"foreground matte IoU vs pasted mask, {where} ({left} left out): mean {np.mean(iou[key]):.3f}, "
-              f"min {np.min(iou[key]):.3f}")
+        lenient.append(host_movers(host_frames[i], h_clean, h_known, player, not args.no_edge_snap) & ~masks[i])
+    snap = not args.no_edge_snap
+    iou = {"strict": score_matte(frames, masks, cp, scored, refine, strict, snap),
+           "lenient": score_matte(frames, masks, cp, scored, refine, lenient, snap)}
+    # the bedroom run always spans 70 frames: over fewer the rider (framed by the bmx-trees operator)
+    # covers much of its area in most frames, the plate never sees behind it and the score is of
+    # the test, not of the matte; --quick scores 9 of them
+    bed_scored = list(range(0, 70, 8)) if args.quick else list(range(70))
+    bed = bedroom_scores(rider_all[0][:70], rider_all[1][:70], bed_scored, refine, snap)
+    for key, where, how in (("strict", "tennis", "STRICT: only the player's DAVIS mask left out"),
+                            ("lenient", "tennis", "LENIENT: player and his shadow as found by the matte left out")):
+        print(f"foreground matte IoU vs pasted mask, {where} ({how}): whole frame mean {np.mean(iou[key][0]):.3f} "
+              f"min {np.min(iou[key][0]):.3f}; rider box + 24 px mean {np.mean(iou[key][1]):.3f} "
+              f"min {np.min(iou[key][1]):.3f}")
     print(f"clean plate: {t_plate:.1f} s for {count} frames ({len(cp.used)} voted), "
           f"{cp.seen.mean() * 100:.1f}% seen clean, camera model {cp.alignment.model}")
     print(f"timing 854x480: align {t_align / count:.3f} s/frame, removal {t_remove / len(scored):.3f} s/frame "
@@ -278,13 +397,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     t_rem2 = (time.perf_counter() - t4) / len(timed)
     print(f"timing 2048x1080: align {t_align2:.3f} s/frame, removal {t_rem2:.3f} s/frame over {n2} frames "
           f"(frames already read, as the tasks' frame cache holds them)")
-    print(f"summary: ours {means['regrain'][0]:.2f} dB with regrain / {means['clean'][0]:.2f} dB without; "
+    print(f"summary: matte IoU vs pasted mask (target 0.8), whole frame / near the rider: "
+          f"INDEPENDENT (bedroom re-filmed, nothing else moves) {np.mean(bed[0]):.3f} / {np.mean(bed[1]):.3f}; "
+          f"STRICT tennis (only the player's mask left out; his moving shadow counts against the matte) "
+          f"{np.mean(iou['strict'][0]):.3f} / {np.mean(iou['strict'][1]):.3f}")
+    print(f"summary: removal ours {means['regrain'][0]:.2f} dB with regrain / {means['clean'][0]:.2f} dB without; "
           f"over Telea {means['regrain'][0] - means['telea'][0]:+.2f} / {means['clean'][0] - means['telea'][0]:+.2f} dB, "
           f"over unaligned median {means['regrain'][0] - means['median'][0]:+.2f} / "
           f"{means['clean'][0] - means['median'][0]:+.2f} dB (target +3 over the better baseline, "
-          f"{best_base:.2f} dB); matte IoU {np.mean(iou['frame_s']):.3f} whole frame, {np.mean(iou['near_s']):.3f} "
-          f"near the rider with the player's shadow left out ({np.mean(iou['frame']):.3f} / "
-          f"{np.mean(iou['near']):.3f} with only his mask left out; target 0.8)")
+          f"{best_base:.2f} dB)")
+    print(f"summary (LENIENT, last: tennis with the player's shadow left out as found by the matte itself, so "
+          f"its false positives touching him are forgiven): matte IoU {np.mean(iou['lenient'][0]):.3f} / "
+          f"{np.mean(iou['lenient'][1]):.3f}")
     return 0
 
 

@@ -188,3 +188,54 @@ def test_matte_finds_a_change_of_hue_display_referred_or_scene_linear() -> None:
 
     lab = to_lab(clean, clean)
     assert lab.shape == clean.shape and 0.4 < float(lab[..., 0].mean()) < 0.6   # L* ~ 49 for this clay red
+
+
+def test_matte_iou_refuses_mismatched_shapes_and_scores_known_overlaps() -> None:
+    a = np.zeros((4, 6), np.float32)
+    a[:2] = 1.0                                     # 12 pixels
+    b = np.zeros((4, 6), np.float32)
+    b[1:3] = 1.0                                    # 12 pixels, 6 shared
+    assert matte_iou(a, b) == pytest.approx(6 / 18)
+    ignore = np.zeros((4, 6), bool)
+    ignore[0] = True                                # leaves 6 vs 12, 6 shared
+    assert matte_iou(a, b, ignore) == pytest.approx(6 / 12)
+    assert matte_iou(np.zeros((4, 6)), np.zeros((4, 6))) == 1.0
+    with pytest.raises(ValueError, match=r"matte \(4, 6\) and truth \(6, 4\)"):
+        matte_iou(a, b.T)
+    with pytest.raises(ValueError, match=r"matte \(4, 6, 1\) and truth \(4, 6, 1\)"):
+        matte_iou(a[..., None], b[..., None])
+    with pytest.raises(ValueError, match=r"ignore mask is \(3, 6\), the mattes are \(4, 6\)"):
+        matte_iou(a, b, ignore[:3])
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_foreground_matte_refuses_non_finite_pixels_by_name(bad: float) -> None:
+    img = np.full((16, 16, 3), 0.5, np.float32)
+    clean = img.copy()
+    broken = img.copy()
+    broken[3, 4, 1] = bad
+    broken[5, 5, 0] = bad
+    with pytest.raises(ValueError, match="non-finite image: 2 NaN/Inf values"):
+        foreground_matte(broken, clean)
+    with pytest.raises(ValueError, match="non-finite clean plate: 2 NaN/Inf values"):
+        foreground_matte(img, broken)
+    assert float(foreground_matte(img, clean).max()) == 0.0
+
+
+def test_edge_snap_keeps_the_matte_on_the_object_edge() -> None:
+    import cv2
+
+    rng = np.random.default_rng(8)
+    clean = np.clip(0.45 + rng.normal(0, 0.01, (96, 128, 3)), 0, 1).astype(np.float32)
+    obj = np.zeros((96, 128), np.uint8)
+    cv2.rectangle(obj, (30, 20), (70, 60), 1, -1)
+    cv2.line(obj, (80, 10), (80, 80), 1, 3)                    # a pole 3 px wide
+    img = clean.copy()
+    img[obj > 0] = (0.15, 0.2, 0.3)
+    truth = obj.astype(np.float32)
+    wide = foreground_matte(img, clean, softness=0.0, edge_snap=False)
+    snapped = foreground_matte(img, clean, softness=0.0)
+    assert (wide > 0.5).sum() > truth.sum() + 250               # the denoising blur grows every edge
+    assert matte_iou(wide, truth) < 0.9
+    assert matte_iou(snapped, truth) > 0.98                      # snapped back onto the real edge
+    assert matte_iou(foreground_matte(img, clean), truth) > 0.98  # and the soft matte follows it
