@@ -159,7 +159,7 @@ def run_demo(out_dir: Path, frames: int = 24, size: tuple[int, int] = (960, 540)
         rows.append([shot.plates[i][crop], repaired[first + i][crop].astype(np.float32) / 255, shot.truth[i][crop]])
     sheet = contact_sheet(rows, ["before (plate)", "after (repair)", "ground truth"])
     media.write_image(out_dir / "contact_sheet.png", sheet)
-    from inference_server.project.store import atomic_write_text
+    from inference_server.fileio import atomic_write_text
 
     atomic_write_text(out_dir / "psnr.json", json.dumps(figures | {"summary": summary}, indent=2, default=str) + "\n")
     log(f"repaired {frames} frames at {w}x{h} in {seconds:.1f} s ({figures['seconds_per_frame']} s/frame)")

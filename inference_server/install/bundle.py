@@ -27,7 +27,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from inference_server.install.manifest import SKIP_PARTS, SKIP_SUFFIXES, sha256_file
+from inference_server.fileio import sha256_file
+from inference_server.install.manifest import SKIP_PARTS, SKIP_SUFFIXES
 from inference_server.install.wheels import HOST_PACKAGES, repack_installed
 
 SOURCE_DIRS = ("hostbridge", "nuke", "resolve", "installers")

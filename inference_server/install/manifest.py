@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from inference_server.fileio import atomic_write, sha256_file
+
 SCHEMA = 1
 
 
@@ -80,29 +82,6 @@ def load_manifest(path: Path) -> Manifest | None:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def write_atomic(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 @dataclass
@@ -200,7 +179,7 @@ def apply_plan(plan: Plan, previous: Manifest | None, *, rushes_version: str, os
         for action in plan.files:
             data = action.content()
             if not (action.dest.is_file() and sha256_file(action.dest) == sha256_bytes(data)):
-                write_atomic(action.dest, data, action.mode)
+                atomic_write(action.dest, data, action.mode)
             elif action.mode is not None:
                 os.chmod(action.dest, action.mode)
             entries.append(FileEntry(str(action.dest), sha256_bytes(data)))
@@ -241,7 +220,7 @@ def _ensure_line(plan: Plan, previous: Manifest | None) -> list[LineEntry]:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if line not in text.splitlines():
         sep = "" if (not text or text.endswith("\n")) else "\n"
-        write_atomic(path, (text + sep + line + "\n").encode("utf-8"))
+        atomic_write(path, (text + sep + line + "\n").encode("utf-8"))
     return [LineEntry(str(path), line, created)]
 
 
@@ -257,7 +236,7 @@ def remove_line(path: Path, line: str, *, delete_if_empty: bool) -> bool:
     if delete_if_empty and not new.strip():
         path.unlink()
     else:
-        write_atomic(path, new.encode("utf-8"))
+        atomic_write(path, new.encode("utf-8"))
     return True
 
 

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from inference_server.fileio import atomic_write
 from inference_server.install import hosts, service
-from inference_server.install.manifest import Manifest, Plan, apply_plan, load_manifest, uninstall, write_atomic
+from inference_server.install.manifest import Manifest, Plan, apply_plan, load_manifest, uninstall
 from inference_server.install.paths import Layout
 from inference_server.install.sources import Sources
 
@@ -91,7 +92,7 @@ def remove(kind: str, layout: Layout, *, nuke_root: Path | None = None, stop: bo
     try:
         outcome.left_behind = uninstall(manifest)
     except BaseException:
-        write_atomic(path, manifest.to_json().encode("utf-8"))   # keep the record for a second try
+        atomic_write(path, manifest.to_json().encode("utf-8"))   # keep the record for a second try
         raise
     _hand_over_folders(layout, manifest)
     ours = (path.parent, *path.parent.parents)   # other manifests may share these folders
@@ -105,7 +106,7 @@ def _save(path: Path, manifest: Manifest) -> None:
     """Write ``manifest`` to ``path``, recording the installs folders it had to create."""
     missing = _missing_dirs(path.parent)
     manifest.dirs += [str(d) for d in missing if str(d) not in manifest.dirs]
-    write_atomic(path, manifest.to_json().encode("utf-8"))
+    atomic_write(path, manifest.to_json().encode("utf-8"))
 
 
 def _hand_over_folders(layout: Layout, gone: Manifest) -> None:
@@ -118,7 +119,7 @@ def _hand_over_folders(layout: Layout, gone: Manifest) -> None:
         extra = [d for d in left if d not in other.dirs]
         if extra:
             other.dirs += extra
-            write_atomic(other_path, other.to_json().encode("utf-8"))
+            atomic_write(other_path, other.to_json().encode("utf-8"))
 
 
 def _missing_dirs(folder: Path) -> list[Path]:

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.project.store import ProjectStore, atomic_write_bytes
+from inference_server.fileio import atomic_write
+from inference_server.project.store import ProjectStore
 
 BENCH_SEED_BASE = 0
 TRAIN_SEED_BASE = 1_000_000
@@ -147,7 +148,7 @@ def build_patch_bank(store: ProjectStore, split: str, frames_per_shot: int = 6, 
     bank = PatchBank(np.stack(patches), np.asarray(index, np.int32), names)
     buf = io.BytesIO()
     np.savez(buf, patches=bank.patches, shot_index=bank.shot_index)
-    atomic_write_bytes(cache, buf.getvalue())
+    atomic_write(cache, buf.getvalue())
     return bank
 
 

@@ -8,7 +8,6 @@ shows. Files whose sha256 differs from the manifest are refused (``ModelIntegrit
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -19,7 +18,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from inference_server.project.store import ProjectStore, atomic_write_text
+from inference_server.fileio import atomic_write_text, sha256_file
+from inference_server.project.store import ProjectStore
 
 _VERSION = re.compile(r"^v(\d{3,})$")
 PROMOTE_METRIC = "val_psnr"
@@ -27,14 +27,6 @@ PROMOTE_METRIC = "val_psnr"
 
 class ModelIntegrityError(ValueError):
     """A model file is missing or its sha256 does not match its manifest."""
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def version_names(store: ProjectStore, task: str) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.fileio import atomic_write
 from inference_server.project import registry
 from inference_server.project.model import InpaintNet, ModelConfig, build_model, prefill_images
 from inference_server.project.patches import (
@@ -29,7 +30,7 @@ from inference_server.project.patches import (
     psnr_in_region,
     validation_set,
 )
-from inference_server.project.store import ProjectStore, atomic_write_bytes
+from inference_server.project.store import ProjectStore
 
 TASK = "wire_removal"
 ProgressFn = Callable[[int, int, str], None]
@@ -153,7 +154,7 @@ def _save_checkpoint(path: Any, payload: dict[str, Any]) -> None:
 
     buf = io.BytesIO()
     torch.save(payload, buf)
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write(path, buf.getvalue())
 
 
 def train_wire_removal(store: ProjectStore, config: TrainConfig = SMOKE, *, device: str = "cpu",

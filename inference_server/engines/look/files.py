@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -134,16 +133,10 @@ def look_transform(path: str | os.PathLike[str], cccid: str = "") -> Any:
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder, then os.replace."""
+    """Write ``data`` to ``path`` atomically; the folder must already exist (a typo is not a new folder)."""
+    from inference_server.fileio import atomic_write
+
     p = Path(path)
     if p.parent and not p.parent.is_dir():
         raise FileNotFoundError(f"folder does not exist for {p}")
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=str(p.parent or "."))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(p, data.encode() if isinstance(data, str) else data)

@@ -11,8 +11,9 @@ import pytest
 
 from inference_server import __version__
 from inference_server.cli import main
+from inference_server.fileio import atomic_write
 from inference_server.install.checks import check_device, check_models, check_store, cuda_missing_reason, dist_version
-from inference_server.install.manifest import FileEntry, Manifest, write_atomic
+from inference_server.install.manifest import FileEntry, Manifest
 from inference_server.install.paths import this_machine
 
 HAS_DRIVER = Path("/proc/driver/nvidia/version").exists() or shutil.which("nvidia-smi") is not None
@@ -107,7 +108,7 @@ def test_plugins_from_install_manifests(env: Path, tmp_path: Path, capsys: pytes
     def write(kind: str, version: str, files: list[FileEntry], info: dict[str, Any]) -> None:
         m = Manifest(kind=kind, root=str(tmp_path), rushes_version=version, os=layout.os,
                      installed_at="2026-01-01T00:00:00Z", files=files, info=info)
-        write_atomic(Path(str(layout.installs_dir)) / f"{kind}.json", m.to_json().encode())
+        atomic_write(Path(str(layout.installs_dir)) / f"{kind}.json", m.to_json().encode())
 
     write("nuke", __version__, [FileEntry(str(present), "0")], {"python_versions": ["3.10", "3.11"]})
     write("resolve", "0.0.1", [FileEntry(str(present), "0")], {"python_versions": ["3.11"]})
