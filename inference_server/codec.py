@@ -11,12 +11,12 @@ import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from hostbridge.protocol import ProtocolError, frame_nbytes
-from inference_server.tasks.base import Frame, NanPolicy
+from inference_server.tasks.base import Frame, FrameSeq, NanPolicy
 
 EXTENSIONS = {"exr": ".exr", "png": ".png", "tiff": ".tif", "dpx": ".dpx", "jpg": ".jpg"}
 
@@ -102,7 +102,7 @@ def check_pixels(pixels: np.ndarray, what: str, policy: NanPolicy) -> None:
         raise ProtocolError("bad_pixels", f"{what} has {bad} NaN or infinite value(s); this task refuses them")
 
 
-class LazyFrames(Sequence[Frame]):
+class LazyFrames(FrameSeq):
     """Frames loaded on first access, with a small cache; pixels checked as they load."""
 
     def __init__(self, loaders: list[Callable[[], np.ndarray]], numbers: list[int], spaces: list[str],
@@ -115,18 +115,7 @@ class LazyFrames(Sequence[Frame]):
     def __len__(self) -> int:
         return len(self._loaders)
 
-    @overload
-    def __getitem__(self, i: int) -> Frame: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Frame]: ...
-
-    def __getitem__(self, i: int | slice) -> Frame | list[Frame]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _frame(self, i: int) -> Frame:
         if i in self._cache:
             self._cache.move_to_end(i)
             return self._cache[i]

@@ -23,11 +23,11 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import ALLOWED_DTYPES, Frame
+from inference_server.tasks.base import ALLOWED_DTYPES, Frame, FrameSeq
 
 CACHE_BYTES = 1.0e9
 MOVIE_EXTS = (".mov", ".mp4", ".mxf", ".m4v", ".mkv", ".avi", ".webm")
@@ -277,7 +277,7 @@ class _MovieReader:
             self._box, self._iter = None, None
 
 
-class FrameSequence(Sequence[Frame]):
+class FrameSequence(FrameSeq):
     """A lazy sequence of Frames; ``seq[i]`` reads (and caches) frame ``numbers[i]``.
 
     The cache holds up to ``cache_size`` frames and about ``CACHE_BYTES`` of pixels."""
@@ -323,19 +323,11 @@ class FrameSequence(Sequence[Frame]):
                 self._cache.popitem(last=False)
         return arr
 
-    @overload
-    def __getitem__(self, i: int) -> Frame: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Frame]: ...
-
-    def __getitem__(self, i: int | slice) -> Frame | list[Frame]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(f"frame index {i} out of range for {len(self)} frames of {self.spec!r}")
+    def _frame(self, i: int) -> Frame:
         return Frame(self._pixels(i), self.numbers[i], self.colour_space)
+
+    def _where(self) -> str:
+        return f" of {self.spec!r}"
 
     def close(self) -> None:
         if self._movie is not None:

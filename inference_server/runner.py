@@ -8,14 +8,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from hostbridge.protocol import ProtocolError
 from inference_server.codec import check_pixels
 from inference_server.tasks import load_task
-from inference_server.tasks.base import Frame, NanPolicy, TaskContext, TaskInputError
+from inference_server.tasks.base import Frame, FrameSeq, NanPolicy, TaskContext, TaskInputError
 
 FrameFn = Callable[[str, Frame], None]
 BlobFn = Callable[[str, bytes], None]
@@ -70,7 +70,7 @@ def run_local(task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str
         raise TaskInputError(exc.detail) from None
 
 
-class CheckedFrames(Sequence[Frame]):
+class CheckedFrames(FrameSeq):
     """Frames checked for NaN/Inf as the task reads them, by the task's policy (as the daemon does)."""
 
     def __init__(self, frames: Sequence[Frame], port: str, policy: NanPolicy) -> None:
@@ -81,14 +81,7 @@ class CheckedFrames(Sequence[Frame]):
     def __len__(self) -> int:
         return len(self.frames)
 
-    @overload
-    def __getitem__(self, i: int) -> Frame: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Frame]: ...
-
-    def __getitem__(self, i: int | slice) -> Frame | list[Frame]:
-        if isinstance(i, slice):
-            return [self[j] for j in range(*i.indices(len(self)))]
+    def _frame(self, i: int) -> Frame:
         frame = self.frames[i]
         check_pixels(frame.pixels, f"input {self.port!r} frame {frame.number}", self.policy)
         return frame

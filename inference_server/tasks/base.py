@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 import threading
+from abc import abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 
@@ -164,6 +165,35 @@ class Frame:
         if p.dtype.name not in ALLOWED_DTYPES:
             raise TaskInputError(f"frame {self.number} has dtype {p.dtype}; "
                                  f"expected one of {', '.join(ALLOWED_DTYPES)}")
+
+
+class FrameSeq(Sequence[Frame]):
+    """A sequence that builds each frame when asked: subclasses give ``__len__`` and ``_frame(i)``.
+
+    Handles slices, negative indices and the range check once for every lazy sequence.
+    """
+
+    @abstractmethod
+    def _frame(self, i: int) -> Frame:
+        """Frame ``i``, with ``0 <= i < len(self)`` already checked."""
+
+    @overload
+    def __getitem__(self, i: int) -> Frame: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Frame]: ...
+
+    def __getitem__(self, i: int | slice) -> Frame | list[Frame]:
+        if isinstance(i, slice):
+            return [self._frame(j) for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"frame index {i} out of range for {n} frame(s){self._where()}")
+        return self._frame(i)
+
+    def _where(self) -> str:
+        return ""
 
 
 def to_float(pixels: np.ndarray) -> np.ndarray:
