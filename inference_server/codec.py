@@ -29,34 +29,16 @@ class Limits:
     max_side: int = 16384
 
 
-def check_header(path: str, limits: Limits) -> None:
-    """Refuse an image file whose header promises a frame over the limits, before reading its pixels."""
-    import OpenImageIO as oiio
-
-    inp = oiio.ImageInput.open(path)
-    if inp is None:
-        raise ProtocolError("bad_frame", f"cannot read frame {path}: {oiio.geterror() or 'not an image'}")
-    try:
-        spec = inp.spec()
-        width, height, channels = spec.width, spec.height, spec.nchannels
-    finally:
-        inp.close()
-    nbytes = width * height * channels * 4
-    if width > limits.max_side or height > limits.max_side or nbytes > limits.max_bytes:
-        raise ProtocolError("frame_too_large", f"frame {path} is {width}x{height}x{channels}, over the daemon's limit "
-                                               f"({limits.max_side} px a side, {limits.max_bytes} bytes as float)")
-
-
 def read_path(path: str, limits: Limits | None = None) -> np.ndarray:
-    """Read an image file in its own pixel type as (H, W, C); failures become a ``bad_frame`` error."""
-    from inference_server.media import read_image
+    """Read an image file in its own pixel type as (H, W, C); failures become typed protocol errors."""
+    from inference_server.media import ImageTooLarge, read_image
 
+    limits = limits or Limits()
     try:
-        check_header(path, limits or Limits())
-        return read_image(path)
+        return read_image(path, limits.max_side, limits.max_bytes)
+    except ImageTooLarge as exc:
+        raise ProtocolError("frame_too_large", f"{exc}; the daemon refuses frames that large") from None
     except (OSError, ValueError) as exc:
-        if isinstance(exc, ProtocolError):
-            raise
         raise ProtocolError("bad_frame", f"cannot read frame {path}: {exc}") from None
 
 

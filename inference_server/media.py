@@ -105,8 +105,16 @@ def _native_dtype(spec: Any) -> str:
     return {oiio.UINT8: "uint8", oiio.UINT16: "uint16", oiio.HALF: "float16"}.get(base, "float32")
 
 
-def read_image(path: str | os.PathLike[str]) -> np.ndarray:
-    """Read one image file as (H, W, C) in its native dtype (uint8/uint16/float16; else float32)."""
+class ImageTooLarge(ValueError):
+    """An image's header promises more pixels than the caller accepts."""
+
+
+def read_image(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None) -> np.ndarray:
+    """Read one image file as (H, W, C) in its native dtype (uint8/uint16/float16; else float32).
+
+    With ``max_side``/``max_bytes`` (bytes counted as float32), an image whose header is over
+    either limit raises ImageTooLarge before any pixel is read.
+    """
     import OpenImageIO as oiio
 
     path = os.fspath(path)
@@ -117,6 +125,11 @@ def read_image(path: str | os.PathLike[str]) -> np.ndarray:
         raise ValueError(f"cannot read image {path!r}: {oiio.geterror()}")
     try:
         spec = inp.spec()
+        nbytes = spec.width * spec.height * spec.nchannels * 4
+        if (max_side is not None and max(spec.width, spec.height) > max_side) or \
+                (max_bytes is not None and nbytes > max_bytes):
+            raise ImageTooLarge(f"frame {path} is {spec.width}x{spec.height}x{spec.nchannels}, over the limit "
+                                f"({max_side} px a side, {max_bytes} bytes as float)")
         dtype = _native_dtype(spec)
         pixels = inp.read_image(0, 0, 0, spec.nchannels, _OIIO_TYPE[dtype])
         if pixels is None:

@@ -152,3 +152,13 @@ def test_overwrite_guard_ignores_case_where_the_file_system_does(monkeypatch: py
         media.refuse_overwrite([str(tmp_path / "Plate.####.exr")], str(tmp_path / "plate.####.exr"))
     monkeypatch.setattr(media, "CASE_BLIND", False)
     media.refuse_overwrite([str(tmp_path / "Plate.####.exr")], str(tmp_path / "plate.####.exr"))
+
+
+def test_read_image_refuses_an_oversized_header_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "wide.png"
+    media.write_image(path, np.zeros((8, 40, 3), np.uint8))
+    with pytest.raises(media.ImageTooLarge, match="40x8x3"):
+        media.read_image(path, max_side=32)
+    with pytest.raises(media.ImageTooLarge):
+        media.read_image(path, max_bytes=8 * 40 * 3 * 4 - 1)
+    assert media.read_image(path, max_side=40, max_bytes=8 * 40 * 3 * 4).shape == (8, 40, 3)
