@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from hostbridge import Client  # noqa: E402
+from inference_server.runner import TemporaryDaemon  # noqa: E402
 
 SIZES = {"2K 2048x1080": (1080, 2048), "UHD 3840x2160": (2160, 3840)}
 TARGETS = {"shm": 2.5, "shm-zero-copy": 2.5, "tcp": 10.0}
@@ -39,53 +38,32 @@ def median_time(fn: object, repeats: int) -> float:
     return statistics.median(times)
 
 
-def start_daemon(store: str) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    url = f"tcp://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "inference_server.cli", "serve", "--listen", url, "--store", store,
-                             "--device", "cpu"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=dict(os.environ, RUSHES_CONFIG=os.path.join(store, "none.toml")))
-    for _ in range(300):
-        try:
-            with Client(url, timeout=0.2, retries=0) as c:
-                c.ping()
-            return proc, url
-        except Exception:
-            time.sleep(0.1)
-    raise RuntimeError("daemon did not start")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeats", type=int, default=15)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as store:
-        proc, url = start_daemon(store)
+    with tempfile.TemporaryDirectory() as store, \
+            TemporaryDaemon(Path(store), device="cpu", env={"RUSHES_CONFIG": os.path.join(store, "none.toml")}) as daemon:
+        url = daemon.url
         worst = {p: 0.0 for p in TARGETS}
-        try:
-            for label, (h, w) in SIZES.items():
-                frame = np.random.default_rng(0).random((h, w, 4), dtype=np.float32).astype(np.float16)
-                dst = np.empty_like(frame)
-                memcpy = median_time(lambda: np.copyto(dst, frame), args.repeats * 2)  # noqa: B023
-                for path in TARGETS:
-                    with Client(url, timeout=30, use_shm=path != "tcp") as c:
-                        c.hello()
-                        sent = frame
-                        if path == "shm-zero-copy":  # the host renders straight into shared memory
-                            sent = c.shared_frame(frame.shape, "float16")
-                            np.copyto(sent, frame)
-                        out = c.run("echo", {"plate": [sent]}).frames["result"][0]  # warm up, and check
-                        assert np.array_equal(out.array(), frame), "echo changed the frame"
-                        rt = median_time(lambda: c.run("echo", {"plate": [sent]}), args.repeats)  # noqa: B023
-                    ratio = rt / memcpy
-                    worst[path] = max(worst[path], ratio)
-                    print(f"{label:14s} {path:13s}: round trip {rt * 1e3:7.2f} ms, memcpy {memcpy * 1e3:6.2f} ms, "
-                          f"ratio {ratio:5.2f}x (target <= {TARGETS[path]}x)", flush=True)
-        finally:
-            proc.terminate()
-            proc.wait(10)
+        for label, (h, w) in SIZES.items():
+            frame = np.random.default_rng(0).random((h, w, 4), dtype=np.float32).astype(np.float16)
+            dst = np.empty_like(frame)
+            memcpy = median_time(lambda: np.copyto(dst, frame), args.repeats * 2)  # noqa: B023
+            for path in TARGETS:
+                with Client(url, timeout=30, use_shm=path != "tcp") as c:
+                    c.hello()
+                    sent = frame
+                    if path == "shm-zero-copy":  # the host renders straight into shared memory
+                        sent = c.shared_frame(frame.shape, "float16")
+                        np.copyto(sent, frame)
+                    out = c.run("echo", {"plate": [sent]}).frames["result"][0]  # warm up, and check
+                    assert np.array_equal(out.array(), frame), "echo changed the frame"
+                    rt = median_time(lambda: c.run("echo", {"plate": [sent]}), args.repeats)  # noqa: B023
+                ratio = rt / memcpy
+                worst[path] = max(worst[path], ratio)
+                print(f"{label:14s} {path:13s}: round trip {rt * 1e3:7.2f} ms, memcpy {memcpy * 1e3:6.2f} ms, "
+                      f"ratio {ratio:5.2f}x (target <= {TARGETS[path]}x)", flush=True)
     print("summary: " + ", ".join(f"{p} worst {worst[p]:.2f}x memcpy (target <= {TARGETS[p]}x, "
                                   f"{'met' if worst[p] <= TARGETS[p] else 'NOT met'})" for p in worst))
 

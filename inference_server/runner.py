@@ -125,14 +125,45 @@ def _numbers(seq: Sequence[Frame]) -> list[int]:
     return list(numbers) if numbers is not None else [f.number for f in seq]
 
 
+def wait_for_daemon(proc: Any, url: str, timeout: float, log: Path) -> None:
+    """Return once the daemon process ``proc`` answers at ``url`` (a refusal for want of a token counts).
+
+    Raises RuntimeError with the end of its ``log`` when it exits or stays silent for ``timeout`` s.
+    """
+    import time
+
+    from hostbridge import Client, DaemonUnavailable
+    from hostbridge.errors import Unauthorized
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the daemon exited with status {proc.returncode}; {log}: {_tail(log)}")
+        try:
+            with Client(url, timeout=0.5, retries=0) as c:
+                c.ping()
+            return
+        except Unauthorized:  # it answers; it wants a token
+            return
+        except DaemonUnavailable:
+            time.sleep(0.1)
+    raise RuntimeError(f"the daemon did not answer within {timeout:g} s; {log}: {_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-2000:] if log.is_file() else "(no log)"
+
+
 class TemporaryDaemon:
     """A `rushes serve` subprocess on a free loopback port, for commands that must use the daemon path.
 
     Use as a context manager; ``url`` is set once it answers. Stopped with SIGTERM on exit.
     """
 
-    def __init__(self, store: Path, device: str = "auto", timeout: float = 60.0) -> None:
+    def __init__(self, store: Path, device: str = "auto", timeout: float = 60.0,
+                 env: Mapping[str, str] | None = None) -> None:
         self.store, self.device, self.timeout = store, device, timeout
+        self.env = dict(env or {})
         self.url = ""
         self.proc: Any = None
 
@@ -140,31 +171,23 @@ class TemporaryDaemon:
         import socket
         import subprocess
         import sys
-        import time
-
-        from hostbridge import Client, DaemonUnavailable
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         self.url = f"tcp://127.0.0.1:{port}"
         self.store.mkdir(parents=True, exist_ok=True)
-        log = open(self.store / "daemon.log", "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "inference_server.cli", "serve", "--listen", self.url,
-                                      "--store", str(self.store), "--device", self.device],
-                                     stdout=log, stderr=subprocess.STDOUT)
-        end = time.monotonic() + self.timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the daemon exited with status {self.proc.returncode}; see {self.store / 'daemon.log'}")
-            try:
-                with Client(self.url, timeout=0.5, retries=0) as c:
-                    c.ping()
-                return self
-            except DaemonUnavailable:
-                time.sleep(0.1)
-        self.proc.kill()
-        raise RuntimeError(f"the daemon did not answer within {self.timeout:g} s; see {self.store / 'daemon.log'}")
+        log = self.store / "daemon.log"
+        with open(log, "ab") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "inference_server.cli", "serve", "--listen", self.url,
+                                          "--store", str(self.store), "--device", self.device],
+                                         stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **self.env})
+        try:
+            wait_for_daemon(self.proc, self.url, self.timeout, log)
+        except RuntimeError:
+            self.proc.kill()
+            raise
+        return self
 
     def __exit__(self, *exc: object) -> None:
         import subprocess

@@ -7,11 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from inference_server.runner import wait_for_daemon
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
@@ -41,23 +42,10 @@ class DaemonProcess:
         env = dict(os.environ, PYTHONUNBUFFERED="1", RUSHES_CONFIG=str(self.store / "none.toml"), **self.env)
         cmd = [sys.executable, "-m", "inference_server.cli", "serve", "--listen", self.url,
                "--store", str(self.store), "--device", "cpu", *self.extra]
-        self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=open(self.log, "ab"), stderr=subprocess.STDOUT)
-        from hostbridge import Client, DaemonUnavailable
-        from hostbridge.errors import Unauthorized
-
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"daemon exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}")
-            try:
-                with Client(self.url, timeout=0.5, retries=0) as c:
-                    c.ping()
-                return self
-            except Unauthorized:  # it answers; it wants a token
-                return self
-            except DaemonUnavailable:
-                time.sleep(0.1)
-        raise RuntimeError(f"daemon did not answer within {timeout} s: {self.log.read_text()[-2000:]}")
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        wait_for_daemon(self.proc, self.url, timeout, self.log)
+        return self
 
     def stop(self) -> int:
         if self.proc is None:
