@@ -60,7 +60,7 @@ def _open_mask(spec: str, plate_spec: str, plate: FrameSequence, frames: tuple[i
 
 def clean_plate(args: argparse.Namespace) -> int:
     from inference_server import media
-    from inference_server.cli.common import progress_bar, run_task
+    from inference_server.cli.common import check_matching_frames, check_out_holds, progress_bar, run_task
     from inference_server.tasks.base import Frame, from_float, to_float
 
     frames = media.parse_frame_range(args.frames) if args.frames else None
@@ -72,12 +72,8 @@ def clean_plate(args: argparse.Namespace) -> int:
     mask = None
     if args.mask:
         mask = _open_mask(args.mask, args.plate, plate, frames)
-        if len(mask) != len(plate):
-            raise ValueError(f"the mask {args.mask!r} has {len(mask)} frame(s) ({mask.numbers[0]}-{mask.numbers[-1]}) "
-                             f"but the plate has {len(plate)} ({plate.numbers[0]}-{plate.numbers[-1]})")
-        if len(plate) > 1 and not media.is_pattern(args.out):
-            raise ValueError(f"OUT {args.out!r} names one file but there are {len(plate)} frames; "
-                             "use a pattern such as clean.####.exr")
+        check_matching_frames("mask", args.mask, mask, plate)
+        check_out_holds(args.out, len(plate), "clean.####.exr")
     elif len(plate) < 2:
         raise ValueError(f"the plate {args.plate!r} has one frame; a clean plate needs a shot of several frames")
     media.ensure_folder(media.output_path(args.out, plate.numbers[0]))

@@ -21,6 +21,22 @@ def add_server_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", help="daemon URL (default: the local daemon if it answers, else run in-process)")
 
 
+def check_matching_frames(what: str, spec: str, frames: Sequence[Frame], plate: Sequence[Frame]) -> None:
+    """Refuse a matte/hint whose frame count differs from the plate's, naming both ranges."""
+    if len(frames) != len(plate):
+        a, b = getattr(frames, "numbers", [0]), getattr(plate, "numbers", [0])
+        raise ValueError(f"the {what} {spec!r} has {len(frames)} frame(s) ({a[0]}-{a[-1]}) "
+                         f"but the plate has {len(plate)} ({b[0]}-{b[-1]})")
+
+
+def check_out_holds(out: str, count: int, example: str) -> None:
+    """Refuse an OUT that names one file when ``count`` frames will be written."""
+    from inference_server import media
+
+    if count > 1 and not media.is_pattern(out):
+        raise ValueError(f"OUT {out!r} names one file but there are {count} frames; use a pattern such as {example}")
+
+
 def run_handler(args: argparse.Namespace) -> int:
     """Run a subcommand's handler; turn known failures into one clear line on stderr."""
     from hostbridge.errors import HostBridgeError

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def wire_remove(args: argparse.Namespace) -> int:
     from inference_server import media
-    from inference_server.cli.common import progress_bar, run_task
+    from inference_server.cli.common import check_matching_frames, check_out_holds, progress_bar, run_task
     from inference_server.tasks.base import Frame, from_float, to_float
 
     frames = media.parse_frame_range(args.frames) if args.frames else None
@@ -45,12 +45,8 @@ def wire_remove(args: argparse.Namespace) -> int:
     else:
         single = not media.is_pattern(args.hint)
         hint = media.open_sequence(args.hint, hint_frames if (single or frames) else None)
-    if len(hint) != len(plate):
-        raise ValueError(f"the hint {args.hint!r} has {len(hint)} frame(s) ({hint.numbers[0]}-{hint.numbers[-1]}) "
-                         f"but the plate has {len(plate)} ({plate.numbers[0]}-{plate.numbers[-1]})")
-    if len(plate) > 1 and not media.is_pattern(args.out):
-        raise ValueError(f"OUT {args.out!r} names one file but there are {len(plate)} frames; "
-                         "use a pattern such as repair.####.exr")
+    check_matching_frames("hint", args.hint, hint, plate)
+    check_out_holds(args.out, len(plate), "repair.####.exr")
     media.ensure_folder(media.output_path(args.out, plate.numbers[0]))
     out_ext = os.path.splitext(args.out)[1].lower()
     same_format = out_ext == os.path.splitext(plate.paths[0])[1].lower() if plate.paths else False
