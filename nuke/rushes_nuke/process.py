@@ -184,23 +184,23 @@ def run(node: nuke.Group, reporter: Reporter, background: bool = False) -> str |
         reporter.close()
         return None
     name = node.name()
-    try:
-        job = prepare(node, reporter)
-    except BaseException as exc:
+    def fail(exc: BaseException) -> None:
         text = _failure(exc)
         reporter.close()
         if text is not None:
             reporter.message(f"{name}: {text}")
+
+    try:
+        job = prepare(node, reporter)
+    except BaseException as exc:
+        fail(exc)
         return None
 
     def work() -> str | None:
         try:
             version = execute(job, reporter)
         except BaseException as exc:
-            text = _failure(exc)
-            reporter.close()
-            if text is not None:
-                reporter.message(f"{name}: {text}")
+            fail(exc)
             return None
         reporter.close()
         if background:
