@@ -6,6 +6,7 @@ error naming the problem, and the loop keeps serving.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import queue
 import signal
@@ -200,7 +201,8 @@ class Daemon:
     def _dispatch(self, identity: bytes, header: dict[str, Any], parts: list[Any]) -> None:
         P.check_request(header)
         rid, mtype = header["id"], header["type"]
-        if self.cfg.token and header.get("token") != self.cfg.token:
+        token = header.get("token")
+        if self.cfg.token and not (isinstance(token, str) and hmac.compare_digest(token.encode(), self.cfg.token.encode())):
             raise P.ProtocolError("unauthorized", "this daemon needs a valid token (set RUSHES_TOKEN on the host)")
         if mtype in (P.RUN, P.SUBMIT):
             return self._start_job(identity, header, parts)
