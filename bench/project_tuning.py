@@ -1,20 +1,25 @@
-"""Project tuning: does a model tuned on a project's dailies repair wires better than the untuned fill?
+"""Project tuning: does the wire repair with the project's tuned model beat the untuned repair?
 
 Ingests two clips from ../shared/data/footage (bmx-trees JPG sequence, tennis H.264 movie) as
-one project in a temporary store, trains the wire-removal model with the smoke configuration on
-CPU (training frames only: the last quarter of each clip is held out, see patches.split_shots),
-then draws the wire-removal benchmark's synthetic wires (bench/wire_removal.py: catenaries 2-8 px
-with rough hints 3-4x as wide; seeds from patches.BENCH_SEED_BASE, disjoint from training) over
-held-out frames and prints, one line per clip and wire, PSNR inside the hint of:
+one project in a temporary store, trains the project's wire network with the smoke
+configuration on CPU (training frames only: the last quarter of each clip is held out, see
+patches.split_shots), then draws the wire-removal benchmark's synthetic wires
+(bench/wire_removal.py: catenaries 2-8 px with rough hints 3-4x as wide; seeds from
+patches.BENCH_SEED_BASE, and a different generator from training's) over held-out frames and
+prints, one line per clip and wire, PSNR inside the hint of the wire repair
+(engines.wire.repair.WireRemover, regrain off):
 
-- untuned: the classical spatial fill, engines.wire.spatial.fill_spatial;
-- tuned:   the project's promoted model through models.load_inpainter (onnxruntime, CPU);
-- telea:   cv2.inpaint Telea (radius 5) for reference;
+- untuned: the repair as shipped (classical ridge-tracing matte, classical fill);
+- tuned:   the same repair with the project's promoted model through models.load_wire_matte
+           (onnxruntime, CPU) finding the wire inside the hint;
+- telea:   cv2.inpaint Telea (radius 5) over the whole hint, for reference;
 
-then a summary with the mean gain and the CPU training time. Prints figures; no pass/fail.
+for the single-frame repair (method spatial, 4 held-out frames spread over the held-out range)
+and for the default temporal repair (method auto, 5 consecutive held-out frames); then a
+summary with the mean gains and the CPU training time. Prints figures; no pass/fail.
 Timings depend on the machine's load (the figures in reports were taken on a shared 2-core box).
 
-Usage: python bench/project_tuning.py [--steps N] [--frames N] [--store DIR] [--threads N]
+Usage: python bench/project_tuning.py [--steps N] [--lr X] [--pos-weight X] [--frames N] [--store DIR] [--threads N]
 """
 
 from __future__ import annotations
@@ -55,16 +60,18 @@ def psnr_region(result: np.ndarray, truth: np.ndarray, hint: np.ndarray) -> floa
 
 
 def main() -> int:
-    from inference_server.engines.wire.spatial import fill_spatial
+    from inference_server.engines.wire.repair import WireRemover, WireSettings
     from inference_server.project.ingest import ingest
-    from inference_server.project.models import load_inpainter
+    from inference_server.project.models import load_wire_matte
     from inference_server.project.readers import read_clip_frames
     from inference_server.project.store import open_project
     from inference_server.project.train import SMOKE, train_wire_removal
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--steps", type=int, default=SMOKE.steps, help="training steps (default: smoke config)")
-    ap.add_argument("--frames", type=int, default=4, help="held-out frames per clip")
+    ap.add_argument("--lr", type=float, default=SMOKE.lr, help="learning rate (default: smoke config)")
+    ap.add_argument("--pos-weight", type=float, default=SMOKE.pos_weight, help="missed-wire weight (default: smoke config)")
+    ap.add_argument("--frames", type=int, default=4, help="held-out frames per clip (single-frame repair)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: the idle cores)")
     ap.add_argument("--store", type=Path, help="store root (default: a temporary folder)")
     args = ap.parse_args()
@@ -80,49 +87,57 @@ def main() -> int:
         report = ingest(CLIPS, store)
         print(f"ingest: {len(report.added)} clips added, {len(report.failed)} failed, "
               f"{time.perf_counter() - t0:.1f} s")
-        cfg = replace(SMOKE, steps=args.steps, threads=args.threads)
+        cfg = replace(SMOKE, steps=args.steps, threads=args.threads, lr=args.lr, pos_weight=args.pos_weight)
         t0 = time.perf_counter()
         result = train_wire_removal(store, cfg)
         train_s = time.perf_counter() - t0
         m = result.metrics
-        print(f"train: {cfg.steps} steps, batch {cfg.batch}, patch {cfg.patch}, prefill {cfg.model.prefill}: "
+        print(f"train: {cfg.steps} steps, batch {cfg.batch}, patch {cfg.patch}, base {cfg.model.base}: "
               f"{train_s:.1f} s wall on CPU (loop {m['train_seconds']:.1f} s); version {result.version} "
-              f"promoted={result.promoted}; held-out patches {m['val_psnr']:.2f} dB vs untuned "
+              f"promoted={result.promoted}; held-out patches' repair {m['val_psnr']:.2f} dB vs untuned "
               f"{m['baseline_psnr']:.2f} dB")
-        inpaint = load_inpainter(store.root, store.name)
-        if inpaint is None:
-            print("summary: the tuned model was not promoted (it did not beat the untuned fill on held-out patches)")
+        matte_model = load_wire_matte(store.root, store.name)
+        if matte_model is None:
+            print("summary: the tuned model was not promoted (it did not beat the untuned repair on held-out patches)")
             return 0
         with store.catalog() as cat:
             clips = {c["id"]: c for c in cat.clips()}
             shots = cat.shots("clip")
         held = split_shots(shots)
-        gains, seconds = [], []
+        gains: dict[str, list[float]] = {"spatial": [], "auto": []}
+        seconds = []
         for si, shot in enumerate(shots):
             val = held[shot["id"]][1]
-            numbers = [val[int(i)] for i in np.linspace(0, len(val) - 1, min(args.frames, len(val)))]
-            frames = read_clip_frames(clips[shot["clip_id"]], numbers)
-            truth = [frames[n] for n in numbers]
-            for wi, wire in enumerate(wb.WIRES):  # type: ignore[attr-defined]
-                plates, hints = wb.draw_wire(truth, wire, seed=BENCH_SEED_BASE + 100 * si + wi)  # type: ignore[attr-defined]
-                untuned, tuned, telea = [], [], []
-                for p, h, g in zip(plates, hints, truth, strict=True):
-                    untuned.append(psnr_region(fill_spatial(p, h), g, h))
-                    t1 = time.perf_counter()
-                    tuned.append(psnr_region(inpaint(p, h), g, h))
-                    seconds.append(time.perf_counter() - t1)
-                    u8 = np.rint(np.clip(p, 0, 1) * 255).astype(np.uint8)
-                    tel = cv2.inpaint(u8, (h > 0).astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA)
-                    telea.append(psnr_region(tel.astype(np.float32) / 255, g, h))
-                gain = float(np.mean(tuned) - np.mean(untuned))
-                gains.append(gain)
-                print(f"{shot['name']:<10} wire {wire.width:.0f}px blur {wire.blur:.0f}: untuned {np.mean(untuned):6.2f} dB"
-                      f"  tuned {np.mean(tuned):6.2f} dB  gain {gain:+.2f} dB  telea {np.mean(telea):6.2f} dB"
-                      f"  ({len(numbers)} held-out frames {numbers[0]}-{numbers[-1]})")
-        print(f"summary: tuned vs untuned (fill_spatial) PSNR in hint, mean gain {np.mean(gains):+.2f} dB "
-              f"(min {min(gains):+.2f}, max {max(gains):+.2f}) over {len(gains)} cases; smoke training "
-              f"{cfg.steps} steps {train_s:.1f} s on CPU ({cfg.threads or 'auto'} threads); tuned repair "
-              f"{np.mean(seconds):.2f} s/frame")
+            spread = [val[int(i)] for i in np.linspace(0, len(val) - 1, min(args.frames, len(val)))]
+            mid = max(0, len(val) // 2 - 2)
+            runs = {"spatial": spread, "auto": val[mid:mid + 5]}
+            for method, numbers in runs.items():
+                frames = read_clip_frames(clips[shot["clip_id"]], numbers)
+                truth = [frames[n] for n in numbers]
+                for wi, wire in enumerate(wb.WIRES):  # type: ignore[attr-defined]
+                    plates, hints = wb.draw_wire(truth, wire, seed=BENCH_SEED_BASE + 100 * si + wi)  # type: ignore[attr-defined]
+                    psnr = {}
+                    for label, model in (("untuned", None), ("tuned", matte_model)):
+                        remover = WireRemover(plates.__getitem__, hints.__getitem__, len(plates),
+                                              WireSettings(method=method, regrain=0.0), matte_model=model)
+                        t1 = time.perf_counter()
+                        out = [remover.repair(i)[0] for i in range(len(plates))]
+                        if model is not None and method == "spatial":
+                            seconds.append((time.perf_counter() - t1) / len(plates))
+                        psnr[label] = np.mean([psnr_region(o, g, h) for o, g, h in zip(out, truth, hints, strict=True)])
+                    tel = [cv2.inpaint(np.rint(np.clip(p, 0, 1) * 255).astype(np.uint8), (h > 0).astype(np.uint8) * 255,
+                                       5, cv2.INPAINT_TELEA).astype(np.float32) / 255 for p, h in zip(plates, hints, strict=True)]
+                    telea = np.mean([psnr_region(t, g, h) for t, g, h in zip(tel, truth, hints, strict=True)])
+                    gain = float(psnr["tuned"] - psnr["untuned"])
+                    gains[method].append(gain)
+                    print(f"{shot['name']:<11} {method:<7} wire {wire.width:.0f}px blur {wire.blur:.0f}: untuned "
+                          f"{psnr['untuned']:6.2f} dB  tuned {psnr['tuned']:6.2f} dB  gain {gain:+.2f} dB  telea {telea:6.2f} dB"
+                          f"  (held-out frames {numbers[0]}-{numbers[-1]}, {len(numbers)})")
+        g, a = gains["spatial"], gains["auto"]
+        print(f"summary: tuned vs untuned wire repair, PSNR in hint: single-frame (spatial) mean gain {np.mean(g):+.2f} dB "
+              f"(min {min(g):+.2f}, max {max(g):+.2f}) over {len(g)} cases; temporal (auto) mean gain {np.mean(a):+.2f} dB "
+              f"(min {min(a):+.2f}, max {max(a):+.2f}); smoke training {cfg.steps} steps {train_s:.1f} s on CPU "
+              f"({cfg.threads or 'auto'} threads); tuned single-frame repair {np.mean(seconds):.2f} s/frame")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Serve a project's promoted models through onnxruntime, loaded lazily, least-recently-used unloaded.
 
-``load_inpainter(store, project)`` returns ``inpaint(image, mask)`` or None when the project
+``load_wire_matte(store, project)`` returns ``matte(image, hint)`` or None when the project
 has no promoted wire-removal model. The ONNX session is created at the first call (after the
 file's sha256 is checked against its manifest) and kept in a small process-wide LRU cache;
 when the cache is over its count or byte budget the least recently used session is dropped.
@@ -19,7 +19,8 @@ import numpy as np
 from inference_server.project import registry
 from inference_server.project.store import open_project
 
-Inpainter = Callable[[np.ndarray, np.ndarray], np.ndarray]
+MatteModel = Callable[[np.ndarray, np.ndarray], np.ndarray]
+HINT_INSIDE = 0.05  # a hint value above this is inside the stroke (as in engines.wire)
 
 MAX_SESSIONS = 4
 MAX_BYTES = 1 << 30            # sum of model file sizes kept loaded (weights dominate session memory)
@@ -78,6 +79,16 @@ def unload_all() -> None:
         _sessions.clear()
 
 
+def network_view(image: np.ndarray) -> np.ndarray:
+    """What the wire network sees of a float32 (..., 3) plate: code values as they are (clipped
+    to 0-1); scene-linear plates (values above 1.5 or below 0) through a log2 curve (-8..+6 stops
+    to 0-1). Training and serving both go through this."""
+    x = np.asarray(image, np.float32)
+    if x.size and (float(np.percentile(x, 99.5)) > 1.5 or float(x.min()) < 0.0):
+        return np.clip((np.log2(np.maximum(x, 2.0 ** -8)) + 8.0) / 14.0, 0.0, 1.0).astype(np.float32)
+    return np.clip(x, 0.0, 1.0).astype(np.float32)
+
+
 def _pad_to(x: np.ndarray, multiple: int) -> tuple[np.ndarray, int, int]:
     h, w = x.shape[:2]
     ph, pw = (-h) % multiple, (-w) % multiple
@@ -87,11 +98,11 @@ def _pad_to(x: np.ndarray, multiple: int) -> tuple[np.ndarray, int, int]:
     return x, h, w
 
 
-def _run_padded(sess: Any, image: np.ndarray, mask: np.ndarray, multiple: int) -> np.ndarray:
+def _run_padded(sess: Any, image: np.ndarray, hint: np.ndarray, multiple: int) -> np.ndarray:
     img, h, w = _pad_to(image, multiple)
-    msk, _, _ = _pad_to(mask, multiple)
-    out = sess.run(None, {"image": img.transpose(2, 0, 1)[None].copy(), "mask": msk[None, None].copy()})[0]
-    return np.asarray(out[0].transpose(1, 2, 0)[:h, :w], np.float32)
+    hnt, _, _ = _pad_to(hint, multiple)
+    out = sess.run(None, {"image": img.transpose(2, 0, 1)[None].copy(), "hint": hnt[None, None].copy()})[0]
+    return np.asarray(out[0, 0, :h, :w], np.float32)
 
 
 def _tiles(length: int) -> list[int]:
@@ -101,88 +112,83 @@ def _tiles(length: int) -> list[int]:
     return sorted(set(starts))
 
 
-def inpaint_with_session(sess: Any, image: np.ndarray, mask: np.ndarray, multiple: int,
-                         prefill: str = "pyramid") -> np.ndarray:
-    """Repair ``image`` (H, W, 3) float32 under ``mask`` (H, W) 0-1 with a loaded session.
+def matte_with_session(sess: Any, image: np.ndarray, hint: np.ndarray, multiple: int) -> np.ndarray:
+    """The wire matte (H, W) float32 0-1 of ``image`` (H, W, 3) float32 inside ``hint`` (H, W) 0-1.
 
-    ``prefill='spatial'`` models get the frame with its hole filled by ``fill_spatial`` first.
-    Frames larger than ``TILE`` are cut into overlapping tiles; only tiles that touch the mask
-    are run, and each masked pixel takes the tile where it is farthest from a tile edge.
+    Frames larger than ``TILE`` are cut into overlapping tiles; only tiles that touch the hint
+    are run, and each pixel takes the tile where it is farthest from a tile edge.
     """
-    original = image
-    if prefill == "spatial":
-        from inference_server.engines.wire.spatial import fill_spatial
-
-        image = fill_spatial(image, mask)
-    elif prefill != "pyramid":
-        raise ValueError(f"model manifest names an unknown prefill {prefill!r}")
-    h, w = mask.shape
+    view = network_view(image)
+    h, w = hint.shape
     if h <= TILE and w <= TILE:
-        pred = _run_padded(sess, image, mask, multiple)
+        matte = _run_padded(sess, view, hint, multiple)
     else:
-        pred = image.copy()
+        matte = np.zeros((h, w), np.float32)
         best = np.full((h, w), -1, np.int32)
         yy, xx = np.mgrid[0:min(TILE, h), 0:min(TILE, w)]
         for y in _tiles(h):
             for x in _tiles(w):
-                sub = mask[y:y + TILE, x:x + TILE]
-                if not (sub > 0).any():
+                sub = hint[y:y + TILE, x:x + TILE]
+                if not (sub > HINT_INSIDE).any():
                     continue
                 th, tw = sub.shape
-                out = _run_padded(sess, image[y:y + TILE, x:x + TILE], sub, multiple)
+                out = _run_padded(sess, view[y:y + TILE, x:x + TILE], sub, multiple)
                 margin = np.minimum(np.minimum(yy[:th, :tw], th - 1 - yy[:th, :tw]),
                                     np.minimum(xx[:th, :tw], tw - 1 - xx[:th, :tw]))
                 take = margin > best[y:y + th, x:x + tw]
-                pred[y:y + th, x:x + tw][take] = out[take]
+                matte[y:y + th, x:x + tw][take] = out[take]
                 best[y:y + th, x:x + tw][take] = margin[take]
-    # the network composites soft mattes itself; pixels outside the matte are kept bit-exact
-    return np.where(mask[:, :, None] > 0, pred, original).astype(np.float32)
+    return np.where(hint > HINT_INSIDE, np.clip(matte, 0.0, 1.0), 0.0).astype(np.float32)
 
 
-def _check(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def _check(image: np.ndarray, hint: np.ndarray) -> np.ndarray:
     if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3:
-        raise ValueError(f"inpaint expects image (H, W, 3), got {getattr(image, 'shape', type(image))}")
+        raise ValueError(f"wire matte expects image (H, W, 3), got {getattr(image, 'shape', type(image))}")
     if image.dtype != np.float32:
-        raise ValueError(f"inpaint expects float32 image 0-1, got dtype {image.dtype}")
-    if not isinstance(mask, np.ndarray):
-        raise ValueError(f"inpaint expects a numpy mask, got {type(mask).__name__}")
-    if mask.ndim == 3 and mask.shape[2] == 1:
-        mask = mask[:, :, 0]
-    if mask.shape != image.shape[:2]:
-        raise ValueError(f"mask shape {mask.shape} does not match image {image.shape[:2]}")
+        raise ValueError(f"wire matte expects a float32 image, got dtype {image.dtype}")
+    if not isinstance(hint, np.ndarray):
+        raise ValueError(f"wire matte expects a numpy hint, got {type(hint).__name__}")
+    if hint.ndim == 3 and hint.shape[2] == 1:
+        hint = hint[:, :, 0]
+    if hint.shape != image.shape[:2]:
+        raise ValueError(f"hint shape {hint.shape} does not match image {image.shape[:2]}")
     if not np.isfinite(image).all():
-        raise ValueError("inpaint: image has NaN or infinite values")
-    return np.clip(mask.astype(np.float32), 0.0, 1.0)
+        raise ValueError("wire matte: image has NaN or infinite values")
+    return np.clip(hint.astype(np.float32), 0.0, 1.0)
 
 
-def load_inpainter(store: Path | None, project: str, device: str = "cpu",
-                   task: str = "wire_removal") -> Inpainter | None:
-    """The project's promoted inpainter as ``inpaint(image, mask) -> repair``, or None if it has none.
+def load_wire_matte(store: Path | None, project: str, device: str = "cpu",
+                    task: str = "wire_removal") -> MatteModel | None:
+    """The project's promoted wire network as ``matte(image, hint) -> wire matte``, or None if it has none.
 
-    ``image`` float32 (H, W, 3) code values 0-1, ``mask`` (H, W) or (H, W, 1) 0-1 (1 = repair);
-    returns float32 (H, W, 3) with pixels where mask is 0 unchanged. Any size (padded/tiled).
-    A model file whose sha256 does not match its manifest raises ModelIntegrityError (a ValueError).
+    ``image`` float32 (H, W, 3) (code values, or scene-linear), ``hint`` (H, W) or (H, W, 1) 0-1;
+    returns float32 (H, W) 0-1, zero outside the hint. Any size (padded/tiled).
+    A model file whose sha256 does not match its manifest raises ModelIntegrityError (a ValueError);
+    a promoted version of an older kind (not a wire matte network) raises ValueError naming it.
     """
     ps = open_project(project, store)
     version = registry.current_version(ps, task)
     if version is None:
         return None
     manifest = registry.read_manifest(ps, task, version)
+    if "hint" not in manifest.get("inputs", {}) or "matte" not in manifest.get("outputs", {}):
+        raise ValueError(f"project {project!r} serves {task} version {version}, an older kind of model "
+                         f"(inputs {sorted(manifest.get('inputs', {}))}); retrain with "
+                         f"`rushes train wire-removal --project {project}` or roll back")
     path = ps.models_dir(task) / version / "model.onnx"
     sha = str(manifest.get("files", {}).get("model.onnx", ""))
     multiple = int(manifest.get("multiple", 32))
-    prefill = str(manifest.get("model_config", {}).get("prefill", "pyramid"))
     providers_for(device)  # validate the device name now
     verified: list[bool] = []
 
-    def inpaint(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        m = _check(image, mask)
-        if not (m > 0).any():
-            return image.copy()
+    def matte(image: np.ndarray, hint: np.ndarray) -> np.ndarray:
+        h = _check(image, hint)
+        if not (h > HINT_INSIDE).any():
+            return np.zeros(h.shape, np.float32)
         if not verified:
             registry.verify(ps, task, version)
             verified.append(True)
-        return inpaint_with_session(_session(path, sha, device), image, m, multiple, prefill)
+        return matte_with_session(_session(path, sha, device), image, h, multiple)
 
-    inpaint.version = version  # type: ignore[attr-defined]
-    return inpaint
+    matte.version = version  # type: ignore[attr-defined]
+    return matte

@@ -1,8 +1,8 @@
-"""Training data: patches stratified across a project's shots, with synthetic wire and rig masks.
+"""Training data: patches stratified across a project's shots, with synthetic wires drawn over them.
 
 Seeds: training draws from ``TRAIN_SEED_BASE`` upward and validation from ``VALIDATION_SEED_BASE``;
-benchmarks use seeds below ``TRAIN_SEED_BASE`` (``BENCH_SEED_BASE``), so training never sees a
-benchmark's masks. Frames are split per shot (``split_shots``) so validation frames are never
+benchmarks use seeds below ``TRAIN_SEED_BASE`` (``BENCH_SEED_BASE``) and their own wire generator,
+so training never sees a benchmark's wires. Frames are split per shot (``split_shots``) so validation frames are never
 trained on either.
 """
 
@@ -25,36 +25,41 @@ VALIDATION_SEED_BASE = 2_000_000
 HOLDOUT_FRACTION = 0.25
 
 
-def draw_wire_mask(height: int, width: int, rng: np.random.Generator, rig_chance: float = 0.3) -> np.ndarray:
-    """A synthetic repair matte: 1-2 curved wire hints and sometimes a rig arm.
+def draw_training_wire(image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw one synthetic wire over ``image`` (S, S, 3) float32 and an artist's rough hint around it.
 
-    Half the wires are thin mattes (2-7 px), half rough hints 8-29 px wide (an artist's hint
-    is 3-4x the wire's width).
+    The wire: 1.5-9 px wide, a third motion-blurred 1-8 px, dark, bright or any colour, 75-100 %
+    opaque, at any angle, sagging and wavering. The hint: a band 1.4-2.2x the wire's width
+    either side, wobbling along it (an artist's stroke is 3-4x as wide as the wire).
 
-    Returns float32 (height, width) with values 0 or 1 (1 = pixels to repair).
+    Returns (plate float32 (S, S, 3), hint float32 (S, S) 0/1, alpha float32 (S, S): the
+    wire's true opacity inside the hint, 0 outside it).
     """
-    import cv2
-
-    if height < 8 or width < 8:
-        raise ValueError(f"draw_wire_mask needs at least 8x8, got {height}x{width}")
-    canvas = np.zeros((height, width), np.uint8)
-    for _ in range(int(rng.integers(1, 3))):
-        # a sagging wire: quadratic Bezier between two points beyond the patch edges
-        p0 = np.array([rng.uniform(-0.2, 0.2) * width, rng.uniform(-0.2, 1.2) * height])
-        p2 = np.array([rng.uniform(0.8, 1.2) * width, rng.uniform(-0.2, 1.2) * height])
-        if rng.random() < 0.5:
-            p0, p2 = p0[::-1] * [width / height, height / width], p2[::-1] * [width / height, height / width]
-        p1 = (p0 + p2) / 2 + rng.normal(0, 0.25, 2) * [width, height]
-        t = np.linspace(0, 1, 64)[:, None]
-        pts = ((1 - t) ** 2 * p0 + 2 * (1 - t) * t * p1 + t ** 2 * p2)
-        thick = int(rng.integers(2, 8)) if rng.random() < 0.5 else int(rng.integers(8, 30))
-        cv2.polylines(canvas, [np.round(pts * 4).astype(np.int32)], False, 255, thick, cv2.LINE_AA, shift=2)
-    if rng.random() < rig_chance:
-        cx, cy = rng.uniform(0.2, 0.8) * width, rng.uniform(0.2, 0.8) * height
-        size = (float(rng.uniform(0.1, 0.4) * width), float(rng.uniform(4, 12)))
-        box = cv2.boxPoints(((cx, cy), size, float(rng.uniform(0, 180))))
-        cv2.fillPoly(canvas, [np.round(box).astype(np.int32)], 255)
-    return (canvas > 64).astype(np.float32)
+    if image.ndim != 3 or image.shape[0] != image.shape[1] or image.shape[0] < 8:
+        raise ValueError(f"draw_training_wire needs a square (S, S, C) image, S >= 8, got {image.shape}")
+    s = image.shape[0]
+    width = float(rng.uniform(1.5, 9.0))
+    blur = float(rng.uniform(1.0, 8.0)) if rng.random() < 1 / 3 else 0.0
+    kind = rng.random()
+    colour = rng.uniform(0.0, 0.12, 3) if kind < 0.4 else rng.uniform(0.8, 1.0, 3) if kind < 0.7 else rng.uniform(0, 1, 3)
+    opacity = float(rng.uniform(0.75, 1.0))
+    angle = rng.uniform(0, np.pi)
+    ys, xs = np.mgrid[0:s, 0:s].astype(np.float32) - s / 2
+    along = xs * np.cos(angle) + ys * np.sin(angle)
+    across = -xs * np.sin(angle) + ys * np.cos(angle)
+    centre = (rng.uniform(-0.2, 0.2) * s + rng.normal(0, 0.004) * along ** 2
+              + rng.uniform(-1, 1) * np.sin(along / rng.uniform(15, 60)))
+    d = across - centre
+    alpha = np.zeros((s, s), np.float32)
+    offsets = np.linspace(-blur / 2, blur / 2, 5) if blur else [0.0]
+    for off in offsets:
+        alpha += np.clip(width / 2 + 0.5 - np.abs(d - off), 0, 1) / len(offsets)
+    alpha *= opacity
+    plate = image * (1 - alpha[..., None]) + colour.astype(np.float32) * alpha[..., None]
+    half = rng.uniform(1.4, 2.2) * (width + blur) + 1.0
+    wobble = rng.uniform(0, 0.3) * half * np.sin(along / rng.uniform(12, 40) + rng.uniform(0, 6))
+    hint = (np.abs(d - wobble) < half).astype(np.float32)
+    return plate.astype(np.float32), hint, (alpha * hint).astype(np.float32)
 
 
 def split_shots(shots: list[dict[str, Any]]) -> dict[int, tuple[list[int], list[int]]]:
@@ -152,12 +157,27 @@ def build_patch_bank(store: ProjectStore, split: str, frames_per_shot: int = 6, 
     return bank
 
 
-def validation_set(bank: PatchBank, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed (images (N, 3, size, size), masks (N, 1, size, size)) float32 from a 'val' bank."""
-    imgs = np.ascontiguousarray(bank.patches[:, :size, :size].astype(np.float32).transpose(0, 3, 1, 2))
-    masks = np.stack([draw_wire_mask(size, size, np.random.default_rng(VALIDATION_SEED_BASE + 500_000 + i))
-                      for i in range(len(imgs))])[:, None]
-    return imgs, masks
+@dataclass
+class ValidationSet:
+    """Held-out samples, float32: plates with a wire (N, S, S, 3), hints and true alphas (N, S, S),
+    and the clean truth (N, S, S, 3)."""
+
+    plates: np.ndarray
+    hints: np.ndarray
+    alphas: np.ndarray
+    truth: np.ndarray
+
+
+def validation_set(bank: PatchBank) -> ValidationSet:
+    """A fixed wire per patch of a 'val' bank (as the network sees it), from the validation seed range."""
+    from inference_server.project.models import network_view
+
+    out: list[tuple[np.ndarray, ...]] = []
+    for i, p in enumerate(bank.patches):
+        truth = network_view(p.astype(np.float32))
+        plate, hint, alpha = draw_training_wire(truth, np.random.default_rng(VALIDATION_SEED_BASE + 500_000 + i))
+        out.append((plate, hint, alpha, truth))
+    return ValidationSet(*(np.stack(a) for a in zip(*out, strict=True)))
 
 
 def psnr_in_region(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:

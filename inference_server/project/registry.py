@@ -77,17 +77,17 @@ def verify(store: ProjectStore, task: str, version: str, name: str = "model.onnx
 
 
 def export_onnx(model: Any, path: Path, size: int = 64) -> None:
-    """Export an InpaintNet (image, mask) -> repair as ONE self-contained ONNX file, dynamic N/H/W."""
+    """Export a WireNet (image, hint) -> matte as ONE self-contained ONNX file, dynamic N/H/W."""
     import torch
 
     model = model.eval()
-    image, mask = torch.rand(1, 3, size, size), torch.zeros(1, 1, size, size)
+    image, hint = torch.rand(1, 3, size, size), torch.ones(1, 1, size, size)
     axes = {0: "n", 2: "h", 3: "w"}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter needs no onnxscript
-        torch.onnx.export(model, (image, mask), str(path), dynamo=False, external_data=False,
-                          input_names=["image", "mask"], output_names=["repair"], opset_version=17,
-                          dynamic_axes={"image": axes, "mask": axes, "repair": axes})
+        torch.onnx.export(model, (image, hint), str(path), dynamo=False, external_data=False,
+                          input_names=["image", "hint"], output_names=["matte"], opset_version=17,
+                          dynamic_axes={"image": axes, "hint": axes, "matte": axes})
     extra = [p for p in path.parent.iterdir() if p != path and p.suffix not in (".json", ".pt", ".tmp")]
     if extra:
         raise RuntimeError(f"ONNX export wrote external files {extra}; expected a single file")
@@ -107,8 +107,9 @@ def register(store: ProjectStore, task: str, model: Any, *, steps: int, metrics:
         torch.save(model.state_dict(), tmp / "weights.pt")
         manifest: dict[str, Any] = {
             "task": task, "version": version, "created": time.time(), "parent": parent, "steps": int(steps),
-            "inputs": {"image": "float32 (N,3,H,W) code values 0-1", "mask": "float32 (N,1,H,W) 0-1, 1 = repair"},
-            "outputs": {"repair": "float32 (N,3,H,W); equals image where mask is 0"},
+            "inputs": {"image": "float32 (N,3,H,W) plate 0-1 (models.network_view)",
+                       "hint": "float32 (N,1,H,W) 0-1, the artist's rough stroke"},
+            "outputs": {"matte": "float32 (N,1,H,W) 0-1 wire matte; 0 where hint <= 0.05"},
             "multiple": int(model.multiple), "model_config": config, "metrics": metrics, "data": data,
             "files": {n: sha256_file(tmp / n) for n in ("model.onnx", "weights.pt")},
         }
@@ -123,7 +124,7 @@ def register(store: ProjectStore, task: str, model: Any, *, steps: int, metrics:
 
 
 def should_promote(candidate: dict[str, Any], current: dict[str, Any] | None) -> bool:
-    """True when the candidate's held-out PSNR beats the current one's (or the untuned fill's)."""
+    """True when the candidate's held-out PSNR beats the current one's (or the untuned repair's)."""
     new = candidate.get(PROMOTE_METRIC)
     if new is None:
         return False

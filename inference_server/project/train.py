@@ -1,9 +1,12 @@
-"""Train the project's wire-removal inpainter: warm start, checkpoints, progress, cancel, registry.
+"""Train the project's wire network: warm start, checkpoints, progress, cancel, registry.
 
 ``train_wire_removal(store)`` reads patch banks for the project's training and held-out frames,
-starts from the promoted version when there is one, trains, measures PSNR in the repair region
-on held-out frames (new model, the version it started from, and the untuned classical fill),
-registers the new version and promotes it only if it beats the current one.
+starts from the promoted version when there is one, and trains the network to find synthetic
+wires drawn over the training patches (fresh wires every step). It then repairs held-out
+patches the way the wire repair does (the matte, then the classical fill inside it) and
+measures PSNR inside the hint for the new model, the version it started from and the untuned
+repair (the classical matte), registers the new version and promotes it only if it beats the
+current one (or, with no current one, the untuned repair).
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ import numpy as np
 
 from inference_server.fileio import atomic_write
 from inference_server.project import registry
-from inference_server.project.model import InpaintNet, ModelConfig, build_model, prefill_images
+from inference_server.project.model import ModelConfig, WireNet, build_model, matte_loss
+from inference_server.project.models import network_view
 from inference_server.project.patches import (
     TRAIN_SEED_BASE,
     PatchBank,
+    ValidationSet,
     build_patch_bank,
-    draw_wire_mask,
+    draw_training_wire,
     psnr_in_region,
     validation_set,
 )
@@ -38,7 +43,7 @@ ProgressFn = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 600
+    steps: int = 1000
     batch: int = 8
     patch: int = 64
     lr: float = 2e-3
@@ -46,7 +51,7 @@ class TrainConfig:
     crops_per_frame: int = 12
     val_frames_per_shot: int = 3
     checkpoint_every: int = 100
-    pool: int = 768          # fixed training samples (prefilled once), reused under rotations/flips
+    pos_weight: float = 4.0  # a missed wire pixel costs this many background pixels in the loss
     seed: int = 0
     threads: int = 0         # torch CPU threads; 0 = the cores not busy with other work
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -58,10 +63,9 @@ class TrainConfig:
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
-SMOKE = TrainConfig(model=ModelConfig(prefill="spatial"))  # ~2 min on 2 CPU cores
+SMOKE = TrainConfig()  # about 2 min on 2 CPU cores
 FULL = TrainConfig(steps=20_000, batch=16, patch=96, lr=1e-3, frames_per_shot=40, crops_per_frame=16,
-                   val_frames_per_shot=8, checkpoint_every=500, pool=4096,
-                   model=ModelConfig(base=32, prefill="spatial"))
+                   val_frames_per_shot=8, checkpoint_every=500, model=ModelConfig(base=32, depth=4))
 
 
 class TrainingCancelled(Exception):
@@ -87,53 +91,44 @@ class TrainResult:
         return asdict(self)
 
 
-@dataclass
-class SamplePool:
-    """Fixed training samples, float32: network inputs (prefilled), truth (N,3,P,P), masks (N,1,P,P)."""
-
-    inputs: np.ndarray
-    truth: np.ndarray
-    masks: np.ndarray
-
-
-def make_pool(bank: PatchBank, cfg: TrainConfig, progress: ProgressFn) -> SamplePool:
-    """Draw ``cfg.pool`` crops and masks and prefill them once (the classical fill is the slow part)."""
-    rng = np.random.default_rng([TRAIN_SEED_BASE + cfg.seed, 1])
-    truth = bank.sample(cfg.pool, cfg.patch, rng)
-    masks = np.stack([draw_wire_mask(cfg.patch, cfg.patch, rng) for _ in range(cfg.pool)])[:, None]
-    inputs = np.empty_like(truth)
-    for i in range(0, cfg.pool, 64):
-        inputs[i:i + 64] = prefill_images(truth[i:i + 64], masks[i:i + 64], cfg.model.prefill)
-        progress(0, cfg.steps, f"preparing samples {min(i + 64, cfg.pool)}/{cfg.pool}")
-    return SamplePool(inputs, truth, masks)
-
-
-def _batch(pool: SamplePool, cfg: TrainConfig, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A batch of pool samples under one random rotation/flip (a fill commutes with both)."""
+def _batch(bank: PatchBank, cfg: TrainConfig, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(images (B,3,P,P), hints (B,1,P,P), alphas (B,1,P,P)) float32: fresh wires over fresh crops,
+    the same for the same step (so a resumed run sees what the stopped one would have)."""
     rng = np.random.default_rng([TRAIN_SEED_BASE + cfg.seed, 0, step])
-    idx = rng.integers(0, len(pool.truth), cfg.batch)
-    k, flip = int(rng.integers(0, 4)), bool(rng.random() < 0.5)
-    out = []
-    for arr in (pool.inputs, pool.truth, pool.masks):
-        a = np.rot90(arr[idx], k, axes=(2, 3))
-        out.append(np.ascontiguousarray(a[..., ::-1] if flip else a))
-    return out[0], out[1], out[2]
+    crops = bank.sample(cfg.batch, cfg.patch, rng).transpose(0, 2, 3, 1)
+    drawn = [draw_training_wire(network_view(np.rot90(c, int(rng.integers(0, 4)))), rng) for c in crops]
+    images = np.stack([d[0] for d in drawn]).transpose(0, 3, 1, 2)
+    hints, alphas = np.stack([d[1] for d in drawn])[:, None], np.stack([d[2] for d in drawn])[:, None]
+    return np.ascontiguousarray(images), hints, alphas
 
 
-def evaluate(model: InpaintNet, inputs: np.ndarray, truth: np.ndarray, masks: np.ndarray,
-             device: str = "cpu") -> float:
-    """PSNR in the masked region of the model's repairs of ``inputs`` (N,3,H,W) against ``truth``."""
+def predict_mattes(model: WireNet, plates: np.ndarray, hints: np.ndarray, device: str = "cpu") -> np.ndarray:
+    """The model's mattes (N, S, S) for plates (N, S, S, 3) and hints (N, S, S); S a multiple of the model's."""
     import torch
 
     model.eval()
-    outs = []
+    out = []
     with torch.no_grad():
-        for i in range(0, len(inputs), 16):
-            x = torch.from_numpy(inputs[i:i + 16]).to(device)
-            m = torch.from_numpy(masks[i:i + 16]).to(device)
-            outs.append(model(x, m).cpu().numpy())
+        for i in range(0, len(plates), 16):
+            x = torch.from_numpy(np.ascontiguousarray(plates[i:i + 16].transpose(0, 3, 1, 2))).to(device)
+            h = torch.from_numpy(np.ascontiguousarray(hints[i:i + 16, None])).to(device)
+            out.append(model(x, h)[:, 0].cpu().numpy())
     model.train()
-    return psnr_in_region(np.concatenate(outs), truth, masks)
+    return np.concatenate(out)
+
+
+def repair_psnr(val: ValidationSet, mattes: np.ndarray | None) -> float:
+    """PSNR inside the hints of the repair with these mattes (None: the classical matte), the
+    classical fill bridging each matte and the plate composited over it as the wire repair does."""
+    from inference_server.engines.wire.matte import refine_wire_matte
+    from inference_server.engines.wire.spatial import fill_spatial
+
+    out = np.empty_like(val.truth)
+    for i, (plate, hint) in enumerate(zip(val.plates, val.hints, strict=True)):
+        m = refine_wire_matte(plate, hint) if mattes is None else mattes[i]
+        fill = fill_spatial(plate, (m > 1e-3).astype(np.float32)) if (m > 1e-3).any() else plate
+        out[i] = plate * (1.0 - m[..., None]) + fill * m[..., None]
+    return psnr_in_region(out, val.truth, val.hints[..., None])
 
 
 def pick_threads(requested: int = 0) -> int:
@@ -146,7 +141,7 @@ def pick_threads(requested: int = 0) -> int:
         return requested
     cores = os.cpu_count() or 1
     busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return max(1, min(cores, int(cores - busy + 0.5)))
+    return max(1, min(cores, cores - int(busy)))  # a core counts as busy only when a whole one is
 
 
 def _save_checkpoint(path: Any, payload: dict[str, Any]) -> None:
@@ -185,16 +180,21 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
     say(0, config.steps, "reading training frames")
     bank = build_patch_bank(store, "train", config.frames_per_shot, config.crops_per_frame, seed=config.seed)
     val_bank = build_patch_bank(store, "val", config.val_frames_per_shot, 8, seed=config.seed)
-    val_truth, val_masks = validation_set(val_bank, size=64)
+    val = validation_set(val_bank)
 
     parent = registry.current_version(store, TASK)
     model_cfg = config.model
     parent_state = None
     if parent is not None:
         parent_state, parent_cfg = registry.load_weights(store, TASK, parent)
-        model_cfg = ModelConfig(**parent_cfg)
-        config = replace(config, model=model_cfg)
-    val_inputs = prefill_images(val_truth, val_masks, model_cfg.prefill)
+        try:
+            model_cfg = ModelConfig(**parent_cfg)
+        except TypeError:  # a version from before the wire network: nothing to start from
+            say(0, config.steps, f"{parent} is an older kind of model; training from scratch")
+            parent_state = None
+        else:
+            config = replace(config, model=model_cfg)
+    torch.manual_seed(TRAIN_SEED_BASE + config.seed)  # the same data and start give the same model
     model = build_model(model_cfg).to(device)
     if parent_state is not None:
         model.load_state_dict(parent_state)
@@ -216,16 +216,14 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
         _save_checkpoint(ckpt_path, {"run_key": run_key, "step": step, "model": model.state_dict(),
                                      "opt": opt.state_dict(), "sched": sched.state_dict()})
 
-    pool = make_pool(bank, config, say)
     model.train()
     losses: list[float] = []
     for step in range(start, config.steps):
         if should_cancel is not None and should_cancel():
             checkpoint(step)
             raise TrainingCancelled(step, str(ckpt_path))
-        inputs, truth, masks = _batch(pool, config, step)
-        x, t, m = (torch.from_numpy(a).to(device) for a in (inputs, truth, masks))
-        loss = ((model(x, m) - t).abs() * m).sum() / (m.sum() * 3.0 + 1e-6)
+        images, hints, alphas = (torch.from_numpy(a).to(device) for a in _batch(bank, config, step))
+        loss = matte_loss(model, images, hints, alphas, config.pos_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -239,8 +237,8 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
 
     say(config.steps, config.steps, "measuring on held-out frames")
     metrics: dict[str, float] = {
-        "val_psnr": evaluate(model, val_inputs, val_truth, val_masks, device),
-        "baseline_psnr": evaluate(build_model(model_cfg).to(device), val_inputs, val_truth, val_masks, device),
+        "val_psnr": repair_psnr(val, predict_mattes(model, val.plates, val.hints, device)),
+        "baseline_psnr": repair_psnr(val, None),
         "train_loss_first": float(np.mean(losses[:10])) if losses else float("nan"),
         "train_loss_last": float(np.mean(losses[-10:])) if losses else float("nan"),
         "train_seconds": round(train_seconds, 2),
@@ -249,12 +247,12 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
     if parent_state is not None:
         ref = build_model(model_cfg).to(device)
         ref.load_state_dict(parent_state)
-        metrics["parent_psnr"] = evaluate(ref, val_inputs, val_truth, val_masks, device)
+        metrics["parent_psnr"] = repair_psnr(val, predict_mattes(ref, val.plates, val.hints, device))
         current_metrics = {registry.PROMOTE_METRIC: metrics["parent_psnr"]}
     version, promoted = None, False
     if register_model:
         data = {"shots": bank.shot_names, "train_patches": int(len(bank.patches)),
-                "val_patches": int(len(val_truth)), "prefill": model_cfg.prefill, "patch": config.patch, "batch": config.batch,
+                "val_patches": int(len(val.truth)), "patch": config.patch, "batch": config.batch,
                 "train_seed_base": TRAIN_SEED_BASE, "device": device}
         version = registry.register(store, TASK, model.cpu(), steps=config.steps, metrics=metrics, data=data,
                                     parent=parent, config=model_cfg.to_dict())

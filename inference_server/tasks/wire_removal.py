@@ -39,7 +39,7 @@ MANIFEST = TaskManifest(
               "Repair; the Wire Matte found inside the hint; the Source untouched; or the Repair with "
               "the wire matte in alpha.", choices=OUTPUTS),
         Param("use_project_model", "bool", True, "Use project model",
-              "When the project has a trained wire-removal model, use it for pixels no frame reveals."),
+              "When the project has a trained wire-removal model, use it to find the wire inside the hint."),
     ),
     nan_policy="reject",
 )
@@ -73,21 +73,23 @@ class _Hints:
         return self.cache[i].astype(np.float32) / np.float32(255.0)
 
 
-def _load_inpainter(params: Mapping[str, Any], ctx: TaskContext) -> Any:
+def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
     if not params["use_project_model"] or not ctx.project or ctx.store is None:
         return None
     try:
         from inference_server.project import models  # type: ignore[attr-defined]
     except ImportError:
         return None
-    loader = getattr(models, "load_inpainter", None)
+    loader = getattr(models, "load_wire_matte", None)
     if loader is None:
         return None
     try:
         return loader(ctx.store, ctx.project, device=ctx.device)
     except (FileNotFoundError, LookupError) as exc:
-        log.info("no project inpainting model for %s: %s", ctx.project, exc)
+        log.info("no project wire model for %s: %s", ctx.project, exc)
         return None
+    except ValueError as exc:  # a changed model file, an older kind of model, a bad device name
+        raise TaskInputError(str(exc)) from exc
 
 
 def _output_frame(choice: str, repaired: np.ndarray, matte: np.ndarray, src: Frame) -> np.ndarray:
@@ -129,8 +131,8 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
 
     method = METHODS[params["method"]]
     settings = WireSettings(method=method, window=window, regrain=float(params["regrain"]))
-    inpaint = _load_inpainter(params, ctx)
-    remover = WireRemover(plate, hint, len(plates), settings, inpaint=inpaint)
+    matte_model = _load_matte_model(params, ctx)
+    remover = WireRemover(plate, hint, len(plates), settings, matte_model=matte_model)
     start = time.perf_counter()
     wire_px = 0
     for i, src in enumerate(plates):
@@ -144,5 +146,5 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         ctx.progress(i + 1, len(plates), f"frame {src.number}")
     seconds = time.perf_counter() - start
     return {"frames": len(plates), "method": params["method"], "output": params["output"],
-            "wire_pixels": wire_px, "learned_fill": inpaint is not None,
+            "wire_pixels": wire_px, "project_model": getattr(matte_model, "version", None),
             "seconds_per_frame": round(seconds / len(plates), 4)}

@@ -74,7 +74,7 @@ SPECS: dict[str, NodeSpec] = {
                    "Repair; the Wire Matte found inside the hint; the Source untouched; or the Repair with "
                    "the wire matte in alpha.", choices=WIRE_OUTPUTS),
             _param("use_project_model", "bool", True, "Use project model",
-                   "When the project has a trained wire-removal model, use it for pixels no frame reveals."),
+                   "When the project has a trained wire-removal model, use it to find the wire inside the hint."),
         ),
     ),
     "CleanPlate": NodeSpec(

@@ -19,7 +19,7 @@ from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import fill_temporal, seam_correction
 from inference_server.tasks.base import from_float, to_float
 
-Inpainter = Callable[[np.ndarray, np.ndarray], np.ndarray]
+MatteModel = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Rect = tuple[int, int, int, int]  # y0, y1, x0, x1
 METHODS = ("auto", "temporal", "static", "spatial")
 
@@ -84,31 +84,38 @@ class WireRemover:
     """Repairs frames 0..count-1 of a shot given lazy accessors for plate and hint.
 
     ``plate(i)``: (H, W, C) uint8/uint16/float16/float32 code values; ``hint(i)``: float32
-    (H, W) 0..1. ``inpaint``: optional learned fill (image float32 (H, W, 3), mask (H, W)) ->
-    image, used for the spatial stage instead of the classical fill.
+    (H, W) 0..1. ``matte_model``: optional learned wire matte (the project's network):
+    (image float32 (H, W, 3), hint (H, W)) -> matte (H, W) 0..1, used instead of the classical
+    ridge-tracing matte; where it finds no wire inside a band's hint, the classical matte is used.
     """
 
     def __init__(self, plate: Callable[[int], np.ndarray], hint: Callable[[int], np.ndarray], count: int,
-                 settings: WireSettings | None = None, inpaint: Inpainter | None = None) -> None:
+                 settings: WireSettings | None = None, matte_model: MatteModel | None = None) -> None:
         if count < 1:
             raise ValueError(f"WireRemover needs at least one frame, got {count}")
         self.plate, self.hint, self.count = plate, hint, count
         self.settings = settings or WireSettings()
-        self.inpaint = inpaint
+        self.matte_model = matte_model
         self._mattes: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._guards: OrderedDict[int, np.ndarray] = OrderedDict()
 
     def matte(self, i: int) -> np.ndarray:
         """Refined wire matte of frame i, float32 (H, W) 0..1."""
         return self._matte_u8(i).astype(np.float32) / np.float32(255.0)
 
-    def matte_crop(self, i: int, rect: Rect) -> np.ndarray:
-        """The refined matte of frame i inside ``rect``, float32 0..1."""
-        return self._matte_u8(i)[_sl(rect)].astype(np.float32) / np.float32(255.0)
+    def matte_crop(self, i: int, rect: Rect, guard: bool = False) -> np.ndarray:
+        """The refined matte of frame i inside ``rect``, float32 0..1 (``guard``: see ``_matte_u8``)."""
+        return self._matte_u8(i, guard)[_sl(rect)].astype(np.float32) / np.float32(255.0)
 
-    def _matte_u8(self, i: int) -> np.ndarray:
-        if i in self._mattes:
-            self._mattes.move_to_end(i)
-            return self._mattes[i]
+    def _matte_u8(self, i: int, guard: bool = False) -> np.ndarray:
+        """The wire matte of frame i, uint8. With a matte model, ``guard=True`` gives the union of
+        the learned and the classical matte: what a neighbour must not lend (a tight matte that
+        missed a faint wire edge would let the wire be copied into the repair)."""
+        guard = guard and self.matte_model is not None
+        cache = self._guards if guard else self._mattes
+        if i in cache:
+            cache.move_to_end(i)
+            return cache[i]
         s = self.settings
         plate, hint = self.plate(i), self.hint(i)
         if hint.shape != plate.shape[:2]:
@@ -116,13 +123,25 @@ class WireRemover:
                              f"plate is {plate.shape[1]}x{plate.shape[0]}")
         full = np.zeros(hint.shape, np.uint8)
         for core, ctx in hint_bands(hint, s.margin, s.band):
-            m = refine_wire_matte(to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32), s.polarity)
+            image, band_hint = to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32)
+            m = self._band_matte(image, band_hint)
+            if guard:
+                m = np.maximum(m, refine_wire_matte(image, band_hint, s.polarity))
             oy, ox = core[0] - ctx[0], core[2] - ctx[2]
             full[_sl(core)] = np.rint(m[oy:oy + core[1] - core[0], ox:ox + core[3] - core[2]] * 255).astype(np.uint8)
-        self._mattes[i] = full
-        while len(self._mattes) > 2 * s.window + 3:
-            self._mattes.popitem(last=False)
+        cache[i] = full
+        while len(cache) > 2 * s.window + 3:
+            cache.popitem(last=False)
         return full
+
+    def _band_matte(self, image: np.ndarray, hint: np.ndarray) -> np.ndarray:
+        if self.matte_model is not None and image.shape[2] >= 3 and self.settings.polarity == "auto":
+            m = np.asarray(self.matte_model(np.ascontiguousarray(image[:, :, :3]), hint), np.float32)
+            if m.shape != hint.shape:
+                raise ValueError(f"wire matte model returned shape {m.shape}, expected {hint.shape}")
+            if float(m.max(initial=0.0)) >= 0.5:
+                return m
+        return refine_wire_matte(image, hint, self.settings.polarity)
 
     def _neighbours(self, i: int) -> list[int]:
         k = self.settings.window
@@ -160,7 +179,7 @@ class WireRemover:
             matte = self.matte_crop(i, ctx)
             if not (matte > 0).any():
                 continue
-            fill, grain = self._fill(i, target, matte, ctx, nbrs)
+            fill, grain, matte = self._fill(i, target, matte, ctx, nbrs)
             if model is not None:
                 fill = apply_grain(fill, matte * grain, model, s.regrain, seed=s.seed * 100003 + i * 131 + band_no)
             comp = target * (1.0 - matte[:, :, None]) + fill * matte[:, :, None]
@@ -172,16 +191,24 @@ class WireRemover:
         return out, matte_u8
 
     def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect,
-              nbrs: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(fill (H, W, C), grain still missing per pixel 0..1) for one band."""
+              nbrs: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(fill (H, W, C), grain still missing per pixel 0..1, matte to composite with) for one band.
+
+        With a matte model, what the neighbours reveal is taken under the wider guard matte (a
+        wire edge the tight matte missed is replaced too, at little cost since the neighbours
+        show what is there); the rest keeps the tight matte, and the spatial fill bridges only it.
+        """
         import cv2
 
         s = self.settings
-        hole = matte > 1e-3
         if not nbrs:
-            return self._spatial(target, matte), np.ones(matte.shape, np.float32)
+            return self._spatial(target, matte), np.ones(matte.shape, np.float32), matte
+        tight = matte
+        if self.matte_model is not None:
+            matte = self.matte_crop(i, ctx, guard=True)
+        hole = matte > 1e-3
         imgs = [to_float(self.plate(j)[_sl(ctx)]) for j in nbrs]
-        mts = [self.matte_crop(j, ctx) for j in nbrs]
+        mts = [self.matte_crop(j, ctx, guard=True) for j in nbrs]
         mode = {"auto": "auto", "temporal": "moving", "static": "static"}[s.method]
         tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=mode)
         filled = tf.fill + seam_correction(target, tf.fill, tf.weight, matte)
@@ -189,7 +216,12 @@ class WireRemover:
         spread = cv2.GaussianBlur(hole.astype(np.float32), (0, 0), 1.0)
         conf = cv2.GaussianBlur(conf * hole, (0, 0), 1.0) / np.maximum(spread, 1e-3)
         conf = np.clip(conf, 0, 1) * (tf.weight > 0)
-        if float(conf[hole].min()) >= 0.999:
+        if self.matte_model is not None:  # revealed: the guard matte; not revealed: the tight one
+            matte = np.where(conf >= 0.5, matte, tight).astype(np.float32)
+            keep = hole & (matte <= 1e-3)
+            conf[keep] = 0.0
+            hole = matte > 1e-3
+        if float(conf[hole].min(initial=1.0)) >= 0.999:
             fill = filled
         else:
             # what the neighbours revealed becomes known surroundings: the spatial fill only
@@ -201,16 +233,8 @@ class WireRemover:
             fill = filled * conf[:, :, None] + spatial * (1.0 - conf[:, :, None])
         still = np.sqrt(np.clip(1.0 - 1.0 / np.maximum(tf.n_eff, 1.0), 0.0, 1.0))
         grain = conf * still + (1.0 - conf)
-        return fill.astype(np.float32), grain.astype(np.float32)
+        return fill.astype(np.float32), grain.astype(np.float32), matte
 
     def _spatial(self, target: np.ndarray, matte: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
-        """Fill where ``matte`` > 0 from around it (the learned inpainter when there is one)."""
-        hole_mask = (matte > 1e-3).astype(np.float32)
-        if self.inpaint is not None and target.shape[2] >= 3:
-            out = fill_spatial(target, hole_mask, only=only) if target.shape[2] > 3 else target.copy()
-            learned = np.asarray(self.inpaint(np.ascontiguousarray(target[:, :, :3]), hole_mask), np.float32)
-            if learned.shape != target[:, :, :3].shape:
-                raise ValueError(f"inpainting model returned shape {learned.shape}, expected {target[:, :, :3].shape}")
-            out[:, :, :3] = learned
-            return out
-        return fill_spatial(target, hole_mask, only=only)
+        """Fill where ``matte`` > 0 from around it."""
+        return fill_spatial(target, (matte > 1e-3).astype(np.float32), only=only)

@@ -82,18 +82,26 @@ def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.M
 
     calls: list[tuple[int, ...]] = []
 
-    def inpainter(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def matte(image: np.ndarray, hint: np.ndarray) -> np.ndarray:
         calls.append(image.shape)
-        return np.where(mask[:, :, None] > 0, 0.5, image).astype(np.float32)
+        return (hint > 0.05).astype(np.float32)  # the whole hint: nothing of the plate survives there
+
+    matte.version = "v007"  # type: ignore[attr-defined]
 
     import inference_server.project as project_pkg
 
     fake = types.ModuleType("inference_server.project.models")
-    fake.load_inpainter = lambda store, project, device="cpu": inpainter  # type: ignore[attr-defined]
+    fake.load_wire_matte = lambda store, project, device="cpu": matte  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "inference_server.project.models", fake)
     monkeypatch.setattr(project_pkg, "models", fake, raising=False)
     inputs, _, _ = _inputs(1)
     ctx = TaskContext(store=__import__("pathlib").Path("/nonexistent"), project="show")
     summary = wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({"method": "Spatial", "regrain": 0.0}), ctx)
-    assert summary["learned_fill"] is True and calls
+    assert summary["project_model"] == "v007" and calls
     assert summary == summary | {"method": "Spatial"}
+    got: list[Frame] = []
+    ctx = TaskContext(store=__import__("pathlib").Path("/nonexistent"), project="show",
+                      on_frame=lambda name, frame: got.append(frame))
+    wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({"output": "Wire Matte"}), ctx)
+    hint = inputs["hint"][0].pixels[:, :, 0]
+    assert np.array_equal(got[0].pixels[:, :, 0] > 127, hint > 12)  # the model's matte, not the classical one
