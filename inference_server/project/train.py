@@ -132,16 +132,22 @@ def repair_psnr(val: ValidationSet, mattes: np.ndarray | None) -> float:
 
 
 def pick_threads(requested: int = 0) -> int:
-    """Torch intra-op threads: ``requested``, or (0) the idle cores, at least 1.
+    """Torch intra-op threads: ``requested``, or (0) the cores other processes are not running on, at least 1.
 
-    Spinning OpenMP threads on cores other processes are using slows a step several-fold,
-    so on a busy machine training takes fewer threads.
+    Spinning OpenMP threads on cores other processes are using slows a step several-fold, so
+    on a busy machine training takes fewer threads. Busy means running now (the count of
+    runnable tasks in /proc/loadavg, less this one), not the load average, which still counts
+    a job that finished a minute ago. Without /proc every core is used.
     """
     if requested > 0:
         return requested
-    cores = os.cpu_count() or 1
-    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return max(1, min(cores, cores - int(busy)))  # a core counts as busy only when a whole one is
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        with open("/proc/loadavg") as f:
+            running = int(f.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        running = 1
+    return max(1, min(cores, cores - max(running - 1, 0)))
 
 
 def _save_checkpoint(path: Any, payload: dict[str, Any]) -> None:
