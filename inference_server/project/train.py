@@ -53,7 +53,7 @@ class TrainConfig:
     checkpoint_every: int = 100
     pos_weight: float = 4.0  # a missed wire pixel costs this many background pixels in the loss
     seed: int = 0
-    threads: int = 0         # torch CPU threads; 0 = the cores not busy with other work
+    threads: int = 0         # torch CPU threads; 0 = every core
     model: ModelConfig = field(default_factory=ModelConfig)
 
     def key(self) -> str:
@@ -132,22 +132,14 @@ def repair_psnr(val: ValidationSet, mattes: np.ndarray | None) -> float:
 
 
 def pick_threads(requested: int = 0) -> int:
-    """Torch intra-op threads: ``requested``, or (0) the cores other processes are not running on, at least 1.
+    """Torch intra-op threads: ``requested``, or (0) every core this process may run on.
 
-    Spinning OpenMP threads on cores other processes are using slows a step several-fold, so
-    on a busy machine training takes fewer threads. Busy means running now (the count of
-    runnable tasks in /proc/loadavg, less this one), not the load average, which still counts
-    a job that finished a minute ago. Without /proc every core is used.
+    (Guessing the idle cores from the load average misfired: right after any other job it
+    halved the threads on a 2-core machine and doubled the training time.)
     """
     if requested > 0:
         return requested
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        with open("/proc/loadavg") as f:
-            running = int(f.read().split()[3].split("/")[0])
-    except (OSError, ValueError, IndexError):
-        running = 1
-    return max(1, min(cores, cores - max(running - 1, 0)))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def _save_checkpoint(path: Any, payload: dict[str, Any]) -> None:
