@@ -43,7 +43,7 @@ ProgressFn = Callable[[int, int, str], None]
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 1000
+    steps: int = 1300
     batch: int = 8
     patch: int = 64
     lr: float = 2e-3
