@@ -1,7 +1,8 @@
 """Avid ALE (Avid Log Exchange) sidecars -> shot rows with frame ranges and ASC CDL.
 
-Uses OpenTimelineIO's ``ale`` adapter when it is installed (the ``otio-ale-adapter`` plugin);
-otherwise a small parser of the tab-separated Heading / Column / Data sections.
+Read through OpenTimelineIO's ``ale`` adapter (the ``otio-ale-adapter`` plugin, a dependency);
+when the plugin is missing, a small parser of the tab-separated Heading / Column / Data
+sections gives the same rows (a test checks the two agree).
 """
 
 from __future__ import annotations
@@ -69,8 +70,23 @@ def _rows_via_otio(path: Path) -> tuple[dict[str, str], list[dict[str, str]]] | 
     except ImportError:
         return None
     heading = {str(k): str(v) for k, v in dict(timeline.metadata.get("ALE", {}).get("header", {})).items()}
-    rows = [{str(k): str(v) for k, v in dict(clip.metadata.get("ALE", {})).items()}
-            for clip in timeline.find_clips()]
+    rows = []
+    for clip in timeline.find_clips():
+        row = {str(k): str(v) for k, v in dict(clip.metadata.get("ALE", {})).items()}
+        # the adapter moves Start/End into the clip's range and ASC_SOP/ASC_SAT into metadata["cdl"]
+        rng = clip.source_range
+        if rng is not None and "Start" not in row:
+            rate = rng.start_time.rate
+            row["Start"] = otio.opentime.to_timecode(rng.start_time, rate)
+            row["End"] = otio.opentime.to_timecode(rng.end_time_exclusive(), rate)
+        cdl = dict(clip.metadata.get("cdl", {}))
+        sop = dict(cdl.get("asc_sop", {}))
+        if sop and "ASC_SOP" not in row:
+            row["ASC_SOP"] = "".join("(" + " ".join(str(float(x)) for x in sop[k]) + ")"
+                                     for k in ("slope", "offset", "power"))
+        if "asc_sat" in cdl and "ASC_SAT" not in row:
+            row["ASC_SAT"] = str(cdl["asc_sat"])
+        rows.append(row)
     return heading, rows
 
 

@@ -143,3 +143,19 @@ def test_newer_catalog_schema_is_refused(tmp_path: Path) -> None:
         store.catalog()
     with pytest.raises(ValueError, match="not usable"):
         open_project("../escape", tmp_path / "store")
+
+
+def test_ale_reads_the_same_through_opentimelineio_and_the_fallback_parser(monkeypatch: pytest.MonkeyPatch) -> None:
+    from inference_server.project import ale as ale_mod
+
+    path = DATA / "editorial/ale/sample_cdl.ale"
+    assert ale_mod._rows_via_otio(path) is not None  # the otio-ale-adapter plugin is installed
+    via_otio = ale_mod.read_ale(path)
+    monkeypatch.setattr(ale_mod, "_rows_via_otio", lambda p: None)
+    fallback = ale_mod.read_ale(path)
+    keys = ("name", "tape", "start_tc", "end_tc", "first_frame", "last_frame")
+    assert [[r[k] for k in keys] for r in via_otio] == [[r[k] for k in keys] for r in fallback]
+    for a, b in zip(via_otio, fallback, strict=True):
+        assert (a["cdl"] is None) == (b["cdl"] is None)
+        if a["cdl"] is not None:
+            assert all(a["cdl"][k] == pytest.approx(b["cdl"][k]) for k in ("slope", "offset", "power", "sat"))
