@@ -7,6 +7,8 @@ so an older catalog is brought forward when it is opened. Rows are plain dicts a
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping
@@ -14,7 +16,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (on Windows, where signal 0 would
+    terminate it, always assumed so)."""
+    if os.name == "nt":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
+SCHEMA_VERSION = 2
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -58,7 +77,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE jobs (
         id INTEGER PRIMARY KEY,
         kind TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}',
-        state TEXT NOT NULL,                -- queued | running | done | failed | cancelled
+        state TEXT NOT NULL,                -- queued | running | done | failed | cancelled | interrupted
         done INTEGER NOT NULL DEFAULT 0, total INTEGER NOT NULL DEFAULT 0,
         message TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '{}',
         started REAL NOT NULL, finished REAL
@@ -70,6 +89,11 @@ MIGRATIONS: tuple[str, ...] = (
         created REAL NOT NULL,
         PRIMARY KEY (task, version)
     );
+    """,
+    # 1 -> 2: which process runs a job, so a job whose process died is not left 'running'
+    """
+    ALTER TABLE jobs ADD COLUMN pid INTEGER;
+    ALTER TABLE jobs ADD COLUMN host TEXT
     """,
 )
 
@@ -203,8 +227,9 @@ class Catalog:
 
     # ---- jobs ----------------------------------------------------------------------------
     def start_job(self, kind: str, params: Mapping[str, Any]) -> int:
-        cur = self.db.execute("INSERT INTO jobs (kind, params, state, started) VALUES (?, ?, 'running', ?)",
-                              (kind, json.dumps(dict(params)), time.time()))
+        """Record a job run by this process (its pid and host are kept; see ``jobs``)."""
+        cur = self.db.execute("INSERT INTO jobs (kind, params, state, started, pid, host) VALUES (?, ?, 'running', ?, ?, ?)",
+                              (kind, json.dumps(dict(params)), time.time(), os.getpid(), socket.gethostname()))
         return int(cur.lastrowid or 0)
 
     def update_job(self, job_id: int, *, state: str | None = None, done: int | None = None,
@@ -219,13 +244,20 @@ class Catalog:
         if result is not None:
             sets.append("result = ?")
             args.append(json.dumps(dict(result)))
-        if state in ("done", "failed", "cancelled"):
+        if state in ("done", "failed", "cancelled", "interrupted"):
             sets.append("finished = ?")
             args.append(time.time())
         if sets:
             self.db.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = ?", (*args, job_id))
 
     def jobs(self) -> list[dict[str, Any]]:
+        """All jobs, oldest first. A 'running' job of this host whose process is gone (killed,
+        crashed, machine restarted) is marked 'interrupted' first: running it again resumes it."""
+        here = socket.gethostname()
+        for row in self.db.execute("SELECT id, pid FROM jobs WHERE state = 'running' AND host = ?", (here,)).fetchall():
+            if row["pid"] is not None and not _alive(int(row["pid"])):
+                self.update_job(int(row["id"]), state="interrupted",
+                                message=f"the process running it (pid {row['pid']}) stopped; run the job again to resume")
         return list(self.db.execute("SELECT * FROM jobs ORDER BY id").fetchall())
 
     # ---- model versions (a record; the registry folder is authoritative) -------------------

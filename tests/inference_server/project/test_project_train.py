@@ -153,3 +153,53 @@ def test_wire_remove_with_the_project_model_through_a_daemon(project: ProjectSto
         return float(10 * np.log10(1 / np.mean((out[inside] - truth[inside]) ** 2)))
 
     assert psnr("tuned") > psnr("untuned") + 0.5
+
+
+def test_a_killed_training_job_shows_interrupted_and_resumes(project: ProjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 the process training: the catalog says 'interrupted' and the next run resumes."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import REPO
+
+    script = (
+        "import sys\nfrom dataclasses import replace\nfrom pathlib import Path\n"
+        f"sys.path.insert(0, {str(REPO)!r})\n"
+        "import inference_server.project.train as t\n"
+        "from tests.inference_server.project.test_project_train import TINY\n"
+        "t.SMOKE = replace(TINY, steps=100000, checkpoint_every=5)\n"
+        "from inference_server.tasks import train as task\nfrom inference_server.tasks.base import TaskContext\n"
+        f"task.run({{}}, task.MANIFEST.validate_params({{}}), TaskContext(store=Path({str(project.root)!r}), project='show'))\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stderr=subprocess.PIPE)
+    ckpt = project.cache_dir / "train" / "wire_removal" / "checkpoint.pt"
+    deadline = time.monotonic() + 120
+    while not ckpt.is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    os.kill(proc.pid, 9)
+    assert proc.wait(30) == -9 and ckpt.is_file(), (proc.stderr.read() if proc.stderr else b"")[-2000:]
+    with project.catalog() as cat:
+        (job,) = cat.jobs()
+    assert job["state"] == "interrupted" and job["pid"] == proc.pid and f"pid {proc.pid}" in job["message"]
+
+    import inference_server.project.train as train_mod
+
+    monkeypatch.setattr(train_mod, "SMOKE", replace(TINY, steps=100000, checkpoint_every=5))
+    params = train_task.MANIFEST.validate_params({"steps": 100000})
+    calls = {"n": 0}
+
+    def cancel_soon() -> bool:
+        calls["n"] += 1
+        return calls["n"] > 3
+
+    ctx = TaskContext(store=project.root, project="show")
+    monkeypatch.setattr(ctx.cancel_event, "is_set", cancel_soon)
+    with pytest.raises(Cancelled, match=r"cancelled at step (\d+)"):
+        train_task.run({}, params, ctx)
+    with project.catalog() as cat:
+        jobs = cat.jobs()
+    assert [j["state"] for j in jobs] == ["interrupted", "cancelled"]
+    resumed_at = int(jobs[1]["message"].split("cancelled at step ")[1].split(";")[0])
+    assert resumed_at >= 5 + 3  # it went on from the killed run's checkpoint, not from step 0
