@@ -70,5 +70,12 @@ def wire_remove(args: argparse.Namespace) -> int:
         summary = run_task("wire_removal", {"plate": plate, "hint": hint}, params, server=args.server,
                            project=args.project, on_frame=on_frame, on_progress=update)
     print(f"wrote {len(written)} frame(s) to {args.out} ({summary.get('seconds_per_frame', '?')} s/frame, "
-          f"method {summary.get('method')})", file=sys.stderr)
+          f"method {summary.get('method')}{_model_note(args.project, summary)})", file=sys.stderr)
     return 0
+
+
+def _model_note(project: str | None, summary: dict[str, object]) -> str:
+    if not project:
+        return ""
+    version = summary.get("project_model")
+    return f", project {project} model {version}" if version else f", project {project} has no trained model: untuned"

@@ -157,19 +157,25 @@ def _check(image: np.ndarray, hint: np.ndarray) -> np.ndarray:
     return np.clip(hint.astype(np.float32), 0.0, 1.0)
 
 
-def load_wire_matte(store: Path | None, project: str, device: str = "cpu",
-                    task: str = "wire_removal") -> MatteModel | None:
+def load_wire_matte(store: Path | None, project: str, device: str = "cpu", task: str = "wire_removal",
+                    version: str | None = None) -> MatteModel | None:
     """The project's promoted wire network as ``matte(image, hint) -> wire matte``, or None if it has none.
 
+    ``version`` (e.g. "v003") pins a version, promoted or not; None serves the promoted one.
+    A project that does not exist in ``store``, or a version it lacks, raises FileNotFoundError.
     ``image`` float32 (H, W, 3) (code values, or scene-linear), ``hint`` (H, W) or (H, W, 1) 0-1;
     returns float32 (H, W) 0-1, zero outside the hint. Any size (padded/tiled).
     A model file whose sha256 does not match its manifest raises ModelIntegrityError (a ValueError);
     a promoted version of an older kind (not a wire matte network) raises ValueError naming it.
     """
-    ps = open_project(project, store)
-    version = registry.current_version(ps, task)
+    ps = open_project(project, store, must_exist=True)
     if version is None:
-        return None
+        version = registry.current_version(ps, task)
+        if version is None:
+            return None
+    elif version not in registry.version_names(ps, task):
+        raise FileNotFoundError(f"project {project!r} has no {task} version {version!r} "
+                                f"(it has: {', '.join(registry.version_names(ps, task)) or 'none'})")
     manifest = registry.read_manifest(ps, task, version)
     if "hint" not in manifest.get("inputs", {}) or "matte" not in manifest.get("outputs", {}):
         raise ValueError(f"project {project!r} serves {task} version {version}, an older kind of model "

@@ -40,6 +40,8 @@ MANIFEST = TaskManifest(
               "the wire matte in alpha.", choices=OUTPUTS),
         Param("use_project_model", "bool", True, "Use project model",
               "When the project has a trained wire-removal model, use it to find the wire inside the hint."),
+        Param("model_version", "string", "latest", "Model version",
+              "Which of the project's wire-removal versions to use (v003...); 'latest' is the promoted one."),
     ),
     nan_policy="reject",
 )
@@ -76,19 +78,17 @@ class _Hints:
 def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
     if not params["use_project_model"] or not ctx.project or ctx.store is None:
         return None
+    from inference_server.project import models
+    from inference_server.project.store import open_project
+
+    version = str(params.get("model_version") or "latest").strip()
     try:
-        from inference_server.project import models  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    loader = getattr(models, "load_wire_matte", None)
-    if loader is None:
-        return None
-    try:
-        return loader(ctx.store, ctx.project, device=ctx.device)
-    except (FileNotFoundError, LookupError) as exc:
-        log.info("no project wire model for %s: %s", ctx.project, exc)
-        return None
-    except ValueError as exc:  # a changed model file, an older kind of model, a bad device name
+        if not open_project(ctx.project, ctx.store).exists():  # hosts send their own project's name: untuned
+            log.info("project %s is not in the store %s: untuned repair", ctx.project, ctx.store)
+            return None
+        return models.load_wire_matte(ctx.store, ctx.project, device=ctx.device,
+                                      version=None if version == "latest" else version)
+    except (FileNotFoundError, ValueError) as exc:  # no such project or version, a changed file, an older kind
         raise TaskInputError(str(exc)) from exc
 
 

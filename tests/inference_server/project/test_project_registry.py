@@ -73,6 +73,20 @@ def test_changed_model_file_is_refused(store: ProjectStore) -> None:
         registry.promote(store, TASK, v1)
 
 
+def test_a_version_can_be_pinned(store: ProjectStore) -> None:
+    add_version(store, 1, 30.0)
+    add_version(store, 2, 31.0)
+    registry.promote(store, TASK, "v002")
+    image = np.random.default_rng(0).random((16, 16, 3), dtype=np.float32)
+    hint = np.ones((16, 16), np.float32)
+    latest, pinned = models.load_wire_matte(store.root, store.name), models.load_wire_matte(store.root, store.name,
+                                                                                           version="v001")
+    assert latest.version == "v002" and pinned.version == "v001"  # type: ignore[union-attr]
+    assert not np.array_equal(latest(image, hint), pinned(image, hint))  # type: ignore[misc]
+    with pytest.raises(FileNotFoundError, match="no wire_removal version 'v009' \\(it has: v001, v002\\)"):
+        models.load_wire_matte(store.root, store.name, version="v009")
+
+
 def test_an_older_kind_of_promoted_model_is_refused_by_name(store: ProjectStore) -> None:
     import json
 
@@ -148,6 +162,10 @@ def test_large_frames_are_tiled_and_sessions_are_lru(store: ProjectStore, tmp_pa
     assert [Path(k[0]).parts[-5] for k in models.loaded_sessions()] == ["show"]
     models.load_wire_matte(other.root, "other")(image, hint)  # type: ignore[misc]
     assert [Path(k[0]).parts[-5] for k in models.loaded_sessions()] == ["other"]
-    assert models.load_wire_matte(store.root, "nobody") is None
+    with pytest.raises(FileNotFoundError, match="project 'nobody' not found"):
+        models.load_wire_matte(store.root, "nobody")
+    with open_project("empty", tmp_path / "store").catalog():  # ingested, never trained
+        pass
+    assert models.load_wire_matte(tmp_path / "store", "empty") is None
     with pytest.raises(ValueError, match="device"):
         models.load_wire_matte(store.root, "show", device="tpu")

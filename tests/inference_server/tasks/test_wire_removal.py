@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from inference_server.engines.wire.synthetic import psnr, wire_shot
+from inference_server.project.store import open_project
 from inference_server.tasks import wire_removal
 from inference_server.tasks.base import Frame, TaskContext, TaskInputError
 
@@ -76,7 +79,7 @@ def test_bad_hints_are_rejected_clearly() -> None:
         wire_removal.MANIFEST.validate_params({"method": "Magic"})
 
 
-def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import sys
     import types
 
@@ -91,17 +94,21 @@ def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.M
     import inference_server.project as project_pkg
 
     fake = types.ModuleType("inference_server.project.models")
-    fake.load_wire_matte = lambda store, project, device="cpu": matte  # type: ignore[attr-defined]
+    fake.load_wire_matte = lambda store, project, device="cpu", version=None: matte  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "inference_server.project.models", fake)
     monkeypatch.setattr(project_pkg, "models", fake, raising=False)
     inputs, _, _ = _inputs(1)
-    ctx = TaskContext(store=__import__("pathlib").Path("/nonexistent"), project="show")
+    with open_project("show", tmp_path).catalog():  # an ingested project (the fake serves its model)
+        pass
+    ctx = TaskContext(store=tmp_path, project="show")
     summary = wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({"method": "Spatial", "regrain": 0.0}), ctx)
     assert summary["project_model"] == "v007" and calls
     assert summary == summary | {"method": "Spatial"}
     got: list[Frame] = []
-    ctx = TaskContext(store=__import__("pathlib").Path("/nonexistent"), project="show",
-                      on_frame=lambda name, frame: got.append(frame))
+    ctx = TaskContext(store=tmp_path, project="show", on_frame=lambda name, frame: got.append(frame))
     wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({"output": "Wire Matte"}), ctx)
     hint = inputs["hint"][0].pixels[:, :, 0]
     assert np.array_equal(got[0].pixels[:, :, 0] > 127, hint > 12)  # the model's matte, not the classical one
+    before = len(calls)
+    summary = wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({}), TaskContext(store=tmp_path, project="other"))
+    assert summary["project_model"] is None and len(calls) == before  # a project not in the store: the untuned repair
