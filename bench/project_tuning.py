@@ -16,7 +16,8 @@ prints, one line per clip and wire, PSNR inside the hint of the wire repair
 
 for the single-frame repair (method spatial, 4 held-out frames spread over the held-out range)
 and for the default temporal repair (method auto, 5 consecutive held-out frames); then a
-summary with the mean gains and the CPU training time. Prints figures; no pass/fail.
+summary with the mean gains, the CPU training time and the repair's seconds per frame at 2K
+(held-out frames upscaled to 2048x1080, a full-width wire) untuned and tuned. Prints figures; no pass/fail.
 Timings depend on the machine's load (the figures in reports were taken on a shared 2-core box).
 
 Usage: python bench/project_tuning.py [--steps N] [--lr X] [--pos-weight X] [--frames N] [--store DIR] [--threads N]
@@ -57,6 +58,24 @@ def psnr_region(result: np.ndarray, truth: np.ndarray, hint: np.ndarray) -> floa
     m = hint > 0
     mse = float(np.mean((result[m].astype(np.float64) - truth[m]) ** 2))
     return float(10 * np.log10(1.0 / max(mse, 1e-12)))
+
+
+def speed_2k(wb: object, frames: list[np.ndarray], matte_model: object, remover: type, settings: type) -> dict[str, float]:
+    """Seconds per frame at 2048x1080 (held-out frames upscaled, a full-width 4 px wire), untuned and tuned."""
+    import cv2
+
+    big = [cv2.resize(f, (2048, 1080), interpolation=cv2.INTER_CUBIC) for f in frames[:5]]
+    plates, hints = wb.draw_wire(big, wb.WIRES[1], seed=BENCH_SEED_BASE + 999)  # type: ignore[attr-defined]
+    out = {}
+    for method in ("spatial", "auto"):
+        for label, model in (("untuned", None), ("tuned", matte_model)):
+            r = remover(plates.__getitem__, hints.__getitem__, len(plates), settings(method=method, regrain=0.0),
+                        matte_model=model)
+            t0 = time.perf_counter()
+            for i in range(len(plates)):
+                r.repair(i)
+            out[f"{method} {label}"] = (time.perf_counter() - t0) / len(plates)
+    return out
 
 
 def main() -> int:
@@ -133,11 +152,13 @@ def main() -> int:
                     print(f"{shot['name']:<11} {method:<7} wire {wire.width:.0f}px blur {wire.blur:.0f}: untuned "
                           f"{psnr['untuned']:6.2f} dB  tuned {psnr['tuned']:6.2f} dB  gain {gain:+.2f} dB  telea {telea:6.2f} dB"
                           f"  (held-out frames {numbers[0]}-{numbers[-1]}, {len(numbers)})")
+        speeds = speed_2k(wb, truth, matte_model, WireRemover, WireSettings)
         g, a = gains["spatial"], gains["auto"]
         print(f"summary: tuned vs untuned wire repair, PSNR in hint: single-frame (spatial) mean gain {np.mean(g):+.2f} dB "
               f"(min {min(g):+.2f}, max {max(g):+.2f}) over {len(g)} cases; temporal (auto) mean gain {np.mean(a):+.2f} dB "
               f"(min {min(a):+.2f}, max {max(a):+.2f}); smoke training {cfg.steps} steps {train_s:.1f} s on CPU "
-              f"({cfg.threads or 'auto'} threads); tuned single-frame repair {np.mean(seconds):.2f} s/frame")
+              f"({cfg.threads or 'auto'} threads); tuned single-frame repair {np.mean(seconds):.2f} s/frame; 2K s/frame "
+              + ", ".join(f"{k} {v:.2f}" for k, v in speeds.items()))
     return 0
 
 

@@ -121,14 +121,13 @@ class WireRemover:
         if hint.shape != plate.shape[:2]:
             raise ValueError(f"hint of frame index {i} is {hint.shape[1]}x{hint.shape[0]}, "
                              f"plate is {plate.shape[1]}x{plate.shape[0]}")
-        full = np.zeros(hint.shape, np.uint8)
+        full = self._matte_u8(i).copy() if guard else np.zeros(hint.shape, np.uint8)  # guard: tight matte + classical
         for core, ctx in hint_bands(hint, s.margin, s.band):
             image, band_hint = to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32)
-            m = self._band_matte(image, band_hint)
-            if guard:
-                m = np.maximum(m, refine_wire_matte(image, band_hint, s.polarity))
+            m = refine_wire_matte(image, band_hint, s.polarity) if guard else self._band_matte(image, band_hint)
             oy, ox = core[0] - ctx[0], core[2] - ctx[2]
-            full[_sl(core)] = np.rint(m[oy:oy + core[1] - core[0], ox:ox + core[3] - core[2]] * 255).astype(np.uint8)
+            band = np.rint(m[oy:oy + core[1] - core[0], ox:ox + core[3] - core[2]] * 255).astype(np.uint8)
+            full[_sl(core)] = np.maximum(full[_sl(core)], band)
         cache[i] = full
         while len(cache) > 2 * s.window + 3:
             cache.popitem(last=False)
