@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ def register(sub: Any) -> None:
     p.add_argument("--config", choices=("smoke", "full"), default="smoke",
                    help="smoke: small and quick on CPU; full: bigger (GPU)")
     p.add_argument("--device", help="train here on this device (cpu, cuda, cuda:N) instead of the daemon")
+    p.add_argument("--pair", nargs=2, action="append", metavar=("PLATE", "FIX"), default=[],
+                   help="an artist pair to learn from: a plate sequence and the artist's painted fix of it "
+                        "(repeatable; kept in the project for later trainings)")
     _add_store(p)
     add_server_arg(p)
     p.set_defaults(func=train_command)
@@ -64,6 +68,8 @@ def train_command(args: argparse.Namespace) -> int:
     params: dict[str, Any] = {"task": "wire_removal", "project": store.name, "config": args.config}
     if args.steps is not None:
         params["steps"] = args.steps
+    if args.pair:
+        params["pairs"] = json.dumps([[_absolute(p), _absolute(f)] for p, f in args.pair])
     with progress_bar(f"train wire-removal {store.name}") as update:
         if args.device and not args.server:
             from inference_server.tasks import train as train_task
@@ -119,3 +125,8 @@ def models_command(args: argparse.Namespace) -> int:
             print(f"  {ps.name:<20} {task:<14} no versions (rushes train wire-removal --project {ps.name})")
         _print_versions(ps.name, rows)
     return 0
+
+
+def _absolute(spec: str) -> str:
+    """A sequence spec with its folder made absolute (the daemon's working folder is not ours)."""
+    return str(Path(spec).expanduser().absolute())

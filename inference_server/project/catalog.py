@@ -33,7 +33,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 MIGRATIONS: tuple[str, ...] = (
     # 0 -> 1
@@ -94,6 +94,15 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE jobs ADD COLUMN pid INTEGER;
     ALTER TABLE jobs ADD COLUMN host TEXT
+    """,
+    # 2 -> 3: artist pairs (a plate and the artist's own painted fix of it) that training learns from
+    """
+    CREATE TABLE pairs (
+        id INTEGER PRIMARY KEY,
+        plate TEXT NOT NULL, fix TEXT NOT NULL,   -- sequence specs as media.open_sequence takes them
+        frames INTEGER NOT NULL, added REAL NOT NULL,
+        UNIQUE (plate, fix)
+    )
     """,
 )
 
@@ -259,6 +268,16 @@ class Catalog:
                 self.update_job(int(row["id"]), state="interrupted",
                                 message=f"the process running it (pid {row['pid']}) stopped; run the job again to resume")
         return list(self.db.execute("SELECT * FROM jobs ORDER BY id").fetchall())
+
+    # ---- artist pairs ----------------------------------------------------------------------
+    def add_pair(self, plate: str, fix: str, frames: int) -> bool:
+        """Record an artist pair; False when it was already recorded."""
+        cur = self.db.execute("INSERT OR IGNORE INTO pairs (plate, fix, frames, added) VALUES (?, ?, ?, ?)",
+                              (plate, fix, int(frames), time.time()))
+        return cur.rowcount > 0
+
+    def pairs(self) -> list[dict[str, Any]]:
+        return list(self.db.execute("SELECT * FROM pairs ORDER BY id").fetchall())
 
     # ---- model versions (a record; the registry folder is authoritative) -------------------
     def record_model(self, task: str, version: str, sha256: str, steps: int,

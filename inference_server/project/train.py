@@ -2,7 +2,8 @@
 
 ``train_wire_removal(store)`` reads patch banks for the project's training and held-out frames,
 starts from the promoted version when there is one, and trains the network to find synthetic
-wires drawn over the training patches (fresh wires every step). It then repairs held-out
+wires drawn over the training patches (fresh wires every step), and, when the project has
+artist pairs (``pairs.py``), the real wires its artists painted out. It then repairs held-out
 patches the way the wire repair does (the matte, then the classical fill inside it) and
 measures PSNR inside the hint for the new model, the version it started from and the untuned
 repair (the classical matte), registers the new version and promotes it only if it beats the
@@ -26,6 +27,7 @@ from inference_server.fileio import atomic_write
 from inference_server.project import registry
 from inference_server.project.model import ModelConfig, WireNet, build_model, matte_loss
 from inference_server.project.models import network_view
+from inference_server.project.pairs import PairBank, build_pair_bank, pair_sample
 from inference_server.project.patches import (
     TRAIN_SEED_BASE,
     PatchBank,
@@ -52,6 +54,7 @@ class TrainConfig:
     val_frames_per_shot: int = 3
     checkpoint_every: int = 100
     pos_weight: float = 4.0  # a missed wire pixel costs this many background pixels in the loss
+    pair_share: float = 0.25  # of each batch, from the project's artist pairs when it has any
     seed: int = 0
     threads: int = 0         # torch CPU threads; 0 = every core
     model: ModelConfig = field(default_factory=ModelConfig)
@@ -91,12 +94,16 @@ class TrainResult:
         return asdict(self)
 
 
-def _batch(bank: PatchBank, cfg: TrainConfig, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(images (B,3,P,P), hints (B,1,P,P), alphas (B,1,P,P)) float32: fresh wires over fresh crops,
-    the same for the same step (so a resumed run sees what the stopped one would have)."""
+def _batch(bank: PatchBank, cfg: TrainConfig, step: int,
+           pairs: PairBank | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(images (B,3,P,P), hints (B,1,P,P), alphas (B,1,P,P)) float32: fresh wires over fresh crops
+    (and, with artist pairs, ``pair_share`` of the batch from them), the same for the same step
+    (so a resumed run sees what the stopped one would have)."""
     rng = np.random.default_rng([TRAIN_SEED_BASE + cfg.seed, 0, step])
-    crops = bank.sample(cfg.batch, cfg.patch, rng).transpose(0, 2, 3, 1)
+    n_pairs = int(round(cfg.batch * cfg.pair_share)) if pairs is not None else 0
+    crops = bank.sample(cfg.batch - n_pairs, cfg.patch, rng).transpose(0, 2, 3, 1)
     drawn = [draw_training_wire(network_view(np.rot90(c, int(rng.integers(0, 4)))), rng) for c in crops]
+    drawn += [pair_sample(pairs, cfg.patch, rng) for _ in range(n_pairs)] if pairs is not None else []
     images = np.stack([d[0] for d in drawn]).transpose(0, 3, 1, 2)
     hints, alphas = np.stack([d[1] for d in drawn])[:, None], np.stack([d[2] for d in drawn])[:, None]
     return np.ascontiguousarray(images), hints, alphas
@@ -179,6 +186,11 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
     bank = build_patch_bank(store, "train", config.frames_per_shot, config.crops_per_frame, seed=config.seed)
     val_bank = build_patch_bank(store, "val", config.val_frames_per_shot, 8, seed=config.seed)
     val = validation_set(val_bank)
+    with store.catalog() as cat:
+        pair_rows = [(str(r["plate"]), str(r["fix"])) for r in cat.pairs()]
+    if pair_rows:
+        say(0, config.steps, f"reading {len(pair_rows)} artist pair(s)")
+    pairs = build_pair_bank(pair_rows, config.frames_per_shot, config.crops_per_frame, seed=config.seed)
 
     parent = registry.current_version(store, TASK)
     model_cfg = config.model
@@ -200,7 +212,7 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps, eta_min=config.lr * 0.1)
 
     ckpt_path = store.cache_dir / "train" / TASK / "checkpoint.pt"
-    run_key = f"{config.key()}-{parent}-{hashlib.sha1(bank.patches[:4].tobytes()).hexdigest()[:8]}"
+    run_key = f"{config.key()}-{parent}-{hashlib.sha1(bank.patches[:4].tobytes()).hexdigest()[:8]}-{len(pair_rows)}"
     start = 0
     if ckpt_path.is_file():
         ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
@@ -220,7 +232,7 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
         if should_cancel is not None and should_cancel():
             checkpoint(step)
             raise TrainingCancelled(step, str(ckpt_path))
-        images, hints, alphas = (torch.from_numpy(a).to(device) for a in _batch(bank, config, step))
+        images, hints, alphas = (torch.from_numpy(a).to(device) for a in _batch(bank, config, step, pairs))
         loss = matte_loss(model, images, hints, alphas, config.pos_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -250,6 +262,7 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
     version, promoted = None, False
     if register_model:
         data = {"shots": bank.shot_names, "train_patches": int(len(bank.patches)),
+                "artist_pairs": len(pair_rows), "pair_patches": len(pairs) if pairs is not None else 0,
                 "val_patches": int(len(val.truth)), "patch": config.patch, "batch": config.batch,
                 "train_seed_base": TRAIN_SEED_BASE, "device": device}
         version = registry.register(store, TASK, model.cpu(), steps=config.steps, metrics=metrics, data=data,

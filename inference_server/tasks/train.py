@@ -25,6 +25,9 @@ MANIFEST = TaskManifest(
               "More steps take longer and usually find wires better.", 0, 1_000_000),
         Param("project", "string", "", "Project",
               "Project name (default: the project the request was sent for)."),
+        Param("pairs", "string", "", "Artist pairs",
+              "JSON list of [plate, fix] sequence paths: a plate and the artist's own painted fix of it. "
+              "They are recorded in the project and learned from by this and every later training."),
         Param("config", "choice", "smoke", "Configuration",
               "smoke: small and quick (CPU); full: bigger model and batches (GPU).", choices=("smoke", "full")),
     ),
@@ -46,6 +49,10 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         store = open_project(str(project), ctx.store, must_exist=True)
     except (ValueError, FileNotFoundError) as exc:
         raise TaskInputError(str(exc)) from exc
+    new_pairs = _parse_pairs(str(params.get("pairs") or ""))
+    with store.catalog() as cat:
+        for plate, fix, frames in new_pairs:
+            cat.add_pair(plate, fix, frames)
     base = FULL if params.get("config") == "full" else SMOKE
     config = replace(base, steps=int(params.get("steps") or base.steps))
     with store.catalog() as cat:
@@ -68,3 +75,27 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         summary = {"project": store.name, "task": params.get("task", "wire_removal"), **result.to_dict()}
         cat.update_job(job, state="done", done=config.steps, total=config.steps, result=summary)
     return summary
+
+
+def _parse_pairs(text: str) -> list[tuple[str, str, int]]:
+    """[(plate, fix, frames)] from the ``pairs`` param, each checked; TaskInputError names what is wrong."""
+    import json
+
+    from inference_server.project.pairs import check_pair
+
+    if not text.strip():
+        return []
+    try:
+        items = json.loads(text)
+    except ValueError as exc:
+        raise TaskInputError(f"pairs must be a JSON list of [plate, fix] paths: {exc}") from exc
+    if not isinstance(items, list) or not all(isinstance(i, list) and len(i) == 2 and all(isinstance(p, str) for p in i)
+                                              for i in items):
+        raise TaskInputError(f"pairs must be a JSON list of [plate, fix] paths, got {text[:200]!r}")
+    out = []
+    for plate, fix in items:
+        try:
+            out.append((plate, fix, check_pair(plate, fix)))
+        except ValueError as exc:
+            raise TaskInputError(str(exc)) from exc
+    return out

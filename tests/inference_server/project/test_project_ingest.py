@@ -58,7 +58,7 @@ def test_prores_10bit_keeps_bit_depth_and_timecode(tmp_path: Path) -> None:
     assert report.added == [str((src / "A001C003.mov").resolve())]
     with store.catalog() as cat:
         (clip,) = cat.clips()
-        assert cat.schema_version == 2
+        assert cat.schema_version == 3
     assert clip["bit_depth"] == 10 and clip["pixel_format"] == "yuv422p10le" and clip["codec"] == "prores"
     assert clip["timecode"] == "01:02:03:04" and clip["reel"] == "A001"
     assert (clip["width"], clip["height"], clip["frame_count"], clip["fps"]) == (320, 16, 4, 24.0)
@@ -135,7 +135,7 @@ def test_newer_catalog_schema_is_refused(tmp_path: Path) -> None:
 
     store = open_project("show", tmp_path / "store").create()
     with store.catalog() as cat:
-        assert cat.schema_version == 2
+        assert cat.schema_version == 3
     db = sqlite3.connect(store.catalog_path)
     db.execute("PRAGMA user_version = 99")
     db.close()
@@ -159,7 +159,7 @@ def test_a_version_1_catalog_is_brought_forward(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with store.catalog() as cat:
-        assert cat.schema_version == 2
+        assert cat.schema_version == 3
         (job,) = cat.jobs()
     assert job["state"] == "running" and job["pid"] is None  # no process recorded: nothing to judge by
 

@@ -203,3 +203,52 @@ def test_a_killed_training_job_shows_interrupted_and_resumes(project: ProjectSto
     assert [j["state"] for j in jobs] == ["interrupted", "cancelled"]
     resumed_at = int(jobs[1]["message"].split("cancelled at step ")[1].split(";")[0])
     assert resumed_at >= 5 + 3  # it went on from the killed run's checkpoint, not from step 0
+
+
+def test_artist_pairs_are_checked_recorded_and_learned_from(project: ProjectStore, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import inference_server.project.train as train_mod
+    from inference_server import media
+    from inference_server.project.pairs import build_pair_bank, pair_sample
+
+    pair = tmp_path / "pair"
+    pair.mkdir()
+    for i, n in enumerate(range(1001, 1005)):  # the artist painted a real wire out of four frames
+        clean = media.read_image(tmp_path / "dailies" / "sh020" / f"plate.{n}.png")
+        plate, _, alpha = draw_training_wire(clean.astype(np.float32) / 255, np.random.default_rng(900 + i))
+        media.write_image(pair / f"plate.{n}.png", np.rint(plate * 255).astype(np.uint8))
+        media.write_image(pair / f"fix.{n}.png", clean)
+        if i < 3:
+            media.write_image(pair / f"short.{n}.png", clean)
+    plate_spec, fix_spec = str(pair / "plate.####.png"), str(pair / "fix.####.png")
+
+    bank = build_pair_bank([(plate_spec, fix_spec)], frames_per_pair=4, crops_per_frame=3)
+    assert bank is not None and len(bank) == 12 and bank.changed.any(axis=(1, 2)).all()
+    p, hint, target = pair_sample(bank, 32, np.random.default_rng(1))
+    assert p.shape == (32, 32, 3) and not target[hint == 0].any() and hint.sum() > target.sum()
+
+    monkeypatch.setattr(train_mod, "SMOKE", replace(TINY, steps=20))
+    ctx = TaskContext(store=project.root, project="show")
+    for bad, message in (([[plate_spec, str(pair / "nope.####.png")]], "artist pair fix"),
+                         ([[plate_spec, str(pair / "short.####.png")]], "has 4 frames but the fix"),
+                         ("[[1, 2]]", "JSON list of \\[plate, fix\\]")):
+        text = bad if isinstance(bad, str) else json.dumps(bad)
+        with pytest.raises(TaskInputError, match=message):
+            train_task.run({}, train_task.MANIFEST.validate_params({"pairs": text}), ctx)
+    params = train_task.MANIFEST.validate_params({"pairs": json.dumps([[plate_spec, fix_spec]])})
+    first = train_task.run({}, params, ctx)
+    second = train_task.run({}, params, ctx)
+    with project.catalog() as cat:
+        assert [(r["plate"], r["fix"], r["frames"]) for r in cat.pairs()] == [(plate_spec, fix_spec, 4)]  # once
+    data = registry.read_manifest(project, "wire_removal", first["version"])["data"]
+    assert data["artist_pairs"] == 1 and data["pair_patches"] == min(4, TINY.frames_per_shot) * TINY.crops_per_frame
+    assert second["version"] == "v002"
+    from inference_server.project.patches import build_patch_bank
+
+    shots = build_patch_bank(project, "train", 3, 4)
+    _, hints, targets = train_mod._batch(shots, replace(TINY, pair_share=0.5), 0, bank)
+    assert all(((t > 0) & (t < 1)).any() for t in targets[:2])  # synthetic wires: soft alpha
+    assert all(set(np.unique(t)) <= {0.0, 1.0} for t in targets[2:])  # the artists' painted masks: exact 0/1
+    assert all(not t[h == 0].any() for t, h in zip(targets, hints, strict=True))
