@@ -83,7 +83,7 @@ def train_command(args: argparse.Namespace) -> int:
                                on_progress=update)
     m = summary.get("metrics", {})
     state = ("promoted" if summary.get("promoted") else
-             "kept, not promoted (it did not beat the current model, or the untuned fill when there is none)")
+             "kept, not promoted (it did not beat the current model, or the untuned repair when there is none)")
     print(f"{store.name} wire_removal {summary.get('version')}: {state}; held-out PSNR in region "
           f"{m.get('val_psnr', float('nan')):.2f} dB vs untuned {m.get('baseline_psnr', float('nan')):.2f} dB; "
           f"{summary.get('steps')} steps in {summary.get('seconds')} s")
