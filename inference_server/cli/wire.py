@@ -27,6 +27,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--window", type=int, help="temporal window in frames each side (default 2)")
     p.add_argument("--regrain", type=float, help="regrain amount, 0-2 (default 1)")
     p.add_argument("--project", help="project whose trained model to use")
+    p.add_argument("--model-version", metavar="VERSION",
+                   help="with --project: which of its trained versions to use, e.g. v003 (default: the promoted one)")
     add_server_arg(p)
     p.set_defaults(func=wire_remove)
 
@@ -36,6 +38,8 @@ def wire_remove(args: argparse.Namespace) -> int:
     from inference_server.cli.common import check_matching_frames, check_out_holds, progress_bar, run_task
     from inference_server.tasks.base import Frame, from_float, to_float
 
+    if args.model_version is not None and not args.project:
+        raise ValueError("--model-version needs --project (the project whose model versions to choose from)")
     frames = media.parse_frame_range(args.frames) if args.frames else None
     media.refuse_overwrite([args.plate, args.hint], args.out)
     plate = media.open_sequence(args.plate, frames)
@@ -56,6 +60,8 @@ def wire_remove(args: argparse.Namespace) -> int:
         params["window"] = args.window
     if args.regrain is not None:
         params["regrain"] = args.regrain
+    if args.model_version is not None:
+        params["model_version"] = args.model_version
     written: list[str] = []
 
     def on_frame(_output: str, frame: Frame) -> None:

@@ -77,3 +77,11 @@ def test_missing_and_mismatched_inputs_fail_clearly(tmp_path: Path, capsys: pyte
                     "--hint", str(tmp_path / "hint.####.png")]) == 2
     assert "hint" in capsys.readouterr().err
     assert not list(tmp_path.glob("o.*"))
+
+
+def test_model_version_needs_a_project_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _shot(tmp_path, 1)
+    code = _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "o" / "r.####.png"),
+                    "--hint", str(tmp_path / "hint.####.png"), "--model-version", "v002"])
+    assert code != 0 and "--model-version needs --project" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -137,11 +137,14 @@ def test_wire_remove_with_the_project_model_through_a_daemon(project: ProjectSto
     wire.register(parser.add_subparsers())
     daemon = DaemonProcess(project.root).start()
     try:
-        for name, extra in (("untuned", []), ("tuned", ["--project", "show"])):
+        runs = (("untuned", [], 0), ("tuned", ["--project", "show"], 0),
+                ("pinned", ["--project", "show", "--model-version", "v001"], 0),
+                ("missing", ["--project", "show", "--model-version", "v009"], 2))  # 2: bad input
+        for name, extra, code in runs:
             argv = ["wire-remove", str(tmp_path / "in" / "plate.####.png"), str(tmp_path / name / "r.####.png"),
                     "--hint", str(tmp_path / "in" / "hint.####.png"), "--mode", "spatial", "--regrain", "0",
                     "--server", daemon.url, *extra]
-            assert run_handler(parser.parse_args(argv)) == 0
+            assert run_handler(parser.parse_args(argv)) == code, name
     finally:
         daemon.stop()
     inside = hint > 0
@@ -153,6 +156,8 @@ def test_wire_remove_with_the_project_model_through_a_daemon(project: ProjectSto
         return float(10 * np.log10(1 / np.mean((out[inside] - truth[inside]) ** 2)))
 
     assert psnr("tuned") > psnr("untuned") + 0.5
+    assert psnr("pinned") == psnr("tuned")  # v001 is the promoted version
+    assert not list((tmp_path / "missing").glob("*.png"))  # an unknown version: an error, no frames
 
 
 def test_a_killed_training_job_shows_interrupted_and_resumes(project: ProjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
