@@ -29,10 +29,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from inference_server.project.models import HINT_INSIDE
+from inference_server.engines.wire.matte import HINT_INSIDE
 
 MATTE_FLOOR = 0.02
-
 
 
 @dataclass(frozen=True)

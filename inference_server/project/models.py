@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.engines.wire.matte import HINT_INSIDE
 from inference_server.project import registry
 from inference_server.project.store import open_project
 
 MatteModel = Callable[[np.ndarray, np.ndarray], np.ndarray]
-HINT_INSIDE = 0.05  # a hint value above this is inside the stroke (as in engines.wire)
 
 MAX_SESSIONS = 4
 MAX_BYTES = 1 << 30            # sum of model file sizes kept loaded (weights dominate session memory)

@@ -106,6 +106,7 @@ def _output_frame(choice: str, repaired: np.ndarray, matte: np.ndarray, src: Fra
 
 
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
+    from inference_server.engines.wire.matte import HINT_INSIDE
     from inference_server.engines.wire.repair import WireRemover, WireSettings
 
     plates, hints = inputs["plate"], inputs["hint"]
@@ -118,7 +119,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     size = first.shape[:2]
     window = int(params["window"])
     hint = _Hints(hints, size, 2 * window + 3)
-    covered = [bool((hint(i) > 0.05).any()) for i in range(len(hints))]
+    covered = [bool((hint(i) > HINT_INSIDE).any()) for i in range(len(hints))]
     if not any(covered):
         raise TaskInputError("the hint is empty on every frame; paint a stroke over the wire")
 

@@ -20,6 +20,7 @@ SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
 EDGE_WEIGHT = 0.5
 PENALTY = 1.5  # per pixel of sideways step, in units of the texture's ridge response
+HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 
 
 def _analysis_luma(image: np.ndarray) -> np.ndarray:
@@ -135,7 +136,7 @@ def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto
     """Tight soft wire matte (float32 (H, W), 0..1, zero outside the hint).
 
     ``image``: float32 (H, W, C), any colour space (scene-linear is analysed in log).
-    ``hint``: float32 (H, W), the rough stroke (> 0.05 counts as inside), one wire per stroke.
+    ``hint``: float32 (H, W), the rough stroke (> HINT_INSIDE counts as inside), one wire per stroke.
     ``polarity`` is "dark", "bright" or "auto". Where no wire stands out from the texture
     around the hint, the hint itself is returned.
     """
@@ -147,7 +148,7 @@ def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto
         raise ValueError(f"refine_wire_matte: hint shape {hint.shape} does not match image size {image.shape[:2]}")
     if polarity not in ("auto", "dark", "bright"):
         raise ValueError(f"refine_wire_matte: polarity {polarity!r} is not auto, dark or bright")
-    inside = hint > 0.05
+    inside = hint > HINT_INSIDE
     if not inside.any():
         return np.zeros(hint.shape, np.float32)
     ys, xs = np.nonzero(inside)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference_server.engines.wire.matte import refine_wire_matte
+from inference_server.engines.wire.matte import HINT_INSIDE, refine_wire_matte
 from inference_server.engines.wire.regrain import apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import fill_temporal, seam_correction
@@ -49,7 +49,7 @@ def hint_bands(hint: np.ndarray, margin: int, band: int, cell: int = 8) -> list[
     h, w = hint.shape
     gh, gw = -(-h // cell), -(-w // cell)
     pad = np.zeros((gh * cell, gw * cell), bool)
-    pad[:h, :w] = hint > 0.05
+    pad[:h, :w] = hint > HINT_INSIDE
     grid: np.ndarray = np.asarray(pad.reshape(gh, cell, gw, cell).any(axis=(1, 3)))
     if not grid.any():
         return []
@@ -170,7 +170,7 @@ class WireRemover:
         bands = hint_bands(hint, s.margin, s.band)
         model = None
         if s.regrain > 0 and bands:  # one grain model per frame, from the band with the most hint
-            biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > 0.05).sum()))[1]
+            biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > HINT_INSIDE).sum()))[1]
             model = estimate_grain(to_float(src[_sl(biggest)]), hint[_sl(biggest)])
         for band_no, (core, _) in enumerate(bands):
             ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
