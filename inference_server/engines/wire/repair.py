@@ -217,8 +217,6 @@ class WireRemover:
         conf = np.clip(conf, 0, 1) * (tf.weight > 0)
         if self.matte_model is not None:  # revealed: the guard matte; not revealed: the tight one
             matte = np.where(conf >= 0.5, matte, tight).astype(np.float32)
-            keep = hole & (matte <= 1e-3)
-            conf[keep] = 0.0
             hole = matte > 1e-3
         if float(conf[hole].min(initial=1.0)) >= 0.999:
             fill = filled
