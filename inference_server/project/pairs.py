@@ -2,7 +2,7 @@
 
 Where the fix differs from the plate is where the artist removed something: that region is
 an exact training target for the wire network on this show's real wires, rigs and lenses.
-``check_pair`` opens both sequences and checks they match frame for frame; ``build_pair_bank``
+``open_pair`` opens both sequences and checks they match frame for frame; ``build_pair_bank``
 cuts patches around the changed pixels; ``pair_sample`` turns one into a training sample
 with a rough hint drawn around the change, as an artist would paint it.
 """
@@ -10,8 +10,12 @@ with a rough hint drawn around the change, as an artist would paint it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from inference_server.media import FrameSequence
 
 CHANGED = 0.01  # a channel that moved by more than this (0-1 code values) counts as painted
 
@@ -27,8 +31,8 @@ class PairBank:
         return len(self.plates)
 
 
-def check_pair(plate: str, fix: str) -> int:
-    """Open both sequences; return the frame count, or raise ValueError naming what does not match."""
+def open_pair(plate: str, fix: str) -> tuple[FrameSequence, FrameSequence]:
+    """Open both sequences (plate, fix), or raise ValueError naming what does not match."""
     from inference_server import media
 
     seqs = []
@@ -44,13 +48,12 @@ def check_pair(plate: str, fix: str) -> int:
     if pa.shape[:2] != pb.shape[:2]:
         raise ValueError(f"artist pair: the plate {plate!r} is {pa.shape[1]}x{pa.shape[0]} but the fix {fix!r} "
                          f"is {pb.shape[1]}x{pb.shape[0]}")
-    return len(a)
+    return a, b
 
 
 def build_pair_bank(pairs: list[tuple[str, str]], frames_per_pair: int = 6, crops_per_frame: int = 12,
                     crop: int = 96, seed: int = 0) -> PairBank | None:
     """Patches centred on painted pixels of evenly spaced frames of each pair; None without any."""
-    from inference_server import media
     from inference_server.project.models import network_view
     from inference_server.tasks.base import to_float
 
@@ -58,8 +61,7 @@ def build_pair_bank(pairs: list[tuple[str, str]], frames_per_pair: int = 6, crop
     changed: list[np.ndarray] = []
     rng = np.random.default_rng([seed, 7])
     for plate_spec, fix_spec in pairs:
-        check_pair(plate_spec, fix_spec)
-        a, b = media.open_sequence(plate_spec), media.open_sequence(fix_spec)
+        a, b = open_pair(plate_spec, fix_spec)
         for k in sorted({int(round(x)) for x in np.linspace(0, len(a) - 1, min(frames_per_pair, len(a)))}):
             plate = to_float(a[k].pixels)[:, :, :3]
             fix = to_float(b[k].pixels)[:, :, :3]

@@ -81,7 +81,7 @@ def _parse_pairs(text: str) -> list[tuple[str, str, int]]:
     """[(plate, fix, frames)] from the ``pairs`` param, each checked; TaskInputError names what is wrong."""
     import json
 
-    from inference_server.project.pairs import check_pair
+    from inference_server.project.pairs import open_pair
 
     if not text.strip():
         return []
@@ -95,7 +95,7 @@ def _parse_pairs(text: str) -> list[tuple[str, str, int]]:
     out = []
     for plate, fix in items:
         try:
-            out.append((plate, fix, check_pair(plate, fix)))
+            out.append((plate, fix, len(open_pair(plate, fix)[0])))
         except ValueError as exc:
             raise TaskInputError(str(exc)) from exc
     return out
