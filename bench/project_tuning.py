@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 FOOTAGE = ROOT / "../shared/data/footage"
 CLIPS = (FOOTAGE / "bmx-trees/frames", FOOTAGE / "tennis-480p/video.mp4")
 
+from inference_server.engines.metrics import psnr  # noqa: E402
 from inference_server.project.patches import BENCH_SEED_BASE, split_shots  # noqa: E402
 
 
@@ -54,23 +55,19 @@ def wire_bench() -> object:
     return mod
 
 
-def psnr_region(result: np.ndarray, truth: np.ndarray, hint: np.ndarray) -> float:
-    m = hint > 0
-    mse = float(np.mean((result[m].astype(np.float64) - truth[m]) ** 2))
-    return float(10 * np.log10(1.0 / max(mse, 1e-12)))
-
-
-def speed_2k(wb: object, frames: list[np.ndarray], matte_model: object, remover: type, settings: type) -> dict[str, float]:
+def speed_2k(wb: object, frames: list[np.ndarray], matte_model: object) -> dict[str, float]:
     """Seconds per frame at 2048x1080 (held-out frames upscaled, a full-width 4 px wire), untuned and tuned."""
     import cv2
+
+    from inference_server.engines.wire.repair import WireRemover, WireSettings
 
     big = [cv2.resize(f, (2048, 1080), interpolation=cv2.INTER_CUBIC) for f in frames[:5]]
     plates, hints = wb.draw_wire(big, wb.WIRES[1], seed=BENCH_SEED_BASE + 999)  # type: ignore[attr-defined]
     out = {}
     for method in ("spatial", "auto"):
         for label, model in (("untuned", None), ("tuned", matte_model)):
-            r = remover(plates.__getitem__, hints.__getitem__, len(plates), settings(method=method, regrain=0.0),
-                        matte_model=model)
+            r = WireRemover(plates.__getitem__, hints.__getitem__, len(plates), WireSettings(method=method, regrain=0.0),
+                            matte_model=model)
             t0 = time.perf_counter()
             for i in range(len(plates)):
                 r.repair(i)
@@ -135,7 +132,7 @@ def main() -> int:
                 truth = [frames[n] for n in numbers]
                 for wi, wire in enumerate(wb.WIRES):  # type: ignore[attr-defined]
                     plates, hints = wb.draw_wire(truth, wire, seed=BENCH_SEED_BASE + 100 * si + wi)  # type: ignore[attr-defined]
-                    psnr = {}
+                    scores = {}
                     for label, model in (("untuned", None), ("tuned", matte_model)):
                         remover = WireRemover(plates.__getitem__, hints.__getitem__, len(plates),
                                               WireSettings(method=method, regrain=0.0), matte_model=model)
@@ -143,16 +140,17 @@ def main() -> int:
                         out = [remover.repair(i)[0] for i in range(len(plates))]
                         if model is not None and method == "spatial":
                             seconds.append((time.perf_counter() - t1) / len(plates))
-                        psnr[label] = np.mean([psnr_region(o, g, h) for o, g, h in zip(out, truth, hints, strict=True)])
+                        scores[label] = np.mean([psnr(o, g, h) for o, g, h in zip(out, truth, hints, strict=True)])
                     tel = [cv2.inpaint(np.rint(np.clip(p, 0, 1) * 255).astype(np.uint8), (h > 0).astype(np.uint8) * 255,
                                        5, cv2.INPAINT_TELEA).astype(np.float32) / 255 for p, h in zip(plates, hints, strict=True)]
-                    telea = np.mean([psnr_region(t, g, h) for t, g, h in zip(tel, truth, hints, strict=True)])
-                    gain = float(psnr["tuned"] - psnr["untuned"])
+                    telea = np.mean([psnr(t, g, h) for t, g, h in zip(tel, truth, hints, strict=True)])
+                    gain = float(scores["tuned"] - scores["untuned"])
                     gains[method].append(gain)
                     print(f"{shot['name']:<11} {method:<7} wire {wire.width:.0f}px blur {wire.blur:.0f}: untuned "
-                          f"{psnr['untuned']:6.2f} dB  tuned {psnr['tuned']:6.2f} dB  gain {gain:+.2f} dB  telea {telea:6.2f} dB"
+                          f"{scores['untuned']:6.2f} dB  tuned {scores['tuned']:6.2f} dB  gain {gain:+.2f} dB  "
+                          f"telea {telea:6.2f} dB"
                           f"  (held-out frames {numbers[0]}-{numbers[-1]}, {len(numbers)})")
-        speeds = speed_2k(wb, truth, matte_model, WireRemover, WireSettings)
+        speeds = speed_2k(wb, truth, matte_model)
         g, a = gains["spatial"], gains["auto"]
         print(f"summary: tuned vs untuned wire repair, PSNR in hint: single-frame (spatial) mean gain {np.mean(g):+.2f} dB "
               f"(min {min(g):+.2f}, max {max(g):+.2f}) over {len(g)} cases; temporal (auto) mean gain {np.mean(a):+.2f} dB "

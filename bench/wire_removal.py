@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT / "../shared/data/footage"
 
+from inference_server.engines.metrics import psnr  # noqa: E402
 from inference_server.engines.wire.repair import WireRemover, WireSettings  # noqa: E402
 
 CLIPS = {"bmx-trees": "bmx-trees/frames/#####.jpg", "tennis": "tennis-480p/video.mp4",
@@ -93,10 +94,6 @@ def draw_wire(frames: list[np.ndarray], wire: Wire, seed: int, x_span: tuple[flo
         hint[:, hi:] = 0
         hints.append(hint)
     return plates, hints
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    return float(10 * np.log10(1.0 / max(float(np.mean((a.astype(np.float64) - b) ** 2)), 1e-12)))
 
 
 def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:

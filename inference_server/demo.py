@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference_server.engines.wire.synthetic import psnr
+from inference_server.engines.metrics import psnr
 
 
 @dataclass

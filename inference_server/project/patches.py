@@ -180,10 +180,3 @@ def validation_set(bank: PatchBank) -> ValidationSet:
     return ValidationSet(*(np.stack(a) for a in zip(*out, strict=True)))
 
 
-def psnr_in_region(pred: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:
-    """PSNR (dB, peak 1.0) over the pixels where ``mask`` > 0.5; masks broadcast over channels."""
-    m = np.broadcast_to(mask > 0.5, pred.shape)
-    if not m.any():
-        raise ValueError("psnr_in_region: the mask selects no pixels")
-    mse = float(np.mean((pred[m].astype(np.float64) - truth[m]) ** 2))
-    return float(10.0 * np.log10(1.0 / max(mse, 1e-12)))

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.engines.metrics import psnr
 from inference_server.fileio import atomic_write
 from inference_server.project import registry
 from inference_server.project.model import ModelConfig, WireNet, build_model, matte_loss
@@ -34,7 +35,6 @@ from inference_server.project.patches import (
     ValidationSet,
     build_patch_bank,
     draw_training_wire,
-    psnr_in_region,
     validation_set,
 )
 from inference_server.project.store import ProjectStore
@@ -135,7 +135,7 @@ def repair_psnr(val: ValidationSet, mattes: np.ndarray | None) -> float:
         m = refine_wire_matte(plate, hint) if mattes is None else mattes[i]
         fill = fill_spatial(plate, (m > 1e-3).astype(np.float32)) if (m > 1e-3).any() else plate
         out[i] = plate * (1.0 - m[..., None]) + fill * m[..., None]
-    return psnr_in_region(out, val.truth, val.hints[..., None])
+    return psnr(out, val.truth, val.hints)
 
 
 def pick_threads(requested: int = 0) -> int:

@@ -69,7 +69,3 @@ def panning_shot(n: int = 10, size: tuple[int, int] = (96, 128), pan: tuple[floa
     return SyntheticShot(bgs, truths, plates, mattes)
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    """PSNR in dB of two arrays of 0-1 values."""
-    mse = float(np.mean((np.asarray(a, np.float64) - np.asarray(b, np.float64)) ** 2))
-    return 10.0 * np.log10(1.0 / max(mse, 1e-12))

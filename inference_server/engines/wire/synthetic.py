@@ -38,5 +38,3 @@ def wire_shot(n: int = 5, h: int = 96, w: int = 160, pan: float = 0.0, noise: fl
     return truth, plates, hints
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    return float(10 * np.log10(1.0 / max(float(np.mean((a.astype(np.float64) - b) ** 2)), 1e-12)))

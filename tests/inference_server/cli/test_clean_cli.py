@@ -11,7 +11,8 @@ import pytest
 from inference_server import media
 from inference_server.cli import clean
 from inference_server.cli.common import run_handler
-from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot, psnr
+from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot
+from inference_server.engines.metrics import psnr
 
 
 def _rushes(argv: list[str]) -> int:

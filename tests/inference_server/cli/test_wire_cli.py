@@ -11,7 +11,8 @@ import pytest
 from inference_server import media
 from inference_server.cli import wire
 from inference_server.cli.common import run_handler
-from inference_server.engines.wire.synthetic import psnr, wire_shot
+from inference_server.engines.metrics import psnr
+from inference_server.engines.wire.synthetic import wire_shot
 
 
 def _rushes(argv: list[str]) -> int:

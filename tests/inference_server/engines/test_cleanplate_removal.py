@@ -9,7 +9,8 @@ from inference_server.engines.cleanplate.align import align_shot
 from inference_server.engines.cleanplate.matte import foreground_matte, guided_filter, matte_iou
 from inference_server.engines.cleanplate.plate import build_clean_plate, reproject, sample_indices
 from inference_server.engines.cleanplate.removal import remove_object
-from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot, psnr
+from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot
+from inference_server.engines.metrics import psnr
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from inference_server.engines.metrics import psnr
 from inference_server.engines.wire import flow, matte, regrain, spatial
 from inference_server.engines.wire.repair import WireRemover, WireSettings, hint_bands
-from inference_server.engines.wire.synthetic import psnr, texture, wire_shot
+from inference_server.engines.wire.synthetic import texture, wire_shot
 from inference_server.engines.wire.temporal import fill_temporal
 
 

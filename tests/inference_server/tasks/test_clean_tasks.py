@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from inference_server.engines.cleanplate.matte import matte_iou
-from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot, psnr
+from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot
+from inference_server.engines.metrics import psnr
 from inference_server.tasks import load_task
 from inference_server.tasks.base import Frame, TaskContext, TaskInputError, from_float, to_float
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inference_server.engines.wire.synthetic import psnr, wire_shot
+from inference_server.engines.metrics import psnr
+from inference_server.engines.wire.synthetic import wire_shot
 from inference_server.project.store import open_project
 from inference_server.tasks import wire_removal
 from inference_server.tasks.base import Frame, TaskContext, TaskInputError
