@@ -22,6 +22,7 @@ from typing import Any
 from tests.resolve.fake_timeline import (
     STILL_FORMATS,
     Calls,
+    ColouredItem,
     FakeGallery,
     FakeGalleryStill,
     FakeGalleryStillAlbum,
@@ -252,19 +253,13 @@ class FakeFolder:
         return list(self.subfolders)
 
 
-class FakeMediaPoolItem:
+class FakeMediaPoolItem(ColouredItem):
     def __init__(self, name: str, file_path: str, frames: int) -> None:
         self.name = name
         self.uid = _uid("media")
         self.properties = {"File Path": file_path, "Clip Name": name, "Frames": str(frames)}
         self.color = ""
         self.flags: list[str] = []
-
-    def GetName(self) -> str:
-        return self.name
-
-    def GetUniqueId(self) -> str:
-        return self.uid
 
     def GetMediaId(self) -> str:
         return self.uid + "-m"
@@ -273,17 +268,3 @@ class FakeMediaPoolItem:
         if propertyName is None:
             return dict(self.properties)
         return self.properties.get(propertyName, "")
-
-    def GetClipColor(self) -> str:
-        return self.color
-
-    def SetClipColor(self, colorName: str) -> bool:
-        self.color = colorName
-        return True
-
-    def GetFlagList(self) -> list[str]:
-        return list(self.flags)
-
-    def AddFlag(self, color: str) -> bool:
-        self.flags.append(color)
-        return True

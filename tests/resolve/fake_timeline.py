@@ -29,6 +29,36 @@ class Calls(list):  # type: ignore[type-arg]
         return [args for name, args in self if name == method]
 
 
+class ColouredItem:
+    """What MediaPoolItem and TimelineItem share in the stubs: a name, an id, a clip colour and
+    flags (subclasses set ``name``, ``uid``, ``color`` and ``flags``)."""
+
+    name: str
+    uid: str
+    color: str
+    flags: list[str]
+
+    def GetName(self) -> str:
+        return self.name
+
+    def GetUniqueId(self) -> str:
+        return self.uid
+
+    def GetClipColor(self) -> str:
+        return self.color
+
+    def SetClipColor(self, colorName: str) -> bool:
+        self.color = colorName
+        return True
+
+    def GetFlagList(self) -> list[str]:
+        return list(self.flags)
+
+    def AddFlag(self, color: str) -> bool:
+        self.flags.append(color)
+        return True
+
+
 class FakeGraph:
     def __init__(self, item: FakeTimelineItem, nodes: int) -> None:
         self.item = item
@@ -61,7 +91,7 @@ class FakeGraph:
         return True
 
 
-class FakeTimelineItem:
+class FakeTimelineItem(ColouredItem):
     def __init__(self, name: str, media: FakeMediaPoolItem | None, start: int, duration: int,
                  source_start: int = 0, nodes: int = 2, layers: int = 1) -> None:
         self.name = name
@@ -85,12 +115,6 @@ class FakeTimelineItem:
         return self.project().lut_folder
 
     # -- stub API --
-    def GetName(self) -> str:
-        return self.name
-
-    def GetUniqueId(self) -> str:
-        return self.uid
-
     def GetStart(self, subframe_precision: bool) -> int:
         return self.start
 
@@ -108,20 +132,6 @@ class FakeTimelineItem:
 
     def GetMediaPoolItem(self) -> FakeMediaPoolItem | None:
         return self.media
-
-    def GetClipColor(self) -> str:
-        return self.color
-
-    def SetClipColor(self, colorName: str) -> bool:
-        self.color = colorName
-        return True
-
-    def GetFlagList(self) -> list[str]:
-        return list(self.flags)
-
-    def AddFlag(self, color: str) -> bool:
-        self.flags.append(color)
-        return True
 
     def GetTrackTypeAndIndex(self) -> tuple[str, int]:
         return ("video", self.track)

@@ -60,7 +60,8 @@ def test_the_stub_file_is_the_21_0_one() -> None:
 def test_fake_methods_match_the_stubs(fake_name: str) -> None:
     stubs = stub_signatures()[PAIRS[fake_name]]
     cls = getattr(fake, fake_name)
-    public = [n for n, v in vars(cls).items() if callable(v) and n[:1].isupper()]
+    public = sorted({n for klass in cls.__mro__[:-1] for n, v in vars(klass).items()  # inherited ones too
+                     if callable(v) and n[:1].isupper()})
     assert public, f"{fake_name} has no API methods"
     for name in public:
         assert name in stubs, f"{fake_name}.{name} is not in the {PAIRS[fake_name]} stubs"
