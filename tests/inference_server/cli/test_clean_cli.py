@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from inference_server import media
-from inference_server.cli import clean
-from inference_server.cli.common import run_handler
+from inference_server.cli import clean, main
 from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot
 from inference_server.engines.metrics import psnr
 
-
-def _rushes(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="rushes")
-    clean.register(parser.add_subparsers())
-    return run_handler(parser.parse_args(argv))
-
-
-@pytest.fixture(autouse=True)
-def _no_daemon(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RUSHES_SERVER", "tcp://127.0.0.1:1")  # nothing answers: run in-process
+pytestmark = pytest.mark.usefixtures("in_process")
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +28,7 @@ def _write(folder: Path, shot: SyntheticShot) -> None:
 
 def test_clean_plate_writes_the_clean_frame_and_its_unseen_matte(tmp_path: Path, shot: SyntheticShot) -> None:
     _write(tmp_path, shot)
-    code = _rushes(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "out" / "clean.png")])
+    code = main(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "out" / "clean.png")])
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["clean.png", "clean_unseen.png"]
     img = media.read_image(tmp_path / "out" / "clean.png")
@@ -51,7 +40,7 @@ def test_clean_plate_writes_the_clean_frame_and_its_unseen_matte(tmp_path: Path,
 
 def test_mask_removes_the_object_from_every_frame(tmp_path: Path, shot: SyntheticShot) -> None:
     _write(tmp_path, shot)
-    code = _rushes(["clean-plate", str(tmp_path / "plate.%04d.png"), str(tmp_path / "rep.####.png"),
+    code = main(["clean-plate", str(tmp_path / "plate.%04d.png"), str(tmp_path / "rep.####.png"),
                     "--mask", str(tmp_path / "mask.####.png"), "--frames", "1002-1006"])
     assert code == 0
     written = sorted(p.name for p in tmp_path.glob("rep.*.png"))
@@ -74,7 +63,7 @@ def test_clean_plate_naming_of_the_unseen_matte() -> None:
 def test_refuses_to_overwrite_the_plate(tmp_path: Path, shot: SyntheticShot, capsys: pytest.CaptureFixture[str]) -> None:
     _write(tmp_path, shot)
     before = media.read_image(tmp_path / "plate.1001.png")
-    code = _rushes(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "plate.####.png"),
+    code = main(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "plate.####.png"),
                     "--mask", str(tmp_path / "mask.####.png")])
     assert code == 2
     assert "rushes: error:" in capsys.readouterr().err
@@ -84,19 +73,19 @@ def test_refuses_to_overwrite_the_plate(tmp_path: Path, shot: SyntheticShot, cap
 def test_bad_masks_are_refused_clearly(tmp_path: Path, shot: SyntheticShot, capsys: pytest.CaptureFixture[str]) -> None:
     _write(tmp_path, shot)
     (tmp_path / "mask.1007.png").unlink()
-    code = _rushes(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "o" / "r.####.png"),
+    code = main(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "o" / "r.####.png"),
                     "--mask", str(tmp_path / "mask.####.png")])
     assert code == 2
     assert "the mask" in capsys.readouterr().err and not (tmp_path / "o").exists()
     for i in range(6):
         media.write_image(tmp_path / f"mask.{1001 + i:04d}.png", np.zeros((96, 128, 1), np.uint8))
     media.write_image(tmp_path / "mask.1007.png", np.zeros((96, 128, 1), np.uint8))
-    code = _rushes(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "r.####.png"),
+    code = main(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "r.####.png"),
                     "--mask", str(tmp_path / "mask.####.png")])
     assert code == 2
     assert "the matte is empty in every frame" in capsys.readouterr().err
     assert not list(tmp_path.glob("r.*.png"))
-    code = _rushes(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "one.png"),
+    code = main(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "one.png"),
                     "--mask", str(tmp_path / "mask.####.png")])
     assert code == 2
     assert "names one file but there are 7 frames" in capsys.readouterr().err

@@ -16,9 +16,7 @@ GRADE = Cdl((1.1, 1.0, 0.9), (0.02, 0.0, -0.02), (1.0, 1.0, 1.0), 1.1)
 DATA = Path(__file__).resolve().parents[3] / "../shared/data"
 
 
-@pytest.fixture(autouse=True)
-def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RUSHES_SERVER", "tcp://127.0.0.1:1")  # nothing answers: run in-process
+pytestmark = pytest.mark.usefixtures("in_process")
 
 
 def picture(seed: int = 0, h: int = 48, w: int = 64) -> np.ndarray:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from inference_server import media
-from inference_server.cli import wire
-from inference_server.cli.common import run_handler
+from inference_server.cli import main
 from inference_server.engines.metrics import psnr
 from inference_server.engines.wire.synthetic import wire_shot
 
-
-def _rushes(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="rushes")
-    wire.register(parser.add_subparsers())
-    return run_handler(parser.parse_args(argv))
-
-
-@pytest.fixture(autouse=True)
-def _no_daemon(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RUSHES_SERVER", "tcp://127.0.0.1:1")  # nothing answers: run in-process
+pytestmark = pytest.mark.usefixtures("in_process")
 
 
 def _shot(folder: Path, n: int = 3) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -37,7 +26,7 @@ def _shot(folder: Path, n: int = 3) -> tuple[list[np.ndarray], list[np.ndarray]]
 def test_wire_remove_writes_a_repaired_sequence_in_the_plate_bit_depth(tmp_path: Path) -> None:
     truth, hints = _shot(tmp_path)
     out = tmp_path / "out" / "repair.####.png"
-    code = _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(out), "--hint",
+    code = main(["wire-remove", str(tmp_path / "plate.####.png"), str(out), "--hint",
                     str(tmp_path / "hint.%04d.png"), "--frames", "1002-1003", "--mode", "temporal", "--regrain", "0"])
     assert code == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["repair.1002.png", "repair.1003.png"]
@@ -51,7 +40,7 @@ def test_wire_remove_writes_a_repaired_sequence_in_the_plate_bit_depth(tmp_path:
 
 def test_matte_output_and_still_hint(tmp_path: Path) -> None:
     _shot(tmp_path, 2)
-    code = _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "m.####.exr"),
+    code = main(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "m.####.exr"),
                     "--hint", str(tmp_path / "hint.1001.png"), "--output", "matte", "--mode", "spatial"])
     assert code == 0
     m = media.read_image(tmp_path / "m.1002.exr")
@@ -61,7 +50,7 @@ def test_matte_output_and_still_hint(tmp_path: Path) -> None:
 def test_refuses_to_overwrite_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _shot(tmp_path, 1)
     before = (tmp_path / "plate.1001.png").read_bytes()
-    code = _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "plate.%04d.png"),
+    code = main(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "plate.%04d.png"),
                     "--hint", str(tmp_path / "hint.####.png")])
     assert code == 2
     assert "overwrite the input" in capsys.readouterr().err
@@ -70,11 +59,11 @@ def test_refuses_to_overwrite_inputs(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_missing_and_mismatched_inputs_fail_clearly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _shot(tmp_path, 2)
-    assert _rushes(["wire-remove", str(tmp_path / "nope.####.png"), str(tmp_path / "o.####.png"),
+    assert main(["wire-remove", str(tmp_path / "nope.####.png"), str(tmp_path / "o.####.png"),
                     "--hint", str(tmp_path / "hint.####.png")]) == 2
     assert "nope" in capsys.readouterr().err
     (tmp_path / "hint.1002.png").unlink()
-    assert _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "o.####.png"),
+    assert main(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "o.####.png"),
                     "--hint", str(tmp_path / "hint.####.png")]) == 2
     assert "hint" in capsys.readouterr().err
     assert not list(tmp_path.glob("o.*"))
@@ -82,7 +71,7 @@ def test_missing_and_mismatched_inputs_fail_clearly(tmp_path: Path, capsys: pyte
 
 def test_model_version_needs_a_project_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _shot(tmp_path, 1)
-    code = _rushes(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "o" / "r.####.png"),
+    code = main(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "o" / "r.####.png"),
                     "--hint", str(tmp_path / "hint.####.png"), "--model-version", "v002"])
     assert code != 0 and "--model-version needs --project" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()

@@ -119,11 +119,8 @@ def test_train_task_records_jobs_and_cancels(project: ProjectStore, monkeypatch:
 
 def test_wire_remove_with_the_project_model_through_a_daemon(project: ProjectStore, tmp_path: Path) -> None:
     """Train, then `rushes wire-remove --project` through a real daemon beats the untuned repair."""
-    import argparse
-
     from inference_server import media
-    from inference_server.cli import wire
-    from inference_server.cli.common import run_handler
+    from inference_server.cli import main
     from tests.conftest import DaemonProcess
 
     result = train_wire_removal(project, replace(TINY, steps=150, batch=8))
@@ -133,8 +130,6 @@ def test_wire_remove_with_the_project_model_through_a_daemon(project: ProjectSto
     (tmp_path / "in").mkdir()
     media.write_image(tmp_path / "in" / "plate.1001.png", np.rint(plate * 65535).astype(np.uint16))
     media.write_image(tmp_path / "in" / "hint.1001.png", np.rint(hint[:, :, None] * 255).astype(np.uint8))
-    parser = argparse.ArgumentParser(prog="rushes")
-    wire.register(parser.add_subparsers())
     daemon = DaemonProcess(project.root).start()
     try:
         runs = (("untuned", [], 0), ("tuned", ["--project", "show"], 0),
@@ -144,7 +139,7 @@ def test_wire_remove_with_the_project_model_through_a_daemon(project: ProjectSto
             argv = ["wire-remove", str(tmp_path / "in" / "plate.####.png"), str(tmp_path / name / "r.####.png"),
                     "--hint", str(tmp_path / "in" / "hint.####.png"), "--mode", "spatial", "--regrain", "0",
                     "--server", daemon.url, *extra]
-            assert run_handler(parser.parse_args(argv)) == code, name
+            assert main(argv) == code, name
     finally:
         daemon.stop()
     inside = hint > 0
