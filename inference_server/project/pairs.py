@@ -55,7 +55,7 @@ def build_pair_bank(pairs: list[tuple[str, str]], frames_per_pair: int = 6, crop
                     crop: int = 96, seed: int = 0) -> PairBank | None:
     """Patches centred on painted pixels of evenly spaced frames of each pair; None without any."""
     from inference_server.project.models import network_view
-    from inference_server.tasks.base import to_float
+    from inference_server.project.readers import to_rgb_float
 
     plates: list[np.ndarray] = []
     changed: list[np.ndarray] = []
@@ -63,10 +63,7 @@ def build_pair_bank(pairs: list[tuple[str, str]], frames_per_pair: int = 6, crop
     for plate_spec, fix_spec in pairs:
         a, b = open_pair(plate_spec, fix_spec)
         for k in sorted({int(round(x)) for x in np.linspace(0, len(a) - 1, min(frames_per_pair, len(a)))}):
-            plate = to_float(a[k].pixels)[:, :, :3]
-            fix = to_float(b[k].pixels)[:, :, :3]
-            if plate.shape[2] < 3:
-                plate, fix = np.repeat(plate[:, :, :1], 3, 2), np.repeat(fix[:, :, :1], 3, 2)
+            plate, fix = to_rgb_float(a[k].pixels), to_rgb_float(b[k].pixels)
             diff = np.abs(plate - fix).max(axis=2) > CHANGED
             ys, xs = np.nonzero(diff)
             if ys.size == 0:

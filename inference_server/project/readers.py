@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.tasks.base import to_float
+
 MOVIE_EXTS = frozenset({".mov", ".mxf", ".mp4", ".m4v"})
 IMAGE_EXTS = frozenset({".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})
 _FRAME_NO = re.compile(r"^(?P<head>.*?)(?P<num>\d+)$")
@@ -113,16 +115,11 @@ def probe_image(path: Path) -> dict[str, Any]:
     }
 
 
-def _to_rgb_float(pixels: np.ndarray) -> np.ndarray:
+def to_rgb_float(pixels: np.ndarray) -> np.ndarray:
     """(H, W, C) any dtype -> float32 (H, W, 3) 0-1 code values (grey is repeated, alpha dropped)."""
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
-    if pixels.dtype == np.uint8:
-        out = pixels.astype(np.float32) / np.float32(255.0)
-    elif pixels.dtype == np.uint16:
-        out = pixels.astype(np.float32) / np.float32(65535.0)
-    else:
-        out = pixels.astype(np.float32)
+    out = to_float(pixels)
     if out.shape[2] == 1:
         out = np.repeat(out, 3, axis=2)
     return np.ascontiguousarray(out[:, :, :3])
@@ -138,7 +135,7 @@ def read_image_rgb(path: str | Path) -> np.ndarray:
     pixels = buf.get_pixels(buf.spec().format)
     if pixels is None or buf.has_error:
         raise ValueError(f"cannot read {path}: {buf.geterror()}")
-    return _to_rgb_float(np.asarray(pixels))
+    return to_rgb_float(np.asarray(pixels))
 
 
 def read_movie_frames(path: str | Path, indices: Sequence[int], bit_depth: int = 8) -> dict[int, np.ndarray]:
@@ -159,7 +156,7 @@ def read_movie_frames(path: str | Path, indices: Sequence[int], bit_depth: int =
         v.thread_type = "AUTO"
         for i, frame in enumerate(c.decode(v)):
             if i in wanted:
-                out[i] = _to_rgb_float(frame.to_ndarray(format=fmt))
+                out[i] = to_rgb_float(frame.to_ndarray(format=fmt))
             if i >= last:
                 break
     missing = wanted - set(out)

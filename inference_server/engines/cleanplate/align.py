@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from inference_server.tasks.base import to_float
+
 Model = Literal["auto", "homography", "affine"]
 MODELS = ("auto", "homography", "affine")
 
@@ -66,14 +68,9 @@ def to_gray8(image: np.ndarray) -> np.ndarray:
     img = np.asarray(image)
     if img.ndim == 3:
         img = img[:, :, :3] if img.shape[2] >= 3 else img[:, :, :1]
-    if img.dtype == np.uint8:
-        f = img.astype(np.float32) / np.float32(255.0)
-    elif img.dtype == np.uint16:
-        f = img.astype(np.float32) / np.float32(65535.0)
-    else:
-        f = img.astype(np.float32)
-        if f.max(initial=0.0) > 1.5:   # scene-linear highlights: compress so features still see edges
-            f = f / (1.0 + np.maximum(f, 0.0))
+    f = to_float(img)
+    if f.max(initial=0.0) > 1.5:   # scene-linear highlights (integers never are): compress so features still see edges
+        f = f / (1.0 + np.maximum(f, 0.0))
     if f.ndim == 3:
         f = f @ np.array([0.299, 0.587, 0.114], np.float32) if f.shape[2] == 3 else f[:, :, 0]
     return np.clip(f * 255.0 + 0.5, 0, 255).astype(np.uint8)

@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from inference_server.tasks.base import to_float
+
 MIN_CONTENT_CORRELATION = 0.2
-
-
-def _as_float(pixels: np.ndarray) -> np.ndarray:
-    if pixels.dtype == np.uint8:
-        return pixels.astype(np.float32) / np.float32(255.0)
-    if pixels.dtype == np.uint16:
-        return pixels.astype(np.float32) / np.float32(65535.0)
-    return pixels.astype(np.float32, copy=False)
 
 
 def rgb_view(pixels: np.ndarray, what: str) -> np.ndarray:
@@ -48,8 +42,8 @@ def check_pair(src: np.ndarray, dst: np.ndarray, what: str) -> None:
 def content_correlation(src: np.ndarray, dst: np.ndarray) -> float:
     """Spearman correlation of the two frames' brightness on a ~64-pixel-wide thumbnail."""
     step = max(1, max(src.shape[:2]) // 64)
-    a = _as_float(rgb_view(src, "source")[::step, ::step]).mean(axis=2).ravel()
-    b = _as_float(rgb_view(dst, "graded")[::step, ::step]).mean(axis=2).ravel()
+    a = to_float(rgb_view(src, "source")[::step, ::step]).mean(axis=2).ravel()
+    b = to_float(rgb_view(dst, "graded")[::step, ::step]).mean(axis=2).ravel()
     ok = np.isfinite(a) & np.isfinite(b)
     a, b = a[ok], b[ok]
     if len(a) < 16 or np.ptp(a) == 0 or np.ptp(b) == 0:
@@ -72,8 +66,8 @@ def sample_pair(src: np.ndarray, dst: np.ndarray, count: int, seed: int = 0) -> 
     rng = np.random.default_rng(seed)
     flat = np.minimum((np.arange(count) * step + rng.random(count) * step).astype(np.int64), total - 1)
     rows, cols = np.divmod(flat, s.shape[1])
-    xs = _as_float(s[rows, cols])
-    ys = _as_float(d[rows, cols])
+    xs = to_float(s[rows, cols])
+    ys = to_float(d[rows, cols])
     ok = np.isfinite(xs).all(axis=1) & np.isfinite(ys).all(axis=1)
     return np.ascontiguousarray(xs[ok]), np.ascontiguousarray(ys[ok])
 
