@@ -80,7 +80,7 @@ def ours(plates: list[np.ndarray], hints: list[np.ndarray], regrain: float
         rep = rem.repair(i)
         outs.append(rep[0])
         mattes.append(rep[1].astype(np.float32) / 255)
-        qcs.append(dict(getattr(rem, "last_qc", {}) or {}))
+        qcs.append(rem.last_qc.as_dict() if rem.last_qc else {})
     spf = (time.perf_counter() - start) / len(native)
     exact = all(np.array_equal(o[h <= 0], p[h <= 0]) for o, p, h in zip(outs, native, hints, strict=True))
     floats = [o.astype(np.float32) / 255 if o.dtype == np.uint8 else o.astype(np.float32) for o in outs]
@@ -169,6 +169,7 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     row["hint_repaired"] = float(np.mean([(m > 0)[h > 0].mean() for m, h in zip(mattes, scene.hints, strict=True)]))
     row["qc_worst"] = max((float(q.get("residual", 0.0)) for q in qcs), default=0.0)
     row["qc_flagged"] = sum(bool(q.get("flagged", False)) for q in qcs)
+    row["qc_passes"] = float(np.mean([float(q.get("passes", 1)) for q in qcs]))
     if scene.plates[0].dtype == np.float16:
         row["dtype_out"] = str(res[0].dtype if hasattr(res[0], "dtype") else "")
     name = "".join(c if c.isalnum() else "-" for c in label).strip("-")
@@ -237,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
               f"ns {row['psnr_ns']:.2f} plate {row['psnr_plate']:.2f} -> {row['gain_db']:+.2f} dB | SSIM ours "
               f"{row['ssim_ours']:.3f} telea {row['ssim_telea']:.3f} | wire px PSNR ours {row['wire_psnr_ours']:.1f} "
               f"plate {row['wire_psnr_plate']:.1f} | flicker x{row['flicker_ratio']:.2f} | hint repaired "
-              f"{row['hint_repaired']:.0%} | QC worst {row['qc_worst']:.2f} flagged {row['qc_flagged']} | "
+              f"{row['hint_repaired']:.0%} | QC worst {row['qc_worst']:.2f} flagged {row['qc_flagged']} passes "
+              f"{row['qc_passes']:.1f} | "
               f"{row['s_per_frame_noregrain']:.2f} s/f | outside exact {row['outside_bit_exact']}"
               + (f" | out {row['dtype_out']}" if "dtype_out" in row else ""), flush=True)
     if rows:

@@ -77,6 +77,9 @@ def wire_remove(args: argparse.Namespace) -> int:
                            project=args.project, on_frame=on_frame, on_progress=update)
     print(f"wrote {len(written)} frame(s) to {args.out} ({summary.get('seconds_per_frame', '?')} s/frame, "
           f"method {summary.get('method')}{_model_note(args.project, summary)})", file=sys.stderr)
+    qc = summary.get("qc")
+    if isinstance(qc, dict) and qc.get("note"):
+        print(f"QC: {qc['note']}", file=sys.stderr)
     return 0
 
 

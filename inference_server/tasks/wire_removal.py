@@ -136,10 +136,14 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     remover = WireRemover(plate, hint, len(plates), settings, matte_model=matte_model)
     start = time.perf_counter()
     wire_px = 0
+    checks: list[dict[str, Any]] = []
     for i, src in enumerate(plates):
         ctx.check_cancelled()
         if covered[i] and params["output"] != "Source":
             repaired, matte = remover.repair(i)
+            if remover.last_qc is not None:
+                checks.append({"frame": src.number, "value": round(remover.last_qc.residual, 3),
+                               **remover.last_qc.as_dict()})
         else:
             repaired, matte = src.pixels, np.zeros(size, np.uint8)
         wire_px += int(np.count_nonzero(matte))
@@ -148,4 +152,19 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     seconds = time.perf_counter() - start
     return {"frames": len(plates), "method": params["method"], "output": params["output"],
             "wire_pixels": wire_px, "project_model": getattr(matte_model, "version", None),
-            "seconds_per_frame": round(seconds / len(plates), 4)}
+            "seconds_per_frame": round(seconds / len(plates), 4), "qc": wire_qc(checks)}
+
+
+def wire_qc(checks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The task's QC report (the shared "qc" schema) from per-frame checks: each frame's
+    residual line energy in the hint and the fraction of the hint repaired; flagged frames named."""
+    from inference_server.engines.wire.repair import QC_THRESHOLD
+
+    flagged = [c["frame"] for c in checks if c["flagged"]]
+    if flagged:
+        shown = ", ".join(map(str, flagged[:12])) + (" ..." if len(flagged) > 12 else "")
+        note = f"{len(flagged)} frame(s) to check, a line may be left in the hint: {shown}"
+    else:
+        note = f"no line left in the hint on {len(checks)} repaired frame(s)"
+    return {"measure": "residual line energy in the hint (x the plate's texture)", "threshold": QC_THRESHOLD,
+            "frames": checks, "flagged": flagged, "note": note}

@@ -1,13 +1,23 @@
-"""Wire matte refinement: from the artist's rough hint to a tight, soft matte on the wire.
+"""Wire matte refinement: from the artist's rough hint to a tight, soft matte on every wire in it.
 
 Oriented ridge filtering: the Hessian of the (log-)luminance at several scales; a thin dark
 line has one large positive eigenvalue across it and ~0 along it (a bright line the reverse),
-so blobs and flat texture respond weakly. The wire is then followed along the stroke by
-dynamic programming (the best smooth path through the ridge response inside the hint), so
-texture ridges that do not continue are ignored and a wire that fades, blurs or is briefly
-occluded is bridged. The wire's extent either side of the path comes from how far pixels stay
-darker (brighter) than their morphological background; it is smoothed along the path, grown
-by a pixel and feathered.
+so blobs and flat texture respond weakly. Both polarities are measured and each is divided by
+the texture's own ridge response just outside the hint (its "floor"), so a pixel's gain says
+how far it stands out from the plate's texture whatever the wire's polarity; a cable that is
+lit against a dark wall and dark against the sky keeps a gain along its whole length.
+
+Every wire is then followed along the stroke by dynamic programming: the best smooth path
+through the gain inside the hint is kept where it runs long enough on evidence (a column of
+the path shows a wire where its gain reaches ``EVIDENCE``); its corridor is taken out and the
+next path is searched, until no path holds evidence. A stroke may so cover several wires of
+either polarity, wires may cross (a later path bridges the corridor of an earlier one), leave
+the hint and come back, or pass behind a foreground (columns without evidence are not matted
+unless a short gap is bridged). Each connected stroke is followed along its own long axis, and
+across it as well where it is wide enough to hold a wire running the other way. A wire's extent
+either side of its path comes from how far pixels stay darker (brighter, by the polarity of
+that column) than their morphological background; it is smoothed along the path, grown by a
+pixel and feathered.
 """
 
 from __future__ import annotations
@@ -15,11 +25,12 @@ from __future__ import annotations
 import numpy as np
 
 from inference_server.engines.wire.flow import luminance
+from inference_server.engines.wire.paths import WirePath, find_paths
 
 SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
 EDGE_WEIGHT = 0.5
-PENALTY = 1.5  # per pixel of sideways step, in units of the texture's ridge response
+
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 
 
@@ -70,39 +81,6 @@ def _hint_width(hint: np.ndarray) -> float:
     return float(2.0 * np.median(peak)) if peak.size else 1.0
 
 
-def _trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: float = PENALTY) -> np.ndarray:
-    """Row of the best smooth path through ``gain`` per column (int (W,)); -1 where no hint."""
-    h, w = gain.shape
-    cols = inside.any(axis=0)
-    idx = np.nonzero(cols)[0]
-    path = np.full(w, -1, np.int64)
-    if idx.size == 0:
-        return path
-    x0, x1 = int(idx[0]), int(idx[-1]) + 1
-    g = np.where(inside, gain, -1e6).astype(np.float32)
-    g[:, ~cols] = 0.0
-    acc = g[:, x0].copy()
-    back = np.zeros((h, x1 - x0), np.int8)
-    span = 2 * max_step + 1
-    cost = (penalty * np.abs(np.arange(max_step, -max_step - 1, -1, dtype=np.float32)))[:, None]
-    shifts = np.arange(max_step, -max_step - 1, -1, dtype=np.int8)
-    pad = np.full(h + 2 * max_step, -np.inf, np.float32)
-    rows = np.arange(h)
-    for x in range(x0 + 1, x1):
-        pad[max_step:max_step + h] = acc
-        cand = np.lib.stride_tricks.sliding_window_view(pad, h)[:span] - cost  # row j: acc[y - shift_j]
-        arg = np.argmax(cand, axis=0)
-        back[:, x - x0] = shifts[arg]
-        acc = cand[arg, rows] + g[:, x]
-    y = int(np.argmax(acc))
-    for x in range(x1 - 1, x0 - 1, -1):
-        path[x] = y
-        y -= int(back[y, x - x0]) if x > x0 else 0
-        y = min(max(y, 0), h - 1)
-    path[~cols] = -1
-    return path
-
-
 def _extent(excess: np.ndarray, path: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """How far (up, down) from the path each column's excess stays above a fraction of its peak,
     at most ``limit`` (int (W,)) pixels."""
@@ -132,14 +110,148 @@ def _extent(excess: np.ndarray, path: np.ndarray, limit: np.ndarray) -> tuple[np
     return up, down
 
 
+def _excess(lum: np.ndarray, width: float) -> dict[str, np.ndarray]:
+    """How much darker ("dark") / brighter ("bright") each pixel is than its morphological
+    background, over a structuring element a little wider than a wire the hint could hold."""
+    import cv2
+
+    size = min(int(width * 0.6 + 3), 41) | 1
+    ker = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    return {"dark": cv2.morphologyEx(lum, cv2.MORPH_CLOSE, ker) - lum,
+            "bright": lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, ker)}
+
+
+def texture_floor(resp: np.ndarray, outside: np.ndarray, block: int = 32) -> np.ndarray:
+    """The texture's ridge response around the hint, per column (float32 (W,)): the 90th
+    percentile of ``resp`` outside the hint over three blocks of columns, never below a third
+    of the whole crop's (a flat sky must not make its grain look like wires)."""
+    h, w = resp.shape
+    whole = float(np.percentile(resp[outside], 90)) if outside.sum() > 100 else float(np.percentile(resp, 50))
+    whole = max(whole, 1e-6)
+    n = -(-w // block)
+    per = np.full(n, whole, np.float32)
+    for b in range(n):
+        x0, x1 = max((b - 1) * block, 0), min((b + 2) * block, w)
+        sel = outside[:, x0:x1]
+        if sel.sum() > 100:
+            per[b] = float(np.percentile(resp[:, x0:x1][sel], 90))
+    centres = (np.arange(n) + 0.5) * block
+    floor = np.interp(np.arange(w), centres, per).astype(np.float32)
+    return np.maximum(floor, np.float32(whole / 3.0))
+
+
+def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: float
+               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """({polarity: ridge response / the texture's floor}, {polarity: peak scale}) for the
+    polarities asked for; the floor is the texture's response around the hint, column by column."""
+    import cv2
+
+    scales = tuple(s for s in SCALES if s <= max(width / 4.0, SCALES[1]))
+    dark, bright, dark_s, bright_s = ridge_response(image, scales)
+    outside = ~cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    gains, peak = {}, {}
+    for name, resp, sc in (("dark", dark, dark_s), ("bright", bright, bright_s)):
+        if polarity not in ("auto", name):
+            continue
+        gains[name] = resp / texture_floor(resp, outside)[None, :]
+        peak[name] = sc
+    return gains, peak
+
+
+def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np.ndarray],
+                excess: dict[str, np.ndarray], width: float, grow: int) -> np.ndarray:
+    """Binary core (bool (H, W)) of one wire along ``path``: per column, the polarity that
+    stands out there, and the extent its excess keeps either side of the path."""
+    from scipy.ndimage import median_filter
+
+    h, w = next(iter(gains.values())).shape
+    cols = np.nonzero(path.on)[0]
+    rows = path.rows[cols]
+    names = list(gains)
+    at = np.stack([np.max([gains[n][np.clip(rows + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0) for n in names])
+    pick = median_filter(np.argmax(at, axis=0), size=9, mode="nearest") if len(names) > 1 else np.zeros(cols.size, int)
+    sigma = np.zeros(w, np.float32)
+    sig = np.choose(pick, [peak[n][rows, cols] for n in names])
+    sigma[cols] = median_filter(sig, size=9, mode="nearest")
+    limit = np.minimum(np.ceil(1.6 * sigma) + 1, max(int(width / 2), 2)).astype(np.int64)
+    chosen = np.zeros((h, w), np.float32)
+    for k, n in enumerate(names):
+        sel = cols[pick == k]
+        chosen[:, sel] = excess[n][:, sel]
+    only = np.full(w, -1, np.int64)
+    only[cols] = rows
+    up, down = _extent(chosen, only, limit)
+    yy = np.arange(h, dtype=np.float32)[:, None]
+    py = only.astype(np.float32)[None, :]
+    return (only >= 0)[None, :] & (yy >= py - up[None, :] - grow) & (yy <= py + down[None, :] + grow)
+
+
+def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
+    """What the texture alone scores: the median gain along the best path through the hint's
+    shape moved off the hint, above and below it (the higher of the two); 0 where there is no room."""
+    import cv2
+
+    from inference_server.engines.wire.paths import trace
+
+    h, w = gain.shape
+    near = cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    best = 0.0
+    shift = int(np.ceil(width)) + 3
+    for dy in (-shift, shift):
+        moved = np.zeros_like(inside)
+        if dy < 0:
+            moved[:h + dy] = inside[-dy:]
+        else:
+            moved[dy:] = inside[:h - dy]
+        moved &= ~near
+        if moved.sum() < 0.5 * inside.sum():
+            continue
+        rows = trace(gain, moved)
+        cols = np.nonzero(rows >= 0)[0]
+        if cols.size:
+            best = max(best, float(np.median(gain[rows[cols], cols])))
+    return best
+
+
+def _axis_cores(image: np.ndarray, inside: np.ndarray, polarity: str, grow: int, lum: np.ndarray,
+                cross: bool) -> tuple[np.ndarray, list[WirePath]]:
+    """Wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``."""
+    width = _hint_width(inside)
+    gains, peak = line_gains(image, inside, polarity, width)
+    excess = _excess(lum, width)
+    gain = np.max(np.stack(list(gains.values())), axis=0)
+    peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
+    core = np.zeros(inside.shape, bool)
+    found: list[WirePath] = []
+    for axis in ((0, 1) if cross else (0,)):
+        tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
+        ins = tr(inside)
+        length = int(ins.any(axis=0).sum())
+        min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
+        paths = find_paths(tr(gain), ins, tr(peak_scale), min_len, texture_score(tr(gain), ins, width))
+        g_t, p_t, e_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak, excess))
+        for path in paths:
+            core |= tr(_wire_matte(path, g_t, p_t, e_t, width, grow))
+        found += paths
+    return core, found
+
+
 def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto", grow: int = 1) -> np.ndarray:
-    """Tight soft wire matte (float32 (H, W), 0..1, zero outside the hint).
+    """Tight soft matte (float32 (H, W), 0..1, zero outside the hint) over every wire in the hint.
 
     ``image``: float32 (H, W, C), any colour space (scene-linear is analysed in log).
-    ``hint``: float32 (H, W), the rough stroke (> HINT_INSIDE counts as inside), one wire per stroke.
-    ``polarity`` is "dark", "bright" or "auto". Where no wire stands out from the texture
-    around the hint, the hint itself is returned.
+    ``hint``: float32 (H, W), the rough strokes (> HINT_INSIDE counts as inside); a stroke may
+    cover several wires of either polarity. ``polarity`` is "dark", "bright" or "auto".
+    Where no wire stands out from the texture in a stroke, that stroke's hint is returned.
     """
+    return find_wire_matte(image, hint, polarity, grow)[0]
+
+
+def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto", grow: int = 1,
+                    whole_stroke: bool = True) -> tuple[np.ndarray, list[float]]:
+    """(``refine_wire_matte``'s matte, the score of each wire found: its median gain over the
+    texture's ridges; an empty list where no wire stands out). With ``whole_stroke=False`` a
+    stroke where nothing stands out gets no matte (what the QC of a repair asks: is a line left?)."""
     import cv2
 
     if image.ndim != 3 or image.dtype != np.float32:
@@ -149,53 +261,37 @@ def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto
     if polarity not in ("auto", "dark", "bright"):
         raise ValueError(f"refine_wire_matte: polarity {polarity!r} is not auto, dark or bright")
     inside = hint > HINT_INSIDE
+    out = np.zeros(hint.shape, np.float32)
+    scores: list[float] = []
     if not inside.any():
-        return np.zeros(hint.shape, np.float32)
-    ys, xs = np.nonzero(inside)
-    if np.ptp(ys) > np.ptp(xs):  # follow the stroke along its long axis
-        flipped = refine_wire_matte(np.ascontiguousarray(image.transpose(1, 0, 2)), np.ascontiguousarray(hint.T),
-                                    polarity, grow)
-        return np.ascontiguousarray(flipped.T)
-    width = _hint_width(inside)
-    scales = tuple(s for s in SCALES if s <= max(width / 4.0, SCALES[1]))
-    dark, bright, dark_s, bright_s = ridge_response(image, scales)
-    responses = {"dark": (dark, dark_s), "bright": (bright, bright_s)}
-    outside = ~cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+        return out, scores
     lum = _analysis_luma(image)
-    size = min(int(width * 0.6 + 3), 41) | 1
-    ker = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    names: tuple[str, ...] = (polarity,)
-    if polarity == "auto":  # trace both only when the ridge strengths inside the hint are close
-        pd, pb = (float(np.percentile(responses[n][0][inside], 97)) for n in ("dark", "bright"))
-        names = ("dark", "bright") if max(pd, pb) < 1.5 * min(pd, pb) else ("dark" if pd > pb else "bright",)
-    best: tuple[float, str, np.ndarray] | None = None
-    for name in names:
-        resp = responses[name][0]
-        floor = float(np.percentile(resp[outside], 90)) if outside.sum() > 100 else float(np.percentile(resp, 50))
-        gain = resp / max(floor, 1e-6)
-        path = _trace(gain, inside)
-        cols = np.nonzero(path >= 0)[0]
-        score = float(np.median(gain[path[cols], cols])) if cols.size else 0.0
-        if best is None or score > best[0]:
-            best = (score, name, path)
-    assert best is not None
-    score, name, path = best
-    if score < 1.0:
-        return (inside * np.clip(hint, 0, 1)).astype(np.float32)
-    excess = (cv2.morphologyEx(lum, cv2.MORPH_CLOSE, ker) - lum) if name == "dark" else \
-             (lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, ker))
-    from scipy.ndimage import median_filter
-
-    cols = np.nonzero(path >= 0)[0]
-    sigma = np.zeros(path.shape, np.float32)
-    sigma[cols] = median_filter(responses[name][1][path[cols], cols], size=9, mode="nearest")
-    limit = np.minimum(np.ceil(1.6 * sigma) + 1, max(int(width / 2), 2)).astype(np.int64)
-    up, down = _extent(excess, path, limit)
-    yy = np.arange(hint.shape[0], dtype=np.float32)[:, None]
-    valid = (path >= 0)[None, :]
-    py = path.astype(np.float32)[None, :]
-    core = valid & (yy >= py - up[None, :] - grow) & (yy <= py + down[None, :] + grow)
-    soft = cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.8)
-    matte = np.maximum(core.astype(np.float32), np.clip(2.0 * soft, 0.0, 1.0))
-    matte[matte < 0.05] = 0.0
-    return (matte * inside).astype(np.float32)
+    count, labels = cv2.connectedComponents(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
+    h, w = hint.shape
+    for k in range(1, count):
+        ys, xs = np.nonzero(labels == k)
+        pad = int(max(24, 1.5 * _hint_width(labels[max(ys.min()-1,0):ys.max()+2, max(xs.min()-1,0):xs.max()+2] == k) + 6))
+        y0, y1, x0, x1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, h), max(xs.min() - pad, 0), min(xs.max() + pad + 1, w)
+        sl = (slice(y0, y1), slice(x0, x1))
+        ins = inside[sl] & (labels[sl] == k)
+        if not ins.any():
+            continue
+        img, lm = image[sl], lum[sl]
+        tall = np.ptp(ys) > np.ptp(xs)
+        if tall:
+            img, lm, ins = (np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in (img, lm, ins))
+        width = _hint_width(ins)
+        cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * width + 10
+        core, paths = _axis_cores(img, ins, polarity, grow, lm, cross)
+        if tall:
+            core, ins = core.T, ins.T
+        if not paths:  # nothing stands out from the texture: repair the whole stroke
+            if whole_stroke:
+                out[sl] = np.maximum(out[sl], ins * np.clip(hint[sl], 0, 1))
+            continue
+        scores += [p.score for p in paths]
+        soft = cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.8)
+        matte = np.maximum(core.astype(np.float32), np.clip(2.0 * soft, 0.0, 1.0))
+        matte[matte < 0.05] = 0.0
+        out[sl] = np.maximum(out[sl], matte * ins)
+    return out, scores

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference_server.engines.wire.matte import HINT_INSIDE, refine_wire_matte
+from inference_server.engines.wire.matte import HINT_INSIDE, _hint_width, find_wire_matte, refine_wire_matte
+from inference_server.engines.wire.paths import ACCEPT
 from inference_server.engines.wire.regrain import apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import fill_temporal, seam_correction
@@ -22,6 +23,31 @@ from inference_server.tasks.base import from_float, to_float
 MatteModel = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Rect = tuple[int, int, int, int]  # y0, y1, x0, x1
 METHODS = ("auto", "temporal", "static", "spatial")
+QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
+
+
+@dataclass(frozen=True)
+class FrameQC:
+    """What a repaired frame's own check found.
+
+    residual: the strongest line still standing out inside the hint after the repair, as its
+    median ridge response over the plate's texture around the hint (0 = none stands out);
+    repaired: the fraction of the hint that was repaired; passes: repairs run (1 = the first
+    matte held everything); flagged: residual >= QC_THRESHOLD, a frame the artist should check."""
+
+    residual: float
+    repaired: float
+    passes: int
+    flagged: bool
+
+    def as_dict(self) -> dict[str, float | int | bool]:
+        return {"residual": round(self.residual, 3), "repaired": round(self.repaired, 3),
+                "passes": self.passes, "flagged": self.flagged}
+
+
+def _stroke_width(hint: np.ndarray) -> float:
+    inside = hint > HINT_INSIDE
+    return _hint_width(inside) if inside.any() else 0.0
 
 
 @dataclass(frozen=True)
@@ -98,6 +124,7 @@ class WireRemover:
         self.matte_model = matte_model
         self._mattes: OrderedDict[int, np.ndarray] = OrderedDict()
         self._guards: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.last_qc: FrameQC | None = None
 
     def matte(self, i: int) -> np.ndarray:
         """Refined wire matte of frame i, float32 (H, W) 0..1."""
@@ -159,10 +186,41 @@ class WireRemover:
     def repair(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """(repaired frame in the plate's dtype, wire matte uint8 (H, W) 0-255) for frame index i.
 
-        The matte is the cached array itself: copy it before changing it."""
+        Nothing is left behind silently: the repaired frame is searched for wires again, with
+        the same finder, against the plate's texture around the hint. A line found there is
+        added to the matte and the frame is repaired again, now borrowing nothing from inside
+        the neighbours' hints; a line still found after that widens the matte to the hint
+        around it. ``last_qc`` holds the frame's figures (``FrameQC``). The matte is the cached
+        array itself: copy it before changing it."""
+        import cv2
+
+        matte = self._matte_u8(i)
+        hint = self.hint(i)
+        out = self._composite(i, matte, strict=False)
+        left, residual = self._residual(i, out)
+        passes = 1
+        while left.any() and passes < 3:
+            if passes == 1:  # the evidence: the line found, a pixel wider
+                grown = cv2.dilate(left, np.ones((3, 3), np.uint8))
+            else:  # failing that: the hint around it
+                reach = int(2 * max(_stroke_width(hint), 2.0)) | 1
+                grown = cv2.dilate(left, np.ones((reach, reach), np.uint8))
+            matte = np.maximum(matte, ((grown > 0) & (hint > HINT_INSIDE)).astype(np.uint8) * 255)
+            out = self._composite(i, matte, strict=passes > 1)
+            left, residual = self._residual(i, out)
+            passes += 1
+        if i in self._mattes:
+            self._mattes[i] = matte
+        inside = hint > HINT_INSIDE
+        repaired = float((matte > 0)[inside].mean()) if inside.any() else 0.0
+        self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD)
+        return out, matte
+
+    def _composite(self, i: int, matte_u8: np.ndarray, strict: bool) -> np.ndarray:
+        """Frame i repaired under ``matte_u8``; ``strict``: neighbours lend nothing from inside
+        their hints (a wire their mattes missed cannot be borrowed back)."""
         s = self.settings
         src = self.plate(i)
-        matte_u8 = self._matte_u8(i)
         hint = self.hint(i)
         out = src.copy()
         h, w = hint.shape
@@ -175,10 +233,10 @@ class WireRemover:
         for band_no, (core, _) in enumerate(bands):
             ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
             target = to_float(src[_sl(ctx)])
-            matte = self.matte_crop(i, ctx)
+            matte = matte_u8[_sl(ctx)].astype(np.float32) / np.float32(255.0)
             if not (matte > 0).any():
                 continue
-            fill, grain, matte = self._fill(i, target, matte, ctx, nbrs)
+            fill, grain, matte = self._fill(i, target, matte, ctx, nbrs, strict)
             if model is not None:
                 fill = apply_grain(fill, matte * grain, model, s.regrain, seed=s.seed * 100003 + i * 131 + band_no)
             comp = target * (1.0 - matte[:, :, None]) + fill * matte[:, :, None]
@@ -187,10 +245,26 @@ class WireRemover:
             change = matte[cs] > 0
             region = out[_sl(core)]
             region[change] = from_float(comp[cs], src.dtype)[change]
-        return out, matte_u8
+        return out
+
+    def _residual(self, i: int, out: np.ndarray) -> tuple[np.ndarray, float]:
+        """(uint8 (H, W) 0/1 cores of the lines still standing out inside the hint of the
+        repaired frame, the strongest one's score; 0 when none)."""
+        hint = self.hint(i)
+        left = np.zeros(hint.shape, np.uint8)
+        worst = 0.0
+        for core, ctx in hint_bands(hint, self.settings.margin, self.settings.band):
+            m, scores = find_wire_matte(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32),
+                                        self.settings.polarity, whole_stroke=False)
+            if scores:
+                worst = max(worst, max(scores))
+                oy, ox = core[0] - ctx[0], core[2] - ctx[2]
+                part = m[oy:oy + core[1] - core[0], ox:ox + core[3] - core[2]] > 0
+                left[_sl(core)] |= part.astype(np.uint8)
+        return left, worst
 
     def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect,
-              nbrs: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              nbrs: list[int], strict: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(fill (H, W, C), grain still missing per pixel 0..1, matte to composite with) for one band.
 
         With a matte model, what the neighbours reveal is taken under the wider guard matte (a
@@ -204,10 +278,11 @@ class WireRemover:
             return self._spatial(target, matte), np.ones(matte.shape, np.float32), matte
         tight = matte
         if self.matte_model is not None:
-            matte = self.matte_crop(i, ctx, guard=True)
+            matte = np.maximum(self.matte_crop(i, ctx, guard=True), tight)
         hole = matte > 1e-3
         imgs = [to_float(self.plate(j)[_sl(ctx)]) for j in nbrs]
-        mts = [self.matte_crop(j, ctx, guard=True) for j in nbrs]
+        mts = [np.clip(self.hint(j)[_sl(ctx)], 0, 1).astype(np.float32) if strict else self.matte_crop(j, ctx, guard=True)
+               for j in nbrs]
         mode = {"auto": "auto", "temporal": "moving", "static": "static"}[s.method]
         tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=mode)
         filled = tf.fill + seam_correction(target, tf.fill, tf.weight, matte)

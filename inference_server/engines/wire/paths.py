@@ -1,0 +1,127 @@
+"""Following wires through a gain map: the best smooth path, then the next, until none is left.
+
+``gain`` is float32 (H, W), >= 0, in units of the plate's texture (1 = as strong as the
+texture's ridges around the hint); paths run along x (transpose for a vertical stroke).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PENALTY = 1.5      # per pixel of sideways step, in units of the texture's ridge response
+EVIDENCE = 1.0     # a path column shows a wire where its gain reaches this (and the texture's own score)
+ACCEPT = 2.0       # a path is a wire when its median gain reaches this, and twice the texture's score
+GAP = 8            # columns without evidence bridged inside a run (faint or briefly hidden wire)
+MAX_WIRES = 6      # paths searched per stroke and axis
+
+
+@dataclass(frozen=True)
+class WirePath:
+    """One wire: its row per column (-1 off the hint), the columns that belong to it, and the
+    gain along it (each int/bool/float (W,))."""
+
+    rows: np.ndarray
+    on: np.ndarray
+    evidence: np.ndarray
+
+    @property
+    def score(self) -> float:
+        """Median gain over the wire's columns (0 when it has none)."""
+        return float(np.median(self.evidence[self.on])) if self.on.any() else 0.0
+
+
+def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: float = PENALTY) -> np.ndarray:
+    """Row of the best smooth path through ``gain`` per column (int (W,)); -1 where no hint."""
+    h, w = gain.shape
+    cols = inside.any(axis=0)
+    idx = np.nonzero(cols)[0]
+    path = np.full(w, -1, np.int64)
+    if idx.size == 0:
+        return path
+    x0, x1 = int(idx[0]), int(idx[-1]) + 1
+    g = np.where(inside, gain, -1e6).astype(np.float32)
+    g[:, ~cols] = 0.0
+    acc = g[:, x0].copy()
+    back = np.zeros((h, x1 - x0), np.int8)
+    span = 2 * max_step + 1
+    cost = (penalty * np.abs(np.arange(max_step, -max_step - 1, -1, dtype=np.float32)))[:, None]
+    shifts = np.arange(max_step, -max_step - 1, -1, dtype=np.int8)
+    pad = np.full(h + 2 * max_step, -np.inf, np.float32)
+    rows = np.arange(h)
+    for x in range(x0 + 1, x1):
+        pad[max_step:max_step + h] = acc
+        cand = np.lib.stride_tricks.sliding_window_view(pad, h)[:span] - cost  # row j: acc[y - shift_j]
+        arg = np.argmax(cand, axis=0)
+        back[:, x - x0] = shifts[arg]
+        acc = cand[arg, rows] + g[:, x]
+    y = int(np.argmax(acc))
+    for x in range(x1 - 1, x0 - 1, -1):
+        path[x] = y
+        y -= int(back[y, x - x0]) if x > x0 else 0
+        y = min(max(y, 0), h - 1)
+    path[~cols] = -1
+    return path
+
+
+def runs(evidence: np.ndarray, bridge: np.ndarray, gap: int, min_len: int) -> np.ndarray:
+    """Columns (bool (W,)) of the runs of ``evidence`` that hold at least ``min_len`` evidence
+    columns, after bridging gaps of at most ``gap`` columns and any stretch of ``bridge``."""
+    n = evidence.size
+    out = np.zeros(n, bool)
+    ev = np.nonzero(evidence)[0]
+    if ev.size == 0:
+        return out
+    start, count, last = int(ev[0]), 1, int(ev[0])
+    for x in ev[1:].tolist() + [None]:
+        if x is not None and (x - last - 1 <= gap or bool(bridge[last + 1:x].all())):
+            count, last = count + 1, x
+            continue
+        if count >= min_len:
+            out[start:last + 1] = True
+        if x is not None:
+            start, count, last = x, 1, x
+    return out
+
+
+def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len: int, texture: float = 0.0,
+               max_wires: int = MAX_WIRES) -> list[WirePath]:
+    """Every wire in ``gain`` inside ``inside`` (bool (H, W)), strongest first.
+
+    ``scale`` (float (H, W)) is the ridge scale (px) at each pixel; ``texture`` the score the
+    plate's texture alone reaches (``texture_score``). A path is a wire where it holds runs of
+    at least ``min_len`` evidence columns and its median gain there reaches ``ACCEPT`` and twice
+    ``texture``. After each wire, a corridor of twice its scale (+ 2 px) either side of it is
+    taken out of the search; a later path that crosses it is bridged there.
+    """
+    from scipy.ndimage import median_filter, uniform_filter1d
+
+    h, w = gain.shape
+    work = np.where(inside, gain, 0.0).astype(np.float32)
+    taken = np.zeros((h, w), bool)
+    yy = np.arange(h)[:, None]
+    column = max(EVIDENCE, texture)
+    accept = max(ACCEPT, 2.0 * texture)
+    found: list[WirePath] = []
+    for _ in range(max_wires):
+        rows = trace(work, inside)
+        cols = np.nonzero(rows >= 0)[0]
+        if cols.size == 0:
+            break
+        ev = np.zeros(w, np.float32)
+        ev[cols] = np.max([work[np.clip(rows[cols] + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0)
+        ev[cols] = uniform_filter1d(ev[cols], 2 * GAP + 1, mode="nearest")  # a wire's gain dips; texture's stays low
+        bridge = np.zeros(w, bool)
+        bridge[cols] = taken[rows[cols], cols]
+        on = runs(ev >= column, bridge, GAP, min_len)
+        path = WirePath(rows, on, ev)
+        if path.score < accept:
+            break
+        found.append(path)
+        r = np.zeros(w, np.float32)
+        r[cols] = median_filter(2.0 * scale[rows[cols], cols], size=9, mode="nearest") + 2.0
+        band = on[None, :] & (np.abs(yy - rows[None, :]) <= r[None, :])
+        taken |= band
+        work[band] = 0.0
+    return found

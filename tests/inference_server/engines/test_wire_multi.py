@@ -1,0 +1,107 @@
+"""Every wire in the hint: several wires per stroke, both polarities, crossings, and the QC net."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inference_server.engines.wire import matte
+from inference_server.engines.wire.repair import WireRemover, WireSettings
+from inference_server.engines.wire.synthetic import texture
+from inference_server.tasks.wire_removal import wire_qc
+
+H, W = 120, 240
+
+
+def _line(offset: float, slope: float = 0.0, width: float = 2.5) -> np.ndarray:
+    """Coverage alpha (H, W) of a straight anti-aliased wire through row H/2 + offset."""
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    centre = H / 2 + offset + slope * (xx - W / 2)
+    d = np.abs(yy - centre) / np.sqrt(1 + slope * slope)
+    return np.clip(width / 2 + 0.5 - d, 0, 1).astype(np.float32)
+
+
+def _scene(wires: list[tuple[np.ndarray, float]], seed: int = 3, frames: int = 1
+           ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """(truth frames, plates, alpha union) with the wires (alpha, grey level) drawn over texture."""
+    truth = [texture(H, W, seed + t) * 0.6 + 0.2 for t in range(frames)]
+    plates = []
+    for g in truth:
+        p = g.copy()
+        for alpha, level in wires:
+            p = p * (1 - alpha[:, :, None]) + level * alpha[:, :, None]
+        plates.append(p.astype(np.float32))
+    union = np.max([a for a, _ in wires], axis=0)
+    return truth, plates, union
+
+
+def _hint(rows: tuple[int, int]) -> np.ndarray:
+    hint = np.zeros((H, W), np.float32)
+    hint[rows[0]:rows[1], 8:W - 8] = 1.0
+    return hint
+
+
+def test_one_stroke_over_a_dark_and_a_bright_wire_mattes_both() -> None:
+    dark, bright = _line(-6), _line(6)
+    _, plates, _ = _scene([(dark, 0.03), (bright, 0.97)])
+    hint = _hint((H // 2 - 16, H // 2 + 16))
+    m = matte.refine_wire_matte(plates[0], hint)
+    inner = hint > 0
+    for alpha in (dark, bright):
+        core = (alpha > 0.5) & inner
+        assert float((m[core] > 0.3).mean()) > 0.95
+    assert float((m > 0)[inner].mean()) < 0.6  # tight: most of the stroke keeps the plate
+
+
+def test_crossing_wires_of_opposite_polarity_are_both_found() -> None:
+    a, b = _line(0, slope=0.15), _line(0, slope=-0.15)
+    _, plates, _ = _scene([(a, 0.03), (b, 0.95)])
+    hint = _hint((H // 2 - 28, H // 2 + 28))
+    m = matte.refine_wire_matte(plates[0], hint)
+    for alpha in (a, b):
+        core = (alpha > 0.5) & (hint > 0)
+        assert float((m[core] > 0.3).mean()) > 0.9
+
+
+def test_repair_removes_both_wires_and_reports_qc() -> None:
+    truth, plates, union = _scene([(_line(-6), 0.03), (_line(6), 0.97)])
+    hint = _hint((H // 2 - 16, H // 2 + 16))
+    rem = WireRemover(lambda i: plates[i], lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    out, _ = rem.repair(0)
+    wire = (union > 0.5) & (hint > 0)
+    before = float(np.abs(plates[0] - truth[0])[wire].mean())
+    after = float(np.abs(out - truth[0])[wire].mean())
+    assert after < 0.25 * before  # one wire left would be about 0.5
+    assert np.array_equal(out[hint == 0], plates[0][hint == 0])
+    assert rem.last_qc is not None and not rem.last_qc.flagged
+    assert rem.last_qc.residual < 2.0
+
+
+def test_a_wire_the_matte_misses_is_caught_by_the_qc_net_and_repaired() -> None:
+    dark, bright = _line(-6), _line(6)
+    truth, plates, _ = _scene([(dark, 0.03), (bright, 0.97)])
+    hint = _hint((H // 2 - 16, H // 2 + 16))
+
+    def blind(image: np.ndarray, band_hint: np.ndarray) -> np.ndarray:
+        """A learned matte that sees only the dark wire (the case of a model trained on one wire)."""
+        return np.clip(_line(-6, width=5.0)[: band_hint.shape[0], : band_hint.shape[1]] * 2, 0, 1) * (band_hint > 0)
+
+    rem = WireRemover(lambda i: plates[i], lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0),
+                      matte_model=blind)
+    first = rem.matte(0)
+    assert float((first[(bright > 0.5) & (hint > 0)] > 0).mean()) < 0.05  # the model really missed it
+    out, final = rem.repair(0)
+    core = (bright > 0.5) & (hint > 0)
+    assert float((final[core] > 0).mean()) > 0.95  # the net widened the matte to the missed wire
+    err = float(np.abs(out - truth[0])[core].mean())
+    assert err < 0.25 * float(np.abs(plates[0] - truth[0])[core].mean())
+    assert rem.last_qc is not None and rem.last_qc.passes >= 2 and not rem.last_qc.flagged
+
+
+def test_wire_qc_names_the_flagged_frames() -> None:
+    checks = [{"frame": 1001, "value": 0.0, "residual": 0.0, "repaired": 0.3, "passes": 1, "flagged": False},
+              {"frame": 1002, "value": 3.1, "residual": 3.1, "repaired": 0.4, "passes": 3, "flagged": True}]
+    qc = wire_qc(checks)
+    assert qc["flagged"] == [1002]
+    assert "1002" in qc["note"] and "1 frame(s)" in qc["note"]
+    assert qc["threshold"] == 2.0 and len(qc["frames"]) == 2
+    assert wire_qc(checks[:1])["flagged"] == []
