@@ -126,9 +126,10 @@ def contact_sheet(scene: Scene, result: list[np.ndarray], path: Path, crop: tupl
         rows.append([im[y0:y0 + ch, x0:x0 + cw] for im in (scene.plates[t], result[t], scene.truth[t])])
     tiles = [np.concatenate(r, axis=1) for r in rows]
     width = tiles[0].shape[1]
-    scale = width / (3 * w)
-    small = [cv2.resize(np.ascontiguousarray(im), (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+    sw = width // 3
+    small = [cv2.resize(np.ascontiguousarray(im), (sw, max(int(h * sw / w), 1)), interpolation=cv2.INTER_AREA)
              for im in (scene.plates[t], result[t], scene.truth[t])]
+    small[-1] = np.pad(small[-1], ((0, 0), (0, width - 3 * sw), (0, 0)))
     tiles.append(np.concatenate(small, axis=1))
     sep = np.ones((4, width, 3), np.float32)
     sheet = np.concatenate([x for tile in tiles for x in (tile, sep)], axis=0)

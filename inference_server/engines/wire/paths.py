@@ -50,9 +50,11 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
     shifts = np.arange(max_step, -max_step - 1, -1, dtype=np.int8)
     pad = np.full(h + 2 * max_step, -np.inf, np.float32)
     rows = np.arange(h)
+    window = np.lib.stride_tricks.sliding_window_view(pad, h)[:span]  # row j: acc[y - shift_j], a view on pad
+    cand = np.empty((span, h), np.float32)
     for x in range(x0 + 1, x1):
         pad[max_step:max_step + h] = acc
-        cand = np.lib.stride_tricks.sliding_window_view(pad, h)[:span] - cost  # row j: acc[y - shift_j]
+        np.subtract(window, cost, out=cand)
         arg = np.argmax(cand, axis=0)
         back[:, x - x0] = shifts[arg]
         acc = cand[arg, rows] + g[:, x]
