@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference_server.engines.wire.matte import HINT_INSIDE, _hint_width, find_wire_matte, refine_wire_matte
+from inference_server.engines.wire.matte import HINT_INSIDE, _hint_width, find_wire_matte
 from inference_server.engines.wire.paths import ACCEPT
 from inference_server.engines.wire.regrain import apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
@@ -125,6 +125,7 @@ class WireRemover:
         self._mattes: OrderedDict[int, np.ndarray] = OrderedDict()
         self._guards: OrderedDict[int, np.ndarray] = OrderedDict()
         self.last_qc: FrameQC | None = None
+        self._memos: OrderedDict[int, dict[Rect, dict[object, object]]] = OrderedDict()
 
     def matte(self, i: int) -> np.ndarray:
         """Refined wire matte of frame i, float32 (H, W) 0..1."""
@@ -151,7 +152,9 @@ class WireRemover:
         full = self._matte_u8(i).copy() if guard else np.zeros(hint.shape, np.uint8)  # guard: tight matte + classical
         for core, ctx in hint_bands(hint, s.margin, s.band):
             image, band_hint = to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32)
-            m = refine_wire_matte(image, band_hint, s.polarity) if guard else self._band_matte(image, band_hint)
+            memo = self._memo(i, ctx)
+            m = find_wire_matte(image, band_hint, s.polarity, memo=memo)[0] if guard else \
+                self._band_matte(image, band_hint, memo)
             oy, ox = core[0] - ctx[0], core[2] - ctx[2]
             band = np.rint(m[oy:oy + core[1] - core[0], ox:ox + core[3] - core[2]] * 255).astype(np.uint8)
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
@@ -160,14 +163,22 @@ class WireRemover:
             cache.popitem(last=False)
         return full
 
-    def _band_matte(self, image: np.ndarray, hint: np.ndarray) -> np.ndarray:
+    def _memo(self, i: int, ctx: Rect) -> dict[object, object]:
+        """The texture figures of frame i's strokes in band ``ctx`` (kept while the frame's matte is)."""
+        frame = self._memos.setdefault(i, {})
+        self._memos.move_to_end(i)
+        while len(self._memos) > 2 * self.settings.window + 3:
+            self._memos.popitem(last=False)
+        return frame.setdefault(ctx, {})  # type: ignore[return-value]
+
+    def _band_matte(self, image: np.ndarray, hint: np.ndarray, memo: dict[object, object]) -> np.ndarray:
         if self.matte_model is not None and image.shape[2] >= 3 and self.settings.polarity == "auto":
             m = np.asarray(self.matte_model(np.ascontiguousarray(image[:, :, :3]), hint), np.float32)
             if m.shape != hint.shape:
                 raise ValueError(f"wire matte model returned shape {m.shape}, expected {hint.shape}")
             if float(m.max(initial=0.0)) >= 0.5:
                 return m
-        return refine_wire_matte(image, hint, self.settings.polarity)
+        return find_wire_matte(image, hint, self.settings.polarity, memo=memo)[0]
 
     def _neighbours(self, i: int) -> list[int]:
         k = self.settings.window
@@ -202,8 +213,8 @@ class WireRemover:
         while left.any() and passes < 3:
             if passes == 1:  # the evidence: the line found, a pixel wider
                 grown = cv2.dilate(left, np.ones((3, 3), np.uint8))
-            else:  # failing that: the hint around it
-                reach = int(2 * max(_stroke_width(hint), 2.0)) | 1
+            else:  # failing that: wider around it, towards the stroke's edges (a third of its width)
+                reach = int(max(_stroke_width(hint), 6.0) * 2 / 3) | 1
                 grown = cv2.dilate(left, np.ones((reach, reach), np.uint8))
             matte = np.maximum(matte, ((grown > 0) & (hint > HINT_INSIDE)).astype(np.uint8) * 255)
             out = self._composite(i, matte, strict=passes > 1)
@@ -255,7 +266,7 @@ class WireRemover:
         worst = 0.0
         for core, ctx in hint_bands(hint, self.settings.margin, self.settings.band):
             m, scores = find_wire_matte(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32),
-                                        self.settings.polarity, whole_stroke=False)
+                                        self.settings.polarity, whole_stroke=False, memo=self._memo(i, ctx))
             if scores:
                 worst = max(worst, max(scores))
                 oy, ox = core[0] - ctx[0], core[2] - ctx[2]
