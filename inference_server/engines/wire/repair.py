@@ -216,9 +216,10 @@ class WireRemover:
             else:  # failing that: wider around it, towards the stroke's edges (a third of its width)
                 reach = int(max(_stroke_width(hint), 6.0) * 2 / 3) | 1
                 grown = cv2.dilate(left, np.ones((reach, reach), np.uint8))
-            matte = np.maximum(matte, ((grown > 0) & (hint > HINT_INSIDE)).astype(np.uint8) * 255)
-            out = self._composite(i, matte, strict=passes > 1)
-            left, residual = self._residual(i, out)
+            added = (grown > 0) & (hint > HINT_INSIDE)
+            matte = np.maximum(matte, added.astype(np.uint8) * 255)
+            out = self._composite(i, matte, strict=passes > 1, base=out, where=added)
+            left, residual = self._residual(i, out, where=added)  # the other bands held no line
             passes += 1
         if i in self._mattes:
             self._mattes[i] = matte
@@ -227,13 +228,15 @@ class WireRemover:
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD)
         return out, matte
 
-    def _composite(self, i: int, matte_u8: np.ndarray, strict: bool) -> np.ndarray:
+    def _composite(self, i: int, matte_u8: np.ndarray, strict: bool, base: np.ndarray | None = None,
+                   where: np.ndarray | None = None) -> np.ndarray:
         """Frame i repaired under ``matte_u8``; ``strict``: neighbours lend nothing from inside
-        their hints (a wire their mattes missed cannot be borrowed back)."""
+        their hints (a wire their mattes missed cannot be borrowed back). With ``base`` (an
+        earlier repair of the frame), only the bands that hold a pixel of ``where`` are redone."""
         s = self.settings
         src = self.plate(i)
         hint = self.hint(i)
-        out = src.copy()
+        out = src.copy() if base is None else base.copy()
         h, w = hint.shape
         nbrs = [] if s.method == "spatial" else self._neighbours(i)
         bands = hint_bands(hint, s.margin, s.band)
@@ -242,6 +245,8 @@ class WireRemover:
             biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > HINT_INSIDE).sum()))[1]
             model = estimate_grain(to_float(src[_sl(biggest)]), hint[_sl(biggest)])
         for band_no, (core, _) in enumerate(bands):
+            if where is not None and not where[_sl(core)].any():
+                continue
             ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
             target = to_float(src[_sl(ctx)])
             matte = matte_u8[_sl(ctx)].astype(np.float32) / np.float32(255.0)
@@ -258,13 +263,16 @@ class WireRemover:
             region[change] = from_float(comp[cs], src.dtype)[change]
         return out
 
-    def _residual(self, i: int, out: np.ndarray) -> tuple[np.ndarray, float]:
+    def _residual(self, i: int, out: np.ndarray, where: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """(uint8 (H, W) 0/1 cores of the lines still standing out inside the hint of the
-        repaired frame, the strongest one's score; 0 when none)."""
+        repaired frame, the strongest one's score; 0 when none); only in bands that hold a
+        pixel of ``where`` when it is given."""
         hint = self.hint(i)
         left = np.zeros(hint.shape, np.uint8)
         worst = 0.0
         for core, ctx in hint_bands(hint, self.settings.margin, self.settings.band):
+            if where is not None and not where[_sl(core)].any():
+                continue
             m, scores = find_wire_matte(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32),
                                         self.settings.polarity, whole_stroke=False, memo=self._memo(i, ctx))
             if scores:
