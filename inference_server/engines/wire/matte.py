@@ -14,7 +14,8 @@ next path is searched, until no path holds evidence. A stroke may so cover sever
 either polarity, wires may cross (a later path bridges the corridor of an earlier one), leave
 the hint and come back, or pass behind a foreground (columns without evidence are not matted
 unless a short gap is bridged). Each connected stroke is followed along its own long axis, and
-across it as well where it is wide enough to hold a wire running the other way. A wire's extent
+across it as well where it is curved or wide enough to hold a wire running the other way
+(a sagging wire's steep ends). A wire's extent
 either side of its path comes from how far pixels stay darker (brighter, by the polarity of
 that column) than their morphological background; it is smoothed along the path, grown by a
 pixel and feathered.
@@ -142,25 +143,37 @@ def texture_floor(resp: np.ndarray, outside: np.ndarray, block: int = 32) -> np.
     return np.maximum(floor, np.float32(whole / 3.0))
 
 
-def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: float, memo: dict[str, Any] | None = None
-               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: float, excess: dict[str, np.ndarray],
+               memo: dict[str, Any] | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """({polarity: ridge response / the texture's floor}, {polarity: peak scale}) for the
     polarities asked for; the floor is the texture's response around the hint, column by column.
-    ``memo`` keeps the floors: a repaired frame is measured against the plate's texture."""
+
+    A ridge counts only where the pixel really is darker (brighter) than its background
+    (``excess``, ``_excess``): beside a bright wire the Hessian also answers "dark ridge" on
+    both flanks, though nothing there is darker than the wall behind it. The gate opens fully
+    at twice the texture's median excess. ``memo`` keeps the floors: a repaired frame is
+    measured against the plate's texture."""
     import cv2
 
     scales = tuple(s for s in SCALES if s <= max(width / 4.0, SCALES[1]))
     dark, bright, dark_s, bright_s = ridge_response(image, scales)
-    outside = ~cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    near = int(2 * width) | 1  # the surroundings: a stroke's width either side of it
+    outside = cv2.dilate(inside.astype(np.uint8), np.ones((near, near), np.uint8)).astype(bool)
+    outside &= ~cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     gains, peak = {}, {}
     for name, resp, sc in (("dark", dark, dark_s), ("bright", bright, bright_s)):
         if polarity not in ("auto", name):
             continue
         key = f"floor-{name}"
-        floor = memo[key] if memo is not None and key in memo else texture_floor(resp, outside)
-        if memo is not None:
-            memo[key] = floor
-        gains[name] = resp / floor[None, :]
+        if memo is None or key not in memo:
+            typical = float(np.median(excess[name][outside])) if outside.sum() > 100 else 0.0
+            floor = (texture_floor(resp, outside), max(typical, 1e-3))
+            if memo is not None:
+                memo[key] = floor
+        else:
+            floor = memo[key]
+        gate = np.clip((excess[name] - floor[1]) / np.float32(floor[1]), 0.0, 1.0)
+        gains[name] = resp / floor[0][None, :] * gate
         peak[name] = sc
     return gains, peak
 
@@ -224,8 +237,8 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, polarity: str, grow: int,
                 cross: bool, memo: dict[str, Any] | None) -> tuple[np.ndarray, list[WirePath]]:
     """Wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``."""
     width = _hint_width(inside)
-    gains, peak = line_gains(image, inside, polarity, width, memo)
     excess = _excess(lum, width)
+    gains, peak = line_gains(image, inside, polarity, width, excess, memo)
     gain = np.max(np.stack(list(gains.values())), axis=0)
     peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
     core = np.zeros(inside.shape, bool)
@@ -293,8 +306,7 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
         tall = np.ptp(ys) > np.ptp(xs)
         if tall:
             img, lm, ins = (np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in (img, lm, ins))
-        width = _hint_width(ins)
-        cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * width + 10
+        cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * _hint_width(ins) + 10  # a curved or crossed stroke
         stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity), {}) if memo is not None else None
         core, paths = _axis_cores(img, ins, polarity, grow, lm, cross, stroke_memo)
         if tall:

@@ -15,6 +15,7 @@ EVIDENCE = 1.0     # a path column shows a wire where its gain reaches this (and
 ACCEPT = 2.0       # a path is a wire when its median gain reaches this, and twice the texture's score
 GAP = 8            # columns without evidence bridged inside a run (faint or briefly hidden wire)
 MAX_WIRES = 6      # paths searched per stroke and axis
+LONG = 0.6         # a path on this fraction of the stroke's length is held to a lower margin over the texture
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,11 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
     return path
 
 
-def runs(evidence: np.ndarray, bridge: np.ndarray, gap: int, min_len: int) -> np.ndarray:
+def runs(evidence: np.ndarray, bridge: np.ndarray, gap: int, min_len: int,
+         breaks: np.ndarray | None = None) -> np.ndarray:
     """Columns (bool (W,)) of the runs of ``evidence`` that hold at least ``min_len`` evidence
-    columns, after bridging gaps of at most ``gap`` columns and any stretch of ``bridge``."""
+    columns, after bridging gaps of at most ``gap`` columns and any stretch of ``bridge``;
+    never across a column of ``breaks``."""
     n = evidence.size
     out = np.zeros(n, bool)
     ev = np.nonzero(evidence)[0]
@@ -77,13 +80,29 @@ def runs(evidence: np.ndarray, bridge: np.ndarray, gap: int, min_len: int) -> np
         return out
     start, count, last = int(ev[0]), 1, int(ev[0])
     for x in ev[1:].tolist() + [None]:
-        if x is not None and (x - last - 1 <= gap or bool(bridge[last + 1:x].all())):
+        if x is not None and not (breaks is not None and breaks[last + 1:x].any()) and \
+                (x - last - 1 <= gap or bool(bridge[last + 1:x].all())):
             count, last = count + 1, x
             continue
         if count >= min_len:
             out[start:last + 1] = True
         if x is not None:
             start, count, last = x, 1, x
+    return out
+
+
+def hops(rows: np.ndarray, reach: int = 3, slope: float = 1.2) -> np.ndarray:
+    """Columns (bool (W,)) where a path leaves one line for another: it moves sideways faster
+    than ``slope`` rows a column over ``2 * reach`` columns (a wire follows its curve; the DP
+    path only jumps when it swaps wires, or slips off a wire onto texture)."""
+    w = rows.size
+    out = np.zeros(w, bool)
+    valid = rows >= 0
+    r = rows.astype(np.float32)
+    for x in range(reach, w - reach):
+        a, b = x - reach, x + reach
+        if valid[a] and valid[b] and abs(r[b] - r[a]) > slope * 2 * reach:
+            out[a:b + 1] = True
     return out
 
 
@@ -94,7 +113,8 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     ``scale`` (float (H, W)) is the ridge scale (px) at each pixel; ``texture`` the score the
     plate's texture alone reaches (``texture_score``). A path is a wire where it holds runs of
     at least ``min_len`` evidence columns and its median gain there reaches ``ACCEPT`` and twice
-    ``texture``. After each wire, a corridor of twice its scale (+ 2 px) either side of it is
+    ``texture`` (1.5x where the runs cover ``LONG`` of the stroke). After each wire, a corridor of
+    twice its scale (+ 2 px) either side of it is
     taken out of the search; a later path that crosses it is bridged there.
     """
     from scipy.ndimage import median_filter, uniform_filter1d
@@ -105,6 +125,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     yy = np.arange(h)[:, None]
     column = max(EVIDENCE, texture)
     accept = max(ACCEPT, 2.0 * texture)
+    long_accept = max(ACCEPT, 1.5 * texture)  # a path that holds most of the stroke needs less margin
     found: list[WirePath] = []
     for _ in range(max_wires):
         rows = trace(work, inside)
@@ -116,9 +137,11 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
         ev[cols] = uniform_filter1d(ev[cols], 2 * GAP + 1, mode="nearest")  # a wire's gain dips; texture's stays low
         bridge = np.zeros(w, bool)
         bridge[cols] = taken[rows[cols], cols]
-        on = runs(ev >= column, bridge, GAP, min_len)
+        hop = hops(rows)
+        ev[hop] = 0.0
+        on = runs(ev >= column, bridge & ~hop, GAP, min_len, breaks=hop)
         path = WirePath(rows, on, ev)
-        if path.score < accept:
+        if not (path.score >= accept or (path.score >= long_accept and on.sum() >= LONG * cols.size)):
             break
         found.append(path)
         r = np.zeros(w, np.float32)
