@@ -111,8 +111,9 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     """Every wire in ``gain`` inside ``inside`` (bool (H, W)), strongest first.
 
     ``scale`` (float (H, W)) is the ridge scale (px) at each pixel; ``texture`` the score the
-    plate's texture alone reaches (``texture_score``). A path is a wire where it holds runs of
-    at least ``min_len`` evidence columns and its median gain there reaches ``ACCEPT`` and twice
+    plate's texture alone reaches (``texture_score``). A path is a wire where its runs (each of at
+    least ``2 * GAP + 1`` evidence columns) hold ``min_len`` evidence columns in all, and its
+    median gain there reaches ``ACCEPT`` and twice
     ``texture`` (1.5x where the runs cover ``LONG`` of the stroke). After each wire, a corridor of
     twice its scale (+ 2 px) either side of it is
     taken out of the search; a later path that crosses it is bridged there.
@@ -125,7 +126,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     yy = np.arange(h)[:, None]
     column = max(EVIDENCE, texture)
     accept = max(ACCEPT, 2.0 * texture)
-    long_accept = max(ACCEPT, 1.5 * texture)  # a path that holds most of the stroke needs less margin
+    long_accept = 1.5 * max(1.0, texture)  # a path that holds most of the stroke needs less margin
     found: list[WirePath] = []
     for _ in range(max_wires):
         rows = trace(work, inside)
@@ -137,9 +138,11 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
         ev[cols] = uniform_filter1d(ev[cols], 2 * GAP + 1, mode="nearest")  # a wire's gain dips; texture's stays low
         bridge = np.zeros(w, bool)
         bridge[cols] = taken[rows[cols], cols]
-        hop = hops(rows)
+        hop = hops(rows) & ~bridge  # crossing an earlier wire's corridor is bridging, not swapping
         ev[hop] = 0.0
-        on = runs(ev >= column, bridge & ~hop, GAP, min_len, breaks=hop)
+        on = runs(ev >= column, bridge & ~hop, GAP, max(2 * GAP + 1, min_len // 2), breaks=hop)
+        if int((on & (ev >= column)).sum()) < min_len:  # a wire may be cut (a crossing, a foreground) but not short
+            on[:] = False
         path = WirePath(rows, on, ev)
         if not (path.score >= accept or (path.score >= long_accept and on.sum() >= LONG * cols.size)):
             break
