@@ -62,6 +62,7 @@ def build(node: nuke.Group, params: tuple[dict[str, Any], ...], url: str | None)
     from rushes_nuke import nodes
 
     node.setName("Look1", uncollide=True)
+    node["tile_color"].setValue(nodes.TILE_COLOR)
     for name, value in (("rushes_kind", "Look"), ("rushes_task", TASK), ("rushes_id", state.new_id("Look")),
                         ("rushes_inputs", '[{"port": "plate", "label": "Source", "kind": "frames", "optional": false}]'),
                         ("rushes_outputs", "[]"), ("rushes_extra_outputs", "[]"), (PARAMS_KNOB, describe_params(params, {}))):
@@ -144,7 +145,7 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
     in_space = node.knob("in_space")
     lut_space = (str(in_space.value()) if in_space is not None else "") or "ACEScct"
     lut_node, cdl_node = node.node("LUT"), node.node("CDL")
-    lut_path, cdl_path = str(node["lut_file"].value()), str(node["cdl_file"].value())
+    lut_path, cdl_path = state.file_value(node, "lut_file"), state.file_value(node, "cdl_file")
     if lut_node is not None:
         lut_node["file"].setValue(lut_path)
         lut_node["working_space"].setValue(lut_space)
@@ -156,7 +157,7 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
                 cdl_node[name].setValue(value)
         cdl_node["working_space"].setValue(space)
         cdl_node["disable"].setValue(not use_cdl)
-    node["label"].setValue(f"{version or 'no look'} {mode}")
+    state.show_status(node, f"{version or 'no look'} {mode}")
 
 
 def _upstream(node: nuke.Node, limit: int = 500) -> list[nuke.Node]:

@@ -10,6 +10,34 @@ import nuke
 from rushes_nuke import cache
 
 
+STATUS_KNOB = "rushes_status"
+# Drawn on the node in the DAG (Python dev guide: the autolabel knob's Python returns the text):
+# the name, what Rushes shows, then the artist's own label, which Rushes never writes.
+AUTOLABEL = ("nuke.thisNode().name() + chr(10) + nuke.thisNode()['rushes_status'].value()"
+             " + (chr(10) + nuke.thisNode()['label'].value() if nuke.thisNode()['label'].value() else '')")
+
+
+def show_status(node: nuke.Node, text: str) -> None:
+    """What the node shows (``v002 Repair``), drawn under its name; the label stays the artist's."""
+    knob = node.knob(STATUS_KNOB)
+    if knob is None:  # a node made before Rushes kept its status in its own knob
+        knob = nuke.String_Knob(STATUS_KNOB, STATUS_KNOB)
+        knob.setFlag(nuke.INVISIBLE)
+        node.addKnob(knob)
+    knob.setValue(text)
+    auto = node.knob("autolabel")
+    if auto is not None and not str(auto.value()):
+        auto.setValue(AUTOLABEL)
+
+
+def file_value(node: nuke.Node, name: str) -> str:
+    """A file knob's path as Nuke uses it: TCL (``[getenv SHOW]``, ``$env(X)``) expanded."""
+    knob = node[name]
+    if isinstance(knob, nuke.EvalString_Knob):
+        return str(knob.evaluate())
+    return str(knob.value())
+
+
 def node_json(node: nuke.Node, name: str) -> Any:
     """A hidden JSON knob's value (``rushes_inputs``, ``rushes_outputs``...)."""
     knob = node.knob(name)
@@ -51,7 +79,7 @@ def script_path() -> str:
 
 
 def cache_root(node: nuke.Node) -> str:
-    value = str(node["cache_root"].value()).strip()
+    value = file_value(node, "cache_root").strip()
     return value or cache.default_root(script_path())
 
 
@@ -118,7 +146,7 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
     if switch is not None:
         switch["which"].setValue(shown if version and choice != "Source" else source)
     if not version:
-        node["label"].setValue("not processed")
+        show_status(node, "not processed")
     else:
         made = job.get("params", {}).get("output") or (labels[shown] if labels else "")
-        node["label"].setValue(f"{version} {made}".strip() if choice != "Source" else f"{version} (Source shown)")
+        show_status(node, f"{version} {made}".strip() if choice != "Source" else f"{version} (Source shown)")

@@ -299,6 +299,24 @@ def fake_run_script(node: Node, code: str, knob: Knob | None = None) -> None:
         _STATE.this.pop()
 
 
+def fake_autolabel(node: Node) -> str:
+    """The text the DAG draws on ``node``: its ``autolabel`` Python, else name and label.
+
+    Python dev guide, "Autolabel": the autolabel knob holds Python evaluated with
+    ``nuke.thisNode()`` set to the node; its string is drawn instead of the default (the
+    name, then the label knob below it). The label knob belongs to the artist.
+    """
+    code = str(node["autolabel"].value())
+    if not code:
+        label = str(node["label"].value())
+        return node.name() + ("\n" + label if label else "")
+    _STATE.this.append((node, None))
+    try:
+        return str(eval(code, {"nuke": sys.modules[__name__]}))  # noqa: S307  (the knob's Python, as Nuke runs it)
+    finally:
+        _STATE.this.pop()
+
+
 def fake_press(node: Node, knob_name: str) -> None:
     """The artist presses a button knob (a background Process may still run after)."""
     knob = node[knob_name]

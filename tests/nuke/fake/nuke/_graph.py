@@ -24,7 +24,7 @@ INPUTS = 1
 _BUILTIN_KNOBS: dict[str, list[tuple[str, type, Any]]] = {
     "*": [("name", String_Knob, ""), ("label", String_Knob, ""), ("selected", Boolean_Knob, False),
           ("disable", Disable_Knob, False), ("tile_color", Int_Knob, 0), ("knobChanged", String_Knob, ""),
-          ("showPanel", Boolean_Knob, False)],
+          ("showPanel", Boolean_Knob, False), ("autolabel", String_Knob, ""), ("icon", File_Knob, "")],
     "Read": [("file", File_Knob, ""), ("first", Int_Knob, 1), ("last", Int_Knob, 1),
              ("origfirst", Int_Knob, 1), ("origlast", Int_Knob, 1), ("on_error", Enumeration_Knob, None),
              ("raw", Boolean_Knob, False), ("colorspace", String_Knob, "")],
@@ -244,12 +244,15 @@ class Menu:
     def __init__(self, name: str = "") -> None:
         self._name = name
         self.fake_items: dict[str, Any] = {}
+        self.fake_icon = ""
 
     def name(self) -> str:
         return self._name
 
     def addMenu(self, *args, **kwargs) -> Any:
-        return self.fake_items.setdefault(str(args[0]), Menu(str(args[0])))
+        menu = self.fake_items.setdefault(str(args[0]), Menu(str(args[0])))
+        menu.fake_icon = str(kwargs.get("icon", ""))  # Menu.addMenu(name, icon=...): found on the plugin path
+        return menu
 
     def addCommand(self, *args, **kwargs) -> Any:
         self.fake_items[str(args[0])] = args[1] if len(args) > 1 else kwargs.get("command")

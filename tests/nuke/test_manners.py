@@ -1,0 +1,53 @@
+"""Graph manners (issue 17, item 8): the artist's label stays, nodes look like Rushes nodes,
+and file knobs are read the way Nuke reads them (TCL expanded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.nuke.conftest import PLUGIN_DIR
+from tests.nuke.test_look import CC
+from tests.nuke.test_process import exposure_node, press_process
+
+
+def test_refresh_keeps_the_artists_label_and_shows_the_version(fake: ModuleType, daemon: str,
+                                                               tmp_path: Path) -> None:
+    node = exposure_node(fake, daemon, tmp_path / "plates")
+    fake.fake_user_set(node["label"], "keep me: comp notes")
+    assert "not processed" in fake.fake_autolabel(node)
+    press_process(fake, node)
+    fake.fake_user_set(node["version"], "v001")
+    assert node["label"].value() == "keep me: comp notes", "the label belongs to the artist"
+    drawn = fake.fake_autolabel(node)
+    assert drawn.splitlines()[0] == node.name()
+    assert "v001" in drawn and "keep me: comp notes" in drawn, drawn
+
+
+def test_nodes_have_a_colour_and_the_toolbar_an_icon(fake: ModuleType, down: str) -> None:
+    from rushes_nuke import menus, nodes
+
+    node = nodes.create("WireRemoval", url=down)
+    look = nodes.create("Look", url=down)
+    assert node["tile_color"].value() != 0 and look["tile_color"].value() == node["tile_color"].value()
+    menus.install()
+    icon = fake.toolbar("Nodes").fake_items["Rushes"].fake_icon
+    assert icon and (PLUGIN_DIR / "icons" / icon).is_file(), f"icon {icon!r} not shipped in nuke/icons"
+    assert (PLUGIN_DIR / "icons" / icon).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_file_knobs_are_evaluated_so_tcl_paths_work(fake: ModuleType, down: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from rushes_nuke import nodes, state
+
+    monkeypatch.setenv("SHOW_ROOT", str(tmp_path))
+    (tmp_path / "look.cc").write_text(CC)
+    look = nodes.create("Look", url=down)
+    fake.fake_user_set(look["apply"], "CDL")
+    fake.fake_user_set(look["cdl_file"], "[getenv SHOW_ROOT]/look.cc")
+    assert look.node("CDL")["slope"].value() == [1.1, 1.0, 0.9], "the CDL path was expanded"
+    node = nodes.create("WireRemoval", url=down)
+    node["cache_root"].setValue("$env(SHOW_ROOT)/cache")
+    assert state.cache_root(node) == f"{tmp_path}/cache"
