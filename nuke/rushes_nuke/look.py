@@ -14,7 +14,7 @@ from typing import Any
 
 import nuke
 from rushes_nuke import cache, daemon, state
-from rushes_nuke.graph import armed_write, inside, temporary_nodes
+from rushes_nuke.graph import armed_write, full_resolution, inside, temporary_nodes
 from rushes_nuke.job import Job, execute
 from rushes_nuke.knobs import PARAMS_KNOB, describe_params, make_param_knob, read_params
 from rushes_nuke.report import ProcessCancelled, Reporter
@@ -264,7 +264,8 @@ def _render_pairs(node: nuke.Group, pairs: list[tuple[nuke.Node, nuke.Node]], na
                 write["channels"].setValue("rgb")
                 write["raw"].setValue(True)
                 write["disable"].setValue(True)
-                with armed_write(write, os.path.join(folder, f"{side}{k}.####.exr").replace(os.sep, "/")):
+                with armed_write(write, os.path.join(folder, f"{side}{k}.####.exr").replace(os.sep, "/")), \
+                        full_resolution():
                     nuke.execute(write, frame, frame)
                 path = os.path.join(folder, cache.frame_name(f"{side}{k}", frame))
                 if not os.path.isfile(path):

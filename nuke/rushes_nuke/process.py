@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import nuke
 from rushes_nuke import cache, daemon, state
-from rushes_nuke.graph import armed_write
+from rushes_nuke.graph import armed_write, full_resolution
 from rushes_nuke.job import Job, execute
 from rushes_nuke.knobs import read_params
 from rushes_nuke.report import ProcessCancelled, Reporter
@@ -56,7 +56,7 @@ def render_inputs(node: nuke.Group, ports: list[dict[str, Any]], work: str, firs
         if not progress(i, len(ports) + 1, f"rendering {port['label']}"):
             raise ProcessCancelled()
         pattern = os.path.join(folder, f"{name}.####.exr").replace(os.sep, "/")
-        with armed_write(write, pattern):
+        with armed_write(write, pattern), full_resolution():
             try:
                 nuke.execute(write, first, last)
             except RuntimeError as exc:

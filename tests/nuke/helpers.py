@@ -84,6 +84,11 @@ def render_write(write: Any, frame: int) -> None:
         pixels = pixels[..., 3:4] if pixels.shape[2] == 4 else pixels[..., :1]
     else:
         pixels = pixels[..., :3]
+    import nuke
+
+    if nuke.root()["proxy"].value():  # Foundry, Write: renders run at the active (proxy) scale
+        step = max(1, round(1.0 / float(nuke.root()["proxy_scale"].value())))
+        pixels = np.ascontiguousarray(pixels[::step, ::step])
     path = frame_path(str(write["file"].value()), frame)
     assert os.path.isdir(os.path.dirname(path)), f"Write folder {os.path.dirname(path)} does not exist"
     write_exr(path, pixels)

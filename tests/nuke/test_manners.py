@@ -51,3 +51,17 @@ def test_file_knobs_are_evaluated_so_tcl_paths_work(fake: ModuleType, down: str,
     node = nodes.create("WireRemoval", url=down)
     node["cache_root"].setValue("$env(SHOW_ROOT)/cache")
     assert state.cache_root(node) == f"{tmp_path}/cache"
+
+
+def test_proxy_mode_is_off_while_the_inputs_render_and_restored_after(fake: ModuleType, daemon: str,
+                                                                       tmp_path: Path) -> None:
+    """Issue 17, item 5: a proxy-scale render must never be cached as the result."""
+    from tests.nuke.helpers import plate_pixels, read_exr
+
+    node = exposure_node(fake, daemon, tmp_path / "plates")
+    fake.root()["proxy"].setValue(True)
+    press_process(fake, node)
+    assert fake.fake_state().messages == []
+    got = read_exr(Path(str(node.node("Read_result")["file"].value()).replace("####", "1001")))
+    assert got.shape == plate_pixels(1001)[..., :3].shape, "the result is full resolution"
+    assert fake.root()["proxy"].value() is True, "the artist's proxy setting is back"

@@ -205,6 +205,15 @@ class Root(Group):
             knob = Int_Knob(k)
             knob._value = v
             self.addKnob(knob)
+        # Root reference (Foundry, Project Settings): "proxy mode" (knob proxy), "proxy scale"
+        # (proxy_scale, default 0.5); a Write "executes all renders at the currently active scale:
+        # either full- or proxy-resolution" (Foundry, Write node reference). The fake's renderer
+        # (tests/nuke/helpers.render_write) shrinks by proxy_scale while proxy is on.
+        proxy = Boolean_Knob("proxy")
+        self.addKnob(proxy)
+        scale = Double_Knob("proxy_scale")
+        scale._value = 0.5
+        self.addKnob(scale)
 
     def name(self) -> str:
         return "Root"
