@@ -9,6 +9,7 @@ sent to the daemon's ``look_fit`` task, and the fitted files become a new versio
 from __future__ import annotations
 
 import os
+import threading
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -17,7 +18,7 @@ from rushes_nuke import cache, daemon, state
 from rushes_nuke.graph import armed_write, full_resolution, inside, temporary_nodes
 from rushes_nuke.job import Job, execute
 from rushes_nuke.knobs import PARAMS_KNOB, describe_params, make_param_knob, read_params
-from rushes_nuke.report import ProcessCancelled, Reporter
+from rushes_nuke.report import Reporter
 
 TASK = "look_fit"
 APPLY_CHOICES = ["LUT", "CDL", "CDL + LUT"]
@@ -189,28 +190,37 @@ def pairs_from(selected: list[nuke.Node]) -> list[tuple[nuke.Node, nuke.Node]]:
     return pairs
 
 
-def fit_from_selection(node: nuke.Group, reporter: Reporter) -> str | None:
-    """Fit a look from the selected pairs at the current frame; one message on failure."""
-    try:
-        from hostbridge import HostBridgeError
-    except ImportError as exc:
-        reporter.message(f"{node.name()}: Rushes cannot load hostbridge ({exc}).")
-        return None
-    try:
-        # the button runs inside the Look group: the pairs are selected in the graph around it
-        selected = [n for n in node.parent().selectedNodes() if n is not node]
-        return fit(node, selected, nuke.frame(), reporter)
-    except ProcessCancelled:
-        return None
-    except (HostBridgeError, daemon.HostBridgeMissing, ValueError, OSError, RuntimeError) as exc:
-        reporter.message(f"{node.name()}: {exc}")
-        return None
-    finally:
-        reporter.close()
+def fit_from_selection(node: nuke.Group, reporter: Reporter,
+                       background: bool = False) -> str | threading.Thread | None:
+    """Fit a look from the selected pairs at the current frame; one message on failure.
+
+    The pairs render on the main thread; the daemon job runs on a worker thread when
+    ``background`` (returned), and the new version is shown on the main thread after.
+    """
+    from rushes_nuke.process import run
+
+    # the button runs inside the Look group: the pairs are selected in the graph around it
+    selected = [n for n in node.parent().selectedNodes() if n is not node]
+    frame = nuke.frame()
+    return run(node, reporter, background, prepare_job=lambda n, _r: prepare_fit(n, selected, frame),
+               done=finish_fit)
 
 
 def fit(node: nuke.Group, selected: list[nuke.Node], frame: int, reporter: Reporter) -> str:
     """Render each pair at ``frame``, run ``look_fit``, cache the files as a new version."""
+    version = execute(prepare_fit(node, selected, frame), reporter)
+    finish_fit(node, version)
+    return version
+
+
+def finish_fit(node: nuke.Group, version: str) -> None:
+    """Main thread: list the new version and point the OCIO nodes at its files."""
+    state.set_versions(node, select=version)
+    refresh(node, "version")
+
+
+def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
+    """Main thread: pair the selection, ask the daemon, render each pair at ``frame``."""
     from rushes_nuke.process import require_task, task_manifest
 
     pairs = pairs_from(selected)
@@ -236,17 +246,13 @@ def fit(node: nuke.Group, selected: list[nuke.Node], frame: int, reporter: Repor
         layout.discard(work)
         raise
     transfer = str(node["transfer"].value())
-    job = Job(node=node.fullName(), task=TASK, url=url, params=params,
-              project=str(node["project"].value()).strip() or None,
-              by_path=same_host if transfer == "Auto" else transfer == "File paths", rendered=rendered,
-              numbers=list(range(len(pairs))), layout=layout, work=work,
-              keep_inputs=bool(node["keep_inputs"].value()), require_blobs=True,
-              meta={"frame": frame, "pairs": [[u.fullName(), g.fullName()] for u, g in pairs],
-                    "server_version": info.get("server_version")})
-    version = execute(job, reporter)
-    state.set_versions(node, select=version)
-    refresh(node, "version")
-    return version
+    return Job(node=node.fullName(), task=TASK, url=url, params=params,
+               project=str(node["project"].value()).strip() or None,
+               by_path=same_host if transfer == "Auto" else transfer == "File paths", rendered=rendered,
+               numbers=list(range(len(pairs))), layout=layout, work=work,
+               keep_inputs=bool(node["keep_inputs"].value()), require_blobs=True,
+               meta={"frame": frame, "pairs": [[u.fullName(), g.fullName()] for u, g in pairs],
+                     "server_version": info.get("server_version")})
 
 
 def _render_pairs(node: nuke.Group, pairs: list[tuple[nuke.Node, nuke.Node]], names: list[str], folder: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -107,6 +108,14 @@ def test_fit_from_selected_pairs_against_the_daemon(fake: ModuleType, daemon: st
     before = tree(tmp_path)
 
     fake.fake_press(look, "fit")
+    # issue 17, item 7: the daemon job runs on a worker thread; the GUI stays responsive
+    from rushes_nuke import actions
+
+    worker = actions._RUNNING.get(str(look["rushes_id"].value()))
+    assert worker is not None and worker is not threading.main_thread(), "Fit must not block the GUI"
+    assert actions.wait(60)
+    assert look["version"].values() == ["none"], "the node changes on the main thread, not the worker"
+    assert fake.fake_process_events() >= 1
 
     assert fake.fake_state().messages == []
     assert [n.name() for n in fake.allNodes()] == graph_before, "the temporary Writes are gone"

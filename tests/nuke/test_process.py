@@ -20,6 +20,7 @@ def press_process(fake: ModuleType, node: object) -> None:
 
     fake.fake_press(node, "process")
     assert actions.wait(60), "Process did not finish within 60 s"
+    fake.fake_process_events()  # the GUI's event loop runs what the worker queued
 
 
 def exposure_node(fake: ModuleType, url: str, plates: Path, stops: float = 1.0):

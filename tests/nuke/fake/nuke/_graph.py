@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any, Callable
 
 from nuke._knobs import (
@@ -299,6 +300,8 @@ class _State:
         self.renderer: Callable[[Node, int], None] | None = None
         self.plugin_paths: list[str] = []
         self.main_thread_calls: list[str] = []
+        self.queued: list[tuple[Callable[..., Any], tuple, dict]] = []
+        self.queue_lock = threading.Lock()
 
 
 _STATE = _State()
