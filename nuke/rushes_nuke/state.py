@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from typing import Any
 
@@ -110,6 +111,21 @@ def set_versions(node: nuke.Node, select: str | None = None) -> list[str]:
 def selected_version(node: nuke.Node) -> str | None:
     value = str(node["version"].value())
     return None if value in ("", "none") else value
+
+
+def missing_cache(node: nuke.Node) -> str:
+    """"" when the version the node shows is on this machine's disk, else a sentence saying so."""
+    version = selected_version(node)
+    if version is None:
+        return ""
+    try:
+        folder = node_cache(node).version_dir(version)
+    except ValueError as exc:
+        return f"{node.fullName()}: {exc}"
+    if os.path.isdir(folder):
+        return ""
+    return (f"{node.fullName()} shows {version} but its cache {folder} is not visible on this machine; "
+            "mount it, or set $RUSHES_NUKE_CACHE / the node's Cache folder to where it is mounted")
 
 
 def refresh(node: nuke.Group, changed: str = "") -> None:
