@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import os
 import threading
-import xml.etree.ElementTree as ET
 from typing import Any
 
 import nuke
-from rushes_nuke import cache, daemon, state
+from rushes_nuke import cache, colour, daemon, state
 from rushes_nuke.graph import armed_write, full_resolution, inside, temporary_nodes
 from rushes_nuke.job import Job, execute
 from rushes_nuke.knobs import PARAMS_KNOB, describe_params, make_param_knob, read_params
+from rushes_nuke.look_apply import read_cdl, refresh  # noqa: F401  (the node's look, applied)
 from rushes_nuke.report import Reporter
 
 TASK = "look_fit"
@@ -106,61 +106,6 @@ def build(node: nuke.Group, params: tuple[dict[str, Any], ...], url: str | None)
     refresh(node)
 
 
-def read_cdl(path: str) -> dict[str, Any]:
-    """Slope, offset, power (3 floats each) and saturation from an ASC CDL .cc/.ccc/.cdl file."""
-    try:
-        root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError) as exc:
-        raise ValueError(f"cannot read the CDL {path}: {exc}") from None
-
-    def find(tag: str) -> str | None:
-        for el in root.iter():
-            if el.tag.split("}")[-1] == tag and el.text:
-                return el.text
-        return None
-
-    values: dict[str, Any] = {}
-    for tag in ("Slope", "Offset", "Power"):
-        text = find(tag)
-        nums = [float(v) for v in text.split()] if text else []
-        if len(nums) != 3:
-            raise ValueError(f"the CDL {path} has no valid {tag} (three numbers expected)")
-        values[tag.lower()] = nums
-    sat = find("Saturation")
-    values["saturation"] = float(sat) if sat else 1.0
-    return values
-
-
-def refresh(node: nuke.Group, changed: str = "") -> None:
-    """Point the files at the selected version (when it changed) and configure the OCIO nodes."""
-    versions = state.set_versions(node)
-    version = state.selected_version(node) if versions else None
-    untouched = not node["lut_file"].value() and not node["cdl_file"].value()
-    if version and (changed == "version" or (changed == "" and untouched)):
-        folder = state.node_cache(node).version_dir(version)
-        for knob, ext in (("lut_file", (".cube",)), ("cdl_file", (".cc", ".ccc", ".cdl"))):
-            found = sorted(n for n in os.listdir(folder) if n.endswith(ext))
-            node[knob].setValue(os.path.join(folder, found[0]).replace(os.sep, "/") if found else "")
-    mode = str(node["apply"].value())
-    space = str(node["working_space"].value())
-    in_space = node.knob("in_space")
-    lut_space = (str(in_space.value()) if in_space is not None else "") or "ACEScct"
-    lut_node, cdl_node = node.node("LUT"), node.node("CDL")
-    lut_path, cdl_path = state.file_value(node, "lut_file"), state.file_value(node, "cdl_file")
-    if lut_node is not None:
-        lut_node["file"].setValue(lut_path)
-        lut_node["working_space"].setValue(lut_space)
-        lut_node["disable"].setValue(not lut_path or mode == "CDL")
-    if cdl_node is not None:
-        use_cdl = bool(cdl_path) and mode in ("CDL", "CDL + LUT")
-        if use_cdl:
-            for name, value in read_cdl(cdl_path).items():
-                cdl_node[name].setValue(value)
-        cdl_node["working_space"].setValue(space)
-        cdl_node["disable"].setValue(not use_cdl)
-    state.show_status(node, f"{version or 'no look'} {mode}")
-
-
 def _upstream(node: nuke.Node, limit: int = 500) -> list[nuke.Node]:
     """Every node above ``node`` (inputs, their inputs...)."""
     seen: list[nuke.Node] = []
@@ -246,12 +191,16 @@ def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
         layout.discard(work)
         raise
     transfer = str(node["transfer"].value())
+    # raw internal Writes hold the script's working space: say so (the fit otherwise assumes ACEScct)
+    frames_space = colour.script_working_space()
     return Job(node=node.fullName(), task=TASK, url=url, params=params,
+               colour_space=colour.daemon_name(frames_space),
                project=str(node["project"].value()).strip() or None,
                by_path=same_host if transfer == "Auto" else transfer == "File paths", rendered=rendered,
                numbers=list(range(len(pairs))), layout=layout, work=work,
                keep_inputs=bool(node["keep_inputs"].value()), require_blobs=True,
                meta={"frame": frame, "pairs": [[u.fullName(), g.fullName()] for u, g in pairs],
+                     "frames_space": frames_space,
                      "server_version": info.get("server_version")})
 
 

@@ -10,7 +10,6 @@ from typing import Any
 import nuke
 from rushes_nuke import cache
 
-
 STATUS_KNOB = "rushes_status"
 # Drawn on the node in the DAG (Python dev guide: the autolabel knob's Python returns the text):
 # the name, what Rushes shows, then the artist's own label, which Rushes never writes.
@@ -29,6 +28,20 @@ def show_status(node: nuke.Node, text: str) -> None:
     auto = node.knob("autolabel")
     if auto is not None and not str(auto.value()):
         auto.setValue(AUTOLABEL)
+
+
+NOTE_KNOB = "rushes_note"
+
+
+def show_note(node: nuke.Node, text: str) -> None:
+    """One line on the Rushes tab saying what needs the artist's eye ("" clears it)."""
+    knob = node.knob(NOTE_KNOB)
+    if knob is None:
+        if not text:
+            return
+        knob = nuke.Text_Knob(NOTE_KNOB, "Status", "")
+        node.addKnob(knob)
+    knob.setValue(text)
 
 
 def file_value(node: nuke.Node, name: str) -> str:

@@ -44,6 +44,7 @@ def test_file_knobs_are_evaluated_so_tcl_paths_work(fake: ModuleType, down: str,
 
     monkeypatch.setenv("SHOW_ROOT", str(tmp_path))
     (tmp_path / "look.cc").write_text(CC)
+    fake.fake_set_ocio_config("aces_1.2")
     look = nodes.create("Look", url=down)
     fake.fake_user_set(look["apply"], "CDL")
     fake.fake_user_set(look["cdl_file"], "[getenv SHOW_ROOT]/look.cc")

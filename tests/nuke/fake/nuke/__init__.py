@@ -308,6 +308,13 @@ def fake_run_script(node: Node, code: str, knob: Knob | None = None) -> None:
         _STATE.this.pop()
 
 
+def fake_set_ocio_config(name: str) -> None:
+    """Project Settings > Color: OCIO colour management with config ``name`` (e.g. aces_1.2)."""
+    from nuke._ocio import set_config
+
+    set_config(_STATE.root, name)
+
+
 def fake_autolabel(node: Node) -> str:
     """The text the DAG draws on ``node``: its ``autolabel`` Python, else name and label.
 

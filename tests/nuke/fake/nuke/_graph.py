@@ -17,6 +17,7 @@ from nuke._knobs import (
     Knob,
     String_Knob,
 )
+from nuke._ocio import CONFIGS, Colorspace_Knob
 
 INPUTS = 1
 
@@ -36,10 +37,10 @@ _BUILTIN_KNOBS: dict[str, list[tuple[str, type, Any]]] = {
     "Input": [("number", Int_Knob, 0)],
     "Switch": [("which", Double_Knob, 0.0)],
     "Copy": [("from0", String_Knob, ""), ("to0", String_Knob, "")],
-    "OCIOFileTransform": [("file", File_Knob, ""), ("working_space", String_Knob, "")],
+    "OCIOFileTransform": [("file", File_Knob, ""), ("working_space", Colorspace_Knob, None)],
     "OCIOCDLTransform": [("slope", Color_Knob, (1.0, 1.0, 1.0)), ("offset", Color_Knob, (0.0, 0.0, 0.0)),
                          ("power", Color_Knob, (1.0, 1.0, 1.0)), ("saturation", Double_Knob, 1.0),
-                         ("working_space", String_Knob, "")],
+                         ("working_space", Colorspace_Knob, None)],
 }
 _MAX_INPUTS = {"Read": 0, "Input": 0, "Constant": 0, "Output": 1, "Write": 1, "Switch": 8, "Copy": 2,
                "Merge2": 2, "Group": 0, "Root": 0}
@@ -54,7 +55,7 @@ class Node:
         self._parent: Group | None = None
         self._xy = (0, 0)
         for name, kcls, default in _BUILTIN_KNOBS["*"] + _BUILTIN_KNOBS.get(self._class, []):
-            knob = kcls(name, name, ["continue", "error", "black"]) if kcls is Enumeration_Knob else kcls(name)
+            knob = kcls(name, name, ["continue", "error", "black"]) if kcls is Enumeration_Knob else kcls(name)  # noqa: E501
             if default is not None:
                 knob._value = default
             self.addKnob(knob)
@@ -215,6 +216,12 @@ class Root(Group):
         scale = Double_Knob("proxy_scale")
         scale._value = 0.5
         self.addKnob(scale)
+        # colour management (see nuke/_ocio.py for the sources): Nuke's own by default, the
+        # nuke-default config, working space "linear"
+        self.addKnob(Enumeration_Knob("colorManagement", "color management", ["Nuke", "OCIO"]))
+        self.addKnob(Enumeration_Knob("OCIO_config", "OpenColorIO config", sorted(CONFIGS)))
+        self._knobs["OCIO_config"].setValue("nuke-default")
+        self.addKnob(Colorspace_Knob("workingSpaceLUT", "working space"))
 
     def name(self) -> str:
         return "Root"
