@@ -126,6 +126,25 @@ def selected_version(node: nuke.Node) -> str | None:
     return None if value in ("", "none") else value
 
 
+def qc_note(summary: Any) -> str:
+    """"QC: 2 frame(s) to check: 1012, 1013" from a task summary's optional "qc" (docs: QC.md).
+
+    Older daemons send no "qc"; anything malformed is ignored rather than shown wrong.
+    """
+    qc = summary.get("qc") if isinstance(summary, dict) else None
+    if not isinstance(qc, dict):
+        return ""
+    note = qc.get("note")
+    if isinstance(note, str) and note.strip():
+        return "QC: " + note.strip()
+    flagged = qc.get("flagged")
+    if isinstance(flagged, list) and flagged:
+        return f"QC: {len(flagged)} frame(s) to check: {', '.join(str(f) for f in flagged)}"
+    if isinstance(flagged, list):
+        return "QC: every frame passed" + (f" ({qc['measure']})" if isinstance(qc.get("measure"), str) else "")
+    return ""
+
+
 def missing_cache(node: nuke.Node) -> str:
     """"" when the version the node shows is on this machine's disk, else a sentence saying so."""
     version = selected_version(node)
@@ -174,6 +193,7 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
     switch = node.node("OutputSwitch")
     if switch is not None:
         switch["which"].setValue(shown if version and choice != "Source" else source)
+    show_note(node, qc_note(job.get("summary")))
     if not version:
         show_status(node, "not processed")
     else:

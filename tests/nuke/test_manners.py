@@ -66,3 +66,28 @@ def test_proxy_mode_is_off_while_the_inputs_render_and_restored_after(fake: Modu
     got = read_exr(Path(str(node.node("Read_result")["file"].value()).replace("####", "1001")))
     assert got.shape == plate_pixels(1001)[..., :3].shape, "the result is full resolution"
     assert fake.root()["proxy"].value() is True, "the artist's proxy setting is back"
+
+
+def test_the_versions_qc_shows_in_the_node_status(fake: ModuleType, down: str, tmp_path: Path) -> None:
+    """QC.md: a task summary may carry "qc"; the node's status shows its note (optional)."""
+    import json
+
+    from rushes_nuke import nodes, state
+
+    node = nodes.create("WireRemoval", url=down)
+    node["cache_root"].setValue(str(tmp_path / "cache"))
+    folder = tmp_path / "cache" / str(node["rushes_id"].value())
+    qc = {"measure": "residual line energy in the hint", "threshold": 0.25, "flagged": [1012, 1013],
+          "frames": [{"frame": 1012, "value": 0.4, "flagged": True}], "note": "2 frame(s) to check: 1012, 1013"}
+    for version, summary in (("v001", {"frames": 3}), ("v002", {"frames": 3, "qc": qc}),
+                             ("v003", {"qc": "garbled"}), ("v004", {"qc": dict(qc, note="", flagged=[])})):
+        (folder / version / "repair").mkdir(parents=True)
+        (folder / version / "job.json").write_text(json.dumps({"outputs": {"repair": [1012, 1013]},
+                                                               "summary": summary}))
+    shown = {}
+    for version in ("v001", "v002", "v003", "v004"):
+        state.set_versions(node, select=version)
+        state.refresh(node)
+        shown[version] = node["rushes_note"].value() if node.knob("rushes_note") else ""
+    assert shown == {"v001": "", "v002": "QC: 2 frame(s) to check: 1012, 1013", "v003": "",
+                     "v004": "QC: every frame passed (residual line energy in the hint)"}
