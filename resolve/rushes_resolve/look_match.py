@@ -141,6 +141,9 @@ def grab_pairs(session: Session, heroes: list[Clip], folder: str, gallery: bool 
     """(source frame path, source frame number, exported graded still) per hero clip."""
     timeline = session.timeline
     pairs: list[tuple[str, int, str]] = []
+    # ExportCurrentFrameAsStill and gallery stills grab the viewer: what it overlays is fitted too
+    session.reporter.say("the graded frames are taken from the viewer: turn off data burn-in and any wipe or "
+                         "split screen on the Color page first, or they become part of the fitted look")
     with on_color_page(session.resolve), playhead_kept(timeline):
         for n, hero in enumerate(heroes, 1):
             record = pick_frame(hero, timeline)

@@ -93,6 +93,7 @@ def test_look_match_fits_sets_and_reverts(rushes_env: Path) -> None:
     reporter = Reporter()
     values = {"in_space": "ACEScct", "apply": "LUT"}
     assert main("look_match", {"resolve": resolve}, values, reporter) == 0, reporter.lines
+    assert any("turn off data burn-in and any wipe" in line for line in reporter.lines), "issue 17, item 15"
 
     lut = tmp / "LUT" / "Rushes" / "Test_Show" / "A001_look_v001.cube"
     assert lut.is_file() and lut.with_suffix(".cc").is_file()
