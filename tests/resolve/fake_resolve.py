@@ -240,7 +240,9 @@ class FakeMediaPool:
 
 
 def _overwrite(track: list[FakeTimelineItem], start: int, end: int) -> None:
-    """Placing over clips overwrites them, silently (as an edit onto a busy track does)."""
+    """Placing over clips overwrites them, silently: AppendToTimeline with a recordFrame on a busy
+    track is an overwrite edit (Resolve manual, "Overwrite": the incoming clip replaces whatever
+    is under it on the destination track); the README documents no refusal."""
     for item in list(track):
         a, b = item.start, item.start + item.duration
         if b <= start or end <= a:

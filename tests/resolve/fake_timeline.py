@@ -111,8 +111,10 @@ class FakeTimelineItem(ColouredItem, GradedItem):
         self._init_versions()
 
     def _since_19_0_2(self, method: str) -> None:
-        """GetSourceStartFrame/GetSourceEndFrame and GetStart(subframe_precision) came in 19.0.2
-        (README, "Last Updated" notes of 19.0.2; Resolve 19.0.0-19.0.1 lack them)."""
+        """GetSourceStartFrame/GetSourceEndFrame are "New in 19.0.2" and GetStart(subframe_precision)
+        a "Change at 19.0.2" (the community API reference's TimelineItem page, built from the
+        README's change notes): Resolve 19.0.0-19.0.1 lack them. GetSourceEndFrame is the last
+        source frame used, inclusive (others' timeline snapshots add 1 for a half-open range)."""
         resolve = self.timeline.project.resolve if self.timeline and self.timeline.project else None
         if resolve is not None and tuple(resolve.version[:3]) < (19, 0, 2):
             raise AttributeError(f"TimelineItem has no {method} in Resolve {resolve.GetVersionString()}")

@@ -268,7 +268,9 @@ class Menu:
 
     def addMenu(self, *args, **kwargs) -> Any:
         menu = self.fake_items.setdefault(str(args[0]), Menu(str(args[0])))
-        menu.fake_icon = str(kwargs.get("icon", ""))  # Menu.addMenu(name, icon=...): found on the plugin path
+        # Python dev guide, nuke.Menu.addMenu(name, icon=...): the icon file is looked up on the
+        # plugin path (nuke.pluginAddPath), so a plugin ships it in a folder it adds there
+        menu.fake_icon = str(kwargs.get("icon", ""))
         return menu
 
     def addCommand(self, *args, **kwargs) -> Any:
