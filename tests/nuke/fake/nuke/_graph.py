@@ -237,23 +237,35 @@ class Root(Group):
 
 
 class ProgressTask:
+    """Python dev guide, "Threading" (the ProgressTask example): a worker thread makes its own
+    ProgressTask and updates it while the main thread keeps the GUI alive; the task is the
+    thread's (the fake refuses use from another thread), and is closed when released."""
+
     def __init__(self, *args, **kwargs) -> None:
+        self.fake_thread = threading.get_ident()
         self.fake_title = str(args[0]) if args else ""
         self.fake_messages: list[str] = []
         self.fake_progress: list[int] = []
         self.fake_cancelled = False
         _STATE.progress_tasks.append(self)
 
+    def _same_thread(self) -> None:
+        if threading.get_ident() != self.fake_thread:
+            raise RuntimeError(f"ProgressTask {self.fake_title!r} used from another thread than its own")
+
     def isCancelled(self, *args, **kwargs) -> Any:
+        self._same_thread()
         at = _STATE.cancel_at_progress
         if at is not None and self.fake_progress and self.fake_progress[-1] >= at:
             self.fake_cancelled = True
         return self.fake_cancelled
 
     def setMessage(self, *args, **kwargs) -> Any:
+        self._same_thread()
         self.fake_messages.append(str(args[0]))
 
     def setProgress(self, *args, **kwargs) -> Any:
+        self._same_thread()
         self.fake_progress.append(int(args[0]))
 
 
