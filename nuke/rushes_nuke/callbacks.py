@@ -35,16 +35,22 @@ def script_loaded() -> None:
     """After a script opens, list the versions now on disk (a farm may have added some).
 
     ``init.py`` runs in ``nuke -t`` too (a farm render): there no knob changes, and a node
-    whose cache this machine cannot see is an error, never a silent fall back to Source.
+    whose cache this machine cannot see is an error, never a silent fall back to Source. In
+    the GUI such a node keeps its saved version and says why it shows nothing.
     """
     terminal = not nuke.GUI
     problems: list[str] = []
     for node in nuke.allNodes("Group", recurseGroups=True):
         if not state.is_rushes(node) or not isinstance(node, nuke.Group):
             continue
+        missing = state.missing_cache(node)
         if terminal:
-            if check_cache_on_load:
-                problems += [p for p in [state.missing_cache(node)] if p]
+            if check_cache_on_load and missing:
+                problems.append(missing)
+            continue
+        if missing:  # keep the saved version and Reads: a mount may simply be missing right now
+            state.show_note(node, missing)
+            nuke.warning(f"Rushes: {missing}")
             continue
         try:
             state.refresh(node)

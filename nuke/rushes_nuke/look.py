@@ -25,8 +25,9 @@ APPLY_CHOICES = ["LUT", "CDL", "CDL + LUT"]
 FIT_CMD = "import rushes_nuke.actions; rushes_nuke.actions.process_this()"
 FALLBACK_PARAMS: tuple[dict[str, Any], ...] = (  # look_fit's manifest, for when the daemon is down
     {"name": "in_space", "type": "string", "default": "", "label": "Input colour space",
-     "tooltip": "OCIO name of the frames' colour space (e.g. 'ACEScg' for a linear ACES comp); empty: ACEScct. "
-                "The LUT is applied in this space.", "min": None, "max": None, "choices": []},
+     "tooltip": "OCIO name of the frames' colour space (e.g. 'ACEScg' for a linear ACES comp); empty: the "
+                "script's working space when fitting. The LUT is applied in this space.",
+     "min": None, "max": None, "choices": []},
     {"name": "working_space", "type": "string", "default": "ACEScct", "label": "Working space",
      "tooltip": "Where the CDL acts (ACEScct for ACES).", "min": None, "max": None, "choices": []},
     {"name": "lut_size", "type": "int", "default": 33, "label": "LUT size",

@@ -66,10 +66,10 @@ class Clip:
     def check_not_retimed(self) -> None:
         """Refuse a clip whose source range is not as long as its duration (a retime, or a
         clip at another frame rate than the timeline): record frames then map to other source
-        frames than start + offset. One frame of slack covers the end frame's convention."""
+        frames than start + offset. GetSourceEndFrame is the last source frame used (inclusive)."""
         first, last = int(self.item.GetSourceStartFrame()), int(self.item.GetSourceEndFrame())
         length = last - first + 1
-        if abs(length - self.duration) > 1:
+        if length != self.duration:
             raise ValueError(f"clip {self.name!r} plays {length} source frames over {self.duration} timeline "
                              "frames (retimed, or another frame rate than the timeline); Rushes maps frames "
                              "one to one: remove the retime or render the retimed clip to a sequence first")

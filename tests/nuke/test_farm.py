@@ -139,3 +139,24 @@ def test_a_render_node_that_cannot_see_the_cache_errors_instead_of_showing_the_p
     assert node["version"].value() == "v001" and node.node("OutputSwitch")["which"].value() == 0, "no knob changed"
     assert node.node("Read_repair")["file"].value().endswith("repair.####.exr")
     assert any("not visible" in line for line in fake.fake_state().log if line.startswith("error: "))
+
+
+def test_in_the_gui_a_missing_cache_keeps_the_saved_version_and_says_why(
+        fake: ModuleType, tmp_path: Path) -> None:
+    from rushes_nuke import nodes
+
+    script = str(tmp_path / "comp.nk")
+    hidden_cache = tmp_path / "studio_only" / "rushes_cache"
+
+    def build() -> None:
+        node = nodes.create("WireRemoval", url="tcp://127.0.0.1:1")
+        node["cache_root"].setValue(str(hidden_cache))
+        node["version"].setValues(["v002"])
+        node["version"].setValue("v002")
+        node.node("Read_repair")["file"].setValue("/mnt/cache/repair.####.exr")
+
+    fake.fake_register_script(script, build)
+    fake.scriptOpen(script)                      # the GUI (fake.GUI is True)
+    node = fake.toNode("WireRemoval1")
+    assert node["version"].value() == "v002" and node.node("Read_repair")["file"].value() == "/mnt/cache/repair.####.exr"
+    assert "shows v002 but its cache" in node["rushes_note"].value()
