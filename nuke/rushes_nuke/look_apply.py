@@ -78,8 +78,10 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
         notes.append("the fitted LUT already holds its CDL, so only the LUT is applied")
     in_space = node.knob("in_space")
     asked = str(in_space.value()) if in_space is not None else ""
-    # a fitted LUT applies in the space its frames were in (the script's working space)
-    lut_wanted = [asked] if asked else [str((job or {}).get("frames_space") or ""), "ACEScct"] if job else ["ACEScct"]
+    # the space the LUT applies in: the artist's Input colour space, else (a fitted LUT) the
+    # script's working space its frames were rendered in, else ACEScct (a grading LUT's usual)
+    fitted_space = str(job.get("frames_space") or "") if job is not None else ""
+    lut_wanted = [asked or fitted_space or "ACEScct"]
     if lut_node is not None:
         lut_node["file"].setValue(lut_path)
         name = colour.pick_space(lut_node.knob("working_space"), lut_wanted)
