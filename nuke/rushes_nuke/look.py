@@ -218,6 +218,7 @@ def _render_pairs(node: nuke.Group, pairs: list[tuple[nuke.Node, nuke.Node]], na
                 write.setInput(0, src)
                 write["file_type"].setValue("exr")
                 write["channels"].setValue("rgb")
+                write["datatype"].setValue("32 bit float")  # the knob's default is 16 bit half
                 write["raw"].setValue(True)
                 write["disable"].setValue(True)
                 with armed_write(write, os.path.join(folder, f"{side}{k}.####.exr").replace(os.sep, "/")), \

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import OpenImageIO as oiio
 import pytest
 
 from tests.nuke.helpers import tree, write_exr
@@ -109,6 +110,7 @@ def test_fit_from_selected_pairs_against_the_daemon(fake: ModuleType, daemon: st
     fake.fake_set_ocio_config("aces_1.2")     # an ACES show: the raw Writes hold ACEScg
     look = nodes.create("Look", url=daemon)
     look["server"].setValue(daemon)
+    look["keep_inputs"].setValue(True)
     chosen = []
     for k in range(2):
         (tmp_path / "plates").mkdir(exist_ok=True)
@@ -142,6 +144,10 @@ def test_fit_from_selected_pairs_against_the_daemon(fake: ModuleType, daemon: st
     assert look["version"].values() == ["v001"]
     written = sorted(k for k in tree(tmp_path) if k not in before)
     assert any(k.endswith(".cube") for k in written) and all("/v001/" in k for k in written)
+    kept = [tmp_path / k for k in written if "/inputs/" in k]
+    assert len(kept) == 4, written
+    for path in kept:   # the pairs reach the fit at full float precision, not as 16-bit half
+        assert oiio.ImageInput.open(str(path)).spec().format == oiio.FLOAT, path
     assert look["lut_file"].value().endswith(".cube") and "/v001/" in look["lut_file"].value()
     assert not look.node("LUT")["disable"].value()
     assert look["cdl_file"].value().endswith("/v001/look.cc")
