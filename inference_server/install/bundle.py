@@ -70,13 +70,26 @@ def copy_sources(repo: Path, dest: Path) -> list[str]:
     return copied
 
 
-def download_command(dest: Path, python_version: str, platform: str | None,
+def download_command(dest: Path, python_version: str, platform: str | Sequence[str] | None,
                      packages: Sequence[str] = HOST_PACKAGES) -> list[str]:
     cmd = [sys.executable, "-m", "pip", "download", "--only-binary=:all:", "--no-deps", "--dest", str(dest),
            "--python-version", python_version, "--implementation", "cp", "--disable-pip-version-check"]
-    if platform:
-        cmd += ["--platform", platform]
+    for plat in [platform] if isinstance(platform, str) else (platform or []):
+        cmd += ["--platform", plat]
     return [*cmd, *packages]
+
+
+def host_platforms(python_version: str, platforms: Sequence[str]) -> list[list[str]]:
+    """The ``--platform`` sets to download host wheels with: each given tag, else the Nuke
+    builds of this OS (both architectures on macOS), never just this Python's platform."""
+    from inference_server.install.paths import current_os
+    from inference_server.install.wheels import nuke_platforms
+
+    if platforms:
+        return [[p] for p in platforms]
+    os_name = current_os()
+    archs = ("x86_64", "arm64") if os_name == "macos" else ("x86_64",)
+    return [list(p) for p in dict.fromkeys(nuke_platforms(python_version, os_name, a) for a in archs)]
 
 
 def build_daemon_wheel(repo: Path, dest: Path) -> Path:
@@ -121,8 +134,8 @@ def build_bundle(repo: Path, out: Path, *, python_versions: Sequence[str], platf
         plats: list[str | None] = [*platforms] or [None]
         if download:
             for v in python_versions:
-                for plat in plats:
-                    subprocess.run(download_command(wheels, v, plat), check=True)
+                for group in host_platforms(v, platforms):
+                    subprocess.run(download_command(wheels, v, group), check=True)
         if daemon_wheel:
             build_daemon_wheel(repo, wheels)
             if download:   # the daemon's own dependencies, for the daemon's Python

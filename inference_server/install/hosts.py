@@ -21,15 +21,17 @@ Resolve (per-user Fusion folder, see ``Layout.resolve_fusion``)::
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path, PurePath
 from string import Template
 
+from inference_server.install.fetch import Runner, fetch_wheels
 from inference_server.install.manifest import Plan
-from inference_server.install.paths import Layout, local
+from inference_server.install.paths import Layout, current_os, local
 from inference_server.install.sources import Sources
-from inference_server.install.wheels import HOST_PACKAGES, install_for_python, wheel_files
+from inference_server.install.wheels import HOST_PACKAGES, install_for_python, nuke_platforms, wheel_files
 
 MARK = "# added by rushes install"
 
@@ -58,7 +60,7 @@ def _add_libs(plan: Plan, sources: Sources, lib: Path, pythons: Sequence[str]) -
     plan.info["python_versions"] = list(pythons)
     plan.info["wheelhouse"] = str(sources.wheelhouse) if sources.wheelhouse else None
     plan.info["wheel_targets"] = {v: str(lib / f"py{v}") for v in pythons}
-    where = sources.wheelhouse or "<no wheelhouse: pass --bundle or --wheelhouse>"
+    where = sources.wheelhouse or "the package index (no --bundle or --wheelhouse given)"
     for v in pythons:
         plan.notes.append(f"install {', '.join(HOST_PACKAGES)} for Python {v} from {where} into {lib / f'py{v}'}")
 
@@ -73,6 +75,10 @@ def nuke_plan(layout: Layout, sources: Sources, pythons: Sequence[str], nuke_roo
     plan.add_file(root / "init.py", data=boot.encode("utf-8"))
     plan.add_tree(plugin, root / "plugin")
     _add_libs(plan, sources, root / "lib", pythons)
+    # wheels for the Nuke build (this machine's OS; its arch, or $RUSHES_NUKE_ARCH for an x86_64
+    # Nuke under Rosetta), never simply for the Python running this installer
+    arch = os.environ.get("RUSHES_NUKE_ARCH") or None
+    plan.info["wheel_platforms"] = {v: list(nuke_platforms(v, current_os(), arch)) for v in pythons}
     plan.line = (root_parent / "init.py", nuke_line(root))
     return plan
 
@@ -98,18 +104,21 @@ def resolve_plan(layout: Layout, sources: Sources, pythons: Sequence[str]) -> Pl
     return plan
 
 
-def add_wheels(plan: Plan, wheelhouse: Path | None) -> list[Path]:
+def add_wheels(plan: Plan, wheelhouse: Path | None, fetch: Runner | None = None) -> list[Path]:
     """Install the host wheels per Python version into temporary folders; add their files.
 
-    Returns the temporary folders (remove them with ``cleanup`` once the plan is applied).
+    Without a wheelhouse they are fetched from the package index into the wheel cache first
+    (``fetch`` runs the pip command; tests pass their own). Returns the temporary folders
+    (remove them with ``cleanup`` once the plan is applied).
     """
+    platforms: dict[str, list[str]] = dict(plan.info.get("wheel_platforms") or {})
     if wheelhouse is None:
-        raise FileNotFoundError("no wheelhouse for pyzmq/msgpack: pass --bundle DIR (an offline bundle from "
-                                "installers/make_bundle.py) or --wheelhouse DIR")
+        wheelhouse = fetch_wheels({v: platforms.get(v, []) for v in plan.info["wheel_targets"]}, runner=fetch)
+        plan.info["wheelhouse"] = str(wheelhouse)
     temps: list[Path] = []
     try:
         for version, target in plan.info["wheel_targets"].items():
-            tmp = install_for_python(wheelhouse, version)
+            tmp = install_for_python(wheelhouse, version, platforms=platforms.get(version, ()))
             temps.append(tmp)
             for path in wheel_files(tmp):
                 plan.add_file(Path(target) / path.relative_to(tmp), source=path)

@@ -29,6 +29,9 @@ def install() -> None:
     from rushes_nuke import callbacks
 
     _add_hostbridge_path()
+    icons = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "icons")
+    if os.path.isdir(icons):  # the toolbar icon is looked up on the plugin path
+        nuke.pluginAddPath(icons, addToSysPath=False)
     nuke.addKnobChanged(callbacks.knob_changed, nodeClass="Group")
     nuke.addOnScriptLoad(callbacks.script_loaded)
     _installed = True

@@ -52,15 +52,17 @@ def process_node(node: nuke.Group) -> str | threading.Thread | None:
 
     Returns the new version (foreground), the worker thread (background), or None.
     """
-    if state.kind(node) == "Look":
-        from rushes_nuke import look
-        return look.fit_from_selection(node, GuiReporter(f"Rushes: fitting {node.name()}"))
     key = str(node["rushes_id"].value())
     running = _RUNNING.get(key)
     if running is not None and running.is_alive():
         nuke.message(f"{node.name()} is already processing; wait for it or cancel it first.")
         return None
-    result = run(node, GuiReporter(f"Rushes: processing {node.name()}"), background=background())
+    result: str | threading.Thread | None
+    if state.kind(node) == "Look":
+        from rushes_nuke import look
+        result = look.fit_from_selection(node, GuiReporter(f"Rushes: fitting {node.name()}"), background())
+    else:
+        result = run(node, GuiReporter(f"Rushes: processing {node.name()}"), background=background())
     if isinstance(result, threading.Thread):
         _RUNNING[key] = result
     return result

@@ -6,6 +6,8 @@ import nuke
 from rushes_nuke import state
 
 _refreshing = False
+# rushes_nuke.farm makes new versions itself: a missing older one is no reason to stop it
+check_cache_on_load = True
 # showPanel: the artist opened the panel; list versions a farm may have added since.
 REFRESH_KNOBS = ("showPanel", "version", "output", "cache_root", "apply", "lut_file", "cdl_file", "working_space", "in_space")
 
@@ -25,13 +27,36 @@ def knob_changed() -> None:
             nuke.warning(f"Rushes: {node.name()}: {exc}")
         finally:
             _refreshing = False
+# rushes_nuke.farm makes new versions itself: a missing older one is no reason to stop it
+check_cache_on_load = True
 
 
 def script_loaded() -> None:
-    """After a script opens, list the versions now on disk (a farm may have added some)."""
+    """After a script opens, list the versions now on disk (a farm may have added some).
+
+    ``init.py`` runs in ``nuke -t`` too (a farm render): there no knob changes, and a node
+    whose cache this machine cannot see is an error, never a silent fall back to Source. In
+    the GUI such a node keeps its saved version and says why it shows nothing.
+    """
+    terminal = not nuke.GUI
+    problems: list[str] = []
     for node in nuke.allNodes("Group", recurseGroups=True):
-        if state.is_rushes(node) and isinstance(node, nuke.Group):
-            try:
-                state.refresh(node)
-            except (ValueError, OSError) as exc:
-                nuke.warning(f"Rushes: {node.name()}: {exc}")
+        if not state.is_rushes(node) or not isinstance(node, nuke.Group):
+            continue
+        missing = state.missing_cache(node)
+        if terminal:
+            if check_cache_on_load and missing:
+                problems.append(missing)
+            continue
+        if missing:  # keep the saved version and Reads: a mount may simply be missing right now
+            state.show_note(node, missing)
+            nuke.warning(f"Rushes: {missing}")
+            continue
+        try:
+            state.refresh(node)
+        except (ValueError, OSError) as exc:
+            nuke.warning(f"Rushes: {node.name()}: {exc}")
+    if problems:
+        text = "Rushes: " + "; ".join(problems)
+        nuke.error(text)
+        raise RuntimeError(text)

@@ -81,11 +81,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     from rushes_nuke.process import run
 
     rushes_nuke.install()
+    from rushes_nuke import callbacks
+
+    callbacks.check_cache_on_load = False  # this run makes new versions; older ones may live elsewhere
     try:
         nuke.scriptOpen(args.script)
     except RuntimeError as exc:
         print(f"rushes: error: cannot open {args.script}: {exc}", file=sys.stderr)
         return 2
+    finally:
+        callbacks.check_cache_on_load = True
     found = [n for n in nuke.allNodes("Group", recurseGroups=True) if state.is_rushes(n)]
     if args.node:
         missing = [name for name in args.node if name not in {n.fullName() for n in found}]

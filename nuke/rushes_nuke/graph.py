@@ -65,3 +65,18 @@ def armed_write(write: nuke.Node, path: str) -> Iterator[nuke.Node]:
     finally:
         write["disable"].setValue(True)
         write["file"].setValue("")
+
+
+@contextmanager
+def full_resolution() -> Iterator[None]:
+    """Proxy mode off for the duration (restored after): Writes render at the active scale,
+    and a proxy-scale render must never be cached as a result."""
+    knob = nuke.root().knob("proxy")
+    was = bool(knob.value()) if knob is not None else False
+    if knob is not None and was:
+        knob.setValue(False)
+    try:
+        yield
+    finally:
+        if knob is not None and was:
+            knob.setValue(True)

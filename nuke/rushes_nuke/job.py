@@ -36,9 +36,11 @@ class Job:
     done_units: int = 0               # progress already shown (rendering), out of total_units
     total_units: int = 100
     meta: dict[str, Any] = field(default_factory=dict)   # more for job.json
+    colour_space: str = ""            # the rendered frames' OCIO name for the daemon ("": unsaid)
 
 
-def frames_for(rendered: dict[str, list[str]], numbers: list[int], by_path: bool) -> dict[str, list[Any]]:
+def frames_for(rendered: dict[str, list[str]], numbers: list[int], by_path: bool,
+               colour_space: str = "") -> dict[str, list[Any]]:
     """hostbridge frames: file references (same machine) or the EXR bytes (remote)."""
     from hostbridge.frames import encoded_frame, path_frame
 
@@ -47,10 +49,10 @@ def frames_for(rendered: dict[str, list[str]], numbers: list[int], by_path: bool
         frames: list[Any] = []
         for number, path in zip(numbers, paths):
             if by_path:
-                frames.append(path_frame(path, number))
+                frames.append(path_frame(path, number, colour_space))
             else:
                 with open(path, "rb") as fh:
-                    frames.append(encoded_frame(fh.read(), "exr", number))
+                    frames.append(encoded_frame(fh.read(), "exr", number, colour_space))
         out[port] = frames
     return out
 
@@ -82,7 +84,7 @@ def execute(job: Job, reporter: Reporter) -> str:
             client.hello()
             client.timeout = daemon.run_timeout()  # silence allowed between progress messages
             try:
-                result = client.run(job.task, frames_for(job.rendered, job.numbers, job.by_path), job.params,
+                result = client.run(job.task, frames_for(job.rendered, job.numbers, job.by_path, job.colour_space), job.params,
                                     encode="exr", project=job.project, on_progress=on_progress, on_frame=on_frame)
             except Cancelled:
                 raise ProcessCancelled() from None

@@ -9,23 +9,25 @@ sent to the daemon's ``look_fit`` task, and the fitted files become a new versio
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
+import threading
 from typing import Any
 
 import nuke
-from rushes_nuke import cache, daemon, state
-from rushes_nuke.graph import armed_write, inside, temporary_nodes
+from rushes_nuke import cache, colour, daemon, state
+from rushes_nuke.graph import armed_write, full_resolution, inside, temporary_nodes
 from rushes_nuke.job import Job, execute
 from rushes_nuke.knobs import PARAMS_KNOB, describe_params, make_param_knob, read_params
-from rushes_nuke.report import ProcessCancelled, Reporter
+from rushes_nuke.look_apply import read_cdl, refresh  # noqa: F401  (the node's look, applied)
+from rushes_nuke.report import Reporter
 
 TASK = "look_fit"
 APPLY_CHOICES = ["LUT", "CDL", "CDL + LUT"]
 FIT_CMD = "import rushes_nuke.actions; rushes_nuke.actions.process_this()"
 FALLBACK_PARAMS: tuple[dict[str, Any], ...] = (  # look_fit's manifest, for when the daemon is down
     {"name": "in_space", "type": "string", "default": "", "label": "Input colour space",
-     "tooltip": "OCIO name of the frames' colour space (e.g. 'ACEScg' for a linear ACES comp); empty: ACEScct. "
-                "The LUT is applied in this space.", "min": None, "max": None, "choices": []},
+     "tooltip": "OCIO name of the frames' colour space (e.g. 'ACEScg' for a linear ACES comp); empty: the "
+                "script's working space when fitting. The LUT is applied in this space.",
+     "min": None, "max": None, "choices": []},
     {"name": "working_space", "type": "string", "default": "ACEScct", "label": "Working space",
      "tooltip": "Where the CDL acts (ACEScct for ACES).", "min": None, "max": None, "choices": []},
     {"name": "lut_size", "type": "int", "default": 33, "label": "LUT size",
@@ -62,6 +64,7 @@ def build(node: nuke.Group, params: tuple[dict[str, Any], ...], url: str | None)
     from rushes_nuke import nodes
 
     node.setName("Look1", uncollide=True)
+    node["tile_color"].setValue(nodes.TILE_COLOR)
     for name, value in (("rushes_kind", "Look"), ("rushes_task", TASK), ("rushes_id", state.new_id("Look")),
                         ("rushes_inputs", '[{"port": "plate", "label": "Source", "kind": "frames", "optional": false}]'),
                         ("rushes_outputs", "[]"), ("rushes_extra_outputs", "[]"), (PARAMS_KNOB, describe_params(params, {}))):
@@ -104,61 +107,6 @@ def build(node: nuke.Group, params: tuple[dict[str, Any], ...], url: str | None)
     refresh(node)
 
 
-def read_cdl(path: str) -> dict[str, Any]:
-    """Slope, offset, power (3 floats each) and saturation from an ASC CDL .cc/.ccc/.cdl file."""
-    try:
-        root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError) as exc:
-        raise ValueError(f"cannot read the CDL {path}: {exc}") from None
-
-    def find(tag: str) -> str | None:
-        for el in root.iter():
-            if el.tag.split("}")[-1] == tag and el.text:
-                return el.text
-        return None
-
-    values: dict[str, Any] = {}
-    for tag in ("Slope", "Offset", "Power"):
-        text = find(tag)
-        nums = [float(v) for v in text.split()] if text else []
-        if len(nums) != 3:
-            raise ValueError(f"the CDL {path} has no valid {tag} (three numbers expected)")
-        values[tag.lower()] = nums
-    sat = find("Saturation")
-    values["saturation"] = float(sat) if sat else 1.0
-    return values
-
-
-def refresh(node: nuke.Group, changed: str = "") -> None:
-    """Point the files at the selected version (when it changed) and configure the OCIO nodes."""
-    versions = state.set_versions(node)
-    version = state.selected_version(node) if versions else None
-    untouched = not node["lut_file"].value() and not node["cdl_file"].value()
-    if version and (changed == "version" or (changed == "" and untouched)):
-        folder = state.node_cache(node).version_dir(version)
-        for knob, ext in (("lut_file", (".cube",)), ("cdl_file", (".cc", ".ccc", ".cdl"))):
-            found = sorted(n for n in os.listdir(folder) if n.endswith(ext))
-            node[knob].setValue(os.path.join(folder, found[0]).replace(os.sep, "/") if found else "")
-    mode = str(node["apply"].value())
-    space = str(node["working_space"].value())
-    in_space = node.knob("in_space")
-    lut_space = (str(in_space.value()) if in_space is not None else "") or "ACEScct"
-    lut_node, cdl_node = node.node("LUT"), node.node("CDL")
-    lut_path, cdl_path = str(node["lut_file"].value()), str(node["cdl_file"].value())
-    if lut_node is not None:
-        lut_node["file"].setValue(lut_path)
-        lut_node["working_space"].setValue(lut_space)
-        lut_node["disable"].setValue(not lut_path or mode == "CDL")
-    if cdl_node is not None:
-        use_cdl = bool(cdl_path) and mode in ("CDL", "CDL + LUT")
-        if use_cdl:
-            for name, value in read_cdl(cdl_path).items():
-                cdl_node[name].setValue(value)
-        cdl_node["working_space"].setValue(space)
-        cdl_node["disable"].setValue(not use_cdl)
-    node["label"].setValue(f"{version or 'no look'} {mode}")
-
-
 def _upstream(node: nuke.Node, limit: int = 500) -> list[nuke.Node]:
     """Every node above ``node`` (inputs, their inputs...)."""
     seen: list[nuke.Node] = []
@@ -188,28 +136,37 @@ def pairs_from(selected: list[nuke.Node]) -> list[tuple[nuke.Node, nuke.Node]]:
     return pairs
 
 
-def fit_from_selection(node: nuke.Group, reporter: Reporter) -> str | None:
-    """Fit a look from the selected pairs at the current frame; one message on failure."""
-    try:
-        from hostbridge import HostBridgeError
-    except ImportError as exc:
-        reporter.message(f"{node.name()}: Rushes cannot load hostbridge ({exc}).")
-        return None
-    try:
-        # the button runs inside the Look group: the pairs are selected in the graph around it
-        selected = [n for n in node.parent().selectedNodes() if n is not node]
-        return fit(node, selected, nuke.frame(), reporter)
-    except ProcessCancelled:
-        return None
-    except (HostBridgeError, daemon.HostBridgeMissing, ValueError, OSError, RuntimeError) as exc:
-        reporter.message(f"{node.name()}: {exc}")
-        return None
-    finally:
-        reporter.close()
+def fit_from_selection(node: nuke.Group, reporter: Reporter,
+                       background: bool = False) -> str | threading.Thread | None:
+    """Fit a look from the selected pairs at the current frame; one message on failure.
+
+    The pairs render on the main thread; the daemon job runs on a worker thread when
+    ``background`` (returned), and the new version is shown on the main thread after.
+    """
+    from rushes_nuke.process import run
+
+    # the button runs inside the Look group: the pairs are selected in the graph around it
+    selected = [n for n in node.parent().selectedNodes() if n is not node]
+    frame = nuke.frame()
+    return run(node, reporter, background, prepare_job=lambda n, _r: prepare_fit(n, selected, frame),
+               done=finish_fit)
 
 
 def fit(node: nuke.Group, selected: list[nuke.Node], frame: int, reporter: Reporter) -> str:
     """Render each pair at ``frame``, run ``look_fit``, cache the files as a new version."""
+    version = execute(prepare_fit(node, selected, frame), reporter)
+    finish_fit(node, version)
+    return version
+
+
+def finish_fit(node: nuke.Group, version: str) -> None:
+    """Main thread: list the new version and point the OCIO nodes at its files."""
+    state.set_versions(node, select=version)
+    refresh(node, "version")
+
+
+def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
+    """Main thread: pair the selection, ask the daemon, render each pair at ``frame``."""
     from rushes_nuke.process import require_task, task_manifest
 
     pairs = pairs_from(selected)
@@ -235,17 +192,17 @@ def fit(node: nuke.Group, selected: list[nuke.Node], frame: int, reporter: Repor
         layout.discard(work)
         raise
     transfer = str(node["transfer"].value())
-    job = Job(node=node.fullName(), task=TASK, url=url, params=params,
-              project=str(node["project"].value()).strip() or None,
-              by_path=same_host if transfer == "Auto" else transfer == "File paths", rendered=rendered,
-              numbers=list(range(len(pairs))), layout=layout, work=work,
-              keep_inputs=bool(node["keep_inputs"].value()), require_blobs=True,
-              meta={"frame": frame, "pairs": [[u.fullName(), g.fullName()] for u, g in pairs],
-                    "server_version": info.get("server_version")})
-    version = execute(job, reporter)
-    state.set_versions(node, select=version)
-    refresh(node, "version")
-    return version
+    # raw internal Writes hold the script's working space: say so (the fit otherwise assumes ACEScct)
+    frames_space = colour.script_working_space()
+    return Job(node=node.fullName(), task=TASK, url=url, params=params,
+               colour_space=colour.daemon_name(frames_space),
+               project=str(node["project"].value()).strip() or None,
+               by_path=same_host if transfer == "Auto" else transfer == "File paths", rendered=rendered,
+               numbers=list(range(len(pairs))), layout=layout, work=work,
+               keep_inputs=bool(node["keep_inputs"].value()), require_blobs=True,
+               meta={"frame": frame, "pairs": [[u.fullName(), g.fullName()] for u, g in pairs],
+                     "frames_space": frames_space,
+                     "server_version": info.get("server_version")})
 
 
 def _render_pairs(node: nuke.Group, pairs: list[tuple[nuke.Node, nuke.Node]], names: list[str], folder: str,
@@ -261,9 +218,11 @@ def _render_pairs(node: nuke.Group, pairs: list[tuple[nuke.Node, nuke.Node]], na
                 write.setInput(0, src)
                 write["file_type"].setValue("exr")
                 write["channels"].setValue("rgb")
+                write["datatype"].setValue("32 bit float")  # the knob's default is 16 bit half
                 write["raw"].setValue(True)
                 write["disable"].setValue(True)
-                with armed_write(write, os.path.join(folder, f"{side}{k}.####.exr").replace(os.sep, "/")):
+                with armed_write(write, os.path.join(folder, f"{side}{k}.####.exr").replace(os.sep, "/")), \
+                        full_resolution():
                     nuke.execute(write, frame, frame)
                 path = os.path.join(folder, cache.frame_name(f"{side}{k}", frame))
                 if not os.path.isfile(path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import nuke
 
 NODE_KINDS = ("WireRemoval", "CleanPlate", "ObjectRemoval", "Matte", "Look")
+ICON = "rushes.png"  # in nuke/icons, which rushes_nuke.install() adds to the plugin path
 
 
 def install() -> None:
@@ -12,7 +13,7 @@ def install() -> None:
     toolbar = nuke.toolbar("Nodes")
     bar = nuke.menu("Nuke")
     if toolbar is not None:
-        nodes_menu = toolbar.addMenu("Rushes")
+        nodes_menu = toolbar.addMenu("Rushes", icon=ICON)
         for kind in NODE_KINDS:
             nodes_menu.addCommand(kind, f"import rushes_nuke.nodes; rushes_nuke.nodes.create({kind!r})")
     main = bar.addMenu("Rushes")

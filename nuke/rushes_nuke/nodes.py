@@ -25,6 +25,7 @@ PROCESS_CMD = "import rushes_nuke.actions; rushes_nuke.actions.process_this()"
 CHECK_CMD = "import rushes_nuke.actions; rushes_nuke.actions.check_daemon_this()"
 RANGE_CMD = "import rushes_nuke.actions; rushes_nuke.actions.use_input_range_this()"
 TRANSFER_CHOICES = ["Auto", "File paths", "EXR bytes"]
+TILE_COLOR = 0x3B6E8FFF  # every Rushes node has the same tile colour (0xRRGGBBAA, as tile_color holds it)
 
 
 def resolve_spec(kind: str, url: str | None = None) -> tuple[NodeSpec, str]:
@@ -67,6 +68,7 @@ def create(kind: str, url: str | None = None) -> nuke.Group:
 def build(node: nuke.Group, spec: NodeSpec, url: str | None = None) -> None:
     """Add the knobs and the internal graph of ``spec`` to an empty Group."""
     node.setName(spec.kind + "1", uncollide=True)
+    node["tile_color"].setValue(TILE_COLOR)
     hidden(node, "rushes_kind", spec.kind)
     hidden(node, "rushes_task", spec.task)
     hidden(node, "rushes_id", state.new_id(spec.kind))

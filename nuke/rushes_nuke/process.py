@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import nuke
 from rushes_nuke import cache, daemon, state
-from rushes_nuke.graph import armed_write
+from rushes_nuke.graph import armed_write, full_resolution
 from rushes_nuke.job import Job, execute
 from rushes_nuke.knobs import read_params
 from rushes_nuke.report import ProcessCancelled, Reporter
@@ -56,7 +56,7 @@ def render_inputs(node: nuke.Group, ports: list[dict[str, Any]], work: str, firs
         if not progress(i, len(ports) + 1, f"rendering {port['label']}"):
             raise ProcessCancelled()
         pattern = os.path.join(folder, f"{name}.####.exr").replace(os.sep, "/")
-        with armed_write(write, pattern):
+        with armed_write(write, pattern), full_resolution():
             try:
                 nuke.execute(write, first, last)
             except RuntimeError as exc:
@@ -143,10 +143,10 @@ def finish(node: nuke.Group, version: str) -> None:
     state.refresh(node)
 
 
-def _finish_later(node: nuke.Group, version: str) -> None:
-    """``finish`` after a background run; the node may have been deleted meanwhile."""
+def _finish_later(node: nuke.Group, version: str, done: Callable[[nuke.Group, str], None] = finish) -> None:
+    """``done`` (``finish``) after a background run; the node may have been deleted meanwhile."""
     try:
-        finish(node, version)
+        done(node, version)
     except (ValueError, RuntimeError, OSError) as exc:
         nuke.warning(f"Rushes: {version} was cached but the node could not show it: {exc}")
 
@@ -169,12 +169,15 @@ def _failure(exc: BaseException) -> str | None:
     raise exc
 
 
-def run(node: nuke.Group, reporter: Reporter, background: bool = False) -> str | threading.Thread | None:
+def run(node: nuke.Group, reporter: Reporter, background: bool = False,
+        prepare_job: Callable[[nuke.Group, Reporter], Job] = prepare,
+        done: Callable[[nuke.Group, str], None] = finish) -> str | threading.Thread | None:
     """``process`` with every failure turned into one sentence for the person.
 
-    In the foreground returns the new version, or None after a failure or a cancel. In
-    the background the daemon step runs on a worker thread (returned); the node is
-    updated on the main thread when it finishes.
+    ``prepare_job`` (main thread) renders and returns the Job, ``done`` (main thread) shows
+    the new version; Process and the Look's Fit share this. In the foreground returns the new
+    version, or None after a failure or a cancel. In the background the daemon step runs on a
+    worker thread (returned); the node is updated on the main thread when it finishes.
     """
     try:
         import hostbridge  # noqa: F401
@@ -191,7 +194,7 @@ def run(node: nuke.Group, reporter: Reporter, background: bool = False) -> str |
             reporter.message(f"{name}: {text}")
 
     try:
-        job = prepare(node, reporter)
+        job = prepare_job(node, reporter)
     except BaseException as exc:
         fail(exc)
         return None
@@ -204,9 +207,9 @@ def run(node: nuke.Group, reporter: Reporter, background: bool = False) -> str |
             return None
         reporter.close()
         if background:
-            nuke.executeInMainThread(_finish_later, args=(node, version))
+            nuke.executeInMainThread(_finish_later, args=(node, version, done))
         else:
-            finish(node, version)
+            done(node, version)
         return version
 
     if not background:

@@ -3,11 +3,53 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from typing import Any
 
 import nuke
 from rushes_nuke import cache
+
+STATUS_KNOB = "rushes_status"
+# Drawn on the node in the DAG (Python dev guide: the autolabel knob's Python returns the text):
+# the name, what Rushes shows, then the artist's own label, which Rushes never writes.
+AUTOLABEL = ("nuke.thisNode().name() + chr(10) + nuke.thisNode()['rushes_status'].value()"
+             " + (chr(10) + nuke.thisNode()['label'].value() if nuke.thisNode()['label'].value() else '')")
+
+
+def show_status(node: nuke.Node, text: str) -> None:
+    """What the node shows (``v002 Repair``), drawn under its name; the label stays the artist's."""
+    knob = node.knob(STATUS_KNOB)
+    if knob is None:  # a node made before Rushes kept its status in its own knob
+        knob = nuke.String_Knob(STATUS_KNOB, STATUS_KNOB)
+        knob.setFlag(nuke.INVISIBLE)
+        node.addKnob(knob)
+    knob.setValue(text)
+    auto = node.knob("autolabel")
+    if auto is not None and not str(auto.value()):
+        auto.setValue(AUTOLABEL)
+
+
+NOTE_KNOB = "rushes_note"
+
+
+def show_note(node: nuke.Node, text: str) -> None:
+    """One line on the Rushes tab saying what needs the artist's eye ("" clears it)."""
+    knob = node.knob(NOTE_KNOB)
+    if knob is None:
+        if not text:
+            return
+        knob = nuke.Text_Knob(NOTE_KNOB, "Status", "")
+        node.addKnob(knob)
+    knob.setValue(text)
+
+
+def file_value(node: nuke.Node, name: str) -> str:
+    """A file knob's path as Nuke uses it: TCL (``[getenv SHOW]``, ``$env(X)``) expanded."""
+    knob = node[name]
+    if isinstance(knob, nuke.EvalString_Knob):
+        return str(knob.evaluate())
+    return str(knob.value())
 
 
 def node_json(node: nuke.Node, name: str) -> Any:
@@ -51,7 +93,7 @@ def script_path() -> str:
 
 
 def cache_root(node: nuke.Node) -> str:
-    value = str(node["cache_root"].value()).strip()
+    value = file_value(node, "cache_root").strip()
     return value or cache.default_root(script_path())
 
 
@@ -82,6 +124,40 @@ def set_versions(node: nuke.Node, select: str | None = None) -> list[str]:
 def selected_version(node: nuke.Node) -> str | None:
     value = str(node["version"].value())
     return None if value in ("", "none") else value
+
+
+def qc_note(summary: Any) -> str:
+    """"QC: 2 frame(s) to check: 1012, 1013" from a task summary's optional "qc" (docs: QC.md).
+
+    Older daemons send no "qc"; anything malformed is ignored rather than shown wrong.
+    """
+    qc = summary.get("qc") if isinstance(summary, dict) else None
+    if not isinstance(qc, dict):
+        return ""
+    note = qc.get("note")
+    if isinstance(note, str) and note.strip():
+        return "QC: " + note.strip()
+    flagged = qc.get("flagged")
+    if isinstance(flagged, list) and flagged:
+        return f"QC: {len(flagged)} frame(s) to check: {', '.join(str(f) for f in flagged)}"
+    if isinstance(flagged, list):
+        return "QC: every frame passed" + (f" ({qc['measure']})" if isinstance(qc.get("measure"), str) else "")
+    return ""
+
+
+def missing_cache(node: nuke.Node) -> str:
+    """"" when the version the node shows is on this machine's disk, else a sentence saying so."""
+    version = selected_version(node)
+    if version is None:
+        return ""
+    try:
+        folder = node_cache(node).version_dir(version)
+    except ValueError as exc:
+        return f"{node.fullName()}: {exc}"
+    if os.path.isdir(folder):
+        return ""
+    return (f"{node.fullName()} shows {version} but its cache {folder} is not visible on this machine; "
+            "mount it, or set $RUSHES_NUKE_CACHE / the node's Cache folder to where it is mounted")
 
 
 def refresh(node: nuke.Group, changed: str = "") -> None:
@@ -117,8 +193,9 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
     switch = node.node("OutputSwitch")
     if switch is not None:
         switch["which"].setValue(shown if version and choice != "Source" else source)
+    show_note(node, qc_note(job.get("summary")))
     if not version:
-        node["label"].setValue("not processed")
+        show_status(node, "not processed")
     else:
         made = job.get("params", {}).get("output") or (labels[shown] if labels else "")
-        node["label"].setValue(f"{version} {made}".strip() if choice != "Source" else f"{version} (Source shown)")
+        show_status(node, f"{version} {made}".strip() if choice != "Source" else f"{version} (Source shown)")

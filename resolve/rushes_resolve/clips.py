@@ -8,6 +8,7 @@ media is selected in the Media Pool, then the clip under the playhead.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -58,8 +59,20 @@ class Clip:
         if not self.contains(record_frame):
             raise ValueError(f"record frame {record_frame} is outside clip {self.name!r} "
                              f"({self.start}-{self.end - 1})")
+        self.check_not_retimed()
         return source_frame_number(self.media(), int(self.item.GetSourceStartFrame()),
                                    record_frame - self.start)
+
+    def check_not_retimed(self) -> None:
+        """Refuse a clip whose source range is not as long as its duration (a retime, or a
+        clip at another frame rate than the timeline): record frames then map to other source
+        frames than start + offset. GetSourceEndFrame is the last source frame used (inclusive)."""
+        first, last = int(self.item.GetSourceStartFrame()), int(self.item.GetSourceEndFrame())
+        length = last - first + 1
+        if length != self.duration:
+            raise ValueError(f"clip {self.name!r} plays {length} source frames over {self.duration} timeline "
+                             "frames (retimed, or another frame rate than the timeline); Rushes maps frames "
+                             "one to one: remove the retime or render the retimed clip to a sequence first")
 
 
 def current_project(resolve: Resolve) -> Project:
@@ -96,10 +109,25 @@ def playhead(timeline: Timeline) -> int:
     return timecode_to_frame(timeline.GetCurrentTimecode(), fps(timeline))
 
 
-def move_playhead(timeline: Timeline, record_frame: int) -> None:
+def move_playhead(timeline: Timeline, record_frame: int, wait_s: float = 3.0) -> None:
+    """Move the playhead and wait until Resolve reports it there (the move is not immediate)."""
     drop = ";" in timeline.GetCurrentTimecode()
-    if not timeline.SetCurrentTimecode(frame_to_timecode(record_frame, fps(timeline), drop)):
+    wanted = frame_to_timecode(record_frame, fps(timeline), drop)
+    if not timeline.SetCurrentTimecode(wanted):
         raise ValueError(f"Resolve refused to move the playhead to record frame {record_frame}")
+    if not wait_for_timecode(timeline, wanted, wait_s):
+        raise ValueError(f"Resolve did not move the playhead to {wanted} (record frame {record_frame}) "
+                         f"within {wait_s:g} s; open the Color page with the timeline in the viewer and retry")
+
+
+def wait_for_timecode(timeline: Timeline, wanted: str, wait_s: float) -> bool:
+    """Poll ``GetCurrentTimecode`` until it reads ``wanted``; False after ``wait_s`` seconds."""
+    deadline = time.monotonic() + wait_s
+    while timeline.GetCurrentTimecode() != wanted:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 @contextlib.contextmanager
@@ -109,7 +137,8 @@ def playhead_kept(timeline: Timeline) -> Iterator[None]:
     try:
         yield
     finally:
-        timeline.SetCurrentTimecode(saved)
+        if timeline.SetCurrentTimecode(saved):
+            wait_for_timecode(timeline, saved, 3.0)
 
 
 def is_marked(clip: Clip, clip_color: str, flag: str) -> bool:

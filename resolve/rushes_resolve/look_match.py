@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rushes_resolve import cdl as cdl_mod
+from rushes_resolve import versions
 from rushes_resolve.bridge import file_frame, run_task, task_manifest
 from rushes_resolve.changelog import Run, write_atomic
 from rushes_resolve.clips import Clip, choose, playhead_kept, video_clips
@@ -24,6 +25,7 @@ from rushes_resolve.ui import Field
 
 TASK = "look_fit"
 APPLY_TO = ("hero tracks", "marked clips", "heroes", "all clips")
+APPLY = ("LUT", "CDL")
 FIELDS = (
     Field("hero_color", "Hero clip colour", "choice", "Orange", CLIP_COLORS,
           "Clips with this clip colour are the graded heroes"),
@@ -33,7 +35,9 @@ FIELDS = (
     Field("target_color", "Target clip colour", "choice", "Teal", CLIP_COLORS),
     Field("layer", "Layer", "int", 1, tooltip="Node stack layer, from 1"),
     Field("node", "Node", "int", 1, tooltip="Node that receives the LUT, from 1"),
-    Field("apply_cdl", "Also set the CDL", "bool", False),
+    Field("apply", "Apply", "choice", "LUT", APPLY,
+          "LUT: the whole fitted look. CDL: its editable slope/offset/power/saturation part only "
+          "(the LUT already holds the CDL, so the two are never stacked)"),
     Field("cdl_node", "CDL node", "int", 1),
     Field("graded_from", "Graded frame from", "choice", "export still", ("export still", "gallery still"),
           "export still: Project.ExportCurrentFrameAsStill; gallery still: GrabStill + ExportStills"),
@@ -118,7 +122,13 @@ def _match(session: Session, heroes: list[Clip], targets: list[Clip], opts: Mapp
     lut_path, cdl_values = write_look(session, result.blobs, name, log_run)
     if not session.project.RefreshLUTList():
         reporter.say("Resolve did not confirm the LUT list refresh; trying the LUT anyway")
-    applied, problems = apply_look(session, targets, lut_path, cdl_values if opts["apply_cdl"] else None,
+    mode = str(opts["apply"])
+    if mode not in APPLY:
+        raise ValueError(f"Apply {mode!r} is not one of {', '.join(APPLY)}")
+    if mode == "CDL" and cdl_values is None:
+        raise ValueError(f"the daemon's {TASK} returned no CDL (.cc); apply the LUT instead")
+    applied, problems = apply_look(session, targets, lut_path if mode == "LUT" else None,
+                                   cdl_values if mode == "CDL" else None,
                                    int(opts["layer"]), int(opts["node"]), int(opts["cdl_node"]), log_run)
     for problem in problems:
         reporter.error(problem)
@@ -131,6 +141,9 @@ def grab_pairs(session: Session, heroes: list[Clip], folder: str, gallery: bool 
     """(source frame path, source frame number, exported graded still) per hero clip."""
     timeline = session.timeline
     pairs: list[tuple[str, int, str]] = []
+    # ExportCurrentFrameAsStill and gallery stills grab the viewer: what it overlays is fitted too
+    session.reporter.say("the graded frames are taken from the viewer: turn off data burn-in and any wipe or "
+                         "split screen on the Color page first, or they become part of the fitted look")
     with on_color_page(session.resolve), playhead_kept(timeline):
         for n, hero in enumerate(heroes, 1):
             record = pick_frame(hero, timeline)
@@ -172,34 +185,48 @@ def _blob(blobs: Mapping[str, bytes], ext: str) -> bytes | None:
     return None
 
 
-def apply_look(session: Session, targets: list[Clip], lut_path: str, cdl_values: Mapping[str, str] | None,
+def apply_look(session: Session, targets: list[Clip], lut_path: str | None, cdl_values: Mapping[str, str] | None,
                layer: int, node: int, cdl_node: int, log_run: Run) -> tuple[list[str], list[str]]:
-    """SetLUT (and SetCDL) on each target, logging each change with the prior LUT."""
+    """SetLUT or SetCDL on each target, inside a new grade version that Revert can leave."""
     applied: list[str] = []
     problems: list[str] = []
     timeline_id = session.timeline.GetUniqueId()
+    name = versions.version_name("Look Match", log_run.id)
     for n, clip in enumerate(targets, 1):
         session.reporter.progress(n - 1, len(targets), f"setting the look on {clip.name}")
-        graph = clip.item.GetNodeGraph(layer)
-        if graph is None:
-            problems.append(f"clip {clip.name!r} has no node graph on layer {layer}")
-            continue
-        count = int(graph.GetNumNodes())
-        if node > count:
-            problems.append(f"clip {clip.name!r} has {count} node(s) on layer {layer}; node {node} does not exist")
-            continue
-        prior = graph.GetLUT(node) or ""
-        if not graph.SetLUT(node, lut_path):
-            problems.append(f"Resolve refused SetLUT on node {node} of clip {clip.name!r} ({lut_path}); "
-                            "is the LUT folder one Resolve scans?")
-            continue
-        where = {"clip_id": clip.uid, "clip": clip.name, "track": clip.track, "timeline_id": timeline_id}
-        log_run.add_change("lut", layer=layer, node=node, prior=prior, value=lut_path, **where)
-        applied.append(clip.name)
-        if cdl_values is not None:
-            if clip.item.SetCDL(cdl_mod.cdl_map(cdl_node, cdl_values)):
-                log_run.add_change("cdl", node=cdl_node, prior=None, value=dict(cdl_values), **where)
-            else:
-                problems.append(f"Resolve refused SetCDL on node {cdl_node} of clip {clip.name!r}")
+        problem = _apply_one(clip, lut_path, cdl_values, layer, node, cdl_node, name, log_run,
+                             {"clip_id": clip.uid, "clip": clip.name, "track": clip.track, "timeline_id": timeline_id})
+        if problem:
+            problems.append(problem)
+        else:
+            applied.append(clip.name)
     session.reporter.progress(len(targets), len(targets), "look applied")
     return applied, problems
+
+
+def _apply_one(clip: Clip, lut_path: str | None, cdl_values: Mapping[str, str] | None, layer: int, node: int,
+               cdl_node: int, version: str, log_run: Run, where: dict[str, Any]) -> str:
+    graph = clip.item.GetNodeGraph(layer)
+    if graph is None:
+        return f"clip {clip.name!r} has no node graph on layer {layer}"
+    wanted = node if lut_path is not None else cdl_node
+    count = int(graph.GetNumNodes())
+    if wanted > count:
+        return f"clip {clip.name!r} has {count} node(s) on layer {layer}; node {wanted} does not exist"
+    try:
+        prior = versions.begin(clip.item, clip.name, version)
+    except ValueError as exc:
+        return str(exc)
+    log_run.add_change("version", prior=prior, value=version, **where)
+    if lut_path is not None:
+        graph = clip.item.GetNodeGraph(layer) or graph  # the new version's graph
+        prior_lut = graph.GetLUT(node) or ""
+        if not graph.SetLUT(node, lut_path):
+            return (f"Resolve refused SetLUT on node {node} of clip {clip.name!r} ({lut_path}); "
+                    "is the LUT folder one Resolve scans?")
+        log_run.add_change("lut", layer=layer, node=node, prior=prior_lut, value=lut_path, version=version, **where)
+    if cdl_values is not None:
+        if not clip.item.SetCDL(cdl_mod.cdl_map(cdl_node, cdl_values)):
+            return f"Resolve refused SetCDL on node {cdl_node} of clip {clip.name!r}"
+        log_run.add_change("cdl", node=cdl_node, prior=None, value=dict(cdl_values), version=version, **where)
+    return ""

@@ -159,7 +159,9 @@ def place(session: Session, plate: Clip, pattern: str, frame_range: tuple[int, i
     track, added = free_track_above(session, plate, clips)
     if added:
         log_run.add_change("track", track=track, **where)
-    info = {"mediaPoolItem": media, "startFrame": 0, "endFrame": plate.duration - 1,
+    carry_colour_space(plate, media, session)
+    # endFrame is exclusive (measured on Studio 21 by others): the duration, not duration - 1
+    info = {"mediaPoolItem": media, "startFrame": 0, "endFrame": plate.duration,
             "trackIndex": track, "recordFrame": plate.start}
     # the 21.0 stubs type AppendToTimeline's clip-info overload's return as a list literal,
     # which mypy cannot use; the call itself is the documented one
@@ -170,8 +172,28 @@ def place(session: Session, plate: Clip, pattern: str, frame_range: tuple[int, i
     item = items[0]
     log_run.add_change("place", clip_id=item.GetUniqueId(), clip=item.GetName(), track=track,
                        media_id=media.GetUniqueId(), value=pattern, **where)
+    placed = int(item.GetDuration(False))
+    if placed != plate.duration:
+        raise ValueError(f"Resolve placed {os.path.basename(pattern)} as {placed} frame(s) over {plate.name!r} "
+                         f"({plate.duration} frames); Revert removes it")
+    # the repaired clip covers the plate: it needs the plate's grade, or it shows ungraded
+    if not plate.item.CopyGrades([item]):
+        session.reporter.error(f"Resolve did not copy the grade of {plate.name!r} onto the repaired clip on "
+                               f"video track {track}; copy it by hand (Color page, middle-click)")
     session.reporter.say(f"placed {os.path.basename(pattern)} on video track {track} over {plate.name}")
     return track
+
+
+COLOUR_SPACE_PROPERTY = "Input Color Space"
+
+
+def carry_colour_space(plate: Clip, media: Any, session: Session) -> None:
+    """Give the imported repair the plate's input colour space (colour-managed projects)."""
+    source = plate.item.GetMediaPoolItem()
+    space = source.GetClipProperty(COLOUR_SPACE_PROPERTY) if source is not None else ""
+    if isinstance(space, str) and space and not media.SetClipProperty(COLOUR_SPACE_PROPERTY, space):
+        session.reporter.error(f"Resolve did not set {COLOUR_SPACE_PROPERTY} {space!r} on the repair of "
+                               f"{plate.name!r}; set it by hand to match the plate")
 
 
 def free_track_above(session: Session, plate: Clip, clips: list[Clip]) -> tuple[int, bool]:

@@ -1,8 +1,9 @@
 """Rushes Revert: undo the last Rushes run recorded in the project's change log.
 
-LUTs go back to the node's prior LUT (or are cleared when there was none). Resolve's API
-cannot read a node's CDL, so a CDL change is undone by setting the identity CDL on that
-node. Repairs are undone by removing the placed clip from the timeline, the imported
+LUT and CDL changes are made in a new local grade version; Revert loads the version that
+was in use before (Resolve's API cannot read a CDL back, and no documented call removes a
+LUT). Logs written before grade versions are undone as before: the prior LUT set again,
+the identity CDL for a CDL. Repairs are undone by removing the placed clip from the timeline, the imported
 clip from the Media Pool and any track Rushes added; the rendered files stay on disk.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from rushes_resolve import cdl as cdl_mod
+from rushes_resolve import versions
 from rushes_resolve.changelog import _now
 from rushes_resolve.clips import video_clips
 from rushes_resolve.session import Session
@@ -54,10 +56,18 @@ def undo(session: Session, change: Mapping[str, Any]) -> str:
     """Undo one change; returns "" or a sentence saying what could not be undone."""
     kind = change["kind"]
     timeline = find_timeline(session, str(change.get("timeline_id", "")))
+    if kind in ("lut", "cdl") and change.get("version"):
+        return ""  # made inside a Rushes grade version: undone by loading the one before it
+    if kind == "version":
+        item = find_item(timeline, str(change["clip_id"]))
+        return versions.restore(item, str(change["clip"]), dict(change["prior"]), str(change["value"]))
     if kind == "lut":
         item = find_item(timeline, str(change["clip_id"]))
         graph = item.GetNodeGraph(int(change["layer"]))
         prior = str(change.get("prior") or "")
+        if not prior:  # a log from before grade versions: SetLUT(node, "") is not documented to clear
+            return (f"clear the LUT on node {change['node']} of clip {change['clip']!r} by hand "
+                    "(Resolve's API has no documented way to remove a LUT)")
         if graph is None or not graph.SetLUT(int(change["node"]), prior):
             what = f"LUT {prior}" if prior else "no LUT"
             return (f"could not put {what} back on node {change['node']} of clip {change['clip']!r}; "

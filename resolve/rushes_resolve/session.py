@@ -36,6 +36,7 @@ class Session:
     system: str | None = None
 
     def __post_init__(self) -> None:
+        check_version(self.resolve)
         self.project: Project = current_project(self.resolve)
         self.project_name = self.project.GetName()
         # the daemon's project (its trained models): $RUSHES_PROJECT, else the Resolve project's name
@@ -73,6 +74,18 @@ class Session:
             client.close()
         self._clients.clear()
         self.reporter.finish()
+
+
+def check_version(resolve: Resolve) -> None:
+    """Refuse Resolve 19.0.0-19.0.1: TimelineItem.GetSourceStartFrame and GetStart(subframe)
+    came in 19.0.2, and every tool maps record frames to source frames with them."""
+    try:
+        fields = [int(v) for v in list(resolve.GetVersion() or [])[:3]]
+    except (TypeError, ValueError):
+        return  # a version Rushes cannot read is left to the calls themselves
+    if len(fields) == 3 and (19, 0, 0) <= tuple(fields) < (19, 0, 2):
+        raise ValueError(f"DaVinci Resolve {'.'.join(map(str, fields))} lacks TimelineItem.GetSourceStartFrame "
+                         "and GetStart(subframe), which Rushes needs; update Resolve to 19.0.2 or later")
 
 
 def used_params(manifest: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rushes_resolve import cdl as cdl_mod
+from rushes_resolve import versions
 from rushes_resolve.bridge import file_frame, run_task, task_manifest
 from rushes_resolve.clips import Clip, choose, video_clips
 from rushes_resolve.session import CLIP_COLORS, FLAG_COLORS, Session, used_params
@@ -62,13 +63,21 @@ def run(session: Session, values: Mapping[str, Any] | None = None) -> dict[str, 
     log_run = session.log.start_run("shot_match", {k: v for k, v in opts.items() if k != "server"})
     matched: dict[str, dict[str, str]] = {}
     problems: list[str] = []
+    version = versions.version_name("Shot Match", log_run.id)
     try:
         for n, shot in enumerate(shots, 1):
             session.reporter.progress(n - 1, len(shots), f"matching {shot.name}")
             values_ = _match_one(session, client, shot, hero_frame, params, opts["in_space"])
+            where = {"clip_id": shot.uid, "clip": shot.name, "track": shot.track,
+                     "timeline_id": timeline.GetUniqueId()}
+            try:  # a new grade version: SetCDL replaces the node's primaries, which no API reads back
+                prior = versions.begin(shot.item, shot.name, version)
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+            log_run.add_change("version", prior=prior, value=version, **where)
             if shot.item.SetCDL(cdl_mod.cdl_map(node, values_)):
-                log_run.add_change("cdl", clip_id=shot.uid, clip=shot.name, track=shot.track,
-                                   timeline_id=timeline.GetUniqueId(), node=node, prior=None, value=values_)
+                log_run.add_change("cdl", node=node, prior=None, value=values_, version=version, **where)
                 matched[shot.name] = values_
             else:
                 problems.append(f"Resolve refused SetCDL on node {node} of clip {shot.name!r}")

@@ -141,16 +141,34 @@ class UIReporter(Reporter):
         return widget.Text
 
     def progress(self, done: int, total: int, message: str = "") -> bool:
-        keep_going = Reporter.progress(self, done, total, message)
         if self._progress_win is None:
             ui = self._ui
             self._progress_win = self._disp.AddWindow(
-                {"ID": "RushesProgress", "WindowTitle": "Rushes", "Geometry": [240, 240, 420, 70]},
-                ui.VGroup([ui.Label({"ID": "RushesProgressText", "Text": ""})]))
+                {"ID": "RushesProgress", "WindowTitle": "Rushes", "Geometry": [240, 240, 420, 90]},
+                ui.VGroup([ui.Label({"ID": "RushesProgressText", "Text": ""}),
+                           ui.Button({"ID": "RushesProgressCancel", "Text": "Cancel", "Weight": 0})]))
+
+            def cancel(_event: Any) -> None:
+                self.cancel_requested = True
+
+            self._progress_win.On.RushesProgressCancel.Clicked = cancel
+            self._progress_win.On.RushesProgress.Close = cancel
             self._progress_win.Show()
         percent = f"{100.0 * done / total:.0f}% " if total > 0 else ""
         self._progress_win.GetItems()["RushesProgressText"].Text = f"{percent}{message}"
-        return keep_going
+        self._pump()
+        return Reporter.progress(self, done, total, message)
+
+    def _pump(self) -> None:
+        """Let the window handle a Cancel click: outside RunLoop, UIManager only delivers
+        events when the script steps the dispatcher (others' Resolve panels call StepLoop)."""
+        step = getattr(self._disp, "StepLoop", None)
+        if step is None:
+            return
+        try:
+            step()
+        except Exception:  # noqa: BLE001 (a dispatcher that cannot step leaves Cancel unavailable, not the run)
+            return
 
     def finish(self) -> None:
         if self._progress_win is not None:

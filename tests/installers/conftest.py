@@ -82,9 +82,10 @@ def source_tree(tmp_path: Path) -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def pip_installed(wheelhouse: Path) -> Iterator[Path]:
     """One real offline ``pip install --target`` of the wheelhouse for this Python."""
-    from inference_server.install.wheels import install_for_python
+    from inference_server.install.paths import current_os
+    from inference_server.install.wheels import install_for_python, nuke_platforms
 
-    done = install_for_python(wheelhouse, PY)
+    done = install_for_python(wheelhouse, PY, platforms=nuke_platforms(PY, current_os()))  # as for Nuke
     yield done
     shutil.rmtree(done, ignore_errors=True)
 
@@ -98,9 +99,10 @@ def sources(source_tree: Path, wheelhouse: Path, pip_installed: Path, tmp_path: 
     """
     from inference_server.install import hosts, wheels
 
-    def cached(house: Path, version: str, packages: tuple[str, ...] = HOST_PACKAGES) -> Path:
+    def cached(house: Path, version: str, packages: tuple[str, ...] = HOST_PACKAGES,
+               platforms: tuple[str, ...] = ()) -> Path:
         if version != PY or house != wheelhouse:
-            return wheels.install_for_python(house, version, packages)
+            return wheels.install_for_python(house, version, packages, platforms)
         copy = Path(tempfile.mkdtemp(dir=tmp_path))
         shutil.copytree(pip_installed, copy, dirs_exist_ok=True)
         return copy

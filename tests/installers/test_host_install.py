@@ -131,14 +131,19 @@ def test_resolve_install_and_uninstall(os_name: str, home: Path, sources: Source
     assert list(home.iterdir()) == []
 
 
-def test_missing_wheels_name_the_python_version(home: Path, sources: Sources) -> None:
+def test_missing_wheels_name_the_python_version(home: Path, sources: Sources, monkeypatch: pytest.MonkeyPatch,
+                                                tmp_path: Path) -> None:
+    from inference_server.install import fetch
+
+    monkeypatch.setattr(fetch, "run_pip", lambda cmd: "ERROR: No matching distribution found for pyzmq")
+    monkeypatch.setenv("RUSHES_WHEEL_CACHE", str(tmp_path / "wheel-cache"))
     layout = make_layout("linux", home)
     plan = ops.make_plan("nuke", layout, sources, pythons=("3.7",))
     with pytest.raises(FileNotFoundError, match="for Python 3.7"):
         ops.install(plan, layout, sources, start=False)
     assert list(home.iterdir()) == []
     no_wheels = Sources(sources.tree, None, "0.1.0")
-    with pytest.raises(FileNotFoundError, match="--bundle"):
+    with pytest.raises(FileNotFoundError, match=f"Python {PY}: ERROR: No matching distribution.*--bundle"):
         ops.install(ops.make_plan("nuke", layout, no_wheels, pythons=(PY,)), layout, no_wheels, start=False)
 
 
@@ -241,7 +246,10 @@ def test_bootstrap_never_breaks_nuke_start_up(home: Path, sources: Sources, monk
     monkeypatch.setitem(sys.modules, "nuke", types.SimpleNamespace(pluginAddPath=broken))
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setattr(sys, "version_info", (3, 9, 0))               # a Nuke 14 without wheels here
+    pipeline = sys.path[0]                                            # e.g. the studio's own site-packages
     exec(compile(boot.read_text(), str(boot), "exec"), {"__name__": "__main__"})
+    assert sys.path[0] == pipeline and sys.path[-1] == str(home / ".nuke" / "rushes" / "lib"), \
+        "issue 17, item 9: the bundled wheels come after the pipeline's own"
     err = capsys.readouterr().err
     assert "no pyzmq/msgpack for Python 3.9" in err
     assert "rushes: plugin not loaded: plugin path is read-only" in err

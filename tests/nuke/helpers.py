@@ -15,10 +15,11 @@ import numpy as np
 import OpenImageIO as oiio
 
 
-def write_exr(path: str | Path, pixels: np.ndarray) -> None:
-    """(H, W, C) float32 pixels to an EXR (channels R G B [A], or A for one channel)."""
+def write_exr(path: str | Path, pixels: np.ndarray, half: bool = False) -> None:
+    """(H, W, C) float32 pixels to an EXR (channels R G B [A], or A for one channel), stored
+    as 16-bit half when ``half``."""
     h, w, c = pixels.shape
-    spec = oiio.ImageSpec(w, h, c, "float")
+    spec = oiio.ImageSpec(w, h, c, "half" if half else "float")
     spec.channelnames = {1: ("A",), 3: ("R", "G", "B"), 4: ("R", "G", "B", "A")}[c]
     out = oiio.ImageOutput.create(str(path))
     assert out is not None, oiio.geterror()
@@ -84,9 +85,15 @@ def render_write(write: Any, frame: int) -> None:
         pixels = pixels[..., 3:4] if pixels.shape[2] == 4 else pixels[..., :1]
     else:
         pixels = pixels[..., :3]
+    import nuke
+
+    if nuke.root()["proxy"].value():  # Foundry, Write: renders run at the active (proxy) scale
+        step = max(1, round(1.0 / float(nuke.root()["proxy_scale"].value())))
+        pixels = np.ascontiguousarray(pixels[::step, ::step])
     path = frame_path(str(write["file"].value()), frame)
     assert os.path.isdir(os.path.dirname(path)), f"Write folder {os.path.dirname(path)} does not exist"
-    write_exr(path, pixels)
+    # Foundry, Write/DeepWrite: "datatype ... 16 bit half or 32 bit float"; the knob defaults to half
+    write_exr(path, pixels, half=str(write["datatype"].value()) == "16 bit half")
 
 
 def tree(root: Path) -> dict[str, str]:

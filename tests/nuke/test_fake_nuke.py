@@ -8,6 +8,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
+
 
 def stub_dir() -> Path:
     import importlib.util
@@ -123,3 +125,40 @@ def test_methods_follow_the_stub_signatures(fake: ModuleType) -> None:
             assert _matches(fake, stub), f"{cname}.{mname}{fake} != stub {stub}"
             checked += 1
     assert checked >= 60
+
+
+def test_fake_threading_rules(fake: ModuleType) -> None:
+    """executeInMainThread queues; GUI calls and a ProgressTask stay on their own threads."""
+    import threading
+
+    seen: list[str] = []
+    errors: list[str] = []
+    task = fake.ProgressTask("main")
+
+    def worker() -> None:
+        fake.executeInMainThread(seen.append, args=("ran",))
+        for call in (lambda: fake.message("hi"), lambda: task.setProgress(5)):
+            try:
+                call()
+            except RuntimeError as exc:
+                errors.append(str(exc))
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert seen == [] and fake.fake_process_events() == 1 and seen == ["ran"]
+    assert len(errors) == 2 and "worker thread" in errors[0] and "another thread" in errors[1]
+
+
+def test_fake_colour_and_tcl(fake: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SHOW", "/shows/x")
+    knob = fake.File_Knob("file", "file")
+    knob.setValue("[getenv SHOW]/a_$env(SHOW).exr")
+    assert knob.value() == "[getenv SHOW]/a_$env(SHOW).exr" and knob.evaluate() == "/shows/x/a_/shows/x.exr"
+    node = fake.nodes.OCIOCDLTransform()
+    assert fake.root()["workingSpaceLUT"].value() == "linear" and "ACES - ACEScct" not in node["working_space"].values()
+    fake.fake_set_ocio_config("aces_1.2")
+    assert fake.root()["workingSpaceLUT"].value() == "ACES - ACEScg"
+    node["working_space"].setValue("ACES - ACEScct")
+    with pytest.raises(ValueError, match="not in the script's OCIO config"):
+        node["working_space"].setValue("ACEScct")

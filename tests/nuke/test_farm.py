@@ -109,3 +109,54 @@ def test_farm_runs_as_a_file_like_nuke_t_does(tmp_path: Path) -> None:
                           env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "--frames" in done.stdout and "--save" in done.stdout
+
+
+def test_a_render_node_that_cannot_see_the_cache_errors_instead_of_showing_the_plate(
+        fake: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Issue 17, item 6: init.py runs in `nuke -t` too; there the script-load callback must
+    change no knob, and a cache the render node cannot see is a loud error."""
+    from rushes_nuke import nodes
+
+    script = str(tmp_path / "comp.nk")
+    hidden_cache = tmp_path / "studio_only" / "rushes_cache"
+
+    def build() -> None:
+        read = fake.nodes.Read(file=str(tmp_path / "plate.####.exr"))
+        read.setSelected(True)
+        node = nodes.create("WireRemoval", url="tcp://127.0.0.1:1")
+        node["cache_root"].setValue(str(hidden_cache))
+        node["rushes_id"].setValue("WireRemoval_0123abcd")
+        node["version"].setValues(["v001"])
+        node["version"].setValue("v001")
+        node.node("Read_repair")["file"].setValue(f"{hidden_cache}/WireRemoval_0123abcd/v001/repair/repair.####.exr")
+        node.node("OutputSwitch")["which"].setValue(0)
+
+    fake.fake_register_script(script, build)
+    monkeypatch.setattr(fake, "GUI", False)   # nuke -t: the farm's render node
+    with pytest.raises(RuntimeError, match=r"WireRemoval1 shows v001 but its cache .*studio_only.* is not visible"):
+        fake.scriptOpen(script)
+    node = fake.toNode("WireRemoval1")
+    assert node["version"].value() == "v001" and node.node("OutputSwitch")["which"].value() == 0, "no knob changed"
+    assert node.node("Read_repair")["file"].value().endswith("repair.####.exr")
+    assert any("not visible" in line for line in fake.fake_state().log if line.startswith("error: "))
+
+
+def test_in_the_gui_a_missing_cache_keeps_the_saved_version_and_says_why(
+        fake: ModuleType, tmp_path: Path) -> None:
+    from rushes_nuke import nodes
+
+    script = str(tmp_path / "comp.nk")
+    hidden_cache = tmp_path / "studio_only" / "rushes_cache"
+
+    def build() -> None:
+        node = nodes.create("WireRemoval", url="tcp://127.0.0.1:1")
+        node["cache_root"].setValue(str(hidden_cache))
+        node["version"].setValues(["v002"])
+        node["version"].setValue("v002")
+        node.node("Read_repair")["file"].setValue("/mnt/cache/repair.####.exr")
+
+    fake.fake_register_script(script, build)
+    fake.scriptOpen(script)                      # the GUI (fake.GUI is True)
+    node = fake.toNode("WireRemoval1")
+    assert node["version"].value() == "v002" and node.node("Read_repair")["file"].value() == "/mnt/cache/repair.####.exr"
+    assert "shows v002 but its cache" in node["rushes_note"].value()

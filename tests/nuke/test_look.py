@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import threading
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
+import OpenImageIO as oiio
 import pytest
 
 from tests.nuke.helpers import tree, write_exr
@@ -35,6 +38,7 @@ def test_read_cdl(tmp_path: Path) -> None:
 def test_look_node_applies_lut_and_cdl(fake: ModuleType, down: str, tmp_path: Path) -> None:
     from rushes_nuke import nodes
 
+    fake.fake_set_ocio_config("aces_1.2")
     node = nodes.create("Look", url=down)
     lut, cdl = node.node("LUT"), node.node("CDL")
     assert lut.Class() == "OCIOFileTransform" and cdl.Class() == "OCIOCDLTransform"
@@ -52,10 +56,26 @@ def test_look_node_applies_lut_and_cdl(fake: ModuleType, down: str, tmp_path: Pa
     fake.fake_user_set(node["apply"], "CDL")
     assert lut["disable"].value() and not cdl["disable"].value()
     fake.fake_user_set(node["working_space"], "ACEScc")
-    assert cdl["working_space"].value() == "ACEScc", "the CDL acts in the working space"
-    assert lut["working_space"].value() == "ACEScct", "the LUT takes the frames' space (empty: ACEScct)"
+    assert cdl["working_space"].value() == "ACES - ACEScc", "the CDL acts in the working space, as aces_1.2 names it"
+    assert lut["working_space"].value() == "ACES - ACEScct", "a hand-picked LUT: ACEScct unless told"
     fake.fake_user_set(node["in_space"], "ACEScg")
-    assert lut["working_space"].value() == "ACEScg"
+    assert lut["working_space"].value() == "ACES - ACEScg"
+
+
+def test_names_missing_from_the_scripts_config_are_said_not_forced(fake: ModuleType, down: str,
+                                                                   tmp_path: Path) -> None:
+    """Issue 17, item 3: nuke-default has no ACEScct; the OCIO knob would refuse it."""
+    from rushes_nuke import nodes
+
+    node = nodes.create("Look", url=down)     # the fake's script: nuke-default, working space linear
+    (tmp_path / "look.cc").write_text(CC)
+    fake.fake_user_set(node["apply"], "CDL")
+    fake.fake_user_set(node["cdl_file"], str(tmp_path / "look.cc"))
+    assert node.node("CDL")["disable"].value(), "not applied in a space it was not made for"
+    assert "CDL off: its working space ACEScct is not in this script's OCIO config" in node["rushes_note"].value()
+    fake.fake_user_set(node["working_space"], "Cineon")
+    assert not node.node("CDL")["disable"].value() and node["rushes_note"].value() == ""
+    assert node.node("CDL")["working_space"].value() == "Cineon"
 
 
 def test_pairs_from_selection(fake: ModuleType, down: str) -> None:
@@ -87,8 +107,10 @@ def test_fit_without_pairs_says_what_to_select(fake: ModuleType, down: str) -> N
 def test_fit_from_selected_pairs_against_the_daemon(fake: ModuleType, daemon: str, tmp_path: Path) -> None:
     from rushes_nuke import nodes
 
+    fake.fake_set_ocio_config("aces_1.2")     # an ACES show: the raw Writes hold ACEScg
     look = nodes.create("Look", url=daemon)
     look["server"].setValue(daemon)
+    look["keep_inputs"].setValue(True)
     chosen = []
     for k in range(2):
         (tmp_path / "plates").mkdir(exist_ok=True)
@@ -107,6 +129,14 @@ def test_fit_from_selected_pairs_against_the_daemon(fake: ModuleType, daemon: st
     before = tree(tmp_path)
 
     fake.fake_press(look, "fit")
+    # issue 17, item 7: the daemon job runs on a worker thread; the GUI stays responsive
+    from rushes_nuke import actions
+
+    worker = actions._RUNNING.get(str(look["rushes_id"].value()))
+    assert worker is not None and worker is not threading.main_thread(), "Fit must not block the GUI"
+    assert actions.wait(60)
+    assert look["version"].values() == ["none"], "the node changes on the main thread, not the worker"
+    assert fake.fake_process_events() >= 1
 
     assert fake.fake_state().messages == []
     assert [n.name() for n in fake.allNodes()] == graph_before, "the temporary Writes are gone"
@@ -114,9 +144,22 @@ def test_fit_from_selected_pairs_against_the_daemon(fake: ModuleType, daemon: st
     assert look["version"].values() == ["v001"]
     written = sorted(k for k in tree(tmp_path) if k not in before)
     assert any(k.endswith(".cube") for k in written) and all("/v001/" in k for k in written)
+    kept = [tmp_path / k for k in written if "/inputs/" in k]
+    assert len(kept) == 4, written
+    for path in kept:   # the pairs reach the fit at full float precision, not as 16-bit half
+        assert oiio.ImageInput.open(str(path)).spec().format == oiio.FLOAT, path
     assert look["lut_file"].value().endswith(".cube") and "/v001/" in look["lut_file"].value()
     assert not look.node("LUT")["disable"].value()
     assert look["cdl_file"].value().endswith("/v001/look.cc")
+    # issue 17, item 2: the frames went as the working space, and the LUT applies there
+    job = json.loads((Path(look["lut_file"].value()).parent / "job.json").read_text())
+    assert job["frames_space"] == "ACES - ACEScg" and job["summary"]["in_space"] == "ACEScg", job["summary"]
+    assert look.node("LUT")["working_space"].value() == "ACES - ACEScg"
+    # issue 17, item 4: the fitted LUT holds the CDL; "CDL + LUT" must not apply it twice
+    fake.fake_user_set(look["apply"], "CDL + LUT")
+    assert not look.node("LUT")["disable"].value() and look.node("CDL")["disable"].value()
+    assert "already holds its CDL" in look["rushes_note"].value()
     fake.fake_user_set(look["apply"], "CDL")
+    assert look.node("CDL")["working_space"].value() == "ACES - ACEScct"
     slope = look.node("CDL")["slope"].value()
     assert all(abs(s - slope[0]) < 0.05 for s in slope) and slope[0] > 1.0, f"a neutral gain up, got {slope}"

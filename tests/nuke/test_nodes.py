@@ -27,7 +27,7 @@ def test_wire_removal_node_without_daemon(fake: ModuleType, down: str) -> None:
     assert all(inside[w]["disable"].value() for w in ("Write_plate", "Write_hint")), "Render All never runs them"
     assert inside["Read_repair"]["file"].value() == ""
     assert inside["OutputSwitch"]["which"].value() == 1 and inside["OutputSwitch"].input(1) is inside["Source"]
-    assert node["label"].value() == "not processed" and node["version"].values() == ["none"]
+    assert node["rushes_status"].value() == "not processed" and node["version"].values() == ["none"]
     assert "did not answer" in node["daemon_status"].value() and "rushes serve" in node["daemon_status"].value()
     assert node["method"].values() == ["Auto", "Temporal (moving scene)", "Temporal (static scene)", "Spatial"]
     assert node["output"].values() == ["Repair", "Wire Matte", "Source", "Repair Matted"]

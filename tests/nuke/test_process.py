@@ -20,6 +20,7 @@ def press_process(fake: ModuleType, node: object) -> None:
 
     fake.fake_press(node, "process")
     assert actions.wait(60), "Process did not finish within 60 s"
+    fake.fake_process_events()  # the GUI's event loop runs what the worker queued
 
 
 def exposure_node(fake: ModuleType, url: str, plates: Path, stops: float = 1.0):
@@ -103,7 +104,7 @@ def test_cancel_keeps_nothing(fake: ModuleType, daemon: str, tmp_path: Path) -> 
     assert fake.fake_state().progress_tasks[-1].fake_cancelled
     assert fake.fake_state().messages == [], "a cancel is not an error"
     assert tree(tmp_path) == before, "a cancelled run leaves nothing in the cache"
-    assert node["version"].values() == ["none"] and node["label"].value() == "not processed"
+    assert node["version"].values() == ["none"] and node["rushes_status"].value() == "not processed"
 
 
 def test_daemon_down_says_so_and_how_to_start_it(fake: ModuleType, down: str, tmp_path: Path) -> None:
@@ -186,7 +187,7 @@ def test_process_wire_removal_repairs_the_wire(fake: ModuleType, daemon: str, tm
         assert np.abs(got[:, col:col + 2] - scene[:, col:col + 2]).max() < 0.05, "the wire is gone"
     job = json.loads((cache_dir / "v001" / "job.json").read_text())
     assert job["params"]["method"] == "Temporal (static scene)" and job["summary"]["wire_pixels"] > 0
-    assert node["label"].value() == "v001 Repair"
+    assert node["rushes_status"].value() == "v001 Repair" and node["label"].value() == ""
     fake.fake_user_set(node["output"], "Source")     # shown at once, without processing
     assert node.node("OutputSwitch")["which"].value() == 1
 

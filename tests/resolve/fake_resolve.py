@@ -38,7 +38,8 @@ __all__ = ["Calls", "FakeFolder", "FakeGallery", "FakeGalleryStill", "FakeGaller
 
 
 class FakeResolve:
-    def __init__(self, project: FakeProject | None) -> None:
+    def __init__(self, project: FakeProject | None, version: tuple[int, int, int, int] = (21, 0, 0, 0)) -> None:
+        self.version = version
         self.calls = Calls()
         self.page = "edit"
         self.project_manager = FakeProjectManager(project)
@@ -51,8 +52,12 @@ class FakeResolve:
     def GetProductName(self) -> str:
         return "DaVinci Resolve Studio"
 
+    def GetVersion(self) -> list[Any]:
+        """README: "[major, minor, patch, build, suffix]"."""
+        return [*self.version, ""]
+
     def GetVersionString(self) -> str:
-        return "21.0.0.0"
+        return ".".join(str(v) for v in self.version)
 
     def GetCurrentPage(self) -> str:
         return self.page
@@ -208,12 +213,13 @@ class FakeMediaPool:
         placed = []
         for info in args[0]:
             media, track = info["mediaPoolItem"], info.get("trackIndex", 1)
-            length = info["endFrame"] - info["startFrame"] + 1
+            # endFrame is exclusive: measured on Studio 21 by others ("AppendToTimeline: endFrame is
+            # exclusive", resolve-scripting notes; ResolveMCP-ext 1.0.1 re-measured on 21.1.2)
+            length = info["endFrame"] - info["startFrame"]
             if not 1 <= track <= len(timeline.video) or length < 1:
                 return []
             start = info.get("recordFrame", timeline.GetEndFrame())
-            if any(i.start < start + length and start < i.start + i.duration for i in timeline.video[track - 1]):
-                return []  # the fake refuses to overwrite, which the real one would do silently
+            _overwrite(timeline.video[track - 1], start, start + length)
             item = FakeTimelineItem(media.name, media, start, length, source_start=info["startFrame"])
             timeline.put(track, item)
             placed.append(item)
@@ -231,6 +237,23 @@ class FakeMediaPool:
                     removed = True
             stack.extend(folder.subfolders)
         return removed
+
+
+def _overwrite(track: list[FakeTimelineItem], start: int, end: int) -> None:
+    """Placing over clips overwrites them, silently: AppendToTimeline with a recordFrame on a busy
+    track is an overwrite edit (Resolve manual, "Overwrite": the incoming clip replaces whatever
+    is under it on the destination track); the README documents no refusal."""
+    for item in list(track):
+        a, b = item.start, item.start + item.duration
+        if b <= start or end <= a:
+            continue
+        if start <= a and b <= end:
+            track.remove(item)
+        elif a < start:
+            item.duration = start - a
+        else:
+            item.source_start += end - a
+            item.duration, item.start = b - end, end
 
 
 class FakeFolder:
@@ -263,6 +286,12 @@ class FakeMediaPoolItem(ColouredItem):
 
     def GetMediaId(self) -> str:
         return self.uid + "-m"
+
+    def SetClipProperty(self, propertyName: str, propertyValue: Any) -> bool:
+        if propertyName in ("File Path", "Frames"):
+            return False  # read-only in Resolve's Clip Attributes
+        self.properties[propertyName] = str(propertyValue)
+        return True
 
     def GetClipProperty(self, propertyName: str | None) -> str | dict[str, str]:
         if propertyName is None:

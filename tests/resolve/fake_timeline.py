@@ -11,6 +11,8 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
+from tests.resolve.fake_grades import GradedItem
+
 if TYPE_CHECKING:
     from tests.resolve.fake_resolve import FakeMediaPoolItem, FakeProject
 
@@ -81,9 +83,8 @@ class FakeGraph:
         project.calls.append(("SetLUT", (self.item.name, nodeIndex, lutPath)))
         if nodeIndex not in self.luts:
             return False
-        if lutPath == "":
-            self.luts[nodeIndex] = ""
-            return True
+        # README: "lutPath can be an absolute path, or a relative path (based off custom LUT paths
+        # or the master LUT path)"; nothing says "" clears a node's LUT, so the fake refuses it
         full = lutPath if os.path.isabs(lutPath) else os.path.join(project.lut_folder, lutPath)
         if full not in project.discovered:
             return False  # Resolve only sets LUTs it has discovered (Project.RefreshLUTList)
@@ -91,9 +92,9 @@ class FakeGraph:
         return True
 
 
-class FakeTimelineItem(ColouredItem):
+class FakeTimelineItem(ColouredItem, GradedItem):
     def __init__(self, name: str, media: FakeMediaPoolItem | None, start: int, duration: int,
-                 source_start: int = 0, nodes: int = 2, layers: int = 1) -> None:
+                 source_start: int = 0, nodes: int = 2, layers: int = 1, speed: float = 1.0) -> None:
         self.name = name
         self.uid = _uid("item")
         self.media = media
@@ -106,6 +107,17 @@ class FakeTimelineItem(ColouredItem):
         self.cdl: dict[int, dict[str, str]] = {}
         self.timeline: FakeTimeline | None = None
         self.track = 0
+        self.speed = speed  # a retime: the clip plays round(duration * speed) source frames
+        self._init_versions()
+
+    def _since_19_0_2(self, method: str) -> None:
+        """GetSourceStartFrame/GetSourceEndFrame are "New in 19.0.2" and GetStart(subframe_precision)
+        a "Change at 19.0.2" (the community API reference's TimelineItem page, built from the
+        README's change notes): Resolve 19.0.0-19.0.1 lack them. GetSourceEndFrame is the last
+        source frame used, inclusive (others' timeline snapshots add 1 for a half-open range)."""
+        resolve = self.timeline.project.resolve if self.timeline and self.timeline.project else None
+        if resolve is not None and tuple(resolve.version[:3]) < (19, 0, 2):
+            raise AttributeError(f"TimelineItem has no {method} in Resolve {resolve.GetVersionString()}")
 
     def project(self) -> FakeProject:
         assert self.timeline is not None and self.timeline.project is not None
@@ -116,6 +128,7 @@ class FakeTimelineItem(ColouredItem):
 
     # -- stub API --
     def GetStart(self, subframe_precision: bool) -> int:
+        self._since_19_0_2("GetStart(subframe_precision)")
         return self.start
 
     def GetEnd(self, subframe_precision: bool) -> int:
@@ -125,10 +138,12 @@ class FakeTimelineItem(ColouredItem):
         return self.duration
 
     def GetSourceStartFrame(self) -> int:
+        self._since_19_0_2("GetSourceStartFrame")
         return self.source_start
 
     def GetSourceEndFrame(self) -> int:
-        return self.source_start + self.duration - 1
+        self._since_19_0_2("GetSourceEndFrame")
+        return self.source_start + round(self.duration * self.speed) - 1
 
     def GetMediaPoolItem(self) -> FakeMediaPoolItem | None:
         return self.media
@@ -164,6 +179,10 @@ class FakeTimeline:
         self.start_frame = start_frame
         self.video: list[list[FakeTimelineItem]] = [[] for _ in range(video_tracks)]
         self.playhead = start_frame
+        # SetCurrentTimecode "may not have taken effect yet" when the next call runs (issue 17,
+        # from others' scripts that poll GetCurrentTimecode): the move lands after ``lag`` reads
+        self.lag = 1
+        self.pending: tuple[int, int] | None = None   # (frame, reads left)
         self.selected: FakeTimelineItem | None = None  # the clip the colorist clicked, if any
         self.project: FakeProject | None = None
 
@@ -250,13 +269,22 @@ class FakeTimeline:
         return removed
 
     def GetCurrentTimecode(self) -> str:
+        if self.pending is not None:
+            frame, left = self.pending
+            self.pending = (frame, left - 1) if left > 0 else None
+            if left <= 0:
+                self.playhead = frame
         nominal = round(self.fps)
         f, s = self.playhead % nominal, self.playhead // nominal
         return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}:{f:02d}"
 
     def SetCurrentTimecode(self, timecode: str) -> bool:
         h, m, s, f = (int(x) for x in re.split("[:;]", timecode))
-        self.playhead = ((h * 60 + m) * 60 + s) * round(self.fps) + f
+        frame = ((h * 60 + m) * 60 + s) * round(self.fps) + f
+        if self.lag:
+            self.pending = (frame, self.lag)
+        else:
+            self.playhead = frame
         return True
 
     def GetCurrentVideoItem(self) -> FakeTimelineItem | None:

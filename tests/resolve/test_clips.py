@@ -62,3 +62,16 @@ def test_source_frames_follow_the_edit(tmp_path: Path) -> None:
     (tmp_path / "B" / "B.1003.exr").unlink()
     with pytest.raises(FileNotFoundError, match="source frame 1003"):
         source_path(cb, 86407)
+
+
+def test_moving_the_playhead_waits_until_resolve_reports_it(tmp_path: Path) -> None:
+    """Issue 17, item 15: SetCurrentTimecode may not have taken effect when it returns."""
+    from rushes_resolve.clips import move_playhead
+
+    project, timeline, a, b, c = make(tmp_path)
+    timeline.lag = 3
+    move_playhead(timeline, 86407)
+    assert timeline.playhead == 86407, "the still is exported only once the viewer is on the frame"
+    timeline.lag = 10 ** 9  # a viewer that never gets there
+    with pytest.raises(ValueError, match="did not move the playhead to 01:00:00:02"):
+        move_playhead(timeline, 86402, wait_s=0.2)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import PyOpenColorIO as ocio
 import pytest
+from rushes_resolve.cdl import parse_cc
 from rushes_resolve.entry import main
 from rushes_resolve.ui import Reporter
 
@@ -90,8 +91,9 @@ def test_look_match_fits_sets_and_reverts(rushes_env: Path) -> None:
     timeline.playhead = 86400 + 9  # on A003: the hero frame is then A001's middle
 
     reporter = Reporter()
-    values = {"in_space": "ACEScct", "apply_cdl": True, "cdl_node": 2}
+    values = {"in_space": "ACEScct", "apply": "LUT"}
     assert main("look_match", {"resolve": resolve}, values, reporter) == 0, reporter.lines
+    assert any("turn off data burn-in and any wipe" in line for line in reporter.lines), "issue 17, item 15"
 
     lut = tmp / "LUT" / "Rushes" / "Test_Show" / "A001_look_v001.cube"
     assert lut.is_file() and lut.with_suffix(".cc").is_file()
@@ -104,10 +106,8 @@ def test_look_match_fits_sets_and_reverts(rushes_env: Path) -> None:
     assert names.index("RefreshLUTList") < names.index("SetLUT")
     assert project.calls.named("SetLUT") == [("A002", 1, str(lut)), ("A003", 1, str(lut))]
     assert a2.graphs[0].luts[1] == str(lut) and hero.graphs[0].luts[1] == ""
-    [cdl2, cdl3] = project.calls.named("SetCDL")
-    assert cdl2[0] == "A002" and cdl3[0] == "A003"
-    cdl = cdl2[1]
-    assert cdl["NodeIndex"] == "2" and all(isinstance(v, str) for v in cdl.values())
+    assert project.calls.named("SetCDL") == [], "the fitted LUT holds the CDL: never both (issue 17, item 4)"
+    cdl = parse_cc(lut.with_suffix(".cc").read_bytes())
     assert np.allclose([float(v) for v in cdl["Slope"].split()], SLOPE, atol=0.08)
     assert float(cdl["Saturation"]) == pytest.approx(SAT, abs=0.08)
     # the colorist's view is left as it was
@@ -119,12 +119,35 @@ def test_look_match_fits_sets_and_reverts(rushes_env: Path) -> None:
     assert run["status"] == "done" and run["files"] == [str(lut), str(lut.with_suffix(".cc"))]
     luts = [c for c in run["changes"] if c["kind"] == "lut"]
     assert [(c["clip"], c["node"], c["prior"]) for c in luts] == [("A002", 1, ""), ("A003", 1, "show/old.cube")]
+    # issue 17, item 14: the look went into a new grade version; the colorist's stays untouched
+    assert a2.GetCurrentVersion()["versionName"] == f"Rushes Look Match {run['id']}"
+    assert a2.GetVersionNameList(0) == [f"Rushes Look Match {run['id']}", "Version 1"]
 
     reporter = Reporter()
     assert main("revert", {"resolve": resolve}, None, reporter) == 0, reporter.lines
     assert a2.graphs[0].luts[1] == "" and a3.graphs[0].luts[1] == str(old_lut)
-    assert a2.cdl[2] == {"Slope": "1 1 1", "Offset": "0 0 0", "Power": "1 1 1", "Saturation": "1"}
+    assert a2.GetCurrentVersion()["versionName"] == "Version 1" and a2.GetVersionNameList(0) == ["Version 1"]
     assert log_runs(tmp)[-1]["status"] == "reverted"
+
+
+def test_look_match_cdl_replaces_nothing_the_colorist_had(rushes_env: Path) -> None:
+    """Issue 17, items 4 and 14: Apply CDL sets only the CDL, in a new grade version; Revert
+    brings back the colorist's own CDL exactly (no API reads a CDL back)."""
+    tmp = rushes_env
+    resolve, project, timeline, (hero, a2, a3) = build(tmp)
+    theirs = {"NodeIndex": "2", "Slope": "1.2 1 0.9", "Offset": "0.01 0 0", "Power": "1 1 1", "Saturation": "0.9"}
+    assert a2.SetCDL(theirs)
+    project.calls.clear()
+    reporter = Reporter()
+    values = {"in_space": "ACEScct", "apply": "CDL", "cdl_node": 2}
+    assert main("look_match", {"resolve": resolve}, values, reporter) == 0, reporter.lines
+    assert project.calls.named("SetLUT") == []
+    [cdl2, cdl3] = project.calls.named("SetCDL")
+    assert cdl2[0] == "A002" and cdl3[0] == "A003" and cdl2[1]["NodeIndex"] == "2"
+    assert np.allclose([float(v) for v in cdl2[1]["Slope"].split()], SLOPE, atol=0.08)
+    assert main("revert", {"resolve": resolve}, None, Reporter()) == 0
+    assert a2.cdl[2] == {k: v for k, v in theirs.items() if k != "NodeIndex"}, "the colorist's primaries are back"
+    assert 2 not in a3.cdl
 
 
 @pytest.mark.parametrize("works, graded_from", [(False, "export still"), (True, "gallery still")])
@@ -164,6 +187,9 @@ def test_shot_match_sets_a_cdl_per_clip_and_reverts(rushes_env: Path, tmp_path: 
     shot = scene.clip(timeline, 1, "Shot", shot_path, 86402, 2)
     hero.SetClipColor("Orange")
     shot.SetClipColor("Teal")
+    theirs = {"NodeIndex": "1", "Slope": "1.1 1 1", "Offset": "0 0 0", "Power": "1 1 1.05", "Saturation": "1.1"}
+    assert shot.SetCDL(theirs)    # the colorist's primaries on node 1
+    project.calls.clear()
     reporter = Reporter()
     assert main("shot_match", {"resolve": resolve}, {"in_space": "ACEScct", "node": 1}, reporter) == 0, \
         reporter.lines
@@ -180,8 +206,10 @@ def test_shot_match_sets_a_cdl_per_clip_and_reverts(rushes_env: Path, tmp_path: 
     assert after < 0.5 * before, (before, after)
     assert hero.cdl == {}
     reporter = Reporter()
+    assert shot.GetCurrentVersion()["versionName"].startswith("Rushes Shot Match ")
     assert main("revert", {"resolve": resolve}, None, reporter) == 0
-    assert shot.cdl[1]["Slope"] == "1 1 1"
+    assert shot.cdl[1] == {k: v for k, v in theirs.items() if k != "NodeIndex"}, "issue 17, item 14"
+    assert shot.GetCurrentVersion()["versionName"] == "Version 1"
 
 
 def test_a_clip_without_the_node_is_reported_and_the_rest_still_revert(rushes_env: Path) -> None:
@@ -196,3 +224,4 @@ def test_a_clip_without_the_node_is_reported_and_the_rest_still_revert(rushes_en
     assert log_runs(tmp)[-1]["status"] == "partial"
     assert main("revert", {"resolve": resolve}, None, Reporter()) == 0
     assert a3.graphs[0].luts[2] == "" and log_runs(tmp)[-1]["status"] == "reverted"
+    assert a2.GetVersionNameList(0) == ["Version 1"], "no version was made on the clip that failed"

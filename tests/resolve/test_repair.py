@@ -11,6 +11,7 @@ from rushes_resolve.entry import main
 from rushes_resolve.ui import Reporter
 
 from tests.resolve import scene
+from tests.resolve.fake_resolve import FakeResolve
 
 H, W = 48, 64
 WIRE_X = 30
@@ -61,6 +62,9 @@ def test_wire_removal_is_imported_above_the_plate_and_reverted(rushes_env: Path)
     scene.clip(timeline, 2, "A001 hint", hint_path, 86400 + 10, 5)
     timeline.playhead = 86400 + 12
     timeline.selected = plate  # the colorist clicked the plate on the Color page
+    assert plate.media is not None and plate.media.SetClipProperty("Input Color Space", "ARRI LogC4")
+    plate.graphs[0].luts[1] = str(tmp / "LUT" / "show.cube")  # the plate is graded
+    plate.cdl[1] = {"Slope": "1.1 1 1", "Offset": "0 0 0", "Power": "1 1 1", "Saturation": "1"}
 
     reporter = Reporter()
     assert main("repair", {"resolve": resolve}, {"task": "wire_removal"}, reporter) == 0, reporter.lines
@@ -79,6 +83,9 @@ def test_wire_removal_is_imported_above_the_plate_and_reverted(rushes_env: Path)
     assert sorted(p.name for p in folder.iterdir()) == [f"A001_wire_removal.{n}.exr" for n in range(1001, 1006)]
     assert placed.media is not None and placed.media.GetClipProperty("File Path") == \
         str(folder / "A001_wire_removal.[1001-1005].exr")
+    # issue 17, item 11: the repair carries the plate's grade and input colour space
+    assert placed.grade() == plate.grade() and placed.graphs[0].luts[1].endswith("show.cube")
+    assert placed.media.GetClipProperty("Input Color Space") == "ARRI LogC4"
     repaired = scene.read_image(folder / "A001_wire_removal.1003.exr")
     assert repaired.shape[:2] == (H, W)
     wire = (slice(None), slice(WIRE_X, WIRE_X + 2), slice(0, 3))
@@ -181,3 +188,35 @@ def test_object_removal_takes_the_matte_from_the_given_track(rushes_env: Path) -
     repaired = scene.read_image(out / "E001_object_removal.0003.exr")
     where = (slice(16, 32), slice(20, 30), slice(0, 3))
     assert float(np.median(np.abs(repaired[where] - background(3)[where]))) < 0.05
+
+
+def test_a_retimed_plate_is_refused_with_the_reason(rushes_env: Path) -> None:
+    """Issue 17, item 13: a retime maps record frames to other source frames."""
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "A001_plate", 1001, 1010, plate_frame)
+    resolve, project, timeline = scene.project(tmp, tracks=1)
+    plate = scene.clip(timeline, 1, "A001", plate_path, 86400, 5)
+    plate.speed = 2.0  # 200 %: ten source frames over five timeline frames
+    timeline.playhead = 86401
+    reporter = Reporter()
+    assert main("repair", {"resolve": resolve}, {"task": "clean_plate"}, reporter) == 1
+    assert "plays 10 source frames over 5 timeline frames (retimed" in reporter.lines[-1]
+    assert project.calls.named("ImportMedia") == [] and project.calls.named("AppendToTimeline") == []
+
+
+@pytest.mark.parametrize("version, ok", [((19, 0, 1, 6), False), ((19, 0, 2, 3), True), ((21, 0, 0, 0), True)])
+def test_resolve_19_0_0_to_19_0_1_is_told_to_update(rushes_env: Path, version: tuple[int, int, int, int],
+                                                     ok: bool) -> None:
+    """Issue 17, item 12: GetSourceStartFrame and GetStart(subframe) arrived in 19.0.2."""
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "A001_plate", 1001, 1003, plate_frame)
+    _, project, timeline = scene.project(tmp, tracks=1)
+    scene.clip(timeline, 1, "A001", plate_path, 86400, 3)
+    timeline.playhead = 86401
+    resolve = FakeResolve(project, version=version)
+    reporter = Reporter()
+    status = main("repair", {"resolve": resolve}, {"task": "clean_plate"}, reporter)
+    assert (status == 0) is ok, reporter.lines
+    if not ok:
+        assert reporter.lines[-1] == ("error: DaVinci Resolve 19.0.1 lacks TimelineItem.GetSourceStartFrame and "
+                                      "GetStart(subframe), which Rushes needs; update Resolve to 19.0.2 or later")

@@ -59,8 +59,9 @@ class Window:
 class Dispatcher:
     """``bmd.UIDispatcher(ui)``: RunLoop plays the colorist's clicks given by the test."""
 
-    def __init__(self, ui: FakeUI, clicks: Any) -> None:
+    def __init__(self, ui: FakeUI, clicks: Any, steps: Any = None) -> None:
         self.ui, self.clicks, self.windows = ui, clicks, []  # type: ignore[var-annotated]
+        self.steps = steps
 
     def AddWindow(self, props: dict[str, Any], layout: Widget) -> Window:
         win = Window(props, layout)
@@ -74,6 +75,12 @@ class Dispatcher:
     def ExitLoop(self) -> None:
         pass
 
+    def StepLoop(self) -> None:
+        """One pass of the event loop (as others' Resolve panels pump it): the colorist's
+        clicks, if the test has any, reach the newest window's handlers only here."""
+        if self.steps is not None:
+            self.steps(self.windows[-1])
+
 
 class _On:
     def __getattr__(self, name: str) -> SimpleNamespace:
@@ -82,10 +89,10 @@ class _On:
         return value
 
 
-def reporter_with(clicks: Any) -> UIReporter:
+def reporter_with(clicks: Any, steps: Any = None) -> UIReporter:
     ui = FakeUI()
     fusion = SimpleNamespace(UIManager=ui)
-    bmd = SimpleNamespace(UIDispatcher=lambda u: Dispatcher(u, clicks))
+    bmd = SimpleNamespace(UIDispatcher=lambda u: Dispatcher(u, clicks, steps))
     rep = make_reporter({"fusion": fusion, "bmd": bmd})
     assert isinstance(rep, UIReporter)
     rep.stream = io.StringIO()
@@ -128,3 +135,18 @@ def test_progress_window_and_console_fallback() -> None:
     console.stream = io.StringIO()
     assert console.ask("T", FIELDS, {"node": 2}) == {"node": 2, "apply_cdl": False, "task": "wire_removal", "name": ""}
     assert "Node=2" in console.lines[0]
+
+
+def test_cancel_in_the_progress_window_stops_the_run() -> None:
+    """Issue 17, item 15: the progress window's Cancel sets cancel_requested; progress says stop."""
+    pressed: list[int] = []
+
+    def steps(win: Window) -> None:
+        if len(pressed) == 1:
+            win.On.RushesProgressCancel.Clicked(None)
+        pressed.append(1)
+
+    rep = reporter_with(lambda win: None, steps)
+    assert rep.progress(1, 10, "fitting") is True
+    assert rep.progress(2, 10, "fitting") is False and rep.cancel_requested
+    assert rep.progress(3, 10, "fitting") is False

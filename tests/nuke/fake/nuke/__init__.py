@@ -13,6 +13,7 @@ a Write to ``fake_renderer`` (set by the tests), which writes the pixels the Wri
 from __future__ import annotations
 
 import sys
+import threading as _threading
 from typing import IO, Any, Callable
 
 from nuke._graph import _STATE, Group, Menu, Node, _State
@@ -185,7 +186,15 @@ def fake_set_renderer(renderer: Callable[[Node, int], None] | None) -> None:
     _STATE.renderer = renderer
 
 
+def _main_thread_only(what: str) -> None:
+    """GUI calls belong to the main thread (Python dev guide, executeInMain: "Functions for
+    parallel threads to run stuff that can only be in the main Nuke thread")."""
+    if _threading.current_thread() is not _threading.main_thread():
+        raise RuntimeError(f"nuke.{what} called from a worker thread; use nuke.executeInMainThread")
+
+
 def message(prompt: str) -> None:
+    _main_thread_only("message")
     _STATE.messages.append(prompt)
 
 
@@ -299,6 +308,31 @@ def fake_run_script(node: Node, code: str, knob: Knob | None = None) -> None:
         _STATE.this.pop()
 
 
+def fake_set_ocio_config(name: str) -> None:
+    """Project Settings > Color: OCIO colour management with config ``name`` (e.g. aces_1.2)."""
+    from nuke._ocio import set_config
+
+    set_config(_STATE.root, name)
+
+
+def fake_autolabel(node: Node) -> str:
+    """The text the DAG draws on ``node``: its ``autolabel`` Python, else name and label.
+
+    Python dev guide, "Autolabel": the autolabel knob holds Python evaluated with
+    ``nuke.thisNode()`` set to the node; its string is drawn instead of the default (the
+    name, then the label knob below it). The label knob belongs to the artist.
+    """
+    code = str(node["autolabel"].value())
+    if not code:
+        label = str(node["label"].value())
+        return node.name() + ("\n" + label if label else "")
+    _STATE.this.append((node, None))
+    try:
+        return str(eval(code, {"nuke": sys.modules[__name__]}))  # noqa: S307  (the knob's Python, as Nuke runs it)
+    finally:
+        _STATE.this.pop()
+
+
 def fake_press(node: Node, knob_name: str) -> None:
     """The artist presses a button knob (a background Process may still run after)."""
     knob = node[knob_name]
@@ -321,10 +355,34 @@ def fake_user_set(knob: Knob, value: Any) -> None:
 
 
 def executeInMainThread(call, args=(), kwargs=None) -> None:
-    """The fake has no event loop: the call runs at once, on the calling thread."""
+    """Queued: the call runs later, on the main thread, when Nuke's event loop gets to it.
+
+    Python dev guide, nuke.executeInMainThread: "Execute the callable ... in Nuke's main thread
+    and return immediately" (the source posts a request to _nuke.RunInMainThread). Tests run
+    the queue with ``fake_process_events()``, as the GUI's event loop would.
+    """
     _STATE.main_thread_calls.append(getattr(call, "__name__", repr(call)))
-    call(*args, **(kwargs or {}))
+    if type(args) is not tuple:  # as the source does: a lone argument becomes a 1-tuple
+        args = (args,)
+    with _STATE.queue_lock:
+        _STATE.queued.append((call, args, dict(kwargs or {})))
 
 
 def executeInMainThreadWithResult(call, args=(), kwargs=None) -> Any:
+    if _threading.current_thread() is not _threading.main_thread():
+        raise RuntimeError("fake nuke: executeInMainThreadWithResult from a worker would wait for the "
+                           "event loop; tests run it on the main thread only")
     return call(*args, **(kwargs or {}))
+
+
+def fake_process_events() -> int:
+    """Run the calls queued by ``executeInMainThread`` (the GUI's event loop); how many ran."""
+    assert _threading.current_thread() is _threading.main_thread(), "events run on the main thread"
+    ran = 0
+    while True:
+        with _STATE.queue_lock:
+            if not _STATE.queued:
+                return ran
+            call, args, kwargs = _STATE.queued.pop(0)
+        call(*args, **kwargs)
+        ran += 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any, Callable
 
 from nuke._knobs import (
@@ -16,6 +17,7 @@ from nuke._knobs import (
     Knob,
     String_Knob,
 )
+from nuke._ocio import CONFIGS, Colorspace_Knob
 
 INPUTS = 1
 
@@ -24,7 +26,7 @@ INPUTS = 1
 _BUILTIN_KNOBS: dict[str, list[tuple[str, type, Any]]] = {
     "*": [("name", String_Knob, ""), ("label", String_Knob, ""), ("selected", Boolean_Knob, False),
           ("disable", Disable_Knob, False), ("tile_color", Int_Knob, 0), ("knobChanged", String_Knob, ""),
-          ("showPanel", Boolean_Knob, False)],
+          ("showPanel", Boolean_Knob, False), ("autolabel", String_Knob, ""), ("icon", File_Knob, "")],
     "Read": [("file", File_Knob, ""), ("first", Int_Knob, 1), ("last", Int_Knob, 1),
              ("origfirst", Int_Knob, 1), ("origlast", Int_Knob, 1), ("on_error", Enumeration_Knob, None),
              ("raw", Boolean_Knob, False), ("colorspace", String_Knob, "")],
@@ -35,10 +37,10 @@ _BUILTIN_KNOBS: dict[str, list[tuple[str, type, Any]]] = {
     "Input": [("number", Int_Knob, 0)],
     "Switch": [("which", Double_Knob, 0.0)],
     "Copy": [("from0", String_Knob, ""), ("to0", String_Knob, "")],
-    "OCIOFileTransform": [("file", File_Knob, ""), ("working_space", String_Knob, "")],
+    "OCIOFileTransform": [("file", File_Knob, ""), ("working_space", Colorspace_Knob, None)],
     "OCIOCDLTransform": [("slope", Color_Knob, (1.0, 1.0, 1.0)), ("offset", Color_Knob, (0.0, 0.0, 0.0)),
                          ("power", Color_Knob, (1.0, 1.0, 1.0)), ("saturation", Double_Knob, 1.0),
-                         ("working_space", String_Knob, "")],
+                         ("working_space", Colorspace_Knob, None)],
 }
 _MAX_INPUTS = {"Read": 0, "Input": 0, "Constant": 0, "Output": 1, "Write": 1, "Switch": 8, "Copy": 2,
                "Merge2": 2, "Group": 0, "Root": 0}
@@ -53,7 +55,7 @@ class Node:
         self._parent: Group | None = None
         self._xy = (0, 0)
         for name, kcls, default in _BUILTIN_KNOBS["*"] + _BUILTIN_KNOBS.get(self._class, []):
-            knob = kcls(name, name, ["continue", "error", "black"]) if kcls is Enumeration_Knob else kcls(name)
+            knob = kcls(name, name, ["continue", "error", "black"]) if kcls is Enumeration_Knob else kcls(name)  # noqa: E501
             if default is not None:
                 knob._value = default
             self.addKnob(knob)
@@ -205,6 +207,21 @@ class Root(Group):
             knob = Int_Knob(k)
             knob._value = v
             self.addKnob(knob)
+        # Root reference (Foundry, Project Settings): "proxy mode" (knob proxy), "proxy scale"
+        # (proxy_scale, default 0.5); a Write "executes all renders at the currently active scale:
+        # either full- or proxy-resolution" (Foundry, Write node reference). The fake's renderer
+        # (tests/nuke/helpers.render_write) shrinks by proxy_scale while proxy is on.
+        proxy = Boolean_Knob("proxy")
+        self.addKnob(proxy)
+        scale = Double_Knob("proxy_scale")
+        scale._value = 0.5
+        self.addKnob(scale)
+        # colour management (see nuke/_ocio.py for the sources): Nuke's own by default, the
+        # nuke-default config, working space "linear"
+        self.addKnob(Enumeration_Knob("colorManagement", "color management", ["Nuke", "OCIO"]))
+        self.addKnob(Enumeration_Knob("OCIO_config", "OpenColorIO config", sorted(CONFIGS)))
+        self._knobs["OCIO_config"].setValue("nuke-default")
+        self.addKnob(Colorspace_Knob("workingSpaceLUT", "working space"))
 
     def name(self) -> str:
         return "Root"
@@ -220,23 +237,35 @@ class Root(Group):
 
 
 class ProgressTask:
+    """Python dev guide, "Threading" (the ProgressTask example): a worker thread makes its own
+    ProgressTask and updates it while the main thread keeps the GUI alive; the task is the
+    thread's (the fake refuses use from another thread), and is closed when released."""
+
     def __init__(self, *args, **kwargs) -> None:
+        self.fake_thread = threading.get_ident()
         self.fake_title = str(args[0]) if args else ""
         self.fake_messages: list[str] = []
         self.fake_progress: list[int] = []
         self.fake_cancelled = False
         _STATE.progress_tasks.append(self)
 
+    def _same_thread(self) -> None:
+        if threading.get_ident() != self.fake_thread:
+            raise RuntimeError(f"ProgressTask {self.fake_title!r} used from another thread than its own")
+
     def isCancelled(self, *args, **kwargs) -> Any:
+        self._same_thread()
         at = _STATE.cancel_at_progress
         if at is not None and self.fake_progress and self.fake_progress[-1] >= at:
             self.fake_cancelled = True
         return self.fake_cancelled
 
     def setMessage(self, *args, **kwargs) -> Any:
+        self._same_thread()
         self.fake_messages.append(str(args[0]))
 
     def setProgress(self, *args, **kwargs) -> Any:
+        self._same_thread()
         self.fake_progress.append(int(args[0]))
 
 
@@ -244,12 +273,17 @@ class Menu:
     def __init__(self, name: str = "") -> None:
         self._name = name
         self.fake_items: dict[str, Any] = {}
+        self.fake_icon = ""
 
     def name(self) -> str:
         return self._name
 
     def addMenu(self, *args, **kwargs) -> Any:
-        return self.fake_items.setdefault(str(args[0]), Menu(str(args[0])))
+        menu = self.fake_items.setdefault(str(args[0]), Menu(str(args[0])))
+        # Python dev guide, nuke.Menu.addMenu(name, icon=...): the icon file is looked up on the
+        # plugin path (nuke.pluginAddPath), so a plugin ships it in a folder it adds there
+        menu.fake_icon = str(kwargs.get("icon", ""))
+        return menu
 
     def addCommand(self, *args, **kwargs) -> Any:
         self.fake_items[str(args[0])] = args[1] if len(args) > 1 else kwargs.get("command")
@@ -287,6 +321,8 @@ class _State:
         self.renderer: Callable[[Node, int], None] | None = None
         self.plugin_paths: list[str] = []
         self.main_thread_calls: list[str] = []
+        self.queued: list[tuple[Callable[..., Any], tuple, dict]] = []
+        self.queue_lock = threading.Lock()
 
 
 _STATE = _State()

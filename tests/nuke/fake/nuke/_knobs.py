@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os as _os
+import re as _re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -193,9 +195,22 @@ class String_Knob(Knob):
         return str(self._value)
 
 
+def _expand_tcl(text: str) -> str:
+    """The TCL a file knob may hold, as Nuke expands it on ``evaluate()``.
+
+    Foundry, "Converting Expressions Between Scripting Languages": "[ ] (square brackets) to
+    embed Tcl in a Nuke expression (or a string knob)"; Python dev guide, EvalString_Knob:
+    "A string-valued knob which evaluates its value as a TCL expression", ``evaluate()``:
+    "Evaluate the string, performing substitutions" (``value()`` keeps the text as typed).
+    The fake knows ``[getenv NAME]`` and ``$env(NAME)``, the two pipelines use most.
+    """
+    text = _re.sub(r"\[getenv\s+([A-Za-z_][A-Za-z0-9_]*)\]", lambda m: _os.environ.get(m.group(1), ""), text)
+    return _re.sub(r"\$env\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: _os.environ.get(m.group(1), ""), text)
+
+
 class EvalString_Knob(String_Knob):
     def evaluate(self, *args, **kwargs) -> Any:
-        return str(self._value)
+        return _expand_tcl(str(self._value))
 
 
 class File_Knob(EvalString_Knob):
@@ -209,7 +224,7 @@ class File_Knob(EvalString_Knob):
         return str(self._value)
 
     def getEvaluatedValue(self, *args, **kwargs) -> Any:
-        return str(self._value)
+        return _expand_tcl(str(self._value))
 
 
 class Multiline_Eval_String_Knob(EvalString_Knob):
