@@ -75,3 +75,12 @@ def test_model_version_needs_a_project_and_writes_nothing(tmp_path: Path, capsys
                     "--hint", str(tmp_path / "hint.####.png"), "--model-version", "v002"])
     assert code != 0 and "--model-version needs --project" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_summary_names_the_qc_result(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _shot(tmp_path, 2)
+    code = main(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / "o" / "r.####.png"), "--hint",
+                 str(tmp_path / "hint.####.png"), "--regrain", "0"])
+    err = capsys.readouterr().err
+    assert code == 0 and "QC: " in err
+    assert "no line left in the hint on 2 repaired frame(s)" in err or "frame(s) to check" in err

@@ -113,3 +113,15 @@ def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.M
     before = len(calls)
     summary = wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({}), TaskContext(store=tmp_path, project="other"))
     assert summary["project_model"] is None and len(calls) == before  # a project not in the store: the untuned repair
+
+
+def test_summary_carries_a_qc_figure_per_repaired_frame() -> None:
+    inputs, _, _ = _inputs(3)
+    summary, _, _ = _run(inputs, regrain=0.0)
+    qc = summary["qc"]
+    assert isinstance(qc, dict)
+    assert [f["frame"] for f in qc["frames"]] == [1001, 1002, 1003]
+    for f in qc["frames"]:
+        assert 0.0 < f["repaired"] < 1.0 and f["residual"] >= 0.0 and f["passes"] >= 1
+    assert qc["flagged"] == [f["frame"] for f in qc["frames"] if f["flagged"]]
+    assert qc["note"] and qc["threshold"] > 0
