@@ -22,6 +22,7 @@ def _write_exr(path: Path, pixels: np.ndarray, origin: tuple[int, int], display:
     spec.x, spec.y = origin
     spec.full_x, spec.full_y, spec.full_width, spec.full_height = 0, 0, display[0], display[1]
     out = oiio.ImageOutput.create(str(path))
+    assert out is not None
     assert out.open(str(path), spec), out.geterror()
     assert out.write_image(np.ascontiguousarray(pixels.astype(np.float16))), out.geterror()
     assert out.close(), out.geterror()
@@ -69,6 +70,7 @@ def test_wire_remove_keeps_the_overscan_and_uses_the_cropped_hint_in_place(
     for i in range(3):
         path = tmp_path / "out" / f"repair.{1001 + i:04d}.exr"
         inp = oiio.ImageInput.open(str(path))
+        assert inp is not None
         spec = inp.spec()
         inp.close()
         assert (spec.x, spec.y, spec.width, spec.height) == (-PAD, -PAD, W + 2 * PAD, H + 2 * PAD)
