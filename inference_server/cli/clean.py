@@ -97,6 +97,7 @@ def clean_plate(args: argparse.Namespace) -> int:
             written[output].append(path)
 
     with staged:
+        staged.prepare(media.output_path(args.out, plate.numbers[0]))
         if mask is not None:
             with progress_bar("object removal") as update:
                 summary = run_task("object_removal", {"plate": plate, "matte": align(mask, plate)}, {},

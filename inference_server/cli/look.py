@@ -137,6 +137,7 @@ def look_apply(args: argparse.Namespace) -> int:
     paths = seq.paths or []
     same_ext = bool(paths) and os.path.splitext(args.output)[1].lower() == os.path.splitext(paths[0])[1].lower()
     with StagedOutputs() as staged, progress_bar("look apply") as bar:
+        staged.prepare(media.output_path(args.output, seq.numbers[0]))
         for i in range(len(seq)):
             frame = seq[i]
             like = paths[i] if same_ext else frame.pixels.dtype.name

@@ -68,6 +68,10 @@ class StagedOutputs:
         if not self.committed:
             self.discard()
 
+    def prepare(self, path: str) -> None:
+        """Make the staging folder for ``path`` now, so an unwritable folder fails before any work."""
+        self._stage(os.path.dirname(os.path.abspath(path)))
+
     def _stage(self, folder: str) -> str:
         if folder not in self._stages:
             remove_stale(folder)

@@ -65,6 +65,8 @@ def wire_remove(args: argparse.Namespace) -> int:
     if args.model_version is not None:
         params["model_version"] = args.model_version
     with StagedOutputs() as staged:
+        staged.prepare(media.output_path(args.out, plate.numbers[0]))
+
         def on_frame(_output: str, frame: Frame) -> None:
             px = frame.pixels
             if px.dtype.name != plate.info.dtype:
