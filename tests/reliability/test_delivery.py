@@ -5,8 +5,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from hostbridge import Client
 from hostbridge.frames import FrameOut, array_frame
@@ -65,3 +67,38 @@ def test_a_paused_reader_loses_no_frame_and_gets_its_result(daemon_process: Daem
     assert res.summary == {"frames": n}
     assert len(calls) == n and set(calls.values()) == {1}, f"{len(calls)} distinct frames of {n} arrived"
     assert pings and max(pings) < 1.0, f"other clients waited up to {max(pings):.2f} s for a ping"
+
+
+def test_staged_outputs_become_final_together_and_only_once(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+
+    from inference_server import media
+    from inference_server.cli.outputs import PREFIX, StagedOutputs
+
+    old = tmp_path / "shot.1001.png"
+    media.write_image(old, np.full((4, 4, 3), 7, np.uint8))  # a frame of an earlier render
+    paths = [str(tmp_path / f"shot.{n}.png") for n in (1001, 1002)]
+    with pytest.raises(RuntimeError):
+        with StagedOutputs() as staged:
+            staged.write(paths[0], np.zeros((4, 4, 3), np.uint8), None, 1001)
+            raise RuntimeError("the render failed half way")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.1001.png"]  # nothing new, no staging left
+    assert int(media.read_image(old).max()) == 7
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    stale = tmp_path / f"{PREFIX}{socket.gethostname()}-{dead.pid}-abcdef"
+    stale.mkdir()
+    (stale / "shot.1003.png").write_bytes(b"left by a killed render")
+    with StagedOutputs() as staged:
+        staged.prepare(paths[0])
+        assert not stale.exists(), "a killed command's staging folder was kept"
+        for n, path in zip((1001, 1002), paths, strict=True):
+            staged.write(path, np.full((4, 4, 3), n % 256, np.uint8), None, n)
+        staged.write(paths[0], np.full((4, 4, 3), 1001 % 256, np.uint8), None, 1001)  # delivered again
+        assert int(media.read_image(old).max()) == 7  # still the earlier render until the end
+        written = staged.commit()
+    assert written == paths
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.1001.png", "shot.1002.png"]
+    assert int(media.read_image(paths[1]).max()) == 1002 % 256
