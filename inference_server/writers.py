@@ -165,7 +165,10 @@ def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str) -> bytes:
     spec = oiio.ImageSpec(w, h, c, base)
     if fmt == "exr":
         spec.attribute("compression", "zip")
-    folder = tempfile.mkdtemp(prefix="rushes-enc-")
+    try:
+        folder = tempfile.mkdtemp(prefix="rushes-enc-")
+    except OSError as exc:
+        raise WriteFailed(f"cannot encode a frame as {fmt}: no temporary folder ({exc.strerror or exc})") from None
     path = os.path.join(folder, f"frame{suffix}")
     try:
         write_file(path, pixels, spec)
