@@ -125,3 +125,20 @@ def test_daemon_with_a_full_tmpdir_answers_an_error_and_keeps_serving(tmp_path: 
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_look_fit_on_a_full_disk_names_the_file_and_leaves_nothing(tmp_path: Path) -> None:
+    need_small_disk()
+    src = (np.random.default_rng(1).random((32, 32, 3)) * 0.8).astype(np.float32)
+    media.write_image(tmp_path / "src.exr", src)
+    media.write_image(tmp_path / "grd.exr", src * 1.1)
+    disk = tmp_path / "disk"
+    argv = [sys.executable, "-m", "inference_server.cli", "look", "fit", "--pair", str(tmp_path / "src.exr"),
+            str(tmp_path / "grd.exr"), "--out", str(disk / "look.cube"), "--size", "33"]
+    script = 'import os, subprocess, sys; r = subprocess.run(sys.argv[2:]); print(r.returncode, os.listdir(sys.argv[1]))'
+    res = subprocess.run(on_small_disk(disk, 16, [sys.executable, "-c", script, str(disk), *argv]),
+                         capture_output=True, text=True, timeout=300, cwd=REPO,
+                         env=python_env(RUSHES_SERVER="tcp://127.0.0.1:1", RUSHES_CONFIG=str(tmp_path / "none.toml")))
+    assert res.stdout.strip().splitlines()[-1] == "2 []", (res.stdout, res.stderr[-600:])
+    assert f"rushes: error: No space left on device ({disk / 'look.cube'})" in res.stderr
+    assert "Traceback" not in res.stderr
