@@ -3,7 +3,12 @@
 Each request waits for messages with a timeout; when nothing arrives the socket is
 rebuilt and a retryable request is sent again (with a fresh attempt id, so late replies
 to an earlier attempt are recognised and dropped). Long jobs keep the line alive with
-progress messages. One Client serves one thread.
+progress messages (the daemon's heartbeat). One Client serves one thread.
+
+A daemon that stops answering (killed, hung, unplugged) is given ``give_up`` seconds in all,
+counted from the last message heard and covering every retry; then ``GaveUp`` is raised
+with a sentence saying so (``RUSHES_GIVE_UP_S`` sets the default, 60 s). A job sent again
+after a retry delivers each (output, frame number) to ``on_frame`` once.
 """
 
 from __future__ import annotations
@@ -13,12 +18,12 @@ import secrets
 import socket
 import time
 import weakref
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import zmq
 
 from hostbridge import protocol as P
-from hostbridge.errors import Cancelled, DaemonUnavailable, HostBridgeError, error_from_wire
+from hostbridge.errors import Cancelled, DaemonUnavailable, GaveUp, HostBridgeError, error_from_wire
 from hostbridge.frames import FrameIn, FrameOut, Result, as_frame_in
 from hostbridge.shm import Arena, create, release
 
@@ -26,6 +31,20 @@ ProgressFn = Callable[[int, int, str], Optional[bool]]
 FrameFn = Callable[[str, FrameOut], None]
 
 START_HINT = "start it with `rushes serve` (or install the service: `rushes install service`)"
+DEFAULT_GIVE_UP_S = 60.0
+
+
+def _give_up_default() -> float:
+    text = os.environ.get("RUSHES_GIVE_UP_S", "")
+    if not text:
+        return DEFAULT_GIVE_UP_S
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"RUSHES_GIVE_UP_S={text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise ValueError(f"RUSHES_GIVE_UP_S={text!r} must be more than 0 seconds")
+    return value
 
 
 def _address(data: Any) -> int:
@@ -44,10 +63,12 @@ class Client:
 
     def __init__(self, url: str = P.DEFAULT_URL, timeout: float = 10.0, retries: int = 3,
                  token: Optional[str] = None, server_key: Optional[bytes] = None,
-                 use_shm: bool = True) -> None:
+                 use_shm: bool = True, give_up: Optional[float] = None) -> None:
         self.url = url
         self.timeout = float(timeout)
         self.retries = int(retries)
+        self.give_up = float(give_up) if give_up is not None else _give_up_default()
+        self._limit: Optional[float] = None  # during run(): give up at this monotonic time
         self.token = token if token is not None else os.environ.get("RUSHES_TOKEN") or None
         key = os.environ.get("RUSHES_SERVER_KEY", "")
         self.server_key = server_key if server_key is not None else (key.encode() if key else None)
@@ -189,6 +210,19 @@ class Client:
                                   "project": project}
         result = Result()
         attempts = self.retries + 1
+        delivered: Set[Tuple[str, int]] = set()
+        self._limit = time.monotonic() + self.give_up
+        try:
+            return self._run_attempts(task, inputs, fields, result, attempts, delivered, on_progress, on_frame)
+        except GaveUp as exc:
+            raise GaveUp(f"{exc.detail}; {len(delivered)} frame(s) of {task} had arrived, the job did not finish") \
+                from None
+        finally:
+            self._limit = None
+
+    def _run_attempts(self, task: str, inputs: Mapping[str, Sequence[Any]], fields: Dict[str, Any], result: Result,
+                      attempts: int, delivered: Set[Tuple[str, int]], on_progress: Optional[ProgressFn],
+                      on_frame: Optional[FrameFn]) -> Result:
         for attempt in range(attempts):
             descs, parts, nbytes = self._pack_inputs(inputs)
             fields["inputs"] = descs
@@ -199,7 +233,7 @@ class Client:
                 fields["reply_shm"] = {"name": seg.name, "size": seg.size}
             rid = f"{secrets.token_hex(6)}-{attempt}"
             try:
-                return self._stream(rid, fields, parts, result, on_progress, on_frame)
+                return self._stream(rid, fields, parts, result, on_progress, on_frame, delivered)
             except HostBridgeError as exc:
                 if not exc.retryable or attempt == attempts - 1:
                     raise
@@ -209,6 +243,8 @@ class Client:
                     self.same_host = None
                     try:
                         self.hello()
+                    except GaveUp:
+                        raise
                     except DaemonUnavailable:
                         continue
         raise AssertionError("unreachable")  # pragma: no cover
@@ -221,17 +257,28 @@ class Client:
         self._socket().send_multipart([header, *parts], copy=False)
 
     def _recv(self, rid: str, deadline_s: float) -> Tuple[Dict[str, Any], List[Any]]:
-        """Next message for ``rid``; raises DaemonUnavailable after ``deadline_s`` of silence."""
+        """Next message for ``rid``; raises DaemonUnavailable after ``deadline_s`` of silence.
+
+        During ``run()`` raises GaveUp once ``give_up`` seconds passed since the daemon was last heard.
+        """
         sock = self._socket()
         end = time.monotonic() + deadline_s
         while True:
-            left = end - time.monotonic()
-            if left <= 0 or not sock.poll(int(left * 1000) + 1):
-                if time.monotonic() >= end:
+            limit = self._limit
+            stop = end if limit is None else min(end, limit)
+            left = stop - time.monotonic()
+            if not sock.poll(max(int(left * 1000), 0) + 1):  # a late return still reads what is waiting
+                now = time.monotonic()
+                if limit is not None and now >= limit:
+                    raise GaveUp(f"the Rushes daemon at {self.url} stopped answering: nothing heard for "
+                                 f"{self.give_up:g} s, so the client gave up (RUSHES_GIVE_UP_S sets how long)")
+                if now >= end:
                     raise DaemonUnavailable(f"the Rushes daemon at {self.url} did not answer within "
                                             f"{deadline_s:g} s; {START_HINT}")
                 continue
             frames = sock.recv_multipart(copy=False)
+            if self._limit is not None:
+                self._limit = time.monotonic() + self.give_up
             try:
                 header = P.decode_header(frames[0].bytes)
             except P.ProtocolError:
@@ -248,6 +295,8 @@ class Client:
             self._send(rid, mtype, fields)
             try:
                 header, parts = self._recv(rid, self.timeout)
+            except GaveUp:
+                raise
             except DaemonUnavailable as exc:
                 last = exc
                 self._reset()
@@ -300,31 +349,49 @@ class Client:
         return descs, parts, total
 
     def _stream(self, rid: str, fields: Dict[str, Any], parts: List[Any], result: Result,
-                on_progress: Optional[ProgressFn], on_frame: Optional[FrameFn]) -> Result:
+                on_progress: Optional[ProgressFn], on_frame: Optional[FrameFn],
+                delivered: Set[Tuple[str, int]]) -> Result:
+        """One attempt at a job. Frames in ``delivered`` (by an earlier attempt) are not delivered again."""
         self._send(rid, P.RUN, fields, parts)
         cancelling = False
-        while True:
-            header, extra = self._recv(rid, self.timeout)
-            mtype = header["type"]
-            if mtype == P.ERROR:
-                raise error_from_wire(str(header.get("code")), str(header.get("detail")), bool(header.get("retryable")))
-            if mtype == P.PROGRESS and on_progress is not None and not cancelling:
-                if on_progress(int(header.get("done", 0)), int(header.get("total", 0)), str(header.get("message", ""))) is False:
-                    cancelling = True
-                    self._send(f"{rid}-c", P.CANCEL, {"job": rid})
-            elif mtype == P.FRAME:
-                out = self._frame_out(header, extra)
-                if on_frame is not None:
-                    on_frame(out.output, out)
-                else:
-                    result.frames.setdefault(out.output, []).append(out)
-            elif mtype == P.BLOB:
-                result.blobs[str(header["name"])] = bytes(extra[0].buffer) if extra else b""
-            elif mtype == P.RESULT:
-                if cancelling:
-                    raise Cancelled("the job was cancelled")
-                result.summary = dict(header.get("summary", {}))
-                return result
+        earlier = set(delivered)
+        try:
+            while True:
+                header, extra = self._recv(rid, self.timeout)
+                mtype = header["type"]
+                if mtype == P.ERROR:
+                    raise error_from_wire(str(header.get("code")), str(header.get("detail")),
+                                          bool(header.get("retryable")))
+                if mtype == P.PROGRESS and on_progress is not None and not cancelling:
+                    if on_progress(int(header.get("done", 0)), int(header.get("total", 0)),
+                                   str(header.get("message", ""))) is False:
+                        cancelling = True
+                        self._send(f"{rid}-c", P.CANCEL, {"job": rid})
+                elif mtype == P.FRAME:
+                    out = self._frame_out(header, extra)
+                    key = (out.output, out.number)
+                    if key in earlier:
+                        continue
+                    delivered.add(key)
+                    if on_frame is not None:
+                        on_frame(out.output, out)
+                    else:
+                        result.frames.setdefault(out.output, []).append(out)
+                elif mtype == P.BLOB:
+                    result.blobs[str(header["name"])] = bytes(extra[0].buffer) if extra else b""
+                elif mtype == P.RESULT:
+                    if cancelling:
+                        raise Cancelled("the job was cancelled")
+                    result.summary = dict(header.get("summary", {}))
+                    return result
+        except HostBridgeError:
+            raise
+        except BaseException:  # a callback failed (a frame could not be written...): stop the job too
+            try:
+                self._send(f"{rid}-c", P.CANCEL, {"job": rid})
+            except zmq.ZMQError:
+                pass
+            raise
 
     def _frame_out(self, header: Dict[str, Any], extra: List[Any]) -> FrameOut:
         d = header["frame"]

@@ -28,6 +28,13 @@ class DaemonUnavailable(HostBridgeError):
     retryable = True
 
 
+class GaveUp(DaemonUnavailable):
+    """The daemon stopped answering during a request and the client's give-up time has passed."""
+
+    code = "gave_up"
+    retryable = False
+
+
 class ProtocolMismatch(HostBridgeError):
     code = "unsupported_version"
 
@@ -110,6 +117,8 @@ assert set(_BY_CODE) == set(ERROR_CODES), "every wire error code needs an except
 
 
 def error_from_wire(code: str, detail: str, retryable: bool) -> HostBridgeError:
-    """Build the exception for an ``error`` reply."""
+    """Build the exception for an ``error`` reply; the reply's ``retryable`` is the daemon's word on it."""
     cls = _BY_CODE.get(code, HostBridgeError)
-    return cls(detail, code=code, retryable=retryable)
+    err = cls(detail, code=code, retryable=retryable)
+    err.retryable = bool(retryable)  # e.g. a stop-now notice: shutting down, but not worth a retry
+    return err

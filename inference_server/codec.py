@@ -54,27 +54,15 @@ def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = Non
 
 
 def encode_pixels(pixels: np.ndarray, fmt: str) -> bytes:
-    """Encode (H, W, C) pixels as an image file's bytes (EXR keeps half/float; PNG/TIFF keep 8/16 bit)."""
-    import OpenImageIO as oiio
+    """Encode (H, W, C) pixels as an image file's bytes (EXR keeps half/float; PNG/TIFF keep 8/16 bit).
 
-    h, w, c = pixels.shape
-    base = {"uint8": oiio.UINT8, "uint16": oiio.UINT16, "float16": oiio.HALF, "float32": oiio.FLOAT}[pixels.dtype.name]
-    fd, tmp = tempfile.mkstemp(suffix=EXTENSIONS[fmt])
-    os.close(fd)
-    try:
-        out = oiio.ImageOutput.create(tmp)
-        if out is None:
-            raise ValueError(f"cannot encode {fmt}: {oiio.geterror()}")
-        spec = oiio.ImageSpec(w, h, c, base)
-        if fmt == "exr":
-            spec.attribute("compression", "zip")
-        if not out.open(tmp, spec) or not out.write_image(np.ascontiguousarray(pixels)):
-            raise ValueError(f"cannot encode {fmt}: {out.geterror()}")
-        out.close()
-        with open(tmp, "rb") as f:
-            return f.read()
-    finally:
-        os.unlink(tmp)
+    Every step is checked (``inference_server.writers``): a full temporary folder raises
+    ``WriteFailed`` instead of sending undecodable bytes, and JPEG never reaches libjpeg's
+    process-ending error handler.
+    """
+    from inference_server.writers import encode_bytes
+
+    return encode_bytes(np.ascontiguousarray(pixels), fmt, EXTENSIONS[fmt])
 
 
 def check_pixels(pixels: np.ndarray, what: str, policy: NanPolicy) -> None:

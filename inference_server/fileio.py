@@ -24,6 +24,9 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = N
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, p)
+    except OSError as exc:  # name the file the caller asked for, not the temporary one
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror or str(exc), str(p)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -29,6 +29,8 @@ import numpy as np
 
 from inference_server.tasks.base import ALLOWED_DTYPES, Frame, FrameSeq
 
+Box = tuple[int, int, int, int]
+
 CACHE_BYTES = 1.0e9
 MOVIE_EXTS = (".mov", ".mp4", ".mxf", ".m4v", ".mkv", ".avi", ".webm")
 _OIIO_TYPE = {"uint8": "uint8", "uint16": "uint16", "float16": "half", "float32": "float"}
@@ -109,13 +111,23 @@ class ImageTooLarge(ValueError):
     """An image's header promises more pixels than the caller accepts."""
 
 
-def read_image(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None) -> np.ndarray:
+def read_image(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None,
+               window: str = "union") -> np.ndarray:
     """Read one image file as (H, W, C) in its native dtype (uint8/uint16/float16; else float32).
 
     With ``max_side``/``max_bytes`` (bytes counted as float32), an image whose header is over
-    either limit raises ImageTooLarge before any pixel is read.
+    either limit raises ImageTooLarge before any pixel is read. ``window`` says which region of
+    an EXR with a data window the array covers (``inference_server.windows``).
     """
+    return read_image_boxes(path, max_side, max_bytes, window)[0]
+
+
+def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None,
+                     window: str = "union") -> tuple[np.ndarray, Box, Box]:
+    """``read_image``, with the region the array covers and the display window (x0, y0, x1, y1)."""
     import OpenImageIO as oiio
+
+    from inference_server.windows import data_box, display_box, place, region_of
 
     path = os.fspath(path)
     if not os.path.isfile(path):
@@ -125,10 +137,12 @@ def read_image(path: str | os.PathLike[str], max_side: int | None = None, max_by
         raise ValueError(f"cannot read image {path!r}: {oiio.geterror()}")
     try:
         spec = inp.spec()
-        nbytes = spec.width * spec.height * spec.nchannels * 4
-        if (max_side is not None and max(spec.width, spec.height) > max_side) or \
+        box = region_of(spec, window)
+        rw, rh = max(spec.width, box[2] - box[0]), max(spec.height, box[3] - box[1])
+        nbytes = rw * rh * spec.nchannels * 4
+        if (max_side is not None and max(rw, rh) > max_side) or \
                 (max_bytes is not None and nbytes > max_bytes):
-            raise ImageTooLarge(f"frame {path} is {spec.width}x{spec.height}x{spec.nchannels}, over the limit "
+            raise ImageTooLarge(f"frame {path} is {rw}x{rh}x{spec.nchannels}, over the limit "
                                 f"({max_side} px a side, {max_bytes} bytes as float)")
         dtype = _native_dtype(spec)
         pixels = inp.read_image(0, 0, 0, spec.nchannels, _OIIO_TYPE[dtype])
@@ -139,17 +153,23 @@ def read_image(path: str | os.PathLike[str], max_side: int | None = None, max_by
     pixels = np.asarray(pixels)
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
-    return np.ascontiguousarray(pixels.astype(dtype, copy=False))
+    pixels = place(np.ascontiguousarray(pixels.astype(dtype, copy=False)), data_box(spec)[:2], box)
+    return pixels, box, display_box(spec)
 
 
 def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: str | None = None) -> None:
     """Write (H, W, C) ``pixels`` to ``path`` atomically, keeping their bit depth.
 
     ``like_format`` may name a dtype (``"uint16"``...) to write in, or a reference image file
-    whose pixel format and bits per sample (10-bit DPX, say) the output copies. The folder must
-    exist. Writes a temporary file beside ``path`` and renames it over ``path``.
+    whose pixel format and bits per sample (10-bit DPX, say) the output copies; an EXR written
+    like an EXR plate also takes the plate's display window and data-window origin (overscan).
+    The folder must exist. Every step is checked (``inference_server.writers``); a failed write
+    raises ``WriteFailed`` and leaves ``path`` as it was.
     """
     import OpenImageIO as oiio
+
+    from inference_server.windows import like_windows
+    from inference_server.writers import write_file
 
     path = os.fspath(path)
     arr = np.asarray(pixels)
@@ -161,7 +181,7 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
     folder = os.path.dirname(path) or "."
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"output folder {folder!r} does not exist")
-    fmt, bits = arr.dtype.name, 0
+    fmt, bits, windows = arr.dtype.name, 0, None
     if like_format in ALLOWED_DTYPES:
         fmt = str(like_format)
     elif like_format:
@@ -170,29 +190,19 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
             raise ValueError(f"cannot read reference image {like_format!r}: {oiio.geterror()}")
         rspec = ref.spec()
         fmt, bits = _native_dtype(rspec), rspec.get_int_attribute("oiio:BitsPerSample", 0)
+        if path.lower().endswith(".exr"):
+            windows = like_windows(rspec, arr.shape)
         ref.close()
     h, w, c = arr.shape
     spec = oiio.ImageSpec(w, h, c, _OIIO_TYPE[fmt])
+    if windows is not None:
+        (spec.x, spec.y, _, _), (fx0, fy0, fx1, fy1) = windows
+        spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0
     if path.lower().endswith(".png"):
         spec.attribute("png:compressionLevel", 3)
     if bits and bits not in (8, 16, 32):
         spec.attribute("oiio:BitsPerSample", bits)
-    root, ext = os.path.splitext(os.path.basename(path))
-    tmp = os.path.join(folder, f".{root}.tmp{os.getpid()}-{threading.get_ident()}{ext}")
-    out = oiio.ImageOutput.create(tmp)
-    if out is None:
-        raise ValueError(f"no image writer for {path!r}: {oiio.geterror()}")
-    try:
-        if not out.open(tmp, spec):
-            raise ValueError(f"cannot write {path!r}: {out.geterror()}")
-        ok = out.write_image(np.ascontiguousarray(arr))
-        out.close()
-        if not ok:
-            raise ValueError(f"cannot write {path!r}: {out.geterror()}")
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_file(path, arr, spec)
 
 
 CASE_BLIND = sys.platform in ("darwin", "win32")  # their usual file systems ignore case
@@ -245,6 +255,8 @@ class _MovieReader:
         self.path = path
         self.lock = threading.Lock()
         with av.open(path) as box:
+            if not box.streams.video:
+                raise ValueError(f"movie {path!r} has no video stream (only {len(box.streams)} other stream(s))")
             stream = box.streams.video[0]
             count = stream.frames
             if not count:
@@ -296,8 +308,11 @@ class FrameSequence(FrameSeq):
     The cache holds up to ``cache_size`` frames and about ``CACHE_BYTES`` of pixels."""
 
     def __init__(self, spec: str, numbers: list[int], paths: list[str] | None, colour_space: str = "",
-                 movie: _MovieReader | None = None, movie_offset: int = 0, cache_size: int = 16) -> None:
+                 movie: _MovieReader | None = None, movie_offset: int = 0, cache_size: int = 16,
+                 window: str = "union") -> None:
         self.spec = spec
+        self.window = window
+        self._boxes: dict[int, tuple[Box, Box]] = {}
         self.numbers = numbers
         self.paths = paths
         self.colour_space = colour_space
@@ -329,7 +344,8 @@ class FrameSequence(FrameSeq):
                 self._decoded.pop(idx, None)
         else:
             assert self.paths is not None
-            arr = read_image(self.paths[i])
+            arr, region, display = read_image_boxes(self.paths[i], window=self.window)
+            self._boxes[i] = (region, display)
         with self._lock:
             self._cache[i] = arr
             while len(self._cache) > self._cache_size:
@@ -338,6 +354,13 @@ class FrameSequence(FrameSeq):
 
     def _frame(self, i: int) -> Frame:
         return Frame(self._pixels(i), self.numbers[i], self.colour_space)
+
+    def boxes(self, i: int) -> tuple[Box, Box]:
+        """(region the array of frame ``i`` covers, display window), as x0, y0, x1, y1."""
+        if i not in self._boxes:
+            h, w = self._pixels(i).shape[:2]
+            self._boxes.setdefault(i, ((0, 0, w, h), (0, 0, w, h)))
+        return self._boxes[i]
 
     def _where(self) -> str:
         return f" of {self.spec!r}"
@@ -363,8 +386,11 @@ def _check_range(spec: str, available: list[int], frames: tuple[int, int]) -> li
 
 
 def open_sequence(spec: str, frames: tuple[int, int] | None = None, colour_space: str = "",
-                  cache_size: int = 16) -> FrameSequence:
-    """Open ``spec`` lazily (see the module docstring); ``frames`` is an inclusive range."""
+                  cache_size: int = 16, window: str = "union") -> FrameSequence:
+    """Open ``spec`` lazily (see the module docstring); ``frames`` is an inclusive range.
+
+    ``window``: ``"union"`` for plates, ``"display"`` for mattes (``inference_server.windows``).
+    """
     spec = os.fspath(spec)
     if is_movie(spec):
         if not os.path.isfile(spec):
@@ -382,7 +408,8 @@ def open_sequence(spec: str, frames: tuple[int, int] | None = None, colour_space
         numbers = list(range(frames[0], frames[1] + 1)) if frames else [0]
         if not numbers:
             raise ValueError(f"frame range {frames} for {spec!r} ends before it starts")
-        return FrameSequence(spec, numbers, [spec] * len(numbers), colour_space, cache_size=cache_size)
+        return FrameSequence(spec, numbers, [spec] * len(numbers), colour_space, cache_size=cache_size,
+                             window=window)
     found = _scan(spec)
     if not found:
         raise FileNotFoundError(f"no frames match {spec!r}")
@@ -390,7 +417,8 @@ def open_sequence(spec: str, frames: tuple[int, int] | None = None, colour_space
     if not frames and numbers != list(range(numbers[0], numbers[-1] + 1)):
         gaps = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
         raise ValueError(f"{spec!r} has gaps: frame(s) {', '.join(map(str, gaps[:8]))} missing")
-    return FrameSequence(spec, numbers, [found[n] for n in numbers], colour_space, cache_size=cache_size)
+    return FrameSequence(spec, numbers, [found[n] for n in numbers], colour_space, cache_size=cache_size,
+                         window=window)
 
 
 def parse_frame_range(text: str) -> tuple[int, int]:

@@ -95,7 +95,7 @@ def run_remote(url: str, task: str, inputs: Mapping[str, Sequence[Frame]], param
 
     with Client(url, timeout=3.0, retries=1) as client:  # find out quickly whether anyone is there...
         same_host = bool(client.hello().get("same_host"))
-        client.timeout, client.retries = 30.0, 3  # ...then be patient with the job itself
+        client.timeout, client.retries = 15.0, 3  # ...then be patient (RUSHES_GIVE_UP_S bounds it all)
         wire: dict[str, list[Any]] = {}
         for name, seq in inputs.items():
             paths = getattr(seq, "paths", None)

@@ -25,6 +25,7 @@ from hostbridge.shm import attach, release
 from inference_server import __version__
 from inference_server.codec import Limits, build_inputs
 from inference_server.config import Config, is_loopback, store_path
+from inference_server.outflow import Outflow
 from inference_server.scheduler import Job, Scheduler
 from inference_server.shm_cache import SegmentCache
 from inference_server.tasks import TASK_MODULES, load_task, manifests_and_problems
@@ -80,7 +81,6 @@ class Daemon:
         self.ctx = zmq.Context()
         self.router = self.ctx.socket(zmq.ROUTER)
         self.router.setsockopt(zmq.LINGER, 1000)
-        self.router.setsockopt(zmq.ROUTER_MANDATORY, 0)
         self.router.setsockopt(zmq.SNDBUF, 8 << 20)  # large frames: fewer, bigger kernel copies
         self.router.setsockopt(zmq.RCVBUF, 8 << 20)
         self.router.setsockopt(zmq.MAXMSGSIZE, cfg.max_frame_bytes * 4 + P.MAX_HEADER_BYTES)
@@ -88,6 +88,7 @@ class Daemon:
             public, secret = read_curve_keys(cfg.curve_secret_file)
             self.router.curve_publickey, self.router.curve_secretkey = public, secret
             self.router.curve_server = True
+        self.outflow = Outflow(self.router, self._client_gone)  # lossless, flow-controlled replies
         self.outbox = self.ctx.socket(zmq.PULL)
         self.outbox.bind(OUTBOX)
         self._local = threading.local()
@@ -108,10 +109,19 @@ class Daemon:
         if sock is None:
             sock = self._local.push = self.ctx.socket(zmq.PUSH)
             sock.connect(OUTBOX)
-        sock.send_multipart([identity, P.encode_header(header), *parts], copy=False)
+        job_id = str(header.get("id", ""))
+        job = self.scheduler.jobs.get(job_id)
+        self.outflow.acquire(job_id, lambda: job is None or job.cancel.is_set() or self.scheduler.stopping.is_set())
+        sock.send_multipart([identity, job_id.encode(), P.encode_header(header), *parts], copy=False)
 
     def _send(self, identity: bytes, header: dict[str, Any], parts: Sequence[Any] = ()) -> None:
-        self.router.send_multipart([identity, P.encode_header(header), *parts], copy=False)
+        self.outflow.send(identity, [identity, P.encode_header(header), *parts])
+
+    def _client_gone(self, identity: bytes) -> None:
+        for job in self.scheduler.active():
+            if job.identity == identity and not job.detached:
+                log.info("client gone; cancelling its job", extra={"job": job.id})
+                job.cancel.set()
 
     def _error(self, identity: bytes, rid: str, code: str, detail: str) -> None:
         log.info("request refused", extra={"code": code, "detail": detail, "request": rid})
@@ -141,19 +151,26 @@ class Daemon:
             if self.stop_requests >= 2:
                 for job in self.scheduler.active():
                     job.cancel.set()
+                    if not job.detached:  # tell its client now: nobody will answer it after this
+                        self.outflow.send(job.identity, [job.identity, P.encode_header(P.make_header(
+                            P.ERROR, job.id, code="shutting_down", retryable=False,
+                            detail=f"the daemon was told to stop now (a second stop signal) while {job.task} ran, "
+                                   f"{job.done} of {job.total or '?'} frame(s) done; run it again once it is back"))])
+                self.outflow.flush()
                 log.info("stopping now")
                 break
-            if self.stop_requests == 1 and not self.scheduler.active():
+            if self.stop_requests == 1 and not self.scheduler.active() and not self.outflow.pending:
                 log.info("drained; stopping")
                 break
-            events = dict(poller.poll(100))
+            events = dict(poller.poll(10 if self.outflow.pending else 100))
+            self.outflow.flush()
             if self.outbox in events:
                 for _ in range(256):
                     try:
                         msg = self.outbox.recv_multipart(zmq.NOBLOCK, copy=False)
                     except zmq.Again:
                         break
-                    self.router.send_multipart(msg, copy=False)
+                    self.outflow.send(msg[0].bytes, [msg[0], *msg[2:]], job=msg[1].bytes.decode())
             if self.router in events:
                 for _ in range(64):
                     try:
@@ -172,12 +189,18 @@ class Daemon:
         self.router.close(linger=500)
         self.outbox.close(linger=0)
         self.segments.close()
+        # Closing does not send: the last replies (a RESULT, a stop notice) leave while the context
+        # terminates. Workers' sockets may stay open, so wait for that in a thread, at most 1 s.
+        ender = threading.Thread(target=self.ctx.term, name="zmq-term", daemon=True)
+        ender.start()
+        ender.join(1.0)
 
     def _heartbeat(self) -> None:
         for job in self.scheduler.active():
             if not job.detached:
-                self._send(job.identity, P.make_header(P.PROGRESS, job.id, done=job.done, total=job.total,
-                                                       message=job.message or job.state, heartbeat=True))
+                self.outflow.send(job.identity, [job.identity, P.encode_header(P.make_header(
+                    P.PROGRESS, job.id, done=job.done, total=job.total, message=job.message or job.state,
+                    heartbeat=True))], droppable=True)
 
     # -- one request ---------------------------------------------------------------------
     def handle(self, msg: list[Any]) -> None:

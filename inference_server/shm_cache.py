@@ -17,6 +17,17 @@ from typing import Any
 from hostbridge.shm import attach, release
 
 
+def _same_segment(name: str, seg: Any) -> bool:
+    """True while ``name`` still names the segment ``seg`` mapped (Linux: compare /dev/shm inodes)."""
+    fd = getattr(seg, "_fd", -1)
+    if not sys.platform.startswith("linux") or fd < 0:
+        return True
+    try:
+        return os.stat(f"/dev/shm/{name.lstrip('/')}").st_ino == os.fstat(fd).st_ino
+    except OSError:
+        return False
+
+
 class SegmentCache:
     def __init__(self, max_bytes: int = 2 << 30) -> None:
         self.max_bytes = max_bytes
@@ -27,9 +38,11 @@ class SegmentCache:
         """The mapped segment called ``name``; raises FileNotFoundError/OSError when it can't be opened."""
         with self._lock:
             seg = self._segs.get(name)
-            if seg is not None:
+            if seg is not None and _same_segment(name, seg):
                 self._segs.move_to_end(name)
                 return seg
+            if seg is not None:  # unlinked and created anew under the same name: the mapping is stale
+                release(self._segs.pop(name))
         seg = attach(name)
         with self._lock:
             self._segs[name] = seg

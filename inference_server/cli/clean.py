@@ -55,13 +55,15 @@ def _open_mask(spec: str, plate_spec: str, plate: FrameSequence, frames: tuple[i
     if media.is_movie(spec):   # a mask movie is numbered from 1 like a plate movie
         return media.open_sequence(spec, span if media.is_movie(plate_spec) else None)
     single = not media.is_pattern(spec)
-    return media.open_sequence(spec, span if (single or frames) else None)
+    return media.open_sequence(spec, span if (single or frames) else None, window="display")
 
 
 def clean_plate(args: argparse.Namespace) -> int:
     from inference_server import media
     from inference_server.cli.common import check_matching_frames, check_out_holds, progress_bar, run_task
+    from inference_server.cli.outputs import StagedOutputs
     from inference_server.tasks.base import Frame, from_float, to_float
+    from inference_server.windows import align
 
     frames = media.parse_frame_range(args.frames) if args.frames else None
     inputs_specs = [args.plate] + ([args.mask] if args.mask else [])
@@ -82,6 +84,7 @@ def clean_plate(args: argparse.Namespace) -> int:
     same_format = bool(paths) and out_ext == os.path.splitext(paths[0])[1].lower()
     like = paths[0] if same_format else plate.info.dtype
     written: dict[str, list[str]] = {}
+    staged = StagedOutputs()
 
     def on_frame(output: str, frame: Frame) -> None:
         px = frame.pixels
@@ -89,20 +92,25 @@ def clean_plate(args: argparse.Namespace) -> int:
             px = from_float(to_float(px), plate.info.dtype)
         spec = unseen_spec(args.out) if output == "unseen" else args.out
         path = media.output_path(spec, frame.number)
-        media.write_image(path, px, like_format=like)
-        written.setdefault(output, []).append(path)
+        staged.write(path, px, like, frame.number)
+        if path not in written.setdefault(output, []):
+            written[output].append(path)
 
-    if mask is not None:
-        with progress_bar("object removal") as update:
-            summary = run_task("object_removal", {"plate": plate, "matte": mask}, {}, server=args.server,
+    with staged:
+        staged.prepare(media.output_path(args.out, plate.numbers[0]))
+        if mask is not None:
+            with progress_bar("object removal") as update:
+                summary = run_task("object_removal", {"plate": plate, "matte": align(mask, plate)}, {},
+                                   server=args.server, on_frame=on_frame, on_progress=update)
+            staged.commit()
+            print(f"wrote {len(written.get('repair', []))} repaired frame(s) to {args.out} "
+                  f"({summary.get('revealed_percent', '?')}% of the masked pixels taken from other frames; "
+                  f"camera model {summary.get('model')})", file=sys.stderr)
+            return 0
+        with progress_bar("clean plate") as update:
+            summary = run_task("clean_plate", {"plate": plate}, {}, server=args.server,
                                on_frame=on_frame, on_progress=update)
-        print(f"wrote {len(written.get('repair', []))} repaired frame(s) to {args.out} "
-              f"({summary.get('revealed_percent', '?')}% of the masked pixels taken from other frames; "
-              f"camera model {summary.get('model')})", file=sys.stderr)
-        return 0
-    with progress_bar("clean plate") as update:
-        summary = run_task("clean_plate", {"plate": plate}, {}, server=args.server,
-                           on_frame=on_frame, on_progress=update)
+        staged.commit()
     clean, unseen = written.get("clean", []), written.get("unseen", [])
     print(f"wrote clean plate {', '.join(clean)} (reference frame {summary.get('reference_frame')}, "
           f"{summary.get('used_frames')} frames voted, camera model {summary.get('model')}); "

@@ -51,6 +51,10 @@ def run_handler(args: argparse.Namespace) -> int:
     except (HostBridgeError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as exc:
         print(f"rushes: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a read-only or full disk, an unreachable share...
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"rushes: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
 
 
 @contextmanager

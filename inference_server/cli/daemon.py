@@ -29,12 +29,45 @@ def serve(args: argparse.Namespace) -> int:
              "queue_size": args.queue_size, "log_file": args.log_file}
     cfg, _ = load_config(flags, args.config)
     setup_logging("DEBUG" if args.verbose else cfg.log_level, cfg.log_file)
+    check_ipc_paths(cfg.listen)
     daemon = Daemon(cfg)
     endpoint = daemon.bind()
     daemon.install_signals()
     print(f"rushes daemon listening on {endpoint} (device {daemon.device})", flush=True)
     daemon.serve()
     return 0
+
+
+def check_ipc_paths(listen: str) -> None:
+    """Refuse an ``ipc://`` endpoint whose path holds a file, or a socket someone listens on.
+
+    ZeroMQ deletes whatever is at an ipc path before binding: a typo would destroy a file,
+    and a second daemon would silently steal the first one's clients.
+    """
+    import os
+    import re
+    import socket
+    import stat
+
+    for part in re.split(r"[;,\s]+", listen):
+        if not part.startswith("ipc://") or part[6:].startswith("@"):
+            continue
+        path = part[6:]
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISSOCK(mode):
+            raise FileExistsError(f"refusing to listen on {part}: {path} exists and is not a socket "
+                                  "(ZeroMQ would delete it); choose another path")
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(path)
+        except OSError:
+            continue  # a stale socket left by a daemon that is gone: ZeroMQ replaces it
+        finally:
+            probe.close()
+        raise FileExistsError(f"refusing to listen on {part}: another process is listening there")
 
 
 def ping(args: argparse.Namespace) -> int:

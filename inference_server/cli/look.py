@@ -124,6 +124,7 @@ def look_fit(args: argparse.Namespace) -> int:
 def look_apply(args: argparse.Namespace) -> int:
     from inference_server import media
     from inference_server.cli.common import progress_bar
+    from inference_server.cli.outputs import StagedOutputs
     from inference_server.engines.look.apply import apply_look, look_processor
 
     media.refuse_overwrite([args.input, args.look_file], args.output)
@@ -135,12 +136,15 @@ def look_apply(args: argparse.Namespace) -> int:
     media.ensure_folder(media.output_path(args.output, seq.numbers[0]))
     paths = seq.paths or []
     same_ext = bool(paths) and os.path.splitext(args.output)[1].lower() == os.path.splitext(paths[0])[1].lower()
-    with progress_bar("look apply") as bar:
+    with StagedOutputs() as staged, progress_bar("look apply") as bar:
+        staged.prepare(media.output_path(args.output, seq.numbers[0]))
         for i in range(len(seq)):
             frame = seq[i]
             like = paths[i] if same_ext else frame.pixels.dtype.name
-            media.write_image(media.output_path(args.output, frame.number), apply_look(frame.pixels, processor), like)
+            graded = apply_look(frame.pixels, processor, f"frame {frame.number} of {args.input}")
+            staged.write(media.output_path(args.output, frame.number), graded, like, frame.number)
             bar(i + 1, len(seq), f"frame {frame.number}")
+        staged.commit()
     print(f"Graded {len(seq)} frame(s) into {args.output}")
     return 0
 

@@ -36,7 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def wire_remove(args: argparse.Namespace) -> int:
     from inference_server import media
     from inference_server.cli.common import check_matching_frames, check_out_holds, progress_bar, run_task
+    from inference_server.cli.outputs import StagedOutputs
     from inference_server.tasks.base import Frame, from_float, to_float
+    from inference_server.windows import align
 
     if args.model_version is not None and not args.project:
         raise ValueError("--model-version needs --project (the project whose model versions to choose from)")
@@ -48,7 +50,7 @@ def wire_remove(args: argparse.Namespace) -> int:
         hint = media.open_sequence(args.hint, hint_frames if media.is_movie(args.plate) else None)
     else:
         single = not media.is_pattern(args.hint)
-        hint = media.open_sequence(args.hint, hint_frames if (single or frames) else None)
+        hint = media.open_sequence(args.hint, hint_frames if (single or frames) else None, window="display")
     check_matching_frames("hint", args.hint, hint, plate)
     check_out_holds(args.out, len(plate), "repair.####.exr")
     media.ensure_folder(media.output_path(args.out, plate.numbers[0]))
@@ -62,19 +64,19 @@ def wire_remove(args: argparse.Namespace) -> int:
         params["regrain"] = args.regrain
     if args.model_version is not None:
         params["model_version"] = args.model_version
-    written: list[str] = []
+    with StagedOutputs() as staged:
+        staged.prepare(media.output_path(args.out, plate.numbers[0]))
 
-    def on_frame(_output: str, frame: Frame) -> None:
-        px = frame.pixels
-        if px.dtype.name != plate.info.dtype:
-            px = from_float(to_float(px), plate.info.dtype)
-        path = media.output_path(args.out, frame.number)
-        media.write_image(path, px, like_format=like)
-        written.append(path)
+        def on_frame(_output: str, frame: Frame) -> None:
+            px = frame.pixels
+            if px.dtype.name != plate.info.dtype:
+                px = from_float(to_float(px), plate.info.dtype)
+            staged.write(media.output_path(args.out, frame.number), px, like, frame.number)
 
-    with progress_bar("wire removal") as update:
-        summary = run_task("wire_removal", {"plate": plate, "hint": hint}, params, server=args.server,
-                           project=args.project, on_frame=on_frame, on_progress=update)
+        with progress_bar("wire removal") as update:
+            summary = run_task("wire_removal", {"plate": plate, "hint": align(hint, plate)}, params,
+                               server=args.server, project=args.project, on_frame=on_frame, on_progress=update)
+        written = staged.commit()
     print(f"wrote {len(written)} frame(s) to {args.out} ({summary.get('seconds_per_frame', '?')} s/frame, "
           f"method {summary.get('method')}{_model_note(args.project, summary)})", file=sys.stderr)
     qc = summary.get("qc")

@@ -20,11 +20,20 @@ def default_store_root() -> Path:
     return Path(user_data_dir("rushes", appauthor=False))
 
 
+# Names Windows reserves for devices, with or without an extension (CON, con.txt, LPT1...).
+_RESERVED = re.compile(r"^(CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(\..*)?$", re.IGNORECASE)
+
+
 def check_project_name(name: str) -> str:
-    """Return ``name`` if it is a safe folder name, else raise ValueError naming it."""
-    if not isinstance(name, str) or not _NAME.match(name) or name in (".", ".."):
+    """Return ``name`` if it is a safe folder name on every studio platform, else raise ValueError naming it."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or name in (".", ".."):
         raise ValueError(f"project name {name!r} is not usable: use letters, digits, '.', '_' or '-' "
                          "(up to 128 characters, not starting with '.', '_' or '-')")
+    if name.endswith("."):
+        raise ValueError(f"project name {name!r} is not usable: it ends with '.', which Windows drops")
+    if _RESERVED.match(name):
+        raise ValueError(f"project name {name!r} is not usable: Windows reserves {name.split('.')[0]!r} "
+                         "for a device")
     return name
 
 

@@ -36,11 +36,13 @@ def look_processor(path: str | os.PathLike[str], in_space: str | None = None,
     return spaces.config().getProcessor(g).getDefaultCPUProcessor()
 
 
-def apply_look(pixels: np.ndarray, processor: Any) -> np.ndarray:
+def apply_look(pixels: np.ndarray, processor: Any, what: str = "the image") -> np.ndarray:
     """Grade (H, W, C) pixels (uint8/uint16/float16/float32); same shape and dtype back.
 
     RGB goes through ``processor``; alpha and extra channels pass through untouched.
-    Integer pixels are scaled to 0-1 and clipped back on the way out.
+    Integer pixels are scaled to 0-1 and clipped back on the way out. Raises ValueError
+    (naming ``what``) when the look turns finite pixels into NaN or infinity, or into values
+    a float16 image cannot hold: writing them would give black or Inf-filled frames.
     """
     if pixels.ndim != 3 or pixels.shape[2] == 2 or pixels.shape[2] == 0:
         raise ValueError(f"apply_look expects (H, W, C) pixels with 1, 3 or more channels, got {pixels.shape}")
@@ -55,7 +57,14 @@ def apply_look(pixels: np.ndarray, processor: Any) -> np.ndarray:
         raise ValueError(f"apply_look expects uint8/uint16/float16/float32 pixels, got {dtype}")
     grey = f.shape[2] == 1
     rgb = np.ascontiguousarray(np.repeat(f, 3, axis=2) if grey else f[:, :, :3])
+    was_finite = np.isfinite(rgb)
     processor.applyRGB(rgb)
+    limit = 65504.0 if dtype == np.float16 else np.inf
+    bad = was_finite & ~(np.abs(rgb) <= limit)
+    if bad.any():
+        kind = "NaN" if np.isnan(rgb[bad]).any() else ("infinite" if np.isinf(rgb[bad]).any() else "over float16's range")
+        raise ValueError(f"the look made {int(bad.sum())} value(s) of {what} {kind}; "
+                         "it is broken or far out of range for these pixels, so nothing was written")
     out = rgb[:, :, :1] if grey else np.concatenate([rgb, f[:, :, 3:]], axis=2)
     if dtype == np.uint8:
         return np.clip(np.rint(out * 255.0), 0, 255).astype(np.uint8)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +106,54 @@ def clf_text(fit: LookFit, description: str = "") -> str:
     return str(g.write(CLF_FORMAT, spaces.config()))
 
 
+_REFERENCE = re.compile(r"<\s*Reference\b([^>]*)>", re.IGNORECASE | re.DOTALL)
+_PATH_ATTR = re.compile(r"\bpath\s*=\s*(\"([^\"]*)\"|'([^']*)')", re.IGNORECASE)
+
+
+_NON_FINITE = re.compile(r"(?<![\w.])[-+]?(nan|inf(inity)?)(?![\w.])", re.IGNORECASE)
+
+
+def check_finite_table(path: Path) -> None:
+    """Refuse a text LUT (.cube, .3dl, .spi3d...) with NaN or infinite entries.
+
+    OpenColorIO reads such entries as 0 without a word, so a broken LUT grades to black.
+    """
+    if path.suffix.lower() in CDL_FORMATS:
+        return
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.lstrip().startswith(("#", "TITLE")) and _NON_FINITE.search(line):
+                    raise ValueError(f"{path.name}: line {number} holds a NaN or infinite value "
+                                     f"({line.strip()[:60]!r}); the LUT is broken")
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read this look file: {exc.strerror or exc}") from None
+
+
+def check_references(path: Path, depth: int = 0) -> None:
+    """Refuse a CTF/CLF whose ``Reference`` elements name files outside the look's own folder.
+
+    OpenColorIO would read whatever a reference names (``/dev/zero`` reads without end);
+    a look may only pull in looks kept beside it. Referenced CTF/CLF files are checked too.
+    """
+    folder = path.resolve().parent
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read this look file: {exc.strerror or exc}") from None
+    for m in _REFERENCE.finditer(text):
+        attr = _PATH_ATTR.search(m.group(1))
+        if attr is None:
+            continue  # an alias to a named transform of the config, not a file
+        name = attr.group(2) if attr.group(2) is not None else attr.group(3)
+        target = (folder / name).resolve()
+        if os.path.isabs(name) or folder not in target.parents or not target.is_file():
+            raise ValueError(f"{path.name}: its Reference to {name!r} is not a look file in the look's folder "
+                             f"({folder}); Rushes reads referenced looks only from there")
+        if target.suffix.lower() in (".ctf", ".clf") and depth < 8:
+            check_references(target, depth + 1)
+
+
 def look_transform(path: str | os.PathLike[str], cccid: str = "") -> Any:
     """Load a look file through OCIO; returns (FileTransform, CPU processor).
 
@@ -119,10 +168,17 @@ def look_transform(path: str | os.PathLike[str], cccid: str = "") -> Any:
     ext = p.suffix.lower()
     if ext not in LOOK_EXTENSIONS:
         raise ValueError(f"{p}: not a look file OpenColorIO reads here (use one of {', '.join(LOOK_EXTENSIONS)})")
+    if ext in (".ctf", ".clf"):
+        check_references(p)
+    else:
+        check_finite_table(p)
     ocio.ClearAllCaches()  # OCIO caches files by path; a look rewritten on disk must be read anew
     ft = ocio.FileTransform(str(p.resolve()), cccId=cccid, interpolation=ocio.INTERP_DEFAULT)
     try:
-        cpu = spaces.config().getProcessor(ft).getDefaultCPUProcessor()
+        ctx = ocio.Context()  # references resolve in the look's own folder (never the working directory)
+        ctx.setSearchPath(str(p.resolve().parent))
+        ctx.setWorkingDir(str(p.resolve().parent))
+        cpu = spaces.config().getProcessor(ctx, ft, ocio.TRANSFORM_DIR_FORWARD).getDefaultCPUProcessor()
     except Exception as exc:  # OCIO raises its own Exception type
         msg = " ".join(str(exc).replace(str(p.resolve()), p.name).split())
         msg = msg.replace("(Enable debug log for errors from all formats.) ", "")

@@ -1,0 +1,108 @@
+"""Output frames that become final together.
+
+A command writes each frame into a hidden staging folder beside its final name
+(``.rushes-staging-HOST-PID-XXXX``) and moves them all into place only once the whole job
+has succeeded. A failed, cancelled or killed render therefore never leaves frames under
+their final names (nor replaces good frames of an earlier render): a failure removes the
+staging folder, and the next command run in that folder removes the folders that killed
+commands on this host left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+from types import TracebackType
+
+import numpy as np
+
+PREFIX = ".rushes-staging-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(folder: str) -> list[str]:
+    """Remove staging folders in ``folder`` left by commands of this host that are no longer running."""
+    host = socket.gethostname()
+    removed: list[str] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if not name.startswith(f"{PREFIX}{host}-"):
+            continue
+        pid_text = name[len(f"{PREFIX}{host}-"):].split("-", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
+            shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+            removed.append(name)
+    return removed
+
+
+class StagedOutputs:
+    """Use as a context manager: ``write(path, pixels, like, number)`` per frame, ``commit()`` at the end.
+
+    Leaving the block without ``commit()`` (an error, Ctrl-C) discards every staged frame.
+    """
+
+    def __init__(self) -> None:
+        self._stages: dict[str, str] = {}    # final folder -> its staging folder
+        self.files: dict[str, str] = {}      # final path -> staged path
+        self.committed = False
+        self._tag = f"{PREFIX}{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+
+    def __enter__(self) -> StagedOutputs:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if not self.committed:
+            self.discard()
+
+    def prepare(self, path: str) -> None:
+        """Make the staging folder for ``path`` now, so an unwritable folder fails before any work."""
+        self._stage(os.path.dirname(os.path.abspath(path)))
+
+    def _stage(self, folder: str) -> str:
+        if folder not in self._stages:
+            remove_stale(folder)
+            stage = os.path.join(folder, self._tag)
+            os.mkdir(stage, 0o755)
+            self._stages[folder] = stage
+        return self._stages[folder]
+
+    def write(self, path: str, pixels: np.ndarray, like: str | None, number: int) -> None:
+        """Write frame ``number`` (bound for ``path``) into the staging folder; raises naming the frame."""
+        from inference_server import media
+        from inference_server.writers import WriteFailed
+
+        folder = os.path.dirname(os.path.abspath(path))
+        staged = os.path.join(self._stage(folder), os.path.basename(path))
+        try:
+            media.write_image(staged, pixels, like_format=like)
+        except WriteFailed as exc:
+            raise WriteFailed(f"frame {number} ({path}) was not written: {str(exc).split(': ', 1)[-1]}; "
+                              "no frame of this render was put under its final name") from None
+        self.files[path] = staged
+
+    def commit(self) -> list[str]:
+        """Move every staged frame to its final name; returns the final paths in write order."""
+        for final, staged in self.files.items():
+            os.replace(staged, final)
+        self.committed = True
+        self.discard()
+        return list(self.files)
+
+    def discard(self) -> None:
+        for stage in self._stages.values():
+            shutil.rmtree(stage, ignore_errors=True)
+        self._stages.clear()
