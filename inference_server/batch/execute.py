@@ -82,7 +82,19 @@ def run_task(plan: Plan, task: Task, *, resume: bool = False, server: str | None
     """
     result = _claim_and_run(plan, task, resume, server, worker, env or {})
     atomic_write_text(state_dir(plan) / "results" / f"{task.id}.json", json.dumps(result, indent=1, default=str))
+    log_history(plan, result)
     return result
+
+
+def log_history(plan: Plan, result: dict[str, Any]) -> None:
+    """Append one line per attempt to ``REPORT/state/history.jsonl`` (one write, so lines never interleave)."""
+    line = json.dumps({"id": result["id"], "status": result["status"], "worker": result.get("worker"),
+                       "seconds": result.get("seconds"), "time": time.time()}) + "\n"
+    fd = os.open(state_dir(plan) / "history.jsonl", os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o664)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)
 
 
 def _claim_and_run(plan: Plan, task: Task, resume: bool, server: str | None, worker: str,

@@ -273,3 +273,36 @@ def load_plan(path: str | os.PathLike[str]) -> Plan:
     if not p.is_file():
         raise FileNotFoundError(f"no plan file {str(p)!r}")
     return parse_plan(p.read_text(encoding="utf-8"), p)
+
+
+def _toml_value(value: Any) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)   # a TOML basic string: JSON's escapes are TOML's
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} to a plan")
+
+
+def dump_plan(plan: Plan) -> str:
+    """``plan`` as TOML with every path absolute and every shot named: a snapshot farm jobs read."""
+    lines = [f"project = {_toml_value(plan.project)}"]
+    if plan.store:
+        lines.append(f"store = {_toml_value(plan.store)}")
+    lines += [f"report = {_toml_value(str(plan.report))}", "", "[farm]", f"chunk = {plan.chunk}",
+              f"gpus = {plan.gpus}", f"cpus = {plan.cpus}"]
+    if plan.gpu_memory:
+        lines.append(f"gpu_memory = {_toml_value(plan.gpu_memory)}")
+    for paths in plan.ingest:
+        lines += ["", "[[ingest]]", f"paths = {_toml_value(list(paths))}"]
+    if plan.train is not None:
+        lines += ["", "[train]"] + [f"{k} = {_toml_value(v)}" for k, v in plan.train.items()]
+    for shot in plan.shots:
+        keys = {**shot.keys, "name": shot.name}
+        lines += ["", f"[[{shot.kind}]]"] + [f"{k} = {_toml_value(v)}" for k, v in keys.items()]
+    return "\n".join(lines) + "\n"
