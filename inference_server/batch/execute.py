@@ -29,9 +29,14 @@ from typing import Any
 
 from inference_server.batch.graph import Task
 from inference_server.batch.plan import Plan
-from inference_server.fileio import atomic_write_text
+from inference_server.fileio import atomic_write
 
 SERVER_KINDS = ("wire_remove", "clean_plate", "train")
+
+
+def write_shared(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` atomically, readable by the other users a farm's workers may run as."""
+    atomic_write(path, text.encode("utf-8"), mode=0o664)
 
 
 def state_dir(plan: Plan) -> Path:
@@ -81,7 +86,7 @@ def run_task(plan: Plan, task: Task, *, resume: bool = False, server: str | None
     to the command's environment (``CUDA_VISIBLE_DEVICES`` for its GPU, say).
     """
     result = _claim_and_run(plan, task, resume, server, worker, env or {})
-    atomic_write_text(state_dir(plan) / "results" / f"{task.id}.json", json.dumps(result, indent=1, default=str))
+    write_shared(state_dir(plan) / "results" / f"{task.id}.json", json.dumps(result, indent=1, default=str))
     log_history(plan, result)
     return result
 
@@ -182,7 +187,7 @@ def _run_claimed(plan: Plan, task: Task, fp: str, server: str | None, worker: st
         result.update(outputs=outputs, frames=frames, status="done",
                       seconds_per_frame=round(float(spf), 4) if isinstance(spf, int | float) else
                       (round(seconds / frames, 4) if frames else None))
-        atomic_write_text(done_path(plan, task), json.dumps({**result, "fingerprint": fp, "finished": time.time()},
+        write_shared(done_path(plan, task), json.dumps({**result, "fingerprint": fp, "finished": time.time()},
                                                             indent=1, default=str))
         return result
     except ValueError as exc:   # the command ran but its outputs are not whole

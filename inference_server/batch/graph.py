@@ -170,6 +170,17 @@ def stages(tasks: list[Task]) -> list[list[Task]]:
 
 
 def find_task(tasks: list[Task], task_id: str) -> Task:
+    """The task called ``task_id``; ``KIND.SHOT@N`` names the task of that shot that keeps frame N (OpenCue)."""
+    if "@" in task_id:
+        prefix, _, frame = task_id.rpartition("@")
+        try:
+            n = int(frame)
+        except ValueError:
+            raise ValueError(f"task {task_id!r}: {frame!r} after '@' is not a frame number") from None
+        for task in tasks:
+            if f"{task.kind}.{task.shot}" == prefix and n in task.frames:
+                return task
+        raise ValueError(f"the plan has no task of {prefix!r} that keeps frame {n}")
     for task in tasks:
         if task.id == task_id:
             return task

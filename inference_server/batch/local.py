@@ -19,7 +19,6 @@ from typing import Any
 from inference_server.batch import execute
 from inference_server.batch.graph import Task, stages
 from inference_server.batch.plan import Plan
-from inference_server.fileio import atomic_write_text
 
 ProgressFn = Callable[[int, int, str], None]
 
@@ -43,7 +42,7 @@ def blocked(plan: Plan, task: Task, why: str) -> dict[str, Any]:
     """The result of a task not run because a stage before it failed (kept for the report)."""
     result = {"id": task.id, "kind": task.kind, "stage": task.stage, "shot": task.shot, "chunk": task.chunk,
               "frames": len(task.frames), "status": "blocked", "error": why, "command": ["rushes", *task.argv]}
-    atomic_write_text(execute.state_dir(plan) / "results" / f"{task.id}.json", json.dumps(result, indent=1))
+    execute.write_shared(execute.state_dir(plan) / "results" / f"{task.id}.json", json.dumps(result, indent=1))
     return result
 
 

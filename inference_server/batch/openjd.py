@@ -157,11 +157,11 @@ def build_template(plan: Plan, tasks: list[Task], out: Path, rushes: str = "rush
 
 def export_openjd(plan: Plan, tasks: list[Task], out: Path, rushes: str = "rushes") -> list[Path]:
     """Write ``out/template.json`` and the plan's snapshot ``out/plan.toml``; returns the files written."""
+    from inference_server.batch.execute import write_shared
     from inference_server.batch.plan import dump_plan
-    from inference_server.fileio import atomic_write_text
 
     out.mkdir(parents=True, exist_ok=True)
     path = out / "template.json"
-    atomic_write_text(out / PLAN_COPY, dump_plan(plan))
-    atomic_write_text(path, json.dumps(build_template(plan, tasks, out, rushes), indent=2) + "\n")
+    write_shared(out / PLAN_COPY, dump_plan(plan))
+    write_shared(path, json.dumps(build_template(plan, tasks, out, rushes), indent=2) + "\n")
     return [path, out / PLAN_COPY]

@@ -138,6 +138,7 @@ def _check_table(plan: Path, where: str, table: Any, keys: dict[str, Key]) -> di
         if spec.choices and value not in spec.choices:
             raise _fail(plan, where, key, f"is {value!r}; choose one of {', '.join(spec.choices)}")
         if spec.path:
+            value = str(value)
             if not value.strip():
                 raise _fail(plan, where, key, "is empty")
             value = _absolute(plan.parent, value)

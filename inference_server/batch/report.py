@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.batch import execute
 from inference_server.batch.execute import state_dir
 from inference_server.batch.graph import Task
 from inference_server.batch.plan import Plan
-from inference_server.fileio import atomic_write_text
 
 THUMB_HEIGHT = 135
 _ORDER = {"failed": 0, "blocked": 1, "not run": 2, "done": 3, "skipped": 4}
@@ -38,9 +38,9 @@ def load_results(plan: Plan, tasks: list[Task]) -> list[dict[str, Any]]:
     return out
 
 
-def merge_qc(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+def merge_qc(given: list[Any]) -> dict[str, Any] | None:
     """One shot's QC from its chunks' (schema in the QC brief); None when no chunk carried any."""
-    parts = [q for q in parts if isinstance(q, dict)]
+    parts: list[dict[str, Any]] = [q for q in given if isinstance(q, dict)]
     if not parts:
         return None
     frames = sorted((f for q in parts for f in q.get("frames", []) if isinstance(f, dict)),
@@ -93,8 +93,8 @@ def write_report(plan: Plan, tasks: list[Task], *, engine: str, wall_seconds: fl
               "counts": counts, "ok": all(r["status"] in ("done", "skipped") for r in results),
               "shots": shots, "tasks": results}
     plan.report.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(plan.report / "report.json", json.dumps(report, indent=1, default=str))
-    atomic_write_text(plan.report / "report.html", render_html(report))
+    execute.write_shared(plan.report / "report.json", json.dumps(report, indent=1, default=str))
+    execute.write_shared(plan.report / "report.html", render_html(report))
     return report
 
 

@@ -73,7 +73,8 @@ def make_night(root: Path, *, wire_shots: int = 2, frames: int = 6, train_steps:
         shot = panning_shot(max(frames, 4), (h, w), pan=(3.0, 1.0), seed=3)
         _write_seq(root / "plates" / "C001", "plate", shot.plates)
         _write_seq(root / "plates" / "C001", "mask", shot.mattes, bits=8)
-        lines += ["[[clean_plate]]", 'name = "C001"', 'plate = "plates/C001/plate.####.png"', 'mask = "plates/C001/mask.####.png"',
+        lines += ["[[clean_plate]]", 'name = "C001"', 'plate = "plates/C001/plate.####.png"',
+                  'mask = "plates/C001/mask.####.png"',
                   'out = "renders/C001/C001_removed.####.png"']
     if look:
         write_look(root / "show.cube")

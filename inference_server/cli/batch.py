@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from inference_server.batch.graph import Task
+    from inference_server.batch.plan import Plan
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,7 +64,14 @@ def batch(args: argparse.Namespace) -> int:
         print(f"report: {plan.report / 'report.html'} ({_counts(report['counts'])})")
         return 0 if report["ok"] else 1
     if args.task:
+        import signal
+
         from inference_server.batch import execute
+
+        def _cancel(signum: int, frame: object) -> None:  # a farm's cancel: clean up the task's staging
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, _cancel)
 
         result = execute.run_task(plan, find_task(tasks, args.task), resume=args.resume, server=args.server)
         print(f"{result['id']}: {result['status']}" + (f": {result['error']}" if result.get("error") else ""),
@@ -89,17 +101,17 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
 
 
-def _export(args: argparse.Namespace, plan: object, tasks: list[object]) -> int:
+def _export(args: argparse.Namespace, plan: Plan, tasks: list[Task]) -> int:
     from pathlib import Path
 
     if args.export == "openjd":
         from inference_server.batch.openjd import export_openjd
 
-        written = export_openjd(plan, tasks, Path(args.out))  # type: ignore[arg-type]
+        written = export_openjd(plan, tasks, Path(args.out))
     else:
         from inference_server.batch.opencue import export_opencue
 
-        written = export_opencue(plan, tasks, Path(args.out))  # type: ignore[arg-type]
+        written = export_opencue(plan, tasks, Path(args.out))
     for path in written:
         print(f"wrote {path}")
     return 0
