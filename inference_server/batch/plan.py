@@ -251,7 +251,7 @@ def _check_outputs(path: Path, shots: list[Shot]) -> None:
     for shot in shots:
         for key in ("plate", "hint", "mask", "input", "look"):
             if key in shot.keys:
-                ins.setdefault(shot.keys[key], f"{shot.table} key {key!r}")
+                ins.setdefault(shot.keys[key], f"[{shot.table}] key {key!r}")
     for shot in shots:
         out = shot.keys["out"]
         if media.is_movie(out):
@@ -260,13 +260,13 @@ def _check_outputs(path: Path, shots: list[Shot]) -> None:
             raise _fail(path, shot.table, "out", f"{out!r} is also the output of {outs[out]}")
         if out in ins:
             raise _fail(path, shot.table, "out", f"{out!r} is an input ({ins[out]}); choose another output name")
-        outs[out] = shot.table
+        outs[out] = f"[{shot.table}]"
     names: dict[tuple[str, str], str] = {}
     for shot in shots:
         if (shot.kind, shot.name) in names:
-            raise _fail(path, shot.table, "name", f"shot name {shot.name!r} is also {names[(shot.kind, shot.name)]}'s; "
+            raise _fail(path, shot.table, "name", f"shot name {shot.name!r} is also that of {names[(shot.kind, shot.name)]}; "
                         "give each shot a distinct name")
-        names[(shot.kind, shot.name)] = shot.table
+        names[(shot.kind, shot.name)] = f"[{shot.table}]"
 
 
 def load_plan(path: str | os.PathLike[str]) -> Plan:
