@@ -39,6 +39,7 @@ STAGES = ("ingest", "train", "repairs")
 SHOT_TABLES = ("wire_remove", "clean_plate", "look_apply")
 _TOP = {"project", "store", "report", "farm", "ingest", "train", *SHOT_TABLES}
 _MEMORY = re.compile(r"^\d+(\.\d+)?\s*[KMGT]?B?$", re.I)
+_GENERIC = {"plate", "plates", "input", "in", "src", "source", "frames", "frame", "image", "img", "scan", "main", ""}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -167,8 +168,10 @@ def _check_ranges(plan: Path, where: str, keys: dict[str, Any]) -> None:
 def _shot_name(kind: str, keys: dict[str, Any]) -> str:
     if "name" in keys:
         return str(keys["name"])
-    src = keys.get("plate") or keys.get("input") or kind
-    stem = os.path.basename(str(src)).split(".")[0].split("%")[0].rstrip("._-#")
+    src = str(keys.get("plate") or keys.get("input") or kind)
+    stem = os.path.basename(src).split(".")[0].split("%")[0].rstrip("._-#")
+    if stem.lower() in _GENERIC:   # shot/A001/plate.####.exr: the shot is the folder
+        stem = os.path.basename(os.path.dirname(src)) or stem
     return re.sub(r"[^A-Za-z0-9_.-]", "_", stem) or kind
 
 
