@@ -58,11 +58,25 @@ def connect(address: str | None) -> bool:
         raise ValueError("--engine ray needs Ray: pip install 'rushes[ray]'") from None
     if ray.is_initialized():
         return False
-    if address:
-        ray.init(address=address, log_to_driver=False)
-    else:
+    if not address:
         ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, log_to_driver=False)
+        return True
+    if _is_loopback(address):
+        # Ray swaps a loopback address for the IP it probes on the outward route, where a cluster
+        # started on 127.0.0.1 does not listen; its own switch for that (read at import as
+        # RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER) only steers that choice in this driver.
+        import ray._private.ray_constants as ray_constants
+
+        ray_constants.ENABLE_RAY_CLUSTER = False
+        ray.init(address=address, _node_ip_address="127.0.0.1", log_to_driver=False)
+    else:
+        ray.init(address=address, log_to_driver=False)
     return True
+
+
+def _is_loopback(address: str) -> bool:
+    host = address.split("://")[-1].rsplit(":", 1)[0].strip("[]")
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def run_ray(plan: Plan, tasks: list[Task], *, address: str | None = None, resume: bool = False,
