@@ -47,13 +47,14 @@ def test_ray_spreads_tasks_over_two_nodes_and_finishes_a_lost_nodes_tasks(
     night = repairs_night(tmp_path / "night")
     plan = load_plan(night.plan)
     tasks = build_tasks(plan)
-    node_args = {"num_cpus": 1, "resources": {GPU_SLOT: 1}, "node_ip_address": "127.0.0.1"}
+    node_args: dict[str, Any] = {"num_cpus": 1, "resources": {GPU_SLOT: 1}, "node_ip_address": "127.0.0.1"}
     cluster = Cluster(initialize_head=True, head_node_args={**node_args, "include_dashboard": False})
     lost: dict[str, Any] = {}
     try:
         doomed = cluster.add_node(**node_args)
         cluster.wait_for_nodes()
         doomed_id = doomed.node_id[:12]
+        assert cluster.head_node is not None
         head_id = cluster.head_node.node_id[:12]
 
         def lose_the_node_mid_task() -> None:
