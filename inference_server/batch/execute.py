@@ -163,6 +163,7 @@ def _run_claimed(plan: Plan, task: Task, fp: str, server: str | None, worker: st
         env["RUSHES_STORE"] = plan.store
     cmd = _command(task, str(stage / os.path.basename(task.out)) if stage else None, server)
     result = _base(task, worker)
+    result["cuda_visible_devices"] = env.get("CUDA_VISIBLE_DEVICES")
     start = time.perf_counter()
     log = logs / f"{task.id}.log"
     try:

@@ -80,8 +80,9 @@ def test_a_night_runs_end_to_end_and_matches_in_process_runs(tmp_path: Path, mon
     assert renders(night).keys() == got.keys()
 
 
-def test_a_failed_shot_is_reported_and_leaves_nothing_under_its_name(tmp_path: Path,
+def test_a_failed_shot_is_reported_and_leaves_nothing_under_its_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")   # two GPUs: two tasks at once, each seeing its own
     night = make_night(tmp_path / "night", wire_shots=2, frames=4, train_steps=None, ingest=False, clean=False,
                        look=False)
     for p in (night.root / "plates" / "A002").glob("hint.*.png"):   # an empty hint: the repair refuses it
@@ -96,6 +97,7 @@ def test_a_failed_shot_is_reported_and_leaves_nothing_under_its_name(tmp_path: P
     shot = next(s for s in report["shots"] if s["shot"] == "A002")
     assert not report["ok"] and shot["status"] == "failed" and "hint is empty" in shot["errors"][0]
     assert "hint is empty" in (night.root / "report" / "report.html").read_text()
+    assert sorted(t["cuda_visible_devices"] for t in report["tasks"]) == ["3", "5"]
     assert main(["batch", str(night.plan), "--resume"]) == 1    # a failure is not complete: tried again
     assert "1 failed, 1 skipped" in capsys.readouterr().out
 

@@ -77,6 +77,8 @@ def test_ray_spreads_tasks_over_two_nodes_and_finishes_a_lost_nodes_tasks(
         cluster.shutdown()
 
     assert [r["status"] for r in results] == ["done"] * len(tasks), results
+    # GPU tasks held a gpu_slot (a custom resource): Ray sets no CUDA_VISIBLE_DEVICES for those
+    assert {r["cuda_visible_devices"] for r in results} <= {None, ""}
     assert "task" in lost, "no task ever ran on the second node"
     history = [json.loads(line) for line in (plan.report / "state" / "history.jsonl").read_text().splitlines()]
     done_on = {h["id"]: h["worker"] for h in history if h["status"] == "done"}
