@@ -9,7 +9,9 @@
   each file is renamed into place (same filesystem, so each appears whole) and the rest dropped.
 - **Done record**: ``REPORT/state/done/ID.json`` lists the outputs with their sizes and a
   fingerprint of the command line and its input files (size, mtime). ``resume`` skips a task
-  whose record matches and whose outputs are all still there at those sizes.
+  whose record matches and whose outputs are all still there at those sizes. Ingests always
+  run again (they skip unchanged files themselves); a training is skipped once done for the
+  same command line (delete its record, or run without ``--resume``, to train again).
 """
 
 from __future__ import annotations
@@ -118,7 +120,9 @@ def _claim_and_run(plan: Plan, task: Task, resume: bool, server: str | None, wor
         lock.flush()
         try:
             fp = fingerprint(task)
-            record = completed(plan, task, fp) if resume else None
+            # an ingest always runs: it is incremental itself, and new frames deep in a folder tree
+            # would not show in a fingerprint of the folders named
+            record = completed(plan, task, fp) if resume and task.kind != "ingest" else None
             if record is not None:
                 return {**_base(task, worker), **{k: record.get(k) for k in ("outputs", "qc", "summary", "seconds",
                                                                              "seconds_per_frame", "worker")},

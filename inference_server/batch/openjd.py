@@ -6,7 +6,8 @@ between the steps, GPU host requirements, and a job environment that starts a `r
 daemon once per worker session (on a Unix socket in a private folder, so sessions sharing a
 host never meet) and stops it on exit, cancelled sessions included. Each task runs
 ``rushes batch PLAN --task ID --resume``: a retried or duplicated task finds its outputs
-complete and skips. Linux and macOS workers (bash).
+complete and skips. Written for Linux workers (bash; macOS untested: its long TMPDIR may
+not fit a Unix socket path).
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/rushes-session.XXXXXX")
 echo "$dir" > "{{Session.WorkingDirectory}}/rushes-daemon-dir"
 url="ipc://$dir/daemon.sock"
 store="{{Param.Store}}"
-setsid {{Param.Rushes}} serve --listen "$url" --device auto ${store:+--store "$store"} > "$dir/daemon.log" 2>&1 < /dev/null &
+detach=$(command -v setsid || true)   # its own session: the enter action's end must not take it down
+$detach {{Param.Rushes}} serve --listen "$url" --device auto ${store:+--store "$store"} \
+  > "$dir/daemon.log" 2>&1 < /dev/null &
 pid=$!
 echo "$pid" > "$dir/daemon.pid"
 for _ in $(seq 1 240); do

@@ -64,19 +64,20 @@ def test_a_night_runs_end_to_end_and_matches_in_process_runs(tmp_path: Path, mon
     train = next(t for t in report["tasks"] if t["id"] == "train")
     assert train["summary"]["version"] == "v001" and train["summary"]["steps"] == 3
 
-    # --resume: nothing to do; an input touched since, or an output gone, reruns just that task
+    # --resume: nothing to do but the (incremental) ingest; an input touched since, or an output gone,
+    # reruns just that task
     stamp = {p: p.stat().st_mtime_ns for p in (night.root / "renders").rglob("*.png")}
     assert main(["batch", str(night.plan), "--resume"]) == 0
-    assert "6 task(s): 6 skipped" in capsys.readouterr().out
+    assert "6 task(s): 1 done, 5 skipped" in capsys.readouterr().out
     assert {p: p.stat().st_mtime_ns for p in (night.root / "renders").rglob("*.png")} == stamp
     hint = night.root / "plates" / "A002" / "hint.1003.png"
     os.utime(hint, ns=(hint.stat().st_atime_ns, hint.stat().st_mtime_ns + 10**9))
     (night.root / "renders" / "A001_look" / "A001_look.1002.png").unlink()
     assert main(["batch", str(night.plan), "--resume"]) == 0
-    assert "6 task(s): 2 done, 4 skipped" in capsys.readouterr().out
+    assert "6 task(s): 3 done, 3 skipped" in capsys.readouterr().out
     ran = [t["id"] for t in json.loads((night.root / "report" / "report.json").read_text())["tasks"]
            if t["status"] == "done"]
-    assert ran == ["wire_remove.A002", "look_apply.A001_look"]
+    assert ran == ["ingest.1", "wire_remove.A002", "look_apply.A001_look"]
     assert renders(night).keys() == got.keys()
 
 
