@@ -127,7 +127,10 @@ def _claim_and_run(plan: Plan, task: Task, resume: bool, server: str | None, wor
                 return {**_base(task, worker), **{k: record.get(k) for k in ("outputs", "qc", "summary", "seconds",
                                                                              "seconds_per_frame", "worker")},
                         "status": "skipped", "ran_on": record.get("worker"), "waited": round(waited, 2)}
-            return _run_claimed(plan, task, fp, server, worker, env)
+            try:
+                return _run_claimed(plan, task, fp, server, worker, env)
+            except OSError as exc:   # an output folder that cannot be made or written, a full disk...
+                return {**_base(task, worker), "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
         finally:
             lock.seek(0)
             lock.truncate()

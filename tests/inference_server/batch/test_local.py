@@ -113,3 +113,16 @@ def test_a_failed_training_blocks_the_repairs(tmp_path: Path, capsys: pytest.Cap
     blocked = next(t for t in report["tasks"] if t["id"] == "wire_remove.A001")
     assert blocked["error"] == "not run: train failed before it"
     assert not (night.root / "renders").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_fails_only_that_shot(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    night = make_night(tmp_path / "night", wire_shots=1, frames=3, train_steps=None, ingest=False, clean=False)
+    (night.root / "renders").mkdir()
+    (night.root / "renders" / "A001").write_text("a file where the shot's folder should be")
+    assert main(["batch", str(night.plan)]) == 1
+    report = json.loads((night.root / "report" / "report.json").read_text())
+    status = {t["id"]: (t["status"], t.get("error", "")) for t in report["tasks"]}
+    assert status["look_apply.A001_look"] == ("done", "")
+    assert status["wire_remove.A001"][0] == "failed" and "FileExistsError" in status["wire_remove.A001"][1]
+    assert (night.root / "renders" / "A001").read_text().startswith("a file")
