@@ -134,8 +134,9 @@ def _check_table(plan: Path, where: str, table: Any, keys: dict[str, Key]) -> di
         value = table[key]
         if isinstance(value, bool) or not isinstance(value, spec.kind):
             kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
-            want = " or ".join("number" if k is float else {str: "string", int: "integer", list: "list"}[k] for k in kinds)
-            raise _fail(plan, where, key, f"should be a {want}, got {value!r}")
+            want = " or ".join("a number" if k is float else {str: "a string", int: "an integer", list: "a list"}[k]
+                               for k in kinds)
+            raise _fail(plan, where, key, f"should be {want}, got {value!r}")
         if spec.choices and value not in spec.choices:
             raise _fail(plan, where, key, f"is {value!r}; choose one of {', '.join(spec.choices)}")
         if spec.path:

@@ -36,7 +36,7 @@ out = "renders/A001/A001_clean.####.png"
     ('project = "night"\nshots = 3\n', "[top level] key 'shots' is not a known key or table"),
     (GOOD + 'mode = "fast"\n', "[wire_remove[1]] key 'mode' is 'fast'; choose one of auto, temporal, static, spatial"),
     (GOOD + "[[wire_remove]]\nplate = 'a.####.exr'\nhint = 'b.####.exr'\nout = 'c.####.exr'\nwindow = '2'\n",
-     "[wire_remove[2]] key 'window' should be a integer, got '2'"),
+     "[wire_remove[2]] key 'window' should be an integer, got '2'"),
     (GOOD + "[[wire_remove]]\nplate = 'a.####.exr'\nout = 'c.####.exr'\n", "[wire_remove[2]] key 'hint' is required"),
     (GOOD + 'frames = "1001-x"\n', "[wire_remove[1]] key 'frames' frame range '1001-x' is not A-B"),
     (GOOD + "regrain = 3.5\n", "[wire_remove[1]] key 'regrain' is 3.5; it should be between 0.0 and 2.0"),
