@@ -62,7 +62,7 @@ def _shots(plan: Plan, tasks: list[Task], results: list[dict[str, Any]]) -> list
         statuses = [r["status"] for _, r in items]
         status = min(statuses, key=lambda s: _ORDER.get(s, 0))
         frames = sum(int(r.get("frames") or 0) for _, r in items)
-        ran = [r for _, r in items if r["status"] == "done"]
+        ran = [r for _, r in items if r["status"] in ("done", "skipped")]   # skipped: the figures of the run that did it
         seconds = sum(float(r.get("seconds") or 0) for r in ran)
         spf = [float(r["seconds_per_frame"]) for r in ran if r.get("seconds_per_frame") is not None]
         errors = [f"{r['id']}: {r['error']}" for _, r in items if r.get("error")]
