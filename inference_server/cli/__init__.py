@@ -20,6 +20,7 @@ GROUPS = (
     "inference_server.cli.look",      # look fit / look apply, shot-match
     "inference_server.cli.project",   # ingest, train, models
     "inference_server.cli.install",   # install, uninstall
+    "inference_server.cli.batch",     # batch
 )
 
 

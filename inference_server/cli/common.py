@@ -85,5 +85,18 @@ def run_task(task: str, inputs: Mapping[str, Sequence[Frame]], params: Mapping[s
     """
     from inference_server import runner
 
-    return runner.run_task(task, inputs, dict(params or {}), server=server, project=project, store=store,
-                           on_frame=on_frame, on_blob=on_blob, on_progress=on_progress)
+    summary = runner.run_task(task, inputs, dict(params or {}), server=server, project=project, store=store,
+                              on_frame=on_frame, on_blob=on_blob, on_progress=on_progress)
+    record_summary(task, summary)
+    return summary
+
+
+def record_summary(task: str, summary: Mapping[str, Any]) -> None:
+    """For `rushes batch`: append ``{"task", "summary"}`` as a JSON line to $RUSHES_SUMMARY_FILE when it is set."""
+    import json
+    import os
+
+    path = os.environ.get("RUSHES_SUMMARY_FILE")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"task": task, "summary": summary}, default=str) + "\n")
