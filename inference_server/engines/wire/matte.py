@@ -224,7 +224,7 @@ def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
 
 
 def _axis_cores(image: np.ndarray, inside: np.ndarray, polarity: str, grow: int, lum: np.ndarray,
-                cross: bool, memo: dict[str, Any] | None) -> tuple[np.ndarray, list[WirePath]]:
+                cross: bool, memo: dict[str, Any] | None, lenient: bool) -> tuple[np.ndarray, list[WirePath]]:
     """Wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``."""
     width = _hint_width(inside)
     excess = _excess(lum, width)
@@ -242,7 +242,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, polarity: str, grow: int,
         texture = memo[key] if memo is not None and key in memo else texture_score(tr(gain), ins, width)
         if memo is not None:
             memo[key] = texture
-        paths = find_paths(tr(gain), ins, tr(peak_scale), min_len, texture)
+        paths = find_paths(tr(gain), ins, tr(peak_scale), min_len, texture, lenient=lenient)
         g_t, p_t, e_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak, excess))
         for path in paths:
             core |= tr(_wire_matte(path, g_t, p_t, e_t, width, grow))
@@ -265,7 +265,8 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
                     whole_stroke: bool = True, memo: dict[Any, Any] | None = None) -> tuple[np.ndarray, list[float]]:
     """(``refine_wire_matte``'s matte, the score of each wire found: its median gain over the
     texture's ridges; an empty list where no wire stands out). With ``whole_stroke=False`` a
-    stroke where nothing stands out gets no matte (what the QC of a repair asks: is a line left?).
+    stroke where nothing stands out gets no matte, and a line must stand out by the full margin
+    (what the QC of a repair asks: is a line left?).
     ``memo`` (a dict kept per frame and crop by the caller) keeps the texture's figures per stroke,
     so the repaired frame is measured against the plate's texture, at half the cost."""
     import cv2
@@ -298,7 +299,7 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
             img, lm, ins = (np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in (img, lm, ins))
         cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * _hint_width(ins) + 10  # a curved or crossed stroke
         stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity), {}) if memo is not None else None
-        core, paths = _axis_cores(img, ins, polarity, grow, lm, cross, stroke_memo)
+        core, paths = _axis_cores(img, ins, polarity, grow, lm, cross, stroke_memo, lenient=whole_stroke)
         if tall:
             core, ins = core.T, ins.T
         if not paths:  # nothing stands out from the texture: repair the whole stroke

@@ -107,14 +107,15 @@ def hops(rows: np.ndarray, reach: int = 3, slope: float = 1.2) -> np.ndarray:
 
 
 def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len: int, texture: float = 0.0,
-               max_wires: int = MAX_WIRES) -> list[WirePath]:
+               max_wires: int = MAX_WIRES, lenient: bool = True) -> list[WirePath]:
     """Every wire in ``gain`` inside ``inside`` (bool (H, W)), strongest first.
 
     ``scale`` (float (H, W)) is the ridge scale (px) at each pixel; ``texture`` the score the
     plate's texture alone reaches (``texture_score``). A path is a wire where its runs (each of at
     least ``2 * GAP + 1`` evidence columns) hold ``min_len`` evidence columns in all, and its
     median gain there reaches ``ACCEPT`` and twice
-    ``texture`` (1.5x where the runs cover ``LONG`` of the stroke). After each wire, a corridor of
+    ``texture`` (with ``lenient``, 1.5x where the runs cover ``LONG`` of the stroke: not for a
+    repaired frame, whose fill may leave soft seams along the stroke). After each wire, a corridor of
     twice its scale (+ 2 px) either side of it is
     taken out of the search; a later path that crosses it is bridged there.
     """
@@ -126,7 +127,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     yy = np.arange(h)[:, None]
     column = max(EVIDENCE, texture)
     accept = max(ACCEPT, 2.0 * texture)
-    long_accept = 1.5 * max(1.0, texture)  # a path that holds most of the stroke needs less margin
+    long_accept = 1.5 * max(1.0, texture) if lenient else accept  # most of the stroke: less margin
     found: list[WirePath] = []
     for _ in range(max_wires):
         rows = trace(work, inside)
