@@ -49,6 +49,7 @@ MAX_CANDIDATES = 48      # frames looked at per output frame
 VOTES = 12               # reveals per hole pixel wanted for the outlier vote
 RING_SIGMA = 3.0         # px: smoothing of the brightness offset measured around the hole
 RING_MAX = 0.2           # ring pixels off by more (mean code value) are something else moving
+THIN = 6                 # px: a never-revealed area this close to background everywhere is bridged, not synthesised
 KERNEL = 2               # px: reach of the bicubic resampling kernel, added to the donor guard
 
 
@@ -75,8 +76,8 @@ class Removal:
 
 
 def default_margin(size: tuple[int, int]) -> int:
-    """Guard band (px) around a matte for motion blur and softness: 0.6% of the long side, >= 3."""
-    return max(3, int(round(0.006 * max(size))))
+    """Guard band (px) around a matte for motion blur and softness: 0.6% of the long side, >= 2."""
+    return max(2, int(round(0.006 * max(size))))
 
 
 def roi_box(hole: np.ndarray, pad: int) -> tuple[int, int, int, int]:
@@ -174,10 +175,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
             filled[carried] = (img_k + off)[carried]
     todo = rest & ~carried
     if (todo & t_hole).any():
-        from inference_server.engines.cleanplate.structure import exemplar_fill
-
-        source = (~t_guard | revealed | carried) & ~todo
-        filled, _ = exemplar_fill(filled, todo, source)
+        filled = paint(filled, todo, (~t_guard | revealed | carried) & ~todo)
         painted = todo
         if keys is not None:
             key = image.copy()
@@ -200,6 +198,25 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     out[y0:y1, x0:x1][t_hole] = filled[t_hole]
     return Removal(out, hole, _full(revealed & t_hole, hole, offset), len(stack),
                    _full(carried & t_hole, hole, offset), _full(painted & t_hole, hole, offset), check)
+
+
+def paint(image: np.ndarray, todo: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Spatial fill of ``todo`` (h, w) bool in ``image`` (h, w, C) float32 from ``source`` pixels.
+
+    A thin area (every pixel within ``THIN`` px of background) is bridged by the wire engine's
+    edge-directed rays, which carry lines straight across; a wide one gets texture and
+    continued edges by ``structure.exemplar_fill``. Only ``source`` pixels are read.
+    """
+    import cv2
+
+    from inference_server.engines.cleanplate.structure import exemplar_fill
+    from inference_server.engines.wire.spatial import fill_spatial
+
+    dist = cv2.distanceTransform((~source).astype(np.uint8), cv2.DIST_L2, 3)
+    if float(dist[todo].max()) <= THIN:
+        filled = fill_spatial(image, (~source).astype(np.float32), max_ray=4 * THIN)
+        return np.where(todo[..., None], filled, image).astype(np.float32)
+    return exemplar_fill(image, todo, source)[0]
 
 
 def _full(part: np.ndarray, like: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
