@@ -76,8 +76,8 @@ class Removal:
 
 
 def default_margin(size: tuple[int, int]) -> int:
-    """Guard band (px) around a matte for motion blur and softness: 0.6% of the long side, >= 2."""
-    return max(2, int(round(0.006 * max(size))))
+    """Guard band (px) around a matte for motion blur and softness: 0.6% of the long side, >= 3."""
+    return max(3, int(round(0.006 * max(size))))
 
 
 def roi_box(hole: np.ndarray, pad: int) -> tuple[int, int, int, int]:

@@ -129,8 +129,8 @@ def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: 
         if cost.ndim == 3:
             cost = cost.sum(axis=2)
         cost = np.where(np.isfinite(cost), cost, np.inf) + cost_mask
-        qy, qx = np.unravel_index(int(np.argmin(cost)), cost.shape)   # top-left of the source patch
-        qy, qx = int(qy) + r, int(qx) + r
+        top, left = np.unravel_index(int(np.argmin(cost)), cost.shape)   # top-left of the source patch
+        qy, qx = int(top) + r, int(left) + r
         tgt = todo[py - r:py + r + 1, px - r:px + r + 1]
         im[py - r:py + r + 1, px - r:px + r + 1][tgt] = im[qy - r:qy + r + 1, qx - r:qx + r + 1][tgt]
         offs[py - r:py + r + 1, px - r:px + r + 1][tgt] = (qy - py, qx - px)
