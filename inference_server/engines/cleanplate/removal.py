@@ -46,7 +46,8 @@ if TYPE_CHECKING:
     from inference_server.engines.wire.regrain import GrainModel
 
 MAX_CANDIDATES = 48      # frames looked at per output frame
-VOTES = 12               # reveals per hole pixel wanted for the outlier vote
+VOTES = 8                # reveals per hole pixel wanted for the outlier vote
+FLOW_HEIGHT = 256        # px: parallax flow is smooth; it is measured on the region scaled to this height
 RING_SIGMA = 3.0         # px: smoothing of the brightness offset measured around the hole
 RING_MAX = 0.2           # ring pixels off by more (mean code value) are something else moving
 THIN = 6                 # px: a never-revealed area this close to background everywhere is bridged, not synthesised
@@ -219,6 +220,18 @@ def paint(image: np.ndarray, todo: np.ndarray, source: np.ndarray) -> np.ndarray
     return exemplar_fill(image, todo, source)[0]
 
 
+def snap(matrix: np.ndarray, size: tuple[int, int], tol: float = 0.1) -> np.ndarray:
+    """``matrix`` as an exact whole-pixel shift when it is one within ``tol`` px at the corners
+    of a ``size`` (h, w) frame (a locked-off camera, measured with a little noise): the samples
+    are then copied, not resampled and softened."""
+    shift = np.round(matrix[:2, 2])
+    exact = np.array([[1.0, 0.0, shift[0]], [0.0, 1.0, shift[1]], [0.0, 0.0, 1.0]])
+    h, w = size
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64)
+    a, b = corners @ matrix.T, corners @ exact.T
+    return exact if np.abs(a[:, :2] / a[:, 2:] - b[:, :2]).max() <= tol else matrix
+
+
 def _full(part: np.ndarray, like: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
     out = np.zeros_like(like)
     x0, y0 = offset
@@ -307,7 +320,7 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
     for s in _candidates(len(frames), index, window):
         if len(stack) >= max_samples or (counts[t_hole] >= need).all():
             break
-        m = alignment.between(s, index)
+        m = snap(alignment.between(s, index), (h, w))
         ok = coverage(m, (h, w), size, offset, margin=2)
         obj = grow(np.asarray(mattes[s], np.float32) > 0, margin)
         obj_w = warp_image(obj.astype(np.uint8), m, size, offset, nearest=True) > 0
@@ -360,7 +373,7 @@ def _refine(t_roi: np.ndarray, t_hole: np.ndarray, sample: np.ndarray, ok: np.nd
     known = ok & ~_ring(t_hole, 8) & ~t_hole
     if known.sum() < 64 or min(t_hole.shape) < 16:
         return sample, ok
-    flow = local_flow(t_roi, sample, known, preset="medium")
+    flow = local_flow(t_roi, sample, known, preset="medium", height=FLOW_HEIGHT)
     if not flow.any():
         return sample, ok
     ok2, inside = warp(ok.astype(np.float32), flow)

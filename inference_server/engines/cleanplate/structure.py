@@ -25,6 +25,7 @@ from inference_server.engines.cleanplate.align import ShotAlignment, coverage, w
 
 WORK_SIDE = 160       # long side (px) of the region the patch search runs at
 PATCH = 9             # patch side at working size (odd)
+GUIDE_WEIGHT = 0.5    # weight (on the difference) of the smooth expectation where a patch is still unknown
 
 
 def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: int = PATCH,
@@ -97,6 +98,11 @@ def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: 
     cost_mask = np.where(centres[r:-r, r:-r], 0.0, np.inf).astype(np.float32)
     conf = known.astype(np.float32)
     offs = np.zeros(im.shape[:2] + (2,), np.int32)
+    # the large-scale expectation inside the hole (a membrane from its surroundings): copies are
+    # also matched against it, weakly, so a patch of the wrong brightness is not carried deep in
+    from inference_server.engines.wire.spatial import push_pull
+
+    guide = cv2.GaussianBlur(push_pull(im, known.astype(np.float32)), (0, 0), 2.0).reshape(im.shape)
     grey = im.mean(axis=2)
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
@@ -120,10 +126,10 @@ def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: 
         c = cv2.filter2D(conf, -1, k)[fy, fx] / float(patch * patch)
         best = int(np.argmax(c * (data + 1e-3)))
         py, px = int(fy[best]), int(fx[best])
-        tmpl = im[py - r:py + r + 1, px - r:px + r + 1]
-        m = known[py - r:py + r + 1, px - r:px + r + 1].astype(np.float32)
-        if m.sum() < 1:
-            m = np.ones_like(m)
+        kn = known[py - r:py + r + 1, px - r:px + r + 1]
+        tmpl = np.where(kn[..., None], im[py - r:py + r + 1, px - r:px + r + 1],
+                        guide[py - r:py + r + 1, px - r:px + r + 1]).astype(np.float32)
+        m = np.where(kn, 1.0, GUIDE_WEIGHT).astype(np.float32)
         m3 = np.repeat(m[:, :, None], im.shape[2], axis=2)
         cost = cv2.matchTemplate(im, tmpl, cv2.TM_SQDIFF, mask=m3)
         if cost.ndim == 3:
