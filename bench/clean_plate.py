@@ -3,7 +3,7 @@
 Each scenario cuts a real object out of a DAVIS clip with its own masks and pastes it onto
 another real clip (alpha = the mask blurred by 1 px, so the object's edge is soft as motion
 blur and matte softness make it); the untouched host clip is the ground truth and the roto
-removed is the mask grown by 3 px (as an artist covers a soft edge); the blurred edge inside
+removed is the mask grown by 2 px (as an artist covers a soft edge); the blurred edge inside
 other frames' rotos is what their donors must not bring in. Classes:
 
 - ``static-crossing``: schoolgirls-480p (locked-off camera), the bmx rider crossing the frame;
@@ -130,7 +130,7 @@ def cut(frames: Sequence[np.ndarray], masks: Sequence[np.ndarray], scale: float,
 def place(host: np.ndarray, obj: np.ndarray, alpha: np.ndarray, centre: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     """``obj`` pasted onto ``host`` with its mask's centroid at ``centre`` (x, y); the paste's
     alpha is the mask blurred by 1 px (edge spill); returns (composite, the roto: mask >= 0.5
-    grown by 3 px)."""
+    grown by 2 px)."""
     import cv2
 
     h, w = host.shape[:2]
@@ -146,8 +146,8 @@ def place(host: np.ndarray, obj: np.ndarray, alpha: np.ndarray, centre: tuple[fl
     core = full_a >= 0.5
     soft = np.asarray(cv2.GaussianBlur(core.astype(np.float32), (0, 0), 1.0), np.float32)
     comp = host.astype(np.float32) * (1 - soft[..., None]) + full_o * soft[..., None]
-    # the roto covers the soft edge as an artist draws it: the core grown by 3 px (0.1% spill is left)
-    mask = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))) > 0
+    # the roto covers the soft edge as an artist draws it: the core grown by 2 px (~2% spill is left)
+    mask = cv2.dilate(core.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))) > 0
     return np.clip(comp + 0.5, 0, 255).astype(np.uint8), mask
 
 

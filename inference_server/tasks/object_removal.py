@@ -15,14 +15,18 @@ MANIFEST = TaskManifest(
     label="Object Removal",
     description="Removes whatever the matte covers (a crew member, a rig, a mark) from every frame: the "
                 "background is taken from other frames of the shot where the camera or the object has "
-                "moved, lined up on the frame; what no frame shows is painted in from around the hole and "
-                "the patch is regrained. Pixels outside the matte come back untouched.",
+                "moved, lined up on the frame by tracking the background only, and only where those frames "
+                "really show background (never inside or near their own matte, so no ghost of the object "
+                "comes back). What no frame shows is painted once on a key frame and carried to the others, "
+                "and the patch is regrained. Every pixel the matte touches is replaced; pixels outside it "
+                "come back untouched. Frames whose fill is no better than the object are named for checking.",
     inputs=(Port("plate", "Source"),
             Port("matte", "Object Matte", "matte",
                  tooltip="Roto over the object in every frame (white = remove). Soft edges blend.")),
     outputs=(Port("repair", "Repair"),
              Port("revealed", "Revealed Matte", "matte", optional=True,
-                  tooltip="1 where the fill came from other frames, 0 where it was painted in.")),
+                  tooltip="1 where the fill came from other frames, 0 where it was painted in (or carried "
+                          "from the key frame's paint).")),
     params=(MOTION, REJECTION,
             Param("samples", "int", 24, "Frames borrowed",
                   "Most other frames the background is taken from for each output frame.", 1, 64),

@@ -330,8 +330,9 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
             continue
         source = np.asarray(frames[s], np.float32)
         sample = _resample(source, m, size, offset).reshape(t_roi.shape)
-        if refine:
-            sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset)
+        moved = _camera_move(m, (h, w))
+        if refine and moved >= 1.0:     # no camera move, no parallax: what the flow would see is movers
+            sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset, min(40.0, 1.0 + 0.3 * moved))
         stack.append(sample)
         valid.append(ok)
         counts += ok
@@ -364,16 +365,26 @@ def _resample(source: np.ndarray, matrix: np.ndarray, size: tuple[int, int], off
     return out if out.ndim == 3 else out[:, :, None]
 
 
+def _camera_move(matrix: np.ndarray, size: tuple[int, int]) -> float:
+    """Largest displacement (px) of a frame corner under ``matrix``."""
+    h, w = size
+    c = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64)
+    p = c @ matrix.T
+    return float(np.abs(p[:, :2] / p[:, 2:] - c[:, :2]).max())
+
+
 def _refine(t_roi: np.ndarray, t_hole: np.ndarray, sample: np.ndarray, ok: np.ndarray, source: np.ndarray,
-            matrix: np.ndarray, offset: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+            matrix: np.ndarray, offset: tuple[int, int], max_shift: float) -> tuple[np.ndarray, np.ndarray]:
     """Correct residual parallax: smooth flow measured around the hole, interpolated inside it;
-    the sample is then taken again from ``source`` in one resampling (camera move plus flow)."""
+    the sample is then taken again from ``source`` in one resampling (camera move plus flow).
+    Parallax grows with the camera's move, so flow over ``max_shift`` px (a fraction of the
+    move) is something moving on its own and is left out."""
     from inference_server.engines.wire.flow import warp
 
     known = ok & ~_ring(t_hole, 8) & ~t_hole
     if known.sum() < 64 or min(t_hole.shape) < 16:
         return sample, ok
-    flow = local_flow(t_roi, sample, known, preset="medium", height=FLOW_HEIGHT)
+    flow = local_flow(t_roi, sample, known, max_shift=max_shift, preset="medium", height=FLOW_HEIGHT)
     if not flow.any():
         return sample, ok
     ok2, inside = warp(ok.astype(np.float32), flow)
