@@ -23,7 +23,7 @@ import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
 
-WORK_SIDE = 160       # long side (px) of the region the patch search runs at
+WORK_SIDE = 256       # long side (px) of the region the patch search runs at
 PATCH = 9             # patch side at working size (odd)
 GUIDE_WEIGHT = 0.5    # weight (on the difference) of the smooth expectation where a patch is still unknown
 
