@@ -13,7 +13,7 @@ import argparse
 import os
 import re
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inference_server.cli.common import add_server_arg
 
@@ -45,6 +45,22 @@ def unseen_spec(out_spec: str) -> str:
     if m:
         return f"{root[:m.start()]}_unseen{m.group(1)}{m.group(2)}{ext}"
     return f"{root}_unseen{ext}"
+
+
+def removal_summary(summary: dict[str, Any], written: int, out: str) -> str:
+    """The artist's summary of an object removal: what was written, where the fill came from,
+    and the QC note naming the frames to check (older daemons send no "qc")."""
+    text = (f"wrote {written} repaired frame(s) to {out} "
+            f"({summary.get('revealed_percent', '?')}% of the masked pixels taken from other frames")
+    if "never_revealed_percent" in summary:
+        keys = summary.get("key_frames") or []
+        text += (f", {summary['never_revealed_percent']}% never revealed and painted"
+                 + (f" on key frame(s) {', '.join(map(str, keys))}" if keys else ""))
+    text += f"; camera model {summary.get('model')})"
+    qc = summary.get("qc")
+    if isinstance(qc, dict) and qc.get("note"):
+        text += f"\nQC ({qc.get('measure', 'check')}): {qc['note']}"
+    return text
 
 
 def _open_mask(spec: str, plate_spec: str, plate: FrameSequence, frames: tuple[int, int] | None) -> FrameSequence:
@@ -103,9 +119,7 @@ def clean_plate(args: argparse.Namespace) -> int:
                 summary = run_task("object_removal", {"plate": plate, "matte": align(mask, plate)}, {},
                                    server=args.server, on_frame=on_frame, on_progress=update)
             staged.commit()
-            print(f"wrote {len(written.get('repair', []))} repaired frame(s) to {args.out} "
-                  f"({summary.get('revealed_percent', '?')}% of the masked pixels taken from other frames; "
-                  f"camera model {summary.get('model')})", file=sys.stderr)
+            print(removal_summary(summary, len(written.get("repair", [])), args.out), file=sys.stderr)
             return 0
         with progress_bar("clean plate") as update:
             summary = run_task("clean_plate", {"plate": plate}, {}, server=args.server,

@@ -15,14 +15,18 @@ MANIFEST = TaskManifest(
     label="Object Removal",
     description="Removes whatever the matte covers (a crew member, a rig, a mark) from every frame: the "
                 "background is taken from other frames of the shot where the camera or the object has "
-                "moved, lined up on the frame; what no frame shows is painted in from around the hole and "
-                "the patch is regrained. Pixels outside the matte come back untouched.",
+                "moved, lined up on the frame by tracking the background only, and only where those frames "
+                "really show background (never inside or near their own matte, so no ghost of the object "
+                "comes back). What no frame shows is painted once on a key frame and carried to the others, "
+                "and the patch is regrained. Every pixel the matte touches is replaced; pixels outside it "
+                "come back untouched. Frames whose fill is no better than the object are named for checking.",
     inputs=(Port("plate", "Source"),
             Port("matte", "Object Matte", "matte",
                  tooltip="Roto over the object in every frame (white = remove). Soft edges blend.")),
     outputs=(Port("repair", "Repair"),
              Port("revealed", "Revealed Matte", "matte", optional=True,
-                  tooltip="1 where the fill came from other frames, 0 where it was painted in.")),
+                  tooltip="1 where the fill came from other frames, 0 where it was painted in (or carried "
+                          "from the key frame's paint).")),
     params=(MOTION, REJECTION,
             Param("samples", "int", 24, "Frames borrowed",
                   "Most other frames the background is taken from for each output frame.", 1, 64),
@@ -45,7 +49,9 @@ MANIFEST = TaskManifest(
 
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
     from inference_server.engines.cleanplate.align import align_shot
-    from inference_server.engines.cleanplate.removal import remove_object
+    from inference_server.engines.cleanplate.qc import qc_report
+    from inference_server.engines.cleanplate.removal import Removal, default_margin, grow, remove_object
+    from inference_server.engines.cleanplate.structure import KeyFills
 
     plates = inputs["plate"]
     size = check_plate(plates, minimum=1)
@@ -62,34 +68,62 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         raise TaskInputError("the matte is empty in every frame: nothing to remove "
                              "(white or alpha > 0 marks what to remove)")
     frames = FloatFrames(plates)
+    margin = default_margin(size)
     ctx.progress(0, n + 1, "tracking the camera")
     try:
-        shot = align_shot(frames, n // 2, params["motion"], [mattes[i] > 0 for i in range(n)]) if n > 1 else None
+        # the camera is tracked on the background only: every matte, grown so that the object's
+        # blur and what moves right beside it (a shadow, a rig's arm) is left out too
+        shot = align_shot(frames, n // 2, params["motion"], [grow(mattes[i] > 0, 3 * margin) for i in range(n)]) \
+            if n > 1 else None
     except ValueError as exc:
         raise TaskInputError(str(exc)) from exc
-    filled_px = revealed_px = 0
+    keys = KeyFills(shot) if shot is not None else None
+
+    def remove(i: int) -> Removal:
+        assert shot is not None
+        try:
+            return remove_object(frames, mattes, shot, i, max_samples=params["samples"], per_pixel=params["blend"],
+                                 rejection=params["rejection"], refine=params["parallax"],
+                                 regrain=params["regrain"], window=params["window"], seed=plates[i].number,
+                                 margin=margin, keys=keys)
+        except ValueError as exc:
+            raise TaskInputError(f"frame {plates[i].number}: {exc}") from exc
+
+    # the key frame is painted first (the middle frame, or the frame with a matte nearest it), so
+    # background no frame reveals is painted once there and carried to the others
+    with_matte = [i for i in range(n) if (mattes[i] > 0).any()]
+    key = min(with_matte, key=lambda i: (abs(i - n // 2), i))
+    first = remove(key) if shot is not None else None
+    filled_px = revealed_px = never_px = 0
+    rows: list[dict[str, Any]] = []
     for i in range(n):
         ctx.check_cancelled()
         src = plates[i]
         alpha = mattes[i]
+        row: dict[str, Any] = {"frame": src.number, "value": 0.0}
         if shot is None or not (alpha > 0).any():
             out, revealed = src.pixels.copy(), np.zeros(size, bool)
         else:
-            rem = remove_object(frames, mattes, shot, i, max_samples=params["samples"], per_pixel=params["blend"],
-                                rejection=params["rejection"], refine=params["parallax"],
-                                regrain=params["regrain"], window=params["window"], seed=src.number)
+            rem = first if i == key and first is not None else remove(i)
             out = from_float(rem.image, src.pixels.dtype)
             out[~rem.hole] = src.pixels[~rem.hole]          # untouched outside the matte, bit for bit
             revealed = rem.revealed
-            filled_px += int(rem.hole.sum())
+            hole_px = int(rem.hole.sum())
+            filled_px += hole_px
             revealed_px += int(rem.revealed.sum())
+            never_px += hole_px - int(rem.revealed.sum())
+            row.update(value=rem.check, never_revealed=round(rem.never_revealed, 4),
+                       carried=round(float(rem.carried.sum()) / hole_px, 4) if rem.carried is not None else 0.0,
+                       painted=round(float(rem.painted.sum()) / hole_px, 4) if rem.painted is not None else 0.0)
         if shot is None and (alpha > 0).any():
             from inference_server.engines.wire.spatial import fill_spatial
 
-            fl = fill_spatial(frames[i], alpha)
+            fl = fill_spatial(frames[i], (alpha > 0).astype(np.float32))
             out = from_float(fl, src.pixels.dtype)
             out[alpha <= 0] = src.pixels[alpha <= 0]
             filled_px += int((alpha > 0).sum())
+            never_px += int((alpha > 0).sum())
+        rows.append(row)
         ctx.emit("repair", Frame(out, src.number, src.colour_space))
         if params["revealed_matte"]:
             ctx.emit("revealed", Frame(from_float(revealed.astype(np.float32)[:, :, None], src.pixels.dtype),
@@ -97,4 +131,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         ctx.progress(i + 2, n + 1, f"frame {src.number}")
     return {"frames": n, "frames_with_matte": covered, "filled_pixels": filled_px,
             "revealed_percent": round(100.0 * revealed_px / max(filled_px, 1), 2),
+            "never_revealed_percent": round(100.0 * never_px / max(filled_px, 1), 2),
+            "key_frames": [plates[k.index].number for k in keys.keys] if keys is not None else [],
+            "qc": qc_report(rows),
             **(shot.to_summary() if shot is not None else {"model": "none"})}

@@ -219,6 +219,7 @@ def align_shot(images: Sequence[np.ndarray], reference: int = 0, model: str = "a
         m, k = fit_model(*pairs[i - 1], chosen, thr)
         if m is not None:
             step[i], inliers[i] = m, k
+    _steady(step, inliers, size)
     mats = np.tile(np.eye(3), (n, 1, 1))
     for i in range(reference + 1, n):
         mats[i] = mats[i - 1] @ step[i]
@@ -241,6 +242,27 @@ def align_shot(images: Sequence[np.ndarray], reference: int = 0, model: str = "a
     _polish(mats, smalls, reference, chosen, size)
     mats = mats / mats[:, 2:3, 2:3]
     return ShotAlignment(mats, chosen, reference, inliers, direct, size)
+
+
+def _steady(step: np.ndarray, inliers: np.ndarray, size: tuple[int, int]) -> None:
+    """Replace, in place, frame-to-frame steps that were not found or that jump far from the
+    shot's typical step (a fit on too few background matches) by the nearest good step."""
+    h, w = size
+    corners = np.array([[0, 0], [w, 0], [0, h], [w, h]], np.float32)
+    moves = np.array([np.abs(_apply(m, corners) - corners).max() for m in step])
+    found = inliers > 0
+    found[0] = False
+    if found.sum() < 2:
+        return
+    typical = float(np.median(moves[found]))
+    good = found & (moves <= typical + 0.1 * max(h, w))
+    idx = np.nonzero(good)[0]
+    if idx.size == 0:
+        return
+    for i in range(1, len(step)):
+        if not good[i]:
+            step[i] = step[idx[np.argmin(np.abs(idx - i))]]
+            inliers[i] = 0
 
 
 def _ecc_image(gray: np.ndarray, exclude: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None, float]:
@@ -275,20 +297,29 @@ def _polish(mats: np.ndarray, smalls: list[tuple[np.ndarray, np.ndarray | None, 
         anchor = next((j for j in anchors if overlap(np.linalg.inv(mats[j]) @ mats[i], size) >= 0.5), None)
         if anchor is not None:
             link = np.linalg.inv(mats[anchor]) @ mats[i]
-            mats[i] = mats[anchor] @ refine_ecc(smalls[anchor], smalls[i][0], link / link[2, 2], model)
+            mats[i] = mats[anchor] @ refine_ecc(smalls[anchor], smalls[i][0], link / link[2, 2], model,
+                                                smalls[i][1])
         done.append(i)
 
 
 def refine_ecc(ref: tuple[np.ndarray, np.ndarray | None, float], image: np.ndarray, matrix: np.ndarray,
-               model: str) -> np.ndarray:
+               model: str, image_mask: np.ndarray | None = None) -> np.ndarray:
     """Polish a frame-to-reference ``matrix`` by intensity alignment (ECC) at ``ECC_SIZE``.
 
     ``ref`` comes from ``_ecc_image`` (reference luma, usable-pixel mask, scale); ``image`` is
-    the frame's small luma. Falls back to ``matrix`` when ECC fails.
+    the frame's small luma and ``image_mask`` its usable pixels (uint8, or None): both frames'
+    excluded objects are left out, so an object that holds its place in frame while the
+    background slides cannot pull the estimate. Falls back to ``matrix`` when ECC fails.
     """
     tmpl, mask, scale = ref
     s = np.diag([scale, scale, 1.0])
     warp = s @ np.linalg.inv(matrix) @ np.linalg.inv(s)          # reference -> frame, small coords
+    if image_mask is not None:
+        import cv2
+
+        inside = _warp_small(image_mask.astype(np.float32), warp / warp[2, 2], tmpl.shape) > 0.999
+        seen = cv2.erode(inside.astype(np.uint8), np.ones((3, 3), np.uint8))
+        mask = seen if mask is None else (mask & seen)
     found = ecc_warp(tmpl, image, warp / warp[2, 2], model, mask)
     if found is None:
         return matrix
@@ -329,6 +360,14 @@ def ecc_warp(template: np.ndarray, image: np.ndarray, start: np.ndarray, model: 
     corners = np.array([[0, 0], [w, 0], [0, h], [w, h]], np.float32)
     if np.abs(_apply(found, corners) - _apply(start, corners)).max() > max_move:
         return None
+    # keep ECC's answer only when it lines the usable pixels up better than the start did
+    both = (usable > 0) & (_warp_small(np.ones_like(image), found, template.shape) > 0.99) \
+        & (_warp_small(np.ones_like(image), start, template.shape) > 0.99)
+    if both.sum() >= 64:
+        r_found = float(np.mean(np.abs(_warp_small(image, found, template.shape) - template)[both]))
+        r_start = float(np.mean(np.abs(_warp_small(image, start, template.shape) - template)[both]))
+        if r_found > r_start:
+            return None
     return found / found[2, 2]
 
 

@@ -128,10 +128,10 @@ def _refine(stack: np.ndarray, valid: np.ndarray, first: np.ndarray, seen: np.nd
 
 
 def local_flow(target: np.ndarray, image: np.ndarray, known: np.ndarray, max_shift: float = 40.0,
-               preset: str = "fast") -> np.ndarray:
+               preset: str = "fast", height: int = 480) -> np.ndarray:
     """Smooth residual motion (H, W, 2) float32 so that ``image[x + flow] ~ target[x]``.
 
-    Flow is measured at up to 480 px high, kept where forward and backward agree, ``known``
+    Flow is measured at up to ``height`` px high (480), kept where forward and backward agree, ``known``
     (H, W bool) holds and the shift is under ``max_shift`` pixels (parallax, not objects),
     filled elsewhere from its surroundings and smoothed: it bends the background, not what moves.
     Zero when the residual motion is under ``MIN_PARALLAX`` pixels. ``preset``: the DIS flow
@@ -143,7 +143,7 @@ def local_flow(target: np.ndarray, image: np.ndarray, known: np.ndarray, max_shi
     from inference_server.engines.wire.spatial import push_pull
 
     h, w = target.shape[:2]
-    scale = min(1.0, 480.0 / h)
+    scale = min(1.0, float(height) / h)
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
     a = cv2.resize(target, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
     b = cv2.resize(image, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)

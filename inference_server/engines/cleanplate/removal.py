@@ -1,24 +1,32 @@
-"""Object and rig removal under a matte, over a moving camera.
+"""Object and rig removal under a matte, over a moving camera, without ghosts.
+
+Invariant (the ghost rule): **donors are background only.** A pixel of frame ``j`` may fill
+frame ``i`` only where, after alignment (and the parallax flow, when used), it lies outside
+frame ``j``'s matte grown by ``margin`` pixels (room for motion blur, matte softness and the
+resampling kernel) and inside frame ``j``. Nothing later brings object pixels back: the
+brightness offset is measured on a ring outside the target's own grown matte against
+background-only samples; the spatial fill copies only from pixels outside the grown matte
+(or already filled from background); the carried key fills hold background only; regrain
+adds synthetic grain, not pixels; and the repair *replaces* the plate wherever the matte is
+above 0 (a soft matte edge is removed, not blended back over the object).
 
 For frame ``t`` and its matte (the hole), other frames of the shot are resampled onto frame
-``t`` through the shot alignment, only inside a region of interest around the hole. Each
-sample shows background where it is inside its own frame and outside its own matte (the
-object has moved, or the camera has). Samples are taken nearest in time first, skipping
-those that reveal nothing new, until every hole pixel is seen ``VOTES`` times (or
-``max_samples`` frames are borrowed). Optionally the residual parallax of each sample is
-corrected by smooth dense flow measured around the hole and carried into it.
-
+``t`` through the shot alignment (which was measured on the background only: the mattes are
+left out of tracking), only inside a region of interest around the hole. Samples are taken
+nearest in time first, skipping those that reveal nothing new, until every pixel of the
+grown hole is seen ``VOTES`` times (or ``max_samples`` frames are borrowed). Optionally the
+residual parallax of each sample is corrected by smooth dense flow measured around the hole.
 A robust temporal estimate (``temporal``) votes all reveals of a pixel and averages its
-``per_pixel`` nearest inliers (near frames match lighting and parallax best); pixels no
-frame revealed are filled spatially. The temporal fill's brightness is matched to the frame
-by a smooth offset taken from the ring around the hole, and the patch is regrained for the
-grain the average removed: the frame-to-frame grain is measured as the spread of the
-averaged samples (texture that stays put is already in the fill and is not added again),
-with the grain's size, colour and level response from the plate around the hole. Each
-borrowed frame is resampled once (bicubic, camera move and parallax flow together).
-Spatial fill and grain are the wire-removal engine's ``fill_spatial``, ``estimate_grain``
-and ``apply_grain``. Pixels where the matte is 0 come
-back exactly as given; soft matte values blend the repair over the original.
+``per_pixel`` nearest inliers; its brightness is matched to the frame by a smooth offset
+from the ring around the grown hole, and the patch is regrained for the grain the average
+removed (``_missing_grain``).
+
+Background that no borrowed frame reveals (the object holds its place in frame) is taken
+from the shot's key fills (``structure.KeyFills``): painted once, with structure
+(``structure.exemplar_fill``), on the first frame that needs it, and carried to the others
+through the alignment so the painted area does not boil. ``Removal.check`` is the per-frame
+never-worse-than-nothing figure (``qc.fill_check``). Pixels where the matte is 0 come back
+exactly as given.
 """
 
 from __future__ import annotations
@@ -34,22 +42,43 @@ from inference_server.engines.cleanplate.plate import local_flow
 from inference_server.engines.cleanplate.temporal import TemporalEstimate, robust_temporal_estimate
 
 if TYPE_CHECKING:
+    from inference_server.engines.cleanplate.structure import KeyFills
     from inference_server.engines.wire.regrain import GrainModel
 
 MAX_CANDIDATES = 48      # frames looked at per output frame
-VOTES = 12               # reveals per hole pixel wanted for the outlier vote
+VOTES = 8                # reveals per hole pixel wanted for the outlier vote
+FLOW_HEIGHT = 256        # px: parallax flow is smooth; it is measured on the region scaled to this height
 RING_SIGMA = 3.0         # px: smoothing of the brightness offset measured around the hole
 RING_MAX = 0.2           # ring pixels off by more (mean code value) are something else moving
+THIN = 6                 # px: a never-revealed area this close to background everywhere is bridged, not synthesised
+KERNEL = 2               # px: reach of the bicubic resampling kernel, added to the donor guard
 
 
 @dataclass(frozen=True)
 class Removal:
-    """``image`` (H, W, C) float32 repaired frame; ``revealed``/``hole`` (H, W) bool."""
+    """``image`` (H, W, C) float32 repaired frame; (H, W) bool masks: ``hole`` (matte > 0),
+    ``revealed`` (filled from other frames), ``carried`` (from a key fill), ``painted``
+    (painted on this frame, which became a key); ``check``: ``qc.fill_check`` (>= 1: no better
+    than leaving the object in)."""
 
     image: np.ndarray
     hole: np.ndarray
     revealed: np.ndarray
     samples: int
+    carried: np.ndarray | None = None
+    painted: np.ndarray | None = None
+    check: float = 0.0
+
+    @property
+    def never_revealed(self) -> float:
+        """Fraction of the hole no other frame revealed (carried or painted)."""
+        n = int(self.hole.sum())
+        return 0.0 if n == 0 else float((self.hole & ~self.revealed).sum()) / n
+
+
+def default_margin(size: tuple[int, int]) -> int:
+    """Guard band (px) around a matte for motion blur and softness: 0.6% of the long side, >= 3."""
+    return max(3, int(round(0.006 * max(size))))
 
 
 def roi_box(hole: np.ndarray, pad: int) -> tuple[int, int, int, int]:
@@ -68,21 +97,30 @@ def smooth_fill(values: np.ndarray, known: np.ndarray) -> np.ndarray:
     return push_pull(np.ascontiguousarray(values, np.float32), known.astype(np.float32))
 
 
-def _grey(image: np.ndarray) -> np.ndarray:
-    return image.mean(axis=2) if image.ndim == 3 else image
+def grow(mask: np.ndarray, radius: int) -> np.ndarray:
+    """(H, W) bool ``mask`` dilated by a disc of ``radius`` px."""
+    import cv2
+
+    if radius <= 0:
+        return mask.astype(bool)
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    return cv2.dilate(mask.astype(np.uint8), k) > 0
 
 
 def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment: ShotAlignment,
                   index: int, *, max_samples: int = 24, per_pixel: int = 4, rejection: float = 2.5,
-                  refine: bool = True, regrain: float = 1.0, window: int = 0, seed: int = 0) -> Removal:
+                  refine: bool = True, regrain: float = 1.0, window: int = 0, seed: int = 0,
+                  margin: int | None = None, keys: KeyFills | None = None) -> Removal:
     """Remove what ``mattes[index]`` covers from ``frames[index]``.
 
     ``frames``: (H, W, C) float32 per frame (may be lazy); ``mattes``: (H, W) float32 0-1 per
-    frame, > 0 over the object (the hole); ``alignment``: the shot's camera motion.
-    ``max_samples``: most other frames borrowed; ``per_pixel``: how many of them, nearest in
-    time first, are voted at each pixel (near frames match lighting and parallax best; a few
-    let the vote drop a bad one). ``window``: frames either side searched (0: the whole shot).
-    ``regrain``: 0 leaves the patch smooth, 1 gives it back the measured grain it lacks.
+    frame, > 0 over the object (the hole, replaced in full); ``alignment``: the shot's camera
+    motion. ``max_samples``: most other frames borrowed; ``per_pixel``: how many of them,
+    nearest in time first, are voted at each pixel. ``window``: frames either side searched
+    (0: the whole shot). ``regrain``: 0 leaves the patch smooth, 1 gives it back the measured
+    grain it lacks. ``margin``: px the mattes are grown by before a donor pixel counts as
+    background (default ``default_margin``). ``keys``: the shot's key fills; never-revealed
+    background is carried from them, and a frame that has to paint is added to them.
     """
     n = len(frames)
     if len(mattes) != n:
@@ -98,47 +136,107 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     alpha = np.asarray(mattes[index], np.float32)
     if alpha.shape != (h, w):
         raise ValueError(f"matte for frame index {index} is {alpha.shape}, the plate is {(h, w)}")
+    margin = default_margin((h, w)) if margin is None else margin
+    if margin < 0:
+        raise ValueError(f"matte margin must be >= 0 px, got {margin}")
     hole = alpha > 0
     if not hole.any():
         return Removal(image.copy(), hole, np.zeros_like(hole), 0)
-    pad = max(16, int(0.15 * max(np.ptp(np.nonzero(hole)[0]), np.ptp(np.nonzero(hole)[1]))))
+    guard = grow(hole, margin)
+    if guard.all():
+        raise ValueError(f"the matte of frame index {index} grown by {margin} px covers the whole frame")
+    ys, xs = np.nonzero(hole)
+    pad = margin + max(24, int(0.25 * max(np.ptp(ys), np.ptp(xs))))
     x0, y0, x1, y1 = roi_box(hole, pad)
     size, offset = (y1 - y0, x1 - x0), (x0, y0)
     t_roi = image[y0:y1, x0:x1]
     t_hole = hole[y0:y1, x0:x1]
-    stack, valid = _gather(frames, mattes, alignment, index, t_roi, t_hole, size, offset,
-                           max_samples, min(max(VOTES, per_pixel), max_samples), window, refine)
+    t_guard = guard[y0:y1, x0:x1]
+    stack, valid = _gather(frames, mattes, alignment, index, t_roi, t_guard, size, offset,
+                           max_samples, min(max(VOTES, per_pixel), max_samples), window, refine, margin)
     filled = t_roi.copy()
     revealed = np.zeros_like(t_hole)
-    grain_gain = t_hole.astype(np.float32)
+    est: TemporalEstimate | None = None
+    ring = _ring(t_guard, 6)
     if stack:
         est = robust_temporal_estimate(np.stack(stack), np.stack(valid), rejection, nearest=per_pixel)
-        revealed = t_hole & est.seen
-        ring = _ring(t_hole, 6) & est.seen
-        if ring.any():
-            est_img = est.image + _ring_offset(t_roi - est.image, ring)
-        else:
-            est_img = est.image
+        revealed = t_guard & est.seen
+        est_img = est.image + _ring_offset(t_roi - est.image, ring & est.seen) if (ring & est.seen).any() \
+            else est.image
         filled[revealed] = est_img[revealed]
-    rest = t_hole & ~revealed
-    if rest.any():
-        from inference_server.engines.wire.spatial import fill_spatial
-
-        filled = np.asarray(fill_spatial(filled, rest.astype(np.float32)), np.float32)
+    rest = t_guard & ~revealed
+    carried = np.zeros_like(t_hole)
+    painted = np.zeros_like(t_hole)
+    if rest.any() and keys is not None and keys.keys:
+        img_k, cov = keys.carry(index, size, offset, np.ones(size, bool))
+        carried = cov & rest
+        if carried.any():
+            near = cov & (~t_guard | revealed) & grow(carried, 8)
+            off = _ring_offset(filled - img_k, near) if near.any() else np.zeros_like(img_k)
+            filled[carried] = (img_k + off)[carried]
+    todo = rest & ~carried
+    if (todo & t_hole).any():
+        filled = paint(filled, todo, (~t_guard | revealed | carried) & ~todo)
+        painted = todo
+        if keys is not None:
+            key = image.copy()
+            key[y0:y1, x0:x1][t_guard] = filled[t_guard]
+            good = ~guard
+            good[y0:y1, x0:x1] |= t_guard
+            keys.add(index, key, good)
     if regrain > 0:
         from inference_server.engines.wire.regrain import apply_grain, estimate_grain
 
-        model = estimate_grain(t_roi, (_ring(t_hole, 2) | t_hole).astype(np.float32))
-        if stack and revealed.any():
-            grain_gain = _missing_grain(est, revealed, t_hole, model, filled)
-        filled = np.asarray(apply_grain(filled, grain_gain.astype(np.float32), model, regrain, seed + index),
-                            np.float32)
-    a = alpha[y0:y1, x0:x1, None]
+        model = estimate_grain(t_roi, t_guard.astype(np.float32))
+        gain = (t_hole & revealed).astype(np.float32)
+        if est is not None and revealed.any():
+            gain = np.where(t_hole & revealed, _missing_grain(est, revealed, t_hole, model, filled), 0.0)
+        filled = np.asarray(apply_grain(filled, gain.astype(np.float32), model, regrain, seed + index), np.float32)
+    from inference_server.engines.cleanplate.qc import fill_check
+
+    check = fill_check(t_roi, np.where(t_hole[..., None], filled, t_roi), t_hole, t_guard)
     out = image.copy()
-    out[y0:y1, x0:x1] = np.where(t_hole[..., None], t_roi * (1.0 - a) + filled * a, t_roi)
-    full_rev = np.zeros_like(hole)
-    full_rev[y0:y1, x0:x1] = revealed
-    return Removal(out, hole, full_rev, len(stack))
+    out[y0:y1, x0:x1][t_hole] = filled[t_hole]
+    return Removal(out, hole, _full(revealed & t_hole, hole, offset), len(stack),
+                   _full(carried & t_hole, hole, offset), _full(painted & t_hole, hole, offset), check)
+
+
+def paint(image: np.ndarray, todo: np.ndarray, source: np.ndarray) -> np.ndarray:
+    """Spatial fill of ``todo`` (h, w) bool in ``image`` (h, w, C) float32 from ``source`` pixels.
+
+    A thin area (every pixel within ``THIN`` px of background) is bridged by the wire engine's
+    edge-directed rays, which carry lines straight across; a wide one gets texture and
+    continued edges by ``structure.exemplar_fill``. Only ``source`` pixels are read.
+    """
+    import cv2
+
+    from inference_server.engines.cleanplate.structure import exemplar_fill
+    from inference_server.engines.wire.spatial import fill_spatial
+
+    dist = cv2.distanceTransform((~source).astype(np.uint8), cv2.DIST_L2, 3)
+    if float(dist[todo].max()) <= THIN:
+        filled = fill_spatial(image, (~source).astype(np.float32), max_ray=4 * THIN)
+        return np.where(todo[..., None], filled, image).astype(np.float32)
+    return exemplar_fill(image, todo, source)[0]
+
+
+def snap(matrix: np.ndarray, size: tuple[int, int], tol: float = 0.1) -> np.ndarray:
+    """``matrix`` as an exact whole-pixel shift when it is one within ``tol`` px at the corners
+    of a ``size`` (h, w) frame (a locked-off camera, measured with a little noise): the samples
+    are then copied, not resampled and softened."""
+    shift = np.round(matrix[:2, 2])
+    exact = np.array([[1.0, 0.0, shift[0]], [0.0, 1.0, shift[1]], [0.0, 0.0, 1.0]])
+    h, w = size
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64)
+    a, b = corners @ matrix.T, corners @ exact.T
+    return exact if np.abs(a[:, :2] / a[:, 2:] - b[:, :2]).max() <= tol else matrix
+
+
+def _full(part: np.ndarray, like: np.ndarray, offset: tuple[int, int]) -> np.ndarray:
+    out = np.zeros_like(like)
+    x0, y0 = offset
+    out[y0:y0 + part.shape[0], x0:x0 + part.shape[1]] = part
+    return out
 
 
 def _missing_grain(est: TemporalEstimate, revealed: np.ndarray, hole: np.ndarray, model: GrainModel,
@@ -208,30 +306,33 @@ def _candidates(n: int, index: int, window: int) -> list[int]:
 
 def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment: ShotAlignment, index: int,
             t_roi: np.ndarray, t_hole: np.ndarray, size: tuple[int, int], offset: tuple[int, int],
-            max_samples: int, need: int, window: int, refine: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Aligned samples (ROI-sized) and where each reveals background, chosen to cover the hole."""
-    import cv2
+            max_samples: int, need: int, window: int, refine: bool,
+            margin: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Aligned samples (ROI-sized) and where each shows background, chosen to cover ``t_hole``.
 
+    The ghost rule lives here: a sample is valid only inside its own frame and outside its own
+    matte grown by ``margin`` px in its own frame, then by ``KERNEL`` px once resampled.
+    """
     h, w = alignment.size
     counts = np.zeros(size, np.int32)
     stack: list[np.ndarray] = []
     valid: list[np.ndarray] = []
-    grow = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     for s in _candidates(len(frames), index, window):
         if len(stack) >= max_samples or (counts[t_hole] >= need).all():
             break
-        m = alignment.between(s, index)
+        m = snap(alignment.between(s, index), (h, w))
         ok = coverage(m, (h, w), size, offset, margin=2)
-        obj = np.asarray(mattes[s], np.float32) > 0
-        obj_w = warp_image(obj.astype(np.uint8), m, size, offset, nearest=True)
-        ok &= cv2.dilate(obj_w, grow) == 0
+        obj = grow(np.asarray(mattes[s], np.float32) > 0, margin)
+        obj_w = warp_image(obj.astype(np.uint8), m, size, offset, nearest=True) > 0
+        ok &= ~grow(obj_w, KERNEL)
         gain = t_hole & ok & (counts < need)
         if gain.sum() < max(4, 0.002 * t_hole.sum()):
             continue
         source = np.asarray(frames[s], np.float32)
         sample = _resample(source, m, size, offset).reshape(t_roi.shape)
-        if refine:
-            sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset)
+        moved = _camera_move(m, (h, w))
+        if refine and moved >= 1.0:     # no camera move, no parallax: what the flow would see is movers
+            sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset, min(40.0, 1.0 + 0.3 * moved))
         stack.append(sample)
         valid.append(ok)
         counts += ok
@@ -264,16 +365,26 @@ def _resample(source: np.ndarray, matrix: np.ndarray, size: tuple[int, int], off
     return out if out.ndim == 3 else out[:, :, None]
 
 
+def _camera_move(matrix: np.ndarray, size: tuple[int, int]) -> float:
+    """Largest displacement (px) of a frame corner under ``matrix``."""
+    h, w = size
+    c = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float64)
+    p = c @ matrix.T
+    return float(np.abs(p[:, :2] / p[:, 2:] - c[:, :2]).max())
+
+
 def _refine(t_roi: np.ndarray, t_hole: np.ndarray, sample: np.ndarray, ok: np.ndarray, source: np.ndarray,
-            matrix: np.ndarray, offset: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+            matrix: np.ndarray, offset: tuple[int, int], max_shift: float) -> tuple[np.ndarray, np.ndarray]:
     """Correct residual parallax: smooth flow measured around the hole, interpolated inside it;
-    the sample is then taken again from ``source`` in one resampling (camera move plus flow)."""
+    the sample is then taken again from ``source`` in one resampling (camera move plus flow).
+    Parallax grows with the camera's move, so flow over ``max_shift`` px (a fraction of the
+    move) is something moving on its own and is left out."""
     from inference_server.engines.wire.flow import warp
 
     known = ok & ~_ring(t_hole, 8) & ~t_hole
     if known.sum() < 64 or min(t_hole.shape) < 16:
         return sample, ok
-    flow = local_flow(t_roi, sample, known, preset="medium")
+    flow = local_flow(t_roi, sample, known, max_shift=max_shift, preset="medium", height=FLOW_HEIGHT)
     if not flow.any():
         return sample, ok
     ok2, inside = warp(ok.astype(np.float32), flow)

@@ -69,3 +69,38 @@ def panning_shot(n: int = 10, size: tuple[int, int] = (96, 128), pan: tuple[floa
     return SyntheticShot(bgs, truths, plates, mattes)
 
 
+
+
+def follow_shot(n: int = 12, size: tuple[int, int] = (120, 160), pan: tuple[float, float] = (4.0, 0.0),
+                box: tuple[int, int, int, int] = (60, 30, 40, 60), colour: tuple[float, float, float] = (1.0, 0.0, 1.0),
+                drift: float = 0.0, halo: float = 1.5, grain: float = 0.005, seed: int = 0) -> SyntheticShot:
+    """"Camera follows the subject": a grey textured background pans ``pan`` px/frame while an
+    object of one unique ``colour`` holds its place in frame (``box`` = x, y, w, h; moving
+    ``drift`` px/frame sideways). The object's edge is blurred by ``halo`` px (motion blur,
+    softness) beyond its matte, which covers only the pixels at least half object."""
+    import cv2
+
+    h, w = size
+    rng = np.random.default_rng(seed + 1)
+    ch = h + int(abs(pan[1]) * n) + 16
+    cw = w + int(abs(pan[0]) * n) + 16
+    tex = textured_background(ch, cw, seed)
+    canvas = (0.35 + 0.5 * tex.mean(axis=2, keepdims=True) + 0.1 * (tex - tex.mean(axis=2, keepdims=True)))
+    canvas = np.clip(canvas, 0.0, 1.0).astype(np.float32) * np.ones((1, 1, 3), np.float32)
+    bgs, truths, plates, mattes = [], [], [], []
+    for t in range(n):
+        m = np.array([[1, 0, -(8 + pan[0] * t)], [0, 1, -(8 + pan[1] * t)]], np.float32)
+        bg = cv2.warpAffine(canvas, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+        tr = np.clip(bg + np.asarray(rng.normal(0.0, grain, bg.shape), np.float32), 0.0, 1.0)
+        x, y, bw, bh = box
+        x = int(round(x + drift * t))
+        cover = np.zeros((h, w), np.float32)
+        cv2.ellipse(cover, (x + bw // 2, y + bh // 2), (bw // 2, bh // 2), 0, 0, 360, 1.0, -1)
+        if halo > 0:
+            cover = np.asarray(cv2.GaussianBlur(cover, (0, 0), halo), np.float32)
+        plate = tr * (1.0 - cover[..., None]) + np.array(colour, np.float32) * cover[..., None]
+        bgs.append(bg.astype(np.float32))
+        truths.append(tr.astype(np.float32))
+        plates.append(plate.astype(np.float32))
+        mattes.append((cover >= 0.5).astype(np.float32))
+    return SyntheticShot(bgs, truths, plates, mattes)

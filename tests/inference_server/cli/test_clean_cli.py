@@ -89,3 +89,26 @@ def test_bad_masks_are_refused_clearly(tmp_path: Path, shot: SyntheticShot, caps
                     "--mask", str(tmp_path / "mask.####.png")])
     assert code == 2
     assert "names one file but there are 7 frames" in capsys.readouterr().err
+
+
+def test_mask_run_prints_the_qc_note(tmp_path: Path, shot: SyntheticShot, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, shot)
+    code = main(["clean-plate", str(tmp_path / "plate.####.png"), str(tmp_path / "rep.####.png"),
+                 "--mask", str(tmp_path / "mask.####.png")])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "QC (fill's distance from its surroundings" in err and "all 7 frame(s) pass" in err
+    assert "never revealed and painted" in err
+
+
+def test_removal_summary_names_flagged_frames_and_copes_without_qc() -> None:
+    qc = {"measure": "m", "threshold": 1.0, "frames": [], "flagged": [1003, 1004],
+          "note": "2 frame(s) to check: 1003, 1004"}
+    text = clean.removal_summary({"revealed_percent": 80.0, "never_revealed_percent": 20.0, "key_frames": [1002],
+                                  "model": "affine", "qc": qc}, 5, "rep.####.exr")
+    assert text.startswith("wrote 5 repaired frame(s) to rep.####.exr (80.0% of the masked pixels")
+    assert "20.0% never revealed and painted on key frame(s) 1002" in text
+    assert text.endswith("QC (m): 2 frame(s) to check: 1003, 1004")
+    old = clean.removal_summary({"revealed_percent": 99.0, "model": "homography"}, 3, "o.exr")   # an older daemon
+    assert old == "wrote 3 repaired frame(s) to o.exr (99.0% of the masked pixels taken from other frames; " \
+                  "camera model homography)"

@@ -1,0 +1,195 @@
+"""Spatial fill with structure for background no frame of the shot ever revealed.
+
+``exemplar_fill`` is exemplar-based inpainting (Criminisi, Perez and Toyama 2004): the hole
+is filled from its edge inwards, one patch at a time, in the order that continues strong
+edges first (priority = confidence x the strength of the picture's isophotes along the
+fill front), each patch copied from the best-matching patch of known background nearby
+(masked sum of squared differences). The search runs at a reduced working size; what it
+finds is kept as an offset per pixel and the copy is made at full resolution, so the fill
+has the plate's own texture and grain, not a smear.
+
+``KeyFills`` keeps the painted frames (keys) of a shot so that the same area of the world
+is painted once and carried to every other frame through the shot alignment, instead of
+being painted again per frame (which would boil).
+
+Images are float32 (H, W, C); masks (H, W) bool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
+
+WORK_SIDE = 256       # long side (px) of the region the patch search runs at
+PATCH = 9             # patch side at working size (odd)
+GUIDE_WEIGHT = 0.5    # weight (on the difference) of the smooth expectation where a patch is still unknown
+
+
+def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: int = PATCH,
+                  work_side: int = WORK_SIDE) -> tuple[np.ndarray, np.ndarray]:
+    """Fill ``image`` (H, W, C) float32 where ``fill`` (H, W) bool, copying from ``source``.
+
+    ``source`` (H, W) bool marks background pixels patches may be copied from (whole patches
+    only); pixels in neither are context that is neither copied nor filled. Returns
+    (filled image, (H, W) bool pixels actually filled). Pixels outside ``fill`` come back
+    unchanged. Raises ValueError on mismatched shapes or when ``source`` holds no patch.
+    """
+    import cv2
+
+    if image.ndim != 3 or image.dtype != np.float32:
+        raise ValueError(f"exemplar_fill needs a float32 (H, W, C) image, got {image.shape} {image.dtype}")
+    if fill.shape != image.shape[:2] or source.shape != image.shape[:2]:
+        raise ValueError(f"exemplar_fill masks are {fill.shape} and {source.shape}, the image is {image.shape[:2]}")
+    if patch < 3 or patch % 2 == 0:
+        raise ValueError(f"exemplar_fill patch side must be odd and >= 3, got {patch}")
+    out = image.copy()
+    if not fill.any():
+        return out, np.zeros_like(fill)
+    source = source & ~fill
+    h, w = fill.shape
+    s = min(1.0, work_side / max(h, w))
+    size = (max(patch + 2, round(w * s)), max(patch + 2, round(h * s)))
+    sx, sy = size[0] / w, size[1] / h
+    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+    fill_s = cv2.resize(fill.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    src_s = cv2.resize(source.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.999
+    offs = _fill_offsets(small, fill_s, src_s, patch)
+    if offs is None:
+        raise ValueError("exemplar_fill: the source region holds no whole patch to copy from")
+    # full-size copy along the offsets found at working size (nearest working pixel's offset)
+    ys, xs = np.nonzero(fill)
+    wy = np.clip(np.floor((ys + 0.5) * sy).astype(int), 0, size[1] - 1)
+    wx = np.clip(np.floor((xs + 0.5) * sx).astype(int), 0, size[0] - 1)
+    ty = np.rint(ys + offs[wy, wx, 0] / sy).astype(int)
+    tx = np.rint(xs + offs[wy, wx, 1] / sx).astype(int)
+    ok = (ty >= 0) & (ty < h) & (tx >= 0) & (tx < w)
+    ok[ok] &= source[ty[ok], tx[ok]]
+    out[ys[ok], xs[ok]] = image[ty[ok], tx[ok]]
+    rest = np.zeros_like(fill)
+    rest[ys[~ok], xs[~ok]] = True
+    if rest.any():       # a copy that landed off the source at full size: the working-size value
+        up = cv2.resize(_apply_offsets(small, offs), (w, h), interpolation=cv2.INTER_LINEAR).reshape(out.shape)
+        out[rest] = up[rest]
+    return out, fill.copy()
+
+
+def _apply_offsets(small: np.ndarray, offs: np.ndarray) -> np.ndarray:
+    h, w = offs.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w]
+    return small[np.clip(yy + offs[..., 0], 0, h - 1), np.clip(xx + offs[..., 1], 0, w - 1)]
+
+
+def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: int) -> np.ndarray | None:
+    """(h, w, 2) int offsets (dy, dx): pixel p of the filled image is ``img[p + offset]``."""
+    import cv2
+
+    r = patch // 2
+    pad = ((r, r), (r, r), (0, 0))
+    im = np.pad(img, pad, mode="edge").astype(np.float32)
+    todo = np.pad(fill, r)
+    known = ~todo & np.pad(np.ones_like(fill), r)
+    src = np.pad(source, r)
+    centres = cv2.erode(src.astype(np.uint8), np.ones((patch, patch), np.uint8), borderValue=0) > 0
+    if not centres.any():
+        return None
+    cost_mask = np.where(centres[r:-r, r:-r], 0.0, np.inf).astype(np.float32)
+    conf = known.astype(np.float32)
+    offs = np.zeros(im.shape[:2] + (2,), np.int32)
+    # the large-scale expectation inside the hole (a membrane from its surroundings): copies are
+    # also matched against it, weakly, so a patch of the wrong brightness is not carried deep in
+    from inference_server.engines.wire.spatial import push_pull
+
+    guide = cv2.GaussianBlur(push_pull(im, known.astype(np.float32)), (0, 0), 2.0).reshape(im.shape)
+    grey = im.mean(axis=2)
+    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    k = np.ones((patch, patch), np.float32)
+    im[todo] = 0.0
+    while todo.any():
+        front = todo & (cv2.dilate((~todo & known).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+        if not front.any():
+            front = todo
+        valid = (cv2.erode(known.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0).astype(np.float32)
+        n_valid = cv2.filter2D(valid, -1, k) + 1e-6
+        jxx = cv2.filter2D(gx * gx * valid, -1, k) / n_valid
+        jxy = cv2.filter2D(gx * gy * valid, -1, k) / n_valid
+        jyy = cv2.filter2D(gy * gy * valid, -1, k) / n_valid
+        blur = cv2.GaussianBlur(todo.astype(np.float32), (0, 0), 1.5)
+        ny, nx = np.gradient(blur)
+        fy, fx = np.nonzero(front)
+        norm = np.hypot(nx[fy, fx], ny[fy, fx]) + 1e-9
+        tx, ty = -ny[fy, fx] / norm, nx[fy, fx] / norm           # the front's tangent
+        data = np.sqrt(np.maximum(tx * tx * jxx[fy, fx] + 2 * tx * ty * jxy[fy, fx] + ty * ty * jyy[fy, fx], 0))
+        c = cv2.filter2D(conf, -1, k)[fy, fx] / float(patch * patch)
+        best = int(np.argmax(c * (data + 1e-3)))
+        py, px = int(fy[best]), int(fx[best])
+        kn = known[py - r:py + r + 1, px - r:px + r + 1]
+        tmpl = np.where(kn[..., None], im[py - r:py + r + 1, px - r:px + r + 1],
+                        guide[py - r:py + r + 1, px - r:px + r + 1]).astype(np.float32)
+        m = np.where(kn, 1.0, GUIDE_WEIGHT).astype(np.float32)
+        m3 = np.repeat(m[:, :, None], im.shape[2], axis=2)
+        cost = cv2.matchTemplate(im, tmpl, cv2.TM_SQDIFF, mask=m3)
+        if cost.ndim == 3:
+            cost = cost.sum(axis=2)
+        cost = np.where(np.isfinite(cost), cost, np.inf) + cost_mask
+        top, left = np.unravel_index(int(np.argmin(cost)), cost.shape)   # top-left of the source patch
+        qy, qx = int(top) + r, int(left) + r
+        tgt = todo[py - r:py + r + 1, px - r:px + r + 1]
+        im[py - r:py + r + 1, px - r:px + r + 1][tgt] = im[qy - r:qy + r + 1, qx - r:qx + r + 1][tgt]
+        offs[py - r:py + r + 1, px - r:px + r + 1][tgt] = (qy - py, qx - px)
+        conf[py - r:py + r + 1, px - r:px + r + 1][tgt] = c[best]
+        gx[py - r:py + r + 1, px - r:px + r + 1][tgt] = gx[qy - r:qy + r + 1, qx - r:qx + r + 1][tgt]
+        gy[py - r:py + r + 1, px - r:px + r + 1][tgt] = gy[qy - r:qy + r + 1, qx - r:qx + r + 1][tgt]
+        known[py - r:py + r + 1, px - r:px + r + 1] |= tgt
+        todo[py - r:py + r + 1, px - r:px + r + 1] = False
+    return offs[r:-r, r:-r]
+
+
+@dataclass
+class KeyFill:
+    """A painted frame: ``image`` (H, W, C) float32 holds background only where ``good`` (H, W) bool."""
+
+    index: int
+    image: np.ndarray
+    good: np.ndarray
+
+
+@dataclass
+class KeyFills:
+    """The shot's painted key frames, carried to other frames through the alignment."""
+
+    alignment: ShotAlignment
+    keys: list[KeyFill] = field(default_factory=list)
+
+    def add(self, index: int, image: np.ndarray, good: np.ndarray) -> None:
+        h, w = self.alignment.size
+        if image.shape[:2] != (h, w) or good.shape != (h, w):
+            raise ValueError(f"key fill for frame index {index} is {image.shape}, the shot is {(h, w)}")
+        self.keys.append(KeyFill(index, image.astype(np.float32), good.astype(bool)))
+
+    def carry(self, index: int, size: tuple[int, int], offset: tuple[int, int],
+              want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Keys resampled onto a (h, w) window at ``offset`` of frame ``index``, nearest key first,
+        each only where the earlier ones left ``want`` (h, w) bool uncovered: (image, covered)."""
+        import cv2
+
+        h, w = self.alignment.size
+        c = self.keys[0].image.shape[2] if self.keys else 1
+        out = np.zeros(size + (c,), np.float32)
+        got = np.zeros(size, bool)
+        for key in sorted(self.keys, key=lambda k: (abs(k.index - index), k.index)):
+            if (got | ~want).all():
+                break
+            m = self.alignment.between(key.index, index)
+            ok = coverage(m, (h, w), size, offset, margin=2)
+            bad = cv2.dilate((~key.good).astype(np.uint8), np.ones((3, 3), np.uint8))
+            ok &= warp_image(bad, m, size, offset, nearest=True) == 0
+            use = ok & want & ~got
+            if use.any():
+                img = warp_image(key.image, m, size, offset).reshape(size + (c,))
+                out[use] = img[use]
+                got |= use
+        return out, got

@@ -1,0 +1,148 @@
+"""Object removal without ghosts: background-only donors, alignment on the background,
+never-revealed background painted once and carried, the per-frame fill check, edges."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference_server.engines.cleanplate.align import align_shot
+from inference_server.engines.cleanplate.qc import fill_check, qc_report
+from inference_server.engines.cleanplate.removal import Removal, grow, remove_object
+from inference_server.engines.cleanplate.structure import KeyFills, exemplar_fill
+from inference_server.engines.cleanplate.synthetic import SyntheticShot, follow_shot, panning_shot, textured_background
+from inference_server.engines.metrics import psnr
+
+MAGENTA = np.array([1.0, 0.0, 1.0], np.float32)
+
+
+def _object_fraction(rem: Removal, truth: np.ndarray) -> np.ndarray:
+    """Per hole pixel, how much of the object's colour is mixed into the repair (0 = none)."""
+    d = MAGENTA - truth[rem.hole]
+    return ((rem.image[rem.hole] - truth[rem.hole]) * d).sum(axis=1) / np.maximum((d * d).sum(axis=1), 1e-3)
+
+
+@pytest.fixture(scope="module")
+def follow() -> SyntheticShot:
+    # the camera follows a magenta subject whose blurred edge (1.5 px) spills past its matte
+    return follow_shot(12, size=(120, 160), pan=(4.0, 0.0), halo=1.5)
+
+
+def test_donors_are_background_only_no_ghost_of_the_object(follow: SyntheticShot) -> None:
+    al = align_shot(follow.plates, 6, exclude=[grow(m > 0, 9) for m in follow.mattes])
+    for i in (0, 6, 11):
+        rem = remove_object(follow.plates, follow.mattes, al, i, regrain=0.0, margin=4, keys=KeyFills(al))
+        dist = np.linalg.norm(rem.image[rem.hole] - MAGENTA, axis=1)
+        assert dist.min() > 0.5                                    # nothing inside is near the object's colour
+        frac = _object_fraction(rem, follow.truth[i])
+        assert frac.mean() < 0.005 and np.percentile(frac, 99) < 0.06, (frac.mean(), np.percentile(frac, 99))
+        assert psnr(rem.image[rem.hole], follow.truth[i][rem.hole]) > 30.0
+    # without the guard band the blurred edge of the object leaks in from every donor: a ghost
+    leaky = remove_object(follow.plates, follow.mattes, al, 6, regrain=0.0, margin=0, keys=KeyFills(al))
+    assert _object_fraction(leaky, follow.truth[6]).mean() > 0.05
+
+
+def test_a_grey_movie_matte_does_not_blend_the_object_back(follow: SyntheticShot) -> None:
+    al = align_shot(follow.plates, 6, exclude=[m > 0 for m in follow.mattes])
+    grey = [m * 0.92 for m in follow.mattes]                       # white decoded from a limited-range movie
+    rem = remove_object(follow.plates, grey, al, 3, regrain=0.0, margin=4)
+    assert _object_fraction(rem, follow.truth[3]).mean() < 0.005
+
+
+def test_alignment_ignores_a_large_foreground_that_moves_with_the_camera() -> None:
+    shot = follow_shot(10, size=(240, 320), pan=(6.0, 1.0), box=(70, 40, 180, 160), halo=0.0)
+    tex = np.clip((textured_background(240, 320, 9) - 0.5) * 2.5 + 0.5, 0, 1)   # busier than the background
+    plates = [np.where(m[..., None] > 0, tex, p).astype(np.float32) for p, m in zip(shot.plates, shot.mattes)]
+    assert 0.25 < shot.mattes[0].mean() < 0.35
+    steps = np.arange(10) - 5
+    fooled = align_shot(plates, 5)
+    assert np.abs(fooled.matrices[:, 0, 2]).max() < 1.0            # without the mattes the subject wins
+    al = align_shot(plates, 5, exclude=[grow(m > 0, 9) for m in shot.mattes])
+    assert np.abs(al.matrices[:, 0, 2] - 6.0 * steps).max() < 0.5
+    assert np.abs(al.matrices[:, 1, 2] - 1.0 * steps).max() < 0.5
+
+
+def test_never_revealed_background_is_painted_once_and_carried_without_boiling() -> None:
+    # the subject holds its place and the camera moves 2 px a frame: its middle is never revealed
+    shot = follow_shot(8, size=(120, 160), pan=(2.0, 0.0), box=(55, 30, 50, 60), halo=0.0, grain=0.0)
+    al = align_shot(shot.plates, 4, exclude=[grow(m > 0, 6) for m in shot.mattes])
+    keys = KeyFills(al)
+    rems = {i: remove_object(shot.plates, shot.mattes, al, i, regrain=0.0, keys=keys) for i in (4, 2, 3, 5)}
+    assert [k.index for k in keys.keys] == [4]                     # painted on the key frame only
+    assert rems[4].painted is not None and rems[4].painted.sum() > 500
+    assert rems[4].never_revealed > 0.3
+    for i in (2, 3, 5):
+        carried = rems[i].carried
+        assert carried is not None and carried.sum() > 0.8 * rems[4].painted.sum()
+        assert rems[i].painted is not None and not rems[i].painted.any()
+        # the carried paint sits on the same background as the key's: shift by the pan and compare
+        shift = 2 * (i - 4)
+        ys, xs = np.nonzero(carried)
+        keep = (xs + shift >= 0) & (xs + shift < 160)
+        here = rems[i].image[ys[keep], xs[keep]]
+        there = rems[4].image[ys[keep], xs[keep] + shift]
+        assert np.abs(here - there).mean() < 0.01
+    # painted anew on each frame instead, the same background would boil
+    alone = remove_object(shot.plates, shot.mattes, al, 3, regrain=0.0, keys=KeyFills(al))
+    assert alone.painted is not None and alone.painted.any()
+    ys, xs = np.nonzero(rems[3].carried)
+    assert np.abs(alone.image[ys, xs] - rems[4].image[ys, xs - 2]).mean() > 2 * np.abs(
+        rems[3].image[ys, xs] - rems[4].image[ys, xs - 2]).mean()
+
+
+def test_painting_continues_edges_and_copies_only_from_the_source() -> None:
+    img = textured_background(120, 160, 1) * 0.5 + 0.25
+    img[:, 70:76] = (0.9, 0.1, 0.1)                                 # a red post through the hole
+    hole = np.zeros((120, 160), bool)
+    hole[30:90, 40:110] = True
+    source = ~grow(hole, 3)
+    out, done = exemplar_fill(img, hole, source)
+    assert done[hole].all()
+    np.testing.assert_array_equal(out[~hole], img[~hole])
+    post = out[30:90, 71:75]
+    assert (post[..., 0] - post[..., 1] > 0.5).mean() > 0.8        # the post carries on through the hole
+    with pytest.raises(ValueError, match="holds no whole patch"):
+        exemplar_fill(img, hole, np.zeros_like(hole))
+    with pytest.raises(ValueError, match="masks are"):
+        exemplar_fill(img, hole[:10], source)
+
+
+def test_fill_check_flags_a_fill_no_better_than_the_object() -> None:
+    rng = np.random.default_rng(3)
+    bg = np.clip(0.4 + rng.normal(0, 0.01, (80, 100, 3)), 0, 1).astype(np.float32)
+    hole = np.zeros((80, 100), bool)
+    hole[25:55, 30:70] = True
+    guard = grow(hole, 3)
+    before = bg.copy()
+    before[hole] = (0.9, 0.2, 0.6)
+    assert fill_check(before, bg, hole, guard) < 0.2               # the background itself
+    worse = bg.copy()
+    worse[hole] = (0.0, 0.9, 0.0)                                  # further from the surroundings than the object
+    assert fill_check(before, worse, hole, guard) > 1.0
+    assert fill_check(before, before, hole, guard) == pytest.approx(1.0, abs=1e-6)
+    report = qc_report([{"frame": 1001, "value": 0.2}, {"frame": 1002, "value": 1.4, "painted": 0.3}])
+    assert report["flagged"] == [1002] and report["threshold"] == 1.0
+    assert report["frames"][1] == {"frame": 1002, "value": 1.4, "flagged": True, "painted": 0.3}
+    assert report["note"] == "1 frame(s) to check: 1002"
+    assert qc_report([{"frame": 7, "value": 0.1}])["note"] == "all 1 frame(s) pass"
+    with pytest.raises(ValueError, match="needs 'frame' and 'value'"):
+        qc_report([{"frame": 7}])
+
+
+def test_large_masks_touching_the_edge_and_objects_entering_frame() -> None:
+    shot = panning_shot(10, size=(120, 160), pan=(4.0, 1.0), object_speed=(9.0, 0.0), radius=26, seed=4)
+    mattes = []
+    for t, m in enumerate(shot.mattes):                            # a second object enters from the left edge
+        extra = np.zeros_like(m)
+        extra[20:100, : max(0, 8 * t - 20)] = 1.0
+        mattes.append(np.maximum(m, extra))
+    plates = [np.where(m[..., None] > 0, np.float32(0.05), p).astype(np.float32) for p, m in zip(shot.plates, mattes)]
+    assert max(m.mean() for m in mattes) > 0.3 and mattes[4][:, 0].any() and not mattes[2][:, 0].any()
+    al = align_shot(plates, 5, exclude=[grow(m > 0, 9) for m in mattes])
+    keys = KeyFills(al)
+    for i in (5, 9, 3):
+        rem = remove_object(plates, mattes, al, i, regrain=0.0, keys=keys)
+        hole = mattes[i] > 0
+        np.testing.assert_array_equal(rem.image[~hole], plates[i][~hole])
+        assert psnr(rem.image[hole], shot.truth[i][hole]) > psnr(plates[i][hole], shot.truth[i][hole]) + 8.0
+        assert rem.check < 1.0
