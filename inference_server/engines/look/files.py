@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.look import spaces
+from inference_server.engines.look.balance import BalanceModel
 from inference_server.engines.look.cdl import Cdl
 from inference_server.engines.look.fit import LookFit
 
@@ -140,3 +141,16 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     if p.parent and not p.parent.is_dir():
         raise FileNotFoundError(f"folder does not exist for {p}")
     atomic_write(p, data.encode() if isinstance(data, str) else data)
+
+
+def look_balance_model(path: str | os.PathLike[str]) -> BalanceModel | None:
+    """The balance estimator a Rushes .cube carries in its comments, or None (any other look)."""
+    p = Path(path)
+    if p.suffix.lower() != ".cube" or not p.is_file():
+        return None
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        head = [line for _, line in zip(range(64), fh)]
+    try:
+        return BalanceModel.from_text("".join(head))
+    except ValueError as exc:
+        raise ValueError(f"{p}: {exc}") from exc

@@ -14,30 +14,12 @@ import numpy as np
 
 from inference_server.engines.look import spaces
 from inference_server.engines.look.cdl import LUMA_709, Cdl
-from inference_server.engines.look.sampling import rgb_view, sample_pair
+from inference_server.engines.look.balance import working_samples
 
 CONTRAST_LIMITS = (0.67, 1.5)      # common slope
 EXPOSURE_LIMIT = 0.25              # |neutral offset| in ACEScct (about 4.4 stops)
 BALANCE_LIMIT = 0.06               # |per-channel offset - neutral offset| in ACEScct
 SATURATION_LIMITS = (0.5, 1.6)
-
-
-def _working_samples(frames: Sequence[np.ndarray], in_space: str, working_space: str,
-                     what: str, total: int = 120_000) -> np.ndarray:
-    if len(frames) == 0:
-        raise ValueError(f"shot match needs at least one {what} frame, got none")
-    per = max(2000, total // len(frames))
-    xs = []
-    for i, f in enumerate(frames):
-        rgb = rgb_view(f, f"{what} frame {i + 1}")
-        x, _ = sample_pair(rgb, rgb, per, seed=i)
-        xs.append(x)
-    w = spaces.convert(np.concatenate(xs), in_space, working_space).astype(np.float64)
-    w = w[np.isfinite(w).all(axis=1) & (np.abs(w - 0.6) < 1.0).all(axis=1)]
-    if len(w) < 64:
-        raise ValueError(f"the {what} frames have too few usable pixels in {working_space!r} "
-                         f"(converted from {in_space!r}); is the input colour space right?")
-    return w
 
 
 def _stats(w: np.ndarray) -> tuple[float, float, np.ndarray, float]:
@@ -58,8 +40,8 @@ def match_shot(shot: Sequence[np.ndarray], hero: Sequence[np.ndarray], in_space:
     """
     in_space = spaces.resolve_space(in_space)
     working_space = spaces.resolve_space(working_space)
-    a = _working_samples(hero, in_space, working_space, "hero")
-    b = _working_samples(shot, in_space, working_space, "shot")
+    a = working_samples(hero, in_space, working_space, "hero")
+    b = working_samples(shot, in_space, working_space, "shot")
     ya, sa, ca, csa = _stats(a)
     yb, sb, cb, csb = _stats(b)
     k = float(np.clip(sa / max(sb, 1e-6), *CONTRAST_LIMITS))
