@@ -71,13 +71,16 @@ def ocio_file(path: Path | str, img: np.ndarray, in_space: str | None = None) ->
     return apply_look(img.astype(np.float32), look_processor(path, in_space))
 
 
-def ours(train: list[Pair], in_space: str, tmp: Path, balance: bool) -> Method:
+def ours(train: list[Pair], in_space: str, tmp: Path, balance: bool,
+         given: list[np.ndarray] | None = None) -> Method | list[Method]:
     """Fit, write the .cube (carrying the balance model), and return an applier that reads the
     files back through OCIO: with ``balance`` each image's balance is estimated, written as a
-    .cc and applied before the .cube."""
+    .cc and applied before the .cube. With ``given`` (balance offsets, one per test image,
+    known from how the shots were made) returns [auto applier, applier per given balance]."""
     from inference_server.engines.look import files
     from inference_server.engines.look.apply import apply_look, balanced_processor
-    from inference_server.engines.look.balance import auto_balance
+    from inference_server.engines.look.balance import auto_balance, balance_cdl
+    from inference_server.engines.look.cdl import Cdl
 
     fit = fit_look_timed(train, in_space, balance)
     cube = tmp / f"look{'_b' if balance else ''}.cube"
@@ -88,12 +91,14 @@ def ours(train: list[Pair], in_space: str, tmp: Path, balance: bool) -> Method:
     model = files.look_balance_model(cube)
     assert model is not None
 
-    def apply(img: np.ndarray) -> np.ndarray:
+    def apply(img: np.ndarray, balance: Cdl | None = None) -> np.ndarray:
         cc = tmp / "shot.cc"
-        files.write_atomic(cc, files.cdl_text(auto_balance([img], model, in_space), ".cc"))
+        files.write_atomic(cc, files.cdl_text(balance or auto_balance([img], model, in_space), ".cc"))
         return apply_look(img.astype(np.float32), balanced_processor(cube, read_cc(cc), in_space))
 
-    return apply
+    if given is None:
+        return apply
+    return [apply, *[lambda img, o=o: apply(img, balance_cdl(o)) for o in given]]
 
 
 def read_cc(path: Path):  # type: ignore[no-untyped-def]
@@ -244,6 +249,16 @@ def shift(lin_ap0: np.ndarray, stops: float, kelvin: float) -> np.ndarray:
     return (lin_ap0 @ m.T * 2.0**stops).astype(np.float32)
 
 
+def true_offset(stops: float, kelvin: float) -> np.ndarray:
+    """The ACEScct offsets undoing ``shift`` on 18% grey: the balance a colorist would dial in."""
+    from inference_server.engines.look import spaces
+
+    grey = np.full((1, 3), 0.18, np.float32)
+    a = spaces.convert(grey, "ACES2065-1", "ACEScct")
+    b = spaces.convert(shift(grey, stops, kelvin), "ACES2065-1", "ACEScct")
+    return np.asarray((a - b)[0], dtype=np.float64)
+
+
 def creative(tmp: Path, sheets: Path, shifted: bool) -> dict[str, list[tuple[float, float]]]:
     from inference_server.engines.look import spaces
 
@@ -258,17 +273,26 @@ def creative(tmp: Path, sheets: Path, shifted: bool) -> dict[str, list[tuple[flo
         def enc(x: np.ndarray) -> np.ndarray:
             return np.clip(spaces.convert(x, "ACES2065-1", space), 0.0, 1.0)  # noqa: B023
 
-        shots = []
+        shots, offsets = [], []
         for img in lin:
             stops, kelvin = (rng.uniform(-1.5, 1.5), rng.uniform(-1500, 1500)) if shifted else (0.0, 0.0)
             shots.append((enc(shift(img, stops, kelvin)), ocio_file(path, enc(img))))
+            offsets.append(true_offset(stops, kelvin))
         per: dict[str, list[float]] = {}
         for s, train_idx in enumerate(splits(len(shots))):
             train = [shots[i] for i in train_idx]
             tests = [p for i, p in enumerate(shots) if i not in train_idx]
-            for label, bal in (("ours look only", False), ("ours bal+look", True)):
-                fn = ours(train, space, tmp, bal)
-                outs = [fn(a) for a, _ in tests]
+            test_idx = [i for i in range(len(shots)) if i not in train_idx]
+            true = [offsets[i] - np.mean([offsets[k] for k in train_idx], axis=0) for i in test_idx]
+            fitted = ours(train, space, tmp, True, true)
+            assert isinstance(fitted, list)
+            for label, bal in (("ours look only", False), ("ours bal+look", True), ("ours true bal+look", None)):
+                if bal is None:
+                    outs = [f(a) for f, (a, _) in zip(fitted[1:], tests)]
+                else:
+                    fn = fitted[0] if bal else ours(train, space, tmp, False)
+                    assert callable(fn)
+                    outs = [fn(a) for a, _ in tests]
                 mean, p95 = score(outs, tests)
                 results.setdefault(f"{name} {label}", []).append((mean, p95))
                 per.setdefault(label, []).append(mean)

@@ -30,6 +30,8 @@ STOP = 1.0 / 17.52                                         # one stop as an ACES
 EXPOSURE_LIMIT = 3.0 * STOP                                # |exposure| of one balance (3 stops)
 CHROMA_LIMIT = 0.12                                        # |per-channel cast offset| (about 2 stops)
 PRIOR_SPREAD = 0.5 * STOP                                  # how far shots' statistics typically differ
+PRIOR_ALPHA = 0.5                                          # before the heroes say: half content, half error
+NEUTRAL_SIGMA = 0.03                                       # near-neutral kernel (about half a stop of cast)
 MODEL_TAG = "rushes-balance"
 
 
@@ -62,8 +64,9 @@ def shot_statistics(w: np.ndarray) -> np.ndarray:
     Both parts move exactly with an offset added to ``w``. The key is the mean of log
     luminance between its 20th and 80th percentiles. The cast is the chroma (pixel minus its
     luminance) of the near-neutral pixels among the mid tones (luminance 10th-95th
-    percentile): starting at the median chroma, a few mean-shift steps with a kernel as wide
-    as half the chroma spread find the main neutral cluster.
+    percentile): mean-shift steps from neutral with a NEUTRAL_SIGMA kernel climb to the
+    cluster of pixels nearest to neutral, so a blue sky or a green lawn does not count as
+    a cast (grey-world's mean would) while a real cast moves the whole cluster.
     """
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 2 or w.shape[1] != 3:
@@ -78,19 +81,16 @@ def shot_statistics(w: np.ndarray) -> np.ndarray:
     lo, hi = np.percentile(luma, [10, 95])
     tones = (luma >= lo) & (luma <= hi)
     chroma = (w - luma[:, None])[tones] if tones.sum() >= 32 else w - luma[:, None]
-    m = np.median(chroma, axis=0)
-    spread = float(np.median(np.sqrt(((chroma - m) ** 2).sum(axis=1))))
-    sigma = max(0.5 * spread, 1e-4)
-    for _ in range(8):
-        d2 = ((chroma - m) ** 2).sum(axis=1)
-        k = np.exp(-0.5 * d2 / sigma**2)
-        if k.sum() < 1e-9:
+    m = np.zeros(3)
+    for _ in range(30):
+        k = np.exp(-0.5 * ((chroma - m) ** 2).sum(axis=1) / NEUTRAL_SIGMA**2)
+        if k.sum() < 1e-6:
             break
         new = (k[:, None] * chroma).sum(axis=0) / k.sum()
-        if np.abs(new - m).max() < 1e-6:
-            m = new
-            break
+        done = float(np.abs(new - m).max()) < 1e-6
         m = new
+        if done:
+            break
     m = m - m @ LUMA_AP1
     return np.asarray(key + m)
 
@@ -153,9 +153,10 @@ def learn_model(stats: Sequence[np.ndarray], offsets: Sequence[np.ndarray], work
     """Learn the estimator from the heroes' statistics and fitted balances (mean balance zero).
 
     ``alpha`` is the least-squares slope of the balances on the statistics' distance to their
-    mean, shrunk toward 1 (fully normalise) with a prior worth one shot PRIOR_SPREAD away,
-    and kept in [0, 1]: heroes whose balances follow their statistics teach 1, heroes graded
-    the same whatever their statistics teach 0.
+    mean, shrunk toward PRIOR_ALPHA with a prior worth one shot PRIOR_SPREAD away, and kept
+    in [0, 1]: heroes whose balances follow their statistics teach 1 (their differences were
+    exposure and balance errors), heroes graded the same whatever their statistics teach 0
+    (their differences were content). Without evidence half of a difference is corrected.
     """
     s = np.asarray(stats, dtype=np.float64).reshape(-1, 3)
     o = np.asarray(offsets, dtype=np.float64).reshape(-1, 3)
@@ -165,8 +166,8 @@ def learn_model(stats: Sequence[np.ndarray], offsets: Sequence[np.ndarray], work
     de, dc = _split(target - s)
     oe, oc = _split(o)
     prior = PRIOR_SPREAD**2
-    a_e = float(np.clip((de @ oe + prior) / (de @ de + prior), 0.0, 1.0))
-    a_c = float(np.clip(((dc * oc).sum() + prior) / ((dc * dc).sum() + prior), 0.0, 1.0))
+    a_e = float(np.clip((de @ oe + PRIOR_ALPHA * prior) / (de @ de + prior), 0.0, 1.0))
+    a_c = float(np.clip(((dc * oc).sum() + PRIOR_ALPHA * prior) / ((dc * dc).sum() + prior), 0.0, 1.0))
     return BalanceModel((float(target[0]), float(target[1]), float(target[2])), (a_e, a_c), working_space, len(s))
 
 

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from inference_server.engines.look import spaces
-from inference_server.engines.look.cdl import LUMA_709, Cdl
 from inference_server.engines.look.balance import working_samples
+from inference_server.engines.look.cdl import LUMA_709, Cdl
 
 CONTRAST_LIMITS = (0.67, 1.5)      # common slope
 EXPOSURE_LIMIT = 0.25              # |neutral offset| in ACEScct (about 4.4 stops)
