@@ -15,6 +15,9 @@ Classes:
   log frames were obtainable) over the 5 OpenEXR stills; every shot gets a random exposure
   (+-1.5 stops) and white balance (6500 K +-1500 K, CAT02) before the look, the target is the
   look over the unshifted still. Every rotating split: learn from 3, test on the other 2.
+  Besides ours look only and balance + look (estimated balance), a diagnostic: the look with
+  each test shot's balance known (its shift undone, as from camera metadata or a colorist's
+  balance given with --balance FILE.cc), brought to where the look expects shots.
 - Creative looks, unshifted: the same without the shifts.
 - Fit time for 4 pairs of 2K (2048x1080) frames.
 Outputs are compared as sRGB-encoded display values (clipped to 0-1) in CIE Lab, D65.
@@ -72,11 +75,12 @@ def ocio_file(path: Path | str, img: np.ndarray, in_space: str | None = None) ->
 
 
 def ours(train: list[Pair], in_space: str, tmp: Path, balance: bool,
-         given: list[np.ndarray] | None = None) -> Method | list[Method]:
+         given: Callable[[list[np.ndarray]], list[np.ndarray]] | None = None) -> Method | list[Method]:
     """Fit, write the .cube (carrying the balance model), and return an applier that reads the
     files back through OCIO: with ``balance`` each image's balance is estimated, written as a
-    .cc and applied before the .cube. With ``given`` (balance offsets, one per test image,
-    known from how the shots were made) returns [auto applier, applier per given balance]."""
+    .cc and applied before the .cube. With ``given`` (called with the heroes' estimated
+    balance offsets, it returns one known balance per test image) returns [auto applier,
+    applier per known balance]."""
     from inference_server.engines.look import files
     from inference_server.engines.look.apply import apply_look, balanced_processor
     from inference_server.engines.look.balance import auto_balance, balance_cdl
@@ -98,7 +102,8 @@ def ours(train: list[Pair], in_space: str, tmp: Path, balance: bool,
 
     if given is None:
         return apply
-    return [apply, *[lambda img, o=o: apply(img, balance_cdl(o)) for o in given]]
+    heroes = [np.array(auto_balance([a], model, in_space).offset) for a, _ in train]
+    return [apply, *[lambda img, o=o: apply(img, balance_cdl(o)) for o in given(heroes)]]
 
 
 def read_cc(path: Path):  # type: ignore[no-untyped-def]
@@ -283,10 +288,15 @@ def creative(tmp: Path, sheets: Path, shifted: bool) -> dict[str, list[tuple[flo
             train = [shots[i] for i in train_idx]
             tests = [p for i, p in enumerate(shots) if i not in train_idx]
             test_idx = [i for i in range(len(shots)) if i not in train_idx]
-            true = [offsets[i] - np.mean([offsets[k] for k in train_idx], axis=0) for i in test_idx]
-            fitted = ours(train, space, tmp, True, true)
+            # Known balance of a test shot: undo its shift, then bring it where the look expects
+            # shots, the heroes as the estimator balanced them (their mean unshift + estimate).
+            def known(heroes: list[np.ndarray]) -> list[np.ndarray]:
+                ref = np.mean([h - offsets[k] for h, k in zip(heroes, train_idx)], axis=0)  # noqa: B023
+                return [offsets[i] + ref for i in test_idx]  # noqa: B023
+
+            fitted = ours(train, space, tmp, True, known)
             assert isinstance(fitted, list)
-            for label, bal in (("ours look only", False), ("ours bal+look", True), ("ours true bal+look", None)):
+            for label, bal in (("ours look only", False), ("ours bal+look", True), ("ours known bal+look", None)):
                 if bal is None:
                     outs = [f(a) for f, (a, _) in zip(fitted[1:], tests)]
                 else:

@@ -30,8 +30,21 @@ STOP = 1.0 / 17.52                                         # one stop as an ACES
 EXPOSURE_LIMIT = 3.0 * STOP                                # |exposure| of one balance (3 stops)
 CHROMA_LIMIT = 0.12                                        # |per-channel cast offset| (about 2 stops)
 PRIOR_SPREAD = 0.5 * STOP                                  # how far shots' statistics typically differ
-PRIOR_ALPHA = 0.5                                          # before the heroes say: half content, half error
+PRIOR_ALPHA = 0.0                                          # before the heroes say: differences are content
 NEUTRAL_SIGMA = 0.03                                       # near-neutral kernel (about half a stop of cast)
+CONTENT_EXPOSURE = 2.0 * STOP     # key differences beyond this are more likely content (night vs day)
+CONTENT_CAST = 1.0 * STOP         # cast differences beyond this are more likely content (a coloured set)
+
+
+def _robust(d: np.ndarray) -> np.ndarray:
+    """Redescending difference (exposure and cast apart): linear for small differences,
+    fading beyond CONTENT_EXPOSURE / CONTENT_CAST, where a difference says more about what
+    is in the picture than about how it was exposed or balanced."""
+    e, c = _split(np.asarray(d, dtype=np.float64))
+    e = e / (1.0 + (e / CONTENT_EXPOSURE) ** 2)
+    n = np.sqrt((c**2).sum(axis=-1, keepdims=True))
+    c = c / (1.0 + (n / CONTENT_CAST) ** 2)
+    return np.asarray(e[..., None] + c)
 MODEL_TAG = "rushes-balance"
 
 
@@ -61,7 +74,8 @@ def clamp_offset(o: np.ndarray) -> np.ndarray:
 def shot_statistics(w: np.ndarray) -> np.ndarray:
     """Balance statistics (3,) of working-space pixels ``w`` (M, 3): key * (1,1,1) + neutral cast.
 
-    Both parts move exactly with an offset added to ``w``. The key is the mean of log
+    The key moves exactly with an offset added to ``w``, the cast with any cast up to about
+    NEUTRAL_SIGMA (beyond, it finds the near-neutral cluster more slowly). The key is the mean of log
     luminance between its 20th and 80th percentiles. The cast is the chroma (pixel minus its
     luminance) of the near-neutral pixels among the mid tones (luminance 10th-95th
     percentile): mean-shift steps from neutral with a NEUTRAL_SIGMA kernel climb to the
@@ -97,7 +111,7 @@ def shot_statistics(w: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class BalanceModel:
-    """Brings a shot to the heroes' normalised state: ``offset = alpha * (target - stats(shot))``
+    """Brings a shot to the heroes' normalised state: ``offset = alpha * robust(target - stats(shot))``
     split into exposure and cast, ``alpha`` (exposure, cast) learned from the heroes' balances."""
 
     target: tuple[float, float, float]
@@ -106,7 +120,7 @@ class BalanceModel:
     heroes: int = 0
 
     def offset(self, stats: np.ndarray) -> np.ndarray:
-        d = np.asarray(self.target, dtype=np.float64) - np.asarray(stats, dtype=np.float64)
+        d = _robust(np.asarray(self.target, dtype=np.float64) - np.asarray(stats, dtype=np.float64))
         e, c = _split(d)
         return np.asarray(clamp_offset(self.alpha[0] * e + self.alpha[1] * c))
 
@@ -152,18 +166,18 @@ class BalanceModel:
 def learn_model(stats: Sequence[np.ndarray], offsets: Sequence[np.ndarray], working_space: str) -> BalanceModel:
     """Learn the estimator from the heroes' statistics and fitted balances (mean balance zero).
 
-    ``alpha`` is the least-squares slope of the balances on the statistics' distance to their
-    mean, shrunk toward PRIOR_ALPHA with a prior worth one shot PRIOR_SPREAD away, and kept
-    in [0, 1]: heroes whose balances follow their statistics teach 1 (their differences were
+    ``alpha`` is the least-squares slope of the balances on the statistics' (redescending)
+    distance to their mean, shrunk toward PRIOR_ALPHA with a prior worth one shot
+    PRIOR_SPREAD away, and kept in [0, 1]: heroes whose balances follow their statistics teach 1 (their differences were
     exposure and balance errors), heroes graded the same whatever their statistics teach 0
-    (their differences were content). Without evidence half of a difference is corrected.
+    (their differences were content). Without evidence nothing is corrected (PRIOR_ALPHA 0).
     """
     s = np.asarray(stats, dtype=np.float64).reshape(-1, 3)
     o = np.asarray(offsets, dtype=np.float64).reshape(-1, 3)
     if len(s) == 0 or s.shape != o.shape:
         raise ValueError(f"learn_model needs one offset per statistics row, got {s.shape} and {o.shape}")
     target = s.mean(axis=0)
-    de, dc = _split(target - s)
+    de, dc = _split(_robust(target - s))
     oe, oc = _split(o)
     prior = PRIOR_SPREAD**2
     a_e = float(np.clip((de @ oe + PRIOR_ALPHA * prior) / (de @ de + prior), 0.0, 1.0))

@@ -26,7 +26,7 @@ from inference_server.engines.look.lattice import (
     trilinear_weights,
 )
 from inference_server.engines.look.sampling import bin_samples, check_pair, sample_pair
-from inference_server.engines.look.two_layer import fit_balances
+from inference_server.engines.look.two_layer import fit_balances, refit_balances
 
 SHAPER_MAX_LINEAR = 64.0        # scene-linear top of the shaper (about 8.5 stops over 18% grey)
 SHAPER_SIZE = 32768
@@ -124,8 +124,8 @@ def gather_pair_samples(pairs: Sequence[tuple[np.ndarray, np.ndarray]], total: i
 
 def _balance_pairs(xs: list[np.ndarray], ys: list[np.ndarray], in_space: str, working_space: str,
                    smoothness: float, seed: int) -> tuple[list[np.ndarray], list[Cdl], BalanceModel]:
-    """Fit the per-pair balances; returns the balanced source samples (code values), the balances
-    and the estimator learned from them."""
+    """Fit the per-pair balances and learn the estimator from them; returns the source samples
+    (code values) as the estimator balances them, each hero's balance and the estimator."""
     xw, yw, stats = [], [], []
     for i, (x, y) in enumerate(zip(xs, ys)):
         a = spaces.convert(x, in_space, working_space).astype(np.float64)
@@ -140,14 +140,18 @@ def _balance_pairs(xs: list[np.ndarray], ys: list[np.ndarray], in_space: str, wo
         stats.append(shot_statistics(a[ok]))
     offsets = fit_balances(xw, yw, smoothness, seed=seed)
     model = learn_model(stats, offsets, working_space)
-    balances = [balance_cdl(o, f"rushes_balance_{i + 1}") for i, o in enumerate(offsets)]
+    # The look learns from the heroes as the estimator balances them, which is what it will
+    # see on every other shot; each hero's own balance is then what it needs on top.
+    estimated = np.stack([model.offset(st) for st in stats])
+    heroes = refit_balances(xw, yw, estimated, smoothness, seed) if len(xs) > 1 else estimated
+    balances = [balance_cdl(o, f"rushes_balance_{i + 1}") for i, o in enumerate(heroes)]
     out = []
-    for x, cdl in zip(xs, balances):
-        if np.abs(cdl.vector()[3:6]).max() == 0.0:
+    for x, o in zip(xs, estimated):
+        if np.abs(o).max() == 0.0:
             out.append(x)
             continue
-        chain = spaces.config().getProcessor(cdl_chain(cdl, in_space, working_space)).getDefaultCPUProcessor()
-        out.append(spaces.apply_processor(chain, x))
+        chain = cdl_chain(balance_cdl(o), in_space, working_space)
+        out.append(spaces.apply_processor(spaces.config().getProcessor(chain).getDefaultCPUProcessor(), x))
     return out, balances, model
 
 

@@ -110,3 +110,21 @@ def fit_balances(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], smoothness:
             break
     return offsets
 
+
+
+def refit_balances(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], start: np.ndarray,
+                   smoothness: float = 1.0, seed: int = 0) -> np.ndarray:
+    """Each pair's balance (n, 3) against the look that takes the ``start``-balanced sources to
+    their grades: what each hero needs on top of the look, starting from ``start``."""
+    rng = np.random.default_rng(seed)
+    xs_s, ys_s = [], []
+    for x, y in zip(xs, ys):
+        pick = rng.choice(len(x), min(SAMPLES_PER_PAIR, len(x)), replace=False)
+        xs_s.append(np.asarray(x[pick], dtype=np.float64))
+        ys_s.append(np.asarray(y[pick], dtype=np.float64))
+    allx = np.concatenate(xs_s)
+    lo = float(np.percentile(allx, 0.5)) - 0.25
+    hi = float(np.percentile(allx, 99.5)) + 0.25
+    model = _fit_model(np.concatenate([x + o for x, o in zip(xs_s, start)]), np.concatenate(ys_s), lo, hi,
+                       smoothness)
+    return np.asarray(clamp_offset(np.stack([_fit_offset(model, x, y, o) for x, y, o in zip(xs_s, ys_s, start)])))
