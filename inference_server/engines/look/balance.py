@@ -29,7 +29,7 @@ LUMA_AP1 = np.array([0.2722287, 0.6740818, 0.0536895])   # ACES AP1 luminance we
 STOP = 1.0 / 17.52                                         # one stop as an ACEScct offset
 EXPOSURE_LIMIT = 3.0 * STOP                                # |exposure| of one balance (3 stops)
 CHROMA_LIMIT = 0.12                                        # |per-channel cast offset| (about 2 stops)
-PRIOR_SPREAD = 0.5 * STOP                                  # how far shots' statistics typically differ
+PRIOR_SPREAD = 0.25 * STOP                                 # how far shots' statistics typically differ
 PRIOR_ALPHA = 0.0                                          # before the heroes say: differences are content
 NEUTRAL_SIGMA = 0.03                                       # near-neutral kernel (about half a stop of cast)
 CONTENT_EXPOSURE = 2.0 * STOP     # key differences beyond this are more likely content (night vs day)
@@ -37,13 +37,13 @@ CONTENT_CAST = 1.0 * STOP         # cast differences beyond this are more likely
 
 
 def _robust(d: np.ndarray) -> np.ndarray:
-    """Redescending difference (exposure and cast apart): linear for small differences,
-    fading beyond CONTENT_EXPOSURE / CONTENT_CAST, where a difference says more about what
-    is in the picture than about how it was exposed or balanced."""
+    """Redescending difference (exposure and cast apart): nearly linear for differences well
+    under CONTENT_EXPOSURE / CONTENT_CAST (half of it there), fading beyond, where a
+    difference says more about what is in the picture than about how it was exposed or balanced."""
     e, c = _split(np.asarray(d, dtype=np.float64))
-    e = e / (1.0 + (e / CONTENT_EXPOSURE) ** 2)
+    e = e / (1.0 + (e / CONTENT_EXPOSURE) ** 4)
     n = np.sqrt((c**2).sum(axis=-1, keepdims=True))
-    c = c / (1.0 + (n / CONTENT_CAST) ** 2)
+    c = c / (1.0 + (n / CONTENT_CAST) ** 4)
     return np.asarray(e[..., None] + c)
 MODEL_TAG = "rushes-balance"
 
