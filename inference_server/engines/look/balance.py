@@ -32,6 +32,7 @@ CHROMA_LIMIT = 0.12                                        # |per-channel cast o
 PRIOR_SPREAD = 0.25 * STOP                                 # how far shots' statistics typically differ
 PRIOR_ALPHA = 0.0                                          # before the heroes say: differences are content
 NEUTRAL_SIGMA = 0.03                                       # near-neutral kernel (about half a stop of cast)
+NEUTRAL_SUPPORT = 0.15                                     # share of mid-tone pixels that makes a neutral cluster
 CONTENT_EXPOSURE = 2.0 * STOP     # key differences beyond this are more likely content (night vs day)
 CONTENT_CAST = 1.0 * STOP         # cast differences beyond this are more likely content (a coloured set)
 
@@ -80,7 +81,9 @@ def shot_statistics(w: np.ndarray) -> np.ndarray:
     luminance) of the near-neutral pixels among the mid tones (luminance 10th-95th
     percentile): mean-shift steps from neutral with a NEUTRAL_SIGMA kernel climb to the
     cluster of pixels nearest to neutral, so a blue sky or a green lawn does not count as
-    a cast (grey-world's mean would) while a real cast moves the whole cluster.
+    a cast (grey-world's mean would) while a real cast moves the whole cluster. When that
+    cluster holds few pixels (under NEUTRAL_SUPPORT of the mid tones, kernel-weighted), the
+    median chroma takes over in proportion.
     """
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 2 or w.shape[1] != 3:
@@ -105,6 +108,10 @@ def shot_statistics(w: np.ndarray) -> np.ndarray:
         m = new
         if done:
             break
+    # Few near-neutral pixels (a frame of saturated colour): the median chroma stands in.
+    support = float(np.exp(-0.5 * ((chroma - m) ** 2).sum(axis=1) / NEUTRAL_SIGMA**2).mean())
+    t = min(1.0, support / NEUTRAL_SUPPORT)
+    m = t * m + (1.0 - t) * np.median(chroma, axis=0)
     m = m - m @ LUMA_AP1
     return np.asarray(key + m)
 
