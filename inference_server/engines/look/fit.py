@@ -139,7 +139,7 @@ def _balance_pairs(xs: list[np.ndarray], ys: list[np.ndarray], in_space: str, wo
         yw.append(b[ok])
         stats.append(shot_statistics(a[ok]))
     offsets = fit_balances(xw, yw, smoothness, seed=seed)
-    model = learn_model(stats, offsets, working_space)
+    model = learn_model(stats, list(offsets), working_space)
     # The look learns from the heroes as the estimator balances them, which is what it will
     # see on every other shot; each hero's own balance is then what it needs on top.
     estimated = np.stack([model.offset(st) for st in stats])

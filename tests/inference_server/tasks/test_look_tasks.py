@@ -40,7 +40,8 @@ def test_look_fit_task_emits_every_file_and_a_summary(tmp_path: Path) -> None:
     assert summary["two_layer"] is True and [b["pair"] for b in summary["balances"]] == [1, 2]
     for b in summary["balances"]:
         assert abs(b["exposure_stops"]) < 0.05 and abs(b["warmth_stops"]) < 0.05
-        assert b["text"].startswith(f"pair {b['pair']} (frame {b['frame']}): ") and any(w in b["text"] for w in ("warmer", "cooler", "neutral (warmth)"))
+        assert b["text"].startswith(f"pair {b['pair']} (frame {b['frame']}): ")
+        assert any(w in b["text"] for w in ("warmer", "cooler", "neutral (warmth)"))
     assert set(summary["balance_model"]) == {"target", "alpha", "working_space", "heroes"}
     assert "rushes-balance {" in ctx.blobs["look.cube"].decode()
     ccc = ctx.blobs["balance.ccc"].decode()
