@@ -104,7 +104,7 @@ def look_fit(args: argparse.Namespace) -> int:
         if args.no_balance:
             raise ValueError("--balances writes the per-shot balances, which --no-balance turns off")
         _check_ext(args.balances, (".ccc",), "--balances")
-        targets["balance.ccc"] = args.balances
+        targets["shot_balance.ccc"] = args.balances
         targets.update(_balance_paths(args.balances, [src for src, _ in args.pair]))
     inputs = [p for pair in args.pair for p in pair]
     _refuse_inputs(inputs, list(targets.values()))
@@ -139,14 +139,14 @@ def look_fit(args: argparse.Namespace) -> int:
 
 
 def _balance_paths(ccc: str, sources: list[str]) -> dict[str, str]:
-    """balance.<pair>.cc blob -> SRC-NAME.balance.cc beside the .ccc (pair number added on a clash)."""
+    """shot_balance.<pair>.cc blob -> SRC-NAME.balance.cc beside the .ccc (pair number added on a clash)."""
     folder = os.path.dirname(os.path.abspath(ccc))
     stems = [os.path.splitext(os.path.basename(s))[0].split("%")[0].split("#")[0].rstrip("._-") or "shot"
              for s in sources]
     out = {}
     for i, stem in enumerate(stems):
         name = stem if stems.count(stem) == 1 else f"{stem}_{i + 1}"
-        out[f"balance.{i + 1}.cc"] = os.path.join(folder, f"{name}.balance.cc")
+        out[f"shot_balance.{i + 1}.cc"] = os.path.join(folder, f"{name}.balance.cc")
     return out
 
 

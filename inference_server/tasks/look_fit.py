@@ -21,10 +21,10 @@ MANIFEST = TaskManifest(
     outputs=(Port("look.cube", "3D LUT (.cube)", "blob"), Port("look.clf", "3D LUT (Academy CLF)", "blob"),
              Port("look.cc", "ASC CDL (.cc)", "blob"), Port("look.ccc", "ASC CDL collection (.ccc)", "blob"),
              Port("look.cdl", "ASC CDL list (.cdl)", "blob"),
-             Port("balance.ccc", "Every shot's balance (.ccc)", "blob", optional=True,
+             Port("shot_balance.ccc", "Every shot's balance (.ccc)", "blob", optional=True,
                   tooltip="One ColorCorrection per pair, id rushes_balance_<pair>; node 1, before the look"),
-             Port("balance.<pair>.cc", "One shot's balance (.cc)", "blob", optional=True,
-                  tooltip="balance.1.cc, balance.2.cc...: each pair's balance, node 1 before the look")),
+             Port("shot_balance.<pair>.cc", "One shot's balance (.cc)", "blob", optional=True,
+                  tooltip="shot_balance.1.cc, shot_balance.2.cc...: each pair's balance, node 1 before the look")),
     params=(
         Param("in_space", "string", "", "Input colour space",
               "OCIO built-in config name of the frames (e.g. 'ARRI LogC4'); empty: the frames' own, else ACEScct"),
@@ -125,7 +125,9 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
 
 
 def _emit_balances(fit: Any, numbers: Sequence[int], ctx: TaskContext) -> list[dict[str, Any]]:
-    """Each pair's balance as balance.<pair>.cc and all of them as balance.ccc; their summaries."""
+    """Each pair's balance as shot_balance.<pair>.cc and all of them as shot_balance.ccc; their
+    summaries. The names sort after look.* on purpose: hosts that take the first blob ending
+    in .cc/.ccc (Resolve's Look Match, Nuke's Look cache) keep finding the look's CDL."""
     from inference_server.engines.look import files
     from inference_server.engines.look.summary import balance_line, describe_cdl
 
@@ -135,9 +137,9 @@ def _emit_balances(fit: Any, numbers: Sequence[int], ctx: TaskContext) -> list[d
         info = describe_cdl(cdl, fit.working_space)
         line = balance_line(info, f"pair {i + 1} (frame {number})")
         desc = f"Rushes balance of pair {i + 1} (frame {number}), before the look; {line.split(': ', 1)[1]}"
-        ctx.emit_blob(f"balance.{i + 1}.cc", files.cdl_text(cdl, ".cc", desc).encode())
+        ctx.emit_blob(f"shot_balance.{i + 1}.cc", files.cdl_text(cdl, ".cc", desc).encode())
         entries.append((cdl, desc))
         out.append({**info, "pair": i + 1, "frame": int(number), "id": cdl.id, "text": line})
     if entries:
-        ctx.emit_blob("balance.ccc", files.ccc_text(entries).encode())
+        ctx.emit_blob("shot_balance.ccc", files.ccc_text(entries).encode())
     return out

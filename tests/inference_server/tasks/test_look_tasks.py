@@ -33,7 +33,7 @@ def test_look_fit_task_emits_every_file_and_a_summary(tmp_path: Path) -> None:
     params = look_fit.MANIFEST.validate_params({"lut_size": 17})
     summary = look_fit.run({"source": src, "graded": grd}, params, ctx)
     assert set(ctx.blobs) == {"look.cube", "look.clf", "look.cc", "look.ccc", "look.cdl",
-                              "balance.ccc", "balance.1.cc", "balance.2.cc"}
+                              "shot_balance.ccc", "shot_balance.1.cc", "shot_balance.2.cc"}
     assert summary["cdl"]["slope"] == pytest.approx(list(GRADE.slope), abs=5e-3)
     assert summary["lut_size"] == 17 and summary["in_space"] == "ACEScct" and "stops" in summary["text"]
     # One grade over both pairs: each shot's balance is (nearly) none, said in the colorist's words.
@@ -44,11 +44,14 @@ def test_look_fit_task_emits_every_file_and_a_summary(tmp_path: Path) -> None:
         assert any(w in b["text"] for w in ("warmer", "cooler", "neutral (warmth)"))
     assert set(summary["balance_model"]) == {"target", "alpha", "working_space", "heroes"}
     assert "rushes-balance {" in ctx.blobs["look.cube"].decode()
-    ccc = ctx.blobs["balance.ccc"].decode()
+    # Resolve's Look Match and Nuke's Look cache take the first blob (sorted) ending in .cc/.ccc/.cdl
+    # as the look's CDL: the balances must not come first.
+    assert next(k for k in sorted(ctx.blobs) if k.endswith((".cc", ".ccc", ".cdl"))) == "look.cc"
+    ccc = ctx.blobs["shot_balance.ccc"].decode()
     assert ccc.count("<ColorCorrection id=") == 2 and 'id="rushes_balance_2"' in ccc
     x = picture(5).reshape(-1, 3)
     for name, data in ctx.blobs.items():
-        if name.startswith("balance."):
+        if name.startswith("shot_balance."):
             continue
         path = tmp_path / name
         path.write_bytes(data)
@@ -150,7 +153,7 @@ def test_look_fit_task_balances_each_shot_and_one_layer_on_request(tmp_path: Pat
     mean_shift = np.mean(shifts, axis=0)
     for i, (s, g) in enumerate(zip(src, grd)):
         cc = tmp_path / f"b{i}.cc"
-        cc.write_bytes(ctx.blobs[f"balance.{i + 1}.cc"])
+        cc.write_bytes(ctx.blobs[f"shot_balance.{i + 1}.cc"])
         bal = files.read_cdl(cc)
         np.testing.assert_allclose(bal.offset, -(shifts[i] - mean_shift), atol=0.006)
         out = apply_look(s.pixels, balanced_processor(tmp_path / "look.cube", bal))
@@ -161,4 +164,4 @@ def test_look_fit_task_balances_each_shot_and_one_layer_on_request(tmp_path: Pat
     one = look_fit.run({"source": src, "graded": grd},
                        look_fit.MANIFEST.validate_params({"lut_size": 17, "balance": False}), ctx1)
     assert one["two_layer"] is False and one["balances"] == [] and "balance_model" not in one
-    assert not any(n.startswith("balance") for n in ctx1.blobs) and "rushes-balance" not in ctx1.blobs["look.cube"].decode()
+    assert not any(n.startswith("shot_balance") for n in ctx1.blobs) and "rushes-balance" not in ctx1.blobs["look.cube"].decode()
