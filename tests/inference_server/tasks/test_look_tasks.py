@@ -165,3 +165,26 @@ def test_look_fit_task_balances_each_shot_and_one_layer_on_request(tmp_path: Pat
                        look_fit.MANIFEST.validate_params({"lut_size": 17, "balance": False}), ctx1)
     assert one["two_layer"] is False and one["balances"] == [] and "balance_model" not in one
     assert not any(n.startswith("shot_balance") for n in ctx1.blobs) and "rushes-balance" not in ctx1.blobs["look.cube"].decode()
+
+
+def test_shot_match_balances_a_shot_for_a_two_layer_look() -> None:
+    import json
+
+    shifts = [np.array([0.05, 0.05, 0.05]), np.array([-0.04, -0.04, -0.04]), np.array([0.0, 0.0, 0.0])]
+    base = [np.roll(picture(0), 20 * i, axis=1) for i in range(3)]
+    src = [Frame((b + s).astype(np.float32), 1 + i, "ACEScct") for i, (b, s) in enumerate(zip(base, shifts))]
+    grd = [Frame(graded(b), 1 + i, "ACEScct") for i, b in enumerate(base)]
+    fit = look_fit.run({"source": src, "graded": grd}, look_fit.MANIFEST.validate_params({"lut_size": 9}),
+                       TaskContext())
+    dark = Frame((np.roll(picture(0), 50, axis=1) - 0.06).astype(np.float32), 7, "ACEScct")   # a stop under
+    ctx = TaskContext()
+    params = shot_match.MANIFEST.validate_params({"balance_model": json.dumps(fit["balance_model"])})
+    summary = shot_match.run({"shot": [dark]}, params, ctx)
+    assert summary["mode"] == "look balance" and set(ctx.blobs) == {"match.cc", "match.ccc", "match.cdl", "match.cube"}
+    # Back up toward the heroes' normalised state (their mean shift is +0.0033, ~+0.06 stop).
+    assert 0.6 < summary["exposure_stops"] < 1.2 and summary["text"].startswith("Balance: +")
+    assert summary["cdl"]["slope"] == [1.0, 1.0, 1.0] and summary["cdl"]["saturation"] == 1.0
+    with pytest.raises(TaskInputError, match="balance_model is not a look's balance model"):
+        shot_match.run({"shot": [dark]}, {**params, "balance_model": '{"target": 1}'}, TaskContext())
+    with pytest.raises(TaskInputError, match="a hero or a balance_model, not both"):
+        shot_match.run({"shot": [dark], "hero": [dark]}, params, TaskContext())
