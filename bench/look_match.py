@@ -18,7 +18,8 @@ Classes:
   Besides ours look only and balance + look (estimated balance), a diagnostic: the look with
   each test shot's balance known (its shift undone, as from camera metadata or a colorist's
   balance given with --balance FILE.cc), brought to where the look expects shots.
-- Creative looks, unshifted: the same without the shifts.
+- Creative looks, unshifted: the same without the shifts; and, like for like with the figure
+  issue 4 reported, its protocol (the stills and 5 footage frames, learn from 3, test on 7).
 - Fit time for 4 pairs of 2K (2048x1080) frames.
 Outputs are compared as sRGB-encoded display values (clipped to 0-1) in CIE Lab, D65.
 Prints one line per split and class and a summary; never fails on figures.
@@ -314,6 +315,46 @@ def creative(tmp: Path, sheets: Path, shifted: bool) -> dict[str, list[tuple[flo
     return results
 
 
+def footage_and_stills() -> list[np.ndarray]:
+    """Issue 4's set: the 5 OpenEXR stills and 5 footage frames, as linear Rec.709."""
+    from inference_server import media
+    from inference_server.engines.look import spaces
+    from inference_server.tasks.base import to_float
+
+    out = [spaces.convert(img, "ACES2065-1", "Linear Rec.709 (sRGB)") for img in stills()]
+    foot = DATA / "footage"
+    frames = [read(need(foot / "bmx-trees/frames/00000.jpg")), read(need(foot / "bedroom/frames/00000.jpg"))]
+    for movie, n in (("tennis-480p/video.mp4", 10), ("schoolgirls-480p/video.mp4", 10), ("running-car/running_car.mp4", 100)):
+        seq = media.open_sequence(str(need(foot / movie)))
+        frames.append(to_float(seq[n - 1].pixels)[:, :, :3])
+    out += [spaces.convert(f, SRGB, "Linear Rec.709 (sRGB)") for f in frames]
+    return [np.clip(i, 0.0, 16.0).astype(np.float32) for i in out]
+
+
+def unshifted_issue4(tmp: Path) -> dict[str, list[tuple[float, float]]]:
+    """Today's figure, like for like: issue 4's protocol (10 pictures, learn from Cannon,
+    bmx-trees and tennis, test on the other 7), look only and balance + look."""
+    from inference_server.engines.look import spaces
+
+    linear = footage_and_stills()
+    looks = [("nilut-LUT01", need(DATA / "colour/looks/nilut-LUT01.cube"), SRGB)]
+    looks += [(p.stem, p, LOG) for p in sorted(need(DATA / "colour/looks").glob("REDlogFilm_to_REDgamma*.cube"))]
+    results: dict[str, list[tuple[float, float]]] = {}
+    train_idx = (0, 5, 7)
+    for name, path, space in looks:
+        src = [np.clip(spaces.convert(i, "Linear Rec.709 (sRGB)", space), 0, 1) for i in linear]
+        pairs = [(x, ocio_file(path, x)) for x in src]
+        train = [pairs[i] for i in train_idx]
+        tests = [p for i, p in enumerate(pairs) if i not in train_idx]
+        for label, bal in (("ours look only", False), ("ours bal+look", True)):
+            fn = ours(train, space, tmp, bal)
+            assert callable(fn)
+            mean, p95 = score([fn(a) for a, _ in tests], tests)
+            results[f"{name} {label}"] = [(mean, p95)]
+            print(f"issue4    {name:24s} {label:15s} mean dE2000 {mean:5.2f}  p95 {p95:5.2f}")
+    return results
+
+
 def fit_time() -> tuple[float, float]:
     import cv2
 
@@ -348,7 +389,7 @@ def summarise(name: str, res: dict[str, list[tuple[float, float]]]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--skip", nargs="*", default=[], choices=("fivek", "shifted", "unshifted", "time"))
+    parser.add_argument("--skip", nargs="*", default=[], choices=("fivek", "shifted", "unshifted", "issue4", "time"))
     parser.add_argument("--sheets", default=str(ROOT / "out/bench-look"), help="folder for the contact sheets")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -358,6 +399,7 @@ def main() -> int:
         fk = fivek(tmp, sheets) if "fivek" not in args.skip else {}
         sh = creative(tmp, sheets, True) if "shifted" not in args.skip else {}
         un = creative(tmp, sheets, False) if "unshifted" not in args.skip else {}
+        i4 = unshifted_issue4(tmp) if "issue4" not in args.skip else {}
         ft = fit_time() if "time" not in args.skip else (float("nan"), float("nan"))
     print("summary:")
     if fk:
@@ -367,7 +409,7 @@ def main() -> int:
             r = [o[0] / p for o, p in zip(fk[label], rp)]
             print(f"  fivek {label} / that split's best root-poly: " + ", ".join(f"{x:.2f}" for x in r)
                   + f"  (worst {max(r):.2f}; target <= 0.8 on every split)")
-    for name, res in (("shifted", sh), ("unshifted", un)):
+    for name, res in (("shifted", sh), ("unshifted", un), ("issue4", i4)):
         if res:
             summarise(name, res)
             for label, target in (("ours bal+look", 1.5 if name == "shifted" else 0.6), ("ours look only", None)):
