@@ -34,8 +34,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     fit.add_argument("--title", default="Rushes look", help="LUT title")
     fit.add_argument("--balances", metavar="BAL.ccc",
                      help="also write every pair's balance as one .ccc, and each as SRC-NAME.balance.cc beside it")
-    fit.add_argument("--no-balance", action="store_true",
-                     help="one layer: fit the look over the sources as they are (no per-shot balance)")
     add_server_arg(fit)
     fit.set_defaults(func=look_fit)
 
@@ -101,8 +99,6 @@ def look_fit(args: argparse.Namespace) -> int:
         _check_ext(args.clf, (".clf",), "--clf")
         targets["look.clf"] = args.clf
     if args.balances:
-        if args.no_balance:
-            raise ValueError("--balances writes the per-shot balances, which --no-balance turns off")
         _check_ext(args.balances, (".ccc",), "--balances")
         targets["shot_balance.ccc"] = args.balances
         targets.update(_balance_paths(args.balances, [src for src, _ in args.pair]))
@@ -117,7 +113,7 @@ def look_fit(args: argparse.Namespace) -> int:
             raise ValueError(f"pair {i + 1}: {src} is {s[1]}x{s[0]} but {grd} is {g[1]}x{g[0]}; "
                              "a pair must be the same frame before and after the grade")
     params: dict[str, Any] = {"in_space": args.in_space, "lut_size": args.size,
-                              "smoothness": args.smoothness, "title": args.title, "balance": not args.no_balance}
+                              "smoothness": args.smoothness, "title": args.title}
     blobs: dict[str, bytes] = {}
     with progress_bar("look fit") as bar:
         summary = run_task("look_fit", {"source": source, "graded": graded}, params, server=args.server,

@@ -33,9 +33,6 @@ MANIFEST = TaskManifest(
         Param("smoothness", "float", 1.0, "Smoothness",
               "Higher gives a smoother LUT that trusts the CDL more far from the colours seen", 0.01, 100.0),
         Param("title", "string", "Rushes look", "LUT title"),
-        Param("balance", "bool", True, "Balance each shot",
-              "Two layers: a balance per shot (exposure, white balance) before one shared look; "
-              "off: one look over the sources as they are"),
     ),
     nan_policy="reject",
     long_running=True,
@@ -96,7 +93,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     in_space = input_space([first], str(params["in_space"]))
     try:
         fit = fit_look(pairs, in_space, str(params["working_space"]), int(params["lut_size"]),
-                       float(params["smoothness"]), balance=bool(params["balance"]))
+                       float(params["smoothness"]), balance=True)
     except ValueError as exc:
         raise TaskInputError(str(exc)) from exc
     ctx.check_cancelled()

@@ -138,9 +138,9 @@ def test_graded_still_at_timeline_resolution_is_resampled() -> None:
     assert [a.shape for a in other] == [(96, 128, 3), (50, 80, 3)]  # another framing: left for the fit to refuse
 
 
-def test_look_fit_task_balances_each_shot_and_one_layer_on_request(tmp_path: Path) -> None:
+def test_look_fit_task_balances_each_shot(tmp_path: Path) -> None:
     """Pairs exposed and balanced differently under one grade: each pair's .cc undoes its own
-    shift, and the look after it reproduces every grade; balance off gives the old one layer."""
+    shift, and the look after it reproduces every grade."""
     from inference_server.engines.look.apply import apply_look, balanced_processor
 
     shifts = [np.array([0.05, 0.05, 0.05]), np.array([-0.04, -0.03, -0.02]), np.array([0.0, 0.0, 0.03])]
@@ -160,11 +160,9 @@ def test_look_fit_task_balances_each_shot_and_one_layer_on_request(tmp_path: Pat
         assert np.abs(out - g.pixels).mean() < 5e-3
     first = summary["balances"][0]
     assert first["exposure_stops"] < -0.3 and "stop" in first["text"]          # the brightest pair comes down
-    ctx1 = TaskContext()
-    one = look_fit.run({"source": src, "graded": grd},
-                       look_fit.MANIFEST.validate_params({"lut_size": 17, "balance": False}), ctx1)
-    assert one["two_layer"] is False and one["balances"] == [] and "balance_model" not in one
-    assert not any(n.startswith("shot_balance") for n in ctx1.blobs) and "rushes-balance" not in ctx1.blobs["look.cube"].decode()
+    # Balances are only removed from the look as far as the heroes teach that their statistics
+    # predict them (here they do: one set, different exposures); the model says so.
+    assert summary["balance_model"]["alpha"][0] > 0.5
 
 
 def test_shot_match_balances_a_shot_for_a_two_layer_look() -> None:
