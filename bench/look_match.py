@@ -1,19 +1,28 @@
-"""Benchmark look match (issue 4): colour accuracy (dE2000) and fit time.
+"""Benchmark look match (issues 4 and 19): colour accuracy (dE2000) per class and fit time.
 
-Run from the repository root: ``python bench/look_match.py [--quick]``. Needs ``../shared/data``.
+Run from the repository root: ``python bench/look_match.py [--skip fivek shifted unshifted time]``.
+Needs ``../shared/data``. Writes one contact sheet per class (rows: source | ours | target,
+each whole and as a 1:1 centre crop) under ``--sheets`` (default ``out/bench-look``).
 
-Cases:
-- FiveK Expert C (8 sRGB pairs): fit on 3 and test on 5, and the reverse. Ours (CDL only,
-  LUT) vs Reinhard colour transfer (l-alpha-beta statistics of the training pairs) and
-  colour-science's root-polynomial correction (Finlayson 2015, degree 2 and 3, fitted on
-  the training pixels in linear sRGB).
-- Real looks: nilut-LUT01 (on sRGB-encoded pictures) and REDlogFilm_to_REDgamma 1-4 (on the
-  same pictures encoded as ARRI LogC3 by OCIO: no real log frames were obtainable), applied
-  with OCIO to the 5 OpenEXR stills and 5 footage frames; learn from 3, test on the other 7.
+Classes:
+- FiveK Expert C (8 sRGB pairs): every rotating leave-out split (fit on pairs i, i+1, i+2,
+  test on the other 5). Ours look only (the .cube on the source), ours balance + look (the
+  source's balance estimated by the fitted model, written as a .cc, then the .cube, both read
+  back by OpenColorIO) vs Reinhard colour transfer and root-polynomial correction
+  (Finlayson 2015, degree 2 and 3, colour-science) fitted on the same pairs.
+- Creative looks, shifted: each real look (nilut-LUT01 over sRGB-encoded pictures,
+  REDlogFilm_to_REDgamma 1-4 over the same pictures encoded as ARRI LogC3 by OCIO: no real
+  log frames were obtainable) over the 5 OpenEXR stills; every shot gets a random exposure
+  (+-1.5 stops) and white balance (6500 K +-1500 K, CAT02) before the look, the target is the
+  look over the unshifted still. Every rotating split: learn from 3, test on the other 2.
+  Besides ours look only and balance + look (estimated balance), a diagnostic: the look with
+  each test shot's balance known (its shift undone, as from camera metadata or a colorist's
+  balance given with --balance FILE.cc), brought to where the look expects shots.
+- Creative looks, unshifted: the same without the shifts; and, like for like with the figure
+  issue 4 reported, its protocol (the stills and 5 footage frames, learn from 3, test on 7).
 - Fit time for 4 pairs of 2K (2048x1080) frames.
 Outputs are compared as sRGB-encoded display values (clipped to 0-1) in CIE Lab, D65.
-Prints one line per case and a summary; never fails on time. Timings are wall clock on a
-shared machine.
+Prints one line per split and class and a summary; never fails on figures.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT / "../shared/data"
 SRGB = "sRGB Encoded Rec.709 (sRGB)"
 LOG = "ARRI LogC3 (EI800)"
+Pair = tuple[np.ndarray, np.ndarray]
+Method = Callable[[np.ndarray], np.ndarray]
 
 
 def need(path: Path) -> Path:
@@ -48,14 +60,11 @@ def read(path: Path) -> np.ndarray:
     return to_float(media.read_image(need(path)))[:, :, :3]
 
 
-def lab(rgb: np.ndarray) -> np.ndarray:
-    import colour
-
-    return colour.XYZ_to_Lab(colour.sRGB_to_XYZ(np.clip(rgb, 0.0, 1.0)))
-
-
 def de2000(pred: np.ndarray, truth: np.ndarray) -> np.ndarray:
     import colour
+
+    def lab(rgb: np.ndarray) -> np.ndarray:
+        return colour.XYZ_to_Lab(colour.sRGB_to_XYZ(np.clip(rgb, 0.0, 1.0)))
 
     return np.asarray(colour.delta_E(lab(pred), lab(truth), method="CIE 2000")).ravel()
 
@@ -66,34 +75,74 @@ def ocio_file(path: Path | str, img: np.ndarray, in_space: str | None = None) ->
     return apply_look(img.astype(np.float32), look_processor(path, in_space))
 
 
-def ours(train: list[tuple[np.ndarray, np.ndarray]], in_space: str, tmp: Path, size: int = 33):
-    """Fit, write .cube and .cc, and return appliers that read them back through OCIO."""
+def ours(train: list[Pair], in_space: str, tmp: Path, balance: bool,
+         given: Callable[[list[np.ndarray]], list[np.ndarray]] | None = None) -> Method | list[Method]:
+    """Fit, write the .cube (carrying the balance model), and return an applier that reads the
+    files back through OCIO: with ``balance`` each image's balance is estimated, written as a
+    .cc and applied before the .cube. With ``given`` (called with the heroes' estimated
+    balance offsets, it returns one known balance per test image) returns [auto applier,
+    applier per known balance]."""
     from inference_server.engines.look import files
+    from inference_server.engines.look.apply import apply_look, balanced_processor
+    from inference_server.engines.look.balance import auto_balance, balance_cdl
+    from inference_server.engines.look.cdl import Cdl
+
+    fit = fit_look_timed(train, in_space, balance)
+    cube = tmp / f"look{'_b' if balance else ''}.cube"
+    comments = (fit.balance_model.comment(),) if fit.balance_model is not None else ()
+    files.write_atomic(cube, files.cube_text(fit.lut, "bench", fit.shaper, comments))
+    if not balance:
+        return lambda img: ocio_file(cube, img)
+    model = files.look_balance_model(cube)
+    assert model is not None
+
+    def apply(img: np.ndarray, balance: Cdl | None = None) -> np.ndarray:
+        cc = tmp / "shot.cc"
+        files.write_atomic(cc, files.cdl_text(balance or auto_balance([img], model, in_space), ".cc"))
+        return apply_look(img.astype(np.float32), balanced_processor(cube, read_cc(cc), in_space))
+
+    if given is None:
+        return apply
+    heroes = [np.array(auto_balance([a], model, in_space).offset) for a, _ in train]
+    return [apply, *[lambda img, o=o: apply(img, balance_cdl(o)) for o in given(heroes)]]
+
+
+def read_cc(path: Path):  # type: ignore[no-untyped-def]
+    """The .cc read back through OCIO as our Cdl (the file, not the in-memory fit, is applied)."""
+    import PyOpenColorIO as ocio
+
+    from inference_server.engines.look.cdl import Cdl
+
+    t = ocio.CDLTransform.CreateFromFile(str(path), "")
+    return Cdl(tuple(t.getSlope()), tuple(t.getOffset()), tuple(t.getPower()), float(t.getSat()))
+
+
+FIT_TIMES: list[float] = []
+
+
+def fit_look_timed(train: list[Pair], in_space: str, balance: bool):  # type: ignore[no-untyped-def]
     from inference_server.engines.look.fit import fit_look
 
-    fit = fit_look(train, in_space, lut_size=size)
-    cube, cc = tmp / "look.cube", tmp / "look.cc"
-    files.write_atomic(cube, files.cube_text(fit.lut, "bench", fit.shaper))
-    files.write_atomic(cc, files.cdl_text(fit.cdl, ".cc"))
-    return (lambda img: ocio_file(cc, img, in_space)), (lambda img: ocio_file(cube, img)), fit
+    t = time.perf_counter()
+    fit = fit_look(train, in_space, balance=balance)
+    FIT_TIMES.append(time.perf_counter() - t)
+    return fit
 
 
-def reinhard(train: list[tuple[np.ndarray, np.ndarray]]):
+def reinhard(train: list[Pair]) -> Method:
     """Reinhard et al. 2001 transfer in l-alpha-beta, statistics pooled over the training pairs."""
+    import colour
+
     lms_m = np.array([[0.3811, 0.5783, 0.0402], [0.1967, 0.7244, 0.0782], [0.0241, 0.1288, 0.8444]])
     lab_m = np.diag([1 / np.sqrt(3), 1 / np.sqrt(6), 1 / np.sqrt(2)]) @ np.array([[1, 1, 1], [1, 1, -2], [1, -1, 0]])
 
     def to_lab(srgb: np.ndarray) -> np.ndarray:
-        import colour
-
         lin = colour.cctf_decoding(np.clip(srgb, 0, 1), function="sRGB").reshape(-1, 3)
         return np.log10(np.maximum(lin @ lms_m.T, 1e-4)) @ lab_m.T
 
     def from_lab(v: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-        import colour
-
         lin = (10 ** (v @ np.linalg.inv(lab_m).T)) @ np.linalg.inv(lms_m).T
-        return colour.cctf_encoding(np.clip(lin, 0, 1), function="sRGB").reshape(shape)
+        return np.asarray(colour.cctf_encoding(np.clip(lin, 0, 1), function="sRGB")).reshape(shape)
 
     s = np.concatenate([to_lab(a) for a, _ in train])
     g = np.concatenate([to_lab(b) for _, b in train])
@@ -101,7 +150,7 @@ def reinhard(train: list[tuple[np.ndarray, np.ndarray]]):
     return lambda img: from_lab((to_lab(img) - ms) * (sg / ss) + mg, img.shape)
 
 
-def root_poly(train: list[tuple[np.ndarray, np.ndarray]], degree: int):
+def root_poly(train: list[Pair], degree: int) -> Method:
     import colour
 
     rng = np.random.default_rng(0)
@@ -116,44 +165,163 @@ def root_poly(train: list[tuple[np.ndarray, np.ndarray]], degree: int):
     def apply(img: np.ndarray) -> np.ndarray:
         out = colour.colour_correction(dec(img).reshape(-1, 3), m_t, m_r, method="Finlayson 2015",
                                        degree=degree, root_polynomial_expansion=True)
-        return colour.cctf_encoding(np.clip(out, 0, 1), function="sRGB").reshape(img.shape)
+        return np.asarray(colour.cctf_encoding(np.clip(out, 0, 1), function="sRGB")).reshape(img.shape)
 
     return apply
 
 
-def score(method, tests: list[tuple[np.ndarray, np.ndarray]], display=lambda x: x) -> tuple[float, float]:
-    d = np.concatenate([de2000(display(method(a)), display(b)) for a, b in tests])
+def score(outs: list[np.ndarray], tests: list[Pair]) -> tuple[float, float]:
+    d = np.concatenate([de2000(o, b) for o, (_, b) in zip(outs, tests)])
     return float(d.mean()), float(np.percentile(d, 95))
 
 
-def fivek(tmp: Path) -> dict[str, list[float]]:
+def splits(n: int, k: int = 3) -> list[list[int]]:
+    return [[(i + j) % n for j in range(k)] for i in range(n)]
+
+
+def sheet(path: Path, rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], title: str) -> None:
+    """Contact sheet: per row source | ours | target (each fitted to 300 px high) then their 1:1 centre crops."""
+    import cv2
+
+    def disp(x: np.ndarray) -> np.ndarray:
+        return (np.clip(x, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+    lines = []
+    for row in rows:
+        h, w = row[0].shape[:2]
+        s = 300 / h
+        small = [cv2.resize(disp(x), (round(w * s), 300), interpolation=cv2.INTER_AREA) for x in row]
+        c = 150
+        y0, x0 = max(0, h // 2 - c), max(0, w // 2 - c)
+        crops = [disp(x[y0:y0 + 2 * c, x0:x0 + 2 * c]) for x in row]
+        crops = [cv2.copyMakeBorder(k, 0, 300 - k.shape[0], 0, 0, cv2.BORDER_CONSTANT) for k in crops]
+        pad = np.full((300, 6, 3), 40, np.uint8)
+        parts = []
+        for im in small + crops:
+            parts += [im, pad]
+        lines.append(np.concatenate(parts, axis=1))
+    width = max(x.shape[1] for x in lines)
+    lines = [cv2.copyMakeBorder(x, 0, 6, 0, width - x.shape[1], cv2.BORDER_CONSTANT) for x in lines]
+    head = np.full((28, width, 3), 0, np.uint8)
+    cv2.putText(head, title + "   (source | ours | target, then 1:1 crops)", (6, 20),
+                cv2.FONT_HERSHEY_SIMPLEX, 0.55, (255, 255, 255), 1)
+    img = np.concatenate([head, *lines], axis=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    print(f"sheet  {path}")
+
+
+def fivek(tmp: Path, sheets: Path) -> dict[str, list[tuple[float, float]]]:
     root = need(DATA / "graded/fivek-expertC")
     names = sorted(p.name for p in (root / "input").glob("*.png"))
     pairs = [(read(root / "input" / n), read(root / "expertC" / n)) for n in names]
-    results: dict[str, list[float]] = {}
-    for label, train_idx in (("fit 3 / test 5", [0, 1, 2]), ("fit 5 / test 3", [3, 4, 5, 6, 7])):
+    results: dict[str, list[tuple[float, float]]] = {}
+    for s, train_idx in enumerate(splits(len(pairs))):
         train = [pairs[i] for i in train_idx]
         tests = [p for i, p in enumerate(pairs) if i not in train_idx]
-        cdl_fn, lut_fn, _ = ours(train, SRGB, tmp)
-        methods = {"ours CDL": cdl_fn, "ours LUT": lut_fn, "Reinhard": reinhard(train),
-                   "root-poly d2": root_poly(train, 2), "root-poly d3": root_poly(train, 3)}
+        methods: dict[str, Method] = {
+            "ours look only": ours(train, SRGB, tmp, False), "ours bal+look": ours(train, SRGB, tmp, True),
+            "Reinhard": reinhard(train), "root-poly d2": root_poly(train, 2), "root-poly d3": root_poly(train, 3)}
+        line = []
         for name, fn in methods.items():
-            mean, p95 = score(fn, tests)
-            results.setdefault(name, []).append(mean)
-            print(f"fivek  {label:15s} {name:13s} mean dE2000 {mean:5.2f}  p95 {p95:5.2f}")
+            outs = [fn(a) for a, _ in tests]
+            mean, p95 = score(outs, tests)
+            results.setdefault(name, []).append((mean, p95))
+            line.append(f"{name} {mean:5.2f}/{p95:5.2f}")
+            if s == 0 and name == "ours bal+look":
+                sheet(sheets / "fivek.png", [(a, o, b) for o, (a, b) in zip(outs, tests)],
+                      "FiveK Expert C, fit on 0-2, balance + look")
+        print(f"fivek  split {s} fit {train_idx}  mean/p95 dE2000: " + "  ".join(line))
     return results
 
 
-def real_images() -> list[np.ndarray]:
-    """5 OpenEXR stills (scene-linear AP0) as linear Rec.709, and 5 footage frames decoded to linear."""
+def stills() -> list[np.ndarray]:
+    """The 5 OpenEXR stills (scene-linear ACES2065-1), half size, finite and non-negative."""
+    out = []
+    for p in sorted(need(DATA / "stills/openexr").glob("*.exr")):
+        out.append(np.clip(np.nan_to_num(read(p)[::2, ::2]), 0.0, 64.0).astype(np.float32))
+    return out
+
+
+def shift(lin_ap0: np.ndarray, stops: float, kelvin: float) -> np.ndarray:
+    """A shot exposed ``stops`` off and white-balanced ``kelvin`` away from 6500 K (CAT02 D65 -> T)."""
+    import colour
+
+    ap0 = colour.RGB_COLOURSPACES["ACES2065-1"]
+    d65 = colour.xy_to_XYZ(colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"])
+    t = colour.xy_to_XYZ(colour.temperature.CCT_to_xy_CIE_D(6500.0 + kelvin))
+    cat = colour.adaptation.matrix_chromatic_adaptation_VonKries(d65, t, transform="CAT02")
+    m = np.linalg.inv(ap0.matrix_RGB_to_XYZ) @ cat @ ap0.matrix_RGB_to_XYZ
+    return (lin_ap0 @ m.T * 2.0**stops).astype(np.float32)
+
+
+def true_offset(stops: float, kelvin: float) -> np.ndarray:
+    """The ACEScct offsets undoing ``shift`` on 18% grey: the balance a colorist would dial in."""
+    from inference_server.engines.look import spaces
+
+    grey = np.full((1, 3), 0.18, np.float32)
+    a = spaces.convert(grey, "ACES2065-1", "ACEScct")
+    b = spaces.convert(shift(grey, stops, kelvin), "ACES2065-1", "ACEScct")
+    return np.asarray((a - b)[0], dtype=np.float64)
+
+
+def creative(tmp: Path, sheets: Path, shifted: bool) -> dict[str, list[tuple[float, float]]]:
+    from inference_server.engines.look import spaces
+
+    lin = stills()
+    looks = [("nilut-LUT01", need(DATA / "colour/looks/nilut-LUT01.cube"), SRGB)]
+    looks += [(p.stem, p, LOG) for p in sorted(need(DATA / "colour/looks").glob("REDlogFilm_to_REDgamma*.cube"))]
+    rng = np.random.default_rng(19)
+    cls = "shifted" if shifted else "unshifted"
+    results: dict[str, list[tuple[float, float]]] = {}
+    sheet_rows = []
+    for name, path, space in looks:
+        def enc(x: np.ndarray) -> np.ndarray:
+            return np.clip(spaces.convert(x, "ACES2065-1", space), 0.0, 1.0)  # noqa: B023
+
+        shots, offsets = [], []
+        for img in lin:
+            stops, kelvin = (rng.uniform(-1.5, 1.5), rng.uniform(-1500, 1500)) if shifted else (0.0, 0.0)
+            shots.append((enc(shift(img, stops, kelvin)), ocio_file(path, enc(img))))
+            offsets.append(true_offset(stops, kelvin))
+        per: dict[str, list[float]] = {}
+        for s, train_idx in enumerate(splits(len(shots))):
+            train = [shots[i] for i in train_idx]
+            tests = [p for i, p in enumerate(shots) if i not in train_idx]
+            test_idx = [i for i in range(len(shots)) if i not in train_idx]
+            # Known balance of a test shot: undo its shift, then bring it where the look expects
+            # shots, the heroes as the estimator balanced them (their mean unshift + estimate).
+            def known(heroes: list[np.ndarray]) -> list[np.ndarray]:
+                ref = np.mean([h - offsets[k] for h, k in zip(heroes, train_idx)], axis=0)  # noqa: B023
+                return [offsets[i] + ref for i in test_idx]  # noqa: B023
+
+            fitted = ours(train, space, tmp, True, known)
+            assert isinstance(fitted, list)
+            for label, bal in (("ours look only", False), ("ours bal+look", True), ("ours known bal+look", None)):
+                if bal is None:
+                    outs = [f(a) for f, (a, _) in zip(fitted[1:], tests)]
+                else:
+                    fn = fitted[0] if bal else ours(train, space, tmp, False)
+                    assert callable(fn)
+                    outs = [fn(a) for a, _ in tests]
+                mean, p95 = score(outs, tests)
+                results.setdefault(f"{name} {label}", []).append((mean, p95))
+                per.setdefault(label, []).append(mean)
+                if s == 0 and bal and name in ("nilut-LUT01", "REDlogFilm_to_REDgamma2"):
+                    sheet_rows += [(a, o, b) for o, (a, b) in zip(outs, tests)]
+        for label, means in per.items():
+            print(f"{cls:9s} {name:24s} {label:15s} per split mean dE2000: " + " ".join(f"{m:5.2f}" for m in means))
+    sheet(sheets / f"creative-{cls}.png", sheet_rows, f"creative looks {cls} (nilut, RED 2), fit on 0-2, balance + look")
+    return results
+
+
+def footage_and_stills() -> list[np.ndarray]:
+    """Issue 4's set: the 5 OpenEXR stills and 5 footage frames, as linear Rec.709."""
     from inference_server import media
     from inference_server.engines.look import spaces
     from inference_server.tasks.base import to_float
 
-    out = []
-    for p in sorted(need(DATA / "stills/openexr").glob("*.exr")):
-        img = read(p)[::2, ::2]
-        out.append(spaces.convert(np.nan_to_num(img), "ACES2065-1", "Linear Rec.709 (sRGB)"))
+    out = [spaces.convert(img, "ACES2065-1", "Linear Rec.709 (sRGB)") for img in stills()]
     foot = DATA / "footage"
     frames = [read(need(foot / "bmx-trees/frames/00000.jpg")), read(need(foot / "bedroom/frames/00000.jpg"))]
     for movie, n in (("tennis-480p/video.mp4", 10), ("schoolgirls-480p/video.mp4", 10), ("running-car/running_car.mp4", 100)):
@@ -163,31 +331,33 @@ def real_images() -> list[np.ndarray]:
     return [np.clip(i, 0.0, 16.0).astype(np.float32) for i in out]
 
 
-def real_looks(tmp: Path) -> list[float]:
+def unshifted_issue4(tmp: Path) -> dict[str, list[tuple[float, float]]]:
+    """Today's figure, like for like: issue 4's protocol (10 pictures, learn from Cannon,
+    bmx-trees and tennis, test on the other 7), look only and balance + look."""
     from inference_server.engines.look import spaces
 
-    linear = real_images()
+    linear = footage_and_stills()
     looks = [("nilut-LUT01", need(DATA / "colour/looks/nilut-LUT01.cube"), SRGB)]
     looks += [(p.stem, p, LOG) for p in sorted(need(DATA / "colour/looks").glob("REDlogFilm_to_REDgamma*.cube"))]
-    means = []
-    train_idx = (0, 5, 7)   # Cannon.exr, bmx-trees, tennis: stills and footage in both sets
+    results: dict[str, list[tuple[float, float]]] = {}
+    train_idx = (0, 5, 7)
     for name, path, space in looks:
         src = [np.clip(spaces.convert(i, "Linear Rec.709 (sRGB)", space), 0, 1) for i in linear]
-        pairs = [(s, ocio_file(path, s)) for s in src]
+        pairs = [(x, ocio_file(path, x)) for x in src]
         train = [pairs[i] for i in train_idx]
         tests = [p for i, p in enumerate(pairs) if i not in train_idx]
-        cdl_fn, lut_fn, fit = ours(train, space, tmp)
-        for label, fn in (("ours CDL", cdl_fn), ("ours LUT", lut_fn)):
-            mean, p95 = score(fn, tests)
-            print(f"look   {name:26s} in {space:28s} {label:9s} mean dE2000 {mean:5.2f}  p95 {p95:5.2f}")
-        means.append(score(lut_fn, tests)[0])
-    return means
+        for label, bal in (("ours look only", False), ("ours bal+look", True)):
+            fn = ours(train, space, tmp, bal)
+            assert callable(fn)
+            mean, p95 = score([fn(a) for a, _ in tests], tests)
+            results[f"{name} {label}"] = [(mean, p95)]
+            print(f"issue4    {name:24s} {label:15s} mean dE2000 {mean:5.2f}  p95 {p95:5.2f}")
+    return results
 
 
-def fit_time() -> float:
+def fit_time() -> tuple[float, float]:
     import cv2
 
-    from inference_server.engines.look import spaces
     from inference_server.engines.look.fit import fit_look
 
     lut = need(DATA / "colour/looks/nilut-LUT01.cube")
@@ -196,48 +366,58 @@ def fit_time() -> float:
     for p in frames:
         img = cv2.resize(read(p), (2048, 1080), interpolation=cv2.INTER_LINEAR)
         pairs.append(((img * 65535).astype(np.uint16), ocio_file(lut, img)))
-    assert spaces.resolve_space(SRGB)
-    fit_look(pairs[:1], SRGB)  # warm imports and caches
-    times = []
-    for _ in range(3):
-        t = time.perf_counter()
-        fit_look(pairs, SRGB)
-        times.append(time.perf_counter() - t)
-    best, med = min(times), float(np.median(times))
-    print(f"time   fit 4 pairs 2048x1080 (uint16 source)   best {best:.3f} s  median {med:.3f} s  (3 runs)")
-    from inference_server.engines.look import files
+    fit_look(pairs[:2], SRGB, balance=True)  # warm imports and caches
+    med = []
+    for bal in (False, True):
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            fit_look(pairs, SRGB, balance=bal)
+            times.append(time.perf_counter() - t)
+        med.append(float(np.median(times)))
+        print(f"time   fit 4 pairs 2048x1080 (uint16 source) {'balance + look' if bal else 'look only':15s}"
+              f" best {min(times):.3f} s  median {med[-1]:.3f} s  (3 runs)")
+    return med[0], med[1]
 
-    fit = fit_look(pairs, SRGB, lut_size=65)
-    t = time.perf_counter()
-    files.cube_text(fit.lut, "bench", fit.shaper)
-    files.clf_text(fit)
-    files.cdl_text(fit.cdl, ".cc")
-    print(f"time   write 65^3 .cube + .clf + .cc            {time.perf_counter() - t:.3f} s")
-    return med
+
+def summarise(name: str, res: dict[str, list[tuple[float, float]]]) -> None:
+    for k, v in res.items():
+        a = np.array(v)
+        print(f"  {name:9s} {k:40s} mean dE2000 {a[:, 0].mean():5.2f} (worst split {a[:, 0].max():5.2f})"
+              f"  p95 {a[:, 1].mean():5.2f}")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip", nargs="*", default=[], choices=("fivek", "looks", "time"))
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--skip", nargs="*", default=[], choices=("fivek", "shifted", "unshifted", "issue4", "time"))
+    parser.add_argument("--sheets", default=str(ROOT / "out/bench-look"), help="folder for the contact sheets")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    sheets = Path(args.sheets)
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        fk = fivek(tmp) if "fivek" not in args.skip else {}
-        lk = real_looks(tmp) if "looks" not in args.skip else []
-        ft = fit_time() if "time" not in args.skip else float("nan")
+        fk = fivek(tmp, sheets) if "fivek" not in args.skip else {}
+        sh = creative(tmp, sheets, True) if "shifted" not in args.skip else {}
+        un = creative(tmp, sheets, False) if "unshifted" not in args.skip else {}
+        i4 = unshifted_issue4(tmp) if "issue4" not in args.skip else {}
+        ft = fit_time() if "time" not in args.skip else (float("nan"), float("nan"))
     print("summary:")
     if fk:
-        rp = min(np.mean(fk["root-poly d2"]), np.mean(fk["root-poly d3"]))
-        for name in fk:
-            print(f"  fivek {name:13s} mean dE2000 over both splits {np.mean(fk[name]):.2f}")
-        print(f"  fivek ours LUT / best root-poly = {np.mean(fk['ours LUT']) / rp:.2f} (target <= 0.8)")
-        per_split = [ours / min(d2, d3) for ours, d2, d3 in zip(fk["ours LUT"], fk["root-poly d2"], fk["root-poly d3"])]
-        print("  fivek per split, ours LUT / that split's best root-poly: "
-              + ", ".join(f"{r:.2f}" for r in per_split))
-    if lk:
-        print(f"  real looks ours LUT mean dE2000: worst {max(lk):.2f}, average {np.mean(lk):.2f} (target <= 1.0)")
-    print(f"  fit time 4x2K: {ft:.3f} s (target <= 1 s; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
+        summarise("fivek", fk)
+        rp = [min(a[0], b[0]) for a, b in zip(fk["root-poly d2"], fk["root-poly d3"])]
+        for label in ("ours look only", "ours bal+look"):
+            r = [o[0] / p for o, p in zip(fk[label], rp)]
+            print(f"  fivek {label} / that split's best root-poly: " + ", ".join(f"{x:.2f}" for x in r)
+                  + f"  (worst {max(r):.2f}; target <= 0.8 on every split)")
+    for name, res in (("shifted", sh), ("unshifted", un), ("issue4", i4)):
+        if res:
+            summarise(name, res)
+            for label, target in (("ours bal+look", 1.5 if name == "shifted" else 0.6), ("ours look only", None)):
+                m = [np.mean([x[0] for x in v]) for k, v in res.items() if k.endswith(label)]
+                print(f"  {name} {label}: worst look {max(m):.2f}, average {np.mean(m):.2f}"
+                      + (f" (target <= {target})" if target else ""))
+    print(f"  fit time 4x2K median: look only {ft[0]:.3f} s, balance + look {ft[1]:.3f} s "
+          f"(target <= 1 s; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
     return 0
 
 

@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     fit.add_argument("--size", type=int, default=33, help="3D LUT points per side (33 or 65; default 33)")
     fit.add_argument("--smoothness", type=float, default=1.0, help="LUT smoothness (default 1.0)")
     fit.add_argument("--title", default="Rushes look", help="LUT title")
+    fit.add_argument("--balances", metavar="BAL.ccc",
+                     help="also write every pair's balance as one .ccc, and each as SRC-NAME.balance.cc beside it")
     add_server_arg(fit)
     fit.set_defaults(func=look_fit)
 
@@ -42,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     app.add_argument("input", metavar="IN", help="image, sequence (name.####.exr) or movie")
     app.add_argument("output", metavar="OUT", help="image or sequence pattern to write")
     app.add_argument("--in-space", default="", metavar="NAME", help="colour space of IN (for CDL files)")
+    app.add_argument("--balance", metavar="auto|none|FILE.cc", default=None,
+                     help="balance IN before the look: auto (estimated from IN with what the look learned from its "
+                          "heroes; the default for a two-layer look), none (the default for any other look), or a "
+                          ".cc/.ccc/.cdl file (acting in ACEScct)")
     app.set_defaults(func=look_apply)
 
     sm = sub.add_parser("shot-match", help="match a shot to a hero shot as an ASC CDL",
@@ -92,6 +98,10 @@ def look_fit(args: argparse.Namespace) -> int:
     if args.clf:
         _check_ext(args.clf, (".clf",), "--clf")
         targets["look.clf"] = args.clf
+    if args.balances:
+        _check_ext(args.balances, (".ccc",), "--balances")
+        targets["shot_balance.ccc"] = args.balances
+        targets.update(_balance_paths(args.balances, [src for src, _ in args.pair]))
     inputs = [p for pair in args.pair for p in pair]
     _refuse_inputs(inputs, list(targets.values()))
     source, graded = [], []
@@ -113,6 +123,9 @@ def look_fit(args: argparse.Namespace) -> int:
             raise ValueError(f"the look_fit task returned no {name}")
         write_atomic(path, blobs[name])
     print(summary.get("text", ""))
+    if summary.get("two_layer"):
+        print("The .cube applies after each shot's balance (node 1: the balance CDL in ACEScct, node 2: the LUT); "
+              "rushes look apply balances new shots with --balance auto")
     fit = summary.get("fit", {})
     if fit:
         print(f"Fit: {fit.get('pairs')} pair(s), {fit.get('samples')} pixels; RMS error in "
@@ -121,15 +134,66 @@ def look_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _balance_paths(ccc: str, sources: list[str]) -> dict[str, str]:
+    """shot_balance.<pair>.cc blob -> SRC-NAME.balance.cc beside the .ccc (pair number added on a clash)."""
+    folder = os.path.dirname(os.path.abspath(ccc))
+    stems = [os.path.splitext(os.path.basename(s))[0].split("%")[0].split("#")[0].rstrip("._-") or "shot"
+             for s in sources]
+    out = {}
+    for i, stem in enumerate(stems):
+        name = stem if stems.count(stem) == 1 else f"{stem}_{i + 1}"
+        out[f"shot_balance.{i + 1}.cc"] = os.path.join(folder, f"{name}.balance.cc")
+    return out
+
+
+def _spread(seq: Any, count: int = 8) -> list[Any]:
+    n = len(seq)
+    picks = range(n) if n <= count else sorted({round(i * (n - 1) / (count - 1)) for i in range(count)})
+    return [seq[i].pixels for i in picks]
+
+
+def _balance_processor(args: argparse.Namespace, seq: Any) -> Any:
+    """The OCIO processor for LOOK with the --balance choice; prints the balance used."""
+    from inference_server.engines.look import files, spaces
+    from inference_server.engines.look.apply import balanced_processor, look_processor
+    from inference_server.engines.look.balance import auto_balance
+    from inference_server.engines.look.summary import balance_line, describe_cdl
+
+    choice = args.balance
+    model = files.look_balance_model(args.look_file)
+    if choice is None:
+        choice = "auto" if model is not None else "none"
+    if choice == "none":
+        return look_processor(args.look_file, args.in_space or None)
+    in_space = args.in_space or spaces.WORKING_SPACE
+    if choice == "auto":
+        if model is None:
+            raise ValueError(f"{args.look_file} carries no balance model (only a two-layer .cube from "
+                             "'rushes look fit' does); use --balance none or --balance FILE.cc")
+        balance = auto_balance(_spread(seq), model, in_space)
+        working = model.working_space
+        how = "estimated"
+    else:
+        balance = files.read_cdl(choice)
+        working = spaces.WORKING_SPACE
+        how = f"from {choice}"
+    info = describe_cdl(balance, working)
+    print(balance_line(info, f"Balance ({how}, ACEScct offset "
+                             + " ".join(f"{v:+.4f}" for v in balance.offset) + ")"))
+    return balanced_processor(args.look_file, balance, in_space, working)
+
+
 def look_apply(args: argparse.Namespace) -> int:
     from inference_server import media
     from inference_server.cli.common import progress_bar
     from inference_server.cli.outputs import StagedOutputs
-    from inference_server.engines.look.apply import apply_look, look_processor
+    from inference_server.engines.look.apply import apply_look
 
     media.refuse_overwrite([args.input, args.look_file], args.output)
-    processor = look_processor(args.look_file, args.in_space or None)
+    if args.balance not in (None, "auto", "none"):
+        media.refuse_overwrite([args.balance], args.output)
     seq = media.open_sequence(args.input)
+    processor = _balance_processor(args, seq)
     if len(seq) > 1 and not media.is_pattern(args.output):
         raise ValueError(f"OUT {args.output!r} names one file but IN has {len(seq)} frames; "
                          "use a pattern such as graded.####.exr")

@@ -13,13 +13,18 @@ from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInp
 MANIFEST = TaskManifest(
     name="look_fit",
     label="Look Match: learn a look",
-    description="Learn the grade from a few graded frames (each with its ungraded source) and hand "
-                "back a 3D LUT (.cube, .clf) and an ASC CDL (.cc, .ccc, .cdl) in ACEScct.",
+    description="Learn the grade from a few graded frames (each with its ungraded source) in two layers, "
+                "as a colorist grades: each shot's balance (exposure, white balance: an ASC CDL in ACEScct) "
+                "and one show look after it (a 3D LUT .cube/.clf, and its CDL part .cc/.ccc/.cdl).",
     inputs=(Port("source", "Source frames", tooltip="Ungraded frames, one per pair"),
             Port("graded", "Graded frames", tooltip="The same frames after the grade, in the same order")),
     outputs=(Port("look.cube", "3D LUT (.cube)", "blob"), Port("look.clf", "3D LUT (Academy CLF)", "blob"),
              Port("look.cc", "ASC CDL (.cc)", "blob"), Port("look.ccc", "ASC CDL collection (.ccc)", "blob"),
-             Port("look.cdl", "ASC CDL list (.cdl)", "blob")),
+             Port("look.cdl", "ASC CDL list (.cdl)", "blob"),
+             Port("shot_balance.ccc", "Every shot's balance (.ccc)", "blob", optional=True,
+                  tooltip="One ColorCorrection per pair, id rushes_balance_<pair>; node 1, before the look"),
+             Port("shot_balance.<pair>.cc", "One shot's balance (.cc)", "blob", optional=True,
+                  tooltip="shot_balance.1.cc, shot_balance.2.cc...: each pair's balance, node 1 before the look")),
     params=(
         Param("in_space", "string", "", "Input colour space",
               "OCIO built-in config name of the frames (e.g. 'ARRI LogC4'); empty: the frames' own, else ACEScct"),
@@ -88,17 +93,50 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     in_space = input_space([first], str(params["in_space"]))
     try:
         fit = fit_look(pairs, in_space, str(params["working_space"]), int(params["lut_size"]),
-                       float(params["smoothness"]))
+                       float(params["smoothness"]), balance=True)
     except ValueError as exc:
         raise TaskInputError(str(exc)) from exc
     ctx.check_cancelled()
     desc = f"Rushes look fit from {len(pairs)} pair(s); input {fit.in_space}; CDL in {fit.working_space}"
+    if fit.balance_model is not None:
+        desc += "; applies after each shot's balance (rushes_balance_<pair>, a CDL in the same working space)"
+    comments = (desc,) + ((fit.balance_model.comment(),) if fit.balance_model is not None else ())
     title = str(params["title"])
-    ctx.emit_blob("look.cube", files.cube_text(fit.lut, title, fit.shaper, (desc,)).encode())
+    ctx.emit_blob("look.cube", files.cube_text(fit.lut, title, fit.shaper, comments).encode())
     ctx.emit_blob("look.clf", files.clf_text(fit, desc).encode())
     for ext in (".cc", ".ccc", ".cdl"):
         ctx.emit_blob(f"look{ext}", files.cdl_text(fit.cdl, ext, desc).encode())
+    balances = _emit_balances(fit, [f.number for f in source], ctx)
     ctx.progress(len(source) + 1, len(source) + 1, "done")
     info = describe_cdl(fit.cdl, fit.working_space)
-    return {**info, "in_space": fit.in_space, "lut_size": int(fit.lut.shape[0]),
-            "shaper": fit.shaper is not None, "fit": fit.stats, "text": summary_text(info)}
+    text = summary_text(info)
+    if balances:
+        text = "Look (after each shot's balance):\n" + text + "\nBalances:\n" + "\n".join(
+            "  " + b["text"] for b in balances)
+    result = {**info, "in_space": fit.in_space, "lut_size": int(fit.lut.shape[0]),
+              "shaper": fit.shaper is not None, "fit": fit.stats, "text": text,
+              "two_layer": fit.balance_model is not None, "balances": balances}
+    if fit.balance_model is not None:
+        result["balance_model"] = fit.balance_model.to_dict()
+    return result
+
+
+def _emit_balances(fit: Any, numbers: Sequence[int], ctx: TaskContext) -> list[dict[str, Any]]:
+    """Each pair's balance as shot_balance.<pair>.cc and all of them as shot_balance.ccc; their
+    summaries. The names sort after look.* on purpose: hosts that take the first blob ending
+    in .cc/.ccc (Resolve's Look Match, Nuke's Look cache) keep finding the look's CDL."""
+    from inference_server.engines.look import files
+    from inference_server.engines.look.summary import balance_line, describe_cdl
+
+    out = []
+    entries = []
+    for i, (cdl, number) in enumerate(zip(fit.balances, numbers)):
+        info = describe_cdl(cdl, fit.working_space)
+        line = balance_line(info, f"pair {i + 1} (frame {number})")
+        desc = f"Rushes balance of pair {i + 1} (frame {number}), before the look; {line.split(': ', 1)[1]}"
+        ctx.emit_blob(f"shot_balance.{i + 1}.cc", files.cdl_text(cdl, ".cc", desc).encode())
+        entries.append((cdl, desc))
+        out.append({**info, "pair": i + 1, "frame": int(number), "id": cdl.id, "text": line})
+    if entries:
+        ctx.emit_blob("shot_balance.ccc", files.ccc_text(entries).encode())
+    return out

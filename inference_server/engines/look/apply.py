@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.look import spaces
+from inference_server.engines.look.cdl import Cdl
 from inference_server.engines.look.files import CDL_FORMATS, look_transform
 
 
@@ -71,3 +72,30 @@ def apply_look(pixels: np.ndarray, processor: Any, what: str = "the image") -> n
     if dtype == np.uint16:
         return np.clip(np.rint(out * 65535.0), 0, 65535).astype(np.uint16)
     return out.astype(dtype)
+
+
+def balanced_processor(path: str | os.PathLike[str], balance: Cdl, in_space: str | None = None,
+                       working_space: str = spaces.WORKING_SPACE) -> Any:
+    """OCIO CPU processor for the two layers: ``balance`` (a CDL acting in ``working_space``),
+    then the look file at ``path``, on pixels in ``in_space`` (default: the working space).
+
+    A LUT look applies to the balanced pixels' code values in ``in_space`` (how it was fitted);
+    a CDL look acts in the working space like the balance.
+    """
+    import PyOpenColorIO as ocio
+
+    ft, _ = look_transform(path)
+    src = spaces.resolve_space(in_space or working_space)
+    work = spaces.resolve_space(working_space)
+    g = ocio.GroupTransform()
+    if src != work:
+        g.appendTransform(ocio.ColorSpaceTransform(src, work))
+    g.appendTransform(balance.to_ocio())
+    cdl_look = Path(path).suffix.lower() in CDL_FORMATS
+    if cdl_look:
+        g.appendTransform(ft)
+    if src != work:
+        g.appendTransform(ocio.ColorSpaceTransform(work, src))
+    if not cdl_look:
+        g.appendTransform(ft)
+    return spaces.config().getProcessor(g).getDefaultCPUProcessor()

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.look import spaces
+from inference_server.engines.look.balance import BalanceModel
 from inference_server.engines.look.cdl import Cdl
 from inference_server.engines.look.fit import LookFit
 
@@ -196,3 +197,54 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     if p.parent and not p.parent.is_dir():
         raise FileNotFoundError(f"folder does not exist for {p}")
     atomic_write(p, data.encode() if isinstance(data, str) else data)
+
+
+def look_balance_model(path: str | os.PathLike[str]) -> BalanceModel | None:
+    """The balance estimator a Rushes .cube carries in its comments, or None (any other look)."""
+    p = Path(path)
+    if p.suffix.lower() != ".cube" or not p.is_file():
+        return None
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        head = [line for _, line in zip(range(64), fh)]
+    try:
+        return BalanceModel.from_text("".join(head))
+    except ValueError as exc:
+        raise ValueError(f"{p}: {exc}") from exc
+
+
+def ccc_text(cdls: list[tuple[Cdl, str]]) -> str:
+    """An ASC ColorCorrectionCollection with one ColorCorrection per (cdl, description), each
+    under its ``cdl.id``, written by OpenColorIO."""
+    import PyOpenColorIO as ocio
+
+    if not cdls:
+        raise ValueError("a .ccc needs at least one CDL, got none")
+    ids = [c.id for c, _ in cdls]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"the CDLs of a .ccc need distinct ids, got {ids}")
+    g = ocio.GroupTransform()
+    for cdl, description in cdls:
+        t = cdl.to_ocio()
+        if description:
+            t.getFormatMetadata().addChildElement("Description", description)
+        g.appendTransform(t)
+    return str(g.write(CDL_FORMATS[".ccc"], spaces.config()))
+
+
+def read_cdl(path: str | os.PathLike[str], cccid: str = "") -> Cdl:
+    """The CDL in a .cc/.cdl/.ccc file (the first one, or the one with id ``cccid``), read by OpenColorIO."""
+    import PyOpenColorIO as ocio
+
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"CDL file not found: {p}")
+    if p.suffix.lower() not in CDL_FORMATS:
+        raise ValueError(f"{p}: a balance must be an ASC CDL file ({', '.join(CDL_FORMATS)})")
+    try:
+        t = ocio.CDLTransform.CreateFromFile(str(p.resolve()), cccid)
+    except Exception as exc:  # OCIO raises its own Exception type
+        raise ValueError(f"{p}: cannot read this CDL file: {' '.join(str(exc).split())[:300]}") from exc
+    v = [*t.getSlope(), *t.getOffset(), *t.getPower(), t.getSat()]
+    if not np.isfinite(v).all():
+        raise ValueError(f"{p}: the CDL holds non-finite values")
+    return Cdl.from_vector(np.array(v), str(t.getID()) or "rushes_balance")

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.look import spaces
+from inference_server.engines.look.balance import BalanceModel, balance_cdl, learn_model, shot_statistics
 from inference_server.engines.look.cdl import Cdl, apply_cdl, fit_cdl
 from inference_server.engines.look.lattice import (
     enforce_neutral_monotonic,
@@ -25,6 +26,7 @@ from inference_server.engines.look.lattice import (
     trilinear_weights,
 )
 from inference_server.engines.look.sampling import bin_samples, check_pair, sample_pair
+from inference_server.engines.look.two_layer import fit_balances, refit_balances
 
 SHAPER_MAX_LINEAR = 64.0        # scene-linear top of the shaper (about 8.5 stops over 18% grey)
 SHAPER_SIZE = 32768
@@ -70,6 +72,8 @@ class LookFit:
     lut: np.ndarray
     shaper: Shaper | None
     stats: dict[str, Any] = field(default_factory=dict)
+    balances: list[Cdl] = field(default_factory=list)
+    balance_model: BalanceModel | None = None
 
     def domain(self, code: np.ndarray) -> np.ndarray:
         """Source code values (M, 3) -> LUT domain [0, 1] (float64)."""
@@ -97,6 +101,13 @@ def cdl_chain(cdl: Cdl, in_space: str, working_space: str) -> Any:
 def gather_samples(pairs: Sequence[tuple[np.ndarray, np.ndarray]], total: int = SAMPLES_TOTAL,
                    seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Validate every pair and draw up to ``total`` pixel pairs spread evenly over them."""
+    xs, ys = gather_pair_samples(pairs, total, seed)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def gather_pair_samples(pairs: Sequence[tuple[np.ndarray, np.ndarray]], total: int = SAMPLES_TOTAL,
+                        seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``gather_samples`` kept per pair: lists of (M_i, 3) source and graded samples."""
     if len(pairs) == 0:
         raise ValueError("need at least one (source, graded) pair, got none")
     per = max(5000, total // len(pairs))
@@ -106,10 +117,42 @@ def gather_samples(pairs: Sequence[tuple[np.ndarray, np.ndarray]], total: int = 
         x, y = sample_pair(src, dst, per, seed + i)
         xs.append(x)
         ys.append(y)
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    if len(x) < 64:
-        raise ValueError(f"only {len(x)} usable (finite) pixels in the pairs; need at least 64")
-    return x, y
+    if sum(len(x) for x in xs) < 64:
+        raise ValueError(f"only {sum(len(x) for x in xs)} usable (finite) pixels in the pairs; need at least 64")
+    return xs, ys
+
+
+def _balance_pairs(xs: list[np.ndarray], ys: list[np.ndarray], in_space: str, working_space: str,
+                   smoothness: float, seed: int) -> tuple[list[np.ndarray], list[Cdl], BalanceModel]:
+    """Fit the per-pair balances and learn the estimator from them; returns the source samples
+    (code values) as the estimator balances them, each hero's balance and the estimator."""
+    xw, yw, stats = [], [], []
+    for i, (x, y) in enumerate(zip(xs, ys)):
+        a = spaces.convert(x, in_space, working_space).astype(np.float64)
+        b = spaces.convert(y, in_space, working_space).astype(np.float64)
+        ok = (np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
+              & (np.abs(a - 0.6) < 1.0).all(axis=1) & (np.abs(b - 0.6) < 1.0).all(axis=1))
+        if ok.sum() < 64:
+            raise ValueError(f"pair {i + 1}: only {int(ok.sum())} pixel colours convert cleanly from "
+                             f"{in_space!r} to {working_space!r}; is the input colour space right?")
+        xw.append(a[ok])
+        yw.append(b[ok])
+        stats.append(shot_statistics(a[ok]))
+    offsets = fit_balances(xw, yw, smoothness, seed=seed)
+    model = learn_model(stats, list(offsets), working_space)
+    # The look learns from the heroes as the estimator balances them, which is what it will
+    # see on every other shot; each hero's own balance is then what it needs on top.
+    estimated = np.stack([model.offset(st) for st in stats])
+    heroes = refit_balances(xw, yw, estimated, smoothness, seed) if len(xs) > 1 else estimated
+    balances = [balance_cdl(o, f"rushes_balance_{i + 1}") for i, o in enumerate(heroes)]
+    out = []
+    for x, o in zip(xs, estimated):
+        if np.abs(o).max() == 0.0:
+            out.append(x)
+            continue
+        chain = cdl_chain(balance_cdl(o), in_space, working_space)
+        out.append(spaces.apply_processor(spaces.config().getProcessor(chain).getDefaultCPUProcessor(), x))
+    return out, balances, model
 
 
 def _sane_prior(prior: np.ndarray, nodes: np.ndarray) -> np.ndarray:
@@ -122,8 +165,12 @@ def _sane_prior(prior: np.ndarray, nodes: np.ndarray) -> np.ndarray:
 
 def fit_look(pairs: Sequence[tuple[np.ndarray, np.ndarray]], in_space: str = spaces.WORKING_SPACE,
              working_space: str = spaces.WORKING_SPACE, lut_size: int = 33, smoothness: float = 1.0,
-             seed: int = 0) -> LookFit:
+             seed: int = 0, balance: bool = False) -> LookFit:
     """Fit a CDL and an n^3 LUT taking each pair's source frame to its graded frame.
+
+    With ``balance`` the fit has two layers: a balance per pair (``LookFit.balances``, CDLs in
+    the working space) and one look (CDL and LUT) that applies after it, taking each
+    balanced source to its graded frame; ``LookFit.balance_model`` balances a new shot.
 
     ``pairs``: (source, graded) (H, W, C) arrays (uint8/uint16/float16/float32 code values in
     ``in_space``, same size within a pair). Raises ValueError naming the pair or the space.
@@ -135,7 +182,13 @@ def fit_look(pairs: Sequence[tuple[np.ndarray, np.ndarray]], in_space: str = spa
         raise ValueError(f"LUT size must be between 2 and 129 (33 or 65 are usual), got {lut_size}")
     if not smoothness > 0:
         raise ValueError(f"smoothness must be > 0, got {smoothness}")
-    x_code, y_code = gather_samples(pairs, seed=seed)
+    xs, ys = gather_pair_samples(pairs, seed=seed)
+    balances: list[Cdl] = []
+    model = None
+    if balance:
+        xs, balances, model = _balance_pairs(xs, ys, in_space, working_space, smoothness, seed)
+    t_balance = time.perf_counter()
+    x_code, y_code = np.concatenate(xs), np.concatenate(ys)
     shaper = default_shaper() if spaces.is_linear(in_space) else None
     fit = LookFit(Cdl(), in_space, working_space, np.zeros((2, 2, 2, 3), np.float32), shaper)
 
@@ -181,6 +234,8 @@ def fit_look(pairs: Sequence[tuple[np.ndarray, np.ndarray]], in_space: str = spa
         lattice = (prior_big + eval_lattice(residual, nodes)).reshape(size, size, size, 3)
     lattice, changed = enforce_neutral_monotonic(lattice)
     fit.cdl = cdl
+    fit.balances = balances
+    fit.balance_model = model
     fit.lut = np.asarray(out_dec(lattice), dtype=np.float32)
     t_lut = time.perf_counter()
 
@@ -195,7 +250,8 @@ def fit_look(pairs: Sequence[tuple[np.ndarray, np.ndarray]], in_space: str = spa
     fit.stats = {
         "pairs": len(pairs), "samples": int(len(x_code)), "colour_bins": int(len(x_dom)),
         "cdl_rms": round(rms(pred_cdl), 5), "lut_rms": round(rms(pred_lut), 5),
-        "neutral_nodes_fixed": changed, "seconds_cdl": round(t_cdl - t0, 3),
+        "neutral_nodes_fixed": changed, "seconds_balance": round(t_balance - t0, 3),
+        "seconds_cdl": round(t_cdl - t0, 3),
         "seconds_total": round(t_lut - t0, 3),
     }
     return fit

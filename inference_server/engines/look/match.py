@@ -1,9 +1,11 @@
 """Shot match: a CDL that makes a shot's statistics match a hero shot's, without pairs.
 
-Statistics are taken in the working space (ACEScct): Rec.709 luma mean and spread set a
-common slope and offset (exposure and contrast), the mean chroma per channel sets a
-balance offset, and the chroma spread sets saturation. Every value is clamped so the
-result stays a plausible primary grade a colorist could have dialled in.
+Statistics are taken in the working space (ACEScct): the luma spread sets a common slope
+(contrast) and the chroma spread saturation; exposure and white balance (the offsets) come
+from the same balance statistics as Look Match's per-shot balance (``balance``: the key of
+the mid tones and the cast of the near-neutral pixels, so a coloured object does not read as
+a cast). Every value is clamped so the result stays a plausible primary grade a colorist
+could have dialled in.
 """
 
 from __future__ import annotations
@@ -13,31 +15,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from inference_server.engines.look import spaces
-from inference_server.engines.look.cdl import LUMA_709, Cdl
-from inference_server.engines.look.sampling import rgb_view, sample_pair
+from inference_server.engines.look.balance import LUMA_AP1, shot_statistics, working_samples
+from inference_server.engines.look.cdl import LUMA_709, Cdl, apply_cdl
 
 CONTRAST_LIMITS = (0.67, 1.5)      # common slope
 EXPOSURE_LIMIT = 0.25              # |neutral offset| in ACEScct (about 4.4 stops)
 BALANCE_LIMIT = 0.06               # |per-channel offset - neutral offset| in ACEScct
 SATURATION_LIMITS = (0.5, 1.6)
-
-
-def _working_samples(frames: Sequence[np.ndarray], in_space: str, working_space: str,
-                     what: str, total: int = 120_000) -> np.ndarray:
-    if len(frames) == 0:
-        raise ValueError(f"shot match needs at least one {what} frame, got none")
-    per = max(2000, total // len(frames))
-    xs = []
-    for i, f in enumerate(frames):
-        rgb = rgb_view(f, f"{what} frame {i + 1}")
-        x, _ = sample_pair(rgb, rgb, per, seed=i)
-        xs.append(x)
-    w = spaces.convert(np.concatenate(xs), in_space, working_space).astype(np.float64)
-    w = w[np.isfinite(w).all(axis=1) & (np.abs(w - 0.6) < 1.0).all(axis=1)]
-    if len(w) < 64:
-        raise ValueError(f"the {what} frames have too few usable pixels in {working_space!r} "
-                         f"(converted from {in_space!r}); is the input colour space right?")
-    return w
 
 
 def _stats(w: np.ndarray) -> tuple[float, float, np.ndarray, float]:
@@ -58,26 +42,36 @@ def match_shot(shot: Sequence[np.ndarray], hero: Sequence[np.ndarray], in_space:
     """
     in_space = spaces.resolve_space(in_space)
     working_space = spaces.resolve_space(working_space)
-    a = _working_samples(hero, in_space, working_space, "hero")
-    b = _working_samples(shot, in_space, working_space, "shot")
+    a = working_samples(hero, in_space, working_space, "hero")
+    b = working_samples(shot, in_space, working_space, "shot")
     ya, sa, ca, csa = _stats(a)
     yb, sb, cb, csb = _stats(b)
     k = float(np.clip(sa / max(sb, 1e-6), *CONTRAST_LIMITS))
-    o_neutral = float(np.clip(ya - k * yb, -EXPOSURE_LIMIT, EXPOSURE_LIMIT))
     sat = float(np.clip(csa / max(k * csb, 1e-6), *SATURATION_LIMITS))
-    # After slope and offset the shot's mean chroma is k*cb + (o - o_neutral); saturation scales it.
-    balance = np.clip(ca / sat - k * cb, -BALANCE_LIMIT, BALANCE_LIMIT)
-    balance -= balance @ LUMA_709          # keep the balance neutral in luma
-    offset = o_neutral + balance
-    cdl = Cdl((k, k, k), tuple(float(v) for v in offset), (1.0, 1.0, 1.0), sat, "rushes_shot_match")  # type: ignore[arg-type]
-    from inference_server.engines.look.cdl import apply_cdl
-
+    # Offsets: bring the shot's balance statistics (after contrast and saturation) to the
+    # hero's. Saturation acts after the offset, so the cast part is divided by it; a few
+    # fixed-point steps settle the small interplay of the luma weights.
+    target = shot_statistics(a)
+    offset = np.zeros(3)
+    for _ in range(4):
+        cur = Cdl((k, k, k), tuple(float(v) for v in offset), (1.0, 1.0, 1.0), sat)  # type: ignore[arg-type]
+        d = target - shot_statistics(apply_cdl(b, cur))
+        e = float(d @ LUMA_AP1)
+        offset = offset + e + (d - e) / max(sat, 1e-3)
+    o_neutral = float(np.clip(offset @ LUMA_AP1, -EXPOSURE_LIMIT, EXPOSURE_LIMIT))
+    balance = np.clip(offset - offset @ LUMA_AP1, -BALANCE_LIMIT, BALANCE_LIMIT)
+    balance -= balance @ LUMA_AP1          # keep the balance neutral in luminance
+    cdl = Cdl((k, k, k), tuple(float(v) for v in o_neutral + balance), (1.0, 1.0, 1.0), sat,  # type: ignore[arg-type]
+              "rushes_shot_match")
     m = apply_cdl(b, cdl)
     ym, sm, cm, csm = _stats(m)
+    hero_bal, matched_bal = shot_statistics(a), shot_statistics(m)
     info = {
         "hero_luma": round(ya, 4), "shot_luma": round(yb, 4), "matched_luma": round(ym, 4),
         "hero_contrast": round(sa, 4), "shot_contrast": round(sb, 4), "matched_contrast": round(sm, 4),
         "hero_chroma": round(csa, 4), "shot_chroma": round(csb, 4), "matched_chroma": round(csm, 4),
         "balance_error": round(float(np.abs(cm - ca).max()), 4),
+        "hero_key": round(float(hero_bal @ LUMA_AP1), 4), "matched_key": round(float(matched_bal @ LUMA_AP1), 4),
+        "cast_error": round(float(np.abs((matched_bal - hero_bal) - (matched_bal - hero_bal) @ LUMA_AP1).max()), 4),
     }
     return cdl, info

@@ -59,3 +59,12 @@ def _words(stops: float, up: str, down: str) -> str:
     if abs(stops) <= 0.02:
         return f"neutral ({'warmth' if up == 'warmer' else 'tint'})"
     return f"{abs(stops):.2f} stop {up if stops > 0 else down}"
+
+
+def balance_line(info: dict[str, Any], label: str) -> str:
+    """One balance in a colorist's words, from ``describe_cdl``'s dict: 'A001: +0.40 stop;
+    0.12 stop warmer; 0.03 stop toward magenta'."""
+    e = info["exposure_stops"]
+    exposure = "exposure unchanged" if abs(e) <= 0.02 else f"{e:+.2f} stop{'s' if abs(e) >= 1.995 else ''}"
+    return (f"{label}: {exposure}; {_words(info['warmth_stops'], 'warmer', 'cooler')}; "
+            f"{_words(info['tint_stops'], 'toward green', 'toward magenta')}")

@@ -106,3 +106,75 @@ def test_never_overwrites_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["look", "apply", str(cube), src, src]) == 2
     assert "overwrite" in capsys.readouterr().err
     assert Path(src).read_bytes() == before
+
+
+def shifted_pair(folder: Path, name: str, roll: int, shift: tuple[float, float, float]) -> tuple[str, str]:
+    """One take of the same set, exposed/balanced off by ``shift`` (ACEScct offsets), and its grade."""
+    base = np.roll(picture(0, 60, 80), roll, axis=1)
+    src = (base + np.array(shift, np.float32)).astype(np.float32)
+    grd = apply_cdl(base.reshape(-1, 3), GRADE).reshape(base.shape).astype(np.float32)
+    a, b = folder / f"{name}.exr", folder / f"{name}_graded.exr"
+    media.write_image(a, src)
+    media.write_image(b, grd)
+    return str(a), str(b)
+
+
+def test_two_layer_fit_writes_balances_and_apply_balances_a_new_shot(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pairs = [shifted_pair(tmp_path, "A001", 0, (0.05, 0.05, 0.05)),
+             shifted_pair(tmp_path, "A002", 15, (-0.04, -0.04, -0.01)),
+             shifted_pair(tmp_path, "A003", 30, (0.0, 0.0, 0.0))]
+    cube, ccc = tmp_path / "show.cube", tmp_path / "balances.ccc"
+    argv = ["look", "fit", "--out", str(cube), "--balances", str(ccc), "--size", "17"]
+    for p in pairs:
+        argv += ["--pair", *p]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "Balances:" in out and "pair 1 (frame 1): -0.8" in out and "node 1" in out
+    assert ccc.read_text().count("<ColorCorrection id=") == 3
+    a001 = files.read_cdl(tmp_path / "A001.balance.cc")
+    assert a001.offset[0] == pytest.approx(-0.05 + np.mean([0.05, -0.04, 0.0]), abs=0.006)
+    # The hero through its own .cc then the look lands on its grade.
+    graded_out = tmp_path / "A001_look.exr"
+    assert main(["look", "apply", str(cube), pairs[0][0], str(graded_out),
+                 "--balance", str(tmp_path / "A001.balance.cc")]) == 0
+    assert "from " in capsys.readouterr().out
+    want = media.read_image(pairs[0][1])
+    assert np.abs(media.read_image(graded_out) - want).mean() < 5e-3
+    # A new take, a stop under and warmer: auto (the default for this look) brings it back,
+    # none leaves it off.
+    new_src, new_grd = shifted_pair(tmp_path, "B001", 45, (-0.05, -0.06, -0.075))
+    auto_out, none_out = tmp_path / "B001_auto.exr", tmp_path / "B001_none.exr"
+    assert main(["look", "apply", str(cube), new_src, str(auto_out)]) == 0
+    said = capsys.readouterr().out
+    assert "Balance (estimated" in said and "+" in said.split("stop")[0]
+    assert main(["look", "apply", str(cube), new_src, str(none_out), "--balance", "none"]) == 0
+    target = media.read_image(new_grd)
+    err_auto = np.abs(media.read_image(auto_out) - target).mean()
+    err_none = np.abs(media.read_image(none_out) - target).mean()
+    assert err_auto < 0.4 * err_none and err_none > 0.03
+
+
+def test_balance_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src, grd = write_pair(tmp_path, 0)
+    plain = tmp_path / "plain.cube"
+    plain.write_text(files.cube_text(np.stack(np.meshgrid(*[np.linspace(0, 1, 2)] * 3, indexing="ij"), -1)
+                                     .astype(np.float32)))
+    cases = [
+        (["look", "apply", str(plain), src, str(tmp_path / "o.exr"), "--balance", "auto"],
+         "carries no balance model"),
+        (["look", "apply", str(plain), src, str(tmp_path / "o.exr"), "--balance", str(tmp_path / "b.cc")],
+         "CDL file not found"),
+        (["look", "apply", str(plain), src, str(tmp_path / "o.exr"), "--balance", str(plain)],
+         "a balance must be an ASC CDL file"),
+        (["look", "fit", "--pair", src, grd, "--out", str(tmp_path / "l.cube"), "--balances",
+          str(tmp_path / "b.cc")], "must end in .ccc"),
+    ]
+    for argv, message in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("rushes: error:") and message in err, (argv, err)
+    assert not (tmp_path / "o.exr").exists() and not (tmp_path / "l.cube").exists()
+    # A plain LUT with no --balance applies as before (no balance).
+    assert main(["look", "apply", str(plain), src, str(tmp_path / "o.exr")]) == 0
+    np.testing.assert_allclose(media.read_image(tmp_path / "o.exr"), media.read_image(src), atol=1e-5)

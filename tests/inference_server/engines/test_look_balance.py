@@ -1,0 +1,157 @@
+"""Two-layer look fit: per-shot balance statistics, the joint fit, the estimator and its files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference_server.engines.look import files, spaces
+from inference_server.engines.look.apply import apply_look, balanced_processor
+from inference_server.engines.look.balance import (
+    LUMA_AP1,
+    STOP,
+    BalanceModel,
+    auto_balance,
+    balance_cdl,
+    learn_model,
+    shot_statistics,
+)
+from inference_server.engines.look.cdl import Cdl, apply_cdl
+from inference_server.engines.look.fit import fit_look
+from inference_server.engines.look.summary import balance_line, describe_cdl
+from inference_server.engines.look.two_layer import fit_balances
+
+LOOK = Cdl((1.1, 1.0, 0.92), (0.01, 0.0, -0.02), (1.1, 1.0, 0.9), 1.2)
+
+
+def scene(seed: int, h: int = 90, w: int = 120) -> np.ndarray:
+    """The same set (ACEScct), a different take: grain and a reframe (a pan) change per seed."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w] / w
+    img = np.stack([0.3 + 0.3 * xx + 0.08 * np.sin(5 * yy), 0.32 + 0.25 * yy, 0.34 + 0.1 * np.sin(7 * xx)], axis=2)
+    img = np.roll(img, 9 * seed, axis=1)
+    return (img + rng.normal(0, 0.01, img.shape)).astype(np.float32)
+
+
+def graded(img: np.ndarray) -> np.ndarray:
+    return apply_cdl(img.reshape(-1, 3), LOOK).reshape(img.shape).astype(np.float32)
+
+
+def offset(stops: float, warm: float) -> np.ndarray:
+    """An ACEScct offset: ``stops`` of exposure and ``warm`` (ACEScct units) more red, less blue
+    (green takes up the luminance so that the warmth alone leaves AP1 luminance as it was)."""
+    cast = warm * np.array([1.0, -(LUMA_AP1[0] - LUMA_AP1[2]) / LUMA_AP1[1], -1.0])
+    return np.asarray(stops * STOP + cast)
+
+
+def test_statistics_follow_exposure_and_cast_but_not_a_coloured_object() -> None:
+    w = scene(0).reshape(-1, 3).astype(np.float64)
+    base = shot_statistics(w)
+    shifted = shot_statistics(w + offset(0.7, 0.015))
+    np.testing.assert_allclose(shifted - base, offset(0.7, 0.015), atol=2e-3)
+    # A saturated blue object over a third of the frame: grey-world's mean moves, ours hardly.
+    blue = w.copy()
+    blue[: len(w) // 3] += np.array([-0.12, -0.02, 0.15])
+    grey_world = (blue.mean(axis=0) - blue.mean(axis=0) @ LUMA_AP1) - (w.mean(axis=0) - w.mean(axis=0) @ LUMA_AP1)
+    ours = shot_statistics(blue) - shot_statistics(w)
+    ours_cast = ours - ours @ LUMA_AP1
+    assert np.abs(grey_world).max() > 0.04
+    assert np.abs(ours_cast).max() < 0.4 * np.abs(grey_world).max()
+    with pytest.raises(ValueError, match=r"\(M, 3\) working-space pixels, got \(10,\)"):
+        shot_statistics(np.zeros(10))
+
+
+def test_joint_fit_recovers_each_pairs_balance_with_mean_zero() -> None:
+    shifts = [offset(0.8, 0.0), offset(-0.5, 0.02), offset(0.0, -0.015), offset(-0.3, 0.0)]
+    xs = [scene(i).reshape(-1, 3).astype(np.float64) for i in range(4)]
+    ys = [apply_cdl(x, LOOK) for x in xs]
+    got = fit_balances([x + s for x, s in zip(xs, shifts)], ys)
+    want = -(np.array(shifts) - np.mean(shifts, axis=0))
+    np.testing.assert_allclose(got, want, atol=3e-3)
+    np.testing.assert_allclose(got.mean(axis=0), 0.0, atol=1e-6)
+    assert np.abs(fit_balances(xs[:1], ys[:1])).max() == 0.0      # one pair: nothing differs
+
+
+def test_model_learns_how_much_balances_follow_statistics() -> None:
+    stats = [np.full(3, 0.40) - np.array([0.04, 0, -0.04]), np.full(3, 0.45), np.full(3, 0.35) + np.array([0.04, 0, -0.04])]
+    follow = [np.mean(stats, axis=0) - s for s in stats]
+    m = learn_model(stats, follow, "ACEScct")
+    assert m.alpha[0] > 0.9 and m.alpha[1] > 0.5
+    content = learn_model(stats, [np.zeros(3)] * 3, "ACEScct")
+    assert content.alpha[0] < 0.1 and content.alpha[1] < 0.1
+    # One hero teaches nothing: a new shot is left alone.
+    lone = learn_model(stats[:1], [np.zeros(3)], "ACEScct")
+    assert lone.alpha == (0.0, 0.0) and np.abs(lone.offset(stats[1])).max() == 0.0
+    # A difference far beyond an exposure error (a night scene among day scenes) is mostly content.
+    assert abs(m.offset(np.full(3, 0.40) - 3.0 * STOP)[1]) < 0.5 * 3.0 * STOP
+    back = BalanceModel.from_text("TITLE x\n# " + m.comment() + "\n0 0 0\n")
+    assert back == BalanceModel(*(tuple(round(v, 6) for v in m.target), tuple(round(v, 4) for v in m.alpha)),
+                                "ACEScct", 3)  # type: ignore[call-arg]
+    assert BalanceModel.from_text("TITLE x\n# made elsewhere\n") is None
+    with pytest.raises(ValueError, match="balance model is malformed"):
+        BalanceModel.from_text('# rushes-balance {"target": [1, 2]}')
+
+
+def test_two_layer_look_carries_to_a_new_shot_through_the_files(tmp_path: Path) -> None:
+    """Heroes of one set, each exposed and balanced differently, graded with one look: the
+    .cube and the estimated .cc bring a new, differently shifted take to its grade."""
+    shifts = [offset(0.9, 0.0), offset(-0.6, 0.015), offset(0.2, -0.02)]
+    pairs = [(scene(i) + s.astype(np.float32), graded(scene(i))) for i, s in enumerate(shifts)]
+    fit = fit_look(pairs, lut_size=17, balance=True)
+    assert fit.balance_model is not None and min(fit.balance_model.alpha) > 0.5
+    for b, s in zip(fit.balances, shifts):     # each hero's balance undoes its own shift (mean zero)
+        np.testing.assert_allclose(b.offset, -(s - np.mean(shifts, axis=0)), atol=0.012)
+    cube = tmp_path / "look.cube"
+    cube.write_text(files.cube_text(fit.lut, "t", fit.shaper, (fit.balance_model.comment(),)))
+    model = files.look_balance_model(cube)
+    assert model == BalanceModel.from_dict(fit.balance_model.to_dict())
+    for (src, grd), b in zip(pairs, fit.balances):   # look(balance_i(source_i)) ~ graded_i
+        cc = tmp_path / "hero.cc"
+        cc.write_text(files.cdl_text(b, ".cc"))
+        out = apply_look(src, balanced_processor(cube, files.read_cdl(cc)))
+        assert np.abs(out - grd).mean() < 4e-3
+    new = scene(7) + offset(-1.2, 0.02).astype(np.float32)
+    est = auto_balance([new], model, "ACEScct")
+    carried = apply_look(new, balanced_processor(cube, est))
+    unbalanced = apply_look(new, balanced_processor(cube, balance_cdl(np.zeros(3))))
+    target = graded(scene(7))
+    assert np.abs(carried - target).mean() < 0.25 * np.abs(unbalanced - target).mean()
+    assert np.abs(carried - target).mean() < 0.02     # a third of a stop: alpha and the taper are cautious
+
+
+def test_balanced_processor_in_camera_log_matches_the_chain(tmp_path: Path) -> None:
+    cc = tmp_path / "look.cc"
+    cc.write_text(files.cdl_text(LOOK, ".cc"))
+    logc = spaces.convert(spaces.convert(scene(1), "ACEScct", "ACEScg"), "ACEScg", "ARRI LogC4")
+    bal = balance_cdl(offset(0.5, 0.01))
+    got = apply_look(logc, balanced_processor(cc, bal, "ARRI LogC4"))
+    cct = spaces.convert(logc, "ARRI LogC4", "ACEScct").reshape(-1, 3)
+    want = spaces.convert(apply_cdl(apply_cdl(cct, bal), LOOK).astype(np.float32), "ACEScct", "ARRI LogC4")
+    np.testing.assert_allclose(got.reshape(-1, 3), want, atol=2e-4)
+
+
+def test_balance_files_and_words(tmp_path: Path) -> None:
+    a = balance_cdl(offset(1.0, 0.0), "A001")
+    b = balance_cdl(offset(-0.5, 0.02), "A002")
+    ccc = tmp_path / "shots.ccc"
+    ccc.write_text(files.ccc_text([(a, "one stop up"), (b, "warmer")]))
+    assert files.read_cdl(ccc, "A002").offset == pytest.approx(b.offset, abs=1e-6)
+    assert files.read_cdl(ccc).offset == pytest.approx(a.offset, abs=1e-6) and files.read_cdl(ccc).id == "A001"
+    assert "<Description>warmer</Description>" in ccc.read_text()
+    with pytest.raises(ValueError, match="distinct ids"):
+        files.ccc_text([(a, ""), (a, "")])
+    with pytest.raises(FileNotFoundError, match="CDL file not found"):
+        files.read_cdl(tmp_path / "none.cc")
+    with pytest.raises(ValueError, match="a balance must be an ASC CDL file"):
+        files.read_cdl(ccc.with_suffix(".cube").write_text("x") and ccc.with_suffix(".cube"))
+    with pytest.raises(ValueError, match=r"three finite offsets"):
+        balance_cdl([0.0, float("nan"), 0.0])
+    up = balance_line(describe_cdl(a), "A001")
+    assert up.startswith("A001: +1.00 stop;") and "neutral (warmth)" in up
+    warm = balance_line(describe_cdl(b), "A002")
+    assert float(warm.split(": ")[1].split(" stop")[0]) == pytest.approx(-0.5, abs=0.05) and "stop warmer" in warm
+    cool = balance_line(describe_cdl(balance_cdl(offset(0.0, -0.02) + np.array([0, 0.01, 0]))), "A003")
+    assert "exposure unchanged" in cool or "stop" in cool
+    assert "stop cooler" in cool and "toward green" in cool
