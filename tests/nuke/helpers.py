@@ -15,16 +15,25 @@ import numpy as np
 import OpenImageIO as oiio
 
 
-def write_exr(path: str | Path, pixels: np.ndarray, half: bool = False) -> None:
+def write_exr(path: str | Path, pixels: np.ndarray, half: bool = False, bbox: bool = False) -> None:
     """(H, W, C) float32 pixels to an EXR (channels R G B [A], or A for one channel), stored
-    as 16-bit half when ``half``."""
+    as 16-bit half when ``half``. With ``bbox`` the data window is only the pixels' bounding
+    box (what Nuke's EXR writer stores: HOSTS.md, "Nuke's EXR writer stores the node's bounding
+    box as the data window; the format is the display window. A Roto's bbox is just its shape"),
+    a single pixel when nothing is set."""
     h, w, c = pixels.shape
-    spec = oiio.ImageSpec(w, h, c, "half" if half else "float")
+    x0, y0, x1, y1 = 0, 0, w, h
+    if bbox:
+        ys, xs = np.nonzero(np.abs(pixels).max(axis=2) > 0)
+        x0, y0, x1, y1 = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1) if xs.size else (0, 0, 1, 1)
+    spec = oiio.ImageSpec(x1 - x0, y1 - y0, c, "half" if half else "float")
+    spec.x, spec.y = x0, y0
+    spec.full_x, spec.full_y, spec.full_width, spec.full_height = 0, 0, w, h
     spec.channelnames = {1: ("A",), 3: ("R", "G", "B"), 4: ("R", "G", "B", "A")}[c]
     out = oiio.ImageOutput.create(str(path))
     assert out is not None, oiio.geterror()
     assert out.open(str(path), spec), out.geterror()
-    assert out.write_image(np.ascontiguousarray(pixels, dtype=np.float32)), out.geterror()
+    assert out.write_image(np.ascontiguousarray(pixels[y0:y1, x0:x1], dtype=np.float32)), out.geterror()
     out.close()
 
 
@@ -92,8 +101,10 @@ def render_write(write: Any, frame: int) -> None:
         pixels = np.ascontiguousarray(pixels[::step, ::step])
     path = frame_path(str(write["file"].value()), frame)
     assert os.path.isdir(os.path.dirname(path)), f"Write folder {os.path.dirname(path)} does not exist"
-    # Foundry, Write/DeepWrite: "datatype ... 16 bit half or 32 bit float"; the knob defaults to half
-    write_exr(path, pixels, half=str(write["datatype"].value()) == "16 bit half")
+    # Foundry, Write/DeepWrite: "datatype ... 16 bit half or 32 bit float"; the knob defaults to half.
+    # The data window is the upstream's bbox (HOSTS.md): a hint or matte that is zero around its
+    # shape arrives as a small, offset data window inside the format.
+    write_exr(path, pixels, half=str(write["datatype"].value()) == "16 bit half", bbox=True)
 
 
 def tree(root: Path) -> dict[str, str]:
