@@ -33,6 +33,7 @@ from inference_server.engines.wire.paths import WirePath, find_paths
 SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
 EDGE_WEIGHT = 0.5
+TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke must not hide the wire in it)
 
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 
@@ -239,7 +240,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, polarity: str, grow: int,
         length = int(ins.any(axis=0).sum())
         min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
         key = f"texture-{axis}"
-        texture = memo[key] if memo is not None and key in memo else texture_score(tr(gain), ins, width)
+        texture = memo[key] if memo is not None and key in memo else min(texture_score(tr(gain), ins, width), TEXTURE_CAP)
         if memo is not None:
             memo[key] = texture
         paths = find_paths(tr(gain), ins, tr(peak_scale), min_len, texture, lenient=lenient)
