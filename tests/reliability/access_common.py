@@ -49,6 +49,16 @@ class Raw:
             return header
         raise AssertionError(f"no reply to {rid} within {timeout} s")
 
+    def first(self, rid: str, timeout: float = 15.0) -> dict[str, Any]:
+        """The first reply to ``rid``, whatever its type (a submit is answered 'accepted')."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.sock.poll(50):
+                header = dict(msgpack.unpackb(self.sock.recv_multipart()[0], raw=False))
+                if header.get("id") in (rid, "unknown"):
+                    return header
+        raise AssertionError(f"no reply to {rid} within {timeout} s")
+
     def ask(self, mtype: str, parts: tuple[bytes, ...] = (), timeout: float = 15.0, **fields: Any) -> dict[str, Any]:
         return self.final(self.send(mtype, parts, **fields), timeout)
 
