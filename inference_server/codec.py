@@ -32,11 +32,24 @@ class Limits:
     max_encoded: int = 512 << 20
 
 
+# The still formats path frames may name: each reader refuses a foreign file at its first bytes
+# (some other OpenImageIO readers, IFF for one, read a large file of zeros for seconds first).
+PATH_FORMATS = (".exr", ".sxr", ".dpx", ".cin", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".hdr")
+
+
+def check_path_format(path: str, what: str = "path frame") -> None:
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in PATH_FORMATS:
+        raise ProtocolError("bad_frame", f"{what} {path}: the daemon reads {', '.join(PATH_FORMATS)} files by "
+                                         f"path, not {ext or 'files without an extension'}")
+
+
 def read_path(path: str, limits: Limits | None = None) -> np.ndarray:
     """Read an image file in its own pixel type as (H, W, C); failures become typed protocol errors."""
     from inference_server.media import ImageTooLarge, read_image
 
     limits = limits or Limits()
+    check_path_format(path)
     try:
         return read_image(path, limits.max_side, limits.max_bytes, limits.max_pixels)
     except ImageTooLarge as exc:
@@ -156,6 +169,12 @@ def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any
         if memoryview(buf).nbytes > limits.max_encoded:
             raise ProtocolError("frame_too_large", f"{what}: encoded {fmt} part of {memoryview(buf).nbytes} bytes "
                                                    f"is over the {limits.max_encoded}-byte limit")
+        from inference_server.media import check_magic
+
+        try:  # a foreign file is refused at once, from its first bytes
+            check_magic(bytes(memoryview(buf)[:16]), EXTENSIONS[fmt], f"{what}: encoded {fmt} bytes")
+        except ValueError as exc:
+            raise ProtocolError("bad_frame", str(exc)) from None
         return lambda: decode_bytes(buf, fmt, limits)
     shape, dtype = tuple(d["shape"]), d["dtype"]
     if shape[0] * shape[1] > limits.max_pixels:

@@ -23,7 +23,7 @@ import zmq
 from hostbridge import protocol as P
 from inference_server import __version__
 from inference_server.access import ClientRegistry, PathPolicy
-from inference_server.codec import Limits, build_inputs
+from inference_server.codec import Limits, build_inputs, check_path_format
 from inference_server.config import Config, is_loopback, listen_endpoints, plate_roots, store_path
 from inference_server.scheduler import Job, Scheduler
 from inference_server.shm_cache import Segment, SegmentCache, SegmentError
@@ -276,7 +276,9 @@ class Daemon:
             for d in items:
                 P.check_descriptor(d, P.WHERE, len(parts), self.cfg.max_frame_bytes, self.cfg.max_frame_side)
                 if d["where"] == "path":
-                    d["path"] = self.paths.check_frame(d["path"], uid, f"input {port!r} frame {d.get('number', 0)}")
+                    what = f"input {port!r} frame {d.get('number', 0)}"
+                    d["path"] = self.paths.check_frame(d["path"], uid, what)
+                    check_path_format(d["path"], what)
                 elif d["where"] == "shm":
                     self.clients.check_segment(identity, d["shm"]["name"])
         used = P.part_indices(inputs)
