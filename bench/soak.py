@@ -56,7 +56,7 @@ def raw_send(url: str, parts: list[bytes]) -> str:
     import msgpack
     import zmq
 
-    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock: zmq.Socket[bytes] = zmq.Context.instance().socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 0)
     sock.connect(url)
     try:

@@ -269,7 +269,14 @@ class Client:
                 self._register_segments()
             rid = f"{secrets.token_hex(6)}-{attempt}"
             try:
-                return self._stream(rid, fields, parts, result, on_progress, on_frame)
+                try:
+                    return self._stream(rid, fields, parts, result, on_progress, on_frame)
+                except HostBridgeError as exc:  # a restarted daemon knows none of our segments yet
+                    if exc.code != "shm_error" or "not registered" not in str(exc) or not self._registered:
+                        raise
+                    self._registered.clear()
+                    self._register_segments()
+                    return self._stream(f"{rid}-r", fields, parts, result, on_progress, on_frame)
             except HostBridgeError as exc:
                 if not exc.retryable or attempt == attempts - 1:
                     raise

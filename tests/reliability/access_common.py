@@ -21,7 +21,7 @@ class Raw:
     """A bare DEALER socket: hand-made requests, replies read as they come."""
 
     def __init__(self, url: str, identity: bytes | None = None) -> None:
-        self.sock = zmq.Context.instance().socket(zmq.DEALER)
+        self.sock: zmq.Socket[bytes] = zmq.Context.instance().socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
         if identity is not None:
             self.sock.setsockopt(zmq.ROUTING_ID, identity)

@@ -161,3 +161,18 @@ def test_without_roots_a_client_reads_only_what_its_own_user_may(tmp_path: Path)
     finally:
         proc.stop()
         shutil.rmtree(folder)
+
+
+def test_a_restarted_daemon_is_told_the_segments_again(tmp_path: Path) -> None:
+    proc = DaemonProcess(tmp_path / "store").start()
+    try:
+        with Client(proc.url, timeout=10) as c:
+            frame = c.shared_frame((8, 8, 4), "float32")
+            frame[:] = 0.25
+            assert np.allclose(c.run("exposure", {"plate": [frame]}, {"stops": 1.0}).frames["result"][0].array(), 0.5)
+            proc.stop()
+            proc.start()  # same port, empty registry: the client re-registers and is served
+            assert np.allclose(c.run("exposure", {"plate": [frame]}, {"stops": 2.0}).frames["result"][0].array(), 1.0)
+            assert float(frame[0, 0, 0]) == 0.25  # registering left the pixels as they were
+    finally:
+        proc.stop()

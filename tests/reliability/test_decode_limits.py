@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -31,7 +32,8 @@ class Pinger:
     """Another client pinging in a loop; ``latencies`` in seconds."""
 
     def __init__(self, url: str) -> None:
-        self.url, self.latencies, self.stop = url, [], threading.Event()
+        self.url, self.stop = url, threading.Event()
+        self.latencies: list[float] = []
         self.thread = threading.Thread(target=self._loop)
 
     def _loop(self) -> None:
@@ -59,7 +61,7 @@ def zeros(path: Path, size: int) -> Path:
 def test_large_foreign_files_are_refused_at_once(daemon: tuple[DaemonProcess, Path]) -> None:
     proc, root = daemon
     raw = Raw(proc.url)
-    cases = [
+    cases: list[tuple[dict[str, Any], tuple[bytes, ...], str, str]] = [
         ({"where": "path", "path": str(zeros(root / "plate.1001.exr", 200 << 20))}, (), "bad_frame", "EXR"),
         ({"where": "path", "path": str(zeros(root / "plate.1001.iff", 200 << 20))}, (), "bad_frame", ".iff"),
         ({"where": "path", "path": str(zeros(root / "plate.1001.tga", 200 << 20))}, (), "bad_frame", "cannot read"),
