@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, 
 import zmq
 
 from hostbridge import protocol as P
-from hostbridge.errors import Cancelled, DaemonUnavailable, GaveUp, HostBridgeError, error_from_wire
+from hostbridge.errors import Cancelled, DaemonUnavailable, GaveUp, HostBridgeError, Unauthorized, error_from_wire
 from hostbridge.frames import FrameIn, FrameOut, Result, as_frame_in
 from hostbridge.shm import Arena, create, release
 
@@ -45,6 +45,22 @@ def _give_up_default() -> float:
     if not value > 0:
         raise ValueError(f"RUSHES_GIVE_UP_S={text!r} must be more than 0 seconds")
     return value
+PLAIN_USER = b"rushes"  # with a token (and no CURVE) the client logs in with PLAIN: user rushes, the token
+_HANDSHAKE_FAILED = getattr(zmq, "EVENT_HANDSHAKE_FAILED_AUTH", 0) | getattr(zmq, "EVENT_HANDSHAKE_FAILED_PROTOCOL", 0)
+
+
+def read_client_keys(path: str) -> Tuple[bytes, bytes]:
+    """A CURVE client key file: the z85 public key line, then the secret key line; must be private."""
+    import stat as _stat
+
+    if os.name != "nt" and os.stat(path).st_mode & 0o077:
+        raise ValueError(f"CURVE client key file {path} may be read by others (mode "
+                         f"{_stat.S_IMODE(os.stat(path).st_mode):04o}); run `chmod 600 {path}`")
+    with open(path, encoding="ascii") as fh:
+        lines = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
+    if len(lines) != 2 or any(len(ln) != 40 for ln in lines):
+        raise ValueError(f"CURVE client key file {path} must hold a 40-character public key line and secret key line")
+    return lines[0].encode(), lines[1].encode()
 
 
 def _address(data: Any) -> int:
@@ -63,7 +79,8 @@ class Client:
 
     def __init__(self, url: str = P.DEFAULT_URL, timeout: float = 10.0, retries: int = 3,
                  token: Optional[str] = None, server_key: Optional[bytes] = None,
-                 use_shm: bool = True, give_up: Optional[float] = None) -> None:
+                 use_shm: bool = True, give_up: Optional[float] = None,
+                 client_keys: Optional[Tuple[bytes, bytes]] = None) -> None:
         self.url = url
         self.timeout = float(timeout)
         self.retries = int(retries)
@@ -72,8 +89,13 @@ class Client:
         self.token = token if token is not None else os.environ.get("RUSHES_TOKEN") or None
         key = os.environ.get("RUSHES_SERVER_KEY", "")
         self.server_key = server_key if server_key is not None else (key.encode() if key else None)
+        key_file = os.environ.get("RUSHES_CLIENT_KEY_FILE", "")
+        self.client_keys = client_keys if client_keys is not None else (read_client_keys(key_file) if key_file else None)
         self.use_shm = use_shm
         self.same_host: Optional[bool] = None
+        self._identity = ("rh-" + secrets.token_hex(16)).encode()  # kept across reconnects: owns our segments
+        self._monitor: Optional[zmq.Socket] = None
+        self._registered: Dict[str, None] = {}
         self._ctx: zmq.Context[zmq.Socket[bytes]] = zmq.Context.instance()
         self._sock: Optional[zmq.Socket] = None
         self._arena = Arena("rushes_c")
@@ -90,9 +112,7 @@ class Client:
         self.close()
 
     def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close(linger=0)
-            self._sock = None
+        self._reset()
         self._arena.close()
         self._reply_arena.close()
         for seg in self._shared.values():
@@ -121,18 +141,41 @@ class Client:
             sock.setsockopt(zmq.LINGER, 0)
             sock.setsockopt(zmq.SNDBUF, 8 << 20)
             sock.setsockopt(zmq.RCVBUF, 8 << 20)
+            sock.setsockopt(zmq.ROUTING_ID, self._identity)
             if self.server_key is not None:
-                public, secret = zmq.curve_keypair()
+                public, secret = self.client_keys or zmq.curve_keypair()
                 sock.curve_publickey, sock.curve_secretkey = public, secret
                 sock.curve_serverkey = self.server_key
+            elif self.token:
+                sock.plain_username, sock.plain_password = PLAIN_USER, self.token.encode()
+            if _HANDSHAKE_FAILED:
+                self._monitor = sock.get_monitor_socket(_HANDSHAKE_FAILED)
             sock.connect(self.url)
             self._sock = sock
         return self._sock
 
     def _reset(self) -> None:
+        if self._monitor is not None:
+            if self._sock is not None:
+                self._sock.disable_monitor()
+            self._monitor.close(linger=0)
+            self._monitor = None
         if self._sock is not None:
             self._sock.close(linger=0)
             self._sock = None
+
+    def _check_handshake(self) -> None:
+        """Raise Unauthorized when the daemon refused this client while connecting (token or key)."""
+        from zmq.utils.monitor import recv_monitor_message
+
+        mon = self._monitor
+        while mon is not None and mon.poll(0):
+            event = recv_monitor_message(mon)
+            if event["event"] & _HANDSHAKE_FAILED:
+                self._reset()
+                raise Unauthorized(f"the Rushes daemon at {self.url} refused this client while connecting: a "
+                                   "missing or wrong token (RUSHES_TOKEN) or a CURVE key it does not list "
+                                   "(RUSHES_SERVER_KEY, RUSHES_CLIENT_KEY_FILE)")
 
     # -- simple requests -------------------------------------------------------------
     def hello(self) -> Dict[str, Any]:
@@ -152,6 +195,7 @@ class Client:
                     probe.close()
                     probe.unlink()
                 probe = None
+        self._registered.clear()  # a new daemon (or a restarted one) knows none of our segments
         try:
             header, _ = self._request(P.HELLO, fields, retry=True)
         finally:
@@ -159,7 +203,32 @@ class Client:
                 probe.close()
                 probe.unlink()
         self.same_host = bool(header.get("same_host")) and probe is not None
+        if self.same_host:
+            self._register_segments()
         return header
+
+    def _live_segments(self) -> List[Any]:
+        segs = [a.seg for a in (self._arena, self._reply_arena) if a.seg is not None]
+        return segs + list(self._shared.values())
+
+    def _register_segments(self) -> None:
+        """Prove to the daemon that our new segments are ours: 16 random bytes written at the start of
+        each, sent in a hello, read back by the daemon (the bytes they held are then put back)."""
+        fresh = [s for s in self._live_segments() if s.name not in self._registered and s.buf is not None]
+        if not fresh:
+            return
+        saved = [bytes(s.buf[:16]) for s in fresh]
+        items = []
+        for seg in fresh:
+            secret = secrets.token_bytes(16)
+            seg.buf[:16] = secret
+            items.append({"name": seg.name, "secret": secret.hex()})
+        try:
+            self._request(P.HELLO, {"segments": items}, retry=True)
+        finally:
+            for seg, old in zip(fresh, saved):
+                seg.buf[:16] = old
+        self._registered.update((s.name, None) for s in fresh)
 
     def ping(self) -> float:
         """Round-trip time in seconds."""
@@ -231,9 +300,18 @@ class Client:
                 self._reply_size = max(self._reply_size, 2 * nbytes)
                 seg = self._reply_arena.ensure(self._reply_size)
                 fields["reply_shm"] = {"name": seg.name, "size": seg.size}
+            if self.same_host and self.use_shm:
+                self._register_segments()
             rid = f"{secrets.token_hex(6)}-{attempt}"
             try:
-                return self._stream(rid, fields, parts, result, on_progress, on_frame, delivered)
+                try:
+                    return self._stream(rid, fields, parts, result, on_progress, on_frame, delivered)
+                except HostBridgeError as exc:  # a restarted daemon knows none of our segments yet
+                    if exc.code != "shm_error" or "not registered" not in str(exc) or not self._registered:
+                        raise
+                    self._registered.clear()
+                    self._register_segments()
+                    return self._stream(f"{rid}-r", fields, parts, result, on_progress, on_frame, delivered)
             except HostBridgeError as exc:
                 if not exc.retryable or attempt == attempts - 1:
                     raise
@@ -267,7 +345,10 @@ class Client:
             limit = self._limit
             stop = end if limit is None else min(end, limit)
             left = stop - time.monotonic()
-            if not sock.poll(max(int(left * 1000), 0) + 1):  # a late return still reads what is waiting
+            self._check_handshake()
+            # polled in short slices, so a refused handshake is reported promptly; a late return
+            # still reads what is waiting
+            if not sock.poll(min(max(int(left * 1000), 0) + 1, 100)):
                 now = time.monotonic()
                 if limit is not None and now >= limit:
                     raise GaveUp(f"the Rushes daemon at {self.url} stopped answering: nothing heard for "

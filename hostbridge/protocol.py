@@ -136,7 +136,8 @@ def error_header(rid: str, code: str, detail: str) -> Dict[str, Any]:
 
 # Which fields each request may carry: name -> (required, allowed types)
 _FIELDS: Dict[str, Dict[str, Tuple[bool, Tuple[type, ...]]]] = {
-    HELLO: {"shm_probe": (False, (dict,)), "token": (False, (str,)), "client": (False, (str,))},
+    HELLO: {"shm_probe": (False, (dict,)), "token": (False, (str,)), "client": (False, (str,)),
+            "segments": (False, (list,))},  # [{name, secret}]: shared memory this client will name
     PING: {"token": (False, (str,))},
     LIST_TASKS: {"token": (False, (str,))},
     RUN: {"task": (True, (str,)), "params": (False, (dict,)), "inputs": (True, (dict,)),

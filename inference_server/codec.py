@@ -23,10 +23,25 @@ EXTENSIONS = {"exr": ".exr", "png": ".png", "tiff": ".tif", "dpx": ".dpx", "jpg"
 
 @dataclass(frozen=True)
 class Limits:
-    """The largest frame the daemon accepts (config ``max_frame_bytes`` / ``max_frame_side``)."""
+    """The largest frame the daemon accepts (config ``max_frame_bytes`` / ``_side`` / ``_pixels``,
+    ``max_encoded_bytes``): checked against headers and descriptors before any pixel is decoded."""
 
     max_bytes: int = 1 << 30
     max_side: int = 16384
+    max_pixels: int = 1 << 26
+    max_encoded: int = 512 << 20
+
+
+# The still formats path frames may name: each reader refuses a foreign file at its first bytes
+# (some other OpenImageIO readers, IFF for one, read a large file of zeros for seconds first).
+PATH_FORMATS = (".exr", ".sxr", ".dpx", ".cin", ".tif", ".tiff", ".png", ".jpg", ".jpeg", ".tga", ".hdr")
+
+
+def check_path_format(path: str, what: str = "path frame") -> None:
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in PATH_FORMATS:
+        raise ProtocolError("bad_frame", f"{what} {path}: the daemon reads {', '.join(PATH_FORMATS)} files by "
+                                         f"path, not {ext or 'files without an extension'}")
 
 
 def read_path(path: str, limits: Limits | None = None) -> np.ndarray:
@@ -34,8 +49,9 @@ def read_path(path: str, limits: Limits | None = None) -> np.ndarray:
     from inference_server.media import ImageTooLarge, read_image
 
     limits = limits or Limits()
+    check_path_format(path)
     try:
-        return read_image(path, limits.max_side, limits.max_bytes)
+        return read_image(path, limits.max_side, limits.max_bytes, limits.max_pixels)
     except ImageTooLarge as exc:
         raise ProtocolError("frame_too_large", f"{exc}; the daemon refuses frames that large") from None
     except (OSError, ValueError) as exc:
@@ -43,7 +59,18 @@ def read_path(path: str, limits: Limits | None = None) -> np.ndarray:
 
 
 def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = None) -> np.ndarray:
-    """Decode an encoded image (EXR, PNG...) from memory."""
+    """Decode an encoded image (EXR, PNG...) from memory, read only by ``fmt``'s reader."""
+    from inference_server.media import check_magic
+
+    limits = limits or Limits()
+    view = memoryview(data)
+    if view.nbytes > limits.max_encoded:
+        raise ProtocolError("frame_too_large", f"encoded {fmt} frame of {view.nbytes} bytes is over the "
+                                               f"{limits.max_encoded}-byte limit (max_encoded_bytes)")
+    try:
+        check_magic(bytes(view[:16]), EXTENSIONS[fmt], f"encoded {fmt} frame")
+    except ValueError as exc:
+        raise ProtocolError("bad_frame", str(exc)) from None
     fd, tmp = tempfile.mkstemp(suffix=EXTENSIONS[fmt])
     try:
         with os.fdopen(fd, "wb") as f:
@@ -102,7 +129,8 @@ def build_inputs(descs: dict[str, list[dict[str, Any]]], parts: Sequence[Any],
                  attach: Callable[[str], Any], policy: NanPolicy, limits: Limits | None = None) -> dict[str, LazyFrames]:
     """Turn validated descriptors into lazy frame sequences. Buffer sizes are checked here.
 
-    ``attach(name)`` opens a shared-memory segment (raising ProtocolError when it can't).
+    ``attach(name)`` opens a shared-memory segment (an ``inference_server.shm_cache.Segment``),
+    raising ProtocolError when it can't; its pixels are copied out when the task reads them.
     """
     out: dict[str, LazyFrames] = {}
     for port, items in descs.items():
@@ -118,17 +146,28 @@ def build_inputs(descs: dict[str, list[dict[str, Any]]], parts: Sequence[Any],
 
 def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any], what: str,
             limits: Limits) -> Callable[[], np.ndarray]:
+    """How to load one frame. Paths must have been checked by the caller (allowed roots, existence)."""
     where = d["where"]
     if where == "path":
         path = d["path"]
-        if not os.path.isfile(path):
-            raise ProtocolError("bad_frame", f"{what}: no such file {path}")
         return lambda: read_path(path, limits)
     if where == "encoded":
         buf = parts[d["encoded"]["part"]]
         fmt = d["encoded"]["format"]
+        if memoryview(buf).nbytes > limits.max_encoded:
+            raise ProtocolError("frame_too_large", f"{what}: encoded {fmt} part of {memoryview(buf).nbytes} bytes "
+                                                   f"is over the {limits.max_encoded}-byte limit")
+        from inference_server.media import check_magic
+
+        try:  # a foreign file is refused at once, from its first bytes
+            check_magic(bytes(memoryview(buf)[:16]), EXTENSIONS[fmt], f"{what}: encoded {fmt} bytes")
+        except ValueError as exc:
+            raise ProtocolError("bad_frame", str(exc)) from None
         return lambda: decode_bytes(buf, fmt, limits)
     shape, dtype = tuple(d["shape"]), d["dtype"]
+    if shape[0] * shape[1] > limits.max_pixels:
+        raise ProtocolError("frame_too_large", f"{what}: {shape[1]}x{shape[0]} is over the "
+                                               f"{limits.max_pixels}-pixel limit")
     need = frame_nbytes(shape, dtype)
     if where == "part":
         buf = memoryview(parts[d["part"]])
@@ -136,11 +175,20 @@ def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any
             raise ProtocolError("bad_frame", f"{what}: buffer has {buf.nbytes} bytes but shape {list(shape)} "
                                              f"{dtype} needs {need}")
         arr = np.frombuffer(buf, dtype=dtype).reshape(shape)
-    else:
-        seg = attach(d["shm"]["name"])
-        off = int(d["shm"].get("offset", 0))
-        if off + need > seg.size:
-            raise ProtocolError("shm_error", f"{what}: shared-memory segment {d['shm']['name']!r} holds {seg.size} "
-                                             f"bytes, too small for {need} bytes at offset {off}")
-        arr = np.frombuffer(seg.buf, dtype=dtype, count=need // np.dtype(dtype).itemsize, offset=off).reshape(shape)
-    return lambda: arr
+        return lambda: arr
+    name = d["shm"]["name"]
+    seg = attach(name)
+    off = int(d["shm"].get("offset", 0))
+    size = seg.size
+    if off + need > size:
+        raise ProtocolError("shm_error", f"{what}: shared-memory segment {name!r} holds {size} "
+                                         f"bytes, too small for {need} bytes at offset {off}")
+
+    def load() -> np.ndarray:
+        from inference_server.shm_cache import SegmentError
+
+        try:
+            return seg.read(off, shape, dtype)
+        except (SegmentError, OSError) as exc:  # shrunk or closed since the request was accepted
+            raise ProtocolError("shm_error", f"{what}: {exc}") from None
+    return load

@@ -29,6 +29,11 @@ class Config:
     heartbeat_s: float = 1.0
     token: str = ""                      # shared secret; required to bind beyond loopback (or CURVE)
     curve_secret_file: str = ""          # file holding the server's z85 public and secret keys
+    curve_authorized_keys: str = ""      # folder of client public keys (ZPL .key files) CURVE accepts
+    plate_roots: str = ""                # folders path frames may name (os.pathsep-separated; TOML: a list)
+    max_frame_pixels: int = 1 << 26      # 67 Mpx (8192x8192): counted before any pixel is decoded
+    max_encoded_bytes: int = 512 << 20   # one encoded (EXR/PNG...) frame part
+    max_segments: int = 64               # shared-memory segments kept open at once
     log_level: str = "INFO"
     log_file: str = ""                   # "" = stderr
 
@@ -49,6 +54,10 @@ def default_store() -> Path:
 
 
 def _coerce(name: str, value: Any, kind: type) -> Any:
+    if kind is str and isinstance(value, list):  # TOML lists of folders
+        if not all(isinstance(v, str) for v in value):
+            raise ValueError(f"config value {name}={value!r} should be a list of text")
+        return os.pathsep.join(value)
     try:
         if kind is int:
             return int(value)
@@ -97,9 +106,66 @@ def store_path(cfg: Config) -> Path:
     return Path(cfg.store).expanduser() if cfg.store else default_store()
 
 
+def listen_endpoints(listen: str) -> list[str]:
+    """Every endpoint ``listen`` names (comma-separated), each checked; ValueError names a bad one.
+
+    ZeroMQ itself would bind a ``tcp://src;dst`` form's second address, so ';' is refused, as
+    are transports other than tcp, ipc and inproc, and tcp endpoints without a numeric port.
+    """
+    import ipaddress
+
+    endpoints = [e.strip() for e in listen.split(",")]
+    if not listen.strip() or any(not e for e in endpoints):
+        raise ValueError(f"--listen {listen!r} has an empty endpoint")
+    for e in endpoints:
+        if any(c.isspace() or c == ";" for c in e):
+            raise ValueError(f"--listen endpoint {e!r} has a ';' or a space; give one address per endpoint "
+                             "(several endpoints are separated by commas)")
+        scheme, sep, rest = e.partition("://")
+        if not sep or scheme not in ("tcp", "ipc", "inproc") or not rest:
+            raise ValueError(f"--listen endpoint {e!r} is not tcp://HOST:PORT, ipc://PATH or inproc://NAME")
+        if scheme != "tcp":
+            continue
+        host, colon, port = rest.rpartition(":")
+        if not colon or not host or not (port == "*" or (port.isdigit() and int(port) <= 65535)):
+            raise ValueError(f"--listen endpoint {e!r} needs HOST:PORT with a port number 0-65535 (or *)")
+        if host.startswith("["):
+            if not host.endswith("]"):
+                raise ValueError(f"--listen endpoint {e!r} has an unclosed '[' around its IPv6 address")
+            try:
+                ipaddress.IPv6Address(host[1:-1])
+            except ValueError:
+                raise ValueError(f"--listen endpoint {e!r} does not hold a valid IPv6 address") from None
+    return endpoints
+
+
+def _endpoint_is_loopback(endpoint: str) -> bool:
+    import ipaddress
+
+    if not endpoint.startswith("tcp://"):
+        return endpoint.startswith(("ipc://", "inproc://"))
+    host = endpoint[len("tcp://"):].rsplit(":", 1)[0]
+    host = host[1:-1] if host.startswith("[") else host
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # '*', an interface name or a host name: may be reachable from elsewhere
+        return False
+
+
 def is_loopback(url: str) -> bool:
-    """True for ipc/inproc URLs and tcp URLs bound to 127.0.0.0/8, ::1 or localhost."""
-    if not url.startswith("tcp://"):
-        return url.startswith(("ipc://", "inproc://"))
-    host = url[len("tcp://"):].rsplit(":", 1)[0].strip("[]")
-    return host == "localhost" or host == "::1" or host.startswith("127.")
+    """True when every endpoint of ``url`` is ipc/inproc or tcp on 127.0.0.0/8, ::1 or localhost.
+
+    A malformed ``url`` is not loopback (callers that bind use ``listen_endpoints`` for the reason).
+    """
+    try:
+        return all(_endpoint_is_loopback(e) for e in listen_endpoints(url))
+    except ValueError:
+        return False
+
+
+def plate_roots(cfg: Config) -> list[Path]:
+    """The folders path frames may name: the project store, then ``plate_roots``, each resolved."""
+    roots = [store_path(cfg), *(Path(p).expanduser() for p in cfg.plate_roots.split(os.pathsep) if p.strip())]
+    return [Path(os.path.realpath(r)) for r in roots]

@@ -111,19 +111,41 @@ class ImageTooLarge(ValueError):
     """An image's header promises more pixels than the caller accepts."""
 
 
+# The first bytes each format's files start with (its reader is the only one tried).
+MAGIC: dict[str, tuple[bytes, ...]] = {
+    ".exr": (b"\x76\x2f\x31\x01",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".tif": (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"),
+    ".tiff": (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"),
+    ".dpx": (b"SDPX", b"XPDS"),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+
+
+def check_magic(head: bytes, ext: str, what: str) -> None:
+    """ValueError when ``head`` (a file's first bytes) is not a ``ext`` file's signature."""
+    magic = MAGIC.get(ext.lower())
+    if magic is not None and not head.startswith(magic):
+        raise ValueError(f"cannot read {what}: it does not start like a {ext.lstrip('.').upper()} file "
+                         f"(first bytes {head[:8].hex()})")
+
+
 def read_image(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None,
-               window: str = "union") -> np.ndarray:
+               max_pixels: int | None = None, window: str = "union") -> np.ndarray:
     """Read one image file as (H, W, C) in its native dtype (uint8/uint16/float16; else float32).
 
-    With ``max_side``/``max_bytes`` (bytes counted as float32), an image whose header is over
-    either limit raises ImageTooLarge before any pixel is read. ``window`` says which region of
-    an EXR with a data window the array covers (``inference_server.windows``).
+    Only the reader the extension names is tried (never every reader in turn, which on a large
+    unrecognised file takes minutes), after a check of the file's first bytes for the common
+    formats. With ``max_side``/``max_bytes`` (bytes counted as float32)/``max_pixels``, an image
+    whose header is over a limit raises ImageTooLarge before any pixel is decoded. ``window``
+    says which region of an EXR with a data window the array covers (``inference_server.windows``).
     """
-    return read_image_boxes(path, max_side, max_bytes, window)[0]
+    return read_image_boxes(path, max_side, max_bytes, window, max_pixels)[0]
 
 
 def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None,
-                     window: str = "union") -> tuple[np.ndarray, Box, Box]:
+                     window: str = "union", max_pixels: int | None = None) -> tuple[np.ndarray, Box, Box]:
     """``read_image``, with the region the array covers and the display window (x0, y0, x1, y1)."""
     import OpenImageIO as oiio
 
@@ -132,6 +154,9 @@ def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, 
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no image file {path!r}")
+    with open(path, "rb") as fh:
+        check_magic(fh.read(16), os.path.splitext(path)[1], f"image {path!r}")
+    oiio.attribute("try_all_readers", 0)
     inp = oiio.ImageInput.open(path)
     if inp is None:
         raise ValueError(f"cannot read image {path!r}: {oiio.geterror()}")
@@ -141,9 +166,10 @@ def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, 
         rw, rh = max(spec.width, box[2] - box[0]), max(spec.height, box[3] - box[1])
         nbytes = rw * rh * spec.nchannels * 4
         if (max_side is not None and max(rw, rh) > max_side) or \
-                (max_bytes is not None and nbytes > max_bytes):
+                (max_bytes is not None and nbytes > max_bytes) or \
+                (max_pixels is not None and rw * rh > max_pixels):
             raise ImageTooLarge(f"frame {path} is {rw}x{rh}x{spec.nchannels}, over the limit "
-                                f"({max_side} px a side, {max_bytes} bytes as float)")
+                                f"({max_side} px a side, {max_pixels} pixels, {max_bytes} bytes as float)")
         dtype = _native_dtype(spec)
         pixels = inp.read_image(0, 0, 0, spec.nchannels, _OIIO_TYPE[dtype])
         if pixels is None:

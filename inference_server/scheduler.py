@@ -47,6 +47,10 @@ class Job:
     cleanup: list[Callable[[], None]] = field(default_factory=list)
     shm_offset: int = 0
 
+    @property
+    def key(self) -> tuple[bytes, str]:
+        return (self.identity, self.id)
+
 
 class Scheduler:
     def __init__(self, send: SendFn, device: str, store: Path, workers: int = 1, queue_size: int = 8) -> None:
@@ -54,7 +58,7 @@ class Scheduler:
         self.device = device
         self.store = store
         self.queue: queue.Queue[Job] = queue.Queue(maxsize=queue_size)
-        self.jobs: dict[str, Job] = {}
+        self.jobs: dict[tuple[bytes, str], Job] = {}  # (owner identity, job id): ids are per client
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self._loop, name=f"worker-{i}", daemon=True) for i in range(workers)]
         self.stopping = threading.Event()
@@ -65,10 +69,17 @@ class Scheduler:
 
     def submit(self, job: Job) -> None:
         """Queue a job; raises queue.Full when the queue is at its bound."""
-        self.queue.put_nowait(job)
         with self.lock:
-            self.jobs[job.id] = job
+            if job.key in self.jobs:
+                raise KeyError(job.id)
+            self.queue.put_nowait(job)
+            self.jobs[job.key] = job
             self._forget_old()
+
+    def find(self, owner: bytes, job_id: str) -> Job | None:
+        """The job ``job_id`` started by ``owner``; another client's job is not found."""
+        with self.lock:
+            return self.jobs.get((owner, job_id))
 
     def active(self) -> list[Job]:
         with self.lock:
@@ -82,7 +93,7 @@ class Scheduler:
     def _forget_old(self) -> None:
         finished = [j for j in self.jobs.values() if j.state not in ("queued", "running")]
         for j in sorted(finished, key=lambda j: j.created)[:-256]:
-            del self.jobs[j.id]
+            del self.jobs[j.key]
 
     def _loop(self) -> None:
         while not self.stopping.is_set():
@@ -93,11 +104,19 @@ class Scheduler:
             try:
                 self._run(job)
             finally:
-                for fn in job.cleanup:
-                    try:
-                        fn()
-                    except Exception:
-                        log.exception("cleanup failed", extra={"job": job.id})
+                self._release(job)
+
+    def _release(self, job: Job) -> None:
+        """A finished job keeps only its summary: inputs, parts and segments are let go now."""
+        for fn in job.cleanup:
+            try:
+                fn()
+            except Exception:
+                log.exception("cleanup failed", extra={"job": job.id})
+        job.cleanup = []
+        job.inputs = {}
+        job.params = {}
+        job.reply_shm = None
 
     def _reply(self, job: Job, mtype: str, parts: Sequence[Any] = (), **fields: Any) -> None:
         if not job.detached:
@@ -155,10 +174,15 @@ class Scheduler:
         desc.update(shape=list(pixels.shape), dtype=pixels.dtype.name, layout="HWC")
         seg = job.reply_shm
         if seg is not None and job.shm_offset + pixels.nbytes <= seg.size:
-            dst = np.frombuffer(seg.buf, dtype=pixels.dtype, count=pixels.size, offset=job.shm_offset)
-            np.copyto(dst.reshape(pixels.shape), pixels)
-            desc.update(where="shm", shm={"name": seg.name, "offset": job.shm_offset})
-            job.shm_offset += pixels.nbytes
-            return self._reply(job, P.FRAME, output=name, frame=desc)
+            from inference_server.shm_cache import SegmentError
+
+            try:  # size checked (fstat) just before the copy; a segment shrunk meanwhile gets a part
+                seg.write(job.shm_offset, pixels)
+            except (SegmentError, OSError):
+                seg = None
+            if seg is not None:
+                desc.update(where="shm", shm={"name": seg.name, "offset": job.shm_offset})
+                job.shm_offset += pixels.nbytes
+                return self._reply(job, P.FRAME, output=name, frame=desc)
         desc.update(where="part", part=0)
         self._reply(job, P.FRAME, [pixels], output=name, frame=desc)

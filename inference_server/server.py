@@ -21,13 +21,13 @@ from typing import Any
 import zmq
 
 from hostbridge import protocol as P
-from hostbridge.shm import attach, release
 from inference_server import __version__
-from inference_server.codec import Limits, build_inputs
-from inference_server.config import Config, is_loopback, store_path
+from inference_server.access import ClientRegistry, PathPolicy
+from inference_server.codec import Limits, build_inputs, check_path_format
+from inference_server.config import Config, is_loopback, listen_endpoints, plate_roots, store_path
 from inference_server.outflow import Outflow
 from inference_server.scheduler import Job, Scheduler
-from inference_server.shm_cache import SegmentCache
+from inference_server.shm_cache import Segment, SegmentCache, SegmentError
 from inference_server.tasks import TASK_MODULES, load_task, manifests_and_problems
 from inference_server.tasks.base import TaskInputError
 
@@ -73,35 +73,43 @@ def resolve_device(requested: str) -> str:
 
 class Daemon:
     def __init__(self, cfg: Config) -> None:
-        if not is_loopback(cfg.listen) and not (cfg.token or cfg.curve_secret_file):
-            raise ValueError(f"refusing to listen on {cfg.listen}: it is reachable from other machines; "
-                             "set a token (RUSHES_TOKEN) or CURVE keys (curve_secret_file), or listen on 127.0.0.1")
+        from inference_server import auth
+
+        self.endpoints = listen_endpoints(cfg.listen)
+        for endpoint in self.endpoints:
+            if not is_loopback(endpoint) and not (cfg.token or cfg.curve_secret_file):
+                raise ValueError(f"refusing to listen on {endpoint}: it is reachable from other machines; "
+                                 "set a token (RUSHES_TOKEN) or CURVE keys (curve_secret_file), or listen on 127.0.0.1")
         self.cfg = cfg
         self.device = resolve_device(cfg.device)
         self.ctx = zmq.Context()
         self.router = self.ctx.socket(zmq.ROUTER)
         self.router.setsockopt(zmq.LINGER, 1000)
+        self.router.setsockopt(zmq.ROUTER_HANDOVER, 1)  # a client reconnecting keeps its identity
         self.router.setsockopt(zmq.SNDBUF, 8 << 20)  # large frames: fewer, bigger kernel copies
         self.router.setsockopt(zmq.RCVBUF, 8 << 20)
-        self.router.setsockopt(zmq.MAXMSGSIZE, cfg.max_frame_bytes * 4 + P.MAX_HEADER_BYTES)
-        if cfg.curve_secret_file:
-            public, secret = read_curve_keys(cfg.curve_secret_file)
-            self.router.curve_publickey, self.router.curve_secretkey = public, secret
-            self.router.curve_server = True
+        self.router.setsockopt(zmq.MAXMSGSIZE, max(cfg.max_frame_bytes, cfg.max_encoded_bytes) + P.MAX_HEADER_BYTES)
+        self.auth = auth.setup(self.ctx, self.router, cfg.token, cfg.curve_secret_file, cfg.curve_authorized_keys)
         self.outflow = Outflow(self.router, self._client_gone)  # lossless, flow-controlled replies
         self.outbox = self.ctx.socket(zmq.PULL)
         self.outbox.bind(OUTBOX)
         self._local = threading.local()
         self.scheduler = Scheduler(self._send_from_worker, self.device, store_path(cfg), cfg.workers, cfg.queue_size)
         self.seen: OrderedDict[tuple[bytes, str], None] = OrderedDict()
-        self.segments = SegmentCache()
+        self.segments = SegmentCache(cfg.max_segments)
+        self.clients = ClientRegistry()
+        self.paths = PathPolicy(plate_roots(cfg), user_fallback=not cfg.plate_roots.strip())
+        self.limits = Limits(cfg.max_frame_bytes, cfg.max_frame_side, cfg.max_frame_pixels, cfg.max_encoded_bytes)
         self.stop_requests = 0
         self.endpoint = ""
 
     # -- wiring ------------------------------------------------------------------------
     def bind(self) -> str:
-        self.router.bind(self.cfg.listen)
-        self.endpoint = str(self.router.getsockopt_string(zmq.LAST_ENDPOINT))
+        bound = []
+        for endpoint in self.endpoints:
+            self.router.bind(endpoint)
+            bound.append(str(self.router.getsockopt_string(zmq.LAST_ENDPOINT)))
+        self.endpoint = ",".join(bound)
         return self.endpoint
 
     def _send_from_worker(self, identity: bytes, header: dict[str, Any], parts: Sequence[Any]) -> None:
@@ -110,9 +118,10 @@ class Daemon:
             sock = self._local.push = self.ctx.socket(zmq.PUSH)
             sock.connect(OUTBOX)
         job_id = str(header.get("id", ""))
-        job = self.scheduler.jobs.get(job_id)
-        self.outflow.acquire(job_id, lambda: job is None or job.cancel.is_set() or self.scheduler.stopping.is_set())
-        sock.send_multipart([identity, job_id.encode(), P.encode_header(header), *parts], copy=False)
+        job = self.scheduler.jobs.get((identity, job_id))  # jobs belong to their client
+        credit = f"{identity.hex()}/{job_id}"  # two clients may use the same job id
+        self.outflow.acquire(credit, lambda: job is None or job.cancel.is_set() or self.scheduler.stopping.is_set())
+        sock.send_multipart([identity, credit.encode(), P.encode_header(header), *parts], copy=False)
 
     def _send(self, identity: bytes, header: dict[str, Any], parts: Sequence[Any] = ()) -> None:
         self.outflow.send(identity, [identity, P.encode_header(header), *parts])
@@ -189,6 +198,8 @@ class Daemon:
         self.router.close(linger=500)
         self.outbox.close(linger=0)
         self.segments.close()
+        if self.auth is not None:
+            self.auth.stop()
         # Closing does not send: the last replies (a RESULT, a stop notice) leave while the context
         # terminates. Workers' sockets may stay open, so wait for that in a thread, at most 1 s.
         ender = threading.Thread(target=self.ctx.term, name="zmq-term", daemon=True)
@@ -232,9 +243,10 @@ class Daemon:
         if parts:
             raise P.ProtocolError("bad_frame", f"{mtype} takes no buffer parts, got {len(parts)}")
         if mtype == P.HELLO:
+            same_host, registered = self.clients.hello(identity, header.get("shm_probe"), header.get("segments"))
             self._send(identity, P.make_header(
                 P.HELLO_REPLY, rid, server_version=__version__, protocol=P.PROTOCOL_VERSION, device=self.device,
-                tasks=sorted(TASK_MODULES), same_host=_probe_shm(header.get("shm_probe")),
+                tasks=sorted(TASK_MODULES), same_host=same_host, segments=registered,
                 host=socket.gethostname()))
         elif mtype == P.PING:
             self._send(identity, P.make_header(P.PONG, rid))
@@ -245,14 +257,14 @@ class Daemon:
             self._send(identity, P.make_header(P.TASKS, rid, tasks=[m.to_wire() for m in found.values()],
                                                unavailable=problems))
         elif mtype == P.STATUS:
-            job = self.scheduler.jobs.get(header["job"])
+            job = self.scheduler.find(identity, header["job"])
             if job is None:
                 raise P.ProtocolError("not_found", f"no job {header['job']!r} on this daemon")
             self._send(identity, P.make_header(P.STATUS_REPLY, rid, job=job.id, task=job.task, state=job.state,
                                                done=job.done, total=job.total, message=job.message,
                                                summary=job.summary, error=job.error))
         elif mtype == P.CANCEL:
-            job = self.scheduler.jobs.get(header["job"])
+            job = self.scheduler.find(identity, header["job"])
             if job is None:
                 raise P.ProtocolError("not_found", f"no job {header['job']!r} on this daemon")
             job.cancel.set()
@@ -273,6 +285,8 @@ class Daemon:
             raise P.ProtocolError("unknown_task", f"unknown task {task!r}; this daemon runs {', '.join(sorted(TASK_MODULES))}")
         manifest = load_task(task).MANIFEST
         params = manifest.validate_params(header.get("params") or {})
+        if task == "train":  # artist pairs are kept and read again: only from the allowed roots
+            self.paths.check_pairs(params.get("pairs"))
         inputs = header["inputs"]
         for port, items in inputs.items():
             if not isinstance(port, str) or not isinstance(items, list):
@@ -281,58 +295,61 @@ class Daemon:
             manifest.validate_inputs(list(inputs))
         except TaskInputError as exc:
             raise P.ProtocolError("bad_input", str(exc)) from None
-        for items in inputs.values():
+        uid = self.clients.uid(identity)
+        for port, items in inputs.items():
             for d in items:
                 P.check_descriptor(d, P.WHERE, len(parts), self.cfg.max_frame_bytes, self.cfg.max_frame_side)
+                if d["where"] == "path":
+                    what = f"input {port!r} frame {d.get('number', 0)}"
+                    d["path"] = self.paths.check_frame(d["path"], uid, what)
+                    check_path_format(d["path"], what)
+                elif d["where"] == "shm":
+                    self.clients.check_segment(identity, d["shm"]["name"])
         used = P.part_indices(inputs)
         if sorted(used) != list(range(len(parts))):
             raise P.ProtocolError("bad_frame", f"wrong part count: the header references parts {sorted(used)} "
                                                f"but {len(parts)} buffer part(s) came")
-        def open_segment(name: str) -> Any:
+        pinned: list[Segment] = []
+
+        def open_segment(name: str) -> Segment:
             try:
-                return self.segments.get(name)
-            except (FileNotFoundError, OSError, ValueError) as exc:
+                seg = self.segments.get(name)
+            except (SegmentError, OSError, ValueError) as exc:
                 raise P.ProtocolError("shm_error", f"shared-memory segment {name!r} cannot be opened: {exc}") from None
+            if seg not in pinned:  # held open (outside the cache's count) until the job lets go
+                self.segments.pin(seg)
+                pinned.append(seg)
+            return seg
+
+        def unpin() -> None:
+            for seg in pinned:
+                self.segments.unpin(seg)
 
         try:
-            frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy,
-                                  Limits(self.cfg.max_frame_bytes, self.cfg.max_frame_side))
+            frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy, self.limits)
             reply = header.get("reply_shm")
             reply_seg = None
             if reply is not None and header.get("encode") is None:
                 if not isinstance(reply.get("name"), str):
                     raise P.ProtocolError("bad_message", "'reply_shm' needs a text 'name'")
+                self.clients.check_segment(identity, reply["name"])
                 reply_seg = open_segment(reply["name"])
             encode = header.get("encode")
             if encode is not None and encode not in P.ENCODINGS:
                 raise P.ProtocolError("bad_message", f"cannot encode outputs as {encode!r}; use one of {', '.join(P.ENCODINGS)}")
             job = Job(id=rid, identity=identity, task=task, params=params, inputs=frames,
                       project=header.get("project"), encode=encode, reply_shm=reply_seg,
-                      detached=header["type"] == P.SUBMIT)
+                      detached=header["type"] == P.SUBMIT, cleanup=[unpin])
             self.scheduler.submit(job)
         except queue.Full:
+            unpin()
             raise P.ProtocolError("busy", f"the daemon's queue is full ({self.cfg.queue_size} jobs); try again shortly") from None
+        except KeyError:
+            unpin()
+            raise P.ProtocolError("duplicate_request", f"job id {rid!r} is already in use by this client; "
+                                                       "send a new id") from None
+        except BaseException:
+            unpin()
+            raise
         self._send(identity, P.make_header(P.ACCEPTED, rid, job=rid))
         log.info("job queued", extra={"job": rid, "task": task})
-
-
-def _probe_shm(probe: Any) -> bool:
-    """True when the client's probe segment is readable here with the secret it wrote."""
-    if not isinstance(probe, dict) or not isinstance(probe.get("name"), str) or not isinstance(probe.get("secret"), str):
-        return False
-    try:
-        seg = attach(probe["name"])
-    except (FileNotFoundError, OSError, ValueError):
-        return False
-    try:
-        return seg.buf is not None and bytes(seg.buf[:16]).hex() == probe["secret"]
-    finally:
-        release(seg)
-
-
-def read_curve_keys(path: str) -> tuple[bytes, bytes]:
-    """A key file holds two lines: the z85 public key, then the z85 secret key."""
-    lines = [ln.strip() for ln in open(path, encoding="ascii").read().splitlines() if ln.strip()]
-    if len(lines) != 2 or any(len(ln) != 40 for ln in lines):
-        raise ValueError(f"CURVE key file {path} must hold a 40-character public key line and secret key line")
-    return lines[0].encode(), lines[1].encode()

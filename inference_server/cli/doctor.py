@@ -19,7 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def client_url(listen: str) -> str:
-    """The URL a client uses to reach a daemon bound to ``listen`` (wildcards -> loopback)."""
+    """The URL a client uses to reach a daemon bound to ``listen`` (its first endpoint; wildcards -> loopback)."""
+    listen = listen.split(",")[0].strip()
     for wildcard in ("tcp://*:", "tcp://0.0.0.0:"):
         if listen.startswith(wildcard):
             return "tcp://127.0.0.1:" + listen[len(wildcard):]

@@ -9,7 +9,7 @@ import pytest
 import zmq
 
 from hostbridge import Client, DaemonUnavailable
-from hostbridge.errors import NotFound
+from hostbridge.errors import NotFound, Unauthorized
 from tests.conftest import DaemonProcess
 
 
@@ -49,6 +49,11 @@ def test_curve_encrypted_daemon(tmp_path: Path) -> None:
     public, secret = zmq.curve_keypair()
     keys = tmp_path / "server.keys"
     keys.write_text(public.decode() + "\n" + secret.decode() + "\n")
+    keys.chmod(0o600)
+    allowed = tmp_path / "authorized"
+    allowed.mkdir(mode=0o755)
+    client_keys = zmq.curve_keypair()
+    (allowed / "artist.pub").write_text(client_keys[0].decode() + "\n")
     proc = DaemonProcess(tmp_path / "s", env={"RUSHES_CURVE_SECRET_FILE": str(keys)})
     proc.url = proc.url.replace("127.0.0.1", "0.0.0.0")  # beyond loopback: allowed because CURVE is on
     proc.proc = None
@@ -59,7 +64,8 @@ def test_curve_encrypted_daemon(tmp_path: Path) -> None:
 
         from tests.conftest import REPO
 
-        env = dict(os.environ, RUSHES_CURVE_SECRET_FILE=str(keys), RUSHES_CONFIG=str(tmp_path / "none.toml"))
+        env = dict(os.environ, RUSHES_CURVE_SECRET_FILE=str(keys), RUSHES_CURVE_AUTHORIZED_KEYS=str(allowed),
+                   RUSHES_CONFIG=str(tmp_path / "none.toml"))
         proc.proc = subprocess.Popen([sys.executable, "-m", "inference_server.cli", "serve", "--listen",
                                       f"tcp://0.0.0.0:{proc.port}", "--store", str(tmp_path / "s")], cwd=REPO, env=env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -67,13 +73,13 @@ def test_curve_encrypted_daemon(tmp_path: Path) -> None:
         end = time.monotonic() + 30
         while True:
             try:
-                with Client(url, server_key=public, timeout=0.5, retries=0) as c:
+                with Client(url, server_key=public, client_keys=client_keys, timeout=0.5, retries=0) as c:
                     assert c.ping() < 1.0
                 break
             except DaemonUnavailable:
                 assert time.monotonic() < end, "CURVE daemon never answered"
-        with Client(url, timeout=0.5, retries=0) as plain:  # no key: the handshake never completes
-            with pytest.raises(DaemonUnavailable):
+        with Client(url, timeout=5, retries=0) as plain:  # no key: the handshake fails, and the client says so
+            with pytest.raises(Unauthorized, match="refused this client while connecting"):
                 plain.ping()
     finally:
         proc.stop()

@@ -36,3 +36,20 @@ def test_loopback_detection() -> None:
     assert is_loopback("tcp://127.0.0.1:5557") and is_loopback("tcp://localhost:1") and is_loopback("tcp://[::1]:5")
     assert not is_loopback("tcp://0.0.0.0:5557") and not is_loopback("tcp://*:5557")
     assert not is_loopback("tcp://192.168.1.4:5557")
+
+
+def test_plate_roots_from_a_toml_list_or_the_environment(tmp_path: Path) -> None:
+    import os
+
+    from inference_server.config import plate_roots
+
+    toml = tmp_path / "rushes.toml"
+    toml.write_text(f'plate_roots = ["{tmp_path / "a"}", "{tmp_path / "b"}"]\nstore = "{tmp_path / "s"}"\n')
+    cfg, _ = load_config({}, toml, {})
+    assert plate_roots(cfg) == [Path(os.path.realpath(tmp_path / d)) for d in ("s", "a", "b")]
+    cfg, source = load_config({}, toml, {"RUSHES_PLATE_ROOTS": str(tmp_path / "c")})
+    assert plate_roots(cfg)[1:] == [Path(os.path.realpath(tmp_path / "c"))]
+    assert source["plate_roots"] == "env RUSHES_PLATE_ROOTS"
+    toml.write_text("plate_roots = [1]\n")
+    with pytest.raises(ValueError, match="list of text"):
+        load_config({}, toml, {})

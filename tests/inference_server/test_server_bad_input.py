@@ -117,8 +117,9 @@ CASES: list[tuple[str, list[bytes], str, str]] = [
     ("unknown where", [run_hdr(frame_desc(where="cloud")), GOOD], "bad_frame", "where"),
     ("planar layout", [run_hdr(frame_desc(layout="CHW")), GOOD], "bad_frame", "layout"),
     ("number not integer", [run_hdr(frame_desc(number="one")), GOOD], "bad_frame", "number"),
-    ("missing path", [run_hdr({"where": "path", "path": "/nonexistent/plate.1001.exr", "number": 1})],
-     "bad_frame", "no such file"),
+    ("path outside the roots (reads the same whether it exists or not)",
+     [run_hdr({"where": "path", "path": "/nonexistent/plate.1001.exr", "number": 1})],
+     "bad_frame", "not readable through this daemon"),
     ("missing shm segment", [run_hdr(frame_desc(where="shm", shm={"name": "rushes_nope_0", "offset": 0}))],
      "shm_error", "rushes_nope_0"),
     ("NaN pixels", [run_hdr(), NAN], "bad_pixels", "NaN"),
@@ -174,10 +175,22 @@ def test_malformed_requests_get_typed_errors_while_others_are_served(daemon: str
     assert good_client["ok"] >= 5
 
 
+def register(raw: Raw, seg: shared_memory.SharedMemory) -> None:
+    """Prove ownership of ``seg`` as hostbridge's Client does: a secret at its start, named in a hello."""
+    import secrets
+
+    secret = secrets.token_bytes(16)
+    assert seg.buf is not None
+    seg.buf[:16] = secret
+    raw.send([hdr(type="hello", segments=[{"name": seg.name, "secret": secret.hex()}])])
+    assert raw.final()["segments"] == [seg.name]
+
+
 def test_shm_segment_too_small(daemon: str) -> None:
     seg = shared_memory.SharedMemory(create=True, size=16)
     try:
         raw = Raw(daemon)
+        register(raw, seg)
         raw.send([run_hdr(frame_desc(where="shm", shm={"name": seg.name, "offset": 0}))])
         reply = raw.final()
         assert reply["code"] == "shm_error" and "too small" in reply["detail"]
@@ -192,7 +205,8 @@ def test_path_frame_over_the_size_limit_is_refused_before_reading(tmp_path: Path
 
     big = tmp_path / "big.exr"
     big.write_bytes(encode_pixels(np.zeros((64, 300, 3), np.float16), "exr"))
-    proc = DaemonProcess(tmp_path / "store", env={"RUSHES_MAX_FRAME_SIDE": "256"}).start()
+    proc = DaemonProcess(tmp_path / "store", env={"RUSHES_MAX_FRAME_SIDE": "256",
+                                                  "RUSHES_PLATE_ROOTS": str(tmp_path)}).start()
     try:
         raw = Raw(proc.url)
         raw.send([run_hdr({"where": "path", "path": str(big), "number": 3})])
