@@ -84,6 +84,7 @@ def ours(plates: list[np.ndarray], hints: list[np.ndarray], regrain: float
     spf = (time.perf_counter() - start) / len(native)
     exact = all(np.array_equal(o[h <= 0], p[h <= 0]) for o, p, h in zip(outs, native, hints, strict=True))
     floats = [o.astype(np.float32) / 255 if o.dtype == np.uint8 else o.astype(np.float32) for o in outs]
+    ours.last_dtype = str(outs[0].dtype)  # type: ignore[attr-defined]
     return floats, mattes, qcs, spf, exact
 
 
@@ -172,7 +173,10 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     row["qc_flagged"] = sum(bool(q.get("flagged", False)) for q in qcs)
     row["qc_passes"] = float(np.mean([float(q.get("passes", 1)) for q in qcs]))
     if scene.plates[0].dtype == np.float16:
-        row["dtype_out"] = str(res[0].dtype if hasattr(res[0], "dtype") else "")
+        row["dtype_out"] = ours.last_dtype  # type: ignore[attr-defined]
+        hi = [(p.astype(np.float32) > 1.0).any(axis=2) for p in scene.plates]
+        row["highlights_kept"] = all(np.array_equal(o[m & (h <= 0)], p.astype(np.float32)[m & (h <= 0)])
+                                     for o, p, m, h in zip(res, scene.plates, hi, scene.hints, strict=True))
     name = "".join(c if c.isalnum() else "-" for c in label).strip("-")
     contact_sheet(Scene(scene.name, truth, results["plate"], scene.hints), results["ours"], OUT / f"{name}.png")
     return row
@@ -244,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['hint_repaired']:.0%} | QC worst {row['qc_worst']:.2f} flagged {row['qc_flagged']} passes "
               f"{row['qc_passes']:.1f} | "
               f"{row['s_per_frame_noregrain']:.2f} s/f | outside exact {row['outside_bit_exact']}"
-              + (f" | out {row['dtype_out']}" if "dtype_out" in row else ""), flush=True)
+              + (f" | out {row['dtype_out']}, values > 1 kept {row['highlights_kept']}" if "dtype_out" in row else ""),
+              flush=True)
     if rows:
         gains = [float(r["gain_db"]) for r in rows]  # type: ignore[arg-type]
         print(f"summary: {len(rows)} classes | gain over best OpenCV: mean {np.mean(gains):+.2f} dB, worst "
