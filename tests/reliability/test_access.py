@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
 from multiprocessing import shared_memory
 from pathlib import Path
 
@@ -19,15 +18,6 @@ from hostbridge.frames import path_frame
 from inference_server.codec import encode_pixels
 from tests.conftest import DaemonProcess
 from tests.reliability.access_common import Raw
-
-
-@pytest.fixture
-def rooted(tmp_path: Path) -> Iterator[tuple[DaemonProcess, Path]]:
-    root = tmp_path / "plates"
-    root.mkdir()
-    proc = DaemonProcess(tmp_path / "store", env={"RUSHES_PLATE_ROOTS": str(root)}).start()
-    yield proc, root
-    proc.stop()
 
 
 def desc_shm(name: str, shape: list[int]) -> dict[str, object]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
 from multiprocessing import shared_memory
 from pathlib import Path
 
@@ -18,21 +17,13 @@ from tests.reliability.access_common import Raw, fd_count, rss_bytes
 pytestmark = pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads RSS and fds from /proc")
 
 
-@pytest.fixture
-def daemon(tmp_path: Path) -> Iterator[tuple[DaemonProcess, Path]]:
-    root = tmp_path / "plates"
-    root.mkdir()
-    proc = DaemonProcess(tmp_path / "store", env={"RUSHES_PLATE_ROOTS": str(root)}).start()
-    yield proc, root
-    proc.stop()
-
 
 def part_desc(shape: list[int], dtype: str = "float32") -> dict[str, object]:
     return {"where": "part", "part": 0, "shape": shape, "dtype": dtype, "number": 1}
 
 
-def test_finished_jobs_keep_no_pixels(daemon: tuple[DaemonProcess, Path]) -> None:
-    proc, _ = daemon
+def test_finished_jobs_keep_no_pixels(rooted: tuple[DaemonProcess, Path]) -> None:
+    proc, _ = rooted
     assert proc.proc is not None
     raw = Raw(proc.url)
     frame = np.full((1024, 1280, 2), 0.5, np.float32)  # 10 MiB
@@ -53,8 +44,8 @@ def test_finished_jobs_keep_no_pixels(daemon: tuple[DaemonProcess, Path]) -> Non
         raw.close()
 
 
-def test_open_segments_are_capped_by_count(daemon: tuple[DaemonProcess, Path]) -> None:
-    proc, _ = daemon
+def test_open_segments_are_capped_by_count(rooted: tuple[DaemonProcess, Path]) -> None:
+    proc, _ = rooted
     assert proc.proc is not None
     before = fd_count(proc.proc.pid)
     segs: list[shared_memory.SharedMemory] = []
@@ -91,8 +82,8 @@ def grey_png(path: Path, side: int) -> None:
                      + chunk(b"IDAT", data) + chunk(b"IEND", b""))
 
 
-def test_pixel_limits_are_checked_before_decoding(daemon: tuple[DaemonProcess, Path]) -> None:
-    proc, root = daemon
+def test_pixel_limits_are_checked_before_decoding(rooted: tuple[DaemonProcess, Path]) -> None:
+    proc, root = rooted
     assert proc.proc is not None
     png = root / "huge.png"
     grey_png(png, 16384)

@@ -88,17 +88,10 @@ def fit_balances(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], smoothness:
     offsets = np.zeros((n, 3))
     if n == 1:
         return offsets
-    rng = np.random.default_rng(seed)
-    xs_s, ys_s = [], []
     for x, y in zip(xs, ys):
         if x.shape != y.shape or x.ndim != 2 or x.shape[1] != 3 or len(x) < 16:
             raise ValueError(f"fit_balances expects matching (M, 3) sample sets of 16 or more, got {x.shape}, {y.shape}")
-        pick = rng.choice(len(x), min(SAMPLES_PER_PAIR, len(x)), replace=False)
-        xs_s.append(np.asarray(x[pick], dtype=np.float64))
-        ys_s.append(np.asarray(y[pick], dtype=np.float64))
-    allx = np.concatenate(xs_s)
-    lo = float(np.percentile(allx, 0.5)) - 0.25
-    hi = float(np.percentile(allx, 99.5)) + 0.25
+    xs_s, ys_s, lo, hi = _samples(xs, ys, seed)
     y_all = np.concatenate(ys_s)
     for _ in range(rounds):
         model = _fit_model(np.concatenate([x + o for x, o in zip(xs_s, offsets)]), y_all, lo, hi, smoothness)
@@ -116,6 +109,16 @@ def refit_balances(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], start: np
                    smoothness: float = 1.0, seed: int = 0) -> np.ndarray:
     """Each pair's balance (n, 3) against the look that takes the ``start``-balanced sources to
     their grades: what each hero needs on top of the look, starting from ``start``."""
+    xs_s, ys_s, lo, hi = _samples(xs, ys, seed)
+    model = _fit_model(np.concatenate([x + o for x, o in zip(xs_s, start)]), np.concatenate(ys_s), lo, hi,
+                       smoothness)
+    return np.asarray(clamp_offset(np.stack([_fit_offset(model, x, y, o) for x, y, o in zip(xs_s, ys_s, start)])))
+
+
+def _samples(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], seed: int
+             ) -> tuple[list[np.ndarray], list[np.ndarray], float, float]:
+    """Up to ``SAMPLES_PER_PAIR`` (source, graded) samples per pair (seeded), and the source range
+    (0.5-99.5th percentile, 0.25 beyond) the look's model spans."""
     rng = np.random.default_rng(seed)
     xs_s, ys_s = [], []
     for x, y in zip(xs, ys):
@@ -123,8 +126,4 @@ def refit_balances(xs: Sequence[np.ndarray], ys: Sequence[np.ndarray], start: np
         xs_s.append(np.asarray(x[pick], dtype=np.float64))
         ys_s.append(np.asarray(y[pick], dtype=np.float64))
     allx = np.concatenate(xs_s)
-    lo = float(np.percentile(allx, 0.5)) - 0.25
-    hi = float(np.percentile(allx, 99.5)) + 0.25
-    model = _fit_model(np.concatenate([x + o for x, o in zip(xs_s, start)]), np.concatenate(ys_s), lo, hi,
-                       smoothness)
-    return np.asarray(clamp_offset(np.stack([_fit_offset(model, x, y, o) for x, y, o in zip(xs_s, ys_s, start)])))
+    return xs_s, ys_s, float(np.percentile(allx, 0.5)) - 0.25, float(np.percentile(allx, 99.5)) + 0.25
