@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -25,8 +26,9 @@ class FrameIn:
 
 
 def path_frame(path: str, number: int = 0, colour_space: str = "") -> FrameIn:
-    """A frame the daemon reads itself (same machine, or a shared filesystem)."""
-    return FrameIn("path", number, colour_space, path=str(path))
+    """A frame the daemon reads itself (same machine, or a shared filesystem). A relative path
+    is made absolute here: it means this process's working directory, not the daemon's."""
+    return FrameIn("path", number, colour_space, path=os.path.abspath(str(path)))
 
 
 def encoded_frame(data: BufferLike, fmt: str = "exr", number: int = 0, colour_space: str = "") -> FrameIn:

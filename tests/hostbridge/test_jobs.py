@@ -83,3 +83,19 @@ def test_curve_encrypted_daemon(tmp_path: Path) -> None:
                 plain.ping()
     finally:
         proc.stop()
+
+
+def test_a_relative_path_frame_means_the_clients_folder(daemon: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from hostbridge.frames import path_frame
+    from inference_server.codec import encode_pixels
+
+    (tmp_path / "f.exr").write_bytes(encode_pixels(np.zeros((4, 4, 3), np.float16), "exr"))
+    monkeypatch.chdir(tmp_path)  # the daemon runs elsewhere: "f.exr" must reach it as tmp_path/f.exr
+    frame = path_frame("f.exr", 1)
+    assert frame.path == str(tmp_path / "f.exr")
+    with Client(daemon) as c:
+        st = wait_state(c, c.submit("echo", {"delay": 0.0}, inputs={"plate": [frame]}), ("done", "failed"))
+    assert st["state"] == "done" and st["summary"] == {"frames": 1}
