@@ -77,7 +77,9 @@ def ridge_response(image: np.ndarray,
     return dark, bright, dark_s, bright_s
 
 
-def _hint_width(hint: np.ndarray) -> float:
+def hint_width(hint: np.ndarray) -> float:
+    """A stroke's width in px from bool (H, W) ``hint``: twice the median distance to its edge
+    over its widest tenth."""
     import cv2
 
     dist = cv2.distanceTransform(hint.astype(np.uint8), cv2.DIST_L2, 3)
@@ -224,10 +226,10 @@ def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
     return best
 
 
-def _axis_cores(image: np.ndarray, inside: np.ndarray, polarity: str, grow: int, lum: np.ndarray,
+def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: str, grow: int, lum: np.ndarray,
                 cross: bool, memo: dict[str, Any] | None, lenient: bool) -> tuple[np.ndarray, list[WirePath]]:
-    """Wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``."""
-    width = _hint_width(inside)
+    """Wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``, a
+    stroke ``width`` px wide."""
     excess = _excess(lum, width)
     gains, peak = line_gains(image, inside, polarity, width, excess, memo)
     gain = np.max(np.stack(list(gains.values())), axis=0)
@@ -288,8 +290,10 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
     h, w = hint.shape
     for k in range(1, count):
         ys, xs = np.nonzero(labels == k)
-        pad = int(max(24, 1.5 * _hint_width(labels[max(ys.min()-1,0):ys.max()+2, max(xs.min()-1,0):xs.max()+2] == k) + 6))
-        y0, y1, x0, x1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, h), max(xs.min() - pad, 0), min(xs.max() + pad + 1, w)
+        box = labels[max(ys.min() - 1, 0):ys.max() + 2, max(xs.min() - 1, 0):xs.max() + 2] == k
+        pad = int(max(24, 1.5 * hint_width(box) + 6))  # room for the texture around the stroke
+        y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, h)
+        x0, x1 = max(xs.min() - pad, 0), min(xs.max() + pad + 1, w)
         sl = (slice(y0, y1), slice(x0, x1))
         ins = inside[sl] & (labels[sl] == k)
         if not ins.any():
@@ -298,9 +302,10 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
         tall = np.ptp(ys) > np.ptp(xs)
         if tall:
             img, lm, ins = (np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in (img, lm, ins))
-        cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * _hint_width(ins) + 10  # a curved or crossed stroke
+        width = hint_width(ins)
+        cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * width + 10  # a curved or crossed stroke
         stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity), {}) if memo is not None else None
-        core, paths = _axis_cores(img, ins, polarity, grow, lm, cross, stroke_memo, lenient=whole_stroke)
+        core, paths = _axis_cores(img, ins, width, polarity, grow, lm, cross, stroke_memo, lenient=whole_stroke)
         if tall:
             core, ins = core.T, ins.T
         if not paths:  # nothing stands out from the texture: repair the whole stroke

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference_server.engines.wire.matte import HINT_INSIDE, _hint_width, find_wire_matte
+from inference_server.engines.wire.matte import HINT_INSIDE, find_wire_matte, hint_width
 from inference_server.engines.wire.paths import ACCEPT
 from inference_server.engines.wire.regrain import apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
@@ -44,11 +44,6 @@ class FrameQC:
     def as_dict(self) -> dict[str, float | int | bool]:
         return {"residual": round(self.residual, 3), "repaired": round(self.repaired, 3),
                 "passes": self.passes, "flagged": self.flagged}
-
-
-def _stroke_width(hint: np.ndarray) -> float:
-    inside = hint > HINT_INSIDE
-    return _hint_width(inside) if inside.any() else 0.0
 
 
 @dataclass(frozen=True)
@@ -107,6 +102,12 @@ def _sl(r: Rect) -> tuple[slice, slice]:
     return slice(r[0], r[1]), slice(r[2], r[3])
 
 
+def _core_in(core: Rect, ctx: Rect) -> tuple[slice, slice]:
+    """Where the band's ``core`` lies inside an array cropped to its ``ctx``."""
+    oy, ox = core[0] - ctx[0], core[2] - ctx[2]
+    return slice(oy, oy + core[1] - core[0]), slice(ox, ox + core[3] - core[2])
+
+
 class WireRemover:
     """Repairs frames 0..count-1 of a shot given lazy accessors for plate and hint.
 
@@ -156,8 +157,7 @@ class WireRemover:
             memo = self._memo(i, ctx)
             m = find_wire_matte(image, band_hint, s.polarity, memo=memo)[0] if guard else \
                 self._band_matte(image, band_hint, memo)
-            oy, ox = core[0] - ctx[0], core[2] - ctx[2]
-            band = np.rint(m[oy:oy + core[1] - core[0], ox:ox + core[3] - core[2]] * 255).astype(np.uint8)
+            band = np.rint(m[_core_in(core, ctx)] * 255).astype(np.uint8)
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
         cache[i] = full
         while len(cache) > 2 * s.window + 3:
@@ -204,8 +204,8 @@ class WireRemover:
         found after that widens the matte by a third of the stroke around it, and the frame is
         repaired once more, borrowing nothing from inside the neighbours' hints. (Widening for
         weaker lines was measured to smear more fills than it saved: on the bench those are
-        mostly seams of the fill itself.) ``last_qc`` holds the frame's figures (``FrameQC``). The matte is the cached
-        array itself: copy it before changing it."""
+        mostly seams of the fill itself.) ``last_qc`` holds the frame's figures (``FrameQC``).
+        The matte is the cached array itself: copy it before changing it."""
         import cv2
 
         matte = self._matte_u8(i)
@@ -217,7 +217,7 @@ class WireRemover:
             if passes == 1:  # the evidence: the line found, a pixel wider
                 grown = cv2.dilate(left, np.ones((3, 3), np.uint8))
             else:  # failing that: wider around it, towards the stroke's edges (a third of its width)
-                reach = int(max(_stroke_width(hint), 6.0) * 2 / 3) | 1
+                reach = int(max(hint_width(hint > HINT_INSIDE), 6.0) * 2 / 3) | 1  # left lies inside the hint
                 grown = cv2.dilate(left, np.ones((reach, reach), np.uint8))
             added = (grown > 0) & (hint > HINT_INSIDE)
             matte = np.maximum(matte, added.astype(np.uint8) * 255)
@@ -259,8 +259,7 @@ class WireRemover:
             if model is not None:
                 fill = apply_grain(fill, matte * grain, model, s.regrain, seed=s.seed * 100003 + i * 131 + band_no)
             comp = target * (1.0 - matte[:, :, None]) + fill * matte[:, :, None]
-            oy, ox = core[0] - ctx[0], core[2] - ctx[2]
-            cs = (slice(oy, oy + core[1] - core[0]), slice(ox, ox + core[3] - core[2]))
+            cs = _core_in(core, ctx)
             change = matte[cs] > 0
             region = out[_sl(core)]
             region[change] = from_float(comp[cs], src.dtype)[change]
@@ -280,9 +279,7 @@ class WireRemover:
                                         self.settings.polarity, whole_stroke=False, memo=self._memo(i, ctx))
             if scores:
                 worst = max(worst, max(scores))
-                oy, ox = core[0] - ctx[0], core[2] - ctx[2]
-                part = m[oy:oy + core[1] - core[0], ox:ox + core[3] - core[2]] > 0
-                left[_sl(core)] |= part.astype(np.uint8)
+                left[_sl(core)] |= (m[_core_in(core, ctx)] > 0).astype(np.uint8)
         return left, worst
 
     def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect,
