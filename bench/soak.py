@@ -1,11 +1,12 @@
 """Soak: rounds of N clients x M requests of good and hostile traffic against one real daemon on loopback.
 
-Prints the daemon's RSS and open descriptors before and after, per-class request counts and
+Prints the daemon's RSS and open descriptors after a warm-up round at the same load and after each
+measured round, the RSS trend (least-squares MiB/round) and band, per-class request counts and
 outcomes, and other clients' ping latency (p50/p99/max) measured from a separate process while
 the traffic runs, including while 200 MB foreign files are read. Goals: flat memory, flat
 descriptors, p99 ping < 100 ms. Bounded: every loop has a fixed count. Never passes or fails.
 
-    python bench/soak.py [--clients 6] [--requests 40] [--rounds 3]
+    python bench/soak.py [--clients 6] [--requests 40] [--rounds 6]
 """
 
 from __future__ import annotations
@@ -150,7 +151,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--clients", type=int, default=6)
     ap.add_argument("--requests", type=int, default=40)
-    ap.add_argument("--rounds", type=int, default=3, help="memory is flat when rounds after the first add nothing")
+    ap.add_argument("--rounds", type=int, default=6, help="measured rounds after a warm-up round at the same load")
     args = ap.parse_args()
     from inference_server.codec import encode_pixels
 
@@ -168,10 +169,17 @@ def main() -> None:
             pid = daemon.proc.pid
             ctx = mp.get_context("spawn")
             q: Any = ctx.Queue()
-            warm = ctx.Process(target=client, args=(daemon.url, files, len(CLASSES) * 2, 99, q))
-            warm.start()
-            q.get(timeout=600)
-            warm.join()
+            # Warm-up: one whole round at the same concurrency, not counted. The allocator keeps the
+            # high-water mark of concurrent requests (buffers of several jobs in flight at once);
+            # a leak is what keeps growing after that, round on round.
+            warm = [ctx.Process(target=client, args=(daemon.url, files, args.requests, 99_000 + i, q))
+                    for i in range(args.clients)]
+            for p in warm:
+                p.start()
+            for _ in warm:
+                q.get(timeout=600)
+            for p in warm:
+                p.join()
             time.sleep(2.0)
             rss0, fds0 = rss_fds(pid)
             figures: list[tuple[int, int]] = []
@@ -210,10 +218,15 @@ def main() -> None:
     arr = np.array(lat) * 1000
     print(f"soak: {args.rounds} rounds of {args.clients} clients x {args.requests} requests in {span:.1f} s; "
           f"daemon alive: {alive}")
-    print(f"  before: RSS {rss0 / 2**20:7.1f} MiB, {fds0} fds")
+    print(f"  after the warm-up round: RSS {rss0 / 2**20:7.1f} MiB, {fds0} fds")
     for r, (rss1, fds1) in enumerate(figures, 1):
         print(f"  after round {r}: RSS {rss1 / 2**20:7.1f} MiB ({(rss1 - rss0) / 2**20:+.1f}), "
               f"{fds1} fds ({fds1 - fds0:+d})")
+    rss = np.array([rss0] + [f[0] for f in figures], float) / 2**20
+    slope = np.polyfit(np.arange(len(rss)), rss, 1)[0]
+    print(f"  RSS trend over the measured rounds: {slope:+.2f} MiB/round (least squares), "
+          f"band {rss.max() - rss.min():.1f} MiB; fds {min(f[1] for f in figures)}-{max(f[1] for f in figures)} "
+          f"(goal: no trend, flat fds)")
     print(f"  ping ({len(arr)} from another process): p50 {np.percentile(arr, 50):.1f} ms  "
           f"p99 {np.percentile(arr, 99):.1f} ms  max {arr.max():.1f} ms  (goal p99 < 100 ms)")
     print("  requests by class -> outcome:")
