@@ -398,8 +398,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary[name] = run_class(build(name, n, rider, player))
 
     sc = build("follow-tennis", min(n, 8), rider, player)
-    _, _, t_a2, t_r2, c_r2 = ours(sc.plate, sc.masks, frames=[0, len(sc.plate) // 2], size=(2048, 1080))
-    print(f"\ntiming 2048x1080 (follow-tennis upscaled, {len(sc.plate)} frames): align {t_a2 / len(sc.plate):.3f} "
+    # Every frame of the shot, as the task runs it: the key frame's painted fill is paid once a shot.
+    _, _, t_a2, t_r2, c_r2 = ours(sc.plate, sc.masks, size=(2048, 1080))
+    print(f"\ntiming 2048x1080 (follow-tennis upscaled, all {len(sc.plate)} frames): align {t_a2 / len(sc.plate):.3f} "
           f"s/frame, removal {t_r2:.3f} s/frame wall, {c_r2:.3f} CPU (2 shared cores, load average "
           f"{os.getloadavg()[0]:.1f}: noisy)")
     if not args.no_matte:

@@ -101,10 +101,19 @@ def grow(mask: np.ndarray, radius: int) -> np.ndarray:
     """(H, W) bool ``mask`` dilated by a disc of ``radius`` px."""
     import cv2
 
-    if radius <= 0:
-        return mask.astype(bool)
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    return cv2.dilate(mask.astype(np.uint8), k) > 0
+    m = np.asarray(mask).astype(bool)
+    if radius <= 0 or not m.any():
+        return m
+    # A disc through the distance transform, on the mask's box only: the cost no
+    # longer grows with the radius (a 2K frame's 30 px guard as a kernel was ~0.3 s a call).
+    rows, cols = np.flatnonzero(m.any(axis=1)), np.flatnonzero(m.any(axis=0))
+    h, w = m.shape
+    y0, y1 = max(0, rows[0] - radius), min(h, rows[-1] + radius + 1)
+    x0, x1 = max(0, cols[0] - radius), min(w, cols[-1] + radius + 1)
+    dist = cv2.distanceTransform((~m[y0:y1, x0:x1]).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    out = np.zeros_like(m)
+    out[y0:y1, x0:x1] = dist <= radius + 0.5   # the footprint OpenCV's (2r+1) ellipse kernel had
+    return out
 
 
 def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment: ShotAlignment,
@@ -159,7 +168,8 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     est: TemporalEstimate | None = None
     ring = _ring(t_guard, 6)
     if stack:
-        est = robust_temporal_estimate(np.stack(stack), np.stack(valid), rejection, nearest=per_pixel)
+        est = robust_temporal_estimate(np.stack(stack), np.stack(valid), rejection, nearest=per_pixel,
+                                       where=t_guard | ring)
         revealed = t_guard & est.seen
         est_img = est.image + _ring_offset(t_roi - est.image, ring & est.seen) if (ring & est.seen).any() \
             else est.image
@@ -347,6 +357,11 @@ def _resample(source: np.ndarray, matrix: np.ndarray, size: tuple[int, int], off
     import cv2
 
     h, w = size
+    src = np.ascontiguousarray(source)
+    if flow is None and (src.ndim == 2 or src.shape[2] <= 4):  # the same map, built inside OpenCV (4x less work)
+        to_window = np.array([[1, 0, -offset[0]], [0, 1, -offset[1]], [0, 0, 1]], np.float64) @ matrix
+        out = cv2.warpPerspective(src, to_window, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+        return out if out.ndim == 3 else out[:, :, None]
     inv = np.linalg.inv(matrix)
     ys, xs = np.mgrid[0:h, 0:w].astype(np.float64)
     xs += offset[0]
@@ -357,7 +372,6 @@ def _resample(source: np.ndarray, matrix: np.ndarray, size: tuple[int, int], off
     den = inv[2, 0] * xs + inv[2, 1] * ys + inv[2, 2]
     mx = ((inv[0, 0] * xs + inv[0, 1] * ys + inv[0, 2]) / den).astype(np.float32)
     my = ((inv[1, 0] * xs + inv[1, 1] * ys + inv[1, 2]) / den).astype(np.float32)
-    src = np.ascontiguousarray(source)
     if src.ndim == 3 and src.shape[2] > 4:
         return np.dstack([_resample(src[:, :, c:c + 1], matrix, size, offset, flow)
                           for c in range(src.shape[2])])

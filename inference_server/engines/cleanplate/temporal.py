@@ -47,7 +47,7 @@ def _masked_median(x: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: float = 2.5,
                              min_support: int = 1, noise_floor: float | None = None,
-                             nearest: int = 0) -> TemporalEstimate:
+                             nearest: int = 0, where: np.ndarray | None = None) -> TemporalEstimate:
     """Robust temporal estimate of ``stack`` (N, H, W, C) over samples where ``valid`` (N, H, W).
 
     ``stack`` may be float16/float32 or integer code values (returned scaled 0-1 when integer).
@@ -56,6 +56,8 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
     ``noise_floor``: smallest deviation treated as noise (code values 0-1); measured if None.
     ``nearest``: when > 0, only the first ``nearest`` inliers along N are averaged (order the
     stack by preference, e.g. nearest in time first): all samples vote, the best few are kept.
+    ``where``: (H, W) bool, the pixels wanted (others are returned as not seen, zero); the noise
+    floor is still measured over the whole stack, so the figures inside ``where`` do not change.
     """
     if stack.ndim != 4:
         raise ValueError(f"temporal stack must be (N, H, W, C), got shape {stack.shape}")
@@ -64,9 +66,20 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
     if not rejection > 0:
         raise ValueError(f"outlier rejection must be > 0 robust deviations, got {rejection}")
     n, h, w, c = stack.shape
+    if where is not None and where.shape != (h, w):
+        raise ValueError(f"'where' is {where.shape}, the stack's frames are {(h, w)}")
     scale = {np.dtype(np.uint8): 1 / 255.0, np.dtype(np.uint16): 1 / 65535.0}.get(stack.dtype, 1.0)
     if noise_floor is None:
         noise_floor = _noise_floor(stack, valid, scale)
+    if where is not None:
+        ys, xs = np.nonzero(where)
+        part = robust_temporal_estimate(stack[:, ys, xs][:, :, None], valid[:, ys, xs][:, :, None], rejection,
+                                        min_support, noise_floor, nearest)
+        full = TemporalEstimate(np.zeros((h, w, c), np.float32), np.zeros((h, w), np.int32),
+                                np.zeros((h, w), np.int32), np.zeros((h, w), bool), np.zeros((h, w), np.float32))
+        for name in ("image", "support", "samples", "seen", "spread"):
+            getattr(full, name)[ys, xs] = getattr(part, name)[:, 0]
+        return full
     image = np.zeros((h, w, c), np.float32)
     support = np.zeros((h, w), np.int32)
     samples = np.zeros((h, w), np.int32)

@@ -146,3 +146,14 @@ def test_large_masks_touching_the_edge_and_objects_entering_frame() -> None:
         np.testing.assert_array_equal(rem.image[~hole], plates[i][~hole])
         assert psnr(rem.image[hole], shot.truth[i][hole]) > psnr(plates[i][hole], shot.truth[i][hole]) + 8.0
         assert rem.check < 1.0
+
+
+def test_grow_is_a_disc_also_at_the_frame_edge() -> None:
+    mask = np.zeros((60, 80), bool)
+    mask[30, 40] = True
+    mask[0, 79] = True                                          # a corner pixel: the box is clipped
+    grown = grow(mask, 7)
+    yy, xx = np.mgrid[0:60, 0:80]
+    disc = ((yy - 30) ** 2 + (xx - 40) ** 2 <= 7.5 ** 2) | (yy ** 2 + (xx - 79) ** 2 <= 7.5 ** 2)
+    assert (grown == disc).all()
+    assert (grow(mask, 0) == mask).all() and not grow(np.zeros((5, 5), bool), 4).any()

@@ -61,3 +61,19 @@ def test_spread_measures_the_grain_of_the_averaged_samples() -> None:
     assert est.spread[0, 0] == 0.0
     assert np.median(est.spread[1:]) == pytest.approx(0.02 ** 2, rel=0.3)
     assert est.spread.dtype == np.float32 and est.spread.shape == (20, 24)
+
+
+def test_where_computes_only_the_pixels_asked_and_the_same_values() -> None:
+    rng = np.random.default_rng(3)
+    stack = (0.5 + 0.05 * rng.standard_normal((7, 20, 24, 3))).astype(np.float32)
+    stack[2, 5:12, 6:14] = 0.95                                  # a mover in one sample
+    valid = rng.random((7, 20, 24)) > 0.2
+    where = np.zeros((20, 24), bool)
+    where[4:15, 3:18] = True
+    whole = robust_temporal_estimate(stack, valid, nearest=3)
+    part = robust_temporal_estimate(stack, valid, nearest=3, where=where)
+    for name in ("image", "support", "samples", "seen", "spread"):
+        np.testing.assert_allclose(getattr(part, name)[where], getattr(whole, name)[where], rtol=1e-5, atol=1e-6)
+    assert not part.seen[~where].any() and not part.image[~where].any()
+    with pytest.raises(ValueError, match="'where'"):
+        robust_temporal_estimate(stack, valid, where=where[:5])
