@@ -164,7 +164,9 @@ def _failure(exc: BaseException) -> str | None:
 
     if isinstance(exc, ProcessCancelled):
         return None
-    if isinstance(exc, (HostBridgeError, daemon.HostBridgeMissing, ValueError, OSError, RuntimeError)):
+    if isinstance(exc, HostBridgeError):  # the daemon's or the client's sentence
+        return str(exc)
+    if isinstance(exc, (ValueError, OSError, RuntimeError)):  # this plugin's own (HostBridgeMissing included) and Nuke's
         return str(exc)
     raise exc
 
