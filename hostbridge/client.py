@@ -16,11 +16,13 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import stat
 import time
 import weakref
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from hostbridge import protocol as P
 from hostbridge.errors import Cancelled, DaemonUnavailable, GaveUp, HostBridgeError, Unauthorized, error_from_wire
@@ -52,11 +54,9 @@ _HANDSHAKE_FAILED = getattr(zmq, "EVENT_HANDSHAKE_FAILED_AUTH", 0) | getattr(zmq
 
 def read_client_keys(path: str) -> Tuple[bytes, bytes]:
     """A CURVE client key file: the z85 public key line, then the secret key line; must be private."""
-    import stat as _stat
-
     if os.name != "nt" and os.stat(path).st_mode & 0o077:
         raise ValueError(f"CURVE client key file {path} may be read by others (mode "
-                         f"{_stat.S_IMODE(os.stat(path).st_mode):04o}); run `chmod 600 {path}`")
+                         f"{stat.S_IMODE(os.stat(path).st_mode):04o}); run `chmod 600 {path}`")
     with open(path, encoding="ascii") as fh:
         lines = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
     if len(lines) != 2 or any(len(ln) != 40 for ln in lines):
@@ -172,8 +172,6 @@ class Client:
 
     def _check_handshake(self) -> None:
         """Raise Unauthorized when the daemon refused this client while connecting (token or key)."""
-        from zmq.utils.monitor import recv_monitor_message
-
         mon = self._monitor
         while mon is not None and mon.poll(0):
             event = recv_monitor_message(mon)

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import zmq
@@ -33,6 +33,15 @@ from inference_server.tasks import TASK_MODULES, load_task, manifests_and_proble
 
 log = logging.getLogger("rushes.server")
 OUTBOX = "inproc://rushes-outbox"
+
+
+def _waiting(sock: zmq.Socket, most: int) -> Iterator[list[Any]]:
+    """The messages ``sock`` holds now, ``most`` at the most (the loop then turns to its other work)."""
+    for _ in range(most):
+        try:
+            yield sock.recv_multipart(zmq.NOBLOCK, copy=False)
+        except zmq.Again:
+            return
 
 
 class Daemon:
@@ -132,18 +141,10 @@ class Daemon:
             events = dict(poller.poll(10 if self.outflow.pending else 100))
             self.outflow.flush()
             if self.outbox in events:
-                for _ in range(256):
-                    try:
-                        msg = self.outbox.recv_multipart(zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
-                        break
+                for msg in _waiting(self.outbox, 256):
                     self.outflow.send(msg[0].bytes, [msg[0], *msg[2:]], job=msg[1].bytes.decode())
             if self.router in events:
-                for _ in range(64):
-                    try:
-                        msg = self.router.recv_multipart(zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
-                        break
+                for msg in _waiting(self.router, 64):
                     self.handle(msg)
             if time.monotonic() - last_beat >= self.cfg.heartbeat_s:
                 last_beat = time.monotonic()

@@ -45,7 +45,7 @@ class ScriptedDaemon:
         self.sock: zmq.Socket[bytes] = zmq.Context.instance().socket(zmq.ROUTER)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.setsockopt(zmq.ROUTER_HANDOVER, 1)  # the client reconnects under the same identity
-        port = self.sock.bind_to_random_port("tcp://127.0.0.1")
+        port: int = self.sock.bind_to_random_port("tcp://127.0.0.1")
         self.url = f"tcp://127.0.0.1:{port}"
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._serve, daemon=True)
