@@ -45,7 +45,7 @@ TABLE: Tuple[Kind, ...] = (
     Kind("unsupported_version", "ProtocolMismatch", _BASE, False, "the two sides speak different protocol versions"),
     Kind("bad_message", "BadRequest", _BASE, False,
          "a malformed request: not msgpack, not a map, missing/extra/wrong-typed fields (a host bug)"),
-    Kind("unknown_type", "BadRequest", _BASE, False, "a message type the daemon does not know (an older daemon)"),
+    Kind("unknown_type", "UnknownType", "BadRequest", False, "a message type the daemon does not know (an older daemon)"),
     Kind("duplicate_request", "DuplicateRequest", "BadRequest", False, "a request id this client already used"),
     Kind("unknown_task", "UnknownTask", _BASE, False, "the daemon runs no task of that name"),
     Kind("bad_params", "BadParams", _BASE, False, "a parameter is unknown, of the wrong type or out of range"),
@@ -82,6 +82,7 @@ DaemonUnavailable = CLASSES["DaemonUnavailable"]
 GaveUp = CLASSES["GaveUp"]
 ProtocolMismatch = CLASSES["ProtocolMismatch"]
 BadRequest = CLASSES["BadRequest"]
+UnknownType = CLASSES["UnknownType"]
 DuplicateRequest = CLASSES["DuplicateRequest"]
 UnknownTask = CLASSES["UnknownTask"]
 BadParams = CLASSES["BadParams"]

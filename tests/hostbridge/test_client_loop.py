@@ -6,75 +6,18 @@ refuse it, and check what the client sends again and what it delivers.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import msgpack
 import numpy as np
 import pytest
-import zmq
 
 from hostbridge import Client
 from hostbridge import protocol as P
 from hostbridge.errors import BadParams, Busy
 from hostbridge.frames import FrameOut, array_frame
-
-Reply = list[bytes]
-Script = Callable[[dict[str, Any], int], list[Reply]]  # (request header, how many of its type came before)
-
-
-def _reply(header: dict[str, Any], mtype: str, *parts: bytes, **fields: Any) -> Reply:
-    return [msgpack.packb(P.make_header(mtype, header["id"], **fields), use_bin_type=True), *parts]
-
-
-def _frame(header: dict[str, Any], number: int) -> Reply:
-    pixels = np.full((2, 2, 3), number, np.float32)
-    desc = {"number": number, "colour_space": "", "shape": [2, 2, 3], "dtype": "float32", "layout": "HWC",
-            "where": "part", "part": 0}
-    return _reply(header, P.FRAME, pixels.tobytes(), output="result", frame=desc)
-
-
-class ScriptedDaemon:
-    """A ROUTER thread answering each request as ``script`` says; hello is answered for it."""
-
-    def __init__(self, script: Script) -> None:
-        self.script = script
-        self.seen: list[dict[str, Any]] = []
-        self.sock: zmq.Socket[bytes] = zmq.Context.instance().socket(zmq.ROUTER)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.setsockopt(zmq.ROUTER_HANDOVER, 1)  # the client reconnects under the same identity
-        port: int = self.sock.bind_to_random_port("tcp://127.0.0.1")
-        self.url = f"tcp://127.0.0.1:{port}"
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        counts: Counter[str] = Counter()
-        while not self.stop.is_set():
-            if not self.sock.poll(50):
-                continue
-            identity, raw, *_ = self.sock.recv_multipart()
-            header = msgpack.unpackb(raw, raw=False)
-            self.seen.append(header)
-            mtype = header["type"]
-            if mtype == P.HELLO:
-                replies = [_reply(header, P.HELLO_REPLY, same_host=False, tasks=["echo"])]
-            else:
-                replies = self.script(header, counts[mtype])
-            counts[mtype] += 1
-            for parts in replies:
-                self.sock.send_multipart([identity, *parts])
-
-    def requests(self, mtype: str) -> list[dict[str, Any]]:
-        return [h for h in self.seen if h["type"] == mtype]
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(5)
-        self.sock.close()
+from tests.hostbridge.scripted import Reply, Script, ScriptedDaemon, frame_reply, reply
 
 
 @pytest.fixture
@@ -93,10 +36,10 @@ def scripted() -> Iterator[Callable[[Script], ScriptedDaemon]]:
 def _silent_after_three_then_whole(header: dict[str, Any], before: int) -> list[Reply]:
     """The first run sends frames 0-2 and goes silent (the daemon died); the second runs the job through."""
     if header["type"] != P.RUN:
-        return [_reply(header, P.PONG)]
+        return [reply(header, P.PONG)]
     if before == 0:
-        return [_frame(header, n) for n in range(3)]
-    return [*(_frame(header, n) for n in range(5)), _reply(header, P.RESULT, summary={"frames": 5})]
+        return [frame_reply(header, n) for n in range(3)]
+    return [*(frame_reply(header, n) for n in range(5)), reply(header, P.RESULT, summary={"frames": 5})]
 
 
 def test_a_job_sent_again_delivers_each_frame_to_on_frame_once(
@@ -133,11 +76,11 @@ def test_retryable_refusals_are_sent_again_and_others_are_raised_at_once(
     def script(header: dict[str, Any], before: int) -> list[Reply]:
         if header["type"] == P.PING:
             if before < 2:
-                return [_reply(header, P.ERROR, code="busy", detail="queue full", retryable=True)]
-            return [_reply(header, P.PONG)]
+                return [reply(header, P.ERROR, code="busy", detail="queue full", retryable=True)]
+            return [reply(header, P.PONG)]
         if header["type"] == P.STATUS:
-            return [_reply(header, P.ERROR, code="busy", detail="still full", retryable=True)]
-        return [_reply(header, P.ERROR, code="bad_params", detail="stops must be a number", retryable=False)]
+            return [reply(header, P.ERROR, code="busy", detail="still full", retryable=True)]
+        return [reply(header, P.ERROR, code="bad_params", detail="stops must be a number", retryable=False)]
 
     daemon = scripted(script)
     with Client(daemon.url, timeout=2.0, retries=2, use_shm=False) as c:
@@ -156,9 +99,9 @@ def test_a_job_refused_as_busy_mid_stream_is_sent_again_without_duplicates(
         scripted: Callable[[Script], ScriptedDaemon]) -> None:
     def script(header: dict[str, Any], before: int) -> list[Reply]:
         if before == 0:
-            return [_frame(header, 0), _reply(header, P.ERROR, code="shutting_down", detail="stopping",
+            return [frame_reply(header, 0), reply(header, P.ERROR, code="shutting_down", detail="stopping",
                                               retryable=True)]
-        return [_frame(header, 0), _frame(header, 1), _reply(header, P.RESULT, summary={})]
+        return [frame_reply(header, 0), frame_reply(header, 1), reply(header, P.RESULT, summary={})]
 
     daemon = scripted(script)
     got: list[int] = []

@@ -19,7 +19,7 @@ def test_every_row_has_its_class_under_its_parent_and_importable_by_name() -> No
             assert cls.__bases__ == (E.CLASSES[kind.parent],), kind
     assert set(E.CLASSES) == {kind.cls for kind in E.TABLE}
     assert issubclass(E.GaveUp, E.DaemonUnavailable) and issubclass(E.FrameTooLarge, E.BadFrame)
-    assert E.BY_CODE["unknown_type"] is E.BY_CODE["bad_message"] is E.BadRequest
+    assert issubclass(E.UnknownType, E.BadRequest) and E.BY_CODE["bad_message"] is E.BadRequest
 
 
 def test_retryable_is_stated_once_and_read_by_both_sides() -> None:
