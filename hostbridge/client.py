@@ -16,17 +16,20 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import stat
 import time
 import weakref
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple, TypeVar
 
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from hostbridge import protocol as P
 from hostbridge.errors import Cancelled, DaemonUnavailable, GaveUp, HostBridgeError, Unauthorized, error_from_wire
 from hostbridge.frames import FrameIn, FrameOut, Result, as_frame_in
 from hostbridge.shm import Arena, create, release
 
+_T = TypeVar("_T")
 ProgressFn = Callable[[int, int, str], Optional[bool]]
 FrameFn = Callable[[str, FrameOut], None]
 
@@ -51,11 +54,9 @@ _HANDSHAKE_FAILED = getattr(zmq, "EVENT_HANDSHAKE_FAILED_AUTH", 0) | getattr(zmq
 
 def read_client_keys(path: str) -> Tuple[bytes, bytes]:
     """A CURVE client key file: the z85 public key line, then the secret key line; must be private."""
-    import stat as _stat
-
     if os.name != "nt" and os.stat(path).st_mode & 0o077:
         raise ValueError(f"CURVE client key file {path} may be read by others (mode "
-                         f"{_stat.S_IMODE(os.stat(path).st_mode):04o}); run `chmod 600 {path}`")
+                         f"{stat.S_IMODE(os.stat(path).st_mode):04o}); run `chmod 600 {path}`")
     with open(path, encoding="ascii") as fh:
         lines = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
     if len(lines) != 2 or any(len(ln) != 40 for ln in lines):
@@ -67,6 +68,11 @@ def _address(data: Any) -> int:
     """Start address of a numpy array's pixels (0 for other buffers)."""
     iface = getattr(data, "__array_interface__", None)
     return int(iface["data"][0]) if iface else 0
+
+
+def _error(header: Dict[str, Any]) -> HostBridgeError:
+    """The exception an ``error`` reply stands for."""
+    return error_from_wire(str(header.get("code")), str(header.get("detail")), bool(header.get("retryable")))
 
 
 def _close_arenas(*arenas: Arena) -> None:
@@ -166,8 +172,6 @@ class Client:
 
     def _check_handshake(self) -> None:
         """Raise Unauthorized when the daemon refused this client while connecting (token or key)."""
-        from zmq.utils.monitor import recv_monitor_message
-
         mon = self._monitor
         while mon is not None and mon.poll(0):
             event = recv_monitor_message(mon)
@@ -271,28 +275,19 @@ class Client:
 
         ``inputs`` maps input names to lists of frames (``hostbridge.frames`` helpers or
         numpy arrays). ``on_progress(done, total, message)`` returning False cancels the
-        job. Frames passed to ``on_frame`` are not also kept in the Result.
+        job. Frames passed to ``on_frame`` are not also kept in the Result. When the job is
+        sent again (the daemon went silent or was busy), ``on_frame`` sees each (output,
+        number) once; the Result holds the frames of the attempt that finished.
         """
         if self.same_host is None:
             self.hello()
         fields: Dict[str, Any] = {"task": task, "params": dict(params or {}), "encode": encode,
                                   "project": project}
-        result = Result()
-        attempts = self.retries + 1
         delivered: Set[Tuple[str, int]] = set()
-        self._limit = time.monotonic() + self.give_up
-        try:
-            return self._run_attempts(task, inputs, fields, result, attempts, delivered, on_progress, on_frame)
-        except GaveUp as exc:
-            raise GaveUp(f"{exc.detail}; {len(delivered)} frame(s) of {task} had arrived, the job did not finish") \
-                from None
-        finally:
-            self._limit = None
 
-    def _run_attempts(self, task: str, inputs: Mapping[str, Sequence[Any]], fields: Dict[str, Any], result: Result,
-                      attempts: int, delivered: Set[Tuple[str, int]], on_progress: Optional[ProgressFn],
-                      on_frame: Optional[FrameFn]) -> Result:
-        for attempt in range(attempts):
+        def send(rid: str) -> None:
+            if self.same_host is None:  # the daemon went silent: it may be a new one, say hello again
+                self.hello()
             descs, parts, nbytes = self._pack_inputs(inputs)
             fields["inputs"] = descs
             fields.pop("reply_shm", None)
@@ -300,32 +295,17 @@ class Client:
                 self._reply_size = max(self._reply_size, 2 * nbytes)
                 seg = self._reply_arena.ensure(self._reply_size)
                 fields["reply_shm"] = {"name": seg.name, "size": seg.size}
-            if self.same_host and self.use_shm:
                 self._register_segments()
-            rid = f"{secrets.token_hex(6)}-{attempt}"
-            try:
-                try:
-                    return self._stream(rid, fields, parts, result, on_progress, on_frame, delivered)
-                except HostBridgeError as exc:  # a restarted daemon knows none of our segments yet
-                    if exc.code != "shm_error" or "not registered" not in str(exc) or not self._registered:
-                        raise
-                    self._registered.clear()
-                    self._register_segments()
-                    return self._stream(f"{rid}-r", fields, parts, result, on_progress, on_frame, delivered)
-            except HostBridgeError as exc:
-                if not exc.retryable or attempt == attempts - 1:
-                    raise
-                self._reset()
-                time.sleep(min(0.25 * (2 ** attempt), 2.0))
-                if isinstance(exc, DaemonUnavailable):
-                    self.same_host = None
-                    try:
-                        self.hello()
-                    except GaveUp:
-                        raise
-                    except DaemonUnavailable:
-                        continue
-        raise AssertionError("unreachable")  # pragma: no cover
+            self._send(rid, P.RUN, fields, parts)
+
+        self._limit = time.monotonic() + self.give_up
+        try:
+            return self._attempts(True, send, lambda rid: self._read_job(rid, on_progress, on_frame, delivered))
+        except GaveUp as exc:
+            raise GaveUp(f"{exc.detail}; {len(delivered)} frame(s) of {task} had arrived, the job did not finish") \
+                from None
+        finally:
+            self._limit = None
 
     # -- internals ---------------------------------------------------------------------
     def _send(self, rid: str, mtype: str, fields: Dict[str, Any], parts: Sequence[Any] = ()) -> None:
@@ -369,29 +349,47 @@ class Client:
             return header, list(frames[1:])
 
     def _request(self, mtype: str, fields: Dict[str, Any], retry: bool) -> Tuple[Dict[str, Any], List[Any]]:
+        """A request answered by one message (its header and parts)."""
+        return self._attempts(retry, lambda rid: self._send(rid, mtype, fields), self._read_reply)
+
+    def _read_reply(self, rid: str) -> Tuple[Dict[str, Any], List[Any]]:
+        header, parts = self._recv(rid, self.timeout)
+        if header["type"] == P.ERROR:
+            raise _error(header)
+        return header, parts
+
+    def _attempts(self, retry: bool, send: Callable[[str], None], read: Callable[[str], _T]) -> _T:
+        """The Lazy Pirate loop, the only one: send under a fresh request id, read its replies to the end.
+
+        Silence (``DaemonUnavailable``) rebuilds the socket and forgets whether the daemon shares
+        this host (a new one may be there); a retryable refusal (busy, shutting down) waits a
+        little. Either way the request goes again, ``retries`` times at most when ``retry``.
+        A daemon that forgot this client's segments (it restarted) gets them again, once, free.
+        """
         attempts = self.retries + 1 if retry else 1
-        last: Optional[HostBridgeError] = None
-        for attempt in range(attempts):
+        attempt = 0
+        reregistered = False
+        while True:
             rid = f"{secrets.token_hex(6)}-{attempt}"
-            self._send(rid, mtype, fields)
             try:
-                header, parts = self._recv(rid, self.timeout)
-            except GaveUp:
-                raise
-            except DaemonUnavailable as exc:
-                last = exc
-                self._reset()
-                continue
-            if header["type"] == P.ERROR:
-                err = error_from_wire(str(header.get("code")), str(header.get("detail")), bool(header.get("retryable")))
-                if err.retryable and attempt < attempts - 1:
-                    last = err
-                    time.sleep(min(0.25 * (2 ** attempt), 2.0))
+                send(rid)
+                return read(rid)
+            except HostBridgeError as exc:
+                if not reregistered and self._segments_forgotten(exc):
+                    reregistered = True
+                    self._registered.clear()  # ``send`` registers them again
                     continue
-                raise err
-            return header, parts
-        assert last is not None
-        raise last
+                attempt += 1
+                if not exc.retryable or attempt >= attempts:
+                    raise
+                if isinstance(exc, DaemonUnavailable):
+                    self._reset()
+                    self.same_host = None
+                else:
+                    time.sleep(min(0.25 * (2 ** (attempt - 1)), 2.0))
+
+    def _segments_forgotten(self, exc: HostBridgeError) -> bool:
+        return exc.code == "shm_error" and "not registered" in str(exc) and bool(self._registered)
 
     def _pack_inputs(self, inputs: Mapping[str, Sequence[Any]]) -> Tuple[Dict[str, List[Dict[str, Any]]], List[Any], int]:
         frames: Dict[str, List[FrameIn]] = {
@@ -429,20 +427,19 @@ class Client:
                 out.append(d)
         return descs, parts, total
 
-    def _stream(self, rid: str, fields: Dict[str, Any], parts: List[Any], result: Result,
-                on_progress: Optional[ProgressFn], on_frame: Optional[FrameFn],
-                delivered: Set[Tuple[str, int]]) -> Result:
-        """One attempt at a job. Frames in ``delivered`` (by an earlier attempt) are not delivered again."""
-        self._send(rid, P.RUN, fields, parts)
-        cancelling = False
+    def _read_job(self, rid: str, on_progress: Optional[ProgressFn], on_frame: Optional[FrameFn],
+                  delivered: Set[Tuple[str, int]]) -> Result:
+        """One attempt's replies to its RESULT. ``on_frame`` skips frames an earlier attempt delivered
+        (listed in ``delivered``); the Result is this attempt's own, so a frame is kept once."""
+        result = Result()
         earlier = set(delivered)
+        cancelling = False
         try:
             while True:
                 header, extra = self._recv(rid, self.timeout)
                 mtype = header["type"]
                 if mtype == P.ERROR:
-                    raise error_from_wire(str(header.get("code")), str(header.get("detail")),
-                                          bool(header.get("retryable")))
+                    raise _error(header)
                 if mtype == P.PROGRESS and on_progress is not None and not cancelling:
                     if on_progress(int(header.get("done", 0)), int(header.get("total", 0)),
                                    str(header.get("message", ""))) is False:
@@ -451,13 +448,11 @@ class Client:
                 elif mtype == P.FRAME:
                     out = self._frame_out(header, extra)
                     key = (out.output, out.number)
-                    if key in earlier:
-                        continue
-                    delivered.add(key)
-                    if on_frame is not None:
-                        on_frame(out.output, out)
-                    else:
+                    if on_frame is None:
                         result.frames.setdefault(out.output, []).append(out)
+                    elif key not in earlier:
+                        on_frame(out.output, out)
+                    delivered.add(key)
                 elif mtype == P.BLOB:
                     result.blobs[str(header["name"])] = bytes(extra[0].buffer) if extra else b""
                 elif mtype == P.RESULT:

@@ -1,10 +1,15 @@
-"""Typed errors: one base class hosts catch, one subclass per wire error code."""
+"""Every Rushes error, in one table: its wire code, the class hosts catch, whether a retry may help.
+
+The daemon answers a failed request with a code from ``TABLE``; the client raises the class
+the table names for it. Hosts catch ``HostBridgeError`` (the base) and show ``str(err)``, one
+sentence for the artist; they catch a subclass only where it changes what they do (e.g.
+``DaemonUnavailable``: offer to start the daemon). Both sides read ``retryable`` from here.
+Python 3.9, stdlib only.
+"""
 
 from __future__ import annotations
 
-from typing import Dict, Type
-
-from hostbridge.protocol import ERROR_CODES
+from typing import Dict, NamedTuple, Tuple, Type
 
 
 class HostBridgeError(Exception):
@@ -21,104 +26,87 @@ class HostBridgeError(Exception):
         self.retryable = retryable or type(self).retryable
 
 
-class DaemonUnavailable(HostBridgeError):
-    """Nothing answered at the daemon's address."""
-
-    code = "unavailable"
-    retryable = True
-
-
-class GaveUp(DaemonUnavailable):
-    """The daemon stopped answering during a request and the client's give-up time has passed."""
-
-    code = "gave_up"
-    retryable = False
+class Kind(NamedTuple):
+    code: str        # on the wire (the first row naming a class sets that class's own ``code``)
+    cls: str         # the exception class raised for it
+    parent: str      # that class's base class
+    retryable: bool  # sending the same request again later may succeed
+    meaning: str
 
 
-class ProtocolMismatch(HostBridgeError):
-    code = "unsupported_version"
+_BASE = "HostBridgeError"
+
+# "unavailable" and "gave_up" are the client's own (nothing answered); the daemon sends the rest.
+TABLE: Tuple[Kind, ...] = (
+    Kind("internal", _BASE, "", False, "something failed inside the daemon (a bug): the detail names it"),
+    Kind("unavailable", "DaemonUnavailable", _BASE, True, "nothing answered at the daemon's address"),
+    Kind("gave_up", "GaveUp", "DaemonUnavailable", False,
+         "the daemon stopped answering during a request and the client's give-up time has passed"),
+    Kind("unsupported_version", "ProtocolMismatch", _BASE, False, "the two sides speak different protocol versions"),
+    Kind("bad_message", "BadRequest", _BASE, False,
+         "a malformed request: not msgpack, not a map, missing/extra/wrong-typed fields (a host bug)"),
+    Kind("unknown_type", "UnknownType", "BadRequest", False, "a message type the daemon does not know (an older daemon)"),
+    Kind("duplicate_request", "DuplicateRequest", "BadRequest", False, "a request id this client already used"),
+    Kind("unknown_task", "UnknownTask", _BASE, False, "the daemon runs no task of that name"),
+    Kind("bad_params", "BadParams", _BASE, False, "a parameter is unknown, of the wrong type or out of range"),
+    Kind("bad_frame", "BadFrame", _BASE, False, "a frame's shape, dtype, length, part or path is wrong"),
+    Kind("frame_too_large", "FrameTooLarge", "BadFrame", False, "a frame is over the daemon's size limits"),
+    Kind("bad_pixels", "BadPixels", "BadFrame", False, "NaN or infinite pixels where the task refuses them"),
+    Kind("shm_error", "SharedMemoryError", _BASE, False, "a shared-memory segment cannot be used"),
+    Kind("bad_input", "BadInput", _BASE, False, "the task found its inputs wrong (an empty matte, mismatched sizes)"),
+    Kind("unauthorized", "Unauthorized", _BASE, False, "a missing or wrong token or key"),
+    Kind("not_found", "NotFound", _BASE, False, "no such job (or it belongs to another client)"),
+    Kind("busy", "Busy", _BASE, True, "the daemon's queue is full: try again shortly"),
+    Kind("shutting_down", "ShuttingDown", _BASE, True, "the daemon is stopping: try again once it is back"),
+    Kind("cancelled", "Cancelled", _BASE, False, "the job was cancelled"),
+    Kind("task_failed", "TaskFailed", _BASE, False, "the task failed while it ran: the detail names why"),
+)
 
 
-class BadRequest(HostBridgeError):
-    """The request was malformed (a bug in the host code, or a corrupt message)."""
-
-    code = "bad_message"
-
-
-class UnknownTask(HostBridgeError):
-    code = "unknown_task"
-
-
-class BadParams(HostBridgeError):
-    code = "bad_params"
+def _classes() -> Dict[str, Type[HostBridgeError]]:
+    """One class per name in ``TABLE``, under its parent, with the first row's code and retryable."""
+    made: Dict[str, Type[HostBridgeError]] = {_BASE: HostBridgeError}
+    for kind in TABLE:
+        if kind.cls not in made:
+            made[kind.cls] = type(kind.cls, (made[kind.parent],), {
+                "code": kind.code, "retryable": kind.retryable, "__doc__": kind.meaning, "__module__": __name__})
+    return made
 
 
-class BadFrame(HostBridgeError):
-    code = "bad_frame"
+CLASSES = _classes()
+BY_CODE: Dict[str, Type[HostBridgeError]] = {kind.code: CLASSES[kind.cls] for kind in TABLE}
+RETRYABLE: Dict[str, bool] = {kind.code: kind.retryable for kind in TABLE}
+
+# The classes by name, for ``from hostbridge.errors import Busy`` and ``except Busy``.
+DaemonUnavailable = CLASSES["DaemonUnavailable"]
+GaveUp = CLASSES["GaveUp"]
+ProtocolMismatch = CLASSES["ProtocolMismatch"]
+BadRequest = CLASSES["BadRequest"]
+UnknownType = CLASSES["UnknownType"]
+DuplicateRequest = CLASSES["DuplicateRequest"]
+UnknownTask = CLASSES["UnknownTask"]
+BadParams = CLASSES["BadParams"]
+BadFrame = CLASSES["BadFrame"]
+FrameTooLarge = CLASSES["FrameTooLarge"]
+BadPixels = CLASSES["BadPixels"]
+SharedMemoryError = CLASSES["SharedMemoryError"]
+BadInput = CLASSES["BadInput"]
+Unauthorized = CLASSES["Unauthorized"]
+NotFound = CLASSES["NotFound"]
+Busy = CLASSES["Busy"]
+ShuttingDown = CLASSES["ShuttingDown"]
+Cancelled = CLASSES["Cancelled"]
+TaskFailed = CLASSES["TaskFailed"]
 
 
-class FrameTooLarge(BadFrame):
-    code = "frame_too_large"
-
-
-class BadPixels(BadFrame):
-    code = "bad_pixels"
-
-
-class SharedMemoryError(HostBridgeError):
-    code = "shm_error"
-
-
-class BadInput(HostBridgeError):
-    """The task found its inputs wrong (an empty matte, mismatched sizes...)."""
-
-    code = "bad_input"
-
-
-class Unauthorized(HostBridgeError):
-    code = "unauthorized"
-
-
-class NotFound(HostBridgeError):
-    code = "not_found"
-
-
-class Busy(HostBridgeError):
-    code = "busy"
-    retryable = True
-
-
-class ShuttingDown(HostBridgeError):
-    code = "shutting_down"
-    retryable = True
-
-
-class Cancelled(HostBridgeError):
-    code = "cancelled"
-
-
-class TaskFailed(HostBridgeError):
-    code = "task_failed"
-
-
-class DuplicateRequest(BadRequest):
-    code = "duplicate_request"
-
-
-_BY_CODE: Dict[str, Type[HostBridgeError]] = {
-    "bad_message": BadRequest, "unsupported_version": ProtocolMismatch, "unknown_type": BadRequest,
-    "unknown_task": UnknownTask, "bad_params": BadParams, "bad_frame": BadFrame,
-    "frame_too_large": FrameTooLarge, "bad_pixels": BadPixels, "shm_error": SharedMemoryError,
-    "duplicate_request": DuplicateRequest, "bad_input": BadInput, "unauthorized": Unauthorized,
-    "not_found": NotFound, "busy": Busy, "shutting_down": ShuttingDown, "cancelled": Cancelled,
-    "task_failed": TaskFailed, "internal": HostBridgeError,
-}
-assert set(_BY_CODE) == set(ERROR_CODES), "every wire error code needs an exception class"
+def is_retryable(code: str) -> bool:
+    """The table's word on ``code`` (False for a code it does not know)."""
+    return RETRYABLE.get(code, False)
 
 
 def error_from_wire(code: str, detail: str, retryable: bool) -> HostBridgeError:
     """Build the exception for an ``error`` reply; the reply's ``retryable`` is the daemon's word on it."""
-    cls = _BY_CODE.get(code, HostBridgeError)
+    cls = BY_CODE.get(code, HostBridgeError)
     err = cls(detail, code=code, retryable=retryable)
     err.retryable = bool(retryable)  # e.g. a stop-now notice: shutting down, but not worth a retry
     return err

@@ -13,6 +13,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import msgpack
 
+from hostbridge.errors import RETRYABLE, is_retryable
+
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 DEFAULT_URL = "tcp://127.0.0.1:5557"
@@ -51,27 +53,8 @@ DTYPES = {"uint8": 1, "uint16": 2, "float16": 2, "float32": 4}
 WHERE = ("part", "shm", "encoded", "path")
 ENCODINGS = ("exr", "png", "tiff", "dpx", "jpg")
 
-# Error codes -> retryable. hostbridge.errors maps each to an exception class.
-ERROR_CODES = {
-    "bad_message": False,        # not msgpack, not a map, missing/extra/wrong-typed fields
-    "unsupported_version": False,
-    "unknown_type": False,
-    "unknown_task": False,
-    "bad_params": False,
-    "bad_frame": False,          # shape/dtype/length/part-count mismatches
-    "frame_too_large": False,
-    "bad_pixels": False,         # NaN/Inf where the task refuses them
-    "shm_error": False,
-    "duplicate_request": False,
-    "bad_input": False,          # the task found its inputs wrong
-    "unauthorized": False,
-    "not_found": False,          # unknown job id
-    "busy": True,                # queue full: try again shortly
-    "shutting_down": True,
-    "cancelled": False,
-    "task_failed": False,
-    "internal": False,
-}
+# Error code -> retryable, from the one table in hostbridge.errors (which also names each code's class).
+ERROR_CODES = RETRYABLE
 
 
 class ProtocolError(ValueError):
@@ -130,8 +113,10 @@ def make_header(mtype: str, rid: str, **fields: Any) -> Dict[str, Any]:
     return header
 
 
-def error_header(rid: str, code: str, detail: str) -> Dict[str, Any]:
-    return make_header(ERROR, rid, code=code, detail=detail, retryable=ERROR_CODES.get(code, False))
+def error_header(rid: str, code: str, detail: str, retryable: Optional[bool] = None) -> Dict[str, Any]:
+    """An ``error`` reply; ``retryable`` is the table's unless the sender knows better (a stop-now notice)."""
+    return make_header(ERROR, rid, code=code, detail=detail,
+                       retryable=is_retryable(code) if retryable is None else retryable)
 
 
 # Which fields each request may carry: name -> (required, allowed types)
@@ -150,8 +135,15 @@ _FIELDS[SUBMIT] = _FIELDS[RUN]
 _ENVELOPE = {"v", "type", "id"}
 
 
-def check_request(header: Dict[str, Any]) -> None:
-    """Check a decoded request header's type and fields; raise ProtocolError naming the problem."""
+def check_request(header: Dict[str, Any], n_parts: int = 0, max_bytes: int = 1 << 62,
+                  max_side: int = 1 << 31) -> None:
+    """Check a decoded request's shape; raise ProtocolError naming the first problem.
+
+    The one request validator: type, fields and their types, then for ``run``/``submit``
+    the inputs map, every frame descriptor (against ``max_bytes``/``max_side``), the buffer
+    parts (``n_parts`` came, each referenced exactly once), ``encode`` and ``reply_shm``.
+    What needs the daemon (tasks, parameters, paths, segments) is checked there.
+    """
     mtype = header["type"]
     if mtype not in _FIELDS:
         raise ProtocolError("unknown_type", f"unknown message type {mtype!r}; expected one of {', '.join(REQUEST_TYPES)}")
@@ -167,6 +159,31 @@ def check_request(header: Dict[str, Any]) -> None:
         if not isinstance(header[name], types):
             raise ProtocolError("bad_message", f"{mtype} field {name!r} has the wrong type "
                                                f"({type(header[name]).__name__})")
+    if mtype not in (RUN, SUBMIT):
+        if n_parts:
+            raise ProtocolError("bad_frame", f"{mtype} takes no buffer parts, got {n_parts}")
+        return
+    _check_job(header, n_parts, max_bytes, max_side)
+
+
+def _check_job(header: Dict[str, Any], n_parts: int, max_bytes: int, max_side: int) -> None:
+    inputs = header["inputs"]
+    for port, items in inputs.items():
+        if not isinstance(port, str) or not isinstance(items, list):
+            raise ProtocolError("bad_frame", "'inputs' must map input names to lists of frame descriptors")
+    for items in inputs.values():
+        for desc in items:
+            check_descriptor(desc, WHERE, n_parts, max_bytes, max_side)
+    used = part_indices(inputs)
+    if sorted(used) != list(range(n_parts)):
+        raise ProtocolError("bad_frame", f"wrong part count: the header references parts {sorted(used)} "
+                                         f"but {n_parts} buffer part(s) came")
+    encode = header.get("encode")
+    if encode is not None and encode not in ENCODINGS:
+        raise ProtocolError("bad_message", f"cannot encode outputs as {encode!r}; use one of {', '.join(ENCODINGS)}")
+    reply = header.get("reply_shm")
+    if reply is not None and encode is None and not isinstance(reply.get("name"), str):
+        raise ProtocolError("bad_message", "'reply_shm' needs a text 'name'")
 
 
 def frame_nbytes(shape: Sequence[int], dtype: str) -> int:

@@ -6,14 +6,23 @@ Both paths validate the same manifest and stream the same frames to the callback
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hostbridge.protocol import ProtocolError
+from hostbridge import Client
+from hostbridge.errors import DaemonUnavailable, Unauthorized
+from hostbridge.frames import FrameOut, array_frame, path_frame
+from hostbridge.protocol import DEFAULT_URL, ProtocolError
 from inference_server.codec import check_pixels
+from inference_server.config import load_config, store_path
+from inference_server.device import resolve_device
 from inference_server.tasks import load_task
 from inference_server.tasks.base import Frame, FrameSeq, NanPolicy, TaskContext, TaskInputError
 
@@ -23,14 +32,10 @@ ProgressFn = Callable[[int, int, str], None]
 
 
 def default_server() -> str:
-    from hostbridge.protocol import DEFAULT_URL
-
     return os.environ.get("RUSHES_SERVER") or DEFAULT_URL
 
 
 def daemon_answers(url: str, timeout: float = 0.5) -> bool:
-    from hostbridge import Client, DaemonUnavailable
-
     try:
         with Client(url, timeout=timeout, retries=0) as client:
             client.hello()
@@ -53,9 +58,6 @@ def run_task(task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str,
 def run_local(task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str, Any], project: str | None,
               store: Path | None, on_frame: FrameFn | None, on_blob: BlobFn | None,
               on_progress: ProgressFn | None) -> dict[str, Any]:
-    from inference_server.config import load_config, store_path
-    from inference_server.server import resolve_device
-
     module = load_task(task)
     manifest = module.MANIFEST
     manifest.validate_inputs(list(inputs))
@@ -90,9 +92,6 @@ class CheckedFrames(FrameSeq):
 def run_remote(url: str, task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str, Any],
                project: str | None, on_frame: FrameFn | None, on_blob: BlobFn | None,
                on_progress: ProgressFn | None) -> dict[str, Any]:
-    from hostbridge import Client
-    from hostbridge.frames import FrameOut, array_frame, path_frame
-
     with Client(url, timeout=3.0, retries=1) as client:  # find out quickly whether anyone is there...
         same_host = bool(client.hello().get("same_host"))
         client.timeout, client.retries = 15.0, 3  # ...then be patient (RUSHES_GIVE_UP_S bounds it all)
@@ -130,11 +129,6 @@ def wait_for_daemon(proc: Any, url: str, timeout: float, log: Path) -> None:
 
     Raises RuntimeError with the end of its ``log`` when it exits or stays silent for ``timeout`` s.
     """
-    import time
-
-    from hostbridge import Client, DaemonUnavailable
-    from hostbridge.errors import Unauthorized
-
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if proc.poll() is not None:
@@ -168,10 +162,6 @@ class TemporaryDaemon:
         self.proc: Any = None
 
     def __enter__(self) -> TemporaryDaemon:
-        import socket
-        import subprocess
-        import sys
-
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
@@ -190,8 +180,6 @@ class TemporaryDaemon:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        import subprocess
-
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:

@@ -16,9 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from hostbridge import protocol as P
+from inference_server.codec import encode_pixels
+from inference_server.failures import wire_error
+from inference_server.shm_cache import SegmentError
 from inference_server.tasks import load_task
-from inference_server.tasks.base import Cancelled, Frame, TaskContext, TaskInputError
+from inference_server.tasks.base import Frame, TaskContext
 
 log = logging.getLogger("rushes.scheduler")
 
@@ -68,11 +73,17 @@ class Scheduler:
             t.start()
 
     def submit(self, job: Job) -> None:
-        """Queue a job; raises queue.Full when the queue is at its bound."""
+        """Queue a job; ProtocolError ``busy`` when the queue is at its bound, ``duplicate_request``
+        when this client already has a job of that id."""
         with self.lock:
             if job.key in self.jobs:
-                raise KeyError(job.id)
-            self.queue.put_nowait(job)
+                raise P.ProtocolError("duplicate_request", f"job id {job.id!r} is already in use by this client; "
+                                                           "send a new id")
+            try:
+                self.queue.put_nowait(job)
+            except queue.Full:
+                raise P.ProtocolError("busy", f"the daemon's queue is full ({self.queue.maxsize} jobs); "
+                                              "try again shortly") from None
             self.jobs[job.key] = job
             self._forget_old()
 
@@ -137,15 +148,11 @@ class Scheduler:
                           on_blob=lambda name, data: self._reply(job, P.BLOB, [data], name=name))
         try:
             summary = module.run(job.inputs, job.params, ctx)
-        except Cancelled as exc:
-            return self._fail(job, "cancelled", str(exc))
-        except TaskInputError as exc:
-            return self._fail(job, "bad_input", str(exc))
-        except P.ProtocolError as exc:
-            return self._fail(job, exc.code, exc.detail)
-        except Exception as exc:  # the one broad catch: one job, logged, answered
-            log.error("job failed", extra={"job": job.id, "task": job.task, "traceback": traceback.format_exc()})
-            return self._fail(job, "task_failed", f"{job.task} failed: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # the one broad catch: one job, answered (and logged when unexpected)
+            failure = wire_error(exc, "task_failed", f"{job.task} failed")
+            if not failure.expected:
+                log.error("job failed", extra={"job": job.id, "task": job.task, "traceback": traceback.format_exc()})
+            return self._fail(job, failure.code, failure.detail)
         job.summary = dict(summary or {})
         job.state = "done"
         log.info("job done", extra={"job": job.id, "task": job.task, "seconds": round(time.perf_counter() - started, 3)})
@@ -154,17 +161,14 @@ class Scheduler:
     def _fail(self, job: Job, code: str, detail: str) -> None:
         job.state = "cancelled" if code == "cancelled" else "failed"
         job.error = {"code": code, "detail": detail}
-        self._reply(job, P.ERROR, code=code, detail=detail, retryable=P.ERROR_CODES.get(code, False))
+        if not job.detached:
+            self.send(job.identity, P.error_header(job.id, code, detail), ())
 
     def _progress(self, job: Job, done: int, total: int, message: str) -> None:
         job.done, job.total, job.message = done, total, message
         self._reply(job, P.PROGRESS, done=done, total=total, message=message)
 
     def _frame(self, job: Job, name: str, frame: Frame) -> None:
-        import numpy as np
-
-        from inference_server.codec import encode_pixels
-
         pixels = np.ascontiguousarray(frame.pixels)
         desc: dict[str, Any] = {"number": frame.number, "colour_space": frame.colour_space}
         if job.encode:
@@ -174,8 +178,6 @@ class Scheduler:
         desc.update(shape=list(pixels.shape), dtype=pixels.dtype.name, layout="HWC")
         seg = job.reply_shm
         if seg is not None and job.shm_offset + pixels.nbytes <= seg.size:
-            from inference_server.shm_cache import SegmentError
-
             try:  # size checked (fstat) just before the copy; a segment shrunk meanwhile gets a part
                 seg.write(job.shm_offset, pixels)
             except (SegmentError, OSError):

@@ -8,73 +8,44 @@ from __future__ import annotations
 
 import hmac
 import logging
-import queue
 import signal
 import socket
 import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import zmq
 
 from hostbridge import protocol as P
-from inference_server import __version__
+from inference_server import __version__, auth
 from inference_server.access import ClientRegistry, PathPolicy
 from inference_server.codec import Limits, build_inputs, check_path_format
 from inference_server.config import Config, is_loopback, listen_endpoints, plate_roots, store_path
+from inference_server.device import resolve_device
+from inference_server.failures import wire_error
 from inference_server.outflow import Outflow
 from inference_server.scheduler import Job, Scheduler
 from inference_server.shm_cache import Segment, SegmentCache, SegmentError
 from inference_server.tasks import TASK_MODULES, load_task, manifests_and_problems
-from inference_server.tasks.base import TaskInputError
 
 log = logging.getLogger("rushes.server")
 OUTBOX = "inproc://rushes-outbox"
 
 
-def cuda_device_count() -> int:
-    """GPUs the NVIDIA driver reports (0 without a driver); asks the driver, not a framework."""
-    import ctypes
-    import sys
-
-    name = "nvcuda.dll" if sys.platform == "win32" else "libcuda.so.1"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
-        return 0
-    count = ctypes.c_int(0)
-    if lib.cuInit(0) != 0 or lib.cuDeviceGetCount(ctypes.byref(count)) != 0:
-        return 0
-    return count.value
-
-
-def resolve_device(requested: str) -> str:
-    """'auto' picks cuda:0 when the driver reports a GPU and onnxruntime has the CUDA provider, else cpu."""
-    if requested != "auto":
-        if requested.startswith("cuda") and cuda_device_count() == 0:
-            raise ValueError(f"device {requested!r} asked for, but no NVIDIA GPU/driver is visible on this machine")
-        if requested not in ("cpu", "cuda") and not requested.startswith("cuda:"):
-            raise ValueError(f"device {requested!r} is not one of auto, cpu, cuda, cuda:N")
-        return "cuda:0" if requested == "cuda" else requested
-    if cuda_device_count() == 0:
-        return "cpu"
-    try:
-        import onnxruntime
-
-        if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
-            return "cuda:0"
-    except ImportError:
-        pass
-    return "cpu"
+def _waiting(sock: zmq.Socket, most: int) -> Iterator[list[Any]]:
+    """The messages ``sock`` holds now, ``most`` at the most (the loop then turns to its other work)."""
+    for _ in range(most):
+        try:
+            yield sock.recv_multipart(zmq.NOBLOCK, copy=False)
+        except zmq.Again:
+            return
 
 
 class Daemon:
     def __init__(self, cfg: Config) -> None:
-        from inference_server import auth
-
         self.endpoints = listen_endpoints(cfg.listen)
         for endpoint in self.endpoints:
             if not is_loopback(endpoint) and not (cfg.token or cfg.curve_secret_file):
@@ -132,10 +103,6 @@ class Daemon:
                 log.info("client gone; cancelling its job", extra={"job": job.id})
                 job.cancel.set()
 
-    def _error(self, identity: bytes, rid: str, code: str, detail: str) -> None:
-        log.info("request refused", extra={"code": code, "detail": detail, "request": rid})
-        self._send(identity, P.error_header(rid, code, detail))
-
     # -- main loop -----------------------------------------------------------------------
     def install_signals(self) -> None:
         def on_term(signum: int, _frame: Any) -> None:
@@ -161,8 +128,8 @@ class Daemon:
                 for job in self.scheduler.active():
                     job.cancel.set()
                     if not job.detached:  # tell its client now: nobody will answer it after this
-                        self.outflow.send(job.identity, [job.identity, P.encode_header(P.make_header(
-                            P.ERROR, job.id, code="shutting_down", retryable=False,
+                        self.outflow.send(job.identity, [job.identity, P.encode_header(P.error_header(
+                            job.id, "shutting_down", retryable=False,
                             detail=f"the daemon was told to stop now (a second stop signal) while {job.task} ran, "
                                    f"{job.done} of {job.total or '?'} frame(s) done; run it again once it is back"))])
                 self.outflow.flush()
@@ -174,18 +141,10 @@ class Daemon:
             events = dict(poller.poll(10 if self.outflow.pending else 100))
             self.outflow.flush()
             if self.outbox in events:
-                for _ in range(256):
-                    try:
-                        msg = self.outbox.recv_multipart(zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
-                        break
+                for msg in _waiting(self.outbox, 256):
                     self.outflow.send(msg[0].bytes, [msg[0], *msg[2:]], job=msg[1].bytes.decode())
             if self.router in events:
-                for _ in range(64):
-                    try:
-                        msg = self.router.recv_multipart(zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
-                        break
+                for msg in _waiting(self.router, 64):
                     self.handle(msg)
             if time.monotonic() - last_beat >= self.cfg.heartbeat_s:
                 last_beat = time.monotonic()
@@ -217,31 +176,30 @@ class Daemon:
     def handle(self, msg: list[Any]) -> None:
         """Answer one request; the broad catch keeps the loop serving whatever happens."""
         identity = msg[0].bytes
-        if len(msg) < 2:
-            return self._error(identity, "unknown", "bad_message", "empty message: no header part")
         rid = "unknown"
         try:
+            if len(msg) < 2:
+                raise P.ProtocolError("bad_message", "empty message: no header part")
             header = P.decode_header(msg[1].bytes)
             rid = header["id"]
-            self._dispatch(identity, header, [m.buffer for m in msg[2:]])
-        except P.ProtocolError as exc:
-            self._error(identity, rid, exc.code, exc.detail)
-        except TaskInputError as exc:
-            self._error(identity, rid, "bad_params", str(exc))
+            parts = [m.buffer for m in msg[2:]]
+            P.check_request(header, len(parts), self.cfg.max_frame_bytes, self.cfg.max_frame_side)
+            self._dispatch(identity, header, parts)
         except Exception as exc:
-            log.exception("request failed", extra={"request": rid})
-            self._error(identity, rid, "internal", f"internal error: {type(exc).__name__}: {exc}")
+            failure = wire_error(exc, "internal", "internal error")
+            if not failure.expected:
+                log.exception("request failed", extra={"request": rid})
+            log.info("request refused", extra={"code": failure.code, "detail": failure.detail, "request": rid})
+            self._send(identity, P.error_header(rid, failure.code, failure.detail))
 
     def _dispatch(self, identity: bytes, header: dict[str, Any], parts: list[Any]) -> None:
-        P.check_request(header)
+        """A request that passed ``check_request``: who may ask, then the answer."""
         rid, mtype = header["id"], header["type"]
         token = header.get("token")
         if self.cfg.token and not (isinstance(token, str) and hmac.compare_digest(token.encode(), self.cfg.token.encode())):
             raise P.ProtocolError("unauthorized", "this daemon needs a valid token (set RUSHES_TOKEN on the host)")
         if mtype in (P.RUN, P.SUBMIT):
             return self._start_job(identity, header, parts)
-        if parts:
-            raise P.ProtocolError("bad_frame", f"{mtype} takes no buffer parts, got {len(parts)}")
         if mtype == P.HELLO:
             same_host, registered = self.clients.hello(identity, header.get("shm_probe"), header.get("segments"))
             self._send(identity, P.make_header(
@@ -271,6 +229,7 @@ class Daemon:
             self._send(identity, P.make_header(P.OK, rid, job=job.id))
 
     def _start_job(self, identity: bytes, header: dict[str, Any], parts: list[Any]) -> None:
+        """A well-formed run/submit: the daemon's own checks (task, parameters, paths, segments), then queue it."""
         rid = header["id"]
         key = (identity, rid)
         if key in self.seen:
@@ -284,31 +243,23 @@ class Daemon:
         if task not in TASK_MODULES:
             raise P.ProtocolError("unknown_task", f"unknown task {task!r}; this daemon runs {', '.join(sorted(TASK_MODULES))}")
         manifest = load_task(task).MANIFEST
-        params = manifest.validate_params(header.get("params") or {})
+        try:
+            params = manifest.validate_params(header.get("params") or {})
+        except ValueError as exc:  # the task's word on its parameters
+            raise P.ProtocolError("bad_params", str(exc)) from None
         if task == "train":  # artist pairs are kept and read again: only from the allowed roots
             self.paths.check_pairs(params.get("pairs"))
         inputs = header["inputs"]
-        for port, items in inputs.items():
-            if not isinstance(port, str) or not isinstance(items, list):
-                raise P.ProtocolError("bad_frame", "'inputs' must map input names to lists of frame descriptors")
-        try:
-            manifest.validate_inputs(list(inputs))
-        except TaskInputError as exc:
-            raise P.ProtocolError("bad_input", str(exc)) from None
+        manifest.validate_inputs(list(inputs))  # TaskInputError: bad_input
         uid = self.clients.uid(identity)
         for port, items in inputs.items():
             for d in items:
-                P.check_descriptor(d, P.WHERE, len(parts), self.cfg.max_frame_bytes, self.cfg.max_frame_side)
                 if d["where"] == "path":
                     what = f"input {port!r} frame {d.get('number', 0)}"
                     d["path"] = self.paths.check_frame(d["path"], uid, what)
                     check_path_format(d["path"], what)
                 elif d["where"] == "shm":
                     self.clients.check_segment(identity, d["shm"]["name"])
-        used = P.part_indices(inputs)
-        if sorted(used) != list(range(len(parts))):
-            raise P.ProtocolError("bad_frame", f"wrong part count: the header references parts {sorted(used)} "
-                                               f"but {len(parts)} buffer part(s) came")
         pinned: list[Segment] = []
 
         def open_segment(name: str) -> Segment:
@@ -327,27 +278,15 @@ class Daemon:
 
         try:
             frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy, self.limits)
+            encode = header.get("encode")
             reply = header.get("reply_shm")
             reply_seg = None
-            if reply is not None and header.get("encode") is None:
-                if not isinstance(reply.get("name"), str):
-                    raise P.ProtocolError("bad_message", "'reply_shm' needs a text 'name'")
+            if reply is not None and encode is None:
                 self.clients.check_segment(identity, reply["name"])
                 reply_seg = open_segment(reply["name"])
-            encode = header.get("encode")
-            if encode is not None and encode not in P.ENCODINGS:
-                raise P.ProtocolError("bad_message", f"cannot encode outputs as {encode!r}; use one of {', '.join(P.ENCODINGS)}")
-            job = Job(id=rid, identity=identity, task=task, params=params, inputs=frames,
-                      project=header.get("project"), encode=encode, reply_shm=reply_seg,
-                      detached=header["type"] == P.SUBMIT, cleanup=[unpin])
-            self.scheduler.submit(job)
-        except queue.Full:
-            unpin()
-            raise P.ProtocolError("busy", f"the daemon's queue is full ({self.cfg.queue_size} jobs); try again shortly") from None
-        except KeyError:
-            unpin()
-            raise P.ProtocolError("duplicate_request", f"job id {rid!r} is already in use by this client; "
-                                                       "send a new id") from None
+            self.scheduler.submit(Job(id=rid, identity=identity, task=task, params=params, inputs=frames,
+                                      project=header.get("project"), encode=encode, reply_shm=reply_seg,
+                                      detached=header["type"] == P.SUBMIT, cleanup=[unpin]))
         except BaseException:
             unpin()
             raise

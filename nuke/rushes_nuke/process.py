@@ -74,16 +74,12 @@ def render_inputs(node: nuke.Group, ports: list[dict[str, Any]], work: str, firs
 
 def task_manifest(client: Any, task: str) -> dict[str, Any] | None:
     """``task``'s manifest from the daemon; None when the daemon cannot list manifests."""
-    from hostbridge import DaemonUnavailable, HostBridgeError
+    from hostbridge.errors import UnknownType
 
     try:
         return daemon.find_manifest(client.list_tasks(), task)
-    except DaemonUnavailable:
-        raise
-    except HostBridgeError as exc:
-        if exc.code == "unknown_type":  # an older daemon without list_tasks: use the built-in knobs
-            return None
-        raise
+    except UnknownType:  # an older daemon without list_tasks: use the built-in knobs
+        return None
 
 
 def require_task(info: dict[str, Any], task: str, url: str) -> None:
@@ -164,7 +160,9 @@ def _failure(exc: BaseException) -> str | None:
 
     if isinstance(exc, ProcessCancelled):
         return None
-    if isinstance(exc, (HostBridgeError, daemon.HostBridgeMissing, ValueError, OSError, RuntimeError)):
+    if isinstance(exc, HostBridgeError):  # the daemon's or the client's sentence
+        return str(exc)
+    if isinstance(exc, (ValueError, OSError, RuntimeError)):  # this plugin's own (HostBridgeMissing included) and Nuke's
         return str(exc)
     raise exc
 

@@ -10,8 +10,17 @@ from rushes_resolve.connect import ResolveUnavailable, get_resolve
 from rushes_resolve.ui import Reporter, make_reporter
 
 TOOLS = ("look_match", "shot_match", "repair", "revert")
-# errors whose message is already one sentence for the colorist (hostbridge's included)
-EXPECTED_ERRORS = ("ValueError", "FileNotFoundError", "RuntimeError", "HostBridgeError")
+# errors whose message is already one sentence for the colorist (with hostbridge's HostBridgeError)
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, RuntimeError)
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """``EXPECTED_ERRORS`` and hostbridge's base class, when this Resolve's Python can import hostbridge."""
+    try:
+        from hostbridge.errors import HostBridgeError
+    except ImportError:  # no pyzmq/msgpack here: nothing could have raised a hostbridge error
+        return EXPECTED_ERRORS
+    return (*EXPECTED_ERRORS, HostBridgeError)
 
 
 def _tool(name: str) -> Callable[..., dict[str, Any]]:
@@ -47,7 +56,7 @@ def main(tool: str, script_globals: Mapping[str, Any] | None = None,
     except ResolveUnavailable as exc:
         reporter.error(str(exc))
     except Exception as exc:  # noqa: BLE001 (top of a menu script: one sentence for the colorist)
-        if any(cls.__name__ in EXPECTED_ERRORS for cls in type(exc).__mro__):
+        if isinstance(exc, _expected_errors()):
             reporter.error(str(exc))
         else:
             reporter.error(f"{type(exc).__name__}: {exc}")

@@ -159,6 +159,7 @@ def test_no_daemon_is_reported_quickly_and_nothing_changes(tmp_path: Path, monke
     assert main("repair", {"resolve": resolve}, {"task": "clean_plate"}, reporter) == 1
     assert time.monotonic() - t0 < 10
     assert "rushes serve" in reporter.lines[-1], reporter.lines
+    assert reporter.lines[-1].startswith("error: the Rushes daemon at "), reporter.lines  # its sentence, no class name
     assert project.calls.named("ImportMedia") == [] and project.calls.named("AddTrack") == []
     assert not list((tmp_path / "state").glob("projects/*/rushes_changes.json"))
 
