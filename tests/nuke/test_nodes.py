@@ -164,7 +164,7 @@ OLD_WIRE_TABLE = [  # rushes_params as a WireRemoval saved before stable values 
 
 def test_a_script_saved_with_labels_loads_as_stable_values(fake: ModuleType, down: str) -> None:
     """Nuke saves an Enumeration knob by its item text and the hidden table beside it (Nuke Python
-    dev guide: user knobs and their values are written into the .nk); an old table mapped labels to
+    a user knob is written into the .nk with its items and value); an old table mapped labels to
     themselves. On load the table is rewritten so the script stores the stable values."""
     import json
 
