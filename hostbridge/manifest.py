@@ -15,6 +15,7 @@ that predates labels reads as values that are their own labels.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -248,10 +249,12 @@ def find(manifests: Iterable[TaskManifest], task: str) -> Optional[TaskManifest]
     return next((m for m in manifests if m.name == task), None)
 
 
-def snapshot() -> List[TaskManifest]:
+@functools.lru_cache(maxsize=1)
+def snapshot() -> Tuple[TaskManifest, ...]:
     """Every task's manifest as this checkout's daemon declares it: the hosts' fallback while the
-    daemon is down (generated: ``python -m inference_server.tasks --write-manifest-snapshot``)."""
-    return [TaskManifest.from_wire(m) for m in SNAPSHOT]
+    daemon is down (generated: ``python -m inference_server.tasks --write-manifest-snapshot``).
+    Built on first use, then kept (the manifests are frozen)."""
+    return tuple(TaskManifest.from_wire(m) for m in SNAPSHOT)
 
 
 def snapshot_manifest(task: str) -> TaskManifest:
