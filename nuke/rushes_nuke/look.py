@@ -79,8 +79,8 @@ def build(node: nuke.Group, params: tuple[Param, ...], url: str | None) -> None:
     for param in own_knob_params(params):
         node.addKnob(make_param_knob(param))
     node.addKnob(button("fit", "Fit from selected", FIT_CMD,
-                              "Select pairs (each graded node with the ungraded node upstream of it) and fit a "
-                              "look from their current frame; it becomes a new version."))
+                        "Select pairs (each graded node with the ungraded node upstream of it) and fit a "
+                        "look from their current frame; it becomes a new version."))
     version = nuke.Enumeration_Knob("version", "Version", ["none"])
     version.setTooltip("Earlier fitted looks stay in the cache; pick the one to apply.")
     node.addKnob(version)
