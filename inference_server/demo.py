@@ -136,7 +136,7 @@ def run_demo(out_dir: Path, frames: int = 24, size: tuple[int, int] = (960, 540)
 
     start = time.perf_counter()
     assert run is not None
-    summary = run("wire_removal", {"plate": plate, "hint": hint}, {"method": "Auto"}, on_frame=on_frame)
+    summary = run("wire_removal", {"plate": plate, "hint": hint}, {"method": "auto"}, on_frame=on_frame)
     seconds = time.perf_counter() - start
     ours, before, telea = [], [], []
     for i in range(frames):

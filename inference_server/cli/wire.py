@@ -8,9 +8,8 @@ import sys
 
 from inference_server.cli.common import add_server_arg
 
-MODES = {"auto": "Auto", "temporal": "Temporal (moving scene)", "static": "Temporal (static scene)",
-         "spatial": "Spatial"}
-OUTPUTS = {"repair": "Repair", "matte": "Wire Matte", "source": "Source", "repair-matted": "Repair Matted"}
+MODES = ("auto", "temporal", "static", "spatial")  # wire_removal's stable choice values, sent as they are
+OUTPUTS = ("repair", "matte", "source", "repair-matted")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("out", metavar="OUT", help="output sequence, e.g. repair.####.exr")
     p.add_argument("--hint", required=True, help="rough matte over the wire (one frame per plate frame, or one still)")
     p.add_argument("--frames", help="frame range A-B (default: every plate frame)")
-    p.add_argument("--mode", choices=tuple(MODES), default="auto", help="repair method (default auto)")
-    p.add_argument("--output", choices=tuple(OUTPUTS), default="repair", help="what to write (default repair)")
+    p.add_argument("--mode", choices=MODES, default="auto", help="repair method (default auto)")
+    p.add_argument("--output", choices=OUTPUTS, default="repair", help="what to write (default repair)")
     p.add_argument("--window", type=int, help="temporal window in frames each side (default 2)")
     p.add_argument("--regrain", type=float, help="regrain amount, 0-2 (default 1)")
     p.add_argument("--project", help="project whose trained model to use")
@@ -57,7 +56,7 @@ def wire_remove(args: argparse.Namespace) -> int:
     out_ext = os.path.splitext(args.out)[1].lower()
     same_format = out_ext == os.path.splitext(plate.paths[0])[1].lower() if plate.paths else False
     like = plate.paths[0] if same_format and plate.paths else plate.info.dtype
-    params: dict[str, object] = {"method": MODES[args.mode], "output": OUTPUTS[args.output]}
+    params: dict[str, object] = {"method": args.mode, "output": args.output}
     if args.window is not None:
         params["window"] = args.window
     if args.regrain is not None:

@@ -20,7 +20,8 @@ CACHE_BYTES = 768 << 20
 
 MOTION = Param("motion", "choice", "auto", "Camera motion",
                "How the camera moved. Auto picks per shot: Homography for pans, tilts and flat or distant "
-               "scenes; Affine for small or shaky moves.", choices=("auto", "homography", "affine"))
+               "scenes; Affine for small or shaky moves.",
+               choices=(("auto", "Auto"), ("homography", "Homography"), ("affine", "Affine")))
 REFERENCE = Param("reference", "int", -1, "Reference frame",
                   "Frame number whose framing the result takes; -1 uses the middle frame of the range.",
                   -1, 10_000_000)

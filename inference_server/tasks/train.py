@@ -19,7 +19,8 @@ MANIFEST = TaskManifest(
     inputs=(),
     outputs=(),
     params=(
-        Param("task", "choice", "wire_removal", "Model", "Which tool's model to tune.", choices=("wire_removal",)),
+        Param("task", "choice", "wire_removal", "Model", "Which tool's model to tune.",
+              choices=(("wire_removal", "Wire Removal"),)),
         Param("steps", "int", 0, "Training steps",
               "0: the configuration's (smoke 1300, about 2 min on 2 CPU cores; full 20000, for a GPU). "
               "More steps take longer and usually find wires better.", 0, 1_000_000),
@@ -29,7 +30,8 @@ MANIFEST = TaskManifest(
               "JSON list of [plate, fix] sequence paths: a plate and the artist's own painted fix of it. "
               "They are recorded in the project and learned from by this and every later training."),
         Param("config", "choice", "smoke", "Configuration",
-              "smoke: small and quick (CPU); full: bigger model and batches (GPU).", choices=("smoke", "full")),
+              "smoke: small and quick (CPU); full: bigger model and batches (GPU).",
+              choices=(("smoke", "Smoke (small, CPU)"), ("full", "Full (GPU)"))),
     ),
     nan_policy="reject",
     long_running=True,

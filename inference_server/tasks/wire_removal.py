@@ -14,8 +14,10 @@ from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInp
 
 log = logging.getLogger(__name__)
 
-METHODS = {"Auto": "auto", "Temporal (moving scene)": "temporal", "Temporal (static scene)": "static", "Spatial": "spatial"}
-OUTPUTS = ("Repair", "Wire Matte", "Source", "Repair Matted")
+# (stable value, artist label): the values are the CLI's and the engine's; labels are display only
+METHODS = (("auto", "Auto"), ("temporal", "Temporal (moving scene)"), ("static", "Temporal (static scene)"),
+           ("spatial", "Spatial"))
+OUTPUTS = (("repair", "Repair"), ("matte", "Wire Matte"), ("source", "Source"), ("repair-matted", "Repair Matted"))
 
 MANIFEST = TaskManifest(
     name="wire_removal",
@@ -27,15 +29,15 @@ MANIFEST = TaskManifest(
                  "(alpha if it has four channels, else the brightest channel).")),
     outputs=(Port("repair", "Result"),),
     params=(
-        Param("method", "choice", "Auto", "Repair method",
+        Param("method", "choice", "auto", "Repair method",
               "Auto borrows from neighbouring frames where that is reliable and paints across the wire "
               "elsewhere. Temporal (static scene) for a locked-off camera; Spatial for single frames.",
-              choices=tuple(METHODS)),
+              choices=METHODS),
         Param("window", "int", 2, "Temporal window (frames)",
               "How many frames before and after to borrow clean pixels from.", 0, 16),
         Param("regrain", "float", 1.0, "Regrain amount",
               "Grain added inside the repair to match the plate's grain (0 = none, 1 = matched).", 0.0, 2.0),
-        Param("output", "choice", "Repair", "Output",
+        Param("output", "choice", "repair", "Output",
               "Repair; the Wire Matte found inside the hint; the Source untouched; or the Repair with "
               "the wire matte in alpha.", choices=OUTPUTS),
         Param("use_project_model", "bool", True, "Use project model",
@@ -94,12 +96,12 @@ def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
 
 def _output_frame(choice: str, repaired: np.ndarray, matte: np.ndarray, src: Frame) -> np.ndarray:
     """The frame to emit; ``matte`` is uint8 (H, W)."""
-    if choice == "Repair":
+    if choice == "repair":
         return repaired
-    if choice == "Source":
+    if choice == "source":
         return src.pixels
     alpha = from_float(to_float(matte[:, :, None]), src.pixels.dtype)
-    if choice == "Wire Matte":
+    if choice == "matte":
         return alpha
     base = repaired[:, :, :3] if repaired.shape[2] >= 4 else repaired
     return np.concatenate([base, alpha], axis=2)
@@ -130,8 +132,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
                                  f"unlike the first frame's {first.shape} {first.dtype}")
         return px
 
-    method = METHODS[params["method"]]
-    settings = WireSettings(method=method, window=window, regrain=float(params["regrain"]))
+    settings = WireSettings(method=params["method"], window=window, regrain=float(params["regrain"]))
     matte_model = _load_matte_model(params, ctx)
     remover = WireRemover(plate, hint, len(plates), settings, matte_model=matte_model)
     start = time.perf_counter()
@@ -139,7 +140,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     checks: list[dict[str, Any]] = []
     for i, src in enumerate(plates):
         ctx.check_cancelled()
-        if covered[i] and params["output"] != "Source":
+        if covered[i] and params["output"] != "source":
             repaired, matte = remover.repair(i)
             if remover.last_qc is not None:
                 checks.append({"frame": src.number, "value": round(remover.last_qc.residual, 3),

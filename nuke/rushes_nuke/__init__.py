@@ -1,7 +1,10 @@
 """Rushes nodes for Nuke: Groups that run their work through hostbridge and the daemon.
 
-Importing this package does nothing; ``install()`` registers callbacks (from init.py, in
-every mode) and ``menus.install()`` adds the menus (from menu.py, GUI only).
+Importing this package registers nothing; in a Rushes checkout it makes the checkout's
+hostbridge importable (an installed plugin has it on ``sys.path`` already), since the node
+modules import ``hostbridge.manifest`` (stdlib only; pyzmq is needed only to talk to the daemon).
+``install()`` registers callbacks (from init.py, in every mode) and ``menus.install()`` adds
+the menus (from menu.py, GUI only).
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ def _add_hostbridge_path() -> None:
         sys.path.append(top)
 
 
+_add_hostbridge_path()
+
+
 def install() -> None:
     """Register Rushes' callbacks (safe on the farm: no GUI work, no sockets). Idempotent."""
     global _installed
@@ -28,7 +34,6 @@ def install() -> None:
     import nuke
     from rushes_nuke import callbacks
 
-    _add_hostbridge_path()
     icons = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "icons")
     if os.path.isdir(icons):  # the toolbar icon is looked up on the plugin path
         nuke.pluginAddPath(icons, addToSysPath=False)

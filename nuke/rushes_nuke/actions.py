@@ -6,8 +6,7 @@ import os
 import threading
 
 import nuke
-from rushes_nuke import daemon, state
-from rushes_nuke.process import run
+from rushes_nuke import daemon, kinds, state
 from rushes_nuke.report import Reporter
 
 
@@ -57,12 +56,8 @@ def process_node(node: nuke.Group) -> str | threading.Thread | None:
     if running is not None and running.is_alive():
         nuke.message(f"{node.name()} is already processing; wait for it or cancel it first.")
         return None
-    result: str | threading.Thread | None
-    if state.kind(node) == "Look":
-        from rushes_nuke import look
-        result = look.fit_from_selection(node, GuiReporter(f"Rushes: fitting {node.name()}"), background())
-    else:
-        result = run(node, GuiReporter(f"Rushes: processing {node.name()}"), background=background())
+    behaviour = kinds.of(node)
+    result = behaviour.process(node, GuiReporter(f"Rushes: {behaviour.verb} {node.name()}"), background())
     if isinstance(result, threading.Thread):
         _RUNNING[key] = result
     return result

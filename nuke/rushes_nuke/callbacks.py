@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import nuke
-from rushes_nuke import state
+from hostbridge.manifest import find, snapshot
+from rushes_nuke import kinds, state
+from rushes_nuke.knobs import upgrade_choices
 
 _refreshing = False
 # rushes_nuke.farm makes new versions itself: a missing older one is no reason to stop it
@@ -22,13 +24,11 @@ def knob_changed() -> None:
     if changed in REFRESH_KNOBS and not _refreshing:
         _refreshing = True  # refresh sets knobs itself; those changes must not call back in
         try:
-            state.refresh(node, changed)
+            kinds.refresh(node, changed)
         except (ValueError, OSError) as exc:
             nuke.warning(f"Rushes: {node.name()}: {exc}")
         finally:
             _refreshing = False
-# rushes_nuke.farm makes new versions itself: a missing older one is no reason to stop it
-check_cache_on_load = True
 
 
 def script_loaded() -> None:
@@ -40,9 +40,13 @@ def script_loaded() -> None:
     """
     terminal = not nuke.GUI
     problems: list[str] = []
+    manifests = snapshot()
     for node in nuke.allNodes("Group", recurseGroups=True):
         if not state.is_rushes(node) or not isinstance(node, nuke.Group):
             continue
+        manifest = find(manifests, str(node["rushes_task"].value()))
+        if manifest is not None:  # a script saved before stable values: its choices' labels -> values
+            upgrade_choices(node, manifest)
         missing = state.missing_cache(node)
         if terminal:
             if check_cache_on_load and missing:
@@ -53,7 +57,7 @@ def script_loaded() -> None:
             nuke.warning(f"Rushes: {missing}")
             continue
         try:
-            state.refresh(node)
+            kinds.refresh(node)
         except (ValueError, OSError) as exc:
             nuke.warning(f"Rushes: {node.name()}: {exc}")
     if problems:

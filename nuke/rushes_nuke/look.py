@@ -10,34 +10,30 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any
 
 import nuke
+from hostbridge.manifest import Param
 from rushes_nuke import cache, colour, daemon, state
 from rushes_nuke.graph import armed_write, full_resolution, inside, temporary_nodes
 from rushes_nuke.job import Job, execute
-from rushes_nuke.knobs import PARAMS_KNOB, describe_params, make_param_knob, read_params
+from rushes_nuke.knobs import (
+    PARAMS_KNOB,
+    TILE_COLOR,
+    button,
+    common_knobs,
+    describe_params,
+    hidden,
+    make_param_knob,
+    own_knob_params,
+)
 from rushes_nuke.look_apply import read_cdl, refresh  # noqa: F401  (the node's look, applied)
+from rushes_nuke.process import require_task, run, sendable_params, task_manifest
 from rushes_nuke.report import Reporter
+from rushes_nuke.specs import manifest_for
 
 TASK = "look_fit"
 APPLY_CHOICES = ["LUT", "CDL", "CDL + LUT"]
 FIT_CMD = "import rushes_nuke.actions; rushes_nuke.actions.process_this()"
-FALLBACK_PARAMS: tuple[dict[str, Any], ...] = (  # look_fit's manifest, for when the daemon is down
-    {"name": "in_space", "type": "string", "default": "", "label": "Input colour space",
-     "tooltip": "OCIO name of the frames' colour space (e.g. 'ACEScg' for a linear ACES comp); empty: the "
-                "script's working space when fitting. The LUT is applied in this space.",
-     "min": None, "max": None, "choices": []},
-    {"name": "working_space", "type": "string", "default": "ACEScct", "label": "Working space",
-     "tooltip": "Where the CDL acts (ACEScct for ACES).", "min": None, "max": None, "choices": []},
-    {"name": "lut_size", "type": "int", "default": 33, "label": "LUT size",
-     "tooltip": "Points per side of the 3D LUT (33 or 65).", "min": 9, "max": 65, "choices": []},
-    {"name": "smoothness", "type": "float", "default": 1.0, "label": "Smoothness",
-     "tooltip": "Higher gives a smoother LUT that trusts the CDL more far from the colours seen.",
-     "min": 0.01, "max": 100.0, "choices": []},
-    {"name": "title", "type": "string", "default": "Rushes look", "label": "LUT title", "tooltip": "",
-     "min": None, "max": None, "choices": []},
-)
 
 
 def create(url: str | None = None) -> nuke.Group:
@@ -46,29 +42,25 @@ def create(url: str | None = None) -> nuke.Group:
         upstream: nuke.Node | None = nuke.selectedNode()
     except ValueError:
         upstream = None
-    where = url or daemon.default_url()
-    tasks = daemon.manifests(where)
-    manifest = daemon.find_manifest(tasks, TASK)
-    params = tuple(manifest.get("params", [])) if manifest else FALLBACK_PARAMS
+    manifest, status = manifest_for(TASK, url or daemon.default_url())
+    if manifest is None:
+        raise ValueError(f"cannot make a Rushes Look: {status}")
     node = nuke.createNode("Group", inpanel=False)
     assert isinstance(node, nuke.Group)
-    build(node, params, url)
-    node["daemon_status"].setValue(f"running at {where}" if manifest else
-                                   f"{daemon.manifest_error(where) or 'no look_fit task'} (knobs from the built-in list)")
+    build(node, manifest.params, url)
+    node["daemon_status"].setValue(status)
     if upstream is not None:
         node.setInput(0, upstream)
     return node
 
 
-def build(node: nuke.Group, params: tuple[dict[str, Any], ...], url: str | None) -> None:
-    from rushes_nuke import nodes
-
+def build(node: nuke.Group, params: tuple[Param, ...], url: str | None) -> None:
     node.setName("Look1", uncollide=True)
-    node["tile_color"].setValue(nodes.TILE_COLOR)
+    node["tile_color"].setValue(TILE_COLOR)
     for name, value in (("rushes_kind", "Look"), ("rushes_task", TASK), ("rushes_id", state.new_id("Look")),
                         ("rushes_inputs", '[{"port": "plate", "label": "Source", "kind": "frames", "optional": false}]'),
-                        ("rushes_outputs", "[]"), ("rushes_extra_outputs", "[]"), (PARAMS_KNOB, describe_params(params, {}))):
-        nodes.hidden(node, name, value)
+                        ("rushes_outputs", "[]"), ("rushes_extra_outputs", "[]"), (PARAMS_KNOB, describe_params(params))):
+        hidden(node, name, value)
     node.addKnob(nuke.Tab_Knob("rushes", "Rushes"))
     apply = nuke.Enumeration_Knob("apply", "Apply", APPLY_CHOICES)
     apply.setTooltip("Apply the fitted 3D LUT, the CDL (slope/offset/power/saturation), or both.")
@@ -79,20 +71,20 @@ def build(node: nuke.Group, params: tuple[dict[str, Any], ...], url: str | None)
     cdl = nuke.File_Knob("cdl_file", "CDL (.cc)")
     cdl.setTooltip("The look as an ASC CDL; set by fitting, or pick any .cc.")
     node.addKnob(cdl)
-    if not any(p.get("name") == "working_space" for p in params):
+    if not any(p.name == "working_space" for p in params):
         space = nuke.String_Knob("working_space", "Working space")
         space.setValue("ACEScct")
         space.setTooltip("Where the CDL acts (ACEScct for ACES).")
         node.addKnob(space)
-    for param in params:
-        node.addKnob(make_param_knob(param, {}))
-    node.addKnob(nodes.button("fit", "Fit from selected", FIT_CMD,
-                              "Select pairs (each graded node with the ungraded node upstream of it) and fit a "
-                              "look from their current frame; it becomes a new version."))
+    for param in own_knob_params(params):
+        node.addKnob(make_param_knob(param))
+    node.addKnob(button("fit", "Fit from selected", FIT_CMD,
+                        "Select pairs (each graded node with the ungraded node upstream of it) and fit a "
+                        "look from their current frame; it becomes a new version."))
     version = nuke.Enumeration_Knob("version", "Version", ["none"])
     version.setTooltip("Earlier fitted looks stay in the cache; pick the one to apply.")
     node.addKnob(version)
-    nodes.common_knobs(node, url)
+    common_knobs(node, url)
     with inside(node):
         inp = nuke.nodes.Input()
         inp.setName("Source")
@@ -143,8 +135,6 @@ def fit_from_selection(node: nuke.Group, reporter: Reporter,
     The pairs render on the main thread; the daemon job runs on a worker thread when
     ``background`` (returned), and the new version is shown on the main thread after.
     """
-    from rushes_nuke.process import run
-
     # the button runs inside the Look group: the pairs are selected in the graph around it
     selected = [n for n in node.parent().selectedNodes() if n is not node]
     frame = nuke.frame()
@@ -167,8 +157,6 @@ def finish_fit(node: nuke.Group, version: str) -> None:
 
 def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
     """Main thread: pair the selection, ask the daemon, render each pair at ``frame``."""
-    from rushes_nuke.process import require_task, task_manifest
-
     pairs = pairs_from(selected)
     url = str(node["server"].value()).strip() or daemon.default_url()
     if not str(node["cache_root"].value()).strip():
@@ -178,13 +166,11 @@ def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
     with daemon.connect(url, timeout=daemon.hello_timeout(), retries=0) as client:
         info = client.hello()
         require_task(info, TASK, url)
-        manifest = task_manifest(client, TASK) or {}
+        manifest = task_manifest(client, TASK)
         same_host = bool(client.same_host)
-    ports = [str(p["name"]) for p in manifest.get("inputs", []) if p.get("kind") != "blob"]
+    ports = [p.name for p in manifest.inputs if p.kind != "blob"] if manifest is not None else []
     names = ports[:2] if len(ports) >= 2 else ["source", "graded"]
-    params = read_params(node)
-    if manifest.get("params"):  # send only what the daemon's task takes (the node may predate it)
-        params = {k: v for k, v in params.items() if k in {str(p["name"]) for p in manifest["params"]}}
+    params = sendable_params(node, manifest)
     work = layout.begin()
     try:
         rendered = _render_pairs(node, pairs, names, os.path.join(work, cache.INPUTS_DIR), frame)

@@ -15,10 +15,10 @@ def install() -> None:
     if toolbar is not None:
         nodes_menu = toolbar.addMenu("Rushes", icon=ICON)
         for kind in NODE_KINDS:
-            nodes_menu.addCommand(kind, f"import rushes_nuke.nodes; rushes_nuke.nodes.create({kind!r})")
+            nodes_menu.addCommand(kind, f"import rushes_nuke.kinds; rushes_nuke.kinds.create({kind!r})")
     main = bar.addMenu("Rushes")
     for kind in NODE_KINDS:
-        main.addCommand(f"Create {kind}", f"import rushes_nuke.nodes; rushes_nuke.nodes.create({kind!r})")
+        main.addCommand(f"Create {kind}", f"import rushes_nuke.kinds; rushes_nuke.kinds.create({kind!r})")
     main.addSeparator()
     main.addCommand("Process selected", "import rushes_nuke.actions; rushes_nuke.actions.process_selected()")
     main.addCommand("Daemon status", "import rushes_nuke.actions; rushes_nuke.actions.daemon_status_dialog()")

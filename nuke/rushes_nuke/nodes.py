@@ -16,41 +16,36 @@ from __future__ import annotations
 import json
 
 import nuke
-from rushes_nuke import cache, daemon, state
+from rushes_nuke import cache, daemon, state, view
 from rushes_nuke.graph import inside
-from rushes_nuke.knobs import PARAMS_KNOB, describe_params, make_param_knob
-from rushes_nuke.specs import SPECS, NodeSpec, output_choices, output_param, spec_from_manifest
+from rushes_nuke.knobs import (
+    PARAMS_KNOB,
+    PROCESS_CMD,
+    TILE_COLOR,
+    button,
+    common_knobs,
+    describe_params,
+    hidden,
+    make_param_knob,
+    own_knob_params,
+)
+from rushes_nuke.specs import NodeSpec, kind_for, manifest_for, output_choices, output_param, spec_from_manifest
 
-PROCESS_CMD = "import rushes_nuke.actions; rushes_nuke.actions.process_this()"
-CHECK_CMD = "import rushes_nuke.actions; rushes_nuke.actions.check_daemon_this()"
 RANGE_CMD = "import rushes_nuke.actions; rushes_nuke.actions.use_input_range_this()"
-TRANSFER_CHOICES = ["Auto", "File paths", "EXR bytes"]
-TILE_COLOR = 0x3B6E8FFF  # every Rushes node has the same tile colour (0xRRGGBBAA, as tile_color holds it)
 
 
 def resolve_spec(kind: str, url: str | None = None) -> tuple[NodeSpec, str]:
-    """The spec for a node kind (``WireRemoval``) or task name (``exposure``), and a status line.
-
-    Uses the daemon's manifest when it answers, the static spec otherwise.
-    """
+    """The spec for a node kind (``WireRemoval``) or task name (``exposure``), and a status line."""
     url = url or daemon.default_url()
-    base = SPECS.get(kind)
-    task = base.task if base else kind
-    tasks = daemon.manifests(url)
-    manifest = daemon.find_manifest(tasks, task)
-    if manifest is not None:
-        return spec_from_manifest(manifest, base), f"running at {url}"
-    why = daemon.manifest_error(url) if tasks is None else f"the daemon at {url} has no {task!r} task"
-    if base is not None:
-        return base, f"{why} (knobs from the built-in list)"
-    raise ValueError(f"unknown Rushes node {kind!r}: {why}")
+    node_kind = kind_for(kind)
+    manifest, status = manifest_for(node_kind.task, url)
+    if manifest is None:
+        raise ValueError(f"unknown Rushes node {kind!r}: {status}")
+    return spec_from_manifest(manifest, node_kind), status
 
 
 def create(kind: str, url: str | None = None) -> nuke.Group:
-    """Create a Rushes node (connected to the selection, like any Nuke node)."""
-    if kind == "Look":
-        from rushes_nuke import look
-        return look.create(url)
+    """Create a Rushes task node (connected to the selection, like any Nuke node)."""
     spec, status = resolve_spec(kind, url)
     try:
         upstream: nuke.Node | None = nuke.selectedNode()
@@ -76,28 +71,15 @@ def build(node: nuke.Group, spec: NodeSpec, url: str | None = None) -> None:
                                                  "optional": i.optional} for i in spec.inputs]))
     hidden(node, "rushes_outputs", json.dumps([list(o) for o in spec.outputs]))
     hidden(node, "rushes_extra_outputs", json.dumps(list(spec.extra_outputs)))
-    hidden(node, PARAMS_KNOB, describe_params(spec.params, spec.choice_labels))
+    hidden(node, PARAMS_KNOB, describe_params(spec.params))
     node.addKnob(nuke.Tab_Knob("rushes", "Rushes"))
     node.addKnob(nuke.Text_Knob("about", "", spec.help))
-    for param in spec.params:
-        node.addKnob(make_param_knob(param, spec.choice_labels))
+    for param in own_knob_params(spec.params):
+        node.addKnob(make_param_knob(param))
     _task_knobs(node, spec)
     common_knobs(node, url)
     _internal_graph(node, spec)
-    state.refresh(node)
-
-
-def hidden(node: nuke.Node, name: str, value: str) -> None:
-    knob = nuke.String_Knob(name, name)
-    knob.setValue(value)
-    knob.setFlag(nuke.INVISIBLE)
-    node.addKnob(knob)
-
-
-def button(name: str, label: str, command: str, tooltip: str) -> nuke.PyScript_Knob:
-    knob = nuke.PyScript_Knob(name, label, command)
-    knob.setTooltip(tooltip)
-    return knob
+    view.refresh(node)
 
 
 def _task_knobs(node: nuke.Node, spec: NodeSpec) -> None:
@@ -125,33 +107,6 @@ def _frame_range_knobs(node: nuke.Node) -> None:
     node.addKnob(first)
     node.addKnob(last)
     node.addKnob(button("input_range", "Input range", RANGE_CMD, "Set the frame range from the Source input."))
-
-
-def common_knobs(node: nuke.Node, url: str | None) -> None:
-    project = nuke.String_Knob("project", "Project")
-    project.setTooltip("The Rushes project whose trained models are used (empty: the stock models).")
-    node.addKnob(project)
-    model = nuke.String_Knob("model_version", "Model version")
-    model.setValue("latest")
-    model.setTooltip("Which trained model version of the project to use; 'latest' takes the newest promoted one.")
-    node.addKnob(model)
-    node.addKnob(nuke.Text_Knob("daemon_status", "Daemon", "not checked"))
-    node.addKnob(button("check_daemon", "Check daemon", CHECK_CMD, "Ask whether the Rushes daemon is running."))
-    node.addKnob(nuke.Tab_Knob("advanced", "Advanced"))
-    server = nuke.String_Knob("server", "Daemon address")
-    server.setValue(url or "")
-    server.setTooltip("Empty: $RUSHES_SERVER or the local daemon (tcp://127.0.0.1:5557).")
-    node.addKnob(server)
-    cache_root = nuke.File_Knob("cache_root", "Cache folder")
-    cache_root.setTooltip("Where results are cached, one folder per node and version. Empty: "
-                          "$RUSHES_NUKE_CACHE, else rushes_cache next to the script (set on first Process).")
-    node.addKnob(cache_root)
-    transfer = nuke.Enumeration_Knob("transfer", "Send frames as", TRANSFER_CHOICES)
-    transfer.setTooltip("Auto sends file paths when the daemon runs on this machine and EXR bytes otherwise.")
-    node.addKnob(transfer)
-    keep = nuke.Boolean_Knob("keep_inputs", "Keep rendered inputs")
-    keep.setTooltip("Keep the EXRs rendered from the inputs in the version folder (uses disk).")
-    node.addKnob(keep)
 
 
 def _internal_graph(node: nuke.Group, spec: NodeSpec) -> None:

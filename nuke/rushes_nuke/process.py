@@ -15,10 +15,11 @@ import threading
 from typing import Any, Callable
 
 import nuke
-from rushes_nuke import cache, daemon, state
+from hostbridge.manifest import TaskManifest, filter_params
+from rushes_nuke import cache, daemon, state, view
 from rushes_nuke.graph import armed_write, full_resolution
 from rushes_nuke.job import Job, execute
-from rushes_nuke.knobs import read_params
+from rushes_nuke.knobs import COMMON_PARAMS, read_params
 from rushes_nuke.report import ProcessCancelled, Reporter
 
 ProgressFn = Callable[[int, int, str], bool]
@@ -72,14 +73,24 @@ def render_inputs(node: nuke.Group, ports: list[dict[str, Any]], work: str, firs
     return rendered
 
 
-def task_manifest(client: Any, task: str) -> dict[str, Any] | None:
+def task_manifest(client: Any, task: str) -> TaskManifest | None:
     """``task``'s manifest from the daemon; None when the daemon cannot list manifests."""
     from hostbridge.errors import UnknownType
 
     try:
-        return daemon.find_manifest(client.list_tasks(), task)
+        wire = daemon.find_manifest(client.list_tasks(), task)
+        return TaskManifest.from_wire(wire) if wire is not None else None
     except UnknownType:  # an older daemon without list_tasks: use the built-in knobs
         return None
+
+
+def sendable_params(node: nuke.Node, manifest: TaskManifest | None) -> dict[str, Any]:
+    """The node's parameters the daemon's task takes (the node may predate or postdate it), as
+    stable values. Without a manifest (a daemon that cannot list tasks) all but the common ones."""
+    values = read_params(node)
+    if manifest is None:
+        return {k: v for k, v in values.items() if k not in COMMON_PARAMS}
+    return filter_params(manifest, values)
 
 
 def require_task(info: dict[str, Any], task: str, url: str) -> None:
@@ -105,18 +116,13 @@ def prepare(node: nuke.Group, reporter: Reporter) -> Job:
         require_task(info, task, url)
         manifest = task_manifest(client, task)
         same_host = bool(client.same_host)
-    params = read_params(node)
-    known = None if manifest is None else {str(p["name"]) for p in manifest.get("params", [])}
-    if known is not None:  # send only what the daemon's task takes (the node may predate it)
-        params = {k: v for k, v in params.items() if k in known}
+    params = sendable_params(node, manifest)
     model_version = str(node["model_version"].value()).strip() or "latest"
-    if known is not None and "model_version" in known:
-        params["model_version"] = model_version
     transfer = str(node["transfer"].value())
     if not str(node["cache_root"].value()).strip():
         node["cache_root"].setValue(state.cache_root(node))  # keep versions findable if the script moves
     if state.ensure_unique_id(node):
-        state.refresh(node)
+        view.refresh(node)
     layout = state.node_cache(node)
     total = (len(ports) + 1) * 100
     work = layout.begin()
@@ -136,7 +142,7 @@ def prepare(node: nuke.Group, reporter: Reporter) -> Job:
 def finish(node: nuke.Group, version: str) -> None:
     """Main thread: list the new version on the node and show it."""
     state.set_versions(node, select=version)
-    state.refresh(node)
+    view.refresh(node)
 
 
 def _finish_later(node: nuke.Group, version: str, done: Callable[[nuke.Group, str], None] = finish) -> None:
@@ -178,7 +184,7 @@ def run(node: nuke.Group, reporter: Reporter, background: bool = False,
     worker thread (returned); the node is updated on the main thread when it finishes.
     """
     try:
-        import hostbridge  # noqa: F401
+        import hostbridge.client  # noqa: F401  (pyzmq and msgpack, which only a run needs)
     except ImportError as exc:
         reporter.message(f"{node.name()}: Rushes cannot load hostbridge ({exc}); add the Rushes folder to "
                          "PYTHONPATH and install pyzmq and msgpack for this Nuke's Python.")

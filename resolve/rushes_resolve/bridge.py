@@ -1,7 +1,8 @@
 """Talking to the Rushes daemon through hostbridge (the only Rushes package imported here).
 
-hostbridge is imported inside functions so that loading the menu scripts stays cheap
-and a missing hostbridge is reported as one clear sentence.
+The client (pyzmq, msgpack) is imported inside functions so that loading the menu scripts
+stays cheap and a missing one is reported as one clear sentence; ``hostbridge.manifest``
+is stdlib only.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable
+
+from hostbridge.manifest import TaskManifest
 
 if TYPE_CHECKING:
     from hostbridge import Client, FrameIn, FrameOut, Result
@@ -63,13 +66,13 @@ def file_frame(client: Client, path: str, number: int, colour_space: str = "") -
         return encoded_frame(handle.read(), ENCODED_FORMATS[ext], number, colour_space)
 
 
-def task_manifest(client: Client, task: str) -> dict[str, Any]:
+def task_manifest(client: Client, task: str) -> TaskManifest:
     """The daemon's manifest for ``task``; ValueError naming what the daemon offers."""
     manifests = {m["name"]: m for m in client.list_tasks()}
     if task not in manifests:
         raise ValueError(f"the Rushes daemon at {client.url} has no task {task!r}; "
                          f"it offers {', '.join(sorted(manifests))}")
-    return manifests[task]
+    return TaskManifest.from_wire(manifests[task])
 
 
 def run_task(client: Client, task: str, inputs: Mapping[str, Sequence[FrameIn]],

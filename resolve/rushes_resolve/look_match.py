@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from hostbridge.manifest import TaskManifest, filter_params, snapshot_manifest
 from rushes_resolve import cdl as cdl_mod
 from rushes_resolve import versions
 from rushes_resolve.bridge import file_frame, run_task, task_manifest
@@ -19,11 +20,12 @@ from rushes_resolve.changelog import Run, write_atomic
 from rushes_resolve.clips import Clip, choose, playhead_kept, video_clips
 from rushes_resolve.frames import next_version
 from rushes_resolve.paths import safe_name
-from rushes_resolve.session import CLIP_COLORS, FLAG_COLORS, Session, used_params
+from rushes_resolve.session import CLIP_COLORS, FLAG_COLORS, Session
 from rushes_resolve.stills import export_graded, on_color_page, pick_frame, source_path
 from rushes_resolve.ui import Field
 
 TASK = "look_fit"
+FIT = snapshot_manifest(TASK)
 APPLY_TO = ("hero tracks", "marked clips", "heroes", "all clips")
 APPLY = ("LUT", "CDL")
 FIELDS = (
@@ -42,11 +44,11 @@ FIELDS = (
     Field("graded_from", "Graded frame from", "choice", "export still", ("export still", "gallery still"),
           "export still: Project.ExportCurrentFrameAsStill; gallery still: GrabStill + ExportStills"),
     Field("name", "Look name", "text", "", tooltip="Blank: named after the first hero"),
-    Field("in_space", "Source colour space", "text", "",
-          tooltip="OCIO name of the clips as the node sees them (e.g. ARRI LogC4); blank: ACEScct"),
-    Field("working_space", "CDL working space", "text", "ACEScct",
-          tooltip="Where the CDL acts: the timeline colour space"),
-    Field("lut_size", "LUT size", "int", 33, tooltip="33 or 65 points per side"),
+    # the task's own parameters: type and default from look_fit's manifest, labels in the colorist's words
+    Field.from_param(FIT.param("in_space"), "Source colour space",
+                     "OCIO name of the clips as the node sees them (e.g. ARRI LogC4); blank: ACEScct"),
+    Field.from_param(FIT.param("working_space"), "CDL working space", "Where the CDL acts: the timeline colour space"),
+    Field.from_param(FIT.param("lut_size"), tooltip="33 or 65 points per side"),
     Field("server", "Daemon address", "text", ""),
 )
 
@@ -106,7 +108,7 @@ def pick_targets(clips: list[Clip], heroes: list[Clip], opts: Mapping[str, Any])
 
 
 def _match(session: Session, heroes: list[Clip], targets: list[Clip], opts: Mapping[str, Any],
-           client: Any, manifest: Mapping[str, Any], log_run: Run) -> dict[str, Any]:
+           client: Any, manifest: TaskManifest, log_run: Run) -> dict[str, Any]:
     reporter = session.reporter
     pairs = grab_pairs(session, heroes, os.path.join(session.folder, "stills", log_run.id),
                        opts["graded_from"] == "gallery still")
@@ -115,8 +117,8 @@ def _match(session: Session, heroes: list[Clip], targets: list[Clip], opts: Mapp
         inputs["source"].append(file_frame(client, src, number, opts["in_space"]))
         inputs["graded"].append(file_frame(client, graded, number))
     name = safe_name(opts["name"] or heroes[0].name + "_look")
-    params = used_params(manifest, {"in_space": opts["in_space"], "working_space": opts["working_space"],
-                                    "lut_size": int(opts["lut_size"]), "title": name})
+    params = filter_params(manifest, {"in_space": opts["in_space"], "working_space": opts["working_space"],
+                                    "lut_size": int(opts["lut_size"]), "title": name}, skip_blank=True)
     reporter.say(f"fitting the look on {len(pairs)} frame pair(s)")
     result = run_task(client, TASK, inputs, params, reporter.progress, project=session.rushes_project)
     lut_path, cdl_values = write_look(session, result.blobs, name, log_run)

@@ -13,12 +13,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from hostbridge.manifest import TaskManifest, snapshot_manifest
 from rushes_resolve.bridge import file_frame, run_task, task_manifest
 from rushes_resolve.changelog import Run, write_atomic
 from rushes_resolve.clips import Clip, choose, overlapping, video_clips
 from rushes_resolve.frames import next_version, sequence_spec
 from rushes_resolve.paths import safe_name
-from rushes_resolve.session import CLIP_COLORS, FLAG_COLORS, Session, port_names, used_params
+from rushes_resolve.session import CLIP_COLORS, FLAG_COLORS, Session
 from rushes_resolve.stills import source_path
 from rushes_resolve.ui import Field
 
@@ -26,7 +27,8 @@ TASKS = ("wire_removal", "object_removal", "clean_plate")
 SINGLE_FRAME_TASKS = ("clean_plate",)  # one clean frame for the whole shot, placed as a still
 FIELDS = (
     Field("task", "Repair", "choice", "wire_removal", TASKS,
-          "wire_removal / object_removal need a matte clip above the plate; clean_plate needs none"),
+          "Wire Removal and Object Removal need a matte clip above the plate; Clean Plate needs none",
+          labels=tuple(snapshot_manifest(t).label for t in TASKS)),
     Field("clip_color", "Clips to repair: clip colour", "choice", "", CLIP_COLORS,
           "Blank: the clip at the playhead"),
     Field("clip_flag", "Clips to repair: flag", "choice", "", FLAG_COLORS),
@@ -81,22 +83,21 @@ def find_matte(clips: list[Clip], plate: Clip, matte_track: int) -> list[Clip]:
     raise ValueError(f"no matte clip above {plate.name!r}: put the matte on a video track above the plate")
 
 
-def repair_clip(session: Session, client: Any, manifest: Mapping[str, Any], plate: Clip,
+def repair_clip(session: Session, client: Any, manifest: TaskManifest, plate: Clip,
                 clips: list[Clip], matte_track: int, log_run: Run) -> dict[str, Any]:
-    task = str(manifest["name"])
-    frames_in = port_names(manifest, "inputs", "frames")
-    mattes_in = port_names(manifest, "inputs", "matte")
+    task = manifest.name
+    frames_in = [p.name for p in manifest.inputs if p.kind == "frames"]
+    mattes_in = [p.name for p in manifest.inputs if p.kind == "matte"]
     if not frames_in:
         raise ValueError(f"task {task!r} takes no frames input")
     records = list(range(plate.start, plate.end))
     plate_paths = [source_path(plate, r) for r in records]
     inputs: dict[str, list[Any]] = {frames_in[0]: [file_frame(client, p, n) for p, n in plate_paths]}
-    needs_matte = bool(mattes_in) and any(
-        p["name"] == mattes_in[0] and not p.get("optional") for p in manifest["inputs"])
+    needs_matte = bool(mattes_in) and any(p.name == mattes_in[0] and not p.optional for p in manifest.inputs)
     if needs_matte:
         mattes = find_matte(clips, plate, matte_track)
         inputs[mattes_in[0]] = [_matte_frame(client, mattes, r, n) for r, (_, n) in zip(records, plate_paths)]
-    outputs = port_names(manifest, "outputs")
+    outputs = [p.name for p in manifest.outputs]
     wanted = "repair" if "repair" in outputs else (outputs[0] if outputs else "")
     first, last = plate_paths[0][1], plate_paths[-1][1]
     root = session.render_folder()
@@ -116,7 +117,7 @@ def repair_clip(session: Session, client: Any, manifest: Mapping[str, Any], plat
         write_atomic(path, bytes(frame.data))
         written[frame.number] = path
 
-    run_task(client, task, inputs, used_params(manifest, {}), session.reporter.progress, encode="exr",
+    run_task(client, task, inputs, {}, session.reporter.progress, encode="exr",
              project=session.rushes_project, on_frame=on_frame)
     if task in SINGLE_FRAME_TASKS:
         if not written:

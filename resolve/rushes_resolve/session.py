@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from rushes_resolve import paths
 from rushes_resolve.changelog import LOG_NAME, ChangeLog
@@ -86,14 +86,3 @@ def check_version(resolve: Resolve) -> None:
     if len(fields) == 3 and (19, 0, 0) <= tuple(fields) < (19, 0, 2):
         raise ValueError(f"DaVinci Resolve {'.'.join(map(str, fields))} lacks TimelineItem.GetSourceStartFrame "
                          "and GetStart(subframe), which Rushes needs; update Resolve to 19.0.2 or later")
-
-
-def used_params(manifest: Mapping[str, Any], wanted: Mapping[str, Any]) -> dict[str, Any]:
-    """Only the parameters the daemon's task declares (so a newer/older task still runs)."""
-    names = {p["name"] for p in manifest.get("params", [])}
-    return {k: v for k, v in wanted.items() if k in names and v is not None and v != ""}
-
-
-def port_names(manifest: Mapping[str, Any], direction: str, kind: str | None = None) -> list[str]:
-    """Input or output port names of a manifest, optionally only those of one kind."""
-    return [p["name"] for p in manifest.get(direction, []) if kind is None or p.get("kind") == kind]

@@ -10,15 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hostbridge.manifest import filter_params, snapshot_manifest
 from rushes_resolve import cdl as cdl_mod
 from rushes_resolve import versions
 from rushes_resolve.bridge import file_frame, run_task, task_manifest
 from rushes_resolve.clips import Clip, choose, video_clips
-from rushes_resolve.session import CLIP_COLORS, FLAG_COLORS, Session, used_params
+from rushes_resolve.session import CLIP_COLORS, FLAG_COLORS, Session
 from rushes_resolve.stills import pick_frame, source_path
 from rushes_resolve.ui import Field
 
 TASK = "shot_match"
+MATCH = snapshot_manifest(TASK)
 FIELDS = (
     Field("hero_color", "Hero clip colour", "choice", "Orange", CLIP_COLORS),
     Field("hero_flag", "Hero flag", "choice", "", FLAG_COLORS),
@@ -26,9 +28,10 @@ FIELDS = (
           "Without marked clips: the Media Pool selection, else the clip at the playhead"),
     Field("target_flag", "Clips to match: flag", "choice", "", FLAG_COLORS),
     Field("node", "CDL node", "int", 1, tooltip="Node that receives the CDL, from 1"),
-    Field("in_space", "Source colour space", "text", "",
-          tooltip="OCIO name of the clips as the node sees them; blank: ACEScct"),
-    Field("working_space", "CDL working space", "text", "ACEScct", tooltip="The timeline colour space"),
+    # the task's own parameters: type and default from shot_match's manifest, labels in the colorist's words
+    Field.from_param(MATCH.param("in_space"), "Source colour space",
+                     "OCIO name of the clips as the node sees them; blank: ACEScct"),
+    Field.from_param(MATCH.param("working_space"), "CDL working space", "The timeline colour space"),
     Field("server", "Daemon address", "text", ""),
 )
 
@@ -59,7 +62,8 @@ def run(session: Session, values: Mapping[str, Any] | None = None) -> dict[str, 
     manifest = task_manifest(client, TASK)
     hero_path, hero_number = source_path(hero, pick_frame(hero, timeline))
     hero_frame = file_frame(client, hero_path, hero_number, opts["in_space"])
-    params = used_params(manifest, {"in_space": opts["in_space"], "working_space": opts["working_space"]})
+    params = filter_params(manifest, {"in_space": opts["in_space"], "working_space": opts["working_space"]},
+                           skip_blank=True)
     log_run = session.log.start_run("shot_match", {k: v for k, v in opts.items() if k != "server"})
     matched: dict[str, dict[str, str]] = {}
     problems: list[str] = []

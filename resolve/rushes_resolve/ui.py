@@ -12,10 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Callable, TextIO
 
+from hostbridge.manifest import Param
+
 
 @dataclass(frozen=True)
 class Field:
-    """One option in a tool's dialog: ``kind`` is "text", "int", "float", "bool" or "choice"."""
+    """One option in a tool's dialog: ``kind`` is "text", "int", "float", "bool" or "choice".
+
+    A choice holds stable values (``choices``, what the tool gets) and, optionally, the labels
+    the dialog shows for them (``labels``, same order; empty: the values are shown).
+    """
 
     name: str
     label: str
@@ -23,6 +29,19 @@ class Field:
     default: Any
     choices: tuple[str, ...] = ()
     tooltip: str = ""
+    labels: tuple[str, ...] = ()
+
+    @classmethod
+    def from_param(cls, param: Param, label: str = "", tooltip: str = "") -> Field:
+        """A field for a task parameter: kind, default and choices from the manifest; the label and
+        tooltip may be put in the colorist's words (the manifest's otherwise)."""
+        kind = {"string": "text"}.get(param.type, param.type)
+        return cls(param.name, label or param.label, kind, param.default, tuple(param.values()),
+                   tooltip or param.tooltip, tuple(param.labels()))
+
+    def shown(self) -> tuple[str, ...]:
+        """What the dialog lists for a choice."""
+        return self.labels or self.choices
 
     def parse(self, raw: Any) -> Any:
         """Turn what the dialog returned into this field's type; ValueError names the field."""
@@ -38,7 +57,10 @@ class Field:
             raise ValueError(f"{self.label}: {raw!r} is not {wanted}") from exc
         text = str(raw)
         if self.kind == "choice" and text not in self.choices:
-            raise ValueError(f"{self.label}: {text!r} is not one of {', '.join(self.choices)}")
+            by_label = dict(zip(self.shown(), self.choices))
+            if text not in by_label:
+                raise ValueError(f"{self.label}: {text!r} is not one of {', '.join(self.shown())}")
+            return by_label[text]
         return text
 
 
@@ -126,8 +148,8 @@ class UIReporter(Reporter):
             return ui.CheckBox({"ID": f.name, "Checked": bool(value), "Text": ""})
         if f.kind == "choice":
             box = ui.ComboBox({"ID": f.name})
-            for choice in f.choices:
-                box.AddItem(choice)
+            for shown in f.shown():
+                box.AddItem(shown)
             box.CurrentIndex = f.choices.index(value) if value in f.choices else 0
             return box
         return ui.LineEdit({"ID": f.name, "Text": str(value)})

@@ -21,11 +21,11 @@ def register_script(fake: ModuleType, path: Path, url: str, plates: Path, gui_se
     pattern = make_plate(plates, "plate", FRAMES)
 
     def build() -> None:
-        from rushes_nuke import nodes
+        from rushes_nuke import kinds
 
         read = fake.nodes.Read(file=pattern, first=FRAMES[0], last=FRAMES[-1])
         read.setSelected(True)
-        node = nodes.create("exposure", url=url)
+        node = kinds.create("exposure", url=url)
         node["stops"].setValue(1.0)
         node["server"].setValue(gui_server)   # the GUI's setting (nothing there); the farm passes --server
         node["rushes_id"].setValue("Exposure_0123abcd")           # saved in the script, like every knob
@@ -115,7 +115,7 @@ def test_a_render_node_that_cannot_see_the_cache_errors_instead_of_showing_the_p
         fake: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Issue 17, item 6: init.py runs in `nuke -t` too; there the script-load callback must
     change no knob, and a cache the render node cannot see is a loud error."""
-    from rushes_nuke import nodes
+    from rushes_nuke import kinds
 
     script = str(tmp_path / "comp.nk")
     hidden_cache = tmp_path / "studio_only" / "rushes_cache"
@@ -123,7 +123,7 @@ def test_a_render_node_that_cannot_see_the_cache_errors_instead_of_showing_the_p
     def build() -> None:
         read = fake.nodes.Read(file=str(tmp_path / "plate.####.exr"))
         read.setSelected(True)
-        node = nodes.create("WireRemoval", url="tcp://127.0.0.1:1")
+        node = kinds.create("WireRemoval", url="tcp://127.0.0.1:1")
         node["cache_root"].setValue(str(hidden_cache))
         node["rushes_id"].setValue("WireRemoval_0123abcd")
         node["version"].setValues(["v001"])
@@ -143,13 +143,13 @@ def test_a_render_node_that_cannot_see_the_cache_errors_instead_of_showing_the_p
 
 def test_in_the_gui_a_missing_cache_keeps_the_saved_version_and_says_why(
         fake: ModuleType, tmp_path: Path) -> None:
-    from rushes_nuke import nodes
+    from rushes_nuke import kinds
 
     script = str(tmp_path / "comp.nk")
     hidden_cache = tmp_path / "studio_only" / "rushes_cache"
 
     def build() -> None:
-        node = nodes.create("WireRemoval", url="tcp://127.0.0.1:1")
+        node = kinds.create("WireRemoval", url="tcp://127.0.0.1:1")
         node["cache_root"].setValue(str(hidden_cache))
         node["version"].setValues(["v002"])
         node["version"].setValue("v002")

@@ -41,7 +41,7 @@ def test_plugin_runs_on_a_real_python_3_9_when_there_is_one() -> None:
     exe = python39()
     if exe is None:
         pytest.fail("Python 3.9 is needed for this check (pyenv install 3.9, or put python3.9 on PATH)")
-    code = ("import sys; sys.path[:0] = sys.argv[1:3]; import nuke, rushes_nuke, rushes_nuke.nodes as N, "
+    code = ("import sys; sys.path[:0] = sys.argv[1:3]; import nuke, rushes_nuke, rushes_nuke.kinds as N, "
             "rushes_nuke.farm; rushes_nuke.install(); "
             "[N.create(k, url='tcp://127.0.0.1:9') for k in ('WireRemoval', 'CleanPlate', 'ObjectRemoval', "
             "'Matte', 'Look')]; n = nuke.toNode('WireRemoval1'); nuke.fake_press(n, 'process'); "

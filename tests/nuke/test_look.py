@@ -36,10 +36,10 @@ def test_read_cdl(tmp_path: Path) -> None:
 
 
 def test_look_node_applies_lut_and_cdl(fake: ModuleType, down: str, tmp_path: Path) -> None:
-    from rushes_nuke import nodes
+    from rushes_nuke import kinds
 
     fake.fake_set_ocio_config("aces_1.2")
-    node = nodes.create("Look", url=down)
+    node = kinds.create("Look", url=down)
     lut, cdl = node.node("LUT"), node.node("CDL")
     assert lut.Class() == "OCIOFileTransform" and cdl.Class() == "OCIOCDLTransform"
     assert lut.input(0) is cdl and lut["disable"].value() and cdl["disable"].value(), "no look yet"
@@ -65,9 +65,9 @@ def test_look_node_applies_lut_and_cdl(fake: ModuleType, down: str, tmp_path: Pa
 def test_names_missing_from_the_scripts_config_are_said_not_forced(fake: ModuleType, down: str,
                                                                    tmp_path: Path) -> None:
     """Issue 17, item 3: nuke-default has no ACEScct; the OCIO knob would refuse it."""
-    from rushes_nuke import nodes
+    from rushes_nuke import kinds
 
-    node = nodes.create("Look", url=down)     # the fake's script: nuke-default, working space linear
+    node = kinds.create("Look", url=down)     # the fake's script: nuke-default, working space linear
     (tmp_path / "look.cc").write_text(CC)
     fake.fake_user_set(node["apply"], "CDL")
     fake.fake_user_set(node["cdl_file"], str(tmp_path / "look.cc"))
@@ -96,19 +96,19 @@ def test_pairs_from_selection(fake: ModuleType, down: str) -> None:
 
 
 def test_fit_without_pairs_says_what_to_select(fake: ModuleType, down: str) -> None:
-    from rushes_nuke import nodes
+    from rushes_nuke import kinds
 
-    node = nodes.create("Look", url=down)
+    node = kinds.create("Look", url=down)
     fake.fake_press(node, "fit")
     [message] = fake.fake_state().messages
     assert message.startswith("Look1: select pairs")
 
 
 def test_fit_from_selected_pairs_against_the_daemon(fake: ModuleType, daemon: str, tmp_path: Path) -> None:
-    from rushes_nuke import nodes
+    from rushes_nuke import kinds
 
     fake.fake_set_ocio_config("aces_1.2")     # an ACES show: the raw Writes hold ACEScg
-    look = nodes.create("Look", url=daemon)
+    look = kinds.create("Look", url=daemon)
     look["server"].setValue(daemon)
     look["keep_inputs"].setValue(True)
     chosen = []

@@ -27,10 +27,10 @@ def test_refresh_keeps_the_artists_label_and_shows_the_version(fake: ModuleType,
 
 
 def test_nodes_have_a_colour_and_the_toolbar_an_icon(fake: ModuleType, down: str) -> None:
-    from rushes_nuke import menus, nodes
+    from rushes_nuke import kinds, menus
 
-    node = nodes.create("WireRemoval", url=down)
-    look = nodes.create("Look", url=down)
+    node = kinds.create("WireRemoval", url=down)
+    look = kinds.create("Look", url=down)
     assert node["tile_color"].value() != 0 and look["tile_color"].value() == node["tile_color"].value()
     menus.install()
     icon = fake.toolbar("Nodes").fake_items["Rushes"].fake_icon
@@ -40,16 +40,16 @@ def test_nodes_have_a_colour_and_the_toolbar_an_icon(fake: ModuleType, down: str
 
 def test_file_knobs_are_evaluated_so_tcl_paths_work(fake: ModuleType, down: str, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    from rushes_nuke import nodes, state
+    from rushes_nuke import kinds, state
 
     monkeypatch.setenv("SHOW_ROOT", str(tmp_path))
     (tmp_path / "look.cc").write_text(CC)
     fake.fake_set_ocio_config("aces_1.2")
-    look = nodes.create("Look", url=down)
+    look = kinds.create("Look", url=down)
     fake.fake_user_set(look["apply"], "CDL")
     fake.fake_user_set(look["cdl_file"], "[getenv SHOW_ROOT]/look.cc")
     assert look.node("CDL")["slope"].value() == [1.1, 1.0, 0.9], "the CDL path was expanded"
-    node = nodes.create("WireRemoval", url=down)
+    node = kinds.create("WireRemoval", url=down)
     node["cache_root"].setValue("$env(SHOW_ROOT)/cache")
     assert state.cache_root(node) == f"{tmp_path}/cache"
 
@@ -72,9 +72,9 @@ def test_the_versions_qc_shows_in_the_node_status(fake: ModuleType, down: str, t
     """QC.md: a task summary may carry "qc"; the node's status shows its note (optional)."""
     import json
 
-    from rushes_nuke import nodes, state
+    from rushes_nuke import kinds, state
 
-    node = nodes.create("WireRemoval", url=down)
+    node = kinds.create("WireRemoval", url=down)
     node["cache_root"].setValue(str(tmp_path / "cache"))
     folder = tmp_path / "cache" / str(node["rushes_id"].value())
     qc = {"measure": "residual line energy in the hint", "threshold": 0.25, "flagged": [1012, 1013],
@@ -87,7 +87,7 @@ def test_the_versions_qc_shows_in_the_node_status(fake: ModuleType, down: str, t
     shown = {}
     for version in ("v001", "v002", "v003", "v004"):
         state.set_versions(node, select=version)
-        state.refresh(node)
+        kinds.refresh(node)
         shown[version] = node["rushes_note"].value() if node.knob("rushes_note") else ""
     assert shown == {"v001": "", "v002": "QC: 2 frame(s) to check: 1012, 1013", "v003": "",
                      "v004": "QC: every frame passed (residual line energy in the hint)"}

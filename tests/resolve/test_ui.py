@@ -150,3 +150,27 @@ def test_cancel_in_the_progress_window_stops_the_run() -> None:
     assert rep.progress(1, 10, "fitting") is True
     assert rep.progress(2, 10, "fitting") is False and rep.cancel_requested
     assert rep.progress(3, 10, "fitting") is False
+
+
+def test_choices_show_labels_and_return_stable_values() -> None:
+    """A choice lists the artist labels (UIManager ComboBox.AddItem) and the tool gets the value."""
+    from rushes_resolve import look_match, repair
+
+    field = next(f for f in repair.FIELDS if f.name == "task")
+    shown: list[Any] = []
+
+    def clicks(win: Window) -> None:
+        box = win.GetItems()["task"]
+        shown.extend([box.items, box.CurrentIndex])
+        box.CurrentIndex = 2
+        win.On.RushesRun.Clicked(None)
+
+    assert reporter_with(clicks).ask("Rushes Repair", (field,)) == {"task": "clean_plate"}
+    assert shown == [["Wire Removal", "Object Removal", "Clean Plate"], 0]
+    assert field.parse("Object Removal") == "object_removal" and field.parse("object_removal") == "object_removal"
+    with pytest.raises(ValueError, match="Repair: 'Blur' is not one of Wire Removal, Object Removal, Clean Plate"):
+        field.parse("Blur")
+    lut = next(f for f in look_match.FIELDS if f.name == "lut_size")  # from look_fit's manifest
+    assert (lut.kind, lut.default, lut.label) == ("int", 33, "LUT size")
+    space = next(f for f in look_match.FIELDS if f.name == "working_space")
+    assert (space.kind, space.default, space.label) == ("text", "ACEScct", "CDL working space")

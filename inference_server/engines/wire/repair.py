@@ -302,8 +302,7 @@ class WireRemover:
         imgs = [to_float(self.plate(j)[_sl(ctx)]) for j in nbrs]
         mts = [np.clip(self.hint(j)[_sl(ctx)], 0, 1).astype(np.float32) if strict else self.matte_crop(j, ctx, guard=True)
                for j in nbrs]
-        mode = {"auto": "auto", "temporal": "moving", "static": "static"}[s.method]
-        tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=mode)
+        tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=s.method)  # never spatial here
         filled = tf.fill + seam_correction(target, tf.fill, tf.weight, matte)
         conf = np.clip(tf.n_eff, 0.0, 1.0).astype(np.float32) * (tf.weight > 0)
         spread = cv2.GaussianBlur(hole.astype(np.float32), (0, 0), 1.0)

@@ -54,7 +54,7 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
                   enough: float = 1.0, tau: float = 3.0) -> TemporalFill:
     """Gather candidates for ``target`` from ``neighbours`` (same size), nearest ``offsets`` first.
 
-    ``mode``: "moving" (flow), "static" (zero motion) or "auto" (flow, snapped to zero motion
+    ``mode``: "temporal" (flow: a moving scene), "static" (zero motion) or "auto" (flow, snapped to zero motion
     when the measured motion around the matte is below a quarter pixel). Stops after a pair of
     offsets (-d, +d) once 99.5% of matte pixels have a candidate and 95% have ``enough`` effective frames.
     """
@@ -67,8 +67,8 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     if not len(neighbours) == len(neighbour_mattes) == len(offsets):
         raise ValueError(f"fill_temporal: got {len(neighbours)} neighbours, {len(neighbour_mattes)} mattes, "
                          f"{len(offsets)} offsets; they must match")
-    if mode not in ("auto", "moving", "static"):
-        raise ValueError(f"fill_temporal: mode {mode!r} is not auto, moving or static")
+    if mode not in ("auto", "temporal", "static"):
+        raise ValueError(f"fill_temporal: mode {mode!r} is not auto, temporal or static")
     for n in neighbours:
         if n.shape != target.shape:
             raise ValueError(f"fill_temporal: neighbour shape {n.shape} differs from target {target.shape}")

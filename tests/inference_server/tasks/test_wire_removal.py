@@ -34,15 +34,18 @@ def _run(inputs: dict[str, list[Frame]], **params: object) -> tuple[dict[str, ob
 def test_manifest_speaks_compositor() -> None:
     wire = wire_removal.MANIFEST.to_wire()
     params = {p["name"]: p for p in wire["params"]}
-    assert params["method"]["choices"] == ["Auto", "Temporal (moving scene)", "Temporal (static scene)", "Spatial"]
-    assert params["output"]["choices"] == ["Repair", "Wire Matte", "Source", "Repair Matted"]
+    assert params["method"]["choices"] == ["auto", "temporal", "static", "spatial"]  # the CLI's values
+    assert params["method"]["choice_labels"] == ["Auto", "Temporal (moving scene)", "Temporal (static scene)", "Spatial"]
+    assert params["output"]["choices"] == ["repair", "matte", "source", "repair-matted"]
+    assert params["output"]["choice_labels"] == ["Repair", "Wire Matte", "Source", "Repair Matted"]
+    assert (params["method"]["default"], params["output"]["default"]) == ("auto", "repair")
     assert params["window"]["label"] == "Temporal window (frames)"
     assert [p["name"] for p in wire["inputs"]] == ["plate", "hint"]
 
 
 def test_repairs_stream_one_frame_per_plate_frame_with_progress() -> None:
     inputs, truth, hints = _inputs()
-    summary, ctx, seen = _run(inputs, method="Temporal (static scene)", regrain=0.0)
+    summary, ctx, seen = _run(inputs, method="static", regrain=0.0)
     frames = ctx.frames["repair"]
     assert [f.number for f in frames] == [1001, 1002, 1003, 1004]
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
@@ -55,13 +58,13 @@ def test_repairs_stream_one_frame_per_plate_frame_with_progress() -> None:
 
 def test_output_choices() -> None:
     inputs, _, hints = _inputs(2, "uint16")
-    _, ctx, _ = _run(inputs, output="Wire Matte")
+    _, ctx, _ = _run(inputs, output="matte")
     matte = ctx.frames["repair"][0].pixels
     assert matte.shape == (96, 160, 1) and matte.dtype == np.uint16
     assert matte[hints[0] == 0].max() == 0 and matte.max() == 65535
-    _, ctx, _ = _run(inputs, output="Source")
+    _, ctx, _ = _run(inputs, output="source")
     np.testing.assert_array_equal(ctx.frames["repair"][1].pixels, inputs["plate"][1].pixels)
-    _, ctx, _ = _run(inputs, output="Repair Matted")
+    _, ctx, _ = _run(inputs, output="repair-matted")
     assert ctx.frames["repair"][0].pixels.shape == (96, 160, 4)
 
 
@@ -76,8 +79,14 @@ def test_bad_hints_are_rejected_clearly() -> None:
     short = {"plate": inputs["plate"], "hint": inputs["hint"][:1]}
     with pytest.raises(TaskInputError, match="hint has 1 frame.*plate has 2"):
         _run(short)
-    with pytest.raises(TaskInputError, match="method"):
+    with pytest.raises(TaskInputError, match="'Magic'; choose one of auto, temporal, static, spatial"):
         wire_removal.MANIFEST.validate_params({"method": "Magic"})
+
+
+def test_labels_sent_by_older_hosts_become_stable_values() -> None:
+    """A Nuke script or host from before stable values sends the label; the task gets the value."""
+    checked = wire_removal.MANIFEST.validate_params({"method": "Temporal (moving scene)", "output": "Wire Matte"})
+    assert (checked["method"], checked["output"]) == ("temporal", "matte")
 
 
 def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -102,12 +111,12 @@ def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.M
     with open_project("show", tmp_path).catalog():  # an ingested project (the fake serves its model)
         pass
     ctx = TaskContext(store=tmp_path, project="show")
-    summary = wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({"method": "Spatial", "regrain": 0.0}), ctx)
+    summary = wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({"method": "spatial", "regrain": 0.0}), ctx)
     assert summary["project_model"] == "v007" and calls
-    assert summary == summary | {"method": "Spatial"}
+    assert summary == summary | {"method": "spatial"}
     got: list[Frame] = []
     ctx = TaskContext(store=tmp_path, project="show", on_frame=lambda name, frame: got.append(frame))
-    wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({"output": "Wire Matte"}), ctx)
+    wire_removal.run(inputs, wire_removal.MANIFEST.validate_params({"output": "matte"}), ctx)
     hint = inputs["hint"][0].pixels[:, :, 0]
     assert np.array_equal(got[0].pixels[:, :, 0] > 127, hint > 12)  # the model's matte, not the classical one
     before = len(calls)

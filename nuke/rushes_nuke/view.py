@@ -1,0 +1,56 @@
+"""What a task node shows: its Reads pointed at the selected version, the switch at the chosen output."""
+
+from __future__ import annotations
+
+import nuke
+from rushes_nuke import cache
+from rushes_nuke.knobs import choice_label
+from rushes_nuke.state import (
+    node_cache,
+    output_labels,
+    output_ports,
+    qc_note,
+    selected_version,
+    set_versions,
+    show_note,
+    show_status,
+)
+
+
+def refresh(node: nuke.Group, changed: str = "") -> None:
+    """Point the internal Reads at the selected version and the switch at what Output asks.
+
+    Output "Source" (and a node with no version yet) passes the Source input through; any
+    other Output shows the version's result. The label says which version is shown. ``changed``
+    (the knob that changed) is part of every node kind's refresh; a task node redoes it all.
+    """
+    versions = set_versions(node)
+    version = selected_version(node) if versions else None
+    labels = output_labels(node)
+    choice = str(node["output"].value()) if node.knob("output") is not None else ""
+    layout = node_cache(node)
+    job = layout.job(version) if version else {}
+    for port, _label in output_ports(node):
+        read = node.node("Read_" + cache.safe_key(port))
+        if read is None:
+            continue
+        span = cache.frame_range(job, port) if version else None
+        if version and span:
+            read["file"].setValue(layout.output_pattern(version, port))
+            for name, value in (("first", span[0]), ("last", span[1]), ("origfirst", span[0]),
+                                ("origlast", span[1])):
+                read[name].setValue(value)
+        else:
+            read["file"].setValue("")
+    source = labels.index("Source") if "Source" in labels else 0
+    shown = labels.index(choice) if choice in labels else 0
+    switch = node.node("OutputSwitch")
+    if switch is not None:
+        switch["which"].setValue(shown if version and choice != "Source" else source)
+    show_note(node, qc_note(job.get("summary")))
+    if not version:
+        show_status(node, "not processed")
+    else:
+        made = choice_label(node, "output", str(job.get("params", {}).get("output") or "")) or \
+            (labels[shown] if labels else "")
+        show_status(node, f"{version} {made}".strip() if choice != "Source" else f"{version} (Source shown)")
