@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from hostbridge.protocol import ProtocolError, frame_nbytes
-from inference_server.tasks.base import Frame, FrameSeq, NanPolicy
+from inference_server.frames import Frame, FrameSeq, NanPolicy
 
 EXTENSIONS = {"exr": ".exr", "png": ".png", "tiff": ".tif", "dpx": ".dpx", "jpg": ".jpg"}
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import ALLOWED_DTYPES, Frame, FrameSeq
+from inference_server.frames import ALLOWED_DTYPES, Frame, FrameSeq
 
 Box = tuple[int, int, int, int]
 

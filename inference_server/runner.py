@@ -14,8 +14,9 @@ import numpy as np
 
 from hostbridge.protocol import ProtocolError
 from inference_server.codec import check_pixels
+from inference_server.frames import Frame, FrameSeq
 from inference_server.tasks import load_task
-from inference_server.tasks.base import Frame, FrameSeq, NanPolicy, TaskContext, TaskInputError
+from inference_server.tasks.base import NanPolicy, TaskContext, TaskInputError
 
 FrameFn = Callable[[str, Frame], None]
 BlobFn = Callable[[str, bytes], None]

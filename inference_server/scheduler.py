@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from hostbridge import protocol as P
+from inference_server.frames import Frame
 from inference_server.tasks import load_task
-from inference_server.tasks.base import Cancelled, Frame, TaskContext, TaskInputError
+from inference_server.tasks.base import Cancelled, TaskContext, TaskInputError
 
 log = logging.getLogger("rushes.scheduler")
 

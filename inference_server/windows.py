@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import Frame, FrameSeq
+from inference_server.frames import Frame, FrameSeq
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 MAX_REGION_SIDE = 65536

@@ -107,7 +107,7 @@ def _first_tasks(tasks: list[Task], shots: list[dict[str, Any]]) -> list[Task]:
 
 def _display(pixels: np.ndarray) -> np.ndarray:
     """A frame as display uint8 RGB: float (scene-linear) through a 1/2.2 gamma, integers as they are."""
-    from inference_server.tasks.base import to_float
+    from inference_server.frames import to_float
 
     f = to_float(pixels)
     if pixels.dtype.kind == "f":

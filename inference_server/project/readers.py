@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import to_float
+from inference_server.frames import to_float
 
 MOVIE_EXTS = frozenset({".mov", ".mxf", ".mp4", ".m4v"})
 IMAGE_EXTS = frozenset({".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest, from_float, to_float
+from inference_server.frames import Frame, from_float, to_float
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 
 MATTE_FLOOR = 0.02      # matte values below this are treated as 0 (compression noise in movie mattes)
 CACHE_BYTES = 768 << 20

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest, from_float
+from inference_server.frames import Frame, from_float
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 from inference_server.tasks.clean_plate import (
     MOTION,
     PARALLAX,

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest
+from inference_server.frames import Frame
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 
 MANIFEST = TaskManifest(
     name="look_fit",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest
+from inference_server.frames import Frame
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 from inference_server.tasks.look_fit import input_space
 
 MAX_FRAMES = 8

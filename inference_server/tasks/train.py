@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inference_server.tasks.base import Cancelled, Frame, Param, TaskContext, TaskInputError, TaskManifest
+from inference_server.frames import Frame
+from inference_server.tasks.base import Cancelled, Param, TaskContext, TaskInputError, TaskManifest
 
 MANIFEST = TaskManifest(
     name="train",

@@ -9,9 +9,10 @@ import pytest
 
 from inference_server.engines.metrics import psnr
 from inference_server.engines.wire.synthetic import wire_shot
+from inference_server.frames import Frame
 from inference_server.project.store import open_project
 from inference_server.tasks import wire_removal
-from inference_server.tasks.base import Frame, TaskContext, TaskInputError
+from inference_server.tasks.base import TaskContext, TaskInputError
 
 
 def _inputs(n: int = 4, dtype: str = "uint8") -> tuple[dict[str, list[Frame]], list[np.ndarray], list[np.ndarray]]:
