@@ -55,7 +55,7 @@ def run_local(task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str
               store: Path | None, on_frame: FrameFn | None, on_blob: BlobFn | None,
               on_progress: ProgressFn | None) -> dict[str, Any]:
     from inference_server.config import load_config, store_path
-    from inference_server.server import resolve_device
+    from inference_server.devices import resolve_device
 
     module = load_task(task)
     manifest = module.MANIFEST
