@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 
 from inference_server.frames import ALLOWED_DTYPES, Frame, FrameSeq
+from inference_server.windows import data_box, display_box, like_windows, place, region_of
+from inference_server.writers import write_file
 
 Box = tuple[int, int, int, int]
 
@@ -149,8 +151,6 @@ def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, 
     """``read_image``, with the region the array covers and the display window (x0, y0, x1, y1)."""
     import OpenImageIO as oiio
 
-    from inference_server.windows import data_box, display_box, place, region_of
-
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"no image file {path!r}")
@@ -193,9 +193,6 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
     raises ``WriteFailed`` and leaves ``path`` as it was.
     """
     import OpenImageIO as oiio
-
-    from inference_server.windows import like_windows
-    from inference_server.writers import write_file
 
     path = os.fspath(path)
     arr = np.asarray(pixels)

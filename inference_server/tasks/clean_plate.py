@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.engines.cleanplate.plate import build_clean_plate
 from inference_server.frames import Frame, from_float, to_float
 from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 
@@ -140,8 +141,6 @@ def reference_index(plates: Sequence[Frame], number: int) -> int:
 
 
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
-    from inference_server.engines.cleanplate.plate import build_clean_plate
-
     plates = inputs["plate"]
     size = check_plate(plates)
     ref = reference_index(plates, params["reference"])

@@ -82,7 +82,6 @@ def test_bad_hints_are_rejected_clearly() -> None:
 
 
 def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import sys
     import types
 
     calls: list[tuple[int, ...]] = []
@@ -93,12 +92,9 @@ def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.M
 
     matte.version = "v007"  # type: ignore[attr-defined]
 
-    import inference_server.project as project_pkg
-
     fake = types.ModuleType("inference_server.project.models")
     fake.load_wire_matte = lambda store, project, device="cpu", version=None: matte  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "inference_server.project.models", fake)
-    monkeypatch.setattr(project_pkg, "models", fake, raising=False)
+    monkeypatch.setattr(wire_removal, "models", fake)
     inputs, _, _ = _inputs(1)
     with open_project("show", tmp_path).catalog():  # an ingested project (the fake serves its model)
         pass
