@@ -98,3 +98,13 @@ def from_float(pixels: np.ndarray, dtype: np.dtype | str) -> np.ndarray:
     if dt == np.uint16:
         return np.clip(np.rint(pixels * 65535.0), 0, 65535).astype(np.uint16)
     return pixels.astype(dt)
+
+
+def to_rgb_float(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, C) any dtype -> float32 (H, W, 3) 0-1 code values (grey is repeated, alpha dropped)."""
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    out = to_float(pixels)
+    if out.shape[2] == 1:
+        out = np.repeat(out, 3, axis=2)
+    return np.ascontiguousarray(out[:, :, :3])
