@@ -55,7 +55,7 @@ def need(path: Path) -> Path:
 
 def read(path: Path) -> np.ndarray:
     from inference_server import media
-    from inference_server.tasks.base import to_float
+    from inference_server.frames import to_float
 
     return to_float(media.read_image(need(path)))[:, :, :3]
 
@@ -319,7 +319,7 @@ def footage_and_stills() -> list[np.ndarray]:
     """Issue 4's set: the 5 OpenEXR stills and 5 footage frames, as linear Rec.709."""
     from inference_server import media
     from inference_server.engines.look import spaces
-    from inference_server.tasks.base import to_float
+    from inference_server.frames import to_float
 
     out = [spaces.convert(img, "ACES2065-1", "Linear Rec.709 (sRGB)") for img in stills()]
     foot = DATA / "footage"

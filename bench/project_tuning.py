@@ -77,9 +77,9 @@ def speed_2k(wb: object, frames: list[np.ndarray], matte_model: object) -> dict[
 
 def main() -> int:
     from inference_server.engines.wire.repair import WireRemover, WireSettings
+    from inference_server.media import read_clip_frames
     from inference_server.project.ingest import ingest
     from inference_server.project.models import load_wire_matte
-    from inference_server.project.readers import read_clip_frames
     from inference_server.project.store import open_project
     from inference_server.project.train import SMOKE, train_wire_removal
 

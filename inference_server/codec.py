@@ -16,7 +16,10 @@ from typing import Any
 import numpy as np
 
 from hostbridge.protocol import ProtocolError, frame_nbytes
-from inference_server.tasks.base import Frame, FrameSeq, NanPolicy
+from inference_server.frames import Frame, FrameSeq, NanPolicy
+from inference_server.media import ImageTooLarge, check_magic, read_image
+from inference_server.shm_cache import SegmentError
+from inference_server.writers import encode_bytes
 
 EXTENSIONS = {"exr": ".exr", "png": ".png", "tiff": ".tif", "dpx": ".dpx", "jpg": ".jpg"}
 
@@ -46,8 +49,6 @@ def check_path_format(path: str, what: str = "path frame") -> None:
 
 def read_path(path: str, limits: Limits | None = None) -> np.ndarray:
     """Read an image file in its own pixel type as (H, W, C); failures become typed protocol errors."""
-    from inference_server.media import ImageTooLarge, read_image
-
     limits = limits or Limits()
     check_path_format(path)
     try:
@@ -60,8 +61,6 @@ def read_path(path: str, limits: Limits | None = None) -> np.ndarray:
 
 def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = None) -> np.ndarray:
     """Decode an encoded image (EXR, PNG...) from memory, read only by ``fmt``'s reader."""
-    from inference_server.media import check_magic
-
     limits = limits or Limits()
     view = memoryview(data)
     if view.nbytes > limits.max_encoded:
@@ -87,8 +86,6 @@ def encode_pixels(pixels: np.ndarray, fmt: str) -> bytes:
     ``WriteFailed`` instead of sending undecodable bytes, and JPEG never reaches libjpeg's
     process-ending error handler.
     """
-    from inference_server.writers import encode_bytes
-
     return encode_bytes(np.ascontiguousarray(pixels), fmt, EXTENSIONS[fmt])
 
 
@@ -157,7 +154,6 @@ def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any
         if memoryview(buf).nbytes > limits.max_encoded:
             raise ProtocolError("frame_too_large", f"{what}: encoded {fmt} part of {memoryview(buf).nbytes} bytes "
                                                    f"is over the {limits.max_encoded}-byte limit")
-        from inference_server.media import check_magic
 
         try:  # a foreign file is refused at once, from its first bytes
             check_magic(bytes(memoryview(buf)[:16]), EXTENSIONS[fmt], f"{what}: encoded {fmt} bytes")
@@ -185,8 +181,6 @@ def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any
                                          f"bytes, too small for {need} bytes at offset {off}")
 
     def load() -> np.ndarray:
-        from inference_server.shm_cache import SegmentError
-
         try:
             return seg.read(off, shape, dtype)
         except (SegmentError, OSError) as exc:  # shrunk or closed since the request was accepted

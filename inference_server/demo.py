@@ -113,7 +113,7 @@ def run_demo(out_dir: Path, frames: int = 24, size: tuple[int, int] = (960, 540)
     from inference_server import media
 
     if run is None:
-        from inference_server.cli.common import run_task
+        from inference_server.runner import run_task
 
         run = run_task
     w, h = size

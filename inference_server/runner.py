@@ -22,9 +22,10 @@ from hostbridge.frames import FrameOut, array_frame, path_frame
 from hostbridge.protocol import DEFAULT_URL, ProtocolError
 from inference_server.codec import check_pixels
 from inference_server.config import load_config, store_path
-from inference_server.device import resolve_device
+from inference_server.devices import resolve_device
+from inference_server.frames import Frame, FrameSeq, NanPolicy
 from inference_server.tasks import load_task
-from inference_server.tasks.base import Frame, FrameSeq, NanPolicy, TaskContext, TaskInputError
+from inference_server.tasks.base import TaskContext, TaskInputError
 
 FrameFn = Callable[[str, Frame], None]
 BlobFn = Callable[[str, bytes], None]

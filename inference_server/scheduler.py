@@ -21,9 +21,10 @@ import numpy as np
 from hostbridge import protocol as P
 from inference_server.codec import encode_pixels
 from inference_server.failures import wire_error
+from inference_server.frames import Frame
 from inference_server.shm_cache import SegmentError
 from inference_server.tasks import load_task
-from inference_server.tasks.base import Frame, TaskContext
+from inference_server.tasks.base import TaskContext
 
 log = logging.getLogger("rushes.scheduler")
 

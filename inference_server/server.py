@@ -24,7 +24,7 @@ from inference_server import __version__, auth
 from inference_server.access import ClientRegistry, PathPolicy
 from inference_server.codec import Limits, build_inputs, check_path_format
 from inference_server.config import Config, is_loopback, listen_endpoints, plate_roots, store_path
-from inference_server.device import resolve_device
+from inference_server.devices import resolve_device
 from inference_server.failures import wire_error
 from inference_server.outflow import Outflow
 from inference_server.scheduler import Job, Scheduler

@@ -8,7 +8,9 @@ window. Rushes reads a file as an array covering a *region*:
 - ``"union"`` (plates): the display window and the data window together, so overscan
   pixels are kept and a cropped plate is padded to the frame;
 - ``"display"`` (hints, mattes): exactly the display window, so every frame of a matte
-  has the frame's size whatever its bounding box.
+  has the frame's size whatever its bounding box;
+- ``"data"`` (the project store's training reads): the data window alone, the pixels the
+  file holds.
 
 Pixels of the region outside the data window are 0. Results written "like" a plate take
 that plate's display window and the region's origin as their data window.
@@ -21,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import Frame, FrameSeq
+from inference_server.frames import Frame, FrameSeq
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 MAX_REGION_SIDE = 65536
-WINDOWS = ("union", "display")
+WINDOWS = ("union", "display", "data")
 
 
 def data_box(spec: Any) -> Box:
@@ -46,6 +48,8 @@ def region_of(spec: Any, window: str) -> Box:
     d, f = data_box(spec), display_box(spec)
     if window == "display":
         box = f
+    elif window == "data":
+        box = d
     else:
         box = (min(d[0], f[0]), min(d[1], f[1]), max(d[2], f[2]), max(d[3], f[3]))
     if box[2] - box[0] > MAX_REGION_SIDE or box[3] - box[1] > MAX_REGION_SIDE:

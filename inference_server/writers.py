@@ -53,7 +53,7 @@ def jpeg_bytes(pixels: np.ndarray) -> bytes:
     """(H, W, 1|3|4) pixels as baseline JPEG bytes (8 bit; alpha dropped, as OpenImageIO does)."""
     import cv2
 
-    from inference_server.tasks.base import from_float, to_float
+    from inference_server.frames import from_float, to_float
 
     arr = pixels if pixels.dtype == np.uint8 else from_float(np.clip(to_float(pixels), 0.0, 1.0), "uint8")
     c = arr.shape[2]

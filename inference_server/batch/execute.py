@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from inference_server import media
 from inference_server.batch.graph import Task
 from inference_server.batch.plan import Plan
 from inference_server.fileio import atomic_write
@@ -207,8 +208,6 @@ def _run_claimed(plan: Plan, task: Task, fp: str, server: str | None, worker: st
 
 def _commit(task: Task, stage: Path) -> list[dict[str, Any]]:
     """Rename the staged outputs into place; ValueError when an expected frame is missing."""
-    from inference_server import media
-
     present = sorted(p.name for p in stage.iterdir() if p.is_file() and not p.name.startswith("."))
     if task.frames:
         names = [os.path.basename(media.output_path(task.out, n)) for n in task.frames]

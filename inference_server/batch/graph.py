@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from inference_server import media
 from inference_server.batch.plan import Plan, PlanError, Shot
 
 GPU_KINDS = ("train", "wire_remove", "clean_plate")
@@ -46,8 +47,6 @@ def _opt(argv: list[str], flag: str, value: object) -> None:
 
 def _numbers(shot: Shot, key: str, frames: str | None = None) -> tuple[list[int], list[str]]:
     """Frame numbers and files of the sequence under ``key``; PlanError naming the table and key."""
-    from inference_server import media
-
     spec = shot.keys[key]
     try:
         rng = media.parse_frame_range(frames) if frames else None
@@ -62,7 +61,6 @@ def _files(shot: Shot, key: str) -> list[str]:
     if key not in shot.keys:
         return []
     spec = shot.keys[key]
-    from inference_server import media
 
     if media.is_pattern(spec):
         return _numbers(shot, key)[1]
@@ -72,8 +70,6 @@ def _files(shot: Shot, key: str) -> list[str]:
 
 
 def _wire_tasks(plan: Plan, shot: Shot, deps: tuple[str, ...]) -> list[Task]:
-    from inference_server import media
-
     k = shot.keys
     numbers, plate_files = _numbers(shot, "plate", k.get("frames"))
     inputs = tuple(plate_files + _files(shot, "hint"))
@@ -111,8 +107,6 @@ def _clean_task(plan: Plan, shot: Shot, deps: tuple[str, ...]) -> Task:
 
 
 def _look_task(plan: Plan, shot: Shot, deps: tuple[str, ...]) -> Task:
-    from inference_server import media
-
     k = shot.keys
     numbers, files = _numbers(shot, "input")
     if len(numbers) > 1 and not media.is_pattern(k["out"]):

@@ -19,8 +19,10 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+from inference_server.batch.execute import write_shared
 from inference_server.batch.graph import Task
-from inference_server.batch.plan import Plan
+from inference_server.batch.plan import Plan, dump_plan
+from inference_server.fileio import atomic_write
 
 WRAPPER = "rushes-cue-wrap"
 SERVICE = "rushes"
@@ -117,10 +119,6 @@ def job_spec(ol: Any) -> str:
 def export_opencue(plan: Plan, tasks: list[Task], out: Path, rushes: str = "rushes") -> list[Path]:
     """Write ``out/job.xml``, ``out/plan.toml`` and ``out/rushes-cue-wrap``; returns the files written."""
     import os
-
-    from inference_server.batch.execute import write_shared
-    from inference_server.batch.plan import dump_plan
-    from inference_server.fileio import atomic_write
 
     try:
         import outline  # noqa: F401

@@ -16,8 +16,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from inference_server.batch.execute import write_shared
 from inference_server.batch.graph import Task
-from inference_server.batch.plan import Plan
+from inference_server.batch.plan import Plan, dump_plan
 
 SPEC = "jobtemplate-2023-09"
 PLAN_COPY = "plan.toml"
@@ -160,9 +161,6 @@ def build_template(plan: Plan, tasks: list[Task], out: Path, rushes: str = "rush
 
 def export_openjd(plan: Plan, tasks: list[Task], out: Path, rushes: str = "rushes") -> list[Path]:
     """Write ``out/template.json`` and the plan's snapshot ``out/plan.toml``; returns the files written."""
-    from inference_server.batch.execute import write_shared
-    from inference_server.batch.plan import dump_plan
-
     out.mkdir(parents=True, exist_ok=True)
     path = out / "template.json"
     write_shared(out / PLAN_COPY, dump_plan(plan))

@@ -35,6 +35,9 @@ from typing import Any
 
 import tomllib
 
+from inference_server import media
+from inference_server.media import parse_frame_range
+
 STAGES = ("ingest", "train", "repairs")
 SHOT_TABLES = ("wire_remove", "clean_plate", "look_apply")
 _TOP = {"project", "store", "report", "farm", "ingest", "train", *SHOT_TABLES}
@@ -149,8 +152,6 @@ def _check_table(plan: Path, where: str, table: Any, keys: dict[str, Key]) -> di
 
 
 def _check_ranges(plan: Path, where: str, keys: dict[str, Any]) -> None:
-    from inference_server.media import parse_frame_range
-
     if "frames" in keys:
         try:
             parse_frame_range(keys["frames"])
@@ -248,8 +249,6 @@ def _array(path: Path, data: dict[str, Any], key: str) -> list[Any]:
 
 def _check_outputs(path: Path, shots: list[Shot]) -> None:
     """Two shots may not write one output, nor any shot write over another's input."""
-    from inference_server import media
-
     outs: dict[str, str] = {}
     ins: dict[str, str] = {}
     for shot in shots:

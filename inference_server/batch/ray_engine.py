@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from inference_server.batch import execute
 from inference_server.batch.graph import Task, stages
 from inference_server.batch.local import blocked, stage_failure
 from inference_server.batch.plan import Plan
@@ -30,8 +31,6 @@ def _execute(plan: Plan, task: Task, resume: bool, server: str | None) -> dict[s
     import socket
 
     import ray
-
-    from inference_server.batch import execute
 
     node = ray.get_runtime_context().get_node_id()
     worker = f"ray:{node[:12]}@{socket.gethostname()}:{os.getpid()}"

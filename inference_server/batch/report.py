@@ -17,10 +17,12 @@ from typing import Any
 
 import numpy as np
 
+from inference_server import media
 from inference_server.batch import execute
 from inference_server.batch.execute import state_dir
 from inference_server.batch.graph import Task
 from inference_server.batch.plan import Plan
+from inference_server.frames import to_float
 
 THUMB_HEIGHT = 135
 _ORDER = {"failed": 0, "blocked": 1, "not run": 2, "done": 3, "skipped": 4}
@@ -107,8 +109,6 @@ def _first_tasks(tasks: list[Task], shots: list[dict[str, Any]]) -> list[Task]:
 
 def _display(pixels: np.ndarray) -> np.ndarray:
     """A frame as display uint8 RGB: float (scene-linear) through a 1/2.2 gamma, integers as they are."""
-    from inference_server.tasks.base import to_float
-
     f = to_float(pixels)
     if pixels.dtype.kind == "f":
         f = np.clip(f, 0.0, 1.0) ** (1 / 2.2)
@@ -119,8 +119,6 @@ def _display(pixels: np.ndarray) -> np.ndarray:
 def _thumbnail(plan: Plan, task: Task, shot: dict[str, Any]) -> str | None:
     """Before | after of the shot's middle output frame, THUMB_HEIGHT high; its path relative to the report."""
     import cv2
-
-    from inference_server import media
 
     if task.kind not in ("wire_remove", "clean_plate", "look_apply") or shot["status"] not in ("done", "skipped"):
         return None

@@ -10,6 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
+from inference_server import media
+from inference_server.engines.cleanplate.synthetic import panning_shot
+from inference_server.engines.look.files import cube_text
+from inference_server.engines.wire.synthetic import wire_shot
+
 
 @dataclass(frozen=True)
 class Night:
@@ -20,8 +25,6 @@ class Night:
 
 
 def _write_seq(folder: Path, name: str, frames: list[np.ndarray], first: int = 1001, bits: int = 16) -> None:
-    from inference_server import media
-
     folder.mkdir(parents=True, exist_ok=True)
     for i, f in enumerate(frames):
         px = np.rint(np.clip(f, 0, 1) * (65535 if bits == 16 else 255)).astype(np.uint16 if bits == 16 else np.uint8)
@@ -30,8 +33,6 @@ def _write_seq(folder: Path, name: str, frames: list[np.ndarray], first: int = 1
 
 def write_look(path: Path, size: int = 9) -> None:
     """A small creative look as a 3D .cube: warm shadows, a gentle S curve."""
-    from inference_server.engines.look.files import cube_text
-
     g = np.linspace(0.0, 1.0, size, dtype=np.float32)
     b, gg, r = np.meshgrid(g, g, g, indexing="ij")
     rgb = np.stack([r, gg, b], axis=-1)
@@ -44,9 +45,6 @@ def make_night(root: Path, *, wire_shots: int = 2, frames: int = 6, train_steps:
                chunk: int = 0, clean: bool = True, look: bool = True, ingest: bool = True,
                size: tuple[int, int] = (96, 160)) -> Night:
     """Write a night's media under ``root`` and its plan (``root/night.toml``); returns where."""
-    from inference_server.engines.cleanplate.synthetic import panning_shot
-    from inference_server.engines.wire.synthetic import wire_shot
-
     root.mkdir(parents=True, exist_ok=True)
     h, w = size
     names = []

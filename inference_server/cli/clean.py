@@ -78,7 +78,7 @@ def clean_plate(args: argparse.Namespace) -> int:
     from inference_server import media
     from inference_server.cli.common import check_matching_frames, check_out_holds, progress_bar, run_task
     from inference_server.cli.outputs import StagedOutputs
-    from inference_server.tasks.base import Frame, from_float, to_float
+    from inference_server.frames import Frame, from_float, to_float
     from inference_server.windows import align
 
     frames = media.parse_frame_range(args.frames) if args.frames else None

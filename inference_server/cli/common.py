@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from inference_server.tasks.base import Frame
+from inference_server.frames import Frame
 
 log = logging.getLogger("rushes")
 

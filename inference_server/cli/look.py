@@ -89,7 +89,7 @@ def look_fit(args: argparse.Namespace) -> int:
     from inference_server import media
     from inference_server.cli.common import progress_bar, run_task
     from inference_server.engines.look.files import write_atomic
-    from inference_server.tasks.base import Frame
+    from inference_server.frames import Frame
 
     targets = {"look.cube": args.out}
     _check_ext(args.out, (".cube",), "--out")

@@ -36,7 +36,7 @@ def wire_remove(args: argparse.Namespace) -> int:
     from inference_server import media
     from inference_server.cli.common import check_matching_frames, check_out_holds, progress_bar, run_task
     from inference_server.cli.outputs import StagedOutputs
-    from inference_server.tasks.base import Frame, from_float, to_float
+    from inference_server.frames import Frame, from_float, to_float
     from inference_server.windows import align
 
     if args.model_version is not None and not args.project:

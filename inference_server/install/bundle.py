@@ -29,7 +29,8 @@ from pathlib import Path
 
 from inference_server.fileio import sha256_file
 from inference_server.install.manifest import SKIP_PARTS, SKIP_SUFFIXES
-from inference_server.install.wheels import HOST_PACKAGES, repack_installed
+from inference_server.install.paths import current_os
+from inference_server.install.wheels import HOST_PACKAGES, nuke_platforms, repack_installed
 
 SOURCE_DIRS = ("hostbridge", "nuke", "resolve", "installers")
 DAEMON_PYTHON = "3.11"
@@ -82,9 +83,6 @@ def download_command(dest: Path, python_version: str, platform: str | Sequence[s
 def host_platforms(python_version: str, platforms: Sequence[str]) -> list[list[str]]:
     """The ``--platform`` sets to download host wheels with: each given tag, else the Nuke
     builds of this OS (both architectures on macOS), never just this Python's platform."""
-    from inference_server.install.paths import current_os
-    from inference_server.install.wheels import nuke_platforms
-
     if platforms:
         return [[p] for p in platforms]
     os_name = current_os()

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from inference_server import __version__
+from inference_server.install.ops import KINDS, installed
+
 Status = Literal["ok", "info", "warn", "fail"]
 
 REQUIRED = ("numpy", "torch", "onnxruntime", "OpenImageIO", "opencolorio", "pyzmq", "msgpack")
@@ -47,8 +50,6 @@ def dist_version(name: str) -> str | None:
 
 def check_daemon(url: str, timeout: float, token: str | None = None) -> Check:
     """Is a daemon answering at ``url``, and which version is it."""
-    from inference_server import __version__
-
     try:
         import zmq
 
@@ -158,8 +159,6 @@ def check_device(configured: str = "auto") -> list[Check]:
 
 def check_versions() -> list[Check]:
     """Python and library versions; a missing required library fails."""
-    from inference_server import __version__
-
     rows = [Check("rushes", "info", f"{__version__} (Python {sys.version.split()[0]}, {sys.executable})")]
     for name in REQUIRED:
         v = dist_version(name)
@@ -245,9 +244,6 @@ def check_models(store: Path) -> list[Check]:
 
 def check_installs(layout: Any) -> list[Check]:
     """Service and Nuke/Resolve plugins from the install manifests: version, place, files present."""
-    from inference_server import __version__
-    from inference_server.install.ops import KINDS, installed
-
     try:
         found = installed(layout)
     except ValueError as exc:

@@ -18,7 +18,7 @@ from string import Template
 from xml.sax.saxutils import escape
 
 from inference_server.install.manifest import Plan
-from inference_server.install.paths import SERVICE_LABEL, SERVICE_TASK, SERVICE_UNIT, Layout, local
+from inference_server.install.paths import SERVICE_LABEL, SERVICE_TASK, SERVICE_UNIT, Layout, current_os, local
 from inference_server.install.sources import Sources
 
 
@@ -27,8 +27,6 @@ def default_python(layout: Layout, python: str | None) -> str:
     if python:
         return python
     import sys
-
-    from inference_server.install.paths import current_os
 
     if layout.os != current_os():   # a dry run for another OS: the usual venv place there
         if layout.os == "windows":

@@ -12,6 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from inference_server import __version__
+from inference_server.install.bundle import verify_bundle
+
 NEEDED = ("hostbridge", "installers")
 
 
@@ -50,8 +53,6 @@ def _check_tree(tree: Path, what: str) -> Path:
 def find_sources(*, bundle: Path | None = None, source: Path | None = None,
                  wheelhouse: Path | None = None) -> Sources:
     """Resolve ``--bundle``/``--source``/``--wheelhouse`` (and RUSHES_BUNDLE, RUSHES_WHEELHOUSE)."""
-    from inference_server import __version__
-
     if bundle is None and os.environ.get("RUSHES_BUNDLE"):
         bundle = Path(os.environ["RUSHES_BUNDLE"])
     if wheelhouse is None and os.environ.get("RUSHES_WHEELHOUSE"):
@@ -65,7 +66,6 @@ def find_sources(*, bundle: Path | None = None, source: Path | None = None,
             info = json.loads(info_path.read_text(encoding="utf-8"))
         except ValueError as exc:
             raise ValueError(f"{info_path} is not valid JSON: {exc}") from exc
-        from inference_server.install.bundle import verify_bundle
 
         damaged = verify_bundle(bundle)
         if damaged:

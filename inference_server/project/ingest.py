@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from inference_server.project.readers import IMAGE_EXTS, MOVIE_EXTS, probe_image, probe_movie, split_frame_number
+from inference_server.media import IMAGE_EXTS, MOVIE_EXTS, probe_image, probe_movie, split_frame_number
 from inference_server.project.store import ProjectStore
 
 ProgressFn = Callable[[int, int, str], None]

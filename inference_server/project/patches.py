@@ -115,7 +115,7 @@ def build_patch_bank(store: ProjectStore, split: str, frames_per_shot: int = 6, 
                      crop: int = 96, seed: int = 0) -> PatchBank:
     """Read ``frames_per_shot`` evenly spaced frames of each shot's ``split`` ('train' | 'val')
     frames and cut ``crops_per_frame`` random crops; cached under ``cache/patches``."""
-    from inference_server.project.readers import read_clip_frames
+    from inference_server.media import read_clip_frames
 
     if split not in ("train", "val"):
         raise ValueError(f"split must be 'train' or 'val', got {split!r}")

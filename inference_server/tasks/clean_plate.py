@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest, from_float, to_float
+from inference_server.engines.cleanplate.plate import build_clean_plate
+from inference_server.frames import Frame, from_float, to_float
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 
 MATTE_FLOOR = 0.02      # matte values below this are treated as 0 (compression noise in movie mattes)
 CACHE_BYTES = 768 << 20
@@ -140,8 +142,6 @@ def reference_index(plates: Sequence[Frame], number: int) -> int:
 
 
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
-    from inference_server.engines.cleanplate.plate import build_clean_plate
-
     plates = inputs["plate"]
     size = check_plate(plates)
     ref = reference_index(plates, params["reference"])

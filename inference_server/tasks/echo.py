@@ -6,7 +6,8 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskManifest
+from inference_server.frames import Frame
+from inference_server.tasks.base import Param, Port, TaskContext, TaskManifest
 
 MANIFEST = TaskManifest(
     name="echo",

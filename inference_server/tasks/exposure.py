@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskManifest, from_float, to_float
+from inference_server.frames import Frame, from_float, to_float
+from inference_server.tasks.base import Param, Port, TaskContext, TaskManifest
 
 MANIFEST = TaskManifest(
     name="exposure",

@@ -7,7 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest, from_float
+from inference_server.engines.cleanplate.matte import foreground_matte
+from inference_server.engines.cleanplate.plate import build_clean_plate, reproject
+from inference_server.frames import Frame, from_float
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 from inference_server.tasks.clean_plate import (
     MOTION,
     PARALLAX,
@@ -42,9 +45,6 @@ MANIFEST = TaskManifest(
 
 
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
-    from inference_server.engines.cleanplate.matte import foreground_matte
-    from inference_server.engines.cleanplate.plate import build_clean_plate, reproject
-
     plates = inputs["plate"]
     check_plate(plates)
     ref = reference_index(plates, params["reference"])

@@ -8,7 +8,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest
+from inference_server.engines.look import files
+from inference_server.engines.look.fit import fit_look
+from inference_server.engines.look.summary import balance_line, describe_cdl, summary_text
+from inference_server.frames import Frame
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 
 MANIFEST = TaskManifest(
     name="look_fit",
@@ -75,10 +79,6 @@ def _area_resize(pixels: "np.ndarray", w: int, h: int) -> "np.ndarray":
 
 
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
-    from inference_server.engines.look import files
-    from inference_server.engines.look.fit import fit_look
-    from inference_server.engines.look.summary import describe_cdl, summary_text
-
     source, graded = inputs["source"], inputs["graded"]
     if len(source) != len(graded) or len(source) == 0:
         raise TaskInputError(f"look_fit needs the same number of source and graded frames (at least one), "
@@ -125,9 +125,6 @@ def _emit_balances(fit: Any, numbers: Sequence[int], ctx: TaskContext) -> list[d
     """Each pair's balance as shot_balance.<pair>.cc and all of them as shot_balance.ccc; their
     summaries. The names sort after look.* on purpose: hosts that take the first blob ending
     in .cc/.ccc (Resolve's Look Match, Nuke's Look cache) keep finding the look's CDL."""
-    from inference_server.engines.look import files
-    from inference_server.engines.look.summary import balance_line, describe_cdl
-
     out = []
     entries = []
     for i, (cdl, number) in enumerate(zip(fit.balances, numbers)):

@@ -7,7 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest, from_float
+from inference_server.engines.cleanplate.align import align_shot
+from inference_server.engines.cleanplate.qc import qc_report
+from inference_server.engines.cleanplate.removal import Removal, default_margin, grow, remove_object
+from inference_server.engines.cleanplate.structure import KeyFills
+from inference_server.engines.wire.spatial import fill_spatial
+from inference_server.frames import Frame, from_float
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 from inference_server.tasks.clean_plate import MOTION, REJECTION, FloatFrames, check_mattes, check_plate
 
 MANIFEST = TaskManifest(
@@ -48,11 +54,6 @@ MANIFEST = TaskManifest(
 
 
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
-    from inference_server.engines.cleanplate.align import align_shot
-    from inference_server.engines.cleanplate.qc import qc_report
-    from inference_server.engines.cleanplate.removal import Removal, default_margin, grow, remove_object
-    from inference_server.engines.cleanplate.structure import KeyFills
-
     plates = inputs["plate"]
     size = check_plate(plates, minimum=1)
     mattes = check_mattes(inputs["matte"], plates, size)
@@ -116,8 +117,6 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
                        carried=round(float(rem.carried.sum()) / hole_px, 4) if rem.carried is not None else 0.0,
                        painted=round(float(rem.painted.sum()) / hole_px, 4) if rem.painted is not None else 0.0)
         if shot is None and (alpha > 0).any():
-            from inference_server.engines.wire.spatial import fill_spatial
-
             fl = fill_spatial(frames[i], (alpha > 0).astype(np.float32))
             out = from_float(fl, src.pixels.dtype)
             out[alpha <= 0] = src.pixels[alpha <= 0]

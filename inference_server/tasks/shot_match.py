@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest
+from inference_server.engines.look import files
+from inference_server.engines.look.balance import BalanceModel, auto_balance
+from inference_server.engines.look.fit import bake_cdl
+from inference_server.engines.look.match import match_shot
+from inference_server.engines.look.summary import balance_line, describe_cdl, summary_text
+from inference_server.frames import Frame
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 from inference_server.tasks.look_fit import input_space
 
 MAX_FRAMES = 8
@@ -43,11 +49,6 @@ def _spread(frames: Sequence[Frame]) -> list[Frame]:
 
 
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
-    from inference_server.engines.look import files
-    from inference_server.engines.look.fit import bake_cdl
-    from inference_server.engines.look.match import match_shot
-    from inference_server.engines.look.summary import describe_cdl, summary_text
-
     if str(params.get("balance_model", "")):
         return _balance_for_look(inputs, params, ctx)
     if len(inputs["shot"]) == 0 or len(inputs.get("hero", ())) == 0:
@@ -78,11 +79,6 @@ def _balance_for_look(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str
                       ctx: TaskContext) -> dict[str, Any]:
     """The shot's balance for a two-layer look: the estimator look_fit learned from its heroes."""
     import json
-
-    from inference_server.engines.look import files
-    from inference_server.engines.look.balance import BalanceModel, auto_balance
-    from inference_server.engines.look.fit import bake_cdl
-    from inference_server.engines.look.summary import balance_line, describe_cdl, summary_text
 
     if inputs.get("hero"):
         raise TaskInputError("shot_match takes a hero or a balance_model, not both")

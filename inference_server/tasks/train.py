@@ -10,7 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from inference_server.tasks.base import Cancelled, Frame, Param, TaskContext, TaskInputError, TaskManifest
+from inference_server.frames import Frame
+from inference_server.project.pairs import open_pair
+from inference_server.project.store import open_project
+from inference_server.tasks.base import Cancelled, Param, TaskContext, TaskInputError, TaskManifest
 
 MANIFEST = TaskManifest(
     name="train",
@@ -41,8 +44,7 @@ MANIFEST = TaskManifest(
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
     from dataclasses import replace
 
-    from inference_server.project.store import open_project
-    from inference_server.project.train import FULL, SMOKE, TrainingCancelled, train_wire_removal
+    from inference_server.project.train import FULL, SMOKE, TrainingCancelled, train_wire_removal  # torch: only when training
 
     project = params.get("project") or ctx.project
     if not project:
@@ -82,8 +84,6 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
 def _parse_pairs(text: str) -> list[tuple[str, str, int]]:
     """[(plate, fix, frames)] from the ``pairs`` param, each checked; TaskInputError names what is wrong."""
     import json
-
-    from inference_server.project.pairs import open_pair
 
     if not text.strip():
         return []

@@ -10,7 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.tasks.base import Frame, Param, Port, TaskContext, TaskInputError, TaskManifest, from_float, to_float
+from inference_server.engines.wire.matte import HINT_INSIDE
+from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings
+from inference_server.frames import Frame, from_float, to_float
+from inference_server.project import models
+from inference_server.project.store import open_project
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +85,6 @@ class _Hints:
 def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
     if not params["use_project_model"] or not ctx.project or ctx.store is None:
         return None
-    from inference_server.project import models
-    from inference_server.project.store import open_project
 
     version = str(params.get("model_version") or "latest").strip()
     try:
@@ -108,9 +111,6 @@ def _output_frame(choice: str, repaired: np.ndarray, matte: np.ndarray, src: Fra
 
 
 def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: TaskContext) -> dict[str, Any]:
-    from inference_server.engines.wire.matte import HINT_INSIDE
-    from inference_server.engines.wire.repair import WireRemover, WireSettings
-
     plates, hints = inputs["plate"], inputs["hint"]
     if len(plates) == 0:
         raise TaskInputError("the plate has no frames")
@@ -159,8 +159,6 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
 def wire_qc(checks: list[dict[str, Any]]) -> dict[str, Any]:
     """The task's QC report (the shared "qc" schema) from per-frame checks: each frame's
     residual line energy in the hint and the fraction of the hint repaired; flagged frames named."""
-    from inference_server.engines.wire.repair import QC_THRESHOLD
-
     flagged = [c["frame"] for c in checks if c["flagged"]]
     if flagged:
         shown = ", ".join(map(str, flagged[:12])) + (" ..." if len(flagged) > 12 else "")

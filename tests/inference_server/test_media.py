@@ -147,10 +147,10 @@ def test_refuse_overwrite(tmp_path: Path) -> None:
 
 
 def test_overwrite_guard_ignores_case_where_the_file_system_does(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(media, "CASE_BLIND", True)
+    monkeypatch.setattr(media.paths, "CASE_BLIND", True)
     with pytest.raises(FileExistsError, match="overwrite the input"):
         media.refuse_overwrite([str(tmp_path / "Plate.####.exr")], str(tmp_path / "plate.####.exr"))
-    monkeypatch.setattr(media, "CASE_BLIND", False)
+    monkeypatch.setattr(media.paths, "CASE_BLIND", False)
     media.refuse_overwrite([str(tmp_path / "Plate.####.exr")], str(tmp_path / "plate.####.exr"))
 
 

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 
 from hostbridge import DaemonUnavailable
+from inference_server.frames import Frame
 from inference_server.runner import run_task
-from inference_server.tasks.base import Frame, TaskInputError
+from inference_server.tasks.base import TaskInputError
 from tests.conftest import free_port
 
 

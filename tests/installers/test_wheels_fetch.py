@@ -51,9 +51,9 @@ def test_unknown_nuke_platforms_are_refused() -> None:
 
 
 def test_bundle_downloads_name_the_platform(monkeypatch: pytest.MonkeyPatch) -> None:
-    from inference_server.install import paths
+    from inference_server.install import bundle
 
-    monkeypatch.setattr(paths, "current_os", lambda: "macos")
+    monkeypatch.setattr(bundle, "current_os", lambda: "macos")
     assert host_platforms("3.11", []) == [["macosx_11_0_x86_64"], ["macosx_11_0_arm64"]]
     assert host_platforms("3.9", []) == [["macosx_11_0_x86_64"]]
     assert host_platforms("3.11", ["win_amd64"]) == [["win_amd64"]]

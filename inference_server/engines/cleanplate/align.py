@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from inference_server.tasks.base import to_float
+from inference_server.frames import to_float
 
 Model = Literal["auto", "homography", "affine"]
 MODELS = ("auto", "homography", "affine")

@@ -16,6 +16,8 @@ import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, align_shot, coverage, warp_image
 from inference_server.engines.cleanplate.temporal import TemporalEstimate, robust_temporal_estimate
+from inference_server.engines.wire.flow import consistency_mask, dense_flow, warp
+from inference_server.engines.wire.spatial import push_pull
 
 ProgressFn = Callable[[int, int, str], None]
 MIN_PARALLAX = 0.75      # px: residual motion below this is left alone
@@ -113,8 +115,6 @@ def build_clean_plate(frames: Sequence[np.ndarray], reference: int = 0, *, model
 def _refine(stack: np.ndarray, valid: np.ndarray, first: np.ndarray, seen: np.ndarray, rejection: float,
             progress: ProgressFn | None) -> TemporalEstimate:
     """Re-sample each aligned frame along dense flow towards the first estimate, then re-estimate."""
-    from inference_server.engines.wire.flow import warp
-
     n, h, w, c = stack.shape
     for k in range(n):
         flow = local_flow(first, stack[k].astype(np.float32), seen & valid[k])
@@ -138,9 +138,6 @@ def local_flow(target: np.ndarray, image: np.ndarray, known: np.ndarray, max_shi
     preset ("medium" finds the sub-pixel residuals that fine texture needs; "fast" is quicker).
     """
     import cv2
-
-    from inference_server.engines.wire.flow import consistency_mask, dense_flow
-    from inference_server.engines.wire.spatial import push_pull
 
     h, w = target.shape[:2]
     scale = min(1.0, float(height) / h)
@@ -169,8 +166,6 @@ def reproject(plate: CleanPlate, index: int, frame: np.ndarray | None = None,
     With ``frame`` ((H, W, C) float32) and ``refine``, residual parallax between the plate
     and the frame is corrected by smooth dense flow (``local_flow``).
     """
-    from inference_server.engines.wire.flow import warp
-
     shot = plate.alignment
     if not 0 <= index < len(shot.matrices):
         raise ValueError(f"frame index {index} is outside the shot's {len(shot.matrices)} frames")

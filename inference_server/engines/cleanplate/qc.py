@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.engines.wire.spatial import push_pull
+
 THRESHOLD = 1.0
 MEASURE = "fill's distance from its surroundings relative to the object's (1 = no better than leaving it in)"
 RING = 8              # px: width of the surroundings ring
@@ -31,8 +33,6 @@ def fill_check(before: np.ndarray, after: np.ndarray, hole: np.ndarray, guard: n
     margin (the ring is taken just outside it). 0 when there is nothing to compare.
     """
     import cv2
-
-    from inference_server.engines.wire.spatial import push_pull
 
     if before.shape != after.shape or before.ndim != 3:
         raise ValueError(f"fill_check needs two (H, W, C) images of one shape, got {before.shape} and {after.shape}")

@@ -39,7 +39,12 @@ import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
 from inference_server.engines.cleanplate.plate import local_flow
+from inference_server.engines.cleanplate.qc import fill_check
+from inference_server.engines.cleanplate.structure import exemplar_fill
 from inference_server.engines.cleanplate.temporal import TemporalEstimate, robust_temporal_estimate
+from inference_server.engines.wire.flow import luminance, warp
+from inference_server.engines.wire.regrain import apply_grain, estimate_grain
+from inference_server.engines.wire.spatial import fill_spatial, push_pull
 
 if TYPE_CHECKING:
     from inference_server.engines.cleanplate.structure import KeyFills
@@ -92,8 +97,6 @@ def roi_box(hole: np.ndarray, pad: int) -> tuple[int, int, int, int]:
 def smooth_fill(values: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Fill (h, w, C) float32 ``values`` where ``known`` (h, w) bool is False with a smooth
     membrane (the wire engine's push-pull diffusion); for offsets and flow, not detail."""
-    from inference_server.engines.wire.spatial import push_pull
-
     return push_pull(np.ascontiguousarray(values, np.float32), known.astype(np.float32))
 
 
@@ -195,14 +198,11 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
             good[y0:y1, x0:x1] |= t_guard
             keys.add(index, key, good)
     if regrain > 0:
-        from inference_server.engines.wire.regrain import apply_grain, estimate_grain
-
         model = estimate_grain(t_roi, t_guard.astype(np.float32))
         gain = (t_hole & revealed).astype(np.float32)
         if est is not None and revealed.any():
             gain = np.where(t_hole & revealed, _missing_grain(est, revealed, t_hole, model, filled), 0.0)
         filled = np.asarray(apply_grain(filled, gain.astype(np.float32), model, regrain, seed + index), np.float32)
-    from inference_server.engines.cleanplate.qc import fill_check
 
     check = fill_check(t_roi, np.where(t_hole[..., None], filled, t_roi), t_hole, t_guard)
     out = image.copy()
@@ -219,9 +219,6 @@ def paint(image: np.ndarray, todo: np.ndarray, source: np.ndarray) -> np.ndarray
     continued edges by ``structure.exemplar_fill``. Only ``source`` pixels are read.
     """
     import cv2
-
-    from inference_server.engines.cleanplate.structure import exemplar_fill
-    from inference_server.engines.wire.spatial import fill_spatial
 
     dist = cv2.distanceTransform((~source).astype(np.uint8), cv2.DIST_L2, 3)
     if float(dist[todo].max()) <= THIN:
@@ -261,8 +258,6 @@ def _missing_grain(est: TemporalEstimate, revealed: np.ndarray, hole: np.ndarray
     not added again. Painted pixels (``hole`` but not ``revealed``) get the measured grain in
     full. Never more than the spatial model's own level (times sqrt(1 - 1/k) where revealed).
     """
-    from inference_server.engines.wire.flow import luminance
-
     k = np.maximum(est.support, 1).astype(np.float32)
     most = np.where(revealed, np.sqrt(1.0 - 1.0 / k), hole.astype(np.float32))
     use = revealed & (est.support >= 2)
@@ -393,8 +388,6 @@ def _refine(t_roi: np.ndarray, t_hole: np.ndarray, sample: np.ndarray, ok: np.nd
     the sample is then taken again from ``source`` in one resampling (camera move plus flow).
     Parallax grows with the camera's move, so flow over ``max_shift`` px (a fraction of the
     move) is something moving on its own and is left out."""
-    from inference_server.engines.wire.flow import warp
-
     known = ok & ~_ring(t_hole, 8) & ~t_hole
     if known.sum() < 64 or min(t_hole.shape) < 16:
         return sample, ok

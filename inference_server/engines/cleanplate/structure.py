@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
+from inference_server.engines.wire.spatial import push_pull
 
 WORK_SIDE = 256       # long side (px) of the region the patch search runs at
 PATCH = 9             # patch side at working size (odd)
@@ -100,7 +101,6 @@ def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: 
     offs = np.zeros(im.shape[:2] + (2,), np.int32)
     # the large-scale expectation inside the hole (a membrane from its surroundings): copies are
     # also matched against it, weakly, so a patch of the wrong brightness is not carried deep in
-    from inference_server.engines.wire.spatial import push_pull
 
     guide = cv2.GaussianBlur(push_pull(im, known.astype(np.float32)), (0, 0), 2.0).reshape(im.shape)
     grey = im.mean(axis=2)

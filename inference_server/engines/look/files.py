@@ -22,6 +22,7 @@ from inference_server.engines.look import spaces
 from inference_server.engines.look.balance import BalanceModel
 from inference_server.engines.look.cdl import Cdl
 from inference_server.engines.look.fit import LookFit
+from inference_server.fileio import atomic_write
 
 CDL_FORMATS = {".cc": "ColorCorrection", ".ccc": "ColorCorrectionCollection", ".cdl": "ColorDecisionList"}
 CLF_FORMAT = "Academy/ASC Common LUT Format"
@@ -191,8 +192,6 @@ def look_transform(path: str | os.PathLike[str], cccid: str = "") -> Any:
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
     """Write ``data`` to ``path`` atomically; the folder must already exist (a typo is not a new folder)."""
-    from inference_server.fileio import atomic_write
-
     p = Path(path)
     if p.parent and not p.parent.is_dir():
         raise FileNotFoundError(f"folder does not exist for {p}")

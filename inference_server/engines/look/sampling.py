@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference_server.tasks.base import to_float
+from inference_server.frames import to_float
 
 MIN_CONTENT_CORRELATION = 0.2
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.wire.flow import luminance
-from inference_server.engines.wire.paths import WirePath, find_paths
+from inference_server.engines.wire.paths import WirePath, find_paths, trace
 
 SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
@@ -203,8 +203,6 @@ def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
     """What the texture alone scores: the median gain along the best path through the hint's
     shape moved off the hint, above and below it (the higher of the two); 0 where there is no room."""
     import cv2
-
-    from inference_server.engines.wire.paths import trace
 
     h, w = gain.shape
     near = cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)

@@ -18,7 +18,7 @@ from inference_server.engines.wire.paths import ACCEPT
 from inference_server.engines.wire.regrain import apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import fill_temporal, seam_correction
-from inference_server.tasks.base import from_float, to_float
+from inference_server.frames import from_float, to_float
 
 MatteModel = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Rect = tuple[int, int, int, int]  # y0, y1, x0, x1

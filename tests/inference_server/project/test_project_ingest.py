@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inference_server.media import read_clip_frames
 from inference_server.project.ingest import ingest
-from inference_server.project.readers import read_clip_frames
 from inference_server.project.store import open_project
 
 DATA = Path(__file__).resolve().parents[3] / "../shared/data"

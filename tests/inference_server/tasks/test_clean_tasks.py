@@ -10,8 +10,9 @@ import pytest
 from inference_server.engines.cleanplate.matte import matte_iou
 from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot
 from inference_server.engines.metrics import psnr
+from inference_server.frames import Frame, from_float, to_float
 from inference_server.tasks import load_task
-from inference_server.tasks.base import Frame, TaskContext, TaskInputError, from_float, to_float
+from inference_server.tasks.base import TaskContext, TaskInputError
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,9 @@ import pytest
 
 from inference_server.engines.look import files, spaces
 from inference_server.engines.look.cdl import Cdl, apply_cdl
+from inference_server.frames import Frame
 from inference_server.tasks import look_fit, shot_match
-from inference_server.tasks.base import Frame, TaskContext, TaskInputError
+from inference_server.tasks.base import TaskContext, TaskInputError
 
 GRADE = Cdl((1.1, 1.0, 0.92), (0.01, 0.0, -0.02), (1.0, 1.0, 1.0), 1.1)
 
@@ -120,8 +121,9 @@ def test_graded_still_at_timeline_resolution_is_resampled() -> None:
     """Resolve exports stills at timeline resolution: same framing, smaller size."""
     import numpy as np
 
+    from inference_server.frames import Frame
     from inference_server.tasks import look_fit
-    from inference_server.tasks.base import Frame, TaskContext
+    from inference_server.tasks.base import TaskContext
 
     rng = np.random.default_rng(3)
     base = rng.random((12, 16, 3), dtype=np.float32)

@@ -9,9 +9,10 @@ import pytest
 
 from inference_server.engines.metrics import psnr
 from inference_server.engines.wire.synthetic import wire_shot
+from inference_server.frames import Frame
 from inference_server.project.store import open_project
 from inference_server.tasks import wire_removal
-from inference_server.tasks.base import Frame, TaskContext, TaskInputError
+from inference_server.tasks.base import TaskContext, TaskInputError
 
 
 def _inputs(n: int = 4, dtype: str = "uint8") -> tuple[dict[str, list[Frame]], list[np.ndarray], list[np.ndarray]]:
@@ -90,7 +91,6 @@ def test_labels_sent_by_older_hosts_become_stable_values() -> None:
 
 
 def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import sys
     import types
 
     calls: list[tuple[int, ...]] = []
@@ -101,12 +101,9 @@ def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.M
 
     matte.version = "v007"  # type: ignore[attr-defined]
 
-    import inference_server.project as project_pkg
-
     fake = types.ModuleType("inference_server.project.models")
     fake.load_wire_matte = lambda store, project, device="cpu", version=None: matte  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "inference_server.project.models", fake)
-    monkeypatch.setattr(project_pkg, "models", fake, raising=False)
+    monkeypatch.setattr(wire_removal, "models", fake)
     inputs, _, _ = _inputs(1)
     with open_project("show", tmp_path).catalog():  # an ingested project (the fake serves its model)
         pass

@@ -11,8 +11,9 @@ from inference_server.engines.look import files, spaces
 from inference_server.engines.look.apply import apply_look, look_processor
 from inference_server.engines.look.cdl import Cdl, apply_cdl
 from inference_server.engines.look.fit import LookFit, bake_cdl, default_shaper
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "../shared/data"
+DATA = SHARED_DATA
 CDL = Cdl((1.1, 0.95, 0.9), (0.02, 0.0, -0.02), (0.9, 1.0, 1.1), 1.15)
 
 

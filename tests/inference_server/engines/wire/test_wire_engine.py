@@ -140,8 +140,8 @@ def test_settings_reject_unknown_method() -> None:
 
 def test_wire_over_clipped_sky_is_repaired_not_blacked_out() -> None:
     """A wire against a blown-out (flat, clipped) sky: the grain model must not produce NaN."""
+    from inference_server.frames import Frame
     from inference_server.runner import run_local
-    from inference_server.tasks.base import Frame
 
     h, w = 256, 384
     rng = np.random.default_rng(5)

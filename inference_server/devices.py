@@ -1,4 +1,7 @@
-"""Which compute device the daemon (or a local run) uses: asks the NVIDIA driver, not a framework."""
+"""Which device a job runs on: the GPUs the driver reports, and ``auto`` resolved to one device.
+
+Below the server and the in-process runner, which both resolve ``--device`` the same way.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import sys
 
 
 def cuda_device_count() -> int:
-    """GPUs the NVIDIA driver reports (0 without a driver)."""
+    """GPUs the NVIDIA driver reports (0 without a driver); asks the driver, not a framework."""
     name = "nvcuda.dll" if sys.platform == "win32" else "libcuda.so.1"
     try:
         lib = ctypes.CDLL(name)

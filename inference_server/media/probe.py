@@ -1,38 +1,19 @@
-"""Probe and read ingested media: image sequences through OpenImageIO, movies through PyAV.
+"""What a file is before any pixel is read: size, channels, bit depth, rate, timecode, camera, reel.
 
-Pixels come back as float32 (H, W, 3) code values 0-1 in the file's own encoding (no colour
-conversion): 8-bit / 255, 10/12/16-bit / 65535 after PyAV's rgb48le expansion. Movies keep
-their 10/12-bit precision by decoding to ``rgb48le``, never through an 8-bit path.
+Ingest catalogues clips from these headers (OpenImageIO for stills, PyAV for movies).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-
-from inference_server.tasks.base import to_float
-
-MOVIE_EXTS = frozenset({".mov", ".mxf", ".mp4", ".m4v"})
-IMAGE_EXTS = frozenset({".exr", ".dpx", ".tif", ".tiff", ".png", ".jpg", ".jpeg"})
-_FRAME_NO = re.compile(r"^(?P<head>.*?)(?P<num>\d+)$")
 
 # Header keys that name the camera or the reel, across EXR/DPX/TIFF and QuickTime/MXF.
 _CAMERA_KEYS = ("cameraModel", "Model", "Make", "com.apple.quicktime.camera.identifier", "camera_model",
                 "com.apple.quicktime.model")
 _REEL_KEYS = ("reel_name", "reelName", "dpx:InputDevice", "tape_name", "com.apple.proapps.reel")
-
-
-def split_frame_number(path: Path) -> tuple[str, int, int] | None:
-    """``shot.1001.exr`` -> (``shot.``, 1001, 4 digits); None when the stem has no trailing number."""
-    m = _FRAME_NO.match(path.stem)
-    if m is None:
-        return None
-    return m.group("head"), int(m.group("num")), len(m.group("num"))
 
 
 def _first_of(meta: dict[str, Any], keys: Iterable[str]) -> str | None:
@@ -113,63 +94,3 @@ def probe_image(path: Path) -> dict[str, Any]:
         "fps": float(fps) or None, "timecode": tc, "camera": _first_of(meta, _CAMERA_KEYS),
         "reel": _first_of(meta, _REEL_KEYS), "metadata": meta,
     }
-
-
-def to_rgb_float(pixels: np.ndarray) -> np.ndarray:
-    """(H, W, C) any dtype -> float32 (H, W, 3) 0-1 code values (grey is repeated, alpha dropped)."""
-    if pixels.ndim == 2:
-        pixels = pixels[:, :, None]
-    out = to_float(pixels)
-    if out.shape[2] == 1:
-        out = np.repeat(out, 3, axis=2)
-    return np.ascontiguousarray(out[:, :, :3])
-
-
-def read_image_rgb(path: str | Path) -> np.ndarray:
-    """One image file as float32 (H, W, 3) code values (see module doc)."""
-    import OpenImageIO as oiio
-
-    buf = oiio.ImageBuf(str(path))
-    if buf.has_error:
-        raise ValueError(f"cannot read {path}: {buf.geterror()}")
-    pixels = buf.get_pixels(buf.spec().format)
-    if pixels is None or buf.has_error:
-        raise ValueError(f"cannot read {path}: {buf.geterror()}")
-    return to_rgb_float(np.asarray(pixels))
-
-
-def read_movie_frames(path: str | Path, indices: Sequence[int], bit_depth: int = 8) -> dict[int, np.ndarray]:
-    """Decode the 0-based frame ``indices`` of a movie in one pass -> {index: float32 (H, W, 3)}.
-
-    Frames deeper than 8 bits are decoded to ``rgb48le`` so 10/12-bit precision survives.
-    """
-    import av
-
-    wanted = set(int(i) for i in indices)
-    out: dict[int, np.ndarray] = {}
-    if not wanted:
-        return out
-    fmt = "rgb48le" if bit_depth > 8 else "rgb24"
-    last = max(wanted)
-    with av.open(str(path)) as c:
-        v = c.streams.video[0]
-        v.thread_type = "AUTO"
-        for i, frame in enumerate(c.decode(v)):
-            if i in wanted:
-                out[i] = to_rgb_float(frame.to_ndarray(format=fmt))
-            if i >= last:
-                break
-    missing = wanted - set(out)
-    if missing:
-        raise ValueError(f"{path} has no frame {min(missing)} (it decoded {len(out)} of {len(wanted)} wanted)")
-    return out
-
-
-def read_clip_frames(clip: dict[str, Any], numbers: Sequence[int]) -> dict[int, np.ndarray]:
-    """Frames of a catalogued clip by frame number -> {number: float32 (H, W, 3) 0-1 code values}."""
-    if clip["kind"] == "movie":
-        return read_movie_frames(clip["path"], numbers, int(clip.get("bit_depth") or 8))
-    pattern = str(clip["path"])
-    if clip["kind"] == "image":
-        return {int(n): read_image_rgb(pattern) for n in numbers}
-    return {int(n): read_image_rgb(pattern % int(n)) for n in numbers}

@@ -1,0 +1,110 @@
+"""The daemon's bottom layer: pixel types and conversions every other layer shares.
+
+``Frame`` is one (H, W, C) image in uint8/uint16/float16/float32 (HWC layout), ``FrameSeq`` a
+lazily built sequence of them; ``to_float``/``from_float`` move code values between integer
+types and float32 0-1. Engines, media, project code and tasks import these from here; this
+module imports nothing of the daemon's own (numpy only), so no arrow runs back up.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, overload
+
+import numpy as np
+
+ALLOWED_DTYPES = ("uint8", "uint16", "float16", "float32")
+NanPolicy = Literal["reject", "allow"]   # what a pixel check does with NaN/Inf values
+
+
+class TaskInputError(ValueError):
+    """The request's inputs or parameters are wrong; the message names what and why.
+
+    Defined here (not in ``tasks.base``) because a frame with a wrong shape or dtype is already
+    bad input: ``Frame`` raises it, and the daemon answers it as ``bad_input`` wherever it is raised.
+    """
+
+
+@dataclass
+class Frame:
+    """One image: ``pixels`` is (H, W, C) uint8/uint16/float16/float32, HWC layout."""
+
+    pixels: np.ndarray
+    number: int = 0
+    colour_space: str = ""
+
+    def __post_init__(self) -> None:
+        p = self.pixels
+        if p.ndim == 2:
+            self.pixels = p = p[:, :, None]
+        if p.ndim != 3 or p.shape[2] < 1:
+            raise TaskInputError(f"frame {self.number} has shape {p.shape}; expected (H, W, C)")
+        if p.dtype.name not in ALLOWED_DTYPES:
+            raise TaskInputError(f"frame {self.number} has dtype {p.dtype}; "
+                                 f"expected one of {', '.join(ALLOWED_DTYPES)}")
+
+
+class FrameSeq(Sequence[Frame]):
+    """A sequence that builds each frame when asked: subclasses give ``__len__`` and ``_frame(i)``.
+
+    Handles slices, negative indices and the range check once for every lazy sequence.
+    """
+
+    @abstractmethod
+    def _frame(self, i: int) -> Frame:
+        """Frame ``i``, with ``0 <= i < len(self)`` already checked."""
+
+    @overload
+    def __getitem__(self, i: int) -> Frame: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Frame]: ...
+
+    def __getitem__(self, i: int | slice) -> Frame | list[Frame]:
+        if isinstance(i, slice):
+            return [self._frame(j) for j in range(*i.indices(len(self)))]
+        n = len(self)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(f"frame index {i} out of range for {n} frame(s){self._where()}")
+        return self._frame(i)
+
+    def _where(self) -> str:
+        return ""
+
+
+def to_float(pixels: np.ndarray) -> np.ndarray:
+    """Integer code values to float32 0-1 (uint8 /255, uint16 /65535); floats as float32."""
+    if pixels.dtype == np.uint8:
+        return pixels.astype(np.float32) / np.float32(255.0)
+    if pixels.dtype == np.uint16:
+        return pixels.astype(np.float32) / np.float32(65535.0)
+    return pixels.astype(np.float32, copy=False)
+
+
+def from_float(pixels: np.ndarray, dtype: np.dtype | str) -> np.ndarray:
+    """Inverse of ``to_float``: round and clip into integer types, cast floats.
+
+    Raises ValueError on NaN or infinite values: casting them would silently give black.
+    """
+    dt = np.dtype(dtype)
+    if not np.isfinite(pixels).all():
+        raise ValueError(f"from_float: {int((~np.isfinite(pixels)).sum())} NaN or infinite value(s) would be "
+                         f"written as {dt}; the engine that made them is at fault")
+    if dt == np.uint8:
+        return np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
+    if dt == np.uint16:
+        return np.clip(np.rint(pixels * 65535.0), 0, 65535).astype(np.uint16)
+    return pixels.astype(dt)
+
+
+def to_rgb_float(pixels: np.ndarray) -> np.ndarray:
+    """(H, W, C) any dtype -> float32 (H, W, 3) 0-1 code values (grey is repeated, alpha dropped)."""
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    out = to_float(pixels)
+    if out.shape[2] == 1:
+        out = np.repeat(out, 3, axis=2)
+    return np.ascontiguousarray(out[:, :, :3])

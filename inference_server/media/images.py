@@ -1,0 +1,150 @@
+"""Single image files through OpenImageIO: read in the file's own pixel type, write atomically.
+
+OpenImageIO is imported inside the functions so that importing the media package is cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from inference_server.frames import ALLOWED_DTYPES, to_rgb_float
+from inference_server.windows import data_box, display_box, like_windows, place, region_of
+from inference_server.writers import write_file
+
+Box = tuple[int, int, int, int]
+
+_OIIO_TYPE = {"uint8": "uint8", "uint16": "uint16", "float16": "half", "float32": "float"}
+
+# The first bytes each format's files start with (its reader is the only one tried).
+MAGIC: dict[str, tuple[bytes, ...]] = {
+    ".exr": (b"\x76\x2f\x31\x01",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".tif": (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"),
+    ".tiff": (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"),
+    ".dpx": (b"SDPX", b"XPDS"),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+IMAGE_EXTS = frozenset(MAGIC)   # the still formats ingest picks up
+
+
+class ImageTooLarge(ValueError):
+    """An image's header promises more pixels than the caller accepts."""
+
+
+def native_dtype(spec: Any) -> str:
+    import OpenImageIO as oiio
+
+    base = spec.format.basetype
+    return {oiio.UINT8: "uint8", oiio.UINT16: "uint16", oiio.HALF: "float16"}.get(base, "float32")
+
+
+def check_magic(head: bytes, ext: str, what: str) -> None:
+    """ValueError when ``head`` (a file's first bytes) is not a ``ext`` file's signature."""
+    magic = MAGIC.get(ext.lower())
+    if magic is not None and not head.startswith(magic):
+        raise ValueError(f"cannot read {what}: it does not start like a {ext.lstrip('.').upper()} file "
+                         f"(first bytes {head[:8].hex()})")
+
+
+def read_image(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None,
+               max_pixels: int | None = None, window: str = "union") -> np.ndarray:
+    """Read one image file as (H, W, C) in its native dtype (uint8/uint16/float16; else float32).
+
+    Only the reader the extension names is tried (never every reader in turn, which on a large
+    unrecognised file takes minutes), after a check of the file's first bytes for the common
+    formats. With ``max_side``/``max_bytes`` (bytes counted as float32)/``max_pixels``, an image
+    whose header is over a limit raises ImageTooLarge before any pixel is decoded. ``window``
+    says which region of an EXR with a data window the array covers (``inference_server.windows``).
+    """
+    return read_image_boxes(path, max_side, max_bytes, window, max_pixels)[0]
+
+
+def read_image_rgb(path: str | os.PathLike[str]) -> np.ndarray:
+    """One image file as float32 (H, W, 3) 0-1 code values of its data window (``frames.to_rgb_float``)."""
+    return to_rgb_float(read_image(path, window="data"))
+
+
+def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None,
+                     window: str = "union", max_pixels: int | None = None) -> tuple[np.ndarray, Box, Box]:
+    """``read_image``, with the region the array covers and the display window (x0, y0, x1, y1)."""
+    import OpenImageIO as oiio
+
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no image file {path!r}")
+    with open(path, "rb") as fh:
+        check_magic(fh.read(16), os.path.splitext(path)[1], f"image {path!r}")
+    oiio.attribute("try_all_readers", 0)
+    inp = oiio.ImageInput.open(path)
+    if inp is None:
+        raise ValueError(f"cannot read image {path!r}: {oiio.geterror()}")
+    try:
+        spec = inp.spec()
+        box = region_of(spec, window)
+        rw, rh = max(spec.width, box[2] - box[0]), max(spec.height, box[3] - box[1])
+        nbytes = rw * rh * spec.nchannels * 4
+        if (max_side is not None and max(rw, rh) > max_side) or \
+                (max_bytes is not None and nbytes > max_bytes) or \
+                (max_pixels is not None and rw * rh > max_pixels):
+            raise ImageTooLarge(f"frame {path} is {rw}x{rh}x{spec.nchannels}, over the limit "
+                                f"({max_side} px a side, {max_pixels} pixels, {max_bytes} bytes as float)")
+        dtype = native_dtype(spec)
+        pixels = inp.read_image(0, 0, 0, spec.nchannels, _OIIO_TYPE[dtype])
+        if pixels is None:
+            raise ValueError(f"cannot read image {path!r}: {inp.geterror()}")
+    finally:
+        inp.close()
+    pixels = np.asarray(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    pixels = place(np.ascontiguousarray(pixels.astype(dtype, copy=False)), data_box(spec)[:2], box)
+    return pixels, box, display_box(spec)
+
+
+def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: str | None = None) -> None:
+    """Write (H, W, C) ``pixels`` to ``path`` atomically, keeping their bit depth.
+
+    ``like_format`` may name a dtype (``"uint16"``...) to write in, or a reference image file
+    whose pixel format and bits per sample (10-bit DPX, say) the output copies; an EXR written
+    like an EXR plate also takes the plate's display window and data-window origin (overscan).
+    The folder must exist. Every step is checked (``inference_server.writers``); a failed write
+    raises ``WriteFailed`` and leaves ``path`` as it was.
+    """
+    import OpenImageIO as oiio
+
+    path = os.fspath(path)
+    arr = np.asarray(pixels)
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if arr.ndim != 3 or arr.dtype.name not in ALLOWED_DTYPES:
+        raise ValueError(f"write_image expects (H, W, C) {'/'.join(ALLOWED_DTYPES)} pixels, "
+                         f"got shape {arr.shape} dtype {arr.dtype}")
+    folder = os.path.dirname(path) or "."
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"output folder {folder!r} does not exist")
+    fmt, bits, windows = arr.dtype.name, 0, None
+    if like_format in ALLOWED_DTYPES:
+        fmt = str(like_format)
+    elif like_format:
+        ref = oiio.ImageInput.open(like_format)
+        if ref is None:
+            raise ValueError(f"cannot read reference image {like_format!r}: {oiio.geterror()}")
+        rspec = ref.spec()
+        fmt, bits = native_dtype(rspec), rspec.get_int_attribute("oiio:BitsPerSample", 0)
+        if path.lower().endswith(".exr"):
+            windows = like_windows(rspec, arr.shape)
+        ref.close()
+    h, w, c = arr.shape
+    spec = oiio.ImageSpec(w, h, c, _OIIO_TYPE[fmt])
+    if windows is not None:
+        (spec.x, spec.y, _, _), (fx0, fy0, fx1, fy1) = windows
+        spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0
+    if path.lower().endswith(".png"):
+        spec.attribute("png:compressionLevel", 3)
+    if bits and bits not in (8, 16, 32):
+        spec.attribute("oiio:BitsPerSample", bits)
+    write_file(path, arr, spec)
