@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hostbridge.errors import HostBridgeError
+from inference_server.config import ENV_PREFIX
 from inference_server.tasks.base import Frame
 
 log = logging.getLogger("rushes")
 
 ProgressFn = Callable[[int, int, str], None]
+ENV_CONFIG = ENV_PREFIX + "CONFIG"
 
 
 def add_server_arg(parser: argparse.ArgumentParser) -> None:
@@ -37,14 +41,34 @@ def check_out_holds(out: str, count: int, example: str) -> None:
         raise ValueError(f"OUT {out!r} names one file but there are {count} frames; use a pattern such as {example}")
 
 
-def run_handler(args: argparse.Namespace) -> int:
-    """Run a subcommand's handler; turn known failures into one clear line on stderr."""
-    from hostbridge.errors import HostBridgeError
+@contextmanager
+def config_file(path: str | None) -> Iterator[None]:
+    """`rushes --config FILE COMMAND`: FILE is the config of every command and of the processes it
+    starts (as ``$RUSHES_CONFIG``, which ``load_config`` reads), for the command's duration."""
+    if not path:
+        yield
+        return
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise FileNotFoundError(f"config file {p} (given with --config) does not exist")
+    before = os.environ.get(ENV_CONFIG)
+    os.environ[ENV_CONFIG] = str(p.resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV_CONFIG, None)
+        else:
+            os.environ[ENV_CONFIG] = before
 
+
+def run_handler(args: argparse.Namespace) -> int:
+    """Run a subcommand's handler under the global ``--config``; turn known failures into one clear line."""
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.func(args) or 0)
+        with config_file(getattr(args, "config", None)):
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("rushes: interrupted", file=sys.stderr)
         return 130

@@ -72,9 +72,9 @@ def check_ipc_paths(listen: str) -> None:
 
 def ping(args: argparse.Namespace) -> int:
     from hostbridge import Client
-    from inference_server.runner import default_server
+    from inference_server.config import default_server
 
-    url = args.server or default_server()
+    url = default_server(args.server or "")
     with Client(url, timeout=args.timeout, retries=0) as client:
         info = client.hello()
         rtt = client.ping()

@@ -26,8 +26,9 @@ def register(sub: Any) -> None:
     p.add_argument("model", choices=("wire-removal",), help="which tool's model to tune")
     p.add_argument("--project", required=True, help="project name")
     p.add_argument("--steps", type=int, help="training steps (default: the configuration's)")
-    p.add_argument("--config", choices=("smoke", "full"), default="smoke",
-                   help="smoke: small and quick on CPU; full: bigger (GPU)")
+    p.add_argument("--preset", choices=("smoke", "full"), default="smoke",
+                   help="training preset: smoke, small and quick on CPU; full, bigger (GPU). "
+                        "(The global `rushes --config FILE` is the TOML config.)")
     p.add_argument("--device", help="train here on this device (cpu, cuda, cuda:N) instead of the daemon")
     p.add_argument("--pair", nargs=2, action="append", metavar=("PLATE", "FIX"), default=[],
                    help="an artist pair to learn from: a plate sequence and the artist's painted fix of it "
@@ -65,7 +66,7 @@ def train_command(args: argparse.Namespace) -> int:
     from inference_server.project.store import open_project
 
     store = open_project(args.project, args.store, must_exist=True)
-    params: dict[str, Any] = {"task": "wire_removal", "project": store.name, "config": args.config}
+    params: dict[str, Any] = {"task": "wire_removal", "project": store.name, "config": args.preset}
     if args.steps is not None:
         params["steps"] = args.steps
     if args.pair:

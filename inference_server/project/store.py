@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from inference_server.config import configured_store
+
 if TYPE_CHECKING:
     from inference_server.project.catalog import Catalog
 
@@ -14,10 +16,11 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 def default_store_root() -> Path:
-    """The per-user store root: platformdirs ``user_data_dir("rushes")``."""
-    from platformdirs import user_data_dir
+    """The store root in force: the config's ``store`` (file, ``$RUSHES_STORE``), else the user data dir.
 
-    return Path(user_data_dir("rushes", appauthor=False))
+    The daemon and every command agree on it (before, the CLI always took the user data dir).
+    """
+    return configured_store()
 
 
 # Names Windows reserves for devices, with or without an extension (CON, con.txt, LPT1...).
