@@ -180,7 +180,7 @@ def run(node: nuke.Group, reporter: Reporter, background: bool = False,
     worker thread (returned); the node is updated on the main thread when it finishes.
     """
     try:
-        import hostbridge  # noqa: F401
+        import hostbridge.client  # noqa: F401  (pyzmq and msgpack load with the client)
     except ImportError as exc:
         reporter.message(f"{node.name()}: Rushes cannot load hostbridge ({exc}); add the Rushes folder to "
                          "PYTHONPATH and install pyzmq and msgpack for this Nuke's Python.")
