@@ -15,6 +15,7 @@ import numpy as np
 from hostbridge.protocol import ProtocolError
 from inference_server.codec import check_pixels
 from inference_server.config import default_server
+from inference_server.devices import resolve_device
 from inference_server.tasks import load_task
 from inference_server.tasks.base import Frame, FrameSeq, NanPolicy, TaskContext, TaskInputError
 
@@ -49,7 +50,6 @@ def run_local(task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str
               store: Path | None, on_frame: FrameFn | None, on_blob: BlobFn | None,
               on_progress: ProgressFn | None) -> dict[str, Any]:
     from inference_server.config import load_config, store_path
-    from inference_server.server import resolve_device
 
     module = load_task(task)
     manifest = module.MANIFEST

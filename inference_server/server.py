@@ -25,6 +25,7 @@ from inference_server import __version__
 from inference_server.access import ClientRegistry, PathPolicy
 from inference_server.codec import Limits, build_inputs, check_path_format
 from inference_server.config import Config, is_loopback, listen_endpoints, plate_roots, store_path
+from inference_server.devices import resolve_device
 from inference_server.outflow import Outflow
 from inference_server.scheduler import Job, Scheduler
 from inference_server.shm_cache import Segment, SegmentCache, SegmentError
@@ -33,42 +34,6 @@ from inference_server.tasks.base import TaskInputError
 
 log = logging.getLogger("rushes.server")
 OUTBOX = "inproc://rushes-outbox"
-
-
-def cuda_device_count() -> int:
-    """GPUs the NVIDIA driver reports (0 without a driver); asks the driver, not a framework."""
-    import ctypes
-    import sys
-
-    name = "nvcuda.dll" if sys.platform == "win32" else "libcuda.so.1"
-    try:
-        lib = ctypes.CDLL(name)
-    except OSError:
-        return 0
-    count = ctypes.c_int(0)
-    if lib.cuInit(0) != 0 or lib.cuDeviceGetCount(ctypes.byref(count)) != 0:
-        return 0
-    return count.value
-
-
-def resolve_device(requested: str) -> str:
-    """'auto' picks cuda:0 when the driver reports a GPU and onnxruntime has the CUDA provider, else cpu."""
-    if requested != "auto":
-        if requested.startswith("cuda") and cuda_device_count() == 0:
-            raise ValueError(f"device {requested!r} asked for, but no NVIDIA GPU/driver is visible on this machine")
-        if requested not in ("cpu", "cuda") and not requested.startswith("cuda:"):
-            raise ValueError(f"device {requested!r} is not one of auto, cpu, cuda, cuda:N")
-        return "cuda:0" if requested == "cuda" else requested
-    if cuda_device_count() == 0:
-        return "cpu"
-    try:
-        import onnxruntime
-
-        if "CUDAExecutionProvider" in onnxruntime.get_available_providers():
-            return "cuda:0"
-    except ImportError:
-        pass
-    return "cpu"
 
 
 class Daemon:

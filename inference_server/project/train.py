@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.devices import parse_device
 from inference_server.engines.metrics import psnr
 from inference_server.fileio import atomic_write
 from inference_server.project import registry
@@ -164,7 +165,7 @@ def train_wire_removal(store: ProjectStore, config: TrainConfig = SMOKE, *, devi
     import torch
 
     previous = torch.get_num_threads()
-    if device == "cpu":
+    if parse_device(device).kind == "cpu":
         torch.set_num_threads(pick_threads(config.threads))
     try:
         return _train(store, config, device, progress, should_cancel, register_model)
@@ -178,7 +179,7 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
 
     if config.steps < 1:
         raise ValueError(f"steps must be at least 1, got {config.steps}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
+    if parse_device(device).is_cuda and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} asked for but torch sees no CUDA device; use --device cpu")
     started = time.monotonic()
     say = progress or (lambda d, t, m: None)
