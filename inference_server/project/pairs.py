@@ -54,8 +54,8 @@ def open_pair(plate: str, fix: str) -> tuple[FrameSequence, FrameSequence]:
 def build_pair_bank(pairs: list[tuple[str, str]], frames_per_pair: int = 6, crops_per_frame: int = 12,
                     crop: int = 96, seed: int = 0) -> PairBank | None:
     """Patches centred on painted pixels of evenly spaced frames of each pair; None without any."""
-    from inference_server.project.models import network_view
     from inference_server.project.readers import to_rgb_float
+    from inference_server.project.serving import network_view
 
     plates: list[np.ndarray] = []
     changed: list[np.ndarray] = []

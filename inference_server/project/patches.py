@@ -170,7 +170,7 @@ class ValidationSet:
 
 def validation_set(bank: PatchBank) -> ValidationSet:
     """A fixed wire per patch of a 'val' bank (as the network sees it), from the validation seed range."""
-    from inference_server.project.models import network_view
+    from inference_server.project.serving import network_view
 
     out: list[tuple[np.ndarray, ...]] = []
     for i, p in enumerate(bank.patches):

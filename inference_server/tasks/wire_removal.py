@@ -78,7 +78,7 @@ class _Hints:
 def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
     if not params["use_project_model"] or not ctx.project or ctx.store is None:
         return None
-    from inference_server.project import models
+    from inference_server.project import serving
     from inference_server.project.store import open_project
 
     version = str(params.get("model_version") or "latest").strip()
@@ -86,7 +86,7 @@ def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
         if not open_project(ctx.project, ctx.store).exists():  # hosts send their own project's name: untuned
             log.info("project %s is not in the store %s: untuned repair", ctx.project, ctx.store)
             return None
-        return models.load_wire_matte(ctx.store, ctx.project, device=ctx.device,
+        return serving.load_wire_matte(ctx.store, ctx.project, device=ctx.device,
                                       version=None if version == "latest" else version)
     except (FileNotFoundError, ValueError) as exc:  # no such project or version, a changed file, an older kind
         raise TaskInputError(str(exc)) from exc

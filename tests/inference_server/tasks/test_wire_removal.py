@@ -94,10 +94,10 @@ def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.M
 
     import inference_server.project as project_pkg
 
-    fake = types.ModuleType("inference_server.project.models")
+    fake = types.ModuleType("inference_server.project.serving")
     fake.load_wire_matte = lambda store, project, device="cpu", version=None: matte  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "inference_server.project.models", fake)
-    monkeypatch.setattr(project_pkg, "models", fake, raising=False)
+    monkeypatch.setitem(sys.modules, "inference_server.project.serving", fake)
+    monkeypatch.setattr(project_pkg, "serving", fake, raising=False)
     inputs, _, _ = _inputs(1)
     with open_project("show", tmp_path).catalog():  # an ingested project (the fake serves its model)
         pass
