@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hostbridge.errors import HostBridgeError
+from inference_server import media, runner
 from inference_server.config import ENV_PREFIX
 from inference_server.tasks.base import Frame
 
@@ -35,8 +36,6 @@ def check_matching_frames(what: str, spec: str, frames: Sequence[Frame], plate: 
 
 def check_out_holds(out: str, count: int, example: str) -> None:
     """Refuse an OUT that names one file when ``count`` frames will be written."""
-    from inference_server import media
-
     if count > 1 and not media.is_pattern(out):
         raise ValueError(f"OUT {out!r} names one file but there are {count} frames; use a pattern such as {example}")
 
@@ -107,8 +106,6 @@ def run_task(task: str, inputs: Mapping[str, Sequence[Frame]], params: Mapping[s
     Streams each output frame to ``on_frame(output_name, frame)`` and each named file to
     ``on_blob(name, data)``; returns the task's summary dict.
     """
-    from inference_server import runner
-
     summary = runner.run_task(task, inputs, dict(params or {}), server=server, project=project, store=store,
                               on_frame=on_frame, on_blob=on_blob, on_progress=on_progress)
     record_summary(task, summary)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from inference_server.config import default_server, load_config
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("serve", help="run the inference daemon")
@@ -21,7 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def serve(args: argparse.Namespace) -> int:
-    from inference_server.config import load_config
     from inference_server.logs import setup_logging
     from inference_server.server import Daemon
 
@@ -72,8 +73,6 @@ def check_ipc_paths(listen: str) -> None:
 
 def ping(args: argparse.Namespace) -> int:
     from hostbridge import Client
-    from inference_server.config import default_server
-
     url = default_server(args.server or "")
     with Client(url, timeout=args.timeout, retries=0) as client:
         info = client.hello()

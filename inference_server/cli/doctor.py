@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from inference_server.config import Config, default_config_path, default_server, load_config, store_path
+
 STYLE = {"ok": "green", "info": "cyan", "warn": "yellow", "fail": "bold red"}
 
 
@@ -22,7 +24,6 @@ def gather(args: argparse.Namespace) -> list[Any]:
     """Every check, in table order."""
     import os
 
-    from inference_server.config import default_config_path, default_server, load_config, store_path
     from inference_server.install import checks
     from inference_server.install.checks import Check
     from inference_server.install.paths import this_machine
@@ -31,8 +32,6 @@ def gather(args: argparse.Namespace) -> list[Any]:
     try:
         cfg, sources = load_config({"store": args.store}, getattr(args, "config", None))
     except (ValueError, FileNotFoundError) as exc:
-        from inference_server.config import Config
-
         cfg, sources = Config(), {}
         rows.append(Check("config", "fail", str(exc)))
     url = default_server(args.server or "", cfg)
