@@ -14,13 +14,14 @@ if TYPE_CHECKING:
     from hostbridge.client import Client
     from hostbridge.errors import BadInput, Busy, Cancelled, DaemonUnavailable, HostBridgeError, TaskFailed, error_from_wire
     from hostbridge.frames import FrameIn, FrameOut, Result, array_frame, buffer_frame, encoded_frame, path_frame
-    from hostbridge.protocol import DEFAULT_URL, PROTOCOL_VERSION
+    from hostbridge.local import DEFAULT_URL
+    from hostbridge.protocol import PROTOCOL_VERSION
 
 __version__ = "0.1.0"
 __all__ = ["Client", "HostBridgeError", "DaemonUnavailable", "Busy", "Cancelled", "TaskFailed", "BadInput",
            "error_from_wire", "FrameIn", "FrameOut", "Result", "path_frame", "encoded_frame", "buffer_frame",
            "array_frame", "DEFAULT_URL", "PROTOCOL_VERSION"]
-_MODULES = {"Client": "client", "DEFAULT_URL": "protocol", "PROTOCOL_VERSION": "protocol",
+_MODULES = {"Client": "client", "DEFAULT_URL": "local", "PROTOCOL_VERSION": "protocol",
             **dict.fromkeys(("HostBridgeError", "DaemonUnavailable", "Busy", "Cancelled", "TaskFailed", "BadInput",
                              "error_from_wire"), "errors"),
             **dict.fromkeys(("FrameIn", "FrameOut", "Result", "path_frame", "encoded_frame", "buffer_frame",

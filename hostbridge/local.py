@@ -1,12 +1,14 @@
-"""Where the local daemon is, and how to start it: the one wording hosts, client and CLI use."""
+"""Where the local daemon is, and how to start it: the one wording hosts, client and CLI use.
+
+Standard library only (no pyzmq, no msgpack): a host can show the address before it can connect.
+"""
 
 from __future__ import annotations
 
 import os
 from typing import Optional
 
-from hostbridge.protocol import DEFAULT_URL
-
+DEFAULT_URL = "tcp://127.0.0.1:5557"
 SERVER_ENV = "RUSHES_SERVER"
 START_HINT = "start it with `rushes serve` (or install the service: `rushes install service`)"
 

@@ -14,8 +14,7 @@ from typing import Any
 
 import tomllib
 
-from hostbridge.local import default_url
-from hostbridge.protocol import DEFAULT_URL
+from hostbridge.local import DEFAULT_URL, default_url
 
 
 @dataclass(frozen=True)

@@ -73,3 +73,20 @@ def test_file_frame_is_a_path_on_the_same_host_else_the_bytes(tmp_path: Path, mo
         file_frame(str(tmp_path / "f.mov"), by_path=False)
     with pytest.raises(FileNotFoundError, match="frame 7: .*missing.exr does not exist"):
         file_frame(str(tmp_path / "missing.exr"), 7)
+
+
+def test_the_helpers_work_without_pyzmq_or_msgpack() -> None:
+    """A host whose Python lacks pyzmq and msgpack can still name the daemon, parse a CDL and write files."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['zmq'] = None; sys.modules['msgpack'] = None\n"
+            "import hostbridge, hostbridge.cdl, hostbridge.files\n"
+            "from hostbridge import DEFAULT_URL\n"
+            "from hostbridge.local import not_running\n"
+            "print(not_running(DEFAULT_URL), hostbridge.cdl.parse_cdl(sys.argv[1].encode())['saturation'])\n"
+            "try:\n    from hostbridge import Client\nexcept ImportError as exc:\n    print('client:', exc)\n")
+    out = subprocess.run([sys.executable, "-c", code, CCC.decode()], capture_output=True, text=True, timeout=60,
+                         cwd=str(Path(__file__).resolve().parents[2]))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [f"{not_running(DEFAULT_URL)} 0.8", "client: import of zmq halted; None in sys.modules"]
