@@ -10,7 +10,7 @@ prints, one line per clip and wire, PSNR inside the hint of the wire repair
 (engines.wire.repair.WireRemover, regrain off):
 
 - untuned: the repair as shipped (classical ridge-tracing matte, classical fill);
-- tuned:   the same repair with the project's promoted model through models.load_wire_matte
+- tuned:   the same repair with the project's promoted model through serving.load_wire_matte
            (onnxruntime, CPU) finding the wire inside the hint;
 - telea:   cv2.inpaint Telea (radius 5) over the whole hint, for reference;
 
@@ -79,7 +79,7 @@ def main() -> int:
     from inference_server.engines.wire.repair import WireRemover, WireSettings
     from inference_server.media import read_clip_frames
     from inference_server.project.ingest import ingest
-    from inference_server.project.models import load_wire_matte
+    from inference_server.project.serving import load_wire_matte
     from inference_server.project.store import open_project
     from inference_server.project.train import SMOKE, train_wire_removal
 

@@ -27,13 +27,13 @@ from zmq.utils.monitor import recv_monitor_message
 from hostbridge import protocol as P
 from hostbridge.errors import Cancelled, DaemonUnavailable, GaveUp, HostBridgeError, Unauthorized, error_from_wire
 from hostbridge.frames import FrameIn, FrameOut, Result, as_frame_in
+from hostbridge.local import START_HINT
 from hostbridge.shm import Arena, create, release
 
 _T = TypeVar("_T")
 ProgressFn = Callable[[int, int, str], Optional[bool]]
 FrameFn = Callable[[str, FrameOut], None]
 
-START_HINT = "start it with `rushes serve` (or install the service: `rushes install service`)"
 DEFAULT_GIVE_UP_S = 60.0
 
 

@@ -38,6 +38,27 @@ def encoded_frame(data: BufferLike, fmt: str = "exr", number: int = 0, colour_sp
     return FrameIn("encoded", number, colour_space, data=data, fmt=fmt)
 
 
+# file extensions a host may send as encoded bytes, and their wire format names
+ENCODED_EXTENSIONS = {".exr": "exr", ".png": "png", ".tif": "tiff", ".tiff": "tiff", ".dpx": "dpx",
+                      ".jpg": "jpg", ".jpeg": "jpg"}
+
+
+def file_frame(path: str, number: int = 0, colour_space: str = "", by_path: bool = True) -> FrameIn:
+    """An image file as a frame: its path when the daemon can read it (``by_path``: same machine or
+    a shared filesystem), else the file's bytes, encoded as its extension says. FileNotFoundError
+    names a missing file; ValueError an extension that cannot travel as bytes."""
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"frame {number}: {path} does not exist")
+    if by_path:
+        return path_frame(path, number, colour_space)
+    ext = os.path.splitext(path)[1].lower()
+    if ext not in ENCODED_EXTENSIONS:
+        raise ValueError(f"{path}: the daemon is on another machine and {ext or 'this file type'} cannot be sent "
+                         f"as encoded bytes (use {', '.join(sorted(ENCODED_EXTENSIONS))})")
+    with open(path, "rb") as fh:
+        return encoded_frame(fh.read(), ENCODED_EXTENSIONS[ext], number, colour_space)
+
+
 def buffer_frame(data: Any, shape: Sequence[int], dtype: str, number: int = 0, colour_space: str = "") -> FrameIn:
     """Raw HWC pixels in any buffer-protocol object, with their shape and dtype."""
     if dtype not in DTYPES:

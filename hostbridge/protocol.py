@@ -14,10 +14,10 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import msgpack
 
 from hostbridge.errors import RETRYABLE, is_retryable
+from hostbridge.local import DEFAULT_URL  # noqa: F401  (part of the protocol's names)
 
 PROTOCOL_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
-DEFAULT_URL = "tcp://127.0.0.1:5557"
 
 # Limits on what a header may contain (the decoder refuses anything bigger).
 MAX_HEADER_BYTES = 1 << 20

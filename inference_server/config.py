@@ -14,7 +14,7 @@ from typing import Any
 
 import tomllib
 
-from hostbridge.protocol import DEFAULT_URL
+from hostbridge.local import DEFAULT_URL, default_url
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,28 @@ def load_config(flags: Mapping[str, Any] | None = None, path: str | Path | None 
 
 def store_path(cfg: Config) -> Path:
     return Path(cfg.store).expanduser() if cfg.store else default_store()
+
+
+def configured_store() -> Path:
+    """The project store in force: ``store`` from the config file, ``$RUSHES_STORE``, else the user data dir."""
+    return store_path(load_config()[0])
+
+
+def client_url(listen: str) -> str:
+    """The URL a client uses to reach a daemon bound to ``listen`` (its first endpoint; wildcards -> loopback)."""
+    listen = listen.split(",")[0].strip()
+    for wildcard in ("tcp://*:", "tcp://0.0.0.0:"):
+        if listen.startswith(wildcard):
+            return "tcp://127.0.0.1:" + listen[len(wildcard):]
+    return listen.replace("tcp://[::]:", "tcp://[::1]:")
+
+
+def default_server(explicit: str = "", cfg: Config | None = None) -> str:
+    """The daemon a command talks to: ``explicit``, else ``$RUSHES_SERVER``, else the configured
+    ``listen`` address as a client reaches it (``cfg``, or the config in force)."""
+    if explicit or os.environ.get("RUSHES_SERVER", "").strip():
+        return default_url(explicit)
+    return default_url(fallback=client_url((cfg or load_config()[0]).listen))
 
 
 def listen_endpoints(listen: str) -> list[str]:

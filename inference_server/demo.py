@@ -14,10 +14,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from inference_server import media, runner
 from inference_server.engines.metrics import psnr
+from inference_server.fileio import atomic_write_text
+
+FIRST = 1001   # the demo's first frame number
 
 
 @dataclass
@@ -107,26 +112,15 @@ def contact_sheet(rows: list[list[np.ndarray]], labels: list[str]) -> np.ndarray
 
 def run_demo(out_dir: Path, frames: int = 24, size: tuple[int, int] = (960, 540),
              run: Callable[..., dict[str, object]] | None = None, log: Callable[[str], None] = print) -> dict[str, float]:
-    """Make, repair and measure the demo shot under ``out_dir``; returns the figures written to psnr.json."""
-    import cv2
+    """Make, repair and measure the demo shot under ``out_dir``; returns the figures written to psnr.json.
 
-    from inference_server import media
-
-    if run is None:
-        from inference_server.runner import run_task
-
-        run = run_task
+    ``run(task, inputs, params, on_frame=...)`` runs the task (default ``runner.run_task``: the local
+    daemon when one answers, else in this process).
+    """
+    run = run or runner.run_task
     w, h = size
     shot = make_shot(frames, h, w)
-    for sub in ("plate", "hint", "repair"):
-        (out_dir / sub).mkdir(parents=True, exist_ok=True)
-    first = 1001
-    for i in range(frames):
-        media.write_image(out_dir / "plate" / f"plate.{first + i:04d}.png", np.rint(shot.plates[i] * 255).astype(np.uint8))
-        hint_px = np.rint(shot.hints[i][:, :, None] * 255).astype(np.uint8)
-        media.write_image(out_dir / "hint" / f"hint.{first + i:04d}.png", hint_px)
-    plate = media.open_sequence(str(out_dir / "plate" / "plate.####.png"), colour_space="sRGB")
-    hint = media.open_sequence(str(out_dir / "hint" / "hint.####.png"))
+    plate, hint = _write_inputs(out_dir, shot)
     repaired: dict[int, np.ndarray] = {}
 
     def on_frame(_name: str, frame: object) -> None:
@@ -135,35 +129,52 @@ def run_demo(out_dir: Path, frames: int = 24, size: tuple[int, int] = (960, 540)
         media.write_image(out_dir / "repair" / f"repair.{frame.number:04d}.png", px)  # type: ignore[attr-defined]
 
     start = time.perf_counter()
-    assert run is not None
     summary = run("wire_removal", {"plate": plate, "hint": hint}, {"method": "auto"}, on_frame=on_frame)
     seconds = time.perf_counter() - start
-    ours, before, telea = [], [], []
-    for i in range(frames):
-        m = shot.hints[i] > 0
-        gt = shot.truth[i][m]
-        rep = repaired[first + i].astype(np.float32) / 255
-        u8 = np.rint(shot.plates[i] * 255).astype(np.uint8)
-        base = cv2.inpaint(u8, m.astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA).astype(np.float32) / 255
-        ours.append(psnr(rep[m], gt))
-        before.append(psnr(u8.astype(np.float32)[m] / 255, gt))
-        telea.append(psnr(base[m], gt))
-    figures = {"psnr_in_hint_db": round(float(np.mean(ours)), 2), "psnr_unrepaired_db": round(float(np.mean(before)), 2),
-               "psnr_opencv_telea_db": round(float(np.mean(telea)), 2), "frames": frames,
-               "seconds_per_frame": round(seconds / frames, 3)}
-    picks = [0, frames // 2, frames - 1]
-    y0 = int(h * 0.1)
-    rows = []
-    for i in picks:
-        crop = slice(y0, y0 + h // 2), slice(w // 4, w // 4 + w // 2)
-        rows.append([shot.plates[i][crop], repaired[first + i][crop].astype(np.float32) / 255, shot.truth[i][crop]])
-    sheet = contact_sheet(rows, ["before (plate)", "after (repair)", "ground truth"])
-    media.write_image(out_dir / "contact_sheet.png", sheet)
-    from inference_server.fileio import atomic_write_text
-
+    repairs = [repaired[FIRST + i].astype(np.float32) / 255 for i in range(frames)]
+    figures = _measure(shot, repairs) | {"frames": frames, "seconds_per_frame": round(seconds / frames, 3)}
+    media.write_image(out_dir / "contact_sheet.png", _sheet(shot, repairs, w, h))
     atomic_write_text(out_dir / "psnr.json", json.dumps(figures | {"summary": summary}, indent=2, default=str) + "\n")
     log(f"repaired {frames} frames at {w}x{h} in {seconds:.1f} s ({figures['seconds_per_frame']} s/frame)")
     log(f"PSNR inside the hint vs ground truth: {figures['psnr_in_hint_db']} dB "
         f"(unrepaired {figures['psnr_unrepaired_db']} dB, OpenCV Telea {figures['psnr_opencv_telea_db']} dB)")
     log(f"wrote {out_dir / 'repair'}, {out_dir / 'contact_sheet.png'} and {out_dir / 'psnr.json'}")
     return figures
+
+
+def _write_inputs(out_dir: Path, shot: DemoShot) -> tuple[Any, Any]:
+    """Write the plate and hint PNG sequences (frames FIRST...) and open them as the task's inputs."""
+    for sub in ("plate", "hint", "repair"):
+        (out_dir / sub).mkdir(parents=True, exist_ok=True)
+    for i, (plate_px, hint_px) in enumerate(zip(shot.plates, shot.hints, strict=True)):
+        media.write_image(out_dir / "plate" / f"plate.{FIRST + i:04d}.png", np.rint(plate_px * 255).astype(np.uint8))
+        media.write_image(out_dir / "hint" / f"hint.{FIRST + i:04d}.png",
+                          np.rint(hint_px[:, :, None] * 255).astype(np.uint8))
+    return (media.open_sequence(str(out_dir / "plate" / "plate.####.png"), colour_space="sRGB"),
+            media.open_sequence(str(out_dir / "hint" / "hint.####.png")))
+
+
+def _measure(shot: DemoShot, repairs: list[np.ndarray]) -> dict[str, float]:
+    """Mean PSNR inside the hint against the truth: the repair, the unrepaired plate, OpenCV's Telea inpaint."""
+    import cv2
+
+    ours, before, telea = [], [], []
+    for i, rep in enumerate(repairs):
+        m = shot.hints[i] > 0
+        gt = shot.truth[i][m]
+        u8 = np.rint(shot.plates[i] * 255).astype(np.uint8)
+        base = cv2.inpaint(u8, m.astype(np.uint8) * 255, 5, cv2.INPAINT_TELEA).astype(np.float32) / 255
+        ours.append(psnr(rep[m], gt))
+        before.append(psnr(u8.astype(np.float32)[m] / 255, gt))
+        telea.append(psnr(base[m], gt))
+    return {"psnr_in_hint_db": round(float(np.mean(ours)), 2), "psnr_unrepaired_db": round(float(np.mean(before)), 2),
+            "psnr_opencv_telea_db": round(float(np.mean(telea)), 2)}
+
+
+def _sheet(shot: DemoShot, repairs: list[np.ndarray], w: int, h: int) -> np.ndarray:
+    """Before / after / truth crops of the first, middle and last frames."""
+    frames = len(repairs)
+    y0 = int(h * 0.1)
+    crop = slice(y0, y0 + h // 2), slice(w // 4, w // 4 + w // 2)
+    rows = [[shot.plates[i][crop], repairs[i][crop], shot.truth[i][crop]] for i in (0, frames // 2, frames - 1)]
+    return contact_sheet(rows, ["before (plate)", "after (repair)", "ground truth"])

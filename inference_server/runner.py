@@ -19,9 +19,9 @@ import numpy as np
 from hostbridge import Client
 from hostbridge.errors import DaemonUnavailable, Unauthorized
 from hostbridge.frames import FrameOut, array_frame, path_frame
-from hostbridge.protocol import DEFAULT_URL, ProtocolError
+from hostbridge.protocol import ProtocolError
 from inference_server.codec import check_pixels
-from inference_server.config import load_config, store_path
+from inference_server.config import default_server, load_config, store_path
 from inference_server.devices import resolve_device
 from inference_server.frames import Frame, FrameSeq, NanPolicy
 from inference_server.tasks import load_task
@@ -30,10 +30,6 @@ from inference_server.tasks.base import TaskContext, TaskInputError
 FrameFn = Callable[[str, Frame], None]
 BlobFn = Callable[[str, bytes], None]
 ProgressFn = Callable[[int, int, str], None]
-
-
-def default_server() -> str:
-    return os.environ.get("RUSHES_SERVER") or DEFAULT_URL
 
 
 def daemon_answers(url: str, timeout: float = 0.5) -> bool:
@@ -50,7 +46,7 @@ def run_task(task: str, inputs: Mapping[str, Sequence[Frame]], params: dict[str,
              on_frame: FrameFn | None = None, on_blob: BlobFn | None = None,
              on_progress: ProgressFn | None = None) -> dict[str, Any]:
     """Run ``task``; an explicit ``server`` must answer, the default one is used if it does."""
-    url = server or default_server()
+    url = default_server(server or "")
     if server or (store is None and daemon_answers(url)):
         return run_remote(url, task, inputs, params, project, on_frame, on_blob, on_progress)
     return run_local(task, inputs, params, project, store, on_frame, on_blob, on_progress)

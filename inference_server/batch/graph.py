@@ -136,7 +136,7 @@ def build_tasks(plan: Plan) -> list[Task]:
         t = plan.train
         argv = ["train", "wire-removal", "--project", plan.project, *store]
         _opt(argv, "--steps", t.get("steps"))
-        _opt(argv, "--config", t.get("config"))
+        _opt(argv, "--preset", t.get("preset"))
         _opt(argv, "--device", t.get("device"))
         for plate, fix in t.get("pairs", []):
             argv += ["--pair", plate, fix]

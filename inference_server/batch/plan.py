@@ -79,7 +79,7 @@ SHOT_KEYS: dict[str, dict[str, Key]] = {
     },
 }
 INGEST_KEYS = {"paths": Key(list, True)}
-TRAIN_KEYS = {"task": Key(str, choices=("wire-removal",)), "steps": Key(int), "config": Key(str, choices=("smoke", "full")),
+TRAIN_KEYS = {"task": Key(str, choices=("wire-removal",)), "steps": Key(int), "preset": Key(str, choices=("smoke", "full")),
               "device": Key(str), "pairs": Key(list)}
 FARM_KEYS = {"chunk": Key(int), "gpus": Key(int), "gpu_memory": Key(str), "cpus": Key(int)}
 

@@ -57,7 +57,7 @@ def make_night(root: Path, *, wire_shots: int = 2, frames: int = 6, train_steps:
             _write_seq(root / "dailies" / f"sh{i + 1:02d}0", "plate", truth, bits=8)
         lines += ["[[ingest]]", 'paths = ["dailies"]']
     if train_steps:
-        lines += ["[train]", 'task = "wire-removal"', f"steps = {train_steps}", 'config = "smoke"']
+        lines += ["[train]", 'task = "wire-removal"', f"steps = {train_steps}", 'preset = "smoke"']
     for i in range(wire_shots):
         name = f"A{i + 1:03d}"
         _, plates, hints = wire_shot(frames, h, w, pan=0.5 * i, seed=i, drift=2.0)

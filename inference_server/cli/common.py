@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from hostbridge.errors import HostBridgeError
+from inference_server import media, runner
+from inference_server.config import ENV_PREFIX
 from inference_server.frames import Frame
 
 log = logging.getLogger("rushes")
 
 ProgressFn = Callable[[int, int, str], None]
+ENV_CONFIG = ENV_PREFIX + "CONFIG"
 
 
 def add_server_arg(parser: argparse.ArgumentParser) -> None:
@@ -31,20 +36,38 @@ def check_matching_frames(what: str, spec: str, frames: Sequence[Frame], plate: 
 
 def check_out_holds(out: str, count: int, example: str) -> None:
     """Refuse an OUT that names one file when ``count`` frames will be written."""
-    from inference_server import media
-
     if count > 1 and not media.is_pattern(out):
         raise ValueError(f"OUT {out!r} names one file but there are {count} frames; use a pattern such as {example}")
 
 
-def run_handler(args: argparse.Namespace) -> int:
-    """Run a subcommand's handler; turn known failures into one clear line on stderr."""
-    from hostbridge.errors import HostBridgeError
+@contextmanager
+def config_file(path: str | None) -> Iterator[None]:
+    """`rushes --config FILE COMMAND`: FILE is the config of every command and of the processes it
+    starts (as ``$RUSHES_CONFIG``, which ``load_config`` reads), for the command's duration."""
+    if not path:
+        yield
+        return
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise FileNotFoundError(f"config file {p} (given with --config) does not exist")
+    before = os.environ.get(ENV_CONFIG)
+    os.environ[ENV_CONFIG] = str(p.resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ENV_CONFIG, None)
+        else:
+            os.environ[ENV_CONFIG] = before
 
+
+def run_handler(args: argparse.Namespace) -> int:
+    """Run a subcommand's handler under the global ``--config``; turn known failures into one clear line."""
     logging.basicConfig(level=logging.DEBUG if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return int(args.func(args) or 0)
+        with config_file(getattr(args, "config", None)):
+            return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print("rushes: interrupted", file=sys.stderr)
         return 130
@@ -83,8 +106,6 @@ def run_task(task: str, inputs: Mapping[str, Sequence[Frame]], params: Mapping[s
     Streams each output frame to ``on_frame(output_name, frame)`` and each named file to
     ``on_blob(name, data)``; returns the task's summary dict.
     """
-    from inference_server import runner
-
     summary = runner.run_task(task, inputs, dict(params or {}), server=server, project=project, store=store,
                               on_frame=on_frame, on_blob=on_blob, on_progress=on_progress)
     record_summary(task, summary)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from hostbridge.local import DEFAULT_URL
+from inference_server.config import default_server, load_config
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("serve", help="run the inference daemon")
-    p.add_argument("--listen", help="ZeroMQ URL to bind (default tcp://127.0.0.1:5557)")
+    p.add_argument("--listen", help=f"ZeroMQ URL to bind (default: the config's listen, else {DEFAULT_URL})")
     p.add_argument("--device", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--store", help="project store folder (default: the user data dir)")
     p.add_argument("--workers", type=int, help="worker threads (default 1)")
@@ -15,13 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--log-file", help="write JSON logs here, rotated at 10 MB")
     p.set_defaults(func=serve)
     p = sub.add_parser("ping", help="check that the daemon answers")
-    p.add_argument("--server", help="daemon URL (default tcp://127.0.0.1:5557)")
+    p.add_argument("--server", help="daemon URL (default: $RUSHES_SERVER, else the config's listen address)")
     p.add_argument("--timeout", type=float, default=3.0, help="seconds to wait")
     p.set_defaults(func=ping)
 
 
 def serve(args: argparse.Namespace) -> int:
-    from inference_server.config import load_config
     from inference_server.logs import setup_logging
     from inference_server.server import Daemon
 
@@ -72,9 +74,7 @@ def check_ipc_paths(listen: str) -> None:
 
 def ping(args: argparse.Namespace) -> int:
     from hostbridge import Client
-    from inference_server.runner import default_server
-
-    url = args.server or default_server()
+    url = default_server(args.server or "")
     with Client(url, timeout=args.timeout, retries=0) as client:
         info = client.hello()
         rtt = client.ping()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from inference_server.config import default_server
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("demo", help="make a wire shot from nothing, repair it, write a contact sheet and PSNR")
@@ -18,12 +20,12 @@ def demo(args: argparse.Namespace) -> int:
     """Run through the daemon at --server, or the local one, or a temporary one started for the demo."""
     import tempfile
 
-    from inference_server.runner import TemporaryDaemon, daemon_answers, default_server
+    from inference_server.runner import TemporaryDaemon, daemon_answers
 
     if args.frames < 3:
         raise ValueError(f"--frames must be at least 3, got {args.frames}")
     if args.server or daemon_answers(default_server()):
-        return _demo(args, args.server or default_server())
+        return _demo(args, default_server(args.server or ""))
     with tempfile.TemporaryDirectory(prefix="rushes-demo-") as store:
         with TemporaryDaemon(Path(store), device="auto") as daemon:
             print(f"started a temporary daemon at {daemon.url} for the demo", flush=True)

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from inference_server.config import Config, default_config_path, default_server, load_config, store_path
+
 STYLE = {"ok": "green", "info": "cyan", "warn": "yellow", "fail": "bold red"}
 
 
@@ -18,20 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=doctor)
 
 
-def client_url(listen: str) -> str:
-    """The URL a client uses to reach a daemon bound to ``listen`` (its first endpoint; wildcards -> loopback)."""
-    listen = listen.split(",")[0].strip()
-    for wildcard in ("tcp://*:", "tcp://0.0.0.0:"):
-        if listen.startswith(wildcard):
-            return "tcp://127.0.0.1:" + listen[len(wildcard):]
-    return listen.replace("tcp://[::]:", "tcp://[::1]:")
-
-
 def gather(args: argparse.Namespace) -> list[Any]:
     """Every check, in table order."""
     import os
 
-    from inference_server.config import default_config_path, load_config, store_path
     from inference_server.install import checks
     from inference_server.install.checks import Check
     from inference_server.install.paths import this_machine
@@ -40,11 +32,9 @@ def gather(args: argparse.Namespace) -> list[Any]:
     try:
         cfg, sources = load_config({"store": args.store}, getattr(args, "config", None))
     except (ValueError, FileNotFoundError) as exc:
-        from inference_server.config import Config
-
         cfg, sources = Config(), {}
         rows.append(Check("config", "fail", str(exc)))
-    url = args.server or os.environ.get("RUSHES_SERVER") or client_url(cfg.listen)
+    url = default_server(args.server or "", cfg)
     rows.append(checks.check_daemon(url, args.timeout, token=cfg.token))
     rows += checks.check_device(cfg.device)
     rows += checks.check_versions()

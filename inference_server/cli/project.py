@@ -8,11 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from inference_server.cli.common import add_server_arg
+from inference_server.cli.common import add_server_arg, progress_bar, run_task
+from inference_server.project import registry
+from inference_server.project.store import default_store_root, open_project
 
 
 def _add_store(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--store", type=Path, help="project store root (default: the user data dir's rushes folder)")
+    p.add_argument("--store", type=Path, help="project store root (default: the config's store, else the user data dir)")
 
 
 def register(sub: Any) -> None:
@@ -26,8 +28,9 @@ def register(sub: Any) -> None:
     p.add_argument("model", choices=("wire-removal",), help="which tool's model to tune")
     p.add_argument("--project", required=True, help="project name")
     p.add_argument("--steps", type=int, help="training steps (default: the configuration's)")
-    p.add_argument("--config", choices=("smoke", "full"), default="smoke",
-                   help="smoke: small and quick on CPU; full: bigger (GPU)")
+    p.add_argument("--preset", choices=("smoke", "full"), default="smoke",
+                   help="training preset: smoke, small and quick on CPU; full, bigger (GPU). "
+                        "(The global `rushes --config FILE` is the TOML config.)")
     p.add_argument("--device", help="train here on this device (cpu, cuda, cuda:N) instead of the daemon")
     p.add_argument("--pair", nargs=2, action="append", metavar=("PLATE", "FIX"), default=[],
                    help="an artist pair to learn from: a plate sequence and the artist's painted fix of it "
@@ -45,9 +48,7 @@ def register(sub: Any) -> None:
 
 
 def ingest_command(args: argparse.Namespace) -> int:
-    from inference_server.cli.common import progress_bar
-    from inference_server.project.ingest import ingest
-    from inference_server.project.store import open_project
+    from inference_server.project.ingest import ingest  # reads media: OpenImageIO, PyAV
 
     store = open_project(args.project, args.store)
     with progress_bar(f"ingest {args.project}") as update:
@@ -61,11 +62,8 @@ def ingest_command(args: argparse.Namespace) -> int:
 
 
 def train_command(args: argparse.Namespace) -> int:
-    from inference_server.cli.common import progress_bar, run_task
-    from inference_server.project.store import open_project
-
     store = open_project(args.project, args.store, must_exist=True)
-    params: dict[str, Any] = {"task": "wire_removal", "project": store.name, "config": args.config}
+    params: dict[str, Any] = {"task": "wire_removal", "project": store.name, "config": args.preset}
     if args.steps is not None:
         params["steps"] = args.steps
     if args.pair:
@@ -100,9 +98,6 @@ def _print_versions(project: str, rows: list[dict[str, Any]]) -> None:
 
 
 def models_command(args: argparse.Namespace) -> int:
-    from inference_server.project import registry
-    from inference_server.project.store import default_store_root, open_project
-
     if (args.promote or args.rollback) and not args.project:
         raise ValueError("--promote and --rollback need --project NAME")
     root = Path(args.store) if args.store else default_store_root()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from inference_server import __version__
+from inference_server.devices import parse_device
 from inference_server.install.ops import KINDS, installed
 
 Status = Literal["ok", "info", "warn", "fail"]
@@ -149,7 +150,10 @@ def check_device(configured: str = "auto") -> list[Check]:
         reason = "this onnxruntime build has no CUDAExecutionProvider"
     usable = "cuda" if not reason else "cpu"
     detail = f"available: {', '.join(providers)}; will run on {usable}" + (f"; no CUDA: {reason}" if reason else "")
-    wants_cuda = configured.startswith("cuda")
+    try:
+        wants_cuda = parse_device(configured).is_cuda
+    except ValueError as exc:
+        return [*rows, Check("onnxruntime providers", "fail", str(exc))]
     status: Status = "ok" if not reason else ("fail" if wants_cuda else "warn")
     if wants_cuda and reason:
         detail += f" (but the config asks for device {configured!r})"

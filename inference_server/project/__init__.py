@@ -1,6 +1,11 @@
 """The project store: dailies catalog, training data, project-tuned models and their registry.
 
-Layout under the store root (``--store DIR`` or the platformdirs user data dir ``rushes``)::
+Modules: the store and its data (``store``, ``catalog``, ``ingest``, ``readers``, ``ale``, ``patches``,
+``pairs``, ``registry`` of model versions); the torch network (``net``); ONNX serving (``serving``);
+training (``train``).
+
+Layout under the store root (``--store DIR``, the config's ``store``, else the platformdirs user data
+dir ``rushes``)::
 
     <root>/<project>/catalog.sqlite
     <root>/<project>/cache/                       patches, training checkpoints

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from inference_server.media import IMAGE_EXTS, MOVIE_EXTS, probe_image, probe_movie, split_frame_number
+from inference_server.project.ale import read_ale
 from inference_server.project.store import ProjectStore
 
 ProgressFn = Callable[[int, int, str], None]
@@ -140,8 +141,6 @@ def ingest(paths: Sequence[str | Path], store: ProjectStore, progress: ProgressF
     ``progress(done, total, message)`` is called after each candidate. Returns what was added,
     updated, left unchanged and what failed (with the error message).
     """
-    from inference_server.project.ale import read_ale
-
     if not paths:
         raise ValueError("ingest needs at least one path")
     skip = store.path.resolve() if store.path.exists() else None

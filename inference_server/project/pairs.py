@@ -10,12 +10,13 @@ with a rough hint drawn around the change, as an artist would paint it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from inference_server.media import FrameSequence
+from inference_server import media
+from inference_server.frames import to_rgb_float
+from inference_server.media import FrameSequence
+from inference_server.project.serving import network_view
 
 CHANGED = 0.01  # a channel that moved by more than this (0-1 code values) counts as painted
 
@@ -33,8 +34,6 @@ class PairBank:
 
 def open_pair(plate: str, fix: str) -> tuple[FrameSequence, FrameSequence]:
     """Open both sequences (plate, fix), or raise ValueError naming what does not match."""
-    from inference_server import media
-
     seqs = []
     for what, spec in (("plate", plate), ("fix", fix)):
         try:
@@ -54,9 +53,6 @@ def open_pair(plate: str, fix: str) -> tuple[FrameSequence, FrameSequence]:
 def build_pair_bank(pairs: list[tuple[str, str]], frames_per_pair: int = 6, crops_per_frame: int = 12,
                     crop: int = 96, seed: int = 0) -> PairBank | None:
     """Patches centred on painted pixels of evenly spaced frames of each pair; None without any."""
-    from inference_server.frames import to_rgb_float
-    from inference_server.project.models import network_view
-
     plates: list[np.ndarray] = []
     changed: list[np.ndarray] = []
     rng = np.random.default_rng([seed, 7])

@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 
 from inference_server.fileio import atomic_write
+from inference_server.media import read_clip_frames
+from inference_server.project.serving import network_view
 from inference_server.project.store import ProjectStore
 
 BENCH_SEED_BASE = 0
@@ -115,8 +117,6 @@ def build_patch_bank(store: ProjectStore, split: str, frames_per_shot: int = 6, 
                      crop: int = 96, seed: int = 0) -> PatchBank:
     """Read ``frames_per_shot`` evenly spaced frames of each shot's ``split`` ('train' | 'val')
     frames and cut ``crops_per_frame`` random crops; cached under ``cache/patches``."""
-    from inference_server.media import read_clip_frames
-
     if split not in ("train", "val"):
         raise ValueError(f"split must be 'train' or 'val', got {split!r}")
     base = TRAIN_SEED_BASE if split == "train" else VALIDATION_SEED_BASE
@@ -170,8 +170,6 @@ class ValidationSet:
 
 def validation_set(bank: PatchBank) -> ValidationSet:
     """A fixed wire per patch of a 'val' bank (as the network sees it), from the validation seed range."""
-    from inference_server.project.models import network_view
-
     out: list[tuple[np.ndarray, ...]] = []
     for i, p in enumerate(bank.patches):
         truth = network_view(p.astype(np.float32))

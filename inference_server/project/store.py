@@ -5,19 +5,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from inference_server.project.catalog import Catalog
+from inference_server.config import configured_store
+from inference_server.project.catalog import Catalog
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
 def default_store_root() -> Path:
-    """The per-user store root: platformdirs ``user_data_dir("rushes")``."""
-    from platformdirs import user_data_dir
+    """The store root in force: the config's ``store`` (file, ``$RUSHES_STORE``), else the user data dir.
 
-    return Path(user_data_dir("rushes", appauthor=False))
+    The daemon and every command agree on it (before, the CLI always took the user data dir).
+    """
+    return configured_store()
 
 
 # Names Windows reserves for devices, with or without an extension (CON, con.txt, LPT1...).
@@ -73,18 +73,8 @@ class ProjectStore:
 
     def catalog(self) -> Catalog:
         """Open (creating if needed) this project's SQLite catalog."""
-        from inference_server.project.catalog import Catalog
-
         self.create()
         return Catalog(self.catalog_path)
-
-    def is_inside(self, path: Path) -> bool:
-        """True when ``path`` lies inside this project's folder (used to refuse ingesting the store)."""
-        try:
-            Path(path).resolve().relative_to(self.path.resolve())
-            return True
-        except ValueError:
-            return False
 
 
 def open_project(project: str, store: Path | str | None = None, *, must_exist: bool = False) -> ProjectStore:

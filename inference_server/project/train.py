@@ -19,15 +19,18 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from inference_server.devices import parse_device
 from inference_server.engines.metrics import psnr
+from inference_server.engines.wire.matte import refine_wire_matte
+from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.fileio import atomic_write
 from inference_server.project import registry
-from inference_server.project.model import ModelConfig, WireNet, build_model, matte_loss
-from inference_server.project.models import network_view
+from inference_server.project.net import ModelConfig, WireNet, build_model, matte_loss
 from inference_server.project.pairs import PairBank, build_pair_bank, pair_sample
 from inference_server.project.patches import (
     TRAIN_SEED_BASE,
@@ -37,6 +40,7 @@ from inference_server.project.patches import (
     draw_training_wire,
     validation_set,
 )
+from inference_server.project.serving import network_view
 from inference_server.project.store import ProjectStore
 
 TASK = "wire_removal"
@@ -127,9 +131,6 @@ def predict_mattes(model: WireNet, plates: np.ndarray, hints: np.ndarray, device
 def repair_psnr(val: ValidationSet, mattes: np.ndarray | None) -> float:
     """PSNR inside the hints of the repair with these mattes (None: the classical matte), the
     classical fill bridging each matte and the plate composited over it as the wire repair does."""
-    from inference_server.engines.wire.matte import refine_wire_matte
-    from inference_server.engines.wire.spatial import fill_spatial
-
     out = np.empty_like(val.truth)
     for i, (plate, hint) in enumerate(zip(val.plates, val.hints, strict=True)):
         m = refine_wire_matte(plate, hint) if mattes is None else mattes[i]
@@ -164,7 +165,7 @@ def train_wire_removal(store: ProjectStore, config: TrainConfig = SMOKE, *, devi
     import torch
 
     previous = torch.get_num_threads()
-    if device == "cpu":
+    if parse_device(device).kind == "cpu":
         torch.set_num_threads(pick_threads(config.threads))
     try:
         return _train(store, config, device, progress, should_cancel, register_model)
@@ -172,16 +173,23 @@ def train_wire_removal(store: ProjectStore, config: TrainConfig = SMOKE, *, devi
         torch.set_num_threads(previous)
 
 
-def _train(store: ProjectStore, config: TrainConfig, device: str, progress: ProgressFn | None,
-           should_cancel: Callable[[], bool] | None, register_model: bool) -> TrainResult:
-    import torch
+class _Data(NamedTuple):
+    bank: PatchBank               # training crops from the project's dailies
+    val: ValidationSet            # held-out frames with synthetic wires
+    pairs: PairBank | None        # crops from the artists' painted fixes
+    pair_count: int
 
-    if config.steps < 1:
-        raise ValueError(f"steps must be at least 1, got {config.steps}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for but torch sees no CUDA device; use --device cpu")
-    started = time.monotonic()
-    say = progress or (lambda d, t, m: None)
+
+class _Start(NamedTuple):
+    model: WireNet
+    model_cfg: ModelConfig
+    config: TrainConfig           # with the parent's network shape when training continues from it
+    parent: str | None            # the promoted version trained from (None: from scratch)
+    parent_state: dict[str, Any] | None
+
+
+def _training_data(store: ProjectStore, config: TrainConfig, say: ProgressFn) -> _Data:
+    """The patch banks (train, held-out) and the artist pairs the catalog lists."""
     say(0, config.steps, "reading training frames")
     bank = build_patch_bank(store, "train", config.frames_per_shot, config.crops_per_frame, seed=config.seed)
     val_bank = build_patch_bank(store, "val", config.val_frames_per_shot, 8, seed=config.seed)
@@ -191,6 +199,12 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
     if pair_rows:
         say(0, config.steps, f"reading {len(pair_rows)} artist pair(s)")
     pairs = build_pair_bank(pair_rows, config.frames_per_shot, config.crops_per_frame, seed=config.seed)
+    return _Data(bank, val, pairs, len(pair_rows))
+
+
+def _start_model(store: ProjectStore, config: TrainConfig, device: str, say: ProgressFn) -> _Start:
+    """The network to train: the promoted version's weights and shape when there is one, else fresh."""
+    import torch
 
     parent = registry.current_version(store, TASK)
     model_cfg = config.model
@@ -208,19 +222,25 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
     model = build_model(model_cfg).to(device)
     if parent_state is not None:
         model.load_state_dict(parent_state)
+    return _Start(model, model_cfg, config, parent, parent_state)
+
+
+def _fit(start: _Start, data: _Data, device: str, ckpt_path: Path, run_key: str, say: ProgressFn,
+         should_cancel: Callable[[], bool] | None) -> tuple[int, list[float]]:
+    """The optimisation loop, resumed from a checkpoint of the same run; (first step, losses)."""
+    import torch
+
+    model, config = start.model, start.config
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.steps, eta_min=config.lr * 0.1)
-
-    ckpt_path = store.cache_dir / "train" / TASK / "checkpoint.pt"
-    run_key = f"{config.key()}-{parent}-{hashlib.sha1(bank.patches[:4].tobytes()).hexdigest()[:8]}-{len(pair_rows)}"
-    start = 0
+    first = 0
     if ckpt_path.is_file():
         ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
         if ckpt.get("run_key") == run_key:
             model.load_state_dict(ckpt["model"])
             opt.load_state_dict(ckpt["opt"])
             sched.load_state_dict(ckpt["sched"])
-            start = int(ckpt["step"])
+            first = int(ckpt["step"])
 
     def checkpoint(step: int) -> None:
         _save_checkpoint(ckpt_path, {"run_key": run_key, "step": step, "model": model.state_dict(),
@@ -228,11 +248,11 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
 
     model.train()
     losses: list[float] = []
-    for step in range(start, config.steps):
+    for step in range(first, config.steps):
         if should_cancel is not None and should_cancel():
             checkpoint(step)
             raise TrainingCancelled(step, str(ckpt_path))
-        images, hints, alphas = (torch.from_numpy(a).to(device) for a in _batch(bank, config, step, pairs))
+        images, hints, alphas = (torch.from_numpy(a).to(device) for a in _batch(data.bank, config, step, data.pairs))
         loss = matte_loss(model, images, hints, alphas, config.pos_weight)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -243,33 +263,68 @@ def _train(store: ProjectStore, config: TrainConfig, device: str, progress: Prog
             checkpoint(step + 1)
         if (step + 1) % 10 == 0 or step + 1 == config.steps:
             say(step + 1, config.steps, f"step {step + 1}/{config.steps} loss {np.mean(losses[-10:]):.4f}")
-    train_seconds = time.monotonic() - started
+    return first, losses
 
-    say(config.steps, config.steps, "measuring on held-out frames")
+
+def _measure(start: _Start, val: ValidationSet, device: str, losses: list[float],
+             train_seconds: float) -> tuple[dict[str, float], dict[str, float] | None]:
+    """Held-out PSNR of the trained model, the untuned repair and (when there is one) the parent;
+    returns (metrics, the current model's metrics for the promotion rule)."""
     metrics: dict[str, float] = {
-        "val_psnr": repair_psnr(val, predict_mattes(model, val.plates, val.hints, device)),
+        "val_psnr": repair_psnr(val, predict_mattes(start.model, val.plates, val.hints, device)),
         "baseline_psnr": repair_psnr(val, None),
         "train_loss_first": float(np.mean(losses[:10])) if losses else float("nan"),
         "train_loss_last": float(np.mean(losses[-10:])) if losses else float("nan"),
         "train_seconds": round(train_seconds, 2),
     }
-    current_metrics = None
-    if parent_state is not None:
-        ref = build_model(model_cfg).to(device)
-        ref.load_state_dict(parent_state)
-        metrics["parent_psnr"] = repair_psnr(val, predict_mattes(ref, val.plates, val.hints, device))
-        current_metrics = {registry.PROMOTE_METRIC: metrics["parent_psnr"]}
+    if start.parent_state is None:
+        return metrics, None
+    ref = build_model(start.model_cfg).to(device)
+    ref.load_state_dict(start.parent_state)
+    metrics["parent_psnr"] = repair_psnr(val, predict_mattes(ref, val.plates, val.hints, device))
+    return metrics, {registry.PROMOTE_METRIC: metrics["parent_psnr"]}
+
+
+def _register(store: ProjectStore, start: _Start, data: _Data, device: str, metrics: dict[str, float],
+              current_metrics: dict[str, float] | None) -> tuple[str, bool]:
+    """Register the trained model as a new version; promote it when it beats the current one."""
+    config = start.config
+    info = {"shots": data.bank.shot_names, "train_patches": int(len(data.bank.patches)),
+            "artist_pairs": data.pair_count, "pair_patches": len(data.pairs) if data.pairs is not None else 0,
+            "val_patches": int(len(data.val.truth)), "patch": config.patch, "batch": config.batch,
+            "train_seed_base": TRAIN_SEED_BASE, "device": device}
+    version = registry.register(store, TASK, start.model.cpu(), steps=config.steps, metrics=metrics, data=info,
+                                parent=start.parent, config=start.model_cfg.to_dict())
+    if not registry.should_promote(metrics, current_metrics):
+        return version, False
+    registry.promote(store, TASK, version)
+    return version, True
+
+
+def _train(store: ProjectStore, config: TrainConfig, device: str, progress: ProgressFn | None,
+           should_cancel: Callable[[], bool] | None, register_model: bool) -> TrainResult:
+    import torch
+
+    if config.steps < 1:
+        raise ValueError(f"steps must be at least 1, got {config.steps}")
+    if parse_device(device).is_cuda and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for but torch sees no CUDA device; use --device cpu")
+    started = time.monotonic()
+    say = progress or (lambda d, t, m: None)
+    data = _training_data(store, config, say)
+    start = _start_model(store, config, device, say)
+    config = start.config
+    ckpt_path = store.cache_dir / "train" / TASK / "checkpoint.pt"
+    run_key = (f"{config.key()}-{start.parent}-{hashlib.sha1(data.bank.patches[:4].tobytes()).hexdigest()[:8]}"
+               f"-{data.pair_count}")
+    first, losses = _fit(start, data, device, ckpt_path, run_key, say, should_cancel)
+    train_seconds = time.monotonic() - started
+
+    say(config.steps, config.steps, "measuring on held-out frames")
+    metrics, current_metrics = _measure(start, data.val, device, losses, train_seconds)
     version, promoted = None, False
     if register_model:
-        data = {"shots": bank.shot_names, "train_patches": int(len(bank.patches)),
-                "artist_pairs": len(pair_rows), "pair_patches": len(pairs) if pairs is not None else 0,
-                "val_patches": int(len(val.truth)), "patch": config.patch, "batch": config.batch,
-                "train_seed_base": TRAIN_SEED_BASE, "device": device}
-        version = registry.register(store, TASK, model.cpu(), steps=config.steps, metrics=metrics, data=data,
-                                    parent=parent, config=model_cfg.to_dict())
-        if registry.should_promote(metrics, current_metrics):
-            registry.promote(store, TASK, version)
-            promoted = True
+        version, promoted = _register(store, start, data, device, metrics, current_metrics)
     ckpt_path.unlink(missing_ok=True)
-    return TrainResult(version, promoted, config.steps, start, parent, metrics,
+    return TrainResult(version, promoted, config.steps, first, start.parent, metrics,
                        round(time.monotonic() - started, 2))

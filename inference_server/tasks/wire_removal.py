@@ -13,7 +13,7 @@ import numpy as np
 from inference_server.engines.wire.matte import HINT_INSIDE
 from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings
 from inference_server.frames import Frame, from_float, to_float
-from inference_server.project import models
+from inference_server.project import serving
 from inference_server.project.store import open_project
 from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 
@@ -91,7 +91,7 @@ def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
         if not open_project(ctx.project, ctx.store).exists():  # hosts send their own project's name: untuned
             log.info("project %s is not in the store %s: untuned repair", ctx.project, ctx.store)
             return None
-        return models.load_wire_matte(ctx.store, ctx.project, device=ctx.device,
+        return serving.load_wire_matte(ctx.store, ctx.project, device=ctx.device,
                                       version=None if version == "latest" else version)
     except (FileNotFoundError, ValueError) as exc:  # no such project or version, a changed file, an older kind
         raise TaskInputError(str(exc)) from exc

@@ -55,17 +55,10 @@ def frame_name(port: str, number: int) -> str:
 
 
 def atomic_write(path: str, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and os.replace."""
-    folder = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=os.path.splitext(path)[1], dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """hostbridge's atomic write: a fsynced temporary file in the same folder, then os.replace."""
+    from hostbridge.files import atomic_write as write  # hostbridge loads pyzmq: Nuke must start without it
+
+    write(path, data)
 
 
 class NodeCache:

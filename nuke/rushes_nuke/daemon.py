@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from hostbridge import Client
 
-START_HINT = "Start it in a terminal with `rushes serve` (or install the service: `rushes install service`)."
 _MANIFESTS: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 _ERRORS: dict[str, str] = {}
 MANIFEST_TTL_S = 30.0
@@ -34,14 +33,11 @@ class HostBridgeMissing(RuntimeError):
 
 def default_url() -> str:
     """``$RUSHES_SERVER`` if set, else hostbridge's default local address."""
-    env = os.environ.get("RUSHES_SERVER", "").strip()
-    if env:
-        return env
     try:
-        from hostbridge import DEFAULT_URL
-    except ImportError:
-        return "tcp://127.0.0.1:5557"
-    return str(DEFAULT_URL)
+        from hostbridge.local import default_url as url
+    except ImportError:  # no hostbridge here: connect() says so; the address is only shown
+        return os.environ.get("RUSHES_SERVER", "").strip()
+    return url()
 
 
 def connect(url: str, timeout: float = 10.0, retries: int = 1) -> Client:
@@ -93,6 +89,7 @@ def status_line(url: str, timeout: float = 1.0) -> str:
     """One line for the node's Daemon knob: running (version, same machine or not) or not."""
     try:
         from hostbridge import DaemonUnavailable, HostBridgeError
+        from hostbridge.local import not_running
     except ImportError as exc:
         return f"Rushes cannot load hostbridge ({exc})"
     try:
@@ -100,7 +97,7 @@ def status_line(url: str, timeout: float = 1.0) -> str:
             info = client.hello()
             where = "this machine" if client.same_host else "another machine"
     except DaemonUnavailable:
-        return f"not running at {url}. {START_HINT}"
+        return not_running(url) + "."
     except HostBridgeError as exc:  # it answered, but refused us (token, version...): say why
         return f"answering at {url} but refusing: {exc}"
     return f"running at {url} (version {info.get('server_version', '?')}, on {where})"

@@ -42,19 +42,10 @@ class Job:
 def frames_for(rendered: dict[str, list[str]], numbers: list[int], by_path: bool,
                colour_space: str = "") -> dict[str, list[Any]]:
     """hostbridge frames: file references (same machine) or the EXR bytes (remote)."""
-    from hostbridge.frames import encoded_frame, path_frame
+    from hostbridge.frames import file_frame
 
-    out: dict[str, list[Any]] = {}
-    for port, paths in rendered.items():
-        frames: list[Any] = []
-        for number, path in zip(numbers, paths):
-            if by_path:
-                frames.append(path_frame(path, number, colour_space))
-            else:
-                with open(path, "rb") as fh:
-                    frames.append(encoded_frame(fh.read(), "exr", number, colour_space))
-        out[port] = frames
-    return out
+    return {port: [file_frame(path, number, colour_space, by_path) for number, path in zip(numbers, paths)]
+            for port, paths in rendered.items()}
 
 
 def execute(job: Job, reporter: Reporter) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import xml.etree.ElementTree as ET
 from typing import Any
 
 import nuke
@@ -16,27 +15,9 @@ FIT_TASK = "look_fit"
 
 def read_cdl(path: str) -> dict[str, Any]:
     """Slope, offset, power (3 floats each) and saturation from an ASC CDL .cc/.ccc/.cdl file."""
-    try:
-        root = ET.parse(path).getroot()
-    except (ET.ParseError, OSError) as exc:
-        raise ValueError(f"cannot read the CDL {path}: {exc}") from None
+    from hostbridge.cdl import read_cdl as read  # hostbridge loads pyzmq: Nuke must start without it
 
-    def find(tag: str) -> str | None:
-        for el in root.iter():
-            if el.tag.split("}")[-1] == tag and el.text:
-                return el.text
-        return None
-
-    values: dict[str, Any] = {}
-    for tag in ("Slope", "Offset", "Power"):
-        text = find(tag)
-        nums = [float(v) for v in text.split()] if text else []
-        if len(nums) != 3:
-            raise ValueError(f"the CDL {path} has no valid {tag} (three numbers expected)")
-        values[tag.lower()] = nums
-    sat = find("Saturation")
-    values["saturation"] = float(sat) if sat else 1.0
-    return values
+    return dict(read(path))
 
 
 def fitted_job(lut_path: str, cdl_path: str) -> dict[str, Any] | None:

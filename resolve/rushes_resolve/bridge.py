@@ -16,19 +16,13 @@ from hostbridge.manifest import TaskManifest
 if TYPE_CHECKING:
     from hostbridge import Client, FrameIn, FrameOut, Result
 
-SERVER_ENV = "RUSHES_SERVER"
-ENCODED_FORMATS = {".exr": "exr", ".png": "png", ".tif": "tiff", ".tiff": "tiff", ".dpx": "dpx",
-                   ".jpg": "jpg", ".jpeg": "jpg"}
 
 
 def server_url(explicit: str = "") -> str:
     """The daemon address: the option, else ``$RUSHES_SERVER``, else hostbridge's default."""
-    if explicit:
-        return explicit
-    if os.environ.get(SERVER_ENV):
-        return os.environ[SERVER_ENV]
-    from hostbridge import DEFAULT_URL
-    return DEFAULT_URL
+    from hostbridge.local import default_url
+
+    return default_url(explicit)
 
 
 PROBE_TIMEOUT_S = 2.0   # a daemon that is up answers a ping at once
@@ -50,20 +44,13 @@ def open_client(url: str, timeout: float = RUN_TIMEOUT_S) -> Client:
 
 def file_frame(client: Client, path: str, number: int, colour_space: str = "") -> FrameIn:
     """A frame the daemon can read: by path on the same machine, else the file's bytes."""
-    from hostbridge.frames import encoded_frame, path_frame
+    from hostbridge.frames import file_frame as frame
 
     if not os.path.isfile(path):
         raise FileNotFoundError(f"frame {number}: {path} does not exist")
     if client.same_host is None:
         client.hello()
-    if client.same_host:
-        return path_frame(path, number, colour_space)
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in ENCODED_FORMATS:
-        raise ValueError(f"{path}: the daemon is on another machine and {ext or 'this file type'} "
-                         f"cannot be sent as encoded bytes (use {', '.join(sorted(ENCODED_FORMATS))})")
-    with open(path, "rb") as handle:
-        return encoded_frame(handle.read(), ENCODED_FORMATS[ext], number, colour_space)
+    return frame(path, number, colour_space, by_path=bool(client.same_host))
 
 
 def task_manifest(client: Client, task: str) -> TaskManifest:

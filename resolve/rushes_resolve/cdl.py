@@ -1,13 +1,12 @@
 """ASC CDL values as Resolve's ``SetCDL`` wants them (space-separated strings).
 
-Pure standard library: reads ``.cc`` / ``.cdl`` / ``.ccc`` XML (first ColorCorrection)
-and the ``{"slope": [r, g, b], ...}`` dicts a task summary may carry.
+Pure standard library: ``.cc`` / ``.cdl`` / ``.ccc`` XML (first ColorCorrection, read by
+``hostbridge.cdl``) and the ``{"slope": [r, g, b], ...}`` dicts a task summary may carry.
 """
 
 from __future__ import annotations
 
 import math
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -17,20 +16,11 @@ if TYPE_CHECKING:
 IDENTITY = {"Slope": "1 1 1", "Offset": "0 0 0", "Power": "1 1 1", "Saturation": "1"}
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _numbers(text: str, count: int, what: str) -> str:
-    parts = text.split()
-    if len(parts) != count:
-        raise ValueError(f"CDL {what} {text!r} must have {count} number(s)")
-    values = []
-    for part in parts:
-        value = float(part)
-        if not math.isfinite(value):
-            raise ValueError(f"CDL {what} {text!r} is not finite")
-        values.append(value)
+def _numbers(values: Sequence[float], count: int, what: str) -> str:
+    if len(values) != count:
+        raise ValueError(f"CDL {what} {list(values)!r} must have {count} number(s)")
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"CDL {what} {list(values)!r} is not finite")
     return " ".join(_fmt(v) for v in values)
 
 
@@ -40,22 +30,11 @@ def _fmt(value: float) -> str:
 
 
 def parse_cc(data: bytes) -> dict[str, str]:
-    """The first ColorCorrection of a .cc/.cdl/.ccc file as {"Slope","Offset","Power","Saturation"}."""
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as exc:
-        raise ValueError(f"CDL file is not valid XML ({exc})") from exc
-    found: dict[str, str] = {}
-    for element in root.iter():
-        name = _local(element.tag)
-        if name in ("Slope", "Offset", "Power") and name not in found:
-            found[name] = _numbers(element.text or "", 3, name)
-        elif name == "Saturation" and name not in found:
-            found[name] = _numbers(element.text or "", 1, name)
-    if not {"Slope", "Offset", "Power"} <= set(found):
-        raise ValueError("CDL file has no complete SOPNode (Slope, Offset, Power)")
-    found.setdefault("Saturation", "1")
-    return found
+    """The first ColorCorrection of a .cc/.cdl/.ccc file as {"Slope","Offset","Power","Saturation"}
+    (read by hostbridge's one CDL parser)."""
+    from hostbridge.cdl import parse_cdl  # hostbridge loads pyzmq: imported when used (see bridge.py)
+
+    return from_values(parse_cdl(data))
 
 
 def from_values(values: Mapping[str, Any]) -> dict[str, str]:
@@ -70,7 +49,7 @@ def from_values(values: Mapping[str, Any]) -> dict[str, str]:
             raise ValueError(f"CDL values have no {key!r}; got {sorted(lower)}")
         value = lower[key]
         items: Sequence[Any] = value if isinstance(value, (list, tuple)) else [value]
-        out[key.capitalize()] = _numbers(" ".join(str(float(v)) for v in items), count, key)
+        out[key.capitalize()] = _numbers([float(v) for v in items], count, key)
     return out
 
 

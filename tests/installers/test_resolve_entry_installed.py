@@ -13,10 +13,10 @@ PY = f"{sys.version_info[0]}.{sys.version_info[1]}"
 BOOT = """
 import sys
 path = sys.argv[1]
-src = open(path).read().split("_add_rushes_to_path()\\n")[0]
+src = open(path).read().split("bootstrap.run(")[0]   # the menu file up to running its tool
 scope = {"__file__": path}
 exec(src, scope)
-scope["_add_rushes_to_path"]()
+scope["bootstrap"].add_paths()
 import rushes_resolve, hostbridge, zmq, msgpack
 print(rushes_resolve.__file__, zmq.__file__, sep="\\n")
 """

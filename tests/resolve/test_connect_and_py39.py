@@ -76,13 +76,19 @@ def test_sources_parse_as_python_39() -> None:
 
 
 def test_modules_import_and_run_under_python_39(tmp_path: Path) -> None:
-    """A real 3.9 interpreter imports every module (hostbridge is only imported inside
-    functions) and runs the pure helpers: timecodes, paths, CDL, the change log."""
+    """A real 3.9 interpreter without pyzmq imports every module (hostbridge's client is only imported
+    inside functions) and runs the pure helpers: timecodes, paths, CDL, the change log (hostbridge's
+    stdlib helpers do its CDL parsing and atomic writes)."""
     if not PY39:
         pytest.fail("Python 3.9 is needed for this check (pyenv install 3.9, or put python3.9 on PATH)")
     log = str(tmp_path / "log.json")
     code = f"""
-import sys; sys.path.insert(0, {str(RESOLVE_DIR)!r})
+import sys; sys.path[:0] = [{str(RESOLVE_DIR)!r}, {str(RESOLVE_DIR.parent)!r}]  # installed side by side
+try:
+    import zmq
+    raise SystemExit("pyzmq is importable; this check needs a Python without it")
+except ImportError:
+    pass
 import rushes_resolve.entry, rushes_resolve.look_match, rushes_resolve.shot_match
 import rushes_resolve.repair, rushes_resolve.revert, rushes_resolve.ui
 from rushes_resolve import cdl, frames, paths

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -192,69 +192,95 @@ def fit_look(pairs: Sequence[tuple[np.ndarray, np.ndarray]], in_space: str = spa
     shaper = default_shaper() if spaces.is_linear(in_space) else None
     fit = LookFit(Cdl(), in_space, working_space, np.zeros((2, 2, 2, 3), np.float32), shaper)
 
-    # Domain and output encodings of the lattice (log-like for linear sources).
-    def out_enc(v: np.ndarray) -> np.ndarray:
-        return shaper.encode(v) if shaper is not None else np.asarray(v, dtype=np.float64)
-
-    def out_dec(v: np.ndarray) -> np.ndarray:
-        return shaper.decode(v) if shaper is not None else v
-
-    x_dom, y_enc, x_rep, y_rep, weight = bin_samples(fit.domain(x_code), out_enc(y_code), x_code, y_code)
-
     # 1. CDL in the working space.
+    s = _clean_samples(fit, x_code, y_code)
+    cdl = fit_cdl(s.xw, s.yw, weights=s.weight, seed=seed)
+    t_cdl = time.perf_counter()
+
+    # 2. LUT = CDL through OCIO at the nodes + smooth residual lattice.
+    lut, pred_x, changed = _fit_lut(fit, cdl, s, int(lut_size), smoothness)
+    fit.cdl = cdl
+    fit.balances = balances
+    fit.balance_model = model
+    fit.lut = lut
+    t_lut = time.perf_counter()
+
+    # Fit quality on the samples, in the working space.
+    fit.stats = {
+        "pairs": len(pairs), "samples": int(len(x_code)), "colour_bins": int(len(s.x_dom)),
+        "cdl_rms": round(_rms(apply_cdl(s.xw, cdl), s), 5),
+        "lut_rms": round(_rms(spaces.convert(pred_x.astype(np.float32), in_space, working_space), s), 5),
+        "neutral_nodes_fixed": changed, "seconds_balance": round(t_balance - t0, 3),
+        "seconds_cdl": round(t_cdl - t0, 3),
+        "seconds_total": round(t_lut - t0, 3),
+    }
+    return fit
+
+
+class _Samples(NamedTuple):
+    """Binned colour samples that convert cleanly: lattice domain, encoded graded, representative
+    source and graded code values, bin weights, and source/graded in the working space."""
+
+    x_dom: np.ndarray
+    y_enc: np.ndarray
+    x_rep: np.ndarray
+    y_rep: np.ndarray
+    weight: np.ndarray
+    xw: np.ndarray
+    yw: np.ndarray
+
+
+def _out_enc(shaper: Shaper | None, v: np.ndarray) -> np.ndarray:
+    """The lattice's output encoding (log-like through the shaper for linear sources)."""
+    return shaper.encode(v) if shaper is not None else np.asarray(v, dtype=np.float64)
+
+
+def _out_dec(shaper: Shaper | None, v: np.ndarray) -> np.ndarray:
+    return shaper.decode(v) if shaper is not None else v
+
+
+def _clean_samples(fit: LookFit, x_code: np.ndarray, y_code: np.ndarray) -> _Samples:
+    """Bin the samples and keep colours that convert cleanly and sit in the usual range of both spaces."""
+    in_space, working_space = fit.in_space, fit.working_space
+    x_dom, y_enc, x_rep, y_rep, weight = bin_samples(fit.domain(x_code), _out_enc(fit.shaper, y_code), x_code, y_code)
     xw = spaces.convert(x_rep.astype(np.float32), in_space, working_space).astype(np.float64)
     yw = spaces.convert(y_rep.astype(np.float32), in_space, working_space).astype(np.float64)
-    # Keep colours that convert cleanly and sit in the usual range of both spaces.
     ok = (np.isfinite(xw).all(axis=1) & np.isfinite(yw).all(axis=1) & np.isfinite(y_enc).all(axis=1)
           & (np.abs(xw - 0.6) < 1.0).all(axis=1) & (np.abs(yw - 0.6) < 1.0).all(axis=1)
           & (np.abs(y_enc - 0.5) < 1.0).all(axis=1))
     if ok.sum() < 64:
         raise ValueError(f"only {int(ok.sum())} pixel colours convert cleanly from {in_space!r} to "
                          f"{working_space!r} and lie in their usual range; is the input colour space right?")
-    x_dom, y_enc, x_rep, y_rep, weight, xw, yw = (a[ok] for a in (x_dom, y_enc, x_rep, y_rep, weight, xw, yw))
-    cdl = fit_cdl(xw, yw, weights=weight, seed=seed)
-    t_cdl = time.perf_counter()
+    return _Samples(*(a[ok] for a in (x_dom, y_enc, x_rep, y_rep, weight, xw, yw)))
 
-    # 2. LUT = CDL through OCIO at the nodes + smooth residual lattice.
-    size = int(lut_size)
+
+def _fit_lut(fit: LookFit, cdl: Cdl, s: _Samples, size: int, smoothness: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """The LUT (size^3, float32 code values): ``cdl`` through OCIO at the nodes plus a smooth residual
+    lattice fitted (at most FIT_SIZE_MAX^3) to the samples; also the fitted LUT's prediction at the
+    samples (code values) and how many neutral nodes were fixed."""
+    shaper = fit.shaper
     n_fit = min(size, FIT_SIZE_MAX)
-    chain = spaces.config().getProcessor(cdl_chain(cdl, in_space, working_space)).getDefaultCPUProcessor()
+    chain = spaces.config().getProcessor(cdl_chain(cdl, fit.in_space, fit.working_space)).getDefaultCPUProcessor()
     nodes = lattice_coords(n_fit)
-    node_code = out_dec(nodes) if shaper is not None else nodes
-    prior = _sane_prior(out_enc(spaces.apply_processor(chain, node_code)), nodes).reshape(n_fit, n_fit, n_fit, 3)
-    rows = trilinear_weights(x_dom, n_fit)
-    prior_x = eval_lattice(prior, x_dom, rows)
-    residual = fit_residual_lattice(x_dom, y_enc - prior_x, n_fit, smoothness, weight, rows=rows)
+    node_code = _out_dec(shaper, nodes)
+    prior = _sane_prior(_out_enc(shaper, spaces.apply_processor(chain, node_code)), nodes).reshape(n_fit, n_fit, n_fit, 3)
+    rows = trilinear_weights(s.x_dom, n_fit)
+    prior_x = eval_lattice(prior, s.x_dom, rows)
+    residual = fit_residual_lattice(s.x_dom, s.y_enc - prior_x, n_fit, smoothness, s.weight, rows=rows)
     lattice = prior + residual
-    pred_x = out_dec(prior_x + eval_lattice(residual, x_dom, rows))
+    pred_x = _out_dec(shaper, prior_x + eval_lattice(residual, s.x_dom, rows))
     if n_fit != size:
         nodes = lattice_coords(size)
-        node_code = out_dec(nodes) if shaper is not None else nodes
-        prior_big = _sane_prior(out_enc(spaces.apply_processor(chain, node_code)), nodes)
+        node_code = _out_dec(shaper, nodes)
+        prior_big = _sane_prior(_out_enc(shaper, spaces.apply_processor(chain, node_code)), nodes)
         lattice = (prior_big + eval_lattice(residual, nodes)).reshape(size, size, size, 3)
     lattice, changed = enforce_neutral_monotonic(lattice)
-    fit.cdl = cdl
-    fit.balances = balances
-    fit.balance_model = model
-    fit.lut = np.asarray(out_dec(lattice), dtype=np.float32)
-    t_lut = time.perf_counter()
+    return np.asarray(_out_dec(shaper, lattice), dtype=np.float32), pred_x, changed
 
-    # Fit quality on the samples, in the working space.
-    pred_cdl = apply_cdl(xw, cdl)
-    pred_lut = spaces.convert(pred_x.astype(np.float32), in_space, working_space)
-    wsum = weight.sum()
 
-    def rms(p: np.ndarray) -> float:
-        return float(np.sqrt((((p - yw) ** 2).sum(axis=1) * weight).sum() / wsum / 3.0))
-
-    fit.stats = {
-        "pairs": len(pairs), "samples": int(len(x_code)), "colour_bins": int(len(x_dom)),
-        "cdl_rms": round(rms(pred_cdl), 5), "lut_rms": round(rms(pred_lut), 5),
-        "neutral_nodes_fixed": changed, "seconds_balance": round(t_balance - t0, 3),
-        "seconds_cdl": round(t_cdl - t0, 3),
-        "seconds_total": round(t_lut - t0, 3),
-    }
-    return fit
+def _rms(pred: np.ndarray, s: _Samples) -> float:
+    """Weighted RMS error per channel against the graded samples, in the working space."""
+    return float(np.sqrt((((pred - s.yw) ** 2).sum(axis=1) * s.weight).sum() / s.weight.sum() / 3.0))
 
 
 def bake_cdl(cdl: Cdl, in_space: str = spaces.WORKING_SPACE, working_space: str = spaces.WORKING_SPACE,

@@ -58,60 +58,20 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     when the measured motion around the matte is below a quarter pixel). Stops after a pair of
     offsets (-d, +d) once 99.5% of matte pixels have a candidate and 95% have ``enough`` effective frames.
     """
-    import cv2
 
-    if target.ndim != 3 or target.dtype != np.float32:
-        raise ValueError(f"fill_temporal expects float32 (H, W, C) target, got shape {target.shape} dtype {target.dtype}")
-    if matte.shape != target.shape[:2]:
-        raise ValueError(f"fill_temporal: matte shape {matte.shape} does not match {target.shape[:2]}")
-    if not len(neighbours) == len(neighbour_mattes) == len(offsets):
-        raise ValueError(f"fill_temporal: got {len(neighbours)} neighbours, {len(neighbour_mattes)} mattes, "
-                         f"{len(offsets)} offsets; they must match")
-    if mode not in ("auto", "temporal", "static"):
-        raise ValueError(f"fill_temporal: mode {mode!r} is not auto, temporal or static")
-    for n in neighbours:
-        if n.shape != target.shape:
-            raise ValueError(f"fill_temporal: neighbour shape {n.shape} differs from target {target.shape}")
+    _check_inputs(target, matte, neighbours, neighbour_mattes, offsets, mode)
     h, w, c = target.shape
     acc = np.zeros((h, w, c), np.float32)
     wsum = np.zeros((h, w), np.float32)
     w2sum = np.zeros((h, w), np.float32)
-    hole = matte > 1e-3
-    known = (cv2.dilate(hole.astype(np.uint8), np.ones((7, 7), np.uint8)) == 0).astype(np.float32)
-    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((25, 25), np.uint8)) > 0) & (known > 0)
-    noise = max(_noise_level(target, known), 1e-3 * float(np.abs(target).mean() + 1e-3))
-    level = float(np.abs(target[known > 0]).mean()) if known.any() else 0.0
-    allowed = LOCAL_K * noise + 0.02 * level  # local mismatch tolerated around a candidate
+    region = _region(target, matte)
+    hole = region.hole
     static = mode == "static"
-    lum_t = luminance(target)
-    lo, hi = (float(v) for v in np.percentile(lum_t[::2, ::2], [0.5, 99.5]))
-    guide_t = None if static else _prefill(target, matte, lo, hi)
+    guide_t = None if static else _prefill(target, matte, region.lo, region.hi)
     order = sorted(range(len(offsets)), key=lambda i: (abs(offsets[i]), offsets[i]))
     for i in order:
-        nb, nm = neighbours[i], neighbour_mattes[i]
-        if static:
-            cand, ok = nb, np.ones((h, w), bool)
-            cand_m = nm
-        else:
-            assert guide_t is not None
-            guide_n = _prefill(nb, nm, lo, hi)
-            fwd = dense_flow(guide_t, guide_n)  # the guides have the wires painted out
-            bwd = dense_flow(guide_n, guide_t)
-            if mode == "auto" and ring.any():
-                moving = np.hypot(fwd[:, :, 0][ring], fwd[:, :, 1][ring])
-                if np.percentile(moving, 90) < 0.25:
-                    static = True
-                    cand, ok, cand_m = nb, np.ones((h, w), bool), nm
-            if not static:
-                cons = consistency_mask(fwd, bwd) > 0
-                cand, inside = warp(nb, fwd)
-                cand_m, _ = warp(nm, fwd)
-                ok = inside & cons
-        both = known * (cand_m < 0.02)
-        err = luminance(np.abs(cand - target)) * both
-        local = cv2.GaussianBlur(err, (0, 0), 3.0) / np.maximum(cv2.GaussianBlur(both, (0, 0), 3.0), 1e-3)
-        good = ok & (cand_m < CAND_MATTE) & (local < allowed)
-        wt = good * np.float32(np.exp(-abs(offsets[i]) / tau)) / (1.0 + local / noise)
+        cand, ok, cand_m, static = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static)
+        wt = _candidate_weight(target, cand, ok, cand_m, region, offsets[i], tau)
         acc += cand * wt[:, :, None]
         wsum += wt
         w2sum += wt * wt
@@ -124,6 +84,83 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     fill = acc / np.maximum(wsum, 1e-12)[:, :, None]
     n_eff = wsum * wsum / np.maximum(w2sum, 1e-12)
     return TemporalFill(fill.astype(np.float32), wsum, n_eff.astype(np.float32), static)
+
+
+def _check_inputs(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np.ndarray],
+                  neighbour_mattes: Sequence[np.ndarray], offsets: Sequence[int], mode: str) -> None:
+    if target.ndim != 3 or target.dtype != np.float32:
+        raise ValueError(f"fill_temporal expects float32 (H, W, C) target, got shape {target.shape} dtype {target.dtype}")
+    if matte.shape != target.shape[:2]:
+        raise ValueError(f"fill_temporal: matte shape {matte.shape} does not match {target.shape[:2]}")
+    if not len(neighbours) == len(neighbour_mattes) == len(offsets):
+        raise ValueError(f"fill_temporal: got {len(neighbours)} neighbours, {len(neighbour_mattes)} mattes, "
+                         f"{len(offsets)} offsets; they must match")
+    if mode not in ("auto", "temporal", "static"):
+        raise ValueError(f"fill_temporal: mode {mode!r} is not auto, temporal or static")
+    for n in neighbours:
+        if n.shape != target.shape:
+            raise ValueError(f"fill_temporal: neighbour shape {n.shape} differs from target {target.shape}")
+
+
+@dataclass
+class _Region:
+    """What fill_temporal measures once on the target: the hole, the known pixels around it, the ring
+    where motion is measured, the plate noise, the local mismatch allowed, and the guides' luma range."""
+
+    hole: np.ndarray
+    known: np.ndarray
+    ring: np.ndarray
+    noise: float
+    allowed: float
+    lo: float
+    hi: float
+
+
+def _region(target: np.ndarray, matte: np.ndarray) -> _Region:
+    import cv2
+
+    hole = matte > 1e-3
+    known = (cv2.dilate(hole.astype(np.uint8), np.ones((7, 7), np.uint8)) == 0).astype(np.float32)
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((25, 25), np.uint8)) > 0) & (known > 0)
+    noise = max(_noise_level(target, known), 1e-3 * float(np.abs(target).mean() + 1e-3))
+    level = float(np.abs(target[known > 0]).mean()) if known.any() else 0.0
+    allowed = LOCAL_K * noise + 0.02 * level  # local mismatch tolerated around a candidate
+    lo, hi = (float(v) for v in np.percentile(luminance(target)[::2, ::2], [0.5, 99.5]))
+    return _Region(hole, known, ring, noise, allowed, lo, hi)
+
+
+def _candidate(guide_t: np.ndarray | None, nb: np.ndarray, nm: np.ndarray, region: _Region, mode: str,
+               static: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """One neighbour as a candidate for the target: (pixels, usable mask, its wire matte, static), moved
+    by flow unless the scene is static ("auto" turns static when the ring barely moves)."""
+    h, w = nm.shape[:2]
+    if static:
+        return nb, np.ones((h, w), bool), nm, True
+    assert guide_t is not None
+    guide_n = _prefill(nb, nm, region.lo, region.hi)
+    fwd = dense_flow(guide_t, guide_n)  # the guides have the wires painted out
+    bwd = dense_flow(guide_n, guide_t)
+    if mode == "auto" and region.ring.any():
+        moving = np.hypot(fwd[:, :, 0][region.ring], fwd[:, :, 1][region.ring])
+        if np.percentile(moving, 90) < 0.25:
+            return nb, np.ones((h, w), bool), nm, True
+    cons = consistency_mask(fwd, bwd) > 0
+    cand, inside = warp(nb, fwd)
+    cand_m, _ = warp(nm, fwd)
+    return cand, inside & cons, cand_m, False
+
+
+def _candidate_weight(target: np.ndarray, cand: np.ndarray, ok: np.ndarray, cand_m: np.ndarray, region: _Region,
+                      offset: int, tau: float) -> np.ndarray:
+    """(H, W) weight of a candidate: usable, not its own wire, matching the target locally; nearer frames
+    and better local matches weigh more."""
+    import cv2
+
+    both = region.known * (cand_m < 0.02)
+    err = luminance(np.abs(cand - target)) * both
+    local = cv2.GaussianBlur(err, (0, 0), 3.0) / np.maximum(cv2.GaussianBlur(both, (0, 0), 3.0), 1e-3)
+    good = ok & (cand_m < CAND_MATTE) & (local < region.allowed)
+    return good * np.float32(np.exp(-abs(offset) / tau)) / (1.0 + local / region.noise)
 
 
 def seam_correction(target: np.ndarray, fill: np.ndarray, weight: np.ndarray, matte: np.ndarray) -> np.ndarray:

@@ -92,7 +92,7 @@ def test_plan_paths_defaults_and_tasks(night) -> None:  # type: ignore[no-untype
     assert mid.frames == (1004, 1005, 1006) and mid.gpu and mid.deps == ("train",)
     assert "--project" in mid.argv and mid.argv[mid.argv.index("--project") + 1] == "night"
     assert find_task(tasks, "train").argv == ("train", "wire-removal", "--project", "night", "--store",
-                                              str(night.root / "store"), "--steps", "5", "--config", "smoke")
+                                              str(night.root / "store"), "--steps", "5", "--preset", "smoke")
     assert find_task(tasks, "wire_remove.A002@1005").id == "wire_remove.A002.1004-1006"
     assert find_task(tasks, "ingest.1").deps == () and not find_task(tasks, "look_apply.A001_look").gpu
     with pytest.raises(ValueError, match="no task of 'wire_remove.A002' that keeps frame 2000"):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from inference_server.project import models, registry
-from inference_server.project.model import MATTE_FLOOR, ModelConfig, build_model
+from inference_server.project import registry, serving
+from inference_server.project.net import MATTE_FLOOR, ModelConfig, build_model
 from inference_server.project.store import ProjectStore, open_project
 
 TINY = ModelConfig(base=4, depth=2)
@@ -61,7 +61,7 @@ def test_promote_rollback_and_listing(store: ProjectStore) -> None:
 def test_changed_model_file_is_refused(store: ProjectStore) -> None:
     v1 = add_version(store, 1, 30.0)
     registry.promote(store, TASK, v1)
-    matte = models.load_wire_matte(store.root, store.name)
+    matte = serving.load_wire_matte(store.root, store.name)
     assert matte is not None
     onnx_path = store.models_dir(TASK) / v1 / "model.onnx"
     data = bytearray(onnx_path.read_bytes())
@@ -79,12 +79,12 @@ def test_a_version_can_be_pinned(store: ProjectStore) -> None:
     registry.promote(store, TASK, "v002")
     image = np.random.default_rng(0).random((16, 16, 3), dtype=np.float32)
     hint = np.ones((16, 16), np.float32)
-    latest, pinned = models.load_wire_matte(store.root, store.name), models.load_wire_matte(store.root, store.name,
+    latest, pinned = serving.load_wire_matte(store.root, store.name), serving.load_wire_matte(store.root, store.name,
                                                                                            version="v001")
     assert latest.version == "v002" and pinned.version == "v001"  # type: ignore[union-attr]
     assert not np.array_equal(latest(image, hint), pinned(image, hint))  # type: ignore[misc]
     with pytest.raises(FileNotFoundError, match="no wire_removal version 'v009' \\(it has: v001, v002\\)"):
-        models.load_wire_matte(store.root, store.name, version="v009")
+        serving.load_wire_matte(store.root, store.name, version="v009")
 
 
 def test_an_older_kind_of_promoted_model_is_refused_by_name(store: ProjectStore) -> None:
@@ -97,16 +97,16 @@ def test_an_older_kind_of_promoted_model_is_refused_by_name(store: ProjectStore)
     manifest["inputs"] = {"image": "float32 (N,3,H,W)", "mask": "float32 (N,1,H,W)"}  # the earlier inpainter
     path.write_text(json.dumps(manifest))
     with pytest.raises(ValueError, match="v001, an older kind of model.*'mask'.*rushes train wire-removal"):
-        models.load_wire_matte(store.root, store.name)
+        serving.load_wire_matte(store.root, store.name)
 
 
 def test_onnx_matches_torch_and_is_zero_outside_the_hint(store: ProjectStore) -> None:
-    models.unload_all()
+    serving.unload_all()
     model = perturbed_model(3)
     registry.register(store, TASK, model, steps=1, metrics={"val_psnr": 1.0}, data={}, parent=None,
                       config=TINY.to_dict())
     registry.promote(store, TASK, "v001")
-    matte = models.load_wire_matte(store.root, store.name)
+    matte = serving.load_wire_matte(store.root, store.name)
     assert matte is not None and matte.version == "v001"  # type: ignore[attr-defined]
     rng = np.random.default_rng(0)
     image = rng.random((40, 56, 3), dtype=np.float32)  # multiples of 4: no padding, compare exactly
@@ -133,39 +133,39 @@ def test_onnx_matches_torch_and_is_zero_outside_the_hint(store: ProjectStore) ->
 
 def test_scene_linear_plates_are_seen_through_a_log_curve() -> None:
     display = np.array([[[0.0, 0.5, 1.2]]], np.float32)
-    assert np.array_equal(models.network_view(display), np.array([[[0.0, 0.5, 1.0]]], np.float32))
+    assert np.array_equal(serving.network_view(display), np.array([[[0.0, 0.5, 1.0]]], np.float32))
     linear = np.array([[[2.0 ** -8, 1.0, 4.0]], [[64.0, 0.18, -0.01]]], np.float32)
-    view = models.network_view(linear)
+    view = serving.network_view(linear)
     assert np.allclose(view[0, 0], [0.0, 8 / 14, 10 / 14]) and view[1, 0, 0] == 1.0 and view[1, 0, 2] == 0.0
 
 
 def test_large_frames_are_tiled_and_sessions_are_lru(store: ProjectStore, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    models.unload_all()
+    serving.unload_all()
     add_version(store, 4, 30.0)
     registry.promote(store, TASK, "v001")
     other = open_project("other", tmp_path / "store").create()
     add_version(other, 5, 30.0)
     registry.promote(other, TASK, "v001")
-    whole = models.load_wire_matte(store.root, "show")
+    whole = serving.load_wire_matte(store.root, "show")
     rng = np.random.default_rng(1)
     image = rng.random((70, 90, 3), dtype=np.float32)
     hint = np.zeros((70, 90), np.float32)
     hint[31:38, 5:85] = 1.0
     untiled = whole(image, hint)  # type: ignore[misc]
-    monkeypatch.setattr(models, "TILE", 32)
-    monkeypatch.setattr(models, "OVERLAP", 8)
-    monkeypatch.setattr(models, "MAX_SESSIONS", 1)
-    out = models.load_wire_matte(store.root, "show")(image, hint)  # type: ignore[misc]
+    monkeypatch.setattr(serving, "TILE", 32)
+    monkeypatch.setattr(serving, "OVERLAP", 8)
+    monkeypatch.setattr(serving, "MAX_SESSIONS", 1)
+    out = serving.load_wire_matte(store.root, "show")(image, hint)  # type: ignore[misc]
     assert out.shape == (70, 90) and not out[hint == 0].any()
     assert np.abs(out - untiled)[31:38, 12:78].mean() < 0.1  # tiles agree with one pass away from the frame edge
-    assert [Path(k[0]).parts[-5] for k in models.loaded_sessions()] == ["show"]
-    models.load_wire_matte(other.root, "other")(image, hint)  # type: ignore[misc]
-    assert [Path(k[0]).parts[-5] for k in models.loaded_sessions()] == ["other"]
+    assert [Path(k[0]).parts[-5] for k in serving.loaded_sessions()] == ["show"]
+    serving.load_wire_matte(other.root, "other")(image, hint)  # type: ignore[misc]
+    assert [Path(k[0]).parts[-5] for k in serving.loaded_sessions()] == ["other"]
     with pytest.raises(FileNotFoundError, match="project 'nobody' not found"):
-        models.load_wire_matte(store.root, "nobody")
+        serving.load_wire_matte(store.root, "nobody")
     with open_project("empty", tmp_path / "store").catalog():  # ingested, never trained
         pass
-    assert models.load_wire_matte(tmp_path / "store", "empty") is None
+    assert serving.load_wire_matte(tmp_path / "store", "empty") is None
     with pytest.raises(ValueError, match="device"):
-        models.load_wire_matte(store.root, "show", device="tpu")
+        serving.load_wire_matte(store.root, "show", device="tpu")

@@ -10,7 +10,7 @@ import pytest
 
 from inference_server.project import registry
 from inference_server.project.ingest import ingest
-from inference_server.project.model import ModelConfig
+from inference_server.project.net import ModelConfig
 from inference_server.project.patches import draw_training_wire, split_shots
 from inference_server.project.store import ProjectStore, open_project
 from inference_server.project.train import TrainConfig, TrainingCancelled, train_wire_removal

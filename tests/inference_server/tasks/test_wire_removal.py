@@ -101,9 +101,9 @@ def test_project_model_is_used_when_the_store_provides_one(monkeypatch: pytest.M
 
     matte.version = "v007"  # type: ignore[attr-defined]
 
-    fake = types.ModuleType("inference_server.project.models")
+    fake = types.ModuleType("inference_server.project.serving")
     fake.load_wire_matte = lambda store, project, device="cpu", version=None: matte  # type: ignore[attr-defined]
-    monkeypatch.setattr(wire_removal, "models", fake)
+    monkeypatch.setattr(wire_removal, "serving", fake)
     inputs, _, _ = _inputs(1)
     with open_project("show", tmp_path).catalog():  # an ingested project (the fake serves its model)
         pass

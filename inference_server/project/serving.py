@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.devices import parse_device
 from inference_server.engines.wire.matte import HINT_INSIDE
 from inference_server.project import registry
 from inference_server.project.store import open_project
@@ -35,12 +36,9 @@ def providers_for(device: str) -> list[str]:
     """onnxruntime providers for ``device``: CUDA first when asked for and present, CPU always."""
     import onnxruntime as ort
 
-    if device not in ("cpu", "auto") and not device.startswith("cuda"):
-        raise ValueError(f"device must be 'cpu', 'auto' or 'cuda[:N]', got {device!r}")
-    out = ["CPUExecutionProvider"]
-    if device != "cpu" and "CUDAExecutionProvider" in ort.get_available_providers():
-        out.insert(0, "CUDAExecutionProvider")
-    return out
+    if parse_device(device).kind != "cpu" and "CUDAExecutionProvider" in ort.get_available_providers():
+        return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return ["CPUExecutionProvider"]
 
 
 def _session(path: Path, sha: str, device: str) -> Any:
@@ -55,8 +53,9 @@ def _session(path: Path, sha: str, device: str) -> Any:
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
     provs: list[Any] = providers_for(device)
-    if provs[0] == "CUDAExecutionProvider" and ":" in device:
-        provs[0] = ("CUDAExecutionProvider", {"device_id": int(device.split(":")[1])})
+    index = parse_device(device).index
+    if provs[0] == "CUDAExecutionProvider" and index is not None:
+        provs[0] = ("CUDAExecutionProvider", {"device_id": index})
     sess = ort.InferenceSession(str(path), sess_options=opts, providers=provs)
     size = path.stat().st_size
     with _lock:

@@ -1,9 +1,9 @@
 """The project's wire network (torch): a compact gated-convolution U-Net that finds the wire.
 
-Inputs ``image`` (N, 3, H, W) float32, the plate as ``models.network_view`` shows it (0-1), and
+Inputs ``image`` (N, 3, H, W) float32, the plate as ``serving.network_view`` shows it (0-1), and
 ``hint`` (N, 1, H, W) 0-1, the artist's rough stroke; output ``matte`` (N, 1, H, W) 0-1, the
 wire's matte, zero outside the hint. H and W must be multiples of ``WireNet.multiple`` (the
-ONNX wrapper in ``models.py`` pads to that).
+ONNX wrapper in ``serving.py`` pads to that).
 
 Why a matte and not a fill: on the wire benchmark the repair's error is almost all inside
 the matte, and filling only the wire's true footprint instead of the classical matte (which
