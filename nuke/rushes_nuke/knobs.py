@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import nuke
+from hostbridge.local import DEFAULT_URL, SERVER_ENV
 from hostbridge.manifest import Param, TaskManifest
 
 # Group knobs a parameter must not shadow.
@@ -166,7 +167,7 @@ def common_knobs(node: nuke.Node, url: str | None) -> None:
     node.addKnob(nuke.Tab_Knob("advanced", "Advanced"))
     server = nuke.String_Knob("server", "Daemon address")
     server.setValue(url or "")
-    server.setTooltip("Empty: $RUSHES_SERVER or the local daemon (tcp://127.0.0.1:5557).")
+    server.setTooltip(f"Empty: ${SERVER_ENV} or the local daemon ({DEFAULT_URL}).")
     node.addKnob(server)
     cache_root = nuke.File_Knob("cache_root", "Cache folder")
     cache_root.setTooltip("Where results are cached, one folder per node and version. Empty: "
