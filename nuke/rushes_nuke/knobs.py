@@ -10,7 +10,7 @@ A script saved before stable values mapped labels to themselves (wire removal's 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import nuke
@@ -145,6 +145,31 @@ def hidden(node: nuke.Node, name: str, value: str) -> None:
     knob.setValue(value)
     knob.setFlag(nuke.INVISIBLE)
     node.addKnob(knob)
+
+
+def identity_knobs(node: nuke.Node, kind: str, task: str, node_id: str, inputs: Sequence[dict[str, Any]],
+                   outputs: Sequence[Sequence[str]], extra_outputs: Sequence[str], params: Sequence[Param]) -> None:
+    """The hidden knobs a saved script needs to run without the daemon: kind, task, id, ports, parameters."""
+    for name, value in (("rushes_kind", kind), ("rushes_task", task), ("rushes_id", node_id),
+                        ("rushes_inputs", json.dumps(list(inputs))), ("rushes_outputs", json.dumps([list(o) for o in outputs])),
+                        ("rushes_extra_outputs", json.dumps(list(extra_outputs))), (PARAMS_KNOB, describe_params(params))):
+        hidden(node, name, value)
+
+
+def create_group(build: Callable[[nuke.Group], None], status: str, connect: bool = True) -> nuke.Group:
+    """A new Rushes Group, connected to the selected node like any Nuke node: ``build`` adds its knobs
+    and graph, ``status`` goes on its Daemon knob; ``connect`` False leaves it unconnected."""
+    try:
+        upstream: nuke.Node | None = nuke.selectedNode()
+    except ValueError:  # nothing selected
+        upstream = None
+    node = nuke.createNode("Group", inpanel=False)
+    assert isinstance(node, nuke.Group)
+    build(node)
+    node["daemon_status"].setValue(status)
+    if connect and upstream is not None and node.input(0) is None:
+        node.setInput(0, upstream)  # an empty Group had no input to autoconnect
+    return node
 
 
 def button(name: str, label: str, command: str, tooltip: str) -> nuke.PyScript_Knob:
