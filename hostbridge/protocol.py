@@ -268,7 +268,3 @@ def part_indices(inputs: Dict[str, List[Dict[str, Any]]]) -> List[int]:
                 if d.get("where") == "encoded" and isinstance(enc, dict) and isinstance(enc.get("part"), int):
                     found.append(enc["part"])
     return found
-
-
-def optional_str(value: Any) -> Optional[str]:
-    return value if isinstance(value, str) else None

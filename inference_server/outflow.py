@@ -90,9 +90,6 @@ class Outflow:
             if not queue:
                 self.pending.pop(identity, None)
 
-    def backed_up(self, identity: bytes) -> bool:
-        return bool(self.pending.get(identity))
-
     def _drop(self, identity: bytes) -> None:
         for _, job in self.pending.pop(identity, deque()):
             self.release(job)

@@ -94,6 +94,8 @@ def run_remote(url: str, task: str, inputs: Mapping[str, Sequence[Frame]], param
         client.timeout, client.retries = 15.0, 3  # ...then be patient (RUSHES_GIVE_UP_S bounds it all)
         wire: dict[str, list[Any]] = {}
         for name, seq in inputs.items():
+            # Not hostbridge.frames.file_frame: off this host the CLI sends the pixels it has already
+            # decoded (movie frames, a frame range, a matte aligned to the plate), never the file's bytes.
             paths = getattr(seq, "paths", None)
             if same_host and paths:
                 wire[name] = [path_frame(p, n, "") for p, n in zip(paths, _numbers(seq))]

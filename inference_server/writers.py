@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.frames import from_float, to_float
+
 JPEG_EXTS = (".jpg", ".jpeg")
 JPEG_QUALITY = 98  # OpenImageIO's default JPEG quality, which this replaces
 
@@ -52,8 +54,6 @@ def temp_path(path: str) -> str:
 def jpeg_bytes(pixels: np.ndarray) -> bytes:
     """(H, W, 1|3|4) pixels as baseline JPEG bytes (8 bit; alpha dropped, as OpenImageIO does)."""
     import cv2
-
-    from inference_server.frames import from_float, to_float
 
     arr = pixels if pixels.dtype == np.uint8 else from_float(np.clip(to_float(pixels), 0.0, 1.0), "uint8")
     c = arr.shape[2]

@@ -7,11 +7,13 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from hostbridge import Client
 from inference_server.runner import wait_for_daemon
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,6 +24,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_state(c: Client, job: str, states: tuple[str, ...], timeout: float = 10.0) -> dict[str, object]:
+    """Poll job ``job`` until its state is one of ``states``; its last status."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        st = c.status(job)
+        if st["state"] in states:
+            return st
+        time.sleep(0.05)
+    raise AssertionError(f"job {job} never reached {states}: {st}")
 
 
 class DaemonProcess:

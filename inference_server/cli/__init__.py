@@ -1,6 +1,8 @@
 """`rushes` command line. Each group module defines ``register(subparsers)``.
 
-Registration must be cheap: group modules import heavy libraries inside their handlers.
+Registration must be cheap: heavy third-party libraries (torch, onnxruntime, ray, OpenColorIO,
+OpenImageIO, cv2, PyAV) are imported inside the functions that use them, so the group modules
+import the daemon's own modules at the top.
 A handler takes the parsed ``argparse.Namespace`` and returns the exit status.
 """
 
@@ -10,6 +12,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+
+from inference_server import __version__
+from inference_server.cli.common import run_handler
 
 GROUPS = (
     "inference_server.cli.daemon",    # serve, ping
@@ -25,8 +30,6 @@ GROUPS = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from inference_server import __version__
-
     parser = argparse.ArgumentParser(prog="rushes", description="Rushes: project-tuned AI tools for post-production.")
     parser.add_argument("--version", action="version", version=f"rushes {__version__}")
     parser.add_argument("--config", help="TOML config file (default: the user config dir's rushes.toml)")
@@ -43,8 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from inference_server.cli.common import run_handler
-
     return run_handler(args)
 
 

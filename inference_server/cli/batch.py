@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from typing import TYPE_CHECKING
+import time
+from pathlib import Path
 
-if TYPE_CHECKING:
-    from inference_server.batch.graph import Task
-    from inference_server.batch.plan import Plan
+from inference_server.batch import execute
+from inference_server.batch.graph import Task, build_tasks, find_task
+from inference_server.batch.local import run_local
+from inference_server.batch.opencue import export_opencue
+from inference_server.batch.openjd import export_openjd
+from inference_server.batch.plan import Plan, load_plan
+from inference_server.batch.ray_engine import run_ray
+from inference_server.batch.report import write_report
+from inference_server.cli.common import progress_bar
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -44,12 +52,6 @@ def _check_args(args: argparse.Namespace) -> None:
 
 
 def batch(args: argparse.Namespace) -> int:
-    import time
-
-    from inference_server.batch.graph import build_tasks, find_task
-    from inference_server.batch.plan import load_plan
-    from inference_server.batch.report import write_report
-
     _check_args(args)
     plan = load_plan(args.plan)
     tasks = build_tasks(plan)   # every input checked before anything runs
@@ -64,10 +66,6 @@ def batch(args: argparse.Namespace) -> int:
         print(f"report: {plan.report / 'report.html'} ({_counts(report['counts'])})")
         return 0 if report["ok"] else 1
     if args.task:
-        import signal
-
-        from inference_server.batch import execute
-
         def _cancel(signum: int, frame: object) -> None:  # a farm's cancel: clean up the task's staging
             raise KeyboardInterrupt
 
@@ -77,17 +75,11 @@ def batch(args: argparse.Namespace) -> int:
         print(f"{result['id']}: {result['status']}" + (f": {result['error']}" if result.get("error") else ""),
               file=sys.stderr)
         return 0 if result["status"] in ("done", "skipped") else 1
-    from inference_server.cli.common import progress_bar
-
     start = time.perf_counter()
     with progress_bar(f"batch {plan.project}") as update:
         if args.engine == "ray":
-            from inference_server.batch.ray_engine import run_ray
-
             run_ray(plan, tasks, address=args.address, resume=args.resume, server=args.server, progress=update)
         else:
-            from inference_server.batch.local import run_local
-
             run_local(plan, tasks, resume=args.resume, server=args.server, jobs=args.jobs, progress=update)
     report = write_report(plan, tasks, engine=args.engine, wall_seconds=time.perf_counter() - start)
     for shot in report["shots"]:
@@ -102,15 +94,9 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 def _export(args: argparse.Namespace, plan: Plan, tasks: list[Task]) -> int:
-    from pathlib import Path
-
     if args.export == "openjd":
-        from inference_server.batch.openjd import export_openjd
-
         written = export_openjd(plan, tasks, Path(args.out))
     else:
-        from inference_server.batch.opencue import export_opencue
-
         written = export_opencue(plan, tasks, Path(args.out))
     for path in written:
         print(f"wrote {path}")

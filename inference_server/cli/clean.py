@@ -13,12 +13,14 @@ import argparse
 import os
 import re
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from inference_server.cli.common import add_server_arg
-
-if TYPE_CHECKING:
-    from inference_server.media import FrameSequence
+from inference_server import media
+from inference_server.cli.common import add_server_arg, check_matching_frames, check_out_holds, progress_bar, run_task
+from inference_server.cli.outputs import StagedOutputs
+from inference_server.frames import Frame, from_float, to_float
+from inference_server.media import FrameSequence
+from inference_server.windows import align
 
 _TOKEN = re.compile(r"([._])(#+|%0?\d*d|@+)$")
 
@@ -65,8 +67,6 @@ def removal_summary(summary: dict[str, Any], written: int, out: str) -> str:
 
 def _open_mask(spec: str, plate_spec: str, plate: FrameSequence, frames: tuple[int, int] | None) -> FrameSequence:
     """The mask sequence matched to the plate's frames (a still stands for every frame)."""
-    from inference_server import media
-
     span = (plate.numbers[0], plate.numbers[-1])
     if media.is_movie(spec):   # a mask movie is numbered from 1 like a plate movie
         return media.open_sequence(spec, span if media.is_movie(plate_spec) else None)
@@ -75,12 +75,6 @@ def _open_mask(spec: str, plate_spec: str, plate: FrameSequence, frames: tuple[i
 
 
 def clean_plate(args: argparse.Namespace) -> int:
-    from inference_server import media
-    from inference_server.cli.common import check_matching_frames, check_out_holds, progress_bar, run_task
-    from inference_server.cli.outputs import StagedOutputs
-    from inference_server.frames import Frame, from_float, to_float
-    from inference_server.windows import align
-
     frames = media.parse_frame_range(args.frames) if args.frames else None
     inputs_specs = [args.plate] + ([args.mask] if args.mask else [])
     media.refuse_overwrite(inputs_specs, args.out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
@@ -114,9 +115,6 @@ def run_task(task: str, inputs: Mapping[str, Sequence[Frame]], params: Mapping[s
 
 def record_summary(task: str, summary: Mapping[str, Any]) -> None:
     """For `rushes batch`: append ``{"task", "summary"}`` as a JSON line to $RUSHES_SUMMARY_FILE when it is set."""
-    import json
-    import os
-
     path = os.environ.get("RUSHES_SUMMARY_FILE")
     if path:
         with open(path, "a", encoding="utf-8") as fh:

@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import socket
+import stat
 
+from hostbridge import Client
 from hostbridge.local import DEFAULT_URL
 from inference_server.config import default_server, load_config
+from inference_server.logs import setup_logging
+from inference_server.server import Daemon
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,9 +31,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def serve(args: argparse.Namespace) -> int:
-    from inference_server.logs import setup_logging
-    from inference_server.server import Daemon
-
     flags = {"listen": args.listen, "device": args.device, "store": args.store, "workers": args.workers,
              "queue_size": args.queue_size, "log_file": args.log_file}
     cfg, _ = load_config(flags, args.config)
@@ -46,11 +50,6 @@ def check_ipc_paths(listen: str) -> None:
     ZeroMQ deletes whatever is at an ipc path before binding: a typo would destroy a file,
     and a second daemon would silently steal the first one's clients.
     """
-    import os
-    import re
-    import socket
-    import stat
-
     for part in re.split(r"[;,\s]+", listen):
         if not part.startswith("ipc://") or part[6:].startswith("@"):
             continue
@@ -73,7 +72,6 @@ def check_ipc_paths(listen: str) -> None:
 
 
 def ping(args: argparse.Namespace) -> int:
-    from hostbridge import Client
     url = default_server(args.server or "")
     with Client(url, timeout=args.timeout, retries=0) as client:
         info = client.hello()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
+from inference_server.cli.common import progress_bar, run_task
 from inference_server.config import default_server
+from inference_server.demo import run_demo
+from inference_server.runner import TemporaryDaemon, daemon_answers
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -18,10 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def demo(args: argparse.Namespace) -> int:
     """Run through the daemon at --server, or the local one, or a temporary one started for the demo."""
-    import tempfile
-
-    from inference_server.runner import TemporaryDaemon, daemon_answers
-
     if args.frames < 3:
         raise ValueError(f"--frames must be at least 3, got {args.frames}")
     if args.server or daemon_answers(default_server()):
@@ -33,9 +33,6 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace, server: str) -> int:
-    from inference_server.cli.common import progress_bar, run_task
-    from inference_server.demo import run_demo
-
     with progress_bar("demo wire removal") as update:
         def run(task: str, inputs: dict, params: dict, on_frame: object = None) -> dict:  # type: ignore[type-arg]
             return run_task(task, inputs, params, server=server, on_frame=on_frame,  # type: ignore[arg-type]

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from typing import Any
 
 from inference_server.config import Config, default_config_path, default_server, load_config, store_path
+from inference_server.engines.look.spaces import BUILTIN_CONFIG
+from inference_server.install import checks
+from inference_server.install.checks import Check
+from inference_server.install.paths import this_machine
 
 STYLE = {"ok": "green", "info": "cyan", "warn": "yellow", "fail": "bold red"}
 
@@ -22,12 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def gather(args: argparse.Namespace) -> list[Any]:
     """Every check, in table order."""
-    import os
-
-    from inference_server.install import checks
-    from inference_server.install.checks import Check
-    from inference_server.install.paths import this_machine
-
     rows: list[Check] = []
     try:
         cfg, sources = load_config({"store": args.store}, getattr(args, "config", None))
@@ -38,10 +37,6 @@ def gather(args: argparse.Namespace) -> list[Any]:
     rows.append(checks.check_daemon(url, args.timeout, token=cfg.token))
     rows += checks.check_device(cfg.device)
     rows += checks.check_versions()
-    try:
-        from inference_server.engines.look.spaces import BUILTIN_CONFIG
-    except ImportError:
-        BUILTIN_CONFIG = "studio-config-v4.0.0_aces-v2.0_ocio-v2.5"
     rows.append(checks.check_ocio(BUILTIN_CONFIG))
     store = store_path(cfg)
     for name, run in (("store", lambda: [checks.check_store(store)]), ("models", lambda: checks.check_models(store)),

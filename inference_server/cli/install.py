@@ -7,6 +7,12 @@ import json
 import os
 from pathlib import Path
 
+from inference_server.install import ops
+from inference_server.install.manifest import load_manifest
+from inference_server.install.paths import current_os, layout_for, this_machine
+from inference_server.install.sources import find_sources
+from inference_server.install.wheels import NUKE_PYTHONS, RESOLVE_PYTHONS, parse_versions
+
 KINDS = ("service", "nuke", "resolve")
 
 
@@ -44,8 +50,6 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _layout(target_os: str | None, dry_run: bool):  # type: ignore[no-untyped-def]
-    from inference_server.install.paths import current_os, layout_for, this_machine
-
     here = current_os()
     if target_os and target_os != here:
         if not dry_run:
@@ -58,10 +62,6 @@ def _layout(target_os: str | None, dry_run: bool):  # type: ignore[no-untyped-de
 
 
 def install_cmd(args: argparse.Namespace) -> int:
-    from inference_server.install import ops
-    from inference_server.install.sources import find_sources
-    from inference_server.install.wheels import NUKE_PYTHONS, RESOLVE_PYTHONS, parse_versions
-
     layout = _layout(args.target_os, args.dry_run)
     if args.nuke_path is not None:
         args.nuke_path = args.nuke_path.expanduser().absolute()
@@ -110,9 +110,6 @@ def install_cmd(args: argparse.Namespace) -> int:
 
 
 def uninstall_cmd(args: argparse.Namespace) -> int:
-    from inference_server.install import ops
-    from inference_server.install.manifest import load_manifest
-
     layout = _layout(None, args.dry_run)
     if args.nuke_path is not None:
         args.nuke_path = args.nuke_path.expanduser().absolute()

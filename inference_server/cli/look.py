@@ -7,7 +7,15 @@ import os
 import sys
 from typing import Any
 
-from inference_server.cli.common import add_server_arg
+from inference_server import media
+from inference_server.cli.common import add_server_arg, progress_bar, run_task
+from inference_server.cli.outputs import StagedOutputs
+from inference_server.engines.look import files, spaces
+from inference_server.engines.look.apply import apply_look, balanced_processor, look_processor
+from inference_server.engines.look.balance import auto_balance
+from inference_server.engines.look.files import write_atomic
+from inference_server.engines.look.summary import balance_line, describe_cdl
+from inference_server.frames import Frame
 
 CDL_EXTS = (".cc", ".ccc", ".cdl")
 
@@ -86,11 +94,6 @@ def _refuse_inputs(inputs: list[str], outputs: list[str]) -> None:
 
 
 def look_fit(args: argparse.Namespace) -> int:
-    from inference_server import media
-    from inference_server.cli.common import progress_bar, run_task
-    from inference_server.engines.look.files import write_atomic
-    from inference_server.frames import Frame
-
     targets = {"look.cube": args.out}
     _check_ext(args.out, (".cube",), "--out")
     if args.cdl:
@@ -154,11 +157,6 @@ def _spread(seq: Any, count: int = 8) -> list[Any]:
 
 def _balance_processor(args: argparse.Namespace, seq: Any) -> Any:
     """The OCIO processor for LOOK with the --balance choice; prints the balance used."""
-    from inference_server.engines.look import files, spaces
-    from inference_server.engines.look.apply import balanced_processor, look_processor
-    from inference_server.engines.look.balance import auto_balance
-    from inference_server.engines.look.summary import balance_line, describe_cdl
-
     choice = args.balance
     model = files.look_balance_model(args.look_file)
     if choice is None:
@@ -184,11 +182,6 @@ def _balance_processor(args: argparse.Namespace, seq: Any) -> Any:
 
 
 def look_apply(args: argparse.Namespace) -> int:
-    from inference_server import media
-    from inference_server.cli.common import progress_bar
-    from inference_server.cli.outputs import StagedOutputs
-    from inference_server.engines.look.apply import apply_look
-
     media.refuse_overwrite([args.input, args.look_file], args.output)
     if args.balance not in (None, "auto", "none"):
         media.refuse_overwrite([args.balance], args.output)
@@ -214,10 +207,6 @@ def look_apply(args: argparse.Namespace) -> int:
 
 
 def shot_match(args: argparse.Namespace) -> int:
-    from inference_server import media
-    from inference_server.cli.common import progress_bar, run_task
-    from inference_server.engines.look.files import write_atomic
-
     ext = _check_ext(args.out, (*CDL_EXTS, ".cube"), "--out")
     _refuse_inputs([args.shot, args.hero], [args.out])
     media.refuse_overwrite([args.shot, args.hero], args.out)

@@ -18,6 +18,9 @@ from types import TracebackType
 
 import numpy as np
 
+from inference_server import media
+from inference_server.writers import WriteFailed
+
 PREFIX = ".rushes-staging-"
 
 
@@ -82,9 +85,6 @@ class StagedOutputs:
 
     def write(self, path: str, pixels: np.ndarray, like: str | None, number: int) -> None:
         """Write frame ``number`` (bound for ``path``) into the staging folder; raises naming the frame."""
-        from inference_server import media
-        from inference_server.writers import WriteFailed
-
         folder = os.path.dirname(os.path.abspath(path))
         staged = os.path.join(self._stage(folder), os.path.basename(path))
         try:

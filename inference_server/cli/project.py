@@ -10,7 +10,10 @@ from typing import Any
 
 from inference_server.cli.common import add_server_arg, progress_bar, run_task
 from inference_server.project import registry
+from inference_server.project.ingest import ingest
 from inference_server.project.store import default_store_root, open_project
+from inference_server.tasks import train as train_task
+from inference_server.tasks.base import TaskContext
 
 
 def _add_store(p: argparse.ArgumentParser) -> None:
@@ -48,8 +51,6 @@ def register(sub: Any) -> None:
 
 
 def ingest_command(args: argparse.Namespace) -> int:
-    from inference_server.project.ingest import ingest  # reads media: OpenImageIO, PyAV
-
     store = open_project(args.project, args.store)
     with progress_bar(f"ingest {args.project}") as update:
         report = ingest(args.paths, store, progress=update)
@@ -70,9 +71,6 @@ def train_command(args: argparse.Namespace) -> int:
         params["pairs"] = json.dumps([[_absolute(p), _absolute(f)] for p, f in args.pair])
     with progress_bar(f"train wire-removal {store.name}") as update:
         if args.device and not args.server:
-            from inference_server.tasks import train as train_task
-            from inference_server.tasks.base import TaskContext
-
             ctx = TaskContext(device=args.device, store=store.root, project=store.name, on_progress=update)
             summary = train_task.run({}, train_task.MANIFEST.validate_params(params), ctx)
         else:

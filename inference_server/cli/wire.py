@@ -6,7 +6,11 @@ import argparse
 import os
 import sys
 
-from inference_server.cli.common import add_server_arg
+from inference_server import media
+from inference_server.cli.common import add_server_arg, check_matching_frames, check_out_holds, progress_bar, run_task
+from inference_server.cli.outputs import StagedOutputs
+from inference_server.frames import Frame, from_float, to_float
+from inference_server.windows import align
 
 MODES = ("auto", "temporal", "static", "spatial")  # wire_removal's stable choice values, sent as they are
 OUTPUTS = ("repair", "matte", "source", "repair-matted")
@@ -33,12 +37,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def wire_remove(args: argparse.Namespace) -> int:
-    from inference_server import media
-    from inference_server.cli.common import check_matching_frames, check_out_holds, progress_bar, run_task
-    from inference_server.cli.outputs import StagedOutputs
-    from inference_server.frames import Frame, from_float, to_float
-    from inference_server.windows import align
-
     if args.model_version is not None and not args.project:
         raise ValueError("--model-version needs --project (the project whose model versions to choose from)")
     frames = media.parse_frame_range(args.frames) if args.frames else None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import importlib
-import os
 import pprint
 from pathlib import Path
 from types import ModuleType
 
+from inference_server.fileio import atomic_write_text
 from inference_server.tasks.base import TaskInputError, TaskManifest
 
 TASK_MODULES: dict[str, str] = {
@@ -71,7 +71,5 @@ def snapshot_text() -> str:
 
 def write_snapshot(path: Path = SNAPSHOT_PATH) -> Path:
     """Regenerate the hosts' offline manifest snapshot (written whole, then renamed into place)."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(snapshot_text(), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, snapshot_text())
     return path

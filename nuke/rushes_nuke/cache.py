@@ -22,6 +22,8 @@ import shutil
 import tempfile
 from typing import Any
 
+from hostbridge.files import atomic_write
+
 _VERSION = re.compile(r"^v(\d{3,})$")
 JOB_FILE = "job.json"
 INPUTS_DIR = "inputs"
@@ -52,13 +54,6 @@ def safe_key(text: str) -> str:
 def frame_name(port: str, number: int) -> str:
     """``repair.1001.exr``: four-digit padding, as Nuke's ``####`` reads it."""
     return f"{port}.{number:04d}.exr"
-
-
-def atomic_write(path: str, data: bytes) -> None:
-    """hostbridge's atomic write: a fsynced temporary file in the same folder, then os.replace."""
-    from hostbridge.files import atomic_write as write  # hostbridge loads pyzmq: Nuke must start without it
-
-    write(path, data)
 
 
 class NodeCache:

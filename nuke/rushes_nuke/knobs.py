@@ -10,10 +10,11 @@ A script saved before stable values mapped labels to themselves (wire removal's 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import nuke
+from hostbridge.local import DEFAULT_URL, SERVER_ENV
 from hostbridge.manifest import Param, TaskManifest
 
 # Group knobs a parameter must not shadow.
@@ -146,6 +147,31 @@ def hidden(node: nuke.Node, name: str, value: str) -> None:
     node.addKnob(knob)
 
 
+def identity_knobs(node: nuke.Node, kind: str, task: str, node_id: str, inputs: Sequence[dict[str, Any]],
+                   outputs: Sequence[Sequence[str]], extra_outputs: Sequence[str], params: Sequence[Param]) -> None:
+    """The hidden knobs a saved script needs to run without the daemon: kind, task, id, ports, parameters."""
+    for name, value in (("rushes_kind", kind), ("rushes_task", task), ("rushes_id", node_id),
+                        ("rushes_inputs", json.dumps(list(inputs))), ("rushes_outputs", json.dumps([list(o) for o in outputs])),
+                        ("rushes_extra_outputs", json.dumps(list(extra_outputs))), (PARAMS_KNOB, describe_params(params))):
+        hidden(node, name, value)
+
+
+def create_group(build: Callable[[nuke.Group], None], status: str, connect: bool = True) -> nuke.Group:
+    """A new Rushes Group, connected to the selected node like any Nuke node: ``build`` adds its knobs
+    and graph, ``status`` goes on its Daemon knob; ``connect`` False leaves it unconnected."""
+    try:
+        upstream: nuke.Node | None = nuke.selectedNode()
+    except ValueError:  # nothing selected
+        upstream = None
+    node = nuke.createNode("Group", inpanel=False)
+    assert isinstance(node, nuke.Group)
+    build(node)
+    node["daemon_status"].setValue(status)
+    if connect and upstream is not None and node.input(0) is None:
+        node.setInput(0, upstream)  # an empty Group had no input to autoconnect
+    return node
+
+
 def button(name: str, label: str, command: str, tooltip: str) -> nuke.PyScript_Knob:
     knob = nuke.PyScript_Knob(name, label, command)
     knob.setTooltip(tooltip)
@@ -166,7 +192,7 @@ def common_knobs(node: nuke.Node, url: str | None) -> None:
     node.addKnob(nuke.Tab_Knob("advanced", "Advanced"))
     server = nuke.String_Knob("server", "Daemon address")
     server.setValue(url or "")
-    server.setTooltip("Empty: $RUSHES_SERVER or the local daemon (tcp://127.0.0.1:5557).")
+    server.setTooltip(f"Empty: ${SERVER_ENV} or the local daemon ({DEFAULT_URL}).")
     node.addKnob(server)
     cache_root = nuke.File_Knob("cache_root", "Cache folder")
     cache_root.setTooltip("Where results are cached, one folder per node and version. Empty: "

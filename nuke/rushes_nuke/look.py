@@ -17,12 +17,11 @@ from rushes_nuke import cache, colour, daemon, state
 from rushes_nuke.graph import armed_write, full_resolution, inside, temporary_nodes
 from rushes_nuke.job import Job, execute
 from rushes_nuke.knobs import (
-    PARAMS_KNOB,
     TILE_COLOR,
     button,
     common_knobs,
-    describe_params,
-    hidden,
+    create_group,
+    identity_knobs,
     make_param_knob,
     own_knob_params,
 )
@@ -38,29 +37,17 @@ FIT_CMD = "import rushes_nuke.actions; rushes_nuke.actions.process_this()"
 
 def create(url: str | None = None) -> nuke.Group:
     """Create a Rushes Look node connected to the selected node."""
-    try:
-        upstream: nuke.Node | None = nuke.selectedNode()
-    except ValueError:
-        upstream = None
     manifest, status = manifest_for(TASK, url or daemon.default_url())
     if manifest is None:
         raise ValueError(f"cannot make a Rushes Look: {status}")
-    node = nuke.createNode("Group", inpanel=False)
-    assert isinstance(node, nuke.Group)
-    build(node, manifest.params, url)
-    node["daemon_status"].setValue(status)
-    if upstream is not None:
-        node.setInput(0, upstream)
-    return node
+    return create_group(lambda node: build(node, manifest.params, url), status)
 
 
 def build(node: nuke.Group, params: tuple[Param, ...], url: str | None) -> None:
     node.setName("Look1", uncollide=True)
     node["tile_color"].setValue(TILE_COLOR)
-    for name, value in (("rushes_kind", "Look"), ("rushes_task", TASK), ("rushes_id", state.new_id("Look")),
-                        ("rushes_inputs", '[{"port": "plate", "label": "Source", "kind": "frames", "optional": false}]'),
-                        ("rushes_outputs", "[]"), ("rushes_extra_outputs", "[]"), (PARAMS_KNOB, describe_params(params))):
-        hidden(node, name, value)
+    identity_knobs(node, "Look", TASK, state.new_id("Look"),
+                   [{"port": "plate", "label": "Source", "kind": "frames", "optional": False}], [], [], params)
     node.addKnob(nuke.Tab_Knob("rushes", "Rushes"))
     apply = nuke.Enumeration_Knob("apply", "Apply", APPLY_CHOICES)
     apply.setTooltip("Apply the fitted 3D LUT, the CDL (slope/offset/power/saturation), or both.")

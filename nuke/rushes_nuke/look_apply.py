@@ -8,16 +8,10 @@ import os
 from typing import Any
 
 import nuke
+from hostbridge.cdl import read_cdl
 from rushes_nuke import cache, colour, state
 
 FIT_TASK = "look_fit"
-
-
-def read_cdl(path: str) -> dict[str, Any]:
-    """Slope, offset, power (3 floats each) and saturation from an ASC CDL .cc/.ccc/.cdl file."""
-    from hostbridge.cdl import read_cdl as read  # hostbridge loads pyzmq: Nuke must start without it
-
-    return dict(read(path))
 
 
 def fitted_job(lut_path: str, cdl_path: str) -> dict[str, Any] | None:

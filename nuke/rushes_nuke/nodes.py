@@ -13,19 +13,16 @@ knobs, so a saved script works without the daemon and without this session.
 
 from __future__ import annotations
 
-import json
-
 import nuke
 from rushes_nuke import cache, daemon, state, view
 from rushes_nuke.graph import inside
 from rushes_nuke.knobs import (
-    PARAMS_KNOB,
     PROCESS_CMD,
     TILE_COLOR,
     button,
     common_knobs,
-    describe_params,
-    hidden,
+    create_group,
+    identity_knobs,
     make_param_knob,
     own_knob_params,
 )
@@ -47,31 +44,16 @@ def resolve_spec(kind: str, url: str | None = None) -> tuple[NodeSpec, str]:
 def create(kind: str, url: str | None = None) -> nuke.Group:
     """Create a Rushes task node (connected to the selection, like any Nuke node)."""
     spec, status = resolve_spec(kind, url)
-    try:
-        upstream: nuke.Node | None = nuke.selectedNode()
-    except ValueError:  # nothing selected
-        upstream = None
-    node = nuke.createNode("Group", inpanel=False)
-    assert isinstance(node, nuke.Group)
-    build(node, spec, url)
-    node["daemon_status"].setValue(status)
-    if upstream is not None and node.input(0) is None and spec.inputs:
-        node.setInput(0, upstream)  # an empty Group had no input to autoconnect
-    return node
+    return create_group(lambda node: build(node, spec, url), status, connect=bool(spec.inputs))
 
 
 def build(node: nuke.Group, spec: NodeSpec, url: str | None = None) -> None:
     """Add the knobs and the internal graph of ``spec`` to an empty Group."""
     node.setName(spec.kind + "1", uncollide=True)
     node["tile_color"].setValue(TILE_COLOR)
-    hidden(node, "rushes_kind", spec.kind)
-    hidden(node, "rushes_task", spec.task)
-    hidden(node, "rushes_id", state.new_id(spec.kind))
-    hidden(node, "rushes_inputs", json.dumps([{"port": i.port, "label": i.label, "kind": i.kind,
-                                                 "optional": i.optional} for i in spec.inputs]))
-    hidden(node, "rushes_outputs", json.dumps([list(o) for o in spec.outputs]))
-    hidden(node, "rushes_extra_outputs", json.dumps(list(spec.extra_outputs)))
-    hidden(node, PARAMS_KNOB, describe_params(spec.params))
+    identity_knobs(node, spec.kind, spec.task, state.new_id(spec.kind),
+                   [{"port": i.port, "label": i.label, "kind": i.kind, "optional": i.optional} for i in spec.inputs],
+                   spec.outputs, spec.extra_outputs, spec.params)
     node.addKnob(nuke.Tab_Knob("rushes", "Rushes"))
     node.addKnob(nuke.Text_Knob("about", "", spec.help))
     for param in own_knob_params(spec.params):

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
+from hostbridge.local import default_url
 from hostbridge.manifest import TaskManifest
 
 if TYPE_CHECKING:
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
 
 def server_url(explicit: str = "") -> str:
     """The daemon address: the option, else ``$RUSHES_SERVER``, else hostbridge's default."""
-    from hostbridge.local import default_url
-
     return default_url(explicit)
 
 

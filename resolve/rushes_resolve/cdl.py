@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from hostbridge.cdl import parse_cdl
+
 if TYPE_CHECKING:
     from fusionscript import CDLMap
 
@@ -32,8 +34,6 @@ def _fmt(value: float) -> str:
 def parse_cc(data: bytes) -> dict[str, str]:
     """The first ColorCorrection of a .cc/.cdl/.ccc file as {"Slope","Offset","Power","Saturation"}
     (read by hostbridge's one CDL parser)."""
-    from hostbridge.cdl import parse_cdl  # hostbridge loads pyzmq: imported when used (see bridge.py)
-
     return from_values(parse_cdl(data))
 
 

@@ -24,19 +24,14 @@ import os
 import time
 from typing import Any
 
+from hostbridge.files import atomic_write
+
 LOG_NAME = "rushes_changes.json"
 FORMAT_VERSION = 1
 
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def write_atomic(path: str, data: bytes) -> None:
-    """hostbridge's atomic write: a fsynced temporary file in the same folder, then os.replace."""
-    from hostbridge.files import atomic_write  # hostbridge loads pyzmq: imported when used (see bridge.py)
-
-    atomic_write(path, data)
 
 
 class ChangeLog:
@@ -71,7 +66,7 @@ class ChangeLog:
 
     def save(self) -> None:
         text = json.dumps(self.data, indent=1, sort_keys=True)
-        write_atomic(self.path, text.encode("utf-8"))
+        atomic_write(self.path, text.encode("utf-8"))
 
     def start_run(self, tool: str, settings: dict[str, Any] | None = None) -> Run:
         """Open a new run; it is saved at once (status "running")."""

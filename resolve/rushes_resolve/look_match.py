@@ -12,11 +12,12 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from hostbridge.files import atomic_write
 from hostbridge.manifest import TaskManifest, filter_params, snapshot_manifest
 from rushes_resolve import cdl as cdl_mod
 from rushes_resolve import versions
 from rushes_resolve.bridge import file_frame, run_task, task_manifest
-from rushes_resolve.changelog import Run, write_atomic
+from rushes_resolve.changelog import Run
 from rushes_resolve.clips import Clip, choose, playhead_kept, video_clips
 from rushes_resolve.frames import next_version
 from rushes_resolve.paths import safe_name
@@ -169,12 +170,12 @@ def write_look(session: Session, blobs: Mapping[str, bytes], name: str, log_run:
                          "RUSHES_RESOLVE_LUT_DIR to a LUT folder Resolve scans") from exc
     version = next_version(os.listdir(folder), name)
     stem = os.path.join(folder, f"{name}_v{version:03d}")
-    write_atomic(stem + ".cube", cube)
+    atomic_write(stem + ".cube", cube)
     log_run.add_file(stem + ".cube")
     cdl_values: dict[str, str] | None = None
     cc = _blob(blobs, ".cc")
     if cc is not None:
-        write_atomic(stem + ".cc", cc)
+        atomic_write(stem + ".cc", cc)
         log_run.add_file(stem + ".cc")
         cdl_values = cdl_mod.parse_cc(cc)
     return stem + ".cube", cdl_values

@@ -13,9 +13,10 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from hostbridge.files import atomic_write
 from hostbridge.manifest import TaskManifest, snapshot_manifest
 from rushes_resolve.bridge import file_frame, run_task, task_manifest
-from rushes_resolve.changelog import Run, write_atomic
+from rushes_resolve.changelog import Run
 from rushes_resolve.clips import Clip, choose, overlapping, video_clips
 from rushes_resolve.frames import next_version, sequence_spec
 from rushes_resolve.paths import safe_name
@@ -114,7 +115,7 @@ def repair_clip(session: Session, client: Any, manifest: TaskManifest, plate: Cl
         if frame.encoded != "exr":
             raise ValueError(f"the daemon sent frame {frame.number} as {frame.encoded or 'raw pixels'}, not EXR")
         path = pattern % frame.number
-        write_atomic(path, bytes(frame.data))
+        atomic_write(path, bytes(frame.data))
         written[frame.number] = path
 
     run_task(client, task, inputs, {}, session.reporter.progress, encode="exr",

@@ -1,4 +1,5 @@
-"""hostbridge's shared host helpers: default URL and start hint, atomic write, CDL parsing, path-or-bytes frames."""
+"""hostbridge's shared host helpers: default URL and start hint, atomic write, CDL parsing
+(path-or-bytes frames: test_frames.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from hostbridge import DEFAULT_URL
 from hostbridge.cdl import parse_cdl, read_cdl
 from hostbridge.files import atomic_write
-from hostbridge.frames import file_frame
 from hostbridge.local import default_url, not_running
 
 CCC = b"""<ColorCorrectionCollection xmlns="urn:ASC:CDL:v1.01">
@@ -58,21 +58,6 @@ def test_parse_cdl_first_or_named_correction(tmp_path: Path) -> None:
         parse_cdl(b"<ColorCorrection><Slope>1 1 1</Slope><Power>1 1 1</Power></ColorCorrection>")
     with pytest.raises(ValueError, match=f"cannot read the CDL {tmp_path / 'none.cc'}"):
         read_cdl(str(tmp_path / "none.cc"))
-
-
-def test_file_frame_is_a_path_on_the_same_host_else_the_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    exr = tmp_path / "f.1001.exr"
-    exr.write_bytes(b"exr bytes")
-    monkeypatch.chdir(tmp_path)
-    near = file_frame("f.1001.exr", 1001, "ACEScg", by_path=True)
-    assert (near.kind, near.path, near.number, near.colour_space) == ("path", str(exr), 1001, "ACEScg")
-    far = file_frame(str(exr), 1001, by_path=False)
-    assert (far.kind, far.fmt, bytes(far.data)) == ("encoded", "exr", b"exr bytes")
-    (tmp_path / "f.mov").write_bytes(b"")
-    with pytest.raises(ValueError, match="cannot be sent as encoded bytes"):
-        file_frame(str(tmp_path / "f.mov"), by_path=False)
-    with pytest.raises(FileNotFoundError, match="frame 7: .*missing.exr does not exist"):
-        file_frame(str(tmp_path / "missing.exr"), 7)
 
 
 def test_the_helpers_work_without_pyzmq_or_msgpack() -> None:

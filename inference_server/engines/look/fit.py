@@ -98,16 +98,10 @@ def cdl_chain(cdl: Cdl, in_space: str, working_space: str) -> Any:
     return g
 
 
-def gather_samples(pairs: Sequence[tuple[np.ndarray, np.ndarray]], total: int = SAMPLES_TOTAL,
-                   seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Validate every pair and draw up to ``total`` pixel pairs spread evenly over them."""
-    xs, ys = gather_pair_samples(pairs, total, seed)
-    return np.concatenate(xs), np.concatenate(ys)
-
-
 def gather_pair_samples(pairs: Sequence[tuple[np.ndarray, np.ndarray]], total: int = SAMPLES_TOTAL,
                         seed: int = 0) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """``gather_samples`` kept per pair: lists of (M_i, 3) source and graded samples."""
+    """Validate every pair and draw up to ``total`` pixel pairs spread evenly over them, kept per pair:
+    lists of (M_i, 3) source and graded samples."""
     if len(pairs) == 0:
         raise ValueError("need at least one (source, graded) pair, got none")
     per = max(5000, total // len(pairs))
