@@ -86,10 +86,12 @@ def task_manifest(client: Any, task: str) -> TaskManifest | None:
 
 def sendable_params(node: nuke.Node, manifest: TaskManifest | None) -> dict[str, Any]:
     """The node's parameters the daemon's task takes (the node may predate or postdate it), as
-    stable values. Without a manifest (a daemon that cannot list tasks) all but the common ones."""
+    the daemon's choice values (an older daemon's are the labels). Without a manifest (a daemon
+    that cannot describe the task) all but the common ones, choices as their labels."""
     values = read_params(node)
     if manifest is None:
-        return {k: v for k, v in values.items() if k not in COMMON_PARAMS}
+        task = str(node["rushes_task"].value())
+        return filter_params(None, {k: v for k, v in values.items() if k not in COMMON_PARAMS}, task=task)
     return filter_params(manifest, values)
 
 

@@ -105,3 +105,21 @@ def test_no_import_cycle_among_the_nuke_modules() -> None:
     assert cycles(graph) == []
     assert "look" not in graph["nodes"] | graph["state"] | graph["process"] | graph["view"], \
         "the generic node code never names the Look"
+
+
+def test_a_node_sends_an_older_daemons_choice_values(fake: ModuleType, down: str) -> None:
+    """Stable values to a current daemon; the labels to one whose values are the labels (e98acd3's
+    wire removal), and to one that cannot describe the task."""
+    from rushes_nuke import kinds
+    from rushes_nuke.process import sendable_params
+
+    from tests.hostbridge.test_manifest import old_wire_removal
+
+    node = kinds.create("WireRemoval", url=down)
+    node["method"].setValue("Temporal (moving scene)")
+    assert sendable_params(node, live("WireRemoval"))["method"] == "temporal"
+    old = sendable_params(node, old_wire_removal())
+    assert (old["method"], old["output"]) == ("Temporal (moving scene)", "Repair")
+    assert old_wire_removal().check_params(old)["method"] == "Temporal (moving scene)"
+    bare = sendable_params(node, None)
+    assert (bare["method"], bare["output"], "model_version" in bare) == ("Temporal (moving scene)", "Repair", False)
