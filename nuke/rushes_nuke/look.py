@@ -24,6 +24,7 @@ from rushes_nuke.knobs import (
     identity_knobs,
     make_param_knob,
     own_knob_params,
+    transfer_by_path,
 )
 from rushes_nuke.look_apply import read_cdl, refresh  # noqa: F401  (the node's look, applied)
 from rushes_nuke.process import require_task, run, sendable_params, task_manifest
@@ -155,6 +156,7 @@ def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
         require_task(info, TASK, url)
         manifest = task_manifest(client, TASK)
         same_host = bool(client.same_host)
+    by_path = transfer_by_path(node, same_host)  # before any folder is made: a bad knob leaves nothing
     ports = [p.name for p in manifest.inputs if p.kind != "blob"] if manifest is not None else []
     names = ports[:2] if len(ports) >= 2 else ["source", "graded"]
     params = sendable_params(node, manifest)
@@ -164,13 +166,12 @@ def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
     except BaseException:
         layout.discard(work)
         raise
-    transfer = str(node["transfer"].value())
     # raw internal Writes hold the script's working space: say so (the fit otherwise assumes ACEScct)
     frames_space = colour.script_working_space()
     return Job(node=node.fullName(), task=TASK, url=url, params=params,
                colour_space=colour.daemon_name(frames_space),
                project=str(node["project"].value()).strip() or None,
-               by_path=same_host if transfer == "Auto" else transfer == "File paths", rendered=rendered,
+               by_path=by_path, rendered=rendered,
                numbers=list(range(len(pairs))), layout=layout, work=work,
                keep_inputs=bool(node["keep_inputs"].value()), require_blobs=True,
                meta={"frame": frame, "pairs": [[u.fullName(), g.fullName()] for u, g in pairs],

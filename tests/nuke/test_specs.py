@@ -123,3 +123,18 @@ def test_a_node_sends_an_older_daemons_choice_values(fake: ModuleType, down: str
     assert old_wire_removal().check_params(old)["method"] == "Temporal (moving scene)"
     bare = sendable_params(node, None)
     assert (bare["method"], bare["output"], "model_version" in bare) == ("Temporal (moving scene)", "Repair", False)
+
+
+def test_transfer_knob_shows_labels_and_reads_as_stable_values(fake: ModuleType, down: str) -> None:
+    """A script saved with a label (every script: Nuke saves an enumeration's text) reads as its value."""
+    from rushes_nuke import kinds
+    from rushes_nuke.knobs import transfer_by_path, transfer_value
+
+    node = kinds.create("WireRemoval", url=down)
+    assert node["transfer"].values() == ["Auto", "File paths", "EXR bytes"]
+    seen = {}
+    for label in node["transfer"].values():
+        node["transfer"].setValue(label)
+        seen[label] = (transfer_value(node), transfer_by_path(node, True), transfer_by_path(node, False))
+    assert seen == {"Auto": ("auto", True, False), "File paths": ("paths", True, True),
+                    "EXR bytes": ("bytes", False, False)}
