@@ -176,6 +176,15 @@ class TaskManifest:
                 return p
         raise KeyError(f"task {self.name!r} has no parameter {name!r}")
 
+    def frame_inputs(self, count: int) -> List[str]:
+        """The names of the first ``count`` frame (and matte) inputs, in port order: what a host
+        keys its frames by; ValueError naming the task when it declares fewer."""
+        names = [p.name for p in self.inputs if p.kind != "blob"]
+        if len(names) < count:
+            raise ValueError(f"task {self.name!r} takes {len(names)} frame input(s) ({', '.join(names)}); "
+                             f"this host sends {count}: update Rushes here or on the daemon's machine")
+        return names[:count]
+
     def param_names(self) -> List[str]:
         return [p.name for p in self.params]
 

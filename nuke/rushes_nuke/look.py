@@ -12,7 +12,7 @@ import os
 import threading
 
 import nuke
-from hostbridge.manifest import Param
+from hostbridge.manifest import Param, snapshot_manifest
 from rushes_nuke import cache, colour, daemon, state
 from rushes_nuke.graph import armed_write, full_resolution, inside, temporary_nodes
 from rushes_nuke.job import Job, execute
@@ -59,11 +59,6 @@ def build(node: nuke.Group, params: tuple[Param, ...], url: str | None) -> None:
     cdl = nuke.File_Knob("cdl_file", "CDL (.cc)")
     cdl.setTooltip("The look as an ASC CDL; set by fitting, or pick any .cc.")
     node.addKnob(cdl)
-    if not any(p.name == "working_space" for p in params):
-        space = nuke.String_Knob("working_space", "Working space")
-        space.setValue("ACEScct")
-        space.setTooltip("Where the CDL acts (ACEScct for ACES).")
-        node.addKnob(space)
     for param in own_knob_params(params):
         node.addKnob(make_param_knob(param))
     node.addKnob(button("fit", "Fit from selected", FIT_CMD,
@@ -157,8 +152,7 @@ def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
         manifest = task_manifest(client, TASK)
         same_host = bool(client.same_host)
     by_path = transfer_by_path(node, same_host)  # before any folder is made: a bad knob leaves nothing
-    ports = [p.name for p in manifest.inputs if p.kind != "blob"] if manifest is not None else []
-    names = ports[:2] if len(ports) >= 2 else ["source", "graded"]
+    names = (manifest or snapshot_manifest(TASK)).frame_inputs(2)  # (ungraded, graded) port names
     params = sendable_params(node, manifest)
     work = layout.begin()
     try:

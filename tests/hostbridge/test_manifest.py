@@ -178,6 +178,13 @@ def test_filter_params_without_a_manifest_sends_labels_of_a_known_task() -> None
     assert filter_params(None, {"method": "static"}, task="no_such_task") == {"method": "static"}
 
 
+def test_frame_inputs_are_the_ports_hosts_key_frames_by() -> None:
+    assert snapshot_manifest("look_fit").frame_inputs(2) == ["source", "graded"]
+    assert snapshot_manifest("shot_match").frame_inputs(2) == ["shot", "hero"]
+    with pytest.raises(ValueError, match="task 'exposure' takes 1 frame input\\(s\\) \\(plate\\); this host sends 2"):
+        snapshot_manifest("exposure").frame_inputs(2)
+
+
 def test_manifest_imports_without_pyzmq() -> None:
     """Nuke without pyzmq still builds nodes from the snapshot: hostbridge.manifest needs the stdlib only."""
     code = ("import sys; sys.modules['zmq'] = None; sys.modules['msgpack'] = None; "
