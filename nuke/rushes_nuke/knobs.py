@@ -51,14 +51,13 @@ def make_param_knob(param: Param) -> nuke.Knob:
     kname = knob_name(param.name)
     default = param.default
     knob: nuke.Knob
-    if param.type == "int":
-        knob = nuke.Int_Knob(kname, param.label)
-        knob.setValue(int(default or 0))
-    elif param.type == "float":
-        knob = nuke.Double_Knob(kname, param.label)
+    if param.type in ("int", "float"):
+        # Int_Knob and Double_Knob are both Array_Knobs, which have setRange(min, max) (Nuke Python API
+        # reference, nuke.Array_Knob); it bounds the slider, the task still checks the value.
+        knob = nuke.Int_Knob(kname, param.label) if param.type == "int" else nuke.Double_Knob(kname, param.label)
         if param.min is not None and param.max is not None:
-            knob.setRange(float(param.min), float(param.max))
-        knob.setValue(float(default or 0.0))
+            knob.setRange(param.min, param.max)
+        knob.setValue(int(default or 0) if param.type == "int" else float(default or 0.0))
     elif param.type == "bool":
         knob = nuke.Boolean_Knob(kname, param.label)
         knob.setValue(bool(default))

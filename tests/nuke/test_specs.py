@@ -37,13 +37,17 @@ def test_offline_node_has_every_task_parameter_with_its_default(fake: ModuleType
     for p in task.params:
         knob = node.knob(knob_name(p.name))
         assert knob is not None, f"{kind} has no knob for {p.name}"
+        if p.name == "model_version":  # the common knob: its own label and tooltip, "latest" too
+            assert knob.value() == p.default, p.name
+            continue
+        assert knob.label() == p.label and knob.tooltip() == p.tooltip, p.name
         if p.type == "choice":
             assert (knob.values(), knob.value()) == (p.labels(), p.label_of(p.default)), p.name
-        elif p.name != "model_version":  # the common knob says "latest" too
+        else:
             assert knob.value() == p.default and type(knob.value()) is type(p.default), p.name
-            assert knob.label() == p.label and knob.tooltip() == p.tooltip, p.name
-        if p.type == "float" and p.min is not None:
-            assert getattr(knob, "_range", None) == (p.min, p.max), p.name  # the fake keeps setRange here
+        if p.type in ("int", "float"):
+            bounded = p.min is not None and p.max is not None
+            assert getattr(knob, "_range", None) == ((p.min, p.max) if bounded else None), p.name  # setRange's
     assert [row["name"] for row in json.loads(node["rushes_params"].value())] == task.param_names()
     assert filter_params(task, read_params(node)) == task.check_params({})
 
