@@ -25,7 +25,15 @@ import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from hostbridge import protocol as P
-from hostbridge.errors import Cancelled, DaemonUnavailable, GaveUp, HostBridgeError, Unauthorized, error_from_wire
+from hostbridge.errors import (
+    Cancelled,
+    DaemonUnavailable,
+    GaveUp,
+    HostBridgeError,
+    SegmentNotRegistered,
+    Unauthorized,
+    error_from_wire,
+)
 from hostbridge.frames import FrameIn, FrameOut, Result, as_frame_in
 from hostbridge.local import START_HINT
 from hostbridge.shm import Arena, create, release
@@ -389,7 +397,13 @@ class Client:
                     time.sleep(min(0.25 * (2 ** (attempt - 1)), 2.0))
 
     def _segments_forgotten(self, exc: HostBridgeError) -> bool:
-        return exc.code == "shm_error" and "not registered" in str(exc) and bool(self._registered)
+        """The daemon does not know a segment this client registered (it restarted)."""
+        if not self._registered:
+            return False
+        if isinstance(exc, SegmentNotRegistered):
+            return True
+        # a daemon from before the shm_unregistered code said it as shm_error with these words
+        return exc.code == "shm_error" and "not registered by this client" in str(exc)
 
     def _pack_inputs(self, inputs: Mapping[str, Sequence[Any]]) -> Tuple[Dict[str, List[Dict[str, Any]]], List[Any], int]:
         frames: Dict[str, List[FrameIn]] = {

@@ -53,6 +53,9 @@ TABLE: Tuple[Kind, ...] = (
     Kind("frame_too_large", "FrameTooLarge", "BadFrame", False, "a frame is over the daemon's size limits"),
     Kind("bad_pixels", "BadPixels", "BadFrame", False, "NaN or infinite pixels where the task refuses them"),
     Kind("shm_error", "SharedMemoryError", _BASE, False, "a shared-memory segment cannot be used"),
+    Kind("shm_unregistered", "SegmentNotRegistered", "SharedMemoryError", False,
+         "a shared-memory segment this client never named in a hello, or the daemon forgot (it restarted): "
+         "hostbridge's Client names its segments again once, by itself"),
     Kind("bad_input", "BadInput", _BASE, False, "the task found its inputs wrong (an empty matte, mismatched sizes)"),
     Kind("unauthorized", "Unauthorized", _BASE, False, "a missing or wrong token or key"),
     Kind("not_found", "NotFound", _BASE, False, "no such job (or it belongs to another client)"),
@@ -90,6 +93,7 @@ BadFrame = CLASSES["BadFrame"]
 FrameTooLarge = CLASSES["FrameTooLarge"]
 BadPixels = CLASSES["BadPixels"]
 SharedMemoryError = CLASSES["SharedMemoryError"]
+SegmentNotRegistered = CLASSES["SegmentNotRegistered"]
 BadInput = CLASSES["BadInput"]
 Unauthorized = CLASSES["Unauthorized"]
 NotFound = CLASSES["NotFound"]

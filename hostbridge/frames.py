@@ -44,9 +44,10 @@ ENCODED_EXTENSIONS = {".exr": "exr", ".png": "png", ".tif": "tiff", ".tiff": "ti
 
 
 def file_frame(path: str, number: int = 0, colour_space: str = "", by_path: bool = True) -> FrameIn:
-    """An image file as a frame: its path when the daemon can read it (``by_path``: same machine or
-    a shared filesystem), else the file's bytes, encoded as its extension says. FileNotFoundError
-    names a missing file; ValueError an extension that cannot travel as bytes."""
+    """An image file as a frame: its path when the daemon can read it (``by_path``: same machine
+    or a shared filesystem; ``hostbridge.local.send_by_path`` decides it), else the file's bytes,
+    encoded as its extension says. FileNotFoundError names a missing file; ValueError an
+    extension that cannot travel as bytes."""
     if not os.path.isfile(path):
         raise FileNotFoundError(f"frame {number}: {path} does not exist")
     if by_path:

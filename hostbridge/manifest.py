@@ -176,6 +176,15 @@ class TaskManifest:
                 return p
         raise KeyError(f"task {self.name!r} has no parameter {name!r}")
 
+    def frame_inputs(self, count: int) -> List[str]:
+        """The names of the first ``count`` frame (and matte) inputs, in port order: what a host
+        keys its frames by; ValueError naming the task when it declares fewer."""
+        names = [p.name for p in self.inputs if p.kind != "blob"]
+        if len(names) < count:
+            raise ValueError(f"task {self.name!r} takes {len(names)} frame input(s) ({', '.join(names)}); "
+                             f"this host sends {count}: update Rushes here or on the daemon's machine")
+        return names[:count]
+
     def param_names(self) -> List[str]:
         return [p.name for p in self.params]
 
@@ -221,27 +230,53 @@ class TaskManifest:
 
 
 def filter_params(manifest: Optional[TaskManifest], values: Mapping[str, Any],
-                  skip_blank: bool = False) -> Dict[str, Any]:
+                  skip_blank: bool = False, task: str = "") -> Dict[str, Any]:
     """What a host sends: only the parameters the task declares (a node or dialog may predate it).
 
-    Choice labels are turned into their stable values. ``manifest`` None (a daemon that cannot
-    list its tasks) passes everything through. With ``skip_blank``, None and "" are left out
-    so the task's own default applies.
+    Choices are sent as the daemon's own values: a label becomes its stable value, and a stable
+    value the daemon does not list becomes this checkout's label for it when the daemon lists
+    that (a daemon from before stable values declared the labels as its values, e.g. wire
+    removal's "Temporal (moving scene)"). ``manifest`` None (a daemon that cannot describe
+    ``task``) passes everything through, choices of a snapshot task as their labels (what every
+    daemon accepts: the current one reads labels too). With ``skip_blank``, None and "" are left
+    out so the task's own default applies.
     """
+    task = manifest.name if manifest is not None else task
+    known = find(snapshot(), task) if task else None
     out: Dict[str, Any] = {}
     for name, value in values.items():
         if skip_blank and (value is None or value == ""):
             continue
+        ours = _param_of(known, name)
         if manifest is None:
+            if ours is not None and ours.type == "choice" and isinstance(value, str):
+                value = ours.label_of(ours.value_of(value) or value)
             out[name] = value
             continue
-        param = next((p for p in manifest.params if p.name == name), None)
+        param = _param_of(manifest, name)
         if param is None:
             continue
         if param.type == "choice" and isinstance(value, str):
-            value = param.value_of(value) or value
+            value = _daemon_choice(param, ours, value)
         out[name] = value
     return out
+
+
+def _param_of(manifest: Optional[TaskManifest], name: str) -> Optional[Param]:
+    return next((p for p in manifest.params if p.name == name), None) if manifest is not None else None
+
+
+def _daemon_choice(param: Param, ours: Optional[Param], value: str) -> str:
+    """``value`` (a stable value or a label) as one of the daemon's ``param`` values, when it has
+    one for it: directly, or through our label for it (``ours``, this checkout's parameter)."""
+    stable = param.value_of(value)
+    if stable is not None:
+        return stable
+    if ours is not None:
+        label = ours.label_of(ours.value_of(value) or value)
+        if label in param.values():
+            return label
+    return value
 
 
 def find(manifests: Iterable[TaskManifest], task: str) -> Optional[TaskManifest]:

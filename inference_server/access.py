@@ -92,7 +92,7 @@ class ClientRegistry:
         with self._lock:
             ok = self._owner.get(name) == identity
         if not ok:
-            raise ProtocolError("shm_error", f"shared-memory segment {name!r} was not registered by this client; "
+            raise ProtocolError("shm_unregistered", f"shared-memory segment {name!r} was not registered by this client; "
                                              "name it in a hello first (hostbridge's Client does this)")
 
     def uid(self, identity: bytes) -> int | None:

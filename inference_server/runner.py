@@ -19,6 +19,7 @@ import numpy as np
 from hostbridge import Client
 from hostbridge.errors import DaemonUnavailable, Unauthorized
 from hostbridge.frames import FrameOut, array_frame, path_frame
+from hostbridge.local import send_by_path
 from hostbridge.protocol import ProtocolError
 from inference_server.codec import check_pixels
 from inference_server.config import default_server, load_config, store_path
@@ -97,7 +98,7 @@ def run_remote(url: str, task: str, inputs: Mapping[str, Sequence[Frame]], param
             # Not hostbridge.frames.file_frame: off this host the CLI sends the pixels it has already
             # decoded (movie frames, a frame range, a matte aligned to the plate), never the file's bytes.
             paths = getattr(seq, "paths", None)
-            if same_host and paths:
+            if send_by_path("auto", same_host) and paths:
                 wire[name] = [path_frame(p, n, "") for p, n in zip(paths, _numbers(seq))]
             else:
                 wire[name] = [array_frame(f.pixels, f.number, f.colour_space) for f in seq]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hostbridge.errors import HostBridgeError
+from hostbridge.manifest import TaskManifest
 from inference_server import media, runner
 from inference_server.config import ENV_PREFIX
 from inference_server.frames import Frame
@@ -21,6 +22,15 @@ log = logging.getLogger("rushes")
 
 ProgressFn = Callable[[int, int, str], None]
 ENV_CONFIG = ENV_PREFIX + "CONFIG"
+
+
+def param_help(manifest: TaskManifest, name: str, text: str) -> str:
+    """``text`` with the task parameter's range and default as the task declares them, so an
+    option's help cannot drift from the task: "regrain amount (0-2, default 1)"."""
+    param = manifest.param(name)
+    shown = [f"{param.min:g}-{param.max:g}"] if param.min is not None and param.max is not None else []
+    default = param.default if not isinstance(param.default, float) else f"{param.default:g}"
+    return f"{text} ({', '.join(shown + [f'default {default}'])})"
 
 
 def add_server_arg(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from inference_server import media
-from inference_server.cli.common import add_server_arg, progress_bar, run_task
+from inference_server.cli.common import add_server_arg, param_help, progress_bar, run_task
 from inference_server.cli.outputs import StagedOutputs
 from inference_server.engines.look import files, spaces
 from inference_server.engines.look.apply import apply_look, balanced_processor, look_processor
@@ -16,6 +16,7 @@ from inference_server.engines.look.balance import auto_balance
 from inference_server.engines.look.files import write_atomic
 from inference_server.engines.look.summary import balance_line, describe_cdl
 from inference_server.frames import Frame
+from inference_server.tasks.look_fit import MANIFEST as LOOK_FIT
 
 CDL_EXTS = (".cc", ".ccc", ".cdl")
 
@@ -37,9 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     fit.add_argument("--clf", metavar="LOOK.clf", help="also write the LUT as Academy CLF")
     fit.add_argument("--in-space", default="", metavar="NAME",
                      help="colour space of the frames (OCIO built-in config name; default ACEScct)")
-    fit.add_argument("--size", type=int, default=33, help="3D LUT points per side (33 or 65; default 33)")
-    fit.add_argument("--smoothness", type=float, default=1.0, help="LUT smoothness (default 1.0)")
-    fit.add_argument("--title", default="Rushes look", help="LUT title")
+    fit.add_argument("--size", type=int, default=LOOK_FIT.param("lut_size").default,
+                     help=param_help(LOOK_FIT, "lut_size", "3D LUT points per side, usually 33 or 65"))
+    fit.add_argument("--smoothness", type=float, default=LOOK_FIT.param("smoothness").default,
+                     help=param_help(LOOK_FIT, "smoothness", "LUT smoothness"))
+    fit.add_argument("--title", default=LOOK_FIT.param("title").default, help=param_help(LOOK_FIT, "title", "LUT title"))
     fit.add_argument("--balances", metavar="BAL.ccc",
                      help="also write every pair's balance as one .ccc, and each as SRC-NAME.balance.cc beside it")
     add_server_arg(fit)

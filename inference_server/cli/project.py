@@ -28,12 +28,13 @@ def register(sub: Any) -> None:
     p.set_defaults(func=ingest_command)
 
     p = sub.add_parser("train", help="tune a project's model on its dailies")
-    p.add_argument("model", choices=("wire-removal",), help="which tool's model to tune")
+    tunable, preset = train_task.MANIFEST.param("task"), train_task.MANIFEST.param("config")  # the task's choices
+    p.add_argument("model", choices=[t.replace("_", "-") for t in tunable.values()], help="which tool's model to tune")
     p.add_argument("--project", required=True, help="project name")
     p.add_argument("--steps", type=int, help="training steps (default: the configuration's)")
-    p.add_argument("--preset", choices=("smoke", "full"), default="smoke",
-                   help="training preset: smoke, small and quick on CPU; full, bigger (GPU). "
-                        "(The global `rushes --config FILE` is the TOML config.)")
+    p.add_argument("--preset", choices=preset.values(), default=preset.default,
+                   help=f"training preset: {'; '.join(f'{v}: {label}' for v, label in preset.choices)} "
+                        f"(default {preset.default}). (The global `rushes --config FILE` is the TOML config.)")
     p.add_argument("--device", help="train here on this device (cpu, cuda, cuda:N) instead of the daemon")
     p.add_argument("--pair", nargs=2, action="append", metavar=("PLATE", "FIX"), default=[],
                    help="an artist pair to learn from: a plate sequence and the artist's painted fix of it "
@@ -64,12 +65,12 @@ def ingest_command(args: argparse.Namespace) -> int:
 
 def train_command(args: argparse.Namespace) -> int:
     store = open_project(args.project, args.store, must_exist=True)
-    params: dict[str, Any] = {"task": "wire_removal", "project": store.name, "config": args.preset}
+    params: dict[str, Any] = {"task": args.model.replace("-", "_"), "project": store.name, "config": args.preset}
     if args.steps is not None:
         params["steps"] = args.steps
     if args.pair:
         params["pairs"] = json.dumps([[_absolute(p), _absolute(f)] for p, f in args.pair])
-    with progress_bar(f"train wire-removal {store.name}") as update:
+    with progress_bar(f"train {args.model} {store.name}") as update:
         if args.device and not args.server:
             ctx = TaskContext(device=args.device, store=store.root, project=store.name, on_progress=update)
             summary = train_task.run({}, train_task.MANIFEST.validate_params(params), ctx)

@@ -7,13 +7,18 @@ import os
 import sys
 
 from inference_server import media
-from inference_server.cli.common import add_server_arg, check_matching_frames, check_out_holds, progress_bar, run_task
+from inference_server.cli.common import (
+    add_server_arg,
+    check_matching_frames,
+    check_out_holds,
+    param_help,
+    progress_bar,
+    run_task,
+)
 from inference_server.cli.outputs import StagedOutputs
 from inference_server.frames import Frame, from_float, to_float
+from inference_server.tasks.wire_removal import MANIFEST
 from inference_server.windows import align
-
-MODES = ("auto", "temporal", "static", "spatial")  # wire_removal's stable choice values, sent as they are
-OUTPUTS = ("repair", "matte", "source", "repair-matted")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,10 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("out", metavar="OUT", help="output sequence, e.g. repair.####.exr")
     p.add_argument("--hint", required=True, help="rough matte over the wire (one frame per plate frame, or one still)")
     p.add_argument("--frames", help="frame range A-B (default: every plate frame)")
-    p.add_argument("--mode", choices=MODES, default="auto", help="repair method (default auto)")
-    p.add_argument("--output", choices=OUTPUTS, default="repair", help="what to write (default repair)")
-    p.add_argument("--window", type=int, help="temporal window in frames each side (default 2)")
-    p.add_argument("--regrain", type=float, help="regrain amount, 0-2 (default 1)")
+    # choices, ranges and defaults are the task's (wire_removal's stable values, sent as they are)
+    method, output = MANIFEST.param("method"), MANIFEST.param("output")
+    p.add_argument("--mode", choices=method.values(), default=method.default,
+                   help=param_help(MANIFEST, "method", "repair method"))
+    p.add_argument("--output", choices=output.values(), default=output.default,
+                   help=param_help(MANIFEST, "output", "what to write"))
+    p.add_argument("--window", type=int, help=param_help(MANIFEST, "window", "temporal window in frames each side"))
+    p.add_argument("--regrain", type=float, help=param_help(MANIFEST, "regrain", "regrain amount"))
     p.add_argument("--project", help="project whose trained model to use")
     p.add_argument("--model-version", metavar="VERSION",
                    help="with --project: which of its trained versions to use, e.g. v003 (default: the promoted one)")

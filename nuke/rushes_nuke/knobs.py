@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import nuke
-from hostbridge.local import DEFAULT_URL, SERVER_ENV
+from hostbridge.local import DEFAULT_URL, SERVER_ENV, TRANSFERS, send_by_path
 from hostbridge.manifest import Param, TaskManifest
 
 # Group knobs a parameter must not shadow.
@@ -27,7 +27,10 @@ COMMON_PARAMS = ("model_version",)
 PARAMS_KNOB = "rushes_params"
 PROCESS_CMD = "import rushes_nuke.actions; rushes_nuke.actions.process_this()"
 CHECK_CMD = "import rushes_nuke.actions; rushes_nuke.actions.check_daemon_this()"
-TRANSFER_CHOICES = ["Auto", "File paths", "EXR bytes"]
+# The transfer knob: hostbridge.local.TRANSFERS values with the labels the knob shows. Nuke's
+# Enumeration_Knob holds and saves its menu text, so the label is what a script stores;
+# ``transfer_by_path`` reads it back as the stable value (a value stored by hand reads too).
+TRANSFER_CHOICES = (("auto", "Auto"), ("paths", "File paths"), ("bytes", "EXR bytes"))
 TILE_COLOR = 0x3B6E8FFF  # every Rushes node has the same tile colour (0xRRGGBBAA, as tile_color holds it)
 
 
@@ -48,14 +51,13 @@ def make_param_knob(param: Param) -> nuke.Knob:
     kname = knob_name(param.name)
     default = param.default
     knob: nuke.Knob
-    if param.type == "int":
-        knob = nuke.Int_Knob(kname, param.label)
-        knob.setValue(int(default or 0))
-    elif param.type == "float":
-        knob = nuke.Double_Knob(kname, param.label)
+    if param.type in ("int", "float"):
+        # Int_Knob and Double_Knob are both Array_Knobs, which have setRange(min, max) (Nuke Python API
+        # reference, nuke.Array_Knob); it bounds the slider, the task still checks the value.
+        knob = nuke.Int_Knob(kname, param.label) if param.type == "int" else nuke.Double_Knob(kname, param.label)
         if param.min is not None and param.max is not None:
-            knob.setRange(float(param.min), float(param.max))
-        knob.setValue(float(default or 0.0))
+            knob.setRange(param.min, param.max)
+        knob.setValue(int(default or 0) if param.type == "int" else float(default or 0.0))
     elif param.type == "bool":
         knob = nuke.Boolean_Knob(kname, param.label)
         knob.setValue(bool(default))
@@ -198,9 +200,28 @@ def common_knobs(node: nuke.Node, url: str | None) -> None:
     cache_root.setTooltip("Where results are cached, one folder per node and version. Empty: "
                           "$RUSHES_NUKE_CACHE, else rushes_cache next to the script (set on first Process).")
     node.addKnob(cache_root)
-    transfer = nuke.Enumeration_Knob("transfer", "Send frames as", TRANSFER_CHOICES)
+    transfer = nuke.Enumeration_Knob("transfer", "Send frames as", [label for _, label in TRANSFER_CHOICES])
     transfer.setTooltip("Auto sends file paths when the daemon runs on this machine and EXR bytes otherwise.")
     node.addKnob(transfer)
     keep = nuke.Boolean_Knob("keep_inputs", "Keep rendered inputs")
     keep.setTooltip("Keep the EXRs rendered from the inputs in the version folder (uses disk).")
     node.addKnob(keep)
+
+
+def transfer_value(node: nuke.Node) -> str:
+    """The node's transfer knob as a stable value of hostbridge.local.TRANSFERS ("auto" when the
+    node has no such knob); ValueError naming a text that is neither a value nor a label."""
+    knob = node.knob("transfer")
+    if knob is None:
+        return "auto"
+    text = str(knob.value())
+    value = text if text in TRANSFERS else dict((label, v) for v, label in TRANSFER_CHOICES).get(text)
+    if value is None:
+        raise ValueError(f"{node.name()}: 'Send frames as' is {text!r}; choose one of "
+                         f"{', '.join(label for _, label in TRANSFER_CHOICES)}")
+    return value
+
+
+def transfer_by_path(node: nuke.Node, same_host: bool) -> bool:
+    """Whether the node sends its rendered frames as paths (else as EXR bytes)."""
+    return send_by_path(transfer_value(node), same_host)

@@ -12,7 +12,7 @@ import os
 import threading
 
 import nuke
-from hostbridge.manifest import Param
+from hostbridge.manifest import Param, snapshot_manifest
 from rushes_nuke import cache, colour, daemon, state
 from rushes_nuke.graph import armed_write, full_resolution, inside, temporary_nodes
 from rushes_nuke.job import Job, execute
@@ -24,6 +24,7 @@ from rushes_nuke.knobs import (
     identity_knobs,
     make_param_knob,
     own_knob_params,
+    transfer_by_path,
 )
 from rushes_nuke.look_apply import read_cdl, refresh  # noqa: F401  (the node's look, applied)
 from rushes_nuke.process import require_task, run, sendable_params, task_manifest
@@ -58,11 +59,6 @@ def build(node: nuke.Group, params: tuple[Param, ...], url: str | None) -> None:
     cdl = nuke.File_Knob("cdl_file", "CDL (.cc)")
     cdl.setTooltip("The look as an ASC CDL; set by fitting, or pick any .cc.")
     node.addKnob(cdl)
-    if not any(p.name == "working_space" for p in params):
-        space = nuke.String_Knob("working_space", "Working space")
-        space.setValue("ACEScct")
-        space.setTooltip("Where the CDL acts (ACEScct for ACES).")
-        node.addKnob(space)
     for param in own_knob_params(params):
         node.addKnob(make_param_knob(param))
     node.addKnob(button("fit", "Fit from selected", FIT_CMD,
@@ -155,8 +151,8 @@ def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
         require_task(info, TASK, url)
         manifest = task_manifest(client, TASK)
         same_host = bool(client.same_host)
-    ports = [p.name for p in manifest.inputs if p.kind != "blob"] if manifest is not None else []
-    names = ports[:2] if len(ports) >= 2 else ["source", "graded"]
+    by_path = transfer_by_path(node, same_host)  # before any folder is made: a bad knob leaves nothing
+    names = (manifest or snapshot_manifest(TASK)).frame_inputs(2)  # (ungraded, graded) port names
     params = sendable_params(node, manifest)
     work = layout.begin()
     try:
@@ -164,13 +160,12 @@ def prepare_fit(node: nuke.Group, selected: list[nuke.Node], frame: int) -> Job:
     except BaseException:
         layout.discard(work)
         raise
-    transfer = str(node["transfer"].value())
     # raw internal Writes hold the script's working space: say so (the fit otherwise assumes ACEScct)
     frames_space = colour.script_working_space()
     return Job(node=node.fullName(), task=TASK, url=url, params=params,
                colour_space=colour.daemon_name(frames_space),
                project=str(node["project"].value()).strip() or None,
-               by_path=same_host if transfer == "Auto" else transfer == "File paths", rendered=rendered,
+               by_path=by_path, rendered=rendered,
                numbers=list(range(len(pairs))), layout=layout, work=work,
                keep_inputs=bool(node["keep_inputs"].value()), require_blobs=True,
                meta={"frame": frame, "pairs": [[u.fullName(), g.fullName()] for u, g in pairs],

@@ -19,7 +19,7 @@ from hostbridge.manifest import TaskManifest, filter_params
 from rushes_nuke import cache, daemon, state, view
 from rushes_nuke.graph import armed_write, full_resolution
 from rushes_nuke.job import Job, execute
-from rushes_nuke.knobs import COMMON_PARAMS, read_params
+from rushes_nuke.knobs import COMMON_PARAMS, read_params, transfer_by_path
 from rushes_nuke.report import ProcessCancelled, Reporter
 
 ProgressFn = Callable[[int, int, str], bool]
@@ -86,10 +86,12 @@ def task_manifest(client: Any, task: str) -> TaskManifest | None:
 
 def sendable_params(node: nuke.Node, manifest: TaskManifest | None) -> dict[str, Any]:
     """The node's parameters the daemon's task takes (the node may predate or postdate it), as
-    stable values. Without a manifest (a daemon that cannot list tasks) all but the common ones."""
+    the daemon's choice values (an older daemon's are the labels). Without a manifest (a daemon
+    that cannot describe the task) all but the common ones, choices as their labels."""
     values = read_params(node)
     if manifest is None:
-        return {k: v for k, v in values.items() if k not in COMMON_PARAMS}
+        task = str(node["rushes_task"].value())
+        return filter_params(None, {k: v for k, v in values.items() if k not in COMMON_PARAMS}, task=task)
     return filter_params(manifest, values)
 
 
@@ -118,7 +120,7 @@ def prepare(node: nuke.Group, reporter: Reporter) -> Job:
         same_host = bool(client.same_host)
     params = sendable_params(node, manifest)
     model_version = str(node["model_version"].value()).strip() or "latest"
-    transfer = str(node["transfer"].value())
+    by_path = transfer_by_path(node, same_host)
     if not str(node["cache_root"].value()).strip():
         node["cache_root"].setValue(state.cache_root(node))  # keep versions findable if the script moves
     if state.ensure_unique_id(node):
@@ -133,7 +135,7 @@ def prepare(node: nuke.Group, reporter: Reporter) -> Job:
         raise
     return Job(node=node.fullName(), task=task, url=url, params=params,
                project=str(node["project"].value()).strip() or None,
-               by_path=same_host if transfer == "Auto" else transfer == "File paths", rendered=rendered,
+               by_path=by_path, rendered=rendered,
                numbers=list(range(first, last + 1)), layout=layout, work=work,
                keep_inputs=bool(node["keep_inputs"].value()), done_units=len(ports) * 100, total_units=total,
                meta={"model_version": model_version, "server_version": info.get("server_version")})

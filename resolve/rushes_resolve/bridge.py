@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
-from hostbridge.local import default_url
+from hostbridge.local import default_url, send_by_path
 from hostbridge.manifest import TaskManifest
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def file_frame(client: Client, path: str, number: int, colour_space: str = "") -
         raise FileNotFoundError(f"frame {number}: {path} does not exist")
     if client.same_host is None:
         client.hello()
-    return frame(path, number, colour_space, by_path=bool(client.same_host))
+    return frame(path, number, colour_space, by_path=send_by_path("auto", bool(client.same_host)))
 
 
 def task_manifest(client: Client, task: str) -> TaskManifest:

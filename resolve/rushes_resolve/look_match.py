@@ -113,10 +113,11 @@ def _match(session: Session, heroes: list[Clip], targets: list[Clip], opts: Mapp
     reporter = session.reporter
     pairs = grab_pairs(session, heroes, os.path.join(session.folder, "stills", log_run.id),
                        opts["graded_from"] == "gallery still")
-    inputs: dict[str, list[Any]] = {"source": [], "graded": []}
+    source_port, graded_port = manifest.frame_inputs(2)
+    inputs: dict[str, list[Any]] = {source_port: [], graded_port: []}
     for src, number, graded in pairs:
-        inputs["source"].append(file_frame(client, src, number, opts["in_space"]))
-        inputs["graded"].append(file_frame(client, graded, number))
+        inputs[source_port].append(file_frame(client, src, number, opts["in_space"]))
+        inputs[graded_port].append(file_frame(client, graded, number))
     name = safe_name(opts["name"] or heroes[0].name + "_look")
     params = filter_params(manifest, {"in_space": opts["in_space"], "working_space": opts["working_space"],
                                     "lut_size": int(opts["lut_size"]), "title": name}, skip_blank=True)

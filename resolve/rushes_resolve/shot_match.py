@@ -7,7 +7,7 @@ normalised clips) and answers with slope/offset/power/saturation.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hostbridge.manifest import filter_params, snapshot_manifest
@@ -60,6 +60,7 @@ def run(session: Session, values: Mapping[str, Any] | None = None) -> dict[str, 
     session.reporter.say(f"matching {len(shots)} clip(s) ({how}) to hero {hero.name}")
     client = session.client(opts["server"])
     manifest = task_manifest(client, TASK)
+    ports = manifest.frame_inputs(2)  # (shot, hero) port names
     hero_path, hero_number = source_path(hero, pick_frame(hero, timeline))
     hero_frame = file_frame(client, hero_path, hero_number, opts["in_space"])
     params = filter_params(manifest, {"in_space": opts["in_space"], "working_space": opts["working_space"]},
@@ -71,7 +72,7 @@ def run(session: Session, values: Mapping[str, Any] | None = None) -> dict[str, 
     try:
         for n, shot in enumerate(shots, 1):
             session.reporter.progress(n - 1, len(shots), f"matching {shot.name}")
-            values_ = _match_one(session, client, shot, hero_frame, params, opts["in_space"])
+            values_ = _match_one(session, client, shot, hero_frame, params, opts["in_space"], ports)
             where = {"clip_id": shot.uid, "clip": shot.name, "track": shot.track,
                      "timeline_id": timeline.GetUniqueId()}
             try:  # a new grade version: SetCDL replaces the node's primaries, which no API reads back
@@ -97,9 +98,9 @@ def run(session: Session, values: Mapping[str, Any] | None = None) -> dict[str, 
 
 
 def _match_one(session: Session, client: Any, shot: Clip, hero_frame: Any, params: Mapping[str, Any],
-               in_space: str) -> dict[str, str]:
+               in_space: str, ports: Sequence[str]) -> dict[str, str]:
     path, number = source_path(shot, pick_frame(shot, session.timeline))
-    inputs = {"shot": [file_frame(client, path, number, in_space)], "hero": [hero_frame]}
+    inputs = {ports[0]: [file_frame(client, path, number, in_space)], ports[1]: [hero_frame]}
     result = run_task(client, TASK, inputs, params, project=session.rushes_project)
     return cdl_from_result(result.blobs, result.summary)
 

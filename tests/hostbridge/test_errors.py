@@ -20,6 +20,8 @@ def test_every_row_has_its_class_under_its_parent_and_importable_by_name() -> No
     assert set(E.CLASSES) == {kind.cls for kind in E.TABLE}
     assert issubclass(E.GaveUp, E.DaemonUnavailable) and issubclass(E.FrameTooLarge, E.BadFrame)
     assert issubclass(E.UnknownType, E.BadRequest) and E.BY_CODE["bad_message"] is E.BadRequest
+    assert issubclass(E.SegmentNotRegistered, E.SharedMemoryError) and E.BY_CODE["shm_unregistered"] is \
+        E.SegmentNotRegistered and not E.SegmentNotRegistered.retryable  # the client re-registers, once
 
 
 def test_retryable_is_stated_once_and_read_by_both_sides() -> None:
@@ -50,3 +52,18 @@ def test_classes_are_real_exceptions_hosts_can_catch_and_pickle() -> None:
     again = pickle.loads(pickle.dumps(err))
     assert type(again) is E.Busy and str(again) == "the queue is full"
     assert E.BadParams.__module__ == "hostbridge.errors" and E.BadParams.__doc__
+
+
+def test_the_client_knows_a_forgotten_segment_by_its_class_and_an_older_daemons_words() -> None:
+    from hostbridge.client import Client
+
+    c = Client("tcp://127.0.0.1:1", timeout=0.1, retries=0)
+    try:
+        unregistered = E.error_from_wire("shm_unregistered", "segment 'x' was not registered by this client", False)
+        older = E.error_from_wire("shm_error", "shared-memory segment 'x' was not registered by this client; name it", False)
+        bad_secret = E.error_from_wire("shm_error", "segment 'x' was not registered: its first 16 bytes ...", False)
+        assert not c._segments_forgotten(unregistered)  # nothing registered: nothing to tell it again
+        c._registered["x"] = None
+        assert [c._segments_forgotten(e) for e in (unregistered, older, bad_secret)] == [True, True, False]
+    finally:
+        c.close()

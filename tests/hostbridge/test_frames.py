@@ -10,6 +10,7 @@ import pytest
 
 from hostbridge import Client
 from hostbridge.frames import file_frame, path_frame
+from hostbridge.local import TRANSFERS, send_by_path
 from inference_server.codec import encode_pixels
 from tests.conftest import wait_state
 
@@ -38,3 +39,11 @@ def test_a_relative_path_frame_means_the_clients_folder(daemon: str, tmp_path: P
     with Client(daemon) as c:
         st = wait_state(c, c.submit("echo", {"delay": 0.0}, inputs={"plate": [frame]}), ("done", "failed"))
     assert st["state"] == "done" and st["summary"] == {"frames": 1}
+
+
+def test_send_by_path_is_the_one_transfer_decision() -> None:
+    table = {(t, same): send_by_path(t, same) for t in TRANSFERS for same in (True, False)}
+    assert table == {("auto", True): True, ("auto", False): False, ("paths", True): True,
+                     ("paths", False): True, ("bytes", True): False, ("bytes", False): False}
+    with pytest.raises(ValueError, match="frame transfer 'Auto' is not one of auto, paths, bytes"):
+        send_by_path("Auto", True)  # a label is the host's to translate

@@ -146,6 +146,45 @@ def test_filter_params_is_what_hosts_send() -> None:
     assert filter_params(None, {"anything": 1}) == {"anything": 1}  # a daemon that cannot list tasks
 
 
+def old_wire_removal() -> TaskManifest:
+    """wire_removal as a daemon from before stable values declared it (e98acd3): labels as values."""
+    wire = snapshot_manifest("wire_removal").to_wire()
+    for p in wire["params"]:
+        if p["type"] == "choice":
+            p["choices"] = list(p.pop("choice_labels"))
+            p["default"] = {"method": "Auto", "output": "Repair"}[p["name"]]
+    return TaskManifest.from_wire(wire)
+
+
+def test_filter_params_sends_an_older_daemons_label_values() -> None:
+    """A new host sends "temporal"; a daemon whose values are the labels gets "Temporal (moving scene)"."""
+    old = old_wire_removal()
+    assert old.param("method").values()[:2] == ["Auto", "Temporal (moving scene)"]
+    sent = filter_params(old, {"method": "temporal", "output": "repair-matted", "window": 3})
+    assert sent == {"method": "Temporal (moving scene)", "output": "Repair Matted", "window": 3}
+    assert old.check_params(sent)["method"] == "Temporal (moving scene)"  # the old daemon takes it
+    # a label from an older host, and a value neither side knows, go as they are
+    assert filter_params(old, {"method": "Spatial", "output": "bogus"}) == {"method": "Spatial", "output": "bogus"}
+    # the current daemon still gets stable values
+    assert filter_params(snapshot_manifest("wire_removal"), {"method": "temporal"}) == {"method": "temporal"}
+    # clean_plate's old values were already its stable values: unchanged
+    assert filter_params(snapshot_manifest("clean_plate"), {"motion": "affine"}) == {"motion": "affine"}
+
+
+def test_filter_params_without_a_manifest_sends_labels_of_a_known_task() -> None:
+    sent = filter_params(None, {"method": "static", "window": 2, "other": "x"}, task="wire_removal")
+    assert sent == {"method": "Temporal (static scene)", "window": 2, "other": "x"}
+    assert snapshot_manifest("wire_removal").check_params({"method": sent["method"]})["method"] == "static"
+    assert filter_params(None, {"method": "static"}, task="no_such_task") == {"method": "static"}
+
+
+def test_frame_inputs_are_the_ports_hosts_key_frames_by() -> None:
+    assert snapshot_manifest("look_fit").frame_inputs(2) == ["source", "graded"]
+    assert snapshot_manifest("shot_match").frame_inputs(2) == ["shot", "hero"]
+    with pytest.raises(ValueError, match="task 'exposure' takes 1 frame input\\(s\\) \\(plate\\); this host sends 2"):
+        snapshot_manifest("exposure").frame_inputs(2)
+
+
 def test_manifest_imports_without_pyzmq() -> None:
     """Nuke without pyzmq still builds nodes from the snapshot: hostbridge.manifest needs the stdlib only."""
     code = ("import sys; sys.modules['zmq'] = None; sys.modules['msgpack'] = None; "

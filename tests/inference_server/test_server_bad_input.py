@@ -121,7 +121,7 @@ CASES: list[tuple[str, list[bytes], str, str]] = [
      [run_hdr({"where": "path", "path": "/nonexistent/plate.1001.exr", "number": 1})],
      "bad_frame", "not readable through this daemon"),
     ("missing shm segment", [run_hdr(frame_desc(where="shm", shm={"name": "rushes_nope_0", "offset": 0}))],
-     "shm_error", "rushes_nope_0"),
+     "shm_unregistered", "rushes_nope_0"),
     ("NaN pixels", [run_hdr(), NAN], "bad_pixels", "NaN"),
     ("Inf pixels", [run_hdr(), INF], "bad_pixels", "infinite"),
     ("garbage EXR bytes", [run_hdr({"where": "encoded", "encoded": {"format": "exr", "part": 0}, "number": 7}),

@@ -37,13 +37,17 @@ def test_offline_node_has_every_task_parameter_with_its_default(fake: ModuleType
     for p in task.params:
         knob = node.knob(knob_name(p.name))
         assert knob is not None, f"{kind} has no knob for {p.name}"
+        if p.name == "model_version":  # the common knob: its own label and tooltip, "latest" too
+            assert knob.value() == p.default, p.name
+            continue
+        assert knob.label() == p.label and knob.tooltip() == p.tooltip, p.name
         if p.type == "choice":
             assert (knob.values(), knob.value()) == (p.labels(), p.label_of(p.default)), p.name
-        elif p.name != "model_version":  # the common knob says "latest" too
+        else:
             assert knob.value() == p.default and type(knob.value()) is type(p.default), p.name
-            assert knob.label() == p.label and knob.tooltip() == p.tooltip, p.name
-        if p.type == "float" and p.min is not None:
-            assert getattr(knob, "_range", None) == (p.min, p.max), p.name  # the fake keeps setRange here
+        if p.type in ("int", "float"):
+            bounded = p.min is not None and p.max is not None
+            assert getattr(knob, "_range", None) == ((p.min, p.max) if bounded else None), p.name  # setRange's
     assert [row["name"] for row in json.loads(node["rushes_params"].value())] == task.param_names()
     assert filter_params(task, read_params(node)) == task.check_params({})
 
@@ -105,3 +109,36 @@ def test_no_import_cycle_among_the_nuke_modules() -> None:
     assert cycles(graph) == []
     assert "look" not in graph["nodes"] | graph["state"] | graph["process"] | graph["view"], \
         "the generic node code never names the Look"
+
+
+def test_a_node_sends_an_older_daemons_choice_values(fake: ModuleType, down: str) -> None:
+    """Stable values to a current daemon; the labels to one whose values are the labels (e98acd3's
+    wire removal), and to one that cannot describe the task."""
+    from rushes_nuke import kinds
+    from rushes_nuke.process import sendable_params
+
+    from tests.hostbridge.test_manifest import old_wire_removal
+
+    node = kinds.create("WireRemoval", url=down)
+    node["method"].setValue("Temporal (moving scene)")
+    assert sendable_params(node, live("WireRemoval"))["method"] == "temporal"
+    old = sendable_params(node, old_wire_removal())
+    assert (old["method"], old["output"]) == ("Temporal (moving scene)", "Repair")
+    assert old_wire_removal().check_params(old)["method"] == "Temporal (moving scene)"
+    bare = sendable_params(node, None)
+    assert (bare["method"], bare["output"], "model_version" in bare) == ("Temporal (moving scene)", "Repair", False)
+
+
+def test_transfer_knob_shows_labels_and_reads_as_stable_values(fake: ModuleType, down: str) -> None:
+    """A script saved with a label (every script: Nuke saves an enumeration's text) reads as its value."""
+    from rushes_nuke import kinds
+    from rushes_nuke.knobs import transfer_by_path, transfer_value
+
+    node = kinds.create("WireRemoval", url=down)
+    assert node["transfer"].values() == ["Auto", "File paths", "EXR bytes"]
+    seen = {}
+    for label in node["transfer"].values():
+        node["transfer"].setValue(label)
+        seen[label] = (transfer_value(node), transfer_by_path(node, True), transfer_by_path(node, False))
+    assert seen == {"Auto": ("auto", True, False), "File paths": ("paths", True, True),
+                    "EXR bytes": ("bytes", False, False)}

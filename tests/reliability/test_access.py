@@ -38,20 +38,20 @@ def test_another_clients_segment_is_neither_read_nor_written(rooted: tuple[Daemo
         try:
             # read the victim's pixels through echo: refused, and no pixels come back
             got = attacker.ask("run", task="echo", inputs={"plate": [desc_shm(victim_seg, [8, 8, 4])]}, params={})
-            assert got["type"] == "error" and got["code"] == "shm_error" and "not registered" in got["detail"]
+            assert got["type"] == "error" and got["code"] == "shm_unregistered" and "not registered" in got["detail"]
             # write into the victim's reply segment: refused
             mine = np.full((8, 8, 4), 9.0, np.float32)
             part = {"where": "part", "part": 0, "shape": [8, 8, 4], "dtype": "float32", "number": 1}
             got = attacker.ask("run", (mine.tobytes(),), task="echo", inputs={"plate": [part]}, params={},
                                reply_shm={"name": reply_seg.name, "size": reply_seg.size})
-            assert got["type"] == "error" and got["code"] == "shm_error", got
+            assert got["type"] == "error" and got["code"] == "shm_unregistered", got
             assert bytes(reply_seg.buf[:4096]) == before
             # claim the victim's segment with a guessed secret: refused
             got = attacker.ask("hello", segments=[{"name": victim_seg, "secret": "00" * 16}])
             assert got["type"] == "error" and got["code"] == "shm_error" and "secret" in got["detail"]
             # a name nobody registered reads the same as an existing one
             got = attacker.ask("run", task="echo", inputs={"plate": [desc_shm("psm_nothere", [8, 8, 4])]}, params={})
-            assert got["code"] == "shm_error" and "not registered" in got["detail"]
+            assert got["code"] == "shm_unregistered" and "not registered" in got["detail"]
         finally:
             attacker.close()
         # the victim itself is still served from its segment

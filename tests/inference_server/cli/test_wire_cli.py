@@ -84,3 +84,41 @@ def test_summary_names_the_qc_result(tmp_path: Path, capsys: pytest.CaptureFixtu
     err = capsys.readouterr().err
     assert code == 0 and "QC: " in err
     assert "no line left in the hint on 2 repaired frame(s)" in err or "frame(s) to check" in err
+
+
+def _options(*command: str) -> dict[str, object]:
+    """option dest -> its argparse action, for one sub-command of the real parser."""
+    import argparse
+
+    from inference_server.cli import build_parser
+
+    parser: argparse.ArgumentParser = build_parser()
+    for name in command:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[name]
+    return {a.dest: a for a in parser._actions}
+
+
+def test_cli_choices_and_defaults_are_the_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No hand copy: a changed default, range or choice in a task shows in the CLI's options and help."""
+    from dataclasses import replace
+
+    from inference_server.tasks import wire_removal
+
+    wire = wire_removal.MANIFEST
+    opts = _options("wire-remove")
+    assert (list(opts["mode"].choices), opts["mode"].default) == (wire.param("method").values(), "auto")
+    assert (list(opts["output"].choices), opts["output"].default) == (wire.param("output").values(), "repair")
+    assert opts["window"].help == "temporal window in frames each side (0-16, default 2)"
+    assert opts["regrain"].help == "regrain amount (0-2, default 1)"
+    fit = _options("look", "fit")
+    assert (fit["size"].default, fit["smoothness"].default, fit["title"].default) == (33, 1.0, "Rushes look")
+    assert fit["smoothness"].help == "LUT smoothness (0.01-100, default 1)"
+    tr = _options("train")
+    assert (list(tr["model"].choices), list(tr["preset"].choices), tr["preset"].default) == \
+        (["wire-removal"], ["smoke", "full"], "smoke")
+    window = replace(wire.param("window"), default=3, max=8)
+    monkeypatch.setattr(wire_removal, "MANIFEST", replace(wire, params=tuple(
+        window if p.name == "window" else p for p in wire.params)))
+    monkeypatch.setattr("inference_server.cli.wire.MANIFEST", wire_removal.MANIFEST)
+    assert _options("wire-remove")["window"].help == "temporal window in frames each side (0-8, default 3)"
