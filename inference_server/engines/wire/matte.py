@@ -35,6 +35,8 @@ FRACTION = 0.25
 EDGE_WEIGHT = 0.5
 TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke must not hide the wire in it)
 
+ORIENTED = True  # ridges weighted by how well they run along the stroke's axis (``ridge_response``)
+SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridge_response``)
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 
 
@@ -45,10 +47,15 @@ def _analysis_luma(image: np.ndarray) -> np.ndarray:
     return lum
 
 
-def ridge_response(image: np.ndarray,
-                   scales: tuple[float, ...] = SCALES) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def ridge_response(image: np.ndarray, scales: tuple[float, ...] = SCALES, along: int | None = None,
+                   side_lobe: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scale-normalised (dark, bright) ridge strength, each float32 (H, W), for (H, W, C) float32,
-    and the scale (Gaussian sigma, px) at which each peaked."""
+    and the scale (Gaussian sigma, px) at which each peaked.
+
+    ``along`` (0: x, 1: y) keeps only ridges that run that way: each scale's response is weighted
+    by cos^4 of the angle between the ridge and the axis (a wire follows its stroke; the edges of
+    stripes, leaves and window frames that cross the stroke do not, and it is their ridges that
+    raised the texture floor above a dark wire on a blue car, or took the path off it)."""
     import cv2
 
     lum = _analysis_luma(image)
@@ -70,6 +77,22 @@ def ridge_response(image: np.ndarray,
         edge = np.float32(EDGE_WEIGHT * s) * np.sqrt(gx * gx + gy * gy)  # a line's centre has no slope; an edge's foot does
         d = np.maximum(norm * np.maximum(big - np.abs(small), 0.0) - edge, 0.0)
         b = np.maximum(norm * np.maximum(-small - np.abs(big), 0.0) - edge, 0.0)
+        if side_lobe > 0.0:
+            # a line's second derivative has side lobes of the other sign (up to 0.45 of its
+            # peak, at sqrt(3) sigma either side): what is left of a bright wire's flanks after
+            # half its nearby peak is taken off is no dark ridge (and the reverse)
+            r = int(np.ceil(2.5 * s))
+            ker = np.ones((2 * r + 1, 1) if along == 0 else (1, 2 * r + 1) if along == 1 else (2 * r + 1, 2 * r + 1),
+                          np.uint8)
+            d, b = (np.maximum(d - np.float32(side_lobe) * cv2.dilate(b, ker), 0.0),
+                    np.maximum(b - np.float32(side_lobe) * cv2.dilate(d, ker), 0.0))
+        if along is not None:
+            # cos^2 of the angle between a dark ridge (across it: the big eigenvector) and x;
+            # a bright ridge runs across the small eigenvector, at the complement
+            cos2 = np.clip(0.5 - (lxx - lyy) / np.maximum(4.0 * root, 1e-12), 0.0, 1.0)
+            dark_w, bright_w = (cos2, 1.0 - cos2) if along == 0 else (1.0 - cos2, cos2)
+            d *= dark_w * dark_w
+            b *= bright_w * bright_w
         dark_s[d > dark] = s
         bright_s[b > bright] = s
         np.maximum(dark, d, out=dark)
@@ -137,7 +160,8 @@ def texture_floor(resp: np.ndarray, outside: np.ndarray) -> np.ndarray:
 
 
 def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: float, excess: dict[str, np.ndarray],
-               memo: dict[str, Any] | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+               memo: dict[str, Any] | None = None, along: int | None = None, side_lobe: float = 0.0
+               ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """({polarity: ridge response / the texture's floor}, {polarity: peak scale}) for the
     polarities asked for; the floor is the texture's response around the hint, column by column.
 
@@ -149,7 +173,7 @@ def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: floa
     import cv2
 
     scales = tuple(s for s in SCALES if s <= max(width / 4.0, SCALES[1]))
-    dark, bright, dark_s, bright_s = ridge_response(image, scales)
+    dark, bright, dark_s, bright_s = ridge_response(image, scales, along, side_lobe)
     near = int(2 * width) | 1  # the surroundings: a stroke's width either side of it
     outside = cv2.dilate(inside.astype(np.uint8), np.ones((near, near), np.uint8)).astype(bool)
     outside &= ~cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
@@ -157,7 +181,7 @@ def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: floa
     for name, resp, sc in (("dark", dark, dark_s), ("bright", bright, bright_s)):
         if polarity not in ("auto", name):
             continue
-        key = f"floor-{name}"
+        key = f"floor-{name}-{along}-{side_lobe}"
         if memo is None or key not in memo:
             typical = float(np.median(excess[name][outside])) if outside.sum() > 100 else 0.0
             floor = (texture_floor(resp, outside), max(typical, 1e-3))
@@ -231,12 +255,13 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     """Wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``, a
     stroke ``width`` px wide."""
     excess = _excess(lum, width)
-    gains, peak = line_gains(image, inside, polarity, width, excess, memo)
-    gain = np.max(np.stack(list(gains.values())), axis=0)
-    peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
     core = np.zeros(inside.shape, bool)
     found: list[WirePath] = []
     for axis in ((0, 1) if cross else (0,)):
+        gains, peak = line_gains(image, inside, polarity, width, excess, memo, along=axis if ORIENTED and lenient else None,
+                                 side_lobe=SIDE_LOBE if lenient else 0.0)
+        gain = np.max(np.stack(list(gains.values())), axis=0)
+        peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
         tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
         ins = tr(inside)
         length = int(ins.any(axis=0).sum())
