@@ -168,8 +168,14 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
         bridge[cols] = taken[rows[cols], cols]
         hop = hops(rows) & ~bridge  # crossing an earlier wire's corridor is bridging, not swapping
         ev[hop] = 0.0
-        on = runs(ev >= column, bridge & ~hop, GAP, max(2 * GAP + 1, min_len // 2), breaks=hop)
-        if int((on & (ev >= column)).sum()) < min_len:  # a wire may be cut (a crossing, a foreground) but not short
+        # a column holds evidence where most of its neighbourhood does: each column counts at most
+        # twice the level (the tails of a strong wire just outside its corridor, thousands of times a
+        # flat wall's floor in a few columns, are no run of their own)
+        held = np.zeros(w, np.float32)
+        held[cols] = uniform_filter1d(np.minimum(raw[cols], 2.0 * column), 2 * GAP + 1, mode="nearest")
+        held[hop] = 0.0
+        on = runs(held >= column, bridge & ~hop, GAP, max(2 * GAP + 1, min_len // 2), breaks=hop)
+        if int((on & (held >= column)).sum()) < min_len:  # a wire may be cut (a crossing, a foreground) but not short
             on[:] = False
         path = WirePath(rows, on, ev)
         if not (path.score >= accept or (path.score >= long_accept and on.sum() >= LONG * cols.size)):
