@@ -6,6 +6,10 @@ so blobs and flat texture respond weakly. Both polarities are measured and each 
 the texture's own ridge response just outside the hint (its "floor"), so a pixel's gain says
 how far it stands out from the plate's texture whatever the wire's polarity; a cable that is
 lit against a dark wall and dark against the sky keeps a gain along its whole length.
+For the first matte the response only counts ridges that run along the axis being followed
+(weighted by cos^4 of the angle), and a ridge loses half the other polarity's peak nearby (a
+wire's own side lobes): the stripes, window frames and leaf edges that cross a stroke no longer
+set the floor a faint wire must clear, nor draw the path off it.
 
 Every wire is then followed along the stroke by dynamic programming: the best smooth path
 through the gain inside the hint is kept where it runs long enough on evidence (a column of
@@ -13,7 +17,8 @@ the path shows a wire where its gain reaches ``EVIDENCE``); its corridor is take
 next path is searched, until no path holds evidence. A stroke may so cover several wires of
 either polarity, wires may cross (a later path bridges the corridor of an earlier one), leave
 the hint and come back, or pass behind a foreground (columns without evidence are not matted
-unless a short gap is bridged). Each connected stroke is followed along its own long axis, and
+unless a short gap is bridged; a found wire is followed on through weaker columns that continue
+its line). Each connected stroke is followed along its own long axis, and
 across it as well where it is curved or wide enough to hold a wire running the other way
 (a sagging wire's steep ends). A wire's extent
 either side of its path comes from how far pixels stay darker (brighter, by the polarity of
@@ -257,16 +262,25 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     excess = _excess(lum, width)
     core = np.zeros(inside.shape, bool)
     found: list[WirePath] = []
+    # the first matte looks for ridges that run along each axis, with the other polarity's side
+    # lobes taken off; the search of a repaired frame (``lenient=False``) keeps the isotropic
+    # response, which the QC's thresholds were measured on (oriented, it took the fill's own seams
+    # along the stroke for wires)
+    oriented = ORIENTED and lenient
+    side_lobe = SIDE_LOBE if lenient else 0.0
+    measured: dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {}
     for axis in ((0, 1) if cross else (0,)):
-        gains, peak = line_gains(image, inside, polarity, width, excess, memo, along=axis if ORIENTED and lenient else None,
-                                 side_lobe=SIDE_LOBE if lenient else 0.0)
+        along = axis if oriented else None
+        if along not in measured:
+            measured[along] = line_gains(image, inside, polarity, width, excess, memo, along, side_lobe)
+        gains, peak = measured[along]
         gain = np.max(np.stack(list(gains.values())), axis=0)
         peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
         tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
         ins = tr(inside)
         length = int(ins.any(axis=0).sum())
         min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
-        key = f"texture-{axis}"
+        key = f"texture-{axis}-{along}-{side_lobe}"
         texture = memo[key] if memo is not None and key in memo else min(texture_score(tr(gain), ins, width), TEXTURE_CAP)
         if memo is not None:
             memo[key] = texture
