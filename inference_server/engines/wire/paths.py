@@ -36,12 +36,18 @@ class WirePath:
 
 def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: float = PENALTY) -> np.ndarray:
     """Row of the best smooth path through ``gain`` per column (int (W,)); -1 where no hint."""
-    h, w = gain.shape
+    w = gain.shape[1]
     cols = inside.any(axis=0)
     idx = np.nonzero(cols)[0]
     path = np.full(w, -1, np.int64)
     if idx.size == 0:
         return path
+    band = np.nonzero(inside.any(axis=1))[0]  # the path never leaves the hint's rows: search only them
+    top = int(band[0])
+    if top > 0 or int(band[-1]) + 1 < gain.shape[0]:
+        sub = trace(gain[top:int(band[-1]) + 1], inside[top:int(band[-1]) + 1], max_step, penalty)
+        return np.where(sub >= 0, sub + top, -1)
+    h = gain.shape[0]
     x0, x1 = int(idx[0]), int(idx[-1]) + 1
     g = np.where(inside, gain, -1e6).astype(np.float32)
     g[:, ~cols] = 0.0
