@@ -6,6 +6,10 @@ so blobs and flat texture respond weakly. Both polarities are measured and each 
 the texture's own ridge response just outside the hint (its "floor"), so a pixel's gain says
 how far it stands out from the plate's texture whatever the wire's polarity; a cable that is
 lit against a dark wall and dark against the sky keeps a gain along its whole length.
+For the first matte the response only counts ridges that run along the axis being followed
+(weighted by cos^4 of the angle), and a ridge loses half the other polarity's peak nearby (a
+wire's own side lobes): the stripes, window frames and leaf edges that cross a stroke no longer
+set the floor a faint wire must clear, nor draw the path off it.
 
 Every wire is then followed along the stroke by dynamic programming: the best smooth path
 through the gain inside the hint is kept where it runs long enough on evidence (a column of
@@ -13,7 +17,8 @@ the path shows a wire where its gain reaches ``EVIDENCE``); its corridor is take
 next path is searched, until no path holds evidence. A stroke may so cover several wires of
 either polarity, wires may cross (a later path bridges the corridor of an earlier one), leave
 the hint and come back, or pass behind a foreground (columns without evidence are not matted
-unless a short gap is bridged). Each connected stroke is followed along its own long axis, and
+unless a short gap is bridged; a found wire is followed on through weaker columns that continue
+its line). Each connected stroke is followed along its own long axis, and
 across it as well where it is curved or wide enough to hold a wire running the other way
 (a sagging wire's steep ends). A wire's extent
 either side of its path comes from how far pixels stay darker (brighter, by the polarity of
@@ -35,6 +40,8 @@ FRACTION = 0.25
 EDGE_WEIGHT = 0.5
 TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke must not hide the wire in it)
 
+ORIENTED = True  # ridges weighted by how well they run along the stroke's axis (``ridge_response``)
+SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridge_response``)
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 
 
@@ -45,17 +52,32 @@ def _analysis_luma(image: np.ndarray) -> np.ndarray:
     return lum
 
 
-def ridge_response(image: np.ndarray,
-                   scales: tuple[float, ...] = SCALES) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def ridge_response(image: np.ndarray, scales: tuple[float, ...] = SCALES, along: int | None = None,
+                   side_lobe: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scale-normalised (dark, bright) ridge strength, each float32 (H, W), for (H, W, C) float32,
-    and the scale (Gaussian sigma, px) at which each peaked."""
+    and the scale (Gaussian sigma, px) at which each peaked (``ridge_responses`` for one ``along``)."""
+    return ridge_responses(image, scales, (along,), side_lobe)[along]
+
+
+def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[int | None, ...],
+                    side_lobe: float = 0.0) -> dict[int | None, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """{along: (dark, bright, dark scale, bright scale)} from one pass over the scales.
+
+    ``along`` None: every ridge counts, whatever its direction; 0 (x) or 1 (y): only ridges that
+    run that way, each scale's response weighted by cos^4 of the angle between the ridge and the
+    axis (a wire follows its stroke; the edges of stripes, leaves and window frames that cross
+    the stroke do not, and it is their ridges that raised the texture floor above a dark wire on
+    a blue car, or took the path off it). ``side_lobe``: the fraction of the other polarity's
+    peak within 2.5 sigma across the axis taken off each ridge (a line's second derivative has
+    side lobes of the other sign, up to 0.45 of its peak at sqrt(3) sigma either side: the flanks
+    of a bright wire are no dark ridges, and the reverse)."""
     import cv2
 
     lum = _analysis_luma(image)
-    dark = np.zeros(lum.shape, np.float32)
-    bright = np.zeros(lum.shape, np.float32)
-    dark_s = np.full(lum.shape, scales[0], np.float32)
-    bright_s = np.full(lum.shape, scales[0], np.float32)
+    out = {}
+    for along in alongs:
+        out[along] = (np.zeros(lum.shape, np.float32), np.zeros(lum.shape, np.float32),
+                      np.full(lum.shape, scales[0], np.float32), np.full(lum.shape, scales[0], np.float32))
     for s in scales:
         g = cv2.GaussianBlur(lum, (0, 0), s)
         lxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3)
@@ -68,13 +90,29 @@ def ridge_response(image: np.ndarray,
         gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3) * np.float32(0.125)
         gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) * np.float32(0.125)
         edge = np.float32(EDGE_WEIGHT * s) * np.sqrt(gx * gx + gy * gy)  # a line's centre has no slope; an edge's foot does
-        d = np.maximum(norm * np.maximum(big - np.abs(small), 0.0) - edge, 0.0)
-        b = np.maximum(norm * np.maximum(-small - np.abs(big), 0.0) - edge, 0.0)
-        dark_s[d > dark] = s
-        bright_s[b > bright] = s
-        np.maximum(dark, d, out=dark)
-        np.maximum(bright, b, out=bright)
-    return dark, bright, dark_s, bright_s
+        d0 = np.maximum(norm * np.maximum(big - np.abs(small), 0.0) - edge, 0.0)
+        b0 = np.maximum(norm * np.maximum(-small - np.abs(big), 0.0) - edge, 0.0)
+        # cos^2 of the angle between a dark ridge (across it: the big eigenvector) and x; a bright
+        # ridge runs across the small eigenvector, at the complement
+        cos2 = np.clip(0.5 - (lxx - lyy) / np.maximum(4.0 * root, 1e-12), 0.0, 1.0) if any(
+            a is not None for a in alongs) else None
+        r = int(np.ceil(2.5 * s))
+        for along, (dark, bright, dark_s, bright_s) in out.items():
+            d, b = d0, b0
+            if side_lobe > 0.0:
+                ker = np.ones((2 * r + 1, 1) if along == 0 else (1, 2 * r + 1) if along == 1 else (2 * r + 1, 2 * r + 1),
+                              np.uint8)
+                d, b = (np.maximum(d0 - np.float32(side_lobe) * cv2.dilate(b0, ker), 0.0),
+                        np.maximum(b0 - np.float32(side_lobe) * cv2.dilate(d0, ker), 0.0))
+            if along is not None and cos2 is not None:
+                dark_w, bright_w = (cos2, 1.0 - cos2) if along == 0 else (1.0 - cos2, cos2)
+                d = d * (dark_w * dark_w)
+                b = b * (bright_w * bright_w)
+            dark_s[d > dark] = s
+            bright_s[b > bright] = s
+            np.maximum(dark, d, out=dark)
+            np.maximum(bright, b, out=bright)
+    return out
 
 
 def hint_width(hint: np.ndarray) -> float:
@@ -137,9 +175,11 @@ def texture_floor(resp: np.ndarray, outside: np.ndarray) -> np.ndarray:
 
 
 def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: float, excess: dict[str, np.ndarray],
-               memo: dict[str, Any] | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """({polarity: ridge response / the texture's floor}, {polarity: peak scale}) for the
-    polarities asked for; the floor is the texture's response around the hint, column by column.
+               memo: dict[str, Any] | None = None, alongs: tuple[int | None, ...] = (None,), side_lobe: float = 0.0
+               ) -> dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+    """{along: ({polarity: ridge response / the texture's floor}, {polarity: peak scale})} for the
+    polarities asked for and each ridge direction of ``alongs`` (``ridge_responses``); the floor
+    is the texture's response around the hint, column by column.
 
     A ridge counts only where the pixel really is darker (brighter) than its background
     (``excess``, ``_excess``): beside a bright wire the Hessian also answers "dark ridge" on
@@ -149,24 +189,32 @@ def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: floa
     import cv2
 
     scales = tuple(s for s in SCALES if s <= max(width / 4.0, SCALES[1]))
-    dark, bright, dark_s, bright_s = ridge_response(image, scales)
     near = int(2 * width) | 1  # the surroundings: a stroke's width either side of it
     outside = cv2.dilate(inside.astype(np.uint8), np.ones((near, near), np.uint8)).astype(bool)
     outside &= ~cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    return {along: _gains(resp, outside, polarity, excess, memo, f"{along}-{side_lobe}")
+            for along, resp in ridge_responses(image, scales, alongs, side_lobe).items()}
+
+
+def _gains(resp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], outside: np.ndarray, polarity: str,
+           excess: dict[str, np.ndarray], memo: dict[str, Any] | None, tag: str
+           ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """``line_gains`` for one ridge direction: ``resp`` as ``ridge_responses`` gives it."""
+    dark, bright, dark_s, bright_s = resp
     gains, peak = {}, {}
-    for name, resp, sc in (("dark", dark, dark_s), ("bright", bright, bright_s)):
+    for name, r, sc in (("dark", dark, dark_s), ("bright", bright, bright_s)):
         if polarity not in ("auto", name):
             continue
-        key = f"floor-{name}"
+        key = f"floor-{name}-{tag}"
         if memo is None or key not in memo:
             typical = float(np.median(excess[name][outside])) if outside.sum() > 100 else 0.0
-            floor = (texture_floor(resp, outside), max(typical, 1e-3))
+            floor = (texture_floor(r, outside), max(typical, 1e-3))
             if memo is not None:
                 memo[key] = floor
         else:
             floor = memo[key]
         gate = np.clip((excess[name] - floor[1]) / np.float32(floor[1]), 0.0, 1.0)
-        gains[name] = resp / floor[0][None, :] * gate
+        gains[name] = r / floor[0][None, :] * gate
         peak[name] = sc
     return gains, peak
 
@@ -229,17 +277,26 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     """Wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``, a
     stroke ``width`` px wide."""
     excess = _excess(lum, width)
-    gains, peak = line_gains(image, inside, polarity, width, excess, memo)
-    gain = np.max(np.stack(list(gains.values())), axis=0)
-    peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
     core = np.zeros(inside.shape, bool)
     found: list[WirePath] = []
-    for axis in ((0, 1) if cross else (0,)):
+    # the first matte looks for ridges that run along each axis, with the other polarity's side
+    # lobes taken off; the search of a repaired frame (``lenient=False``) keeps the isotropic
+    # response, which the QC's thresholds were measured on (oriented, it took the fill's own seams
+    # along the stroke for wires)
+    oriented = ORIENTED and lenient
+    side_lobe = SIDE_LOBE if lenient else 0.0
+    axes = (0, 1) if cross else (0,)
+    measured = line_gains(image, inside, polarity, width, excess, memo, axes if oriented else (None,), side_lobe)
+    for axis in axes:
+        along = axis if oriented else None
+        gains, peak = measured[along]
+        gain = np.max(np.stack(list(gains.values())), axis=0)
+        peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
         tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
         ins = tr(inside)
         length = int(ins.any(axis=0).sum())
         min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
-        key = f"texture-{axis}"
+        key = f"texture-{axis}-{along}-{side_lobe}"
         texture = memo[key] if memo is not None and key in memo else min(texture_score(tr(gain), ins, width), TEXTURE_CAP)
         if memo is not None:
             memo[key] = texture

@@ -15,6 +15,7 @@ EVIDENCE = 1.0     # a path column shows a wire where its gain reaches this (and
 ACCEPT = 2.0       # a path is a wire when its median gain reaches this, and twice the texture's score
 GAP = 8            # columns without evidence bridged inside a run (faint or briefly hidden wire)
 MAX_WIRES = 6      # paths searched per stroke and axis
+WEAK = 0.5        # a found wire is followed on through columns whose gain reaches this fraction of EVIDENCE's level
 LONG = 0.6         # a path on this fraction of the stroke's length is held to a lower margin over the texture
 
 
@@ -35,12 +36,18 @@ class WirePath:
 
 def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: float = PENALTY) -> np.ndarray:
     """Row of the best smooth path through ``gain`` per column (int (W,)); -1 where no hint."""
-    h, w = gain.shape
+    w = gain.shape[1]
     cols = inside.any(axis=0)
     idx = np.nonzero(cols)[0]
     path = np.full(w, -1, np.int64)
     if idx.size == 0:
         return path
+    band = np.nonzero(inside.any(axis=1))[0]  # the path never leaves the hint's rows: search only them
+    top = int(band[0])
+    if top > 0 or int(band[-1]) + 1 < gain.shape[0]:
+        sub = trace(gain[top:int(band[-1]) + 1], inside[top:int(band[-1]) + 1], max_step, penalty)
+        return np.where(sub >= 0, sub + top, -1)
+    h = gain.shape[0]
     x0, x1 = int(idx[0]), int(idx[-1]) + 1
     g = np.where(inside, gain, -1e6).astype(np.float32)
     g[:, ~cols] = 0.0
@@ -106,6 +113,31 @@ def hops(rows: np.ndarray, reach: int = 3, slope: float = 1.2) -> np.ndarray:
     return out
 
 
+def extend(on: np.ndarray, rows: np.ndarray, raw: np.ndarray, weak: float, hop: np.ndarray) -> np.ndarray:
+    """A found wire's columns (bool (W,)) grown by hysteresis: from its runs along the same path
+    through columns whose gain (``raw``) still reaches ``weak`` and whose row continues the line
+    (within 1.5 px of the path's median-smoothed course), bridging at most ``GAP`` columns that
+    do not; never across a hop (``hop``). A wire fades where it crosses brighter texture or a
+    foreground's edge; it does not stop there."""
+    from scipy.ndimage import median_filter
+
+    valid = rows >= 0
+    if not on.any() or not valid.any():
+        return on
+    cols = np.nonzero(valid)[0]
+    smooth = np.full(rows.size, -1.0, np.float32)
+    smooth[cols] = median_filter(rows[cols].astype(np.float32), size=2 * GAP + 1, mode="nearest")
+    cand = valid & (raw >= weak) & (np.abs(rows - smooth) <= 1.5) & ~hop
+    grown = runs(cand | on, np.zeros(on.size, bool), GAP, 1, breaks=hop)
+    out = on.copy()
+    # keep only the grown runs that hold a column of the wire itself
+    edges = np.flatnonzero(np.diff(np.r_[0, grown.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2], strict=True):
+        if on[a:b].any():
+            out[a:b] = True
+    return out
+
+
 def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len: int, texture: float = 0.0,
                max_wires: int = MAX_WIRES, lenient: bool = True) -> list[WirePath]:
     """Every wire in ``gain`` inside ``inside`` (bool (H, W)), strongest first.
@@ -136,17 +168,27 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
             break
         ev = np.zeros(w, np.float32)
         ev[cols] = np.max([work[np.clip(rows[cols] + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0)
+        raw = ev.copy()
         ev[cols] = uniform_filter1d(ev[cols], 2 * GAP + 1, mode="nearest")  # a wire's gain dips; texture's stays low
         bridge = np.zeros(w, bool)
         bridge[cols] = taken[rows[cols], cols]
         hop = hops(rows) & ~bridge  # crossing an earlier wire's corridor is bridging, not swapping
         ev[hop] = 0.0
-        on = runs(ev >= column, bridge & ~hop, GAP, max(2 * GAP + 1, min_len // 2), breaks=hop)
-        if int((on & (ev >= column)).sum()) < min_len:  # a wire may be cut (a crossing, a foreground) but not short
+        # a column holds evidence where most of its neighbourhood does: each column counts at most
+        # twice the level (the tails of a strong wire just outside its corridor, thousands of times a
+        # flat wall's floor in a few columns, are no run of their own)
+        held = np.zeros(w, np.float32)
+        held[cols] = uniform_filter1d(np.minimum(raw[cols], 2.0 * column), 2 * GAP + 1, mode="nearest")
+        held[hop] = 0.0
+        on = runs(held >= column, bridge & ~hop, GAP, max(2 * GAP + 1, min_len // 2), breaks=hop)
+        if int((on & (held >= column)).sum()) < min_len:  # a wire may be cut (a crossing, a foreground) but not short
             on[:] = False
         path = WirePath(rows, on, ev)
         if not (path.score >= accept or (path.score >= long_accept and on.sum() >= LONG * cols.size)):
             break
+        if lenient:
+            on = extend(on, rows, raw, WEAK * column, hop)
+            path = WirePath(rows, on, ev)
         found.append(path)
         r = np.zeros(w, np.float32)
         r[cols] = median_filter(2.0 * scale[rows[cols], cols], size=9, mode="nearest") + 2.0

@@ -210,7 +210,7 @@ class WireRemover:
 
         matte = self._matte_u8(i)
         hint = self.hint(i)
-        out = self._composite(i, matte, strict=False)
+        out = self._composite(i, matte, strict="")
         left, residual = self._residual(i, out)
         passes = 1
         while left.any() and (passes == 1 or (passes == 2 and residual >= WIDEN_AT)):
@@ -221,7 +221,7 @@ class WireRemover:
                 grown = cv2.dilate(left, np.ones((reach, reach), np.uint8))
             added = (grown > 0) & (hint > HINT_INSIDE)
             matte = np.maximum(matte, added.astype(np.uint8) * 255)
-            out = self._composite(i, matte, strict=passes > 1, base=out, where=added)
+            out = self._composite(i, matte, strict="hint" if passes > 1 else "matte", base=out, where=added)
             left, residual = self._residual(i, out, where=added)  # the other bands held no line
             passes += 1
         if i in self._mattes:
@@ -231,10 +231,13 @@ class WireRemover:
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD)
         return out, matte
 
-    def _composite(self, i: int, matte_u8: np.ndarray, strict: bool, base: np.ndarray | None = None,
+    def _composite(self, i: int, matte_u8: np.ndarray, strict: str, base: np.ndarray | None = None,
                    where: np.ndarray | None = None) -> np.ndarray:
-        """Frame i repaired under ``matte_u8``; ``strict``: neighbours lend nothing from inside
-        their hints (a wire their mattes missed cannot be borrowed back). With ``base`` (an
+        """Frame i repaired under ``matte_u8``; ``strict``: "hint": neighbours lend nothing from inside
+        their hints (a wire their mattes missed cannot be borrowed back); "matte": nothing from
+        their whole mattes, feather included, a pixel wider (a wire's faint fringe in the feather
+        of a neighbour's matte, copied back in, is the dashed trace along a thin wire); "": only
+        their solid wire (``CAND_MATTE``). With ``base`` (an
         earlier repair of the frame), only the bands that hold a pixel of ``where`` are redone."""
         s = self.settings
         src = self.plate(i)
@@ -283,7 +286,7 @@ class WireRemover:
         return left, worst
 
     def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect,
-              nbrs: list[int], strict: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              nbrs: list[int], strict: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(fill (H, W, C), grain still missing per pixel 0..1, matte to composite with) for one band.
 
         With a matte model, what the neighbours reveal is taken under the wider guard matte (a
@@ -300,8 +303,10 @@ class WireRemover:
             matte = np.maximum(self.matte_crop(i, ctx, guard=True), tight)
         hole = matte > 1e-3
         imgs = [to_float(self.plate(j)[_sl(ctx)]) for j in nbrs]
-        mts = [np.clip(self.hint(j)[_sl(ctx)], 0, 1).astype(np.float32) if strict else self.matte_crop(j, ctx, guard=True)
-               for j in nbrs]
+        mts = [np.clip(self.hint(j)[_sl(ctx)], 0, 1).astype(np.float32) if strict == "hint" else
+               self.matte_crop(j, ctx, guard=True) for j in nbrs]
+        if strict == "matte":
+            mts = [cv2.dilate((m > 0).astype(np.float32), np.ones((3, 3), np.uint8)) for m in mts]
         tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=s.method)  # never spatial here
         filled = tf.fill + seam_correction(target, tf.fill, tf.weight, matte)
         conf = np.clip(tf.n_eff, 0.0, 1.0).astype(np.float32) * (tf.weight > 0)
