@@ -4,7 +4,7 @@ Ingests two clips from ../shared/data/footage (bmx-trees JPG sequence, tennis H.
 one project in a temporary store, trains the project's wire network with the smoke
 configuration on CPU (training frames only: the last quarter of each clip is held out, see
 patches.split_shots), then draws the wire-removal benchmark's synthetic wires
-(bench/wire_removal.py: catenaries 2-8 px with rough hints 3-4x as wide; seeds from
+(bench/wire_scenes.py's drawing: catenaries 2-8 px with rough hints 3-4x as wide; seeds from
 patches.BENCH_SEED_BASE, and a different generator from training's) over held-out frames and
 prints, one line per clip and wire, PSNR inside the hint of the wire repair
 (engines.wire.repair.WireRemover, regrain off):
@@ -26,7 +26,6 @@ Usage: python bench/project_tuning.py [--steps N] [--lr X] [--pos-weight X] [--f
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import tempfile
 import time
@@ -37,32 +36,37 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 FOOTAGE = ROOT / "../shared/data/footage"
 CLIPS = (FOOTAGE / "bmx-trees/frames", FOOTAGE / "tennis-480p/video.mp4")
+
+from wire_scenes import BRIGHT, DARK, Stroke, Wire, compose  # noqa: E402
 
 from inference_server.engines.metrics import psnr  # noqa: E402
 from inference_server.project.patches import BENCH_SEED_BASE, split_shots  # noqa: E402
 
-
-def wire_bench() -> object:
-    """bench/wire_removal.py as a module (its draw_wire and WIRES define the benchmark's wires)."""
-    spec = importlib.util.spec_from_file_location("wire_removal_bench", ROOT / "bench/wire_removal.py")
-    if spec is None or spec.loader is None:
-        raise FileNotFoundError(f"missing {ROOT / 'bench/wire_removal.py'}")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up while the file runs
-    spec.loader.exec_module(mod)
-    return mod
+# The wires drawn over held-out frames (bench/wire_scenes.py's drawing: a catenary under a rough
+# hint stroke 3-4x as wide): thin dark, bright, motion-blurred dark, thick dark.
+WIRES = (Wire(2.0, DARK), Wire(4.0, BRIGHT), Wire(6.0, DARK, blur=6.0), Wire(8.0, DARK))
+DRIFT = (0.6, 1.2, 2.0, 0.4)
+SAG = (0.25, 0.15, 0.3, 0.2)
 
 
-def speed_2k(wb: object, frames: list[np.ndarray], matte_model: object) -> dict[str, float]:
+def draw_wire(frames: list[np.ndarray], wi: int, seed: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Plates with wire ``WIRES[wi]`` and its rough hints (float32 (H, W) 0/1)."""
+    top = float(np.random.default_rng(seed).uniform(0.15, 0.35))
+    scene = compose(f"wire-{wi}", frames, (Stroke((WIRES[wi],), top=top, sag=SAG[wi], drift=DRIFT[wi]),), seed=seed)
+    return scene.plates, scene.hints
+
+
+def speed_2k(frames: list[np.ndarray], matte_model: object) -> dict[str, float]:
     """Seconds per frame at 2048x1080 (held-out frames upscaled, a full-width 4 px wire), untuned and tuned."""
     import cv2
 
     from inference_server.engines.wire.repair import WireRemover, WireSettings
 
     big = [cv2.resize(f, (2048, 1080), interpolation=cv2.INTER_CUBIC) for f in frames[:5]]
-    plates, hints = wb.draw_wire(big, wb.WIRES[1], seed=BENCH_SEED_BASE + 999)  # type: ignore[attr-defined]
+    plates, hints = draw_wire(big, 1, seed=BENCH_SEED_BASE + 999)
     out = {}
     for method in ("spatial", "auto"):
         for label, model in (("untuned", None), ("tuned", matte_model)):
@@ -94,7 +98,6 @@ def main() -> int:
     for c in CLIPS:
         if not c.exists():
             raise FileNotFoundError(f"benchmark footage missing: {c}")
-    wb = wire_bench()
     import cv2
 
     with tempfile.TemporaryDirectory(prefix="rushes-tuning-") as tmp:
@@ -130,8 +133,8 @@ def main() -> int:
             for method, numbers in runs.items():
                 frames = read_clip_frames(clips[shot["clip_id"]], numbers)
                 truth = [frames[n] for n in numbers]
-                for wi, wire in enumerate(wb.WIRES):  # type: ignore[attr-defined]
-                    plates, hints = wb.draw_wire(truth, wire, seed=BENCH_SEED_BASE + 100 * si + wi)  # type: ignore[attr-defined]
+                for wi, wire in enumerate(WIRES):
+                    plates, hints = draw_wire(truth, wi, seed=BENCH_SEED_BASE + 100 * si + wi)
                     scores = {}
                     for label, model in (("untuned", None), ("tuned", matte_model)):
                         remover = WireRemover(plates.__getitem__, hints.__getitem__, len(plates),
@@ -150,7 +153,7 @@ def main() -> int:
                           f"{scores['untuned']:6.2f} dB  tuned {scores['tuned']:6.2f} dB  gain {gain:+.2f} dB  "
                           f"telea {telea:6.2f} dB"
                           f"  (held-out frames {numbers[0]}-{numbers[-1]}, {len(numbers)})")
-        speeds = speed_2k(wb, truth, matte_model)
+        speeds = speed_2k(truth, matte_model)
         g, a = gains["spatial"], gains["auto"]
         print(f"summary: tuned vs untuned wire repair, PSNR in hint: single-frame (spatial) mean gain {np.mean(g):+.2f} dB "
               f"(min {min(g):+.2f}, max {max(g):+.2f}) over {len(g)} cases; temporal (auto) mean gain {np.mean(a):+.2f} dB "
