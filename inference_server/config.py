@@ -14,7 +14,7 @@ from typing import Any
 
 import tomllib
 
-from hostbridge.local import DEFAULT_URL, default_url
+from hostbridge.local import DEFAULT_URL, SERVER_ENV, default_url
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ def client_url(listen: str) -> str:
 def default_server(explicit: str = "", cfg: Config | None = None) -> str:
     """The daemon a command talks to: ``explicit``, else ``$RUSHES_SERVER``, else the configured
     ``listen`` address as a client reaches it (``cfg``, or the config in force)."""
-    if explicit or os.environ.get("RUSHES_SERVER", "").strip():
+    if explicit or os.environ.get(SERVER_ENV, "").strip():  # no need to read the config
         return default_url(explicit)
     return default_url(fallback=client_url((cfg or load_config()[0]).listen))
 

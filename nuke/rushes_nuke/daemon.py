@@ -1,6 +1,8 @@
 """Talking to the Rushes daemon through hostbridge (the only Rushes import hosts make).
 
-hostbridge is imported inside functions so that Nuke starts even where pyzmq is missing.
+hostbridge's client (pyzmq, msgpack) is imported inside functions so that Nuke starts even where
+pyzmq is missing; its stdlib parts (``hostbridge.local``: the daemon's address) load at the top, as
+the package's knobs already load ``hostbridge.manifest``.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 import os
 import time
 from typing import TYPE_CHECKING, Any
+
+from hostbridge.local import default_url as default_url  # the address: argument, $RUSHES_SERVER, default
 
 if TYPE_CHECKING:
     from hostbridge import Client
@@ -29,15 +33,6 @@ def run_timeout() -> float:
 
 class HostBridgeMissing(RuntimeError):
     """hostbridge (or pyzmq/msgpack) cannot be imported in this Nuke's Python."""
-
-
-def default_url() -> str:
-    """``$RUSHES_SERVER`` if set, else hostbridge's default local address."""
-    try:
-        from hostbridge.local import default_url as url
-    except ImportError:  # no hostbridge here: connect() says so; the address is only shown
-        return os.environ.get("RUSHES_SERVER", "").strip()
-    return url()
 
 
 def connect(url: str, timeout: float = 10.0, retries: int = 1) -> Client:

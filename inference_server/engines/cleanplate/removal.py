@@ -33,22 +33,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
 from inference_server.engines.cleanplate.plate import local_flow
 from inference_server.engines.cleanplate.qc import fill_check
-from inference_server.engines.cleanplate.structure import exemplar_fill
+from inference_server.engines.cleanplate.structure import KeyFills, exemplar_fill
 from inference_server.engines.cleanplate.temporal import TemporalEstimate, robust_temporal_estimate
 from inference_server.engines.wire.flow import luminance, warp
-from inference_server.engines.wire.regrain import apply_grain, estimate_grain
+from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial, push_pull
-
-if TYPE_CHECKING:
-    from inference_server.engines.cleanplate.structure import KeyFills
-    from inference_server.engines.wire.regrain import GrainModel
 
 MAX_CANDIDATES = 48      # frames looked at per output frame
 VOTES = 8                # reveals per hole pixel wanted for the outlier vote
