@@ -1,7 +1,7 @@
 """Talking to the Rushes daemon through hostbridge (the only Rushes import hosts make).
 
 hostbridge's client (pyzmq, msgpack) is imported inside functions so that Nuke starts even where
-pyzmq is missing; its stdlib parts (``hostbridge.local``: the daemon's address) load at the top, as
+pyzmq is missing; its stdlib parts (``hostbridge.errors``, ``hostbridge.local``) load at the top, as
 the package's knobs already load ``hostbridge.manifest``.
 """
 
@@ -11,7 +11,9 @@ import os
 import time
 from typing import TYPE_CHECKING, Any
 
+from hostbridge.errors import DaemonUnavailable, HostBridgeError
 from hostbridge.local import default_url as default_url  # the address: argument, $RUSHES_SERVER, default
+from hostbridge.local import not_running
 
 if TYPE_CHECKING:
     from hostbridge import Client
@@ -53,10 +55,6 @@ def manifests(url: str, timeout: float = 1.0, refresh: bool = False) -> list[dic
     if hit is not None and not refresh and now - hit[0] < MANIFEST_TTL_S:
         return hit[1]
     try:
-        from hostbridge import HostBridgeError
-    except ImportError:
-        return None
-    try:
         with connect(url, timeout=min(timeout, hello_timeout()), retries=0) as client:
             tasks = client.list_tasks()
     except (HostBridgeMissing, HostBridgeError) as exc:
@@ -83,14 +81,11 @@ def find_manifest(tasks: list[dict[str, Any]] | None, task: str) -> dict[str, An
 def status_line(url: str, timeout: float = 1.0) -> str:
     """One line for the node's Daemon knob: running (version, same machine or not) or not."""
     try:
-        from hostbridge import DaemonUnavailable, HostBridgeError
-        from hostbridge.local import not_running
-    except ImportError as exc:
-        return f"Rushes cannot load hostbridge ({exc})"
-    try:
         with connect(url, timeout=min(timeout, hello_timeout()), retries=0) as client:
             info = client.hello()
             where = "this machine" if client.same_host else "another machine"
+    except HostBridgeMissing as exc:  # no pyzmq/msgpack in this Nuke: connect() says which
+        return f"Rushes cannot load hostbridge ({exc})"
     except DaemonUnavailable:
         return not_running(url) + "."
     except HostBridgeError as exc:  # it answered, but refused us (token, version...): say why

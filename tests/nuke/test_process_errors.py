@@ -3,11 +3,13 @@ list_tasks falls back to the built-in knobs, any other refusal reaches the artis
 
 from __future__ import annotations
 
+import sys
 from types import ModuleType
 from typing import Any
 
 import pytest
 
+import hostbridge
 from hostbridge import Client
 from hostbridge import protocol as P
 from hostbridge.errors import BadRequest, DaemonUnavailable, HostBridgeError
@@ -46,3 +48,16 @@ def test_failures_show_hostbridges_sentence_and_the_plugins_own(fake: ModuleType
     assert process._failure(ProcessCancelled()) is None
     with pytest.raises(KeyError):  # a bug is not dressed up as a sentence
         process._failure(KeyError("knob"))
+
+
+def test_daemon_status_says_hostbridge_cannot_load_where_pyzmq_is_missing(
+        fake: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    # hostbridge's package loads its client (pyzmq) only when asked: the status line must say so
+    # instead of failing when that load fails
+    from rushes_nuke import daemon
+
+    monkeypatch.delattr(hostbridge, "Client", raising=False)
+    monkeypatch.setitem(sys.modules, "hostbridge.client", None)
+    line = daemon.status_line(f"tcp://127.0.0.1:{free_port()}")
+    assert line.startswith("Rushes cannot load hostbridge (") and "pyzmq" in line
+    assert daemon.manifests(f"tcp://127.0.0.1:{free_port()}", refresh=True) is None
