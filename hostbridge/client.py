@@ -62,9 +62,10 @@ _HANDSHAKE_FAILED = getattr(zmq, "EVENT_HANDSHAKE_FAILED_AUTH", 0) | getattr(zmq
 
 def read_client_keys(path: str) -> Tuple[bytes, bytes]:
     """A CURVE client key file: the z85 public key line, then the secret key line; must be private."""
-    if os.name != "nt" and os.stat(path).st_mode & 0o077:
+    mode = os.stat(path).st_mode
+    if os.name != "nt" and mode & 0o077:
         raise ValueError(f"CURVE client key file {path} may be read by others (mode "
-                         f"{stat.S_IMODE(os.stat(path).st_mode):04o}); run `chmod 600 {path}`")
+                         f"{stat.S_IMODE(mode):04o}); run `chmod 600 {path}`")
     with open(path, encoding="ascii") as fh:
         lines = [ln.strip() for ln in fh.read().splitlines() if ln.strip()]
     if len(lines) != 2 or any(len(ln) != 40 for ln in lines):

@@ -9,7 +9,7 @@ Python 3.9, stdlib only.
 
 from __future__ import annotations
 
-from typing import Dict, NamedTuple, Tuple, Type
+from typing import Dict, NamedTuple, Optional, Tuple, Type
 
 
 class HostBridgeError(Exception):
@@ -18,12 +18,12 @@ class HostBridgeError(Exception):
     code = "internal"
     retryable = False
 
-    def __init__(self, detail: str, code: str = "", retryable: bool = False) -> None:
+    def __init__(self, detail: str, code: str = "", retryable: Optional[bool] = None) -> None:
         super().__init__(detail)
         self.detail = detail
         if code:
             self.code = code
-        self.retryable = retryable or type(self).retryable
+        self.retryable = type(self).retryable if retryable is None else retryable  # None: the class's word
 
 
 class Kind(NamedTuple):
@@ -110,7 +110,4 @@ def is_retryable(code: str) -> bool:
 
 def error_from_wire(code: str, detail: str, retryable: bool) -> HostBridgeError:
     """Build the exception for an ``error`` reply; the reply's ``retryable`` is the daemon's word on it."""
-    cls = BY_CODE.get(code, HostBridgeError)
-    err = cls(detail, code=code, retryable=retryable)
-    err.retryable = bool(retryable)  # e.g. a stop-now notice: shutting down, but not worth a retry
-    return err
+    return BY_CODE.get(code, HostBridgeError)(detail, code=code, retryable=bool(retryable))

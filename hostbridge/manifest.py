@@ -169,12 +169,16 @@ class TaskManifest:
         if len(set(names)) != len(names):
             raise ValueError(f"task {self.name!r} declares a parameter twice: {names}")
 
+    def get_param(self, name: str) -> Optional[Param]:
+        """The parameter called ``name``, or None when the task has none."""
+        return next((p for p in self.params if p.name == name), None)
+
     def param(self, name: str) -> Param:
         """The parameter called ``name``; KeyError naming the task when it has none."""
-        for p in self.params:
-            if p.name == name:
-                return p
-        raise KeyError(f"task {self.name!r} has no parameter {name!r}")
+        found = self.get_param(name)
+        if found is None:
+            raise KeyError(f"task {self.name!r} has no parameter {name!r}")
+        return found
 
     def frame_inputs(self, count: int) -> List[str]:
         """The names of the first ``count`` frame (and matte) inputs, in port order: what a host
@@ -263,7 +267,7 @@ def filter_params(manifest: Optional[TaskManifest], values: Mapping[str, Any],
 
 
 def _param_of(manifest: Optional[TaskManifest], name: str) -> Optional[Param]:
-    return next((p for p in manifest.params if p.name == name), None) if manifest is not None else None
+    return manifest.get_param(name) if manifest is not None else None
 
 
 def _daemon_choice(param: Param, ours: Optional[Param], value: str) -> str:

@@ -130,9 +130,9 @@ def upgrade_choices(node: nuke.Node, manifest: TaskManifest) -> bool:
     rows = _rows(node)
     changed = False
     for row in rows:
-        if row["type"] != "choice" or row["name"] not in manifest.param_names():
+        param = manifest.get_param(row["name"]) if row["type"] == "choice" else None
+        if param is None:
             continue
-        param = manifest.param(row["name"])
         mapped = {label: param.value_of(str(value)) or param.value_of(label) or value
                   for label, value in row["choices"].items()}
         if mapped != row["choices"]:

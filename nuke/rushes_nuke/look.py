@@ -15,7 +15,7 @@ import nuke
 from hostbridge.manifest import Param, snapshot_manifest
 from rushes_nuke import cache, colour, daemon, state
 from rushes_nuke.graph import armed_write, full_resolution, inside, temporary_nodes
-from rushes_nuke.job import Job, execute
+from rushes_nuke.job import Job
 from rushes_nuke.knobs import (
     TILE_COLOR,
     button,
@@ -123,13 +123,6 @@ def fit_from_selection(node: nuke.Group, reporter: Reporter,
     frame = nuke.frame()
     return run(node, reporter, background, prepare_job=lambda n, _r: prepare_fit(n, selected, frame),
                done=finish_fit)
-
-
-def fit(node: nuke.Group, selected: list[nuke.Node], frame: int, reporter: Reporter) -> str:
-    """Render each pair at ``frame``, run ``look_fit``, cache the files as a new version."""
-    version = execute(prepare_fit(node, selected, frame), reporter)
-    finish_fit(node, version)
-    return version
 
 
 def finish_fit(node: nuke.Group, version: str) -> None:

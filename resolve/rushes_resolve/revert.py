@@ -69,8 +69,7 @@ def undo(session: Session, change: Mapping[str, Any]) -> str:
             return (f"clear the LUT on node {change['node']} of clip {change['clip']!r} by hand "
                     "(Resolve's API has no documented way to remove a LUT)")
         if graph is None or not graph.SetLUT(int(change["node"]), prior):
-            what = f"LUT {prior}" if prior else "no LUT"
-            return (f"could not put {what} back on node {change['node']} of clip {change['clip']!r}; "
+            return (f"could not put LUT {prior} back on node {change['node']} of clip {change['clip']!r}; "
                     "set it by hand")
         return ""
     if kind == "cdl":
