@@ -17,6 +17,7 @@ GAP = 8            # columns without evidence bridged inside a run (faint or bri
 MAX_WIRES = 6      # paths searched per stroke and axis
 WEAK = 0.5        # a found wire is followed on through columns whose gain reaches this fraction of EVIDENCE's level
 LONG = 0.6         # a path on this fraction of the stroke's length is held to a lower margin over the texture
+STEER = 25.0       # the path is traced on the gain seen through a soft ceiling this many times the evidence level
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,60 @@ def extend(on: np.ndarray, rows: np.ndarray, raw: np.ndarray, weak: float, hop: 
     return out
 
 
+def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) -> list[WirePath]:
+    """Each run of ``path`` followed on past its ends along its own course (list of extra
+    ``WirePath``, one per end that went anywhere).
+
+    Where the DP path leaves its wire (for the stroke's other wire, a stronger one, or texture)
+    the hop is cut and the wire itself keeps only a stub; the wire goes on. From each run's end
+    a tracker steps column by column along the run's slope, taking the strongest of the three
+    rows around the prediction while the gain there reaches ``level``; up to ``GAP`` columns
+    without it are crossed on the prediction (a lead line, a foreground's edge) and kept only if
+    the wire shows again after them. It stops at the hint's edge and where the run's own path
+    takes over again."""
+    h, w = gain.shape
+    cols_in: np.ndarray = np.asarray(inside.any(axis=0))
+    out: list[WirePath] = []
+    edges = np.flatnonzero(np.diff(np.r_[0, path.on.astype(np.int8), 0]))
+    for a, b in zip(edges[::2], edges[1::2] - 1, strict=True):
+        for step, end in ((1, int(b)), (-1, int(a))):
+            span = np.arange(max(a, end - 2 * GAP), end + 1) if step == 1 else np.arange(end, min(b, end + 2 * GAP) + 1)
+            slope = float(np.polyfit(span, path.rows[span], 1)[0]) if span.size >= 3 else 0.0
+            slope = float(np.clip(slope, -1.5, 1.5)) * step
+            y, x, misses = float(path.rows[end]), end, 0
+            rows = np.full(w, -1, np.int64)
+            on = np.zeros(w, bool)
+            ev = np.zeros(w, np.float32)
+            kept: int | None = None
+            while 0 <= x + step < w and cols_in[x + step]:
+                x += step
+                if path.on[x] and abs(path.rows[x] - (y + slope)) <= 1.5:
+                    break  # its own path again
+                pred = y + slope
+                cand = [r for r in (int(round(pred)) + d for d in (-1, 0, 1)) if 0 <= r < h and inside[r, x]]
+                if not cand:
+                    break
+                best = max(cand, key=lambda r: float(gain[r, x]))
+                rows[x] = best if float(gain[best, x]) >= level else int(round(pred))
+                if float(gain[best, x]) >= level:
+                    slope = float(np.clip(0.8 * slope + 0.2 * (best - y), -1.5, 1.5))
+                    y, misses = float(best), 0
+                    ev[x] = gain[best, x]
+                    on[x] = True
+                    kept = x
+                else:
+                    y, misses = pred, misses + 1
+                    if misses > GAP:
+                        break
+            if kept is not None:
+                lo, hi = (end + 1, kept) if step == 1 else (kept, end - 1)
+                on[lo:hi + 1] = True  # the crossed gaps between found columns belong to the wire
+                rows[:lo] = -1
+                rows[hi + 1:] = -1
+                out.append(WirePath(rows, on, ev))
+    return out
+
+
 def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len: int, texture: float = 0.0,
                max_wires: int = MAX_WIRES, lenient: bool = True) -> list[WirePath]:
     """Every wire in ``gain`` inside ``inside`` (bool (H, W)), strongest first.
@@ -161,8 +216,13 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     accept = max(ACCEPT, 2.0 * texture)
     long_accept = 1.5 * max(1.0, texture) if lenient else accept  # most of the stroke: less margin
     found: list[WirePath] = []
+    steer = np.float32(STEER * column)
     for _ in range(max_wires):
-        rows = trace(work, inside)
+        # the path is steered by the gain seen through a soft ceiling: on a wire thousands of times
+        # the texture's level, the sideways penalty is nothing next to the gain, and the path swaps
+        # to the stroke's other wire wherever that one is a little stronger (the swap is then cut
+        # as a hop, and both wires keep a stub)
+        rows = trace(steer * np.tanh(work / steer), inside)
         cols = np.nonzero(rows >= 0)[0]
         if cols.size == 0:
             break
@@ -195,4 +255,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
         band = on[None, :] & (np.abs(yy - rows[None, :]) <= r[None, :])
         taken |= band
         work[band] = 0.0
+    if lenient:  # each wire followed on past where its DP path left it
+        whole = np.where(inside, gain, 0.0).astype(np.float32)
+        found += [t for p in list(found) for t in track(whole, inside, p, column)]
     return found

@@ -1,0 +1,65 @@
+"""Following wires through a gain map: no swap between two strong wires, and a wire the DP path
+left is followed on to its end."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inference_server.engines.wire.paths import WirePath, find_paths, track
+
+
+def _line(h: int, w: int, y0: float, slope: float, level: float) -> tuple[np.ndarray, np.ndarray]:
+    xs = np.arange(w)
+    ys = np.rint(y0 + slope * xs).astype(int)
+    g = np.zeros((h, w), np.float32)
+    g[ys, xs] = level
+    return g, ys
+
+
+def test_track_follows_the_wire_past_where_its_path_left_it() -> None:
+    h, w = 60, 200
+    gain, ys = _line(h, w, 20.0, 0.1, 5.0)
+    rows = ys.copy()
+    rows[61:] = 45  # the DP path hopped to another line at column 61
+    on = np.zeros(w, bool)
+    on[:61] = True
+    inside = np.ones((h, w), bool)
+    ext = track(gain, inside, WirePath(rows, on, gain[rows, np.arange(w)]), level=1.0)
+    assert len(ext) == 1
+    cols = np.nonzero(ext[0].on)[0]
+    assert cols.min() == 61 and cols.max() == w - 1
+    assert np.abs(ext[0].rows[cols] - ys[cols]).max() <= 1
+
+
+def test_track_crosses_a_short_gap_but_not_a_long_one() -> None:
+    h, w = 40, 160
+    gain, ys = _line(h, w, 15.0, 0.0, 5.0)
+    gain[:, 70:76] = 0.0    # a lead line: 6 columns without the wire
+    gain[:, 100:] = 0.0     # the wire ends at column 99
+    on = np.zeros(w, bool)
+    on[:40] = True
+    path = WirePath(ys.copy(), on, gain[ys, np.arange(w)])
+    ext = track(gain, np.ones((h, w), bool), path, level=1.0)
+    cols = np.nonzero(ext[0].on)[0]
+    assert cols.min() == 40 and cols.max() == 99  # the gap bridged, nothing past the wire's end
+
+
+def test_two_strong_wires_are_each_followed_whole_without_swapping() -> None:
+    # two wires thousands of times the texture's level, each the stronger on one half of the
+    # stroke: the best path through the raw gain swaps from one to the other half way (the swap is
+    # cut as a hop and both wires keep a stub)
+    h, w = 70, 300
+    a, ya = _line(h, w, 20.0, 0.03, 800.0)
+    b, yb = _line(h, w, 50.0, -0.03, 800.0)
+    a[:, 150:] *= 0.4
+    b[:, :150] *= 0.4
+    gain = np.maximum(a, b) + np.float32(0.2)
+    inside = np.ones((h, w), bool)
+    paths = find_paths(gain, inside, np.full((h, w), 1.0, np.float32), min_len=40)
+    on_a = np.zeros(w, bool)
+    on_b = np.zeros(w, bool)
+    for p in paths:
+        on_a |= p.on & (np.abs(p.rows - ya) <= 1)
+        on_b |= p.on & (np.abs(p.rows - yb) <= 1)
+        assert (np.minimum(np.abs(p.rows - ya), np.abs(p.rows - yb))[p.on] <= 1).all()  # no column off both wires
+    assert on_a.all() and on_b.all(), (np.nonzero(~on_a)[0][:5], np.nonzero(~on_b)[0][:5])
