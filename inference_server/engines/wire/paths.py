@@ -148,8 +148,8 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
     a tracker steps column by column along the run's slope, taking the strongest of the three
     rows around the prediction while the gain there reaches ``level``; up to ``GAP`` columns
     without it are crossed on the prediction (a lead line, a foreground's edge) and kept only if
-    the wire shows again after them. It stops at the hint's edge and where the run's own path
-    takes over again."""
+    the wire shows again after them. It stops at the hint's edge and where the path holds
+    evidence again (past a hop that is the other wire's own path, which holds it from there)."""
     h, w = gain.shape
     cols_in: np.ndarray = np.asarray(inside.any(axis=0))
     out: list[WirePath] = []
@@ -167,7 +167,8 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
             while 0 <= x + step < w and cols_in[x + step]:
                 x += step
                 if path.on[x] and abs(path.rows[x] - (y + slope)) <= 1.5:
-                    break  # its own path again
+                    break  # its own path again (on this wire, or on another one past a hop: that one's
+                    # own path, with its evidence, holds it there)
                 pred = y + slope
                 cand = [r for r in (int(round(pred)) + d for d in (-1, 0, 1)) if 0 <= r < h and inside[r, x]]
                 if not cand:
@@ -217,6 +218,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     long_accept = 1.5 * max(1.0, texture) if lenient else accept  # most of the stroke: less margin
     found: list[WirePath] = []
     steer = np.float32(STEER * column)
+    whole = np.where(inside, gain, 0.0).astype(np.float32)
     for _ in range(max_wires):
         # the path is steered by the gain seen through a soft ceiling: on a wire thousands of times
         # the texture's level, the sideways penalty is nothing next to the gain, and the path swaps
@@ -249,13 +251,14 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
         if lenient:
             on = extend(on, rows, raw, WEAK * column, hop)
             path = WirePath(rows, on, ev)
-        found.append(path)
-        r = np.zeros(w, np.float32)
-        r[cols] = median_filter(2.0 * scale[rows[cols], cols], size=9, mode="nearest") + 2.0
-        band = on[None, :] & (np.abs(yy - rows[None, :]) <= r[None, :])
-        taken |= band
-        work[band] = 0.0
-    if lenient:  # each wire followed on past where its DP path left it
-        whole = np.where(inside, gain, 0.0).astype(np.float32)
-        found += [t for p in list(found) for t in track(whole, inside, p, column)]
+        # each wire followed on past where its DP path left it; its corridor (and its
+        # continuation's) is taken out before the next search, so no later path picks up its pieces
+        for part in [path] + (track(whole, inside, path, column) if lenient else []):
+            found.append(part)
+            pc = np.nonzero(part.rows >= 0)[0]
+            r = np.zeros(w, np.float32)
+            r[pc] = median_filter(2.0 * scale[part.rows[pc], pc], size=9, mode="nearest") + 2.0
+            band = part.on[None, :] & (np.abs(yy - part.rows[None, :]) <= r[None, :])
+            taken |= band
+            work[band] = 0.0
     return found
