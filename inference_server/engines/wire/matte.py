@@ -264,6 +264,8 @@ def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
     best = 0.0
     shift = int(np.ceil(width)) + 3
     for dy in (-shift, shift):
+        if shift >= h:  # a stroke as wide as the crop: no texture beside it to measure
+            continue
         moved = np.zeros_like(inside)
         if dy < 0:
             moved[:h + dy] = inside[-dy:]

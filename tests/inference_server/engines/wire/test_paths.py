@@ -63,3 +63,11 @@ def test_two_strong_wires_are_each_followed_whole_without_swapping() -> None:
         on_b |= p.on & (np.abs(p.rows - yb) <= 1)
         assert (np.minimum(np.abs(p.rows - ya), np.abs(p.rows - yb))[p.on] <= 1).all()  # no column off both wires
     assert on_a.all() and on_b.all(), (np.nonzero(~on_a)[0][:5], np.nonzero(~on_b)[0][:5])
+
+
+def test_texture_score_of_a_stroke_wider_than_its_crop_is_zero() -> None:
+    from inference_server.engines.wire.matte import texture_score
+
+    inside = np.zeros((40, 60), bool)
+    inside[5:35] = True
+    assert texture_score(np.ones((40, 60), np.float32), inside, width=45.0) == 0.0  # was a broadcast error
