@@ -10,7 +10,8 @@ with such an offset (``s(x + o) = s(x) + o``): the key (a trimmed mean of log lu
 the mid tones) and the cast of its near-neutral pixels (mode-seeking in chroma, so one big
 coloured object does not pull it the way grey-world's mean does). ``BalanceModel`` learns
 from the heroes how much of a shot's statistics its balance follows, and brings a new shot
-to the heroes' normalised state.
+to the heroes' normalised state: exposure, and white balance along the daylight locus only
+(``WARMER``; the tint across it, ``GREENER``, is left to the colorist).
 """
 
 from __future__ import annotations
@@ -48,9 +49,9 @@ def _robust(d: np.ndarray) -> np.ndarray:
     return np.asarray(e[..., None] + c)
 MODEL_TAG = "rushes-balance"
 STATS_SAMPLES = 24_000
-# The white-balance axis real shots vary along: the ACEScct offset that undoes a CAT02
-# daylight-locus shift on grey, per unit, at 6500 K (its direction turns by under 5 degrees
-# between 5000 K and 8000 K). More red, less blue: warmer. Zero AP1 luminance.
+# The white-balance axis real shots vary along: the direction (unit vector) of the ACEScct
+# offset that undoes a CAT02 shift along the CIE daylight locus on grey, at 6500 K (it turns
+# by under 3 degrees between 5000 K and 8000 K). More red, less blue: warmer. Zero AP1 luminance.
 WARMER = np.array([0.27761499, -0.03565027, -0.96003072])
 # Tint: the zero-luminance direction across it, toward green.
 GREENER = np.array([-0.88513561, 0.37897048, -0.27003023])
