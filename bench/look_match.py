@@ -23,6 +23,9 @@ Classes:
 - Fit time for 4 pairs of 2K (2048x1080) frames.
 Outputs are compared as sRGB-encoded display values (clipped to 0-1) in CIE Lab, D65.
 Prints one line per split and class and a summary; never fails on figures.
+With ``--balances`` the shifted class also prints, per split and test shot, the balance it
+needs (its shift undone, brought to where the heroes are as the estimator balanced them) and
+the estimated one: stops, Kelvin at 6500 K and tint.
 """
 
 from __future__ import annotations
@@ -76,12 +79,13 @@ def ocio_file(path: Path | str, img: np.ndarray, in_space: str | None = None) ->
 
 
 def ours(train: list[Pair], in_space: str, tmp: Path, balance: bool,
-         given: Callable[[list[np.ndarray]], list[np.ndarray]] | None = None) -> Method | list[Method]:
+         given: Callable[[list[np.ndarray], Callable[[np.ndarray], np.ndarray]], list[np.ndarray]] | None = None,
+         ) -> Method | list[Method]:
     """Fit, write the .cube (carrying the balance model), and return an applier that reads the
     files back through OCIO: with ``balance`` each image's balance is estimated, written as a
     .cc and applied before the .cube. With ``given`` (called with the heroes' estimated
-    balance offsets, it returns one known balance per test image) returns [auto applier,
-    applier per known balance]."""
+    balance offsets and the estimator (image -> offset), it returns one known balance per
+    test image) returns [auto applier, applier per known balance]."""
     from inference_server.engines.look import files
     from inference_server.engines.look.apply import apply_look, balanced_processor
     from inference_server.engines.look.balance import auto_balance, balance_cdl
@@ -104,7 +108,8 @@ def ours(train: list[Pair], in_space: str, tmp: Path, balance: bool,
     if given is None:
         return apply
     heroes = [np.array(auto_balance([a], model, in_space).offset) for a, _ in train]
-    return [apply, *[lambda img, o=o: apply(img, balance_cdl(o)) for o in given(heroes)]]
+    estimate = lambda img: np.array(auto_balance([img], model, in_space).offset)  # noqa: E731
+    return [apply, *[lambda img, o=o: apply(img, balance_cdl(o)) for o in given(heroes, estimate)]]
 
 
 def read_cc(path: Path):  # type: ignore[no-untyped-def]
@@ -265,7 +270,17 @@ def true_offset(stops: float, kelvin: float) -> np.ndarray:
     return np.asarray((a - b)[0], dtype=np.float64)
 
 
-def creative(tmp: Path, sheets: Path, shifted: bool) -> dict[str, list[tuple[float, float]]]:
+def describe(o: np.ndarray) -> str:
+    """An ACEScct balance offset in a colorist's words: stops, warmth as the Kelvin shift it
+    undoes at 6500 K (+: the shot was balanced bluer, the balance warms it), tint (ACEScct)."""
+    from inference_server.engines.look.balance import STOP, components
+
+    per_k = (components(true_offset(0.0, 100.0)) - components(true_offset(0.0, -100.0)))[1] / 200.0
+    e, w, t = components(o)
+    return f"{e / STOP:+5.2f} st {w / per_k:+6.0f} K {t:+.3f} tint"
+
+
+def creative(tmp: Path, sheets: Path, shifted: bool, table: bool = False) -> dict[str, list[tuple[float, float]]]:
     from inference_server.engines.look import spaces
 
     lin = stills()
@@ -291,8 +306,13 @@ def creative(tmp: Path, sheets: Path, shifted: bool) -> dict[str, list[tuple[flo
             test_idx = [i for i in range(len(shots)) if i not in train_idx]
             # Known balance of a test shot: undo its shift, then bring it where the look expects
             # shots, the heroes as the estimator balanced them (their mean unshift + estimate).
-            def known(heroes: list[np.ndarray]) -> list[np.ndarray]:
+            def known(heroes: list[np.ndarray], estimate: Callable[[np.ndarray], np.ndarray]) -> list[np.ndarray]:
                 ref = np.mean([h - offsets[k] for h, k in zip(heroes, train_idx)], axis=0)  # noqa: B023
+                if table:   # per test shot: the balance it needs (its shift undone) vs the estimate
+                    for i, (a, _) in zip(test_idx, tests):  # noqa: B023
+                        est = estimate(a)
+                        print(f"balance   {name:24s} split {s} shot {i}  needs {describe(offsets[i] + ref)}"  # noqa: B023
+                              f"  estimated {describe(est)}  error {describe(est - offsets[i] - ref)}")  # noqa: B023
                 return [offsets[i] + ref for i in test_idx]  # noqa: B023
 
             fitted = ours(train, space, tmp, True, known)
@@ -390,6 +410,8 @@ def summarise(name: str, res: dict[str, list[tuple[float, float]]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--skip", nargs="*", default=[], choices=("fivek", "shifted", "unshifted", "issue4", "time"))
+    parser.add_argument("--balances", action="store_true",
+                        help="shifted class: print each test shot's needed balance vs the estimate")
     parser.add_argument("--sheets", default=str(ROOT / "out/bench-look"), help="folder for the contact sheets")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -397,7 +419,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         fk = fivek(tmp, sheets) if "fivek" not in args.skip else {}
-        sh = creative(tmp, sheets, True) if "shifted" not in args.skip else {}
+        sh = creative(tmp, sheets, True, args.balances) if "shifted" not in args.skip else {}
         un = creative(tmp, sheets, False) if "unshifted" not in args.skip else {}
         i4 = unshifted_issue4(tmp) if "issue4" not in args.skip else {}
         ft = fit_time() if "time" not in args.skip else (float("nan"), float("nan"))

@@ -10,7 +10,8 @@ with such an offset (``s(x + o) = s(x) + o``): the key (a trimmed mean of log lu
 the mid tones) and the cast of its near-neutral pixels (mode-seeking in chroma, so one big
 coloured object does not pull it the way grey-world's mean does). ``BalanceModel`` learns
 from the heroes how much of a shot's statistics its balance follows, and brings a new shot
-to the heroes' normalised state.
+to the heroes' normalised state: exposure, and white balance along the daylight locus only
+(``WARMER``; the tint across it, ``GREENER``, is left to the colorist).
 """
 
 from __future__ import annotations
@@ -48,6 +49,24 @@ def _robust(d: np.ndarray) -> np.ndarray:
     return np.asarray(e[..., None] + c)
 MODEL_TAG = "rushes-balance"
 STATS_SAMPLES = 24_000
+# The white-balance axis real shots vary along: the direction (unit vector) of the ACEScct
+# offset that undoes a CAT02 shift along the CIE daylight locus on grey, at 6500 K (it turns
+# by under 3 degrees between 5000 K and 8000 K). More red, less blue: warmer. Zero AP1 luminance.
+WARMER = np.array([0.27761499, -0.03565027, -0.96003072])
+# Tint: the zero-luminance direction across it, toward green.
+GREENER = np.array([-0.88513561, 0.37897048, -0.27003023])
+_BASIS = np.stack([np.ones(3), WARMER, GREENER], axis=1)      # columns: exposure, warmth, tint
+_COMPONENTS = np.linalg.inv(_BASIS)
+
+
+def components(o: np.ndarray) -> np.ndarray:
+    """Offsets (..., 3) as (exposure, warmth, tint) (..., 3): ``o = e + w * WARMER + t * GREENER``."""
+    return np.asarray(np.asarray(o, dtype=np.float64) @ _COMPONENTS.T)
+
+
+def compose(c: np.ndarray) -> np.ndarray:
+    """Inverse of ``components``."""
+    return np.asarray(np.asarray(c, dtype=np.float64) @ _BASIS.T)
 
 
 def _split(o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +141,10 @@ def shot_statistics(w: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class BalanceModel:
     """Brings a shot to the heroes' normalised state: ``offset = alpha * robust(target - stats(shot))``
-    split into exposure and cast, ``alpha`` (exposure, cast) learned from the heroes' balances."""
+    for exposure and for warmth along the daylight locus, ``alpha`` (exposure, warmth) learned
+    from the heroes' balances. The tint across the locus is left alone: white balance errors
+    of real shots lie along the locus (daylight, tungsten and in between), while a shot's tint
+    statistic mostly tells what is in it (foliage, a coloured set)."""
 
     target: tuple[float, float, float]
     alpha: tuple[float, float]
@@ -130,9 +152,8 @@ class BalanceModel:
     heroes: int = 0
 
     def offset(self, stats: np.ndarray) -> np.ndarray:
-        d = _robust(np.asarray(self.target, dtype=np.float64) - np.asarray(stats, dtype=np.float64))
-        e, c = _split(d)
-        return np.asarray(clamp_offset(self.alpha[0] * e + self.alpha[1] * c))
+        d = components(_robust(np.asarray(self.target, dtype=np.float64) - np.asarray(stats, dtype=np.float64)))
+        return np.asarray(clamp_offset(compose(d * np.array([self.alpha[0], self.alpha[1], 0.0]))))
 
     def estimate(self, w: np.ndarray, id: str = "rushes_balance") -> Cdl:
         """The balance (a CDL in ``working_space``) for a shot's working-space pixels (M, 3)."""
@@ -176,23 +197,23 @@ class BalanceModel:
 def learn_model(stats: Sequence[np.ndarray], offsets: Sequence[np.ndarray], working_space: str) -> BalanceModel:
     """Learn the estimator from the heroes' statistics and fitted balances (mean balance zero).
 
-    ``alpha`` is the least-squares slope of the balances on the statistics' (redescending)
-    distance to their mean, shrunk toward PRIOR_ALPHA with a prior worth one shot
-    PRIOR_SPREAD away, and kept in [0, 1]: heroes whose balances follow their statistics teach 1 (their differences were
-    exposure and balance errors), heroes graded the same whatever their statistics teach 0
-    (their differences were content). Without evidence nothing is corrected (PRIOR_ALPHA 0).
+    For exposure and for warmth, ``alpha`` is the least-squares slope of the balances on the
+    statistics' (redescending) distance to their mean, shrunk toward PRIOR_ALPHA with a prior
+    worth one shot PRIOR_SPREAD away, and kept in [0, 1]: heroes whose balances follow their
+    statistics teach 1 (their differences were exposure and balance errors), heroes graded the
+    same whatever their statistics teach 0 (their differences were content). Without evidence
+    nothing is corrected (PRIOR_ALPHA 0).
     """
     s = np.asarray(stats, dtype=np.float64).reshape(-1, 3)
     o = np.asarray(offsets, dtype=np.float64).reshape(-1, 3)
     if len(s) == 0 or s.shape != o.shape:
         raise ValueError(f"learn_model needs one offset per statistics row, got {s.shape} and {o.shape}")
     target = s.mean(axis=0)
-    de, dc = _split(_robust(target - s))
-    oe, oc = _split(o)
+    d, b = components(_robust(target - s))[:, :2], components(o)[:, :2]
     prior = PRIOR_SPREAD**2
-    a_e = float(np.clip((de @ oe + PRIOR_ALPHA * prior) / (de @ de + prior), 0.0, 1.0))
-    a_c = float(np.clip(((dc * oc).sum() + PRIOR_ALPHA * prior) / ((dc * dc).sum() + prior), 0.0, 1.0))
-    return BalanceModel((float(target[0]), float(target[1]), float(target[2])), (a_e, a_c), working_space, len(s))
+    a = np.clip(((d * b).sum(axis=0) + PRIOR_ALPHA * prior) / ((d * d).sum(axis=0) + prior), 0.0, 1.0)
+    return BalanceModel((float(target[0]), float(target[1]), float(target[2])), (float(a[0]), float(a[1])),
+                        working_space, len(s))
 
 
 def working_samples(frames: Sequence[np.ndarray], in_space: str, working_space: str,

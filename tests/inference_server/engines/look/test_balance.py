@@ -10,11 +10,15 @@ import pytest
 from inference_server.engines.look import files, spaces
 from inference_server.engines.look.apply import apply_look, balanced_processor
 from inference_server.engines.look.balance import (
+    GREENER,
     LUMA_AP1,
     STOP,
+    WARMER,
     BalanceModel,
     auto_balance,
     balance_cdl,
+    components,
+    compose,
     learn_model,
     shot_statistics,
 )
@@ -155,3 +159,65 @@ def test_balance_files_and_words(tmp_path: Path) -> None:
     cool = balance_line(describe_cdl(balance_cdl(offset(0.0, -0.02) + np.array([0, 0.01, 0]))), "A003")
     assert "exposure unchanged" in cool or "stop" in cool
     assert "stop cooler" in cool and "toward green" in cool
+
+
+def _daylight_shift(stops: float, kelvin: float) -> np.ndarray:
+    """ACES2065-1 matrix of a shot exposed ``stops`` off and white-balanced from 6500 K to
+    6500 K + ``kelvin`` (CAT02 along the CIE daylight locus), as bench/look_match.py shifts shots."""
+    import colour
+
+    ap0 = colour.RGB_COLOURSPACES["ACES2065-1"]
+    d65 = colour.xy_to_XYZ(colour.CCS_ILLUMINANTS["CIE 1931 2 Degree Standard Observer"]["D65"])
+    t = colour.xy_to_XYZ(colour.temperature.CCT_to_xy_CIE_D(6500.0 + kelvin))
+    cat = colour.adaptation.matrix_chromatic_adaptation_VonKries(d65, t, transform="CAT02")
+    return np.asarray(np.linalg.inv(ap0.matrix_RGB_to_XYZ) @ cat @ ap0.matrix_RGB_to_XYZ * 2.0**stops)
+
+
+def _undo(stops: float, kelvin: float) -> np.ndarray:
+    """The ACEScct offset undoing ``_daylight_shift`` on 18% grey (the balance a colorist dials in)."""
+    grey = np.full((1, 3), 0.18, np.float32)
+    moved = (grey @ _daylight_shift(stops, kelvin).T).astype(np.float32)
+    return np.asarray((spaces.convert(grey, "ACES2065-1", "ACEScct")
+                       - spaces.convert(moved, "ACES2065-1", "ACEScct"))[0], dtype=np.float64)
+
+
+def test_warmth_axis_is_the_daylight_locus() -> None:
+    # A shot adapted to a bluer white (a higher K) came out cooler: undoing it is warmer.
+    along = _undo(0.0, 300.0) - _undo(0.0, -300.0)
+    along -= along @ LUMA_AP1
+    cos = float(along @ WARMER / np.linalg.norm(along))
+    assert cos > 0.999                                       # within 2.6 degrees
+    np.testing.assert_allclose(components(compose(np.array([0.1, -0.02, 0.03]))), [0.1, -0.02, 0.03], atol=1e-12)
+    assert abs(float(WARMER @ LUMA_AP1)) < 1e-8 and abs(float(GREENER @ LUMA_AP1)) < 1e-8
+
+
+def test_estimator_recovers_a_known_exposure_and_white_balance_on_a_real_still(shared_data: Path) -> None:
+    """Takes of one set (reframes of the Cannon still, scene-linear ACES) each exposed and white
+    balanced differently (CAT02 along the daylight locus): learned from four heroes and their
+    balances, the estimator brings a new take, shifted by a known exposure and colour
+    temperature, to the heroes' state within 0.25 stop of exposure, 0.004 ACEScct of warmth
+    (about 8 mired: 350 K at 6500 K) and 0.002 of tint, where leaving it alone is off by 0.8
+    stop and 0.012 of warmth (the estimator keeps 10-20% back by design: alpha < 1 and the
+    redescending taper)."""
+    from inference_server import media
+    from inference_server.frames import to_float
+
+    still = np.nan_to_num(to_float(media.read_image(shared_data / "stills/openexr/Cannon.exr"))[::2, ::2, :3])
+    still = np.clip(still, 0.0, 64.0)
+    h, w = still.shape[:2]
+
+    def take(k: int, stops: float, kelvin: float) -> np.ndarray:
+        crop = still[k * h // 20: k * h // 20 + 4 * h // 5, k * w // 16: k * w // 16 + 4 * w // 5]
+        lin = crop.reshape(-1, 3) @ _daylight_shift(stops, kelvin).T
+        return spaces.convert(lin.astype(np.float32), "ACES2065-1", "ACEScct").astype(np.float64)
+
+    heroes = [(0, 0.7, -1500.0), (1, -0.6, 1500.0), (2, 0.0, 0.0), (4, 0.3, 800.0)]
+    undo = np.array([_undo(s, k) for _, s, k in heroes])
+    model = learn_model([shot_statistics(take(*h_)) for h_ in heroes], list(undo - undo.mean(axis=0)), "ACEScct")
+    assert min(model.alpha) > 0.75                          # one set: the statistics follow the balances
+    for stops, kelvin in ((-0.8, 1200.0), (0.9, -1000.0)):
+        want = _undo(stops, kelvin) - undo.mean(axis=0)
+        err = components(model.offset(shot_statistics(take(3, stops, kelvin))) - want)
+        assert abs(err[0]) < 0.25 * STOP and abs(err[1]) < 0.004 and abs(err[2]) < 0.002
+        left_alone = components(want)
+        assert abs(left_alone[0]) > 0.8 * STOP and abs(left_alone[1]) > 0.012
