@@ -28,77 +28,40 @@ HOLDOUT_FRACTION = 0.25
 
 
 def draw_training_wire(image: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Draw synthetic wires over ``image`` (S, S, 3) float32 and an artist's rough hint around them.
+    """Draw one synthetic wire over ``image`` (S, S, 3) float32 and an artist's rough hint around it.
 
-    The family real rigs have (issue 13): one wire (half the patches), two or three wires under
-    one stroke (a rig with two lines, a lit cable beside a dark one), or two wires crossing, each
-    under its own stroke. Each wire: 1.5-9 px wide, a third motion-blurred 1-8 px, dark, bright
-    or any colour, one in six turning from dark to lit along its length, 75-100 % opaque, at any
-    angle, sagging and wavering. A stroke: a band 1.4-2.2x the wire's width beyond its outer
-    wires, wobbling along them (an artist's stroke is 3-4x as wide as one wire).
+    The wire: 1.5-9 px wide, a third motion-blurred 1-8 px, dark, bright or any colour, 75-100 %
+    opaque, at any angle, sagging and wavering. The hint: a band 1.4-2.2x the wire's width
+    either side, wobbling along it (an artist's stroke is 3-4x as wide as the wire).
 
     Returns (plate float32 (S, S, 3), hint float32 (S, S) 0/1, alpha float32 (S, S): the
-    wires' total opacity inside the hint, 0 outside it).
+    wire's true opacity inside the hint, 0 outside it).
     """
     if image.ndim != 3 or image.shape[0] != image.shape[1] or image.shape[0] < 8:
         raise ValueError(f"draw_training_wire needs a square (S, S, C) image, S >= 8, got {image.shape}")
     s = image.shape[0]
-    kind = rng.random()
-    count, crossing = (1, False) if kind < 0.5 else (2, False) if kind < 0.75 else (3, False) if kind < 0.85 else (2, True)
     width = float(rng.uniform(1.5, 9.0))
     blur = float(rng.uniform(1.0, 8.0)) if rng.random() < 1 / 3 else 0.0
-    angle = float(rng.uniform(0, np.pi))
-    spacing = float(rng.uniform(2.5, 5.0)) * (width + blur)
-    base = float(rng.uniform(-0.2, 0.2)) * s - spacing * (count - 1) / 2
-    plate = image.astype(np.float32).copy()
-    clear = np.ones((s, s), np.float32)
-    hint = np.zeros((s, s), bool)
-    group: list[np.ndarray] = []
-    for k in range(count):
-        if crossing and k > 0:
-            angle += float(rng.choice([-1.0, 1.0]) * rng.uniform(np.pi / 12, np.pi / 3))
-            base = float(rng.uniform(-0.2, 0.2)) * s
-        d, along = _wire_course(s, angle, base if crossing else base + k * spacing, rng)
-        alpha = np.zeros((s, s), np.float32)
-        offsets = np.linspace(-blur / 2, blur / 2, 5) if blur else [0.0]
-        for off in offsets:
-            alpha += np.clip(width / 2 + 0.5 - np.abs(d - off), 0, 1) / len(offsets)
-        alpha *= float(rng.uniform(0.75, 1.0))
-        colour = _wire_colour(along, s, rng)
-        plate = plate * (1 - alpha[..., None]) + colour * alpha[..., None]
-        clear *= 1 - alpha
-        group.append(d)
-        if crossing or k == count - 1:  # the stroke over this wire (or over the whole group)
-            lo, hi = (group[0], group[-1]) if not crossing else (d, d)
-            mid = (lo + hi) / 2
-            half = np.abs(hi - lo).max() / 2 + float(rng.uniform(1.4, 2.2)) * (width + blur) + 1.0
-            wobble = float(rng.uniform(0, 0.3)) * half * np.sin(along / float(rng.uniform(12, 40)) + float(rng.uniform(0, 6)))
-            hint |= np.abs(mid - wobble) < half
-    total = (1 - clear) * hint
-    return plate.astype(np.float32), hint.astype(np.float32), total.astype(np.float32)
-
-
-def _wire_course(s: int, angle: float, offset: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """(signed distance across the wire, position along it), each float32 (S, S), for a wire at
-    ``angle`` through the patch ``offset`` px from its centre, sagging and wavering."""
+    kind = rng.random()
+    colour = rng.uniform(0.0, 0.12, 3) if kind < 0.4 else rng.uniform(0.8, 1.0, 3) if kind < 0.7 else rng.uniform(0, 1, 3)
+    opacity = float(rng.uniform(0.75, 1.0))
+    angle = rng.uniform(0, np.pi)
     ys, xs = np.mgrid[0:s, 0:s].astype(np.float32) - s / 2
     along = xs * np.cos(angle) + ys * np.sin(angle)
     across = -xs * np.sin(angle) + ys * np.cos(angle)
-    centre = (offset + rng.normal(0, 0.004) * along ** 2 + rng.uniform(-1, 1) * np.sin(along / rng.uniform(15, 60)))
-    return (across - centre).astype(np.float32), along.astype(np.float32)
-
-
-def _wire_colour(along: np.ndarray, s: int, rng: np.random.Generator) -> np.ndarray:
-    """(S, S, 3) float32 colour of one wire: dark, bright or any; one in six turns from dark to lit."""
-    def pick() -> np.ndarray:
-        kind = rng.random()
-        return rng.uniform(0.0, 0.12, 3) if kind < 0.4 else rng.uniform(0.8, 1.0, 3) if kind < 0.7 else rng.uniform(0, 1, 3)
-
-    if rng.random() < 1 / 6:
-        dark, lit = rng.uniform(0.0, 0.12, 3), rng.uniform(0.8, 1.0, 3)
-        t = np.clip(along / s + 0.5 + rng.uniform(-0.2, 0.2), 0, 1)[..., None]
-        return (dark * (1 - t) + lit * t).astype(np.float32)
-    return np.broadcast_to(pick().astype(np.float32), (s, s, 3))
+    centre = (rng.uniform(-0.2, 0.2) * s + rng.normal(0, 0.004) * along ** 2
+              + rng.uniform(-1, 1) * np.sin(along / rng.uniform(15, 60)))
+    d = across - centre
+    alpha = np.zeros((s, s), np.float32)
+    offsets = np.linspace(-blur / 2, blur / 2, 5) if blur else [0.0]
+    for off in offsets:
+        alpha += np.clip(width / 2 + 0.5 - np.abs(d - off), 0, 1) / len(offsets)
+    alpha *= opacity
+    plate = image * (1 - alpha[..., None]) + colour.astype(np.float32) * alpha[..., None]
+    half = rng.uniform(1.4, 2.2) * (width + blur) + 1.0
+    wobble = rng.uniform(0, 0.3) * half * np.sin(along / rng.uniform(12, 40) + rng.uniform(0, 6))
+    hint = (np.abs(d - wobble) < half).astype(np.float32)
+    return plate.astype(np.float32), hint, (alpha * hint).astype(np.float32)
 
 
 def split_shots(shots: list[dict[str, Any]]) -> dict[int, tuple[list[int], list[int]]]:
