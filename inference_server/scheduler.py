@@ -155,15 +155,15 @@ class Scheduler:
                 log.error("job failed", extra={"job": job.id, "task": job.task, "traceback": traceback.format_exc()})
             return self._fail(job, failure.code, failure.detail)
         job.summary = dict(summary or {})
-        job.state = "done"
         log.info("job done", extra={"job": job.id, "task": job.task, "seconds": round(time.perf_counter() - started, 3)})
         self._reply(job, P.RESULT, summary=job.summary)
+        job.state = "done"  # only once its result is on its way: a draining daemon stops when no job is active
 
     def _fail(self, job: Job, code: str, detail: str) -> None:
-        job.state = "cancelled" if code == "cancelled" else "failed"
         job.error = {"code": code, "detail": detail}
         if not job.detached:
             self.send(job.identity, P.error_header(job.id, code, detail), ())
+        job.state = "cancelled" if code == "cancelled" else "failed"  # after the reply, as in _run
 
     def _progress(self, job: Job, done: int, total: int, message: str) -> None:
         job.done, job.total, job.message = done, total, message

@@ -135,14 +135,15 @@ class Daemon:
                 self.outflow.flush()
                 log.info("stopping now")
                 break
-            if self.stop_requests == 1 and not self.scheduler.active() and not self.outflow.pending:
-                log.info("drained; stopping")
-                break
+            if self.stop_requests == 1 and not self.scheduler.active():
+                self._forward_outbox()  # a job's last reply may still be on its way from its worker
+                if not self.outflow.pending:
+                    log.info("drained; stopping")
+                    break
             events = dict(poller.poll(10 if self.outflow.pending else 100))
             self.outflow.flush()
             if self.outbox in events:
-                for msg in _waiting(self.outbox, 256):
-                    self.outflow.send(msg[0].bytes, [msg[0], *msg[2:]], job=msg[1].bytes.decode())
+                self._forward_outbox()
             if self.router in events:
                 for msg in _waiting(self.router, 64):
                     self.handle(msg)
@@ -151,6 +152,11 @@ class Daemon:
                 self._heartbeat()
                 self.segments.sweep()
         self.close()
+
+    def _forward_outbox(self) -> None:
+        """Send on what the workers have handed the loop (frames, progress, results)."""
+        for msg in _waiting(self.outbox, 256):
+            self.outflow.send(msg[0].bytes, [msg[0], *msg[2:]], job=msg[1].bytes.decode())
 
     def close(self) -> None:
         self.scheduler.stop(timeout=2.0 if self.stop_requests < 2 else 0.1)
