@@ -1,4 +1,5 @@
-"""Following wires through a gain map: the best smooth path, then the next, until none is left.
+"""Following wires through a gain map: the best smooth path, then the next, until none is left;
+each wire found is followed on past where its path left it (``track``).
 
 ``gain`` is float32 (H, W), >= 0, in units of the plate's texture (1 = as strong as the
 texture's ridges around the hint); paths run along x (transpose for a vertical stroke).
@@ -148,8 +149,8 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
     a tracker steps column by column along the run's slope, taking the strongest of the three
     rows around the prediction while the gain there reaches ``level``; up to ``GAP`` columns
     without it are crossed on the prediction (a lead line, a foreground's edge) and kept only if
-    the wire shows again after them. It stops at the hint's edge and where the path holds
-    evidence again (past a hop that is the other wire's own path, which holds it from there)."""
+    the wire shows again after them. It stops at the hint's edge, after more than ``GAP`` such
+    columns, and where it meets its own path on the wire again (within 1.5 px)."""
     h, w = gain.shape
     cols_in: np.ndarray = np.asarray(inside.any(axis=0))
     out: list[WirePath] = []
@@ -167,8 +168,7 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
             while 0 <= x + step < w and cols_in[x + step]:
                 x += step
                 if path.on[x] and abs(path.rows[x] - (y + slope)) <= 1.5:
-                    break  # its own path again (on this wire, or on another one past a hop: that one's
-                    # own path, with its evidence, holds it there)
+                    break  # back on its own path, which holds the wire from here
                 pred = y + slope
                 cand = [r for r in (int(round(pred)) + d for d in (-1, 0, 1)) if 0 <= r < h and inside[r, x]]
                 if not cand:
