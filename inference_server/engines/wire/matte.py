@@ -92,17 +92,18 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
         # a line's centre has no slope across it; an edge's foot does. Only the slope across the
         # ridge counts: an edge the wire crosses (a stripe, a window frame) slopes along the wire
         # and took it out of the matte there, a stub left in the plate
-        c2 = np.clip(0.5 + (lxx - lyy) / np.maximum(4.0 * root, 1e-12), 0.0, 1.0)  # cos^2: big eigenvector vs x
+        q = (lxx - lyy) / np.maximum(4.0 * root, 1e-12)
+        c2 = np.clip(0.5 + q, 0.0, 1.0)  # cos^2 of the angle between the big eigenvector and x
+        s2 = 1.0 - c2
         mixed = gx * gy * lxy / np.maximum(root, 1e-12)
-        across_big = np.maximum(gx * gx * c2 + gy * gy * (1.0 - c2) + mixed, 0.0)
-        across_small = np.maximum(gx * gx * (1.0 - c2) + gy * gy * c2 - mixed, 0.0)
+        across_big = np.maximum(gx * gx * c2 + gy * gy * s2 + mixed, 0.0)
+        across_small = np.maximum(gx * gx * s2 + gy * gy * c2 - mixed, 0.0)
         weight = np.float32(EDGE_WEIGHT * s)
         d0 = np.maximum(norm * np.maximum(big - np.abs(small), 0.0) - weight * np.sqrt(across_big), 0.0)
         b0 = np.maximum(norm * np.maximum(-small - np.abs(big), 0.0) - weight * np.sqrt(across_small), 0.0)
         # cos^2 of the angle between a dark ridge (across it: the big eigenvector) and x; a bright
         # ridge runs across the small eigenvector, at the complement
-        cos2 = np.clip(0.5 - (lxx - lyy) / np.maximum(4.0 * root, 1e-12), 0.0, 1.0) if any(
-            a is not None for a in alongs) else None
+        cos2 = np.clip(0.5 - q, 0.0, 1.0) if any(a is not None for a in alongs) else None
         r = int(np.ceil(2.5 * s))
         for along, (dark, bright, dark_s, bright_s) in out.items():
             d, b = d0, b0
