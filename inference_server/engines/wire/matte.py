@@ -45,9 +45,14 @@ SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridg
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 
 
+def scene_linear(lum: np.ndarray) -> bool:
+    """Whether a luminance image is scene-linear (highlights well above 1, or negatives)."""
+    return float(np.percentile(lum, 99.5)) > 1.5 or float(lum.min()) < 0.0
+
+
 def _analysis_luma(image: np.ndarray) -> np.ndarray:
     lum = luminance(image)
-    if float(np.percentile(lum, 99.5)) > 1.5 or float(lum.min()) < 0.0:  # scene-linear: work in log
+    if scene_linear(lum):  # work in log
         return np.log2(np.maximum(lum, 1e-4) + 0.01).astype(np.float32)
     return lum
 

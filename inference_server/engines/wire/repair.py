@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from inference_server.engines.wire.matte import HINT_INSIDE, find_wire_matte, hint_width
+from inference_server.engines.wire import loglin
+from inference_server.engines.wire.flow import luminance
+from inference_server.engines.wire.matte import HINT_INSIDE, find_wire_matte, hint_width, scene_linear
 from inference_server.engines.wire.paths import ACCEPT
 from inference_server.engines.wire.regrain import apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
@@ -128,6 +130,12 @@ class WireRemover:
         self._guards: OrderedDict[int, np.ndarray] = OrderedDict()
         self.last_qc: FrameQC | None = None
         self._memos: OrderedDict[int, dict[Rect, dict[object, object]]] = OrderedDict()
+        self._linear: bool | None = None  # scene-linear plate: repaired in log (``loglin``); set by frame 1st repaired
+
+    def _work(self, pixels: np.ndarray) -> np.ndarray:
+        """Plate pixels in the repair's working code: float 0-1, or log for a scene-linear plate."""
+        f = to_float(pixels)
+        return loglin.encode(f) if self._linear else f
 
     def matte(self, i: int) -> np.ndarray:
         """Refined wire matte of frame i, float32 (H, W) 0..1."""
@@ -242,6 +250,8 @@ class WireRemover:
         s = self.settings
         src = self.plate(i)
         hint = self.hint(i)
+        if self._linear is None:
+            self._linear = src.dtype.kind == "f" and scene_linear(luminance(src))
         out = src.copy() if base is None else base.copy()
         h, w = hint.shape
         nbrs = [] if s.method == "spatial" else self._neighbours(i)
@@ -249,12 +259,12 @@ class WireRemover:
         model = None
         if s.regrain > 0 and bands:  # one grain model per frame, from the band with the most hint
             biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > HINT_INSIDE).sum()))[1]
-            model = estimate_grain(to_float(src[_sl(biggest)]), hint[_sl(biggest)])
+            model = estimate_grain(self._work(src[_sl(biggest)]), hint[_sl(biggest)])
         for band_no, (core, _) in enumerate(bands):
             if where is not None and not where[_sl(core)].any():
                 continue
             ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
-            target = to_float(src[_sl(ctx)])
+            target = self._work(src[_sl(ctx)])
             matte = matte_u8[_sl(ctx)].astype(np.float32) / np.float32(255.0)
             if not (matte > 0).any():
                 continue
@@ -265,7 +275,8 @@ class WireRemover:
             cs = _core_in(core, ctx)
             change = matte[cs] > 0
             region = out[_sl(core)]
-            region[change] = from_float(comp[cs], src.dtype)[change]
+            comp = loglin.decode(comp[cs]) if self._linear else comp[cs]
+            region[change] = from_float(comp, src.dtype)[change]
         return out
 
     def _residual(self, i: int, out: np.ndarray, where: np.ndarray | None = None) -> tuple[np.ndarray, float]:
@@ -302,7 +313,7 @@ class WireRemover:
         if self.matte_model is not None:
             matte = np.maximum(self.matte_crop(i, ctx, guard=True), tight)
         hole = matte > 1e-3
-        imgs = [to_float(self.plate(j)[_sl(ctx)]) for j in nbrs]
+        imgs = [self._work(self.plate(j)[_sl(ctx)]) for j in nbrs]
         mts = [np.clip(self.hint(j)[_sl(ctx)], 0, 1).astype(np.float32) if strict == "hint" else
                self.matte_crop(j, ctx, guard=True) for j in nbrs]
         if strict == "matte":
