@@ -38,7 +38,7 @@ MANIFEST = TaskManifest(
               "Auto borrows from neighbouring frames where that is reliable and paints across the wire "
               "elsewhere. Temporal (static scene) for a locked-off camera; Spatial for single frames.",
               choices=METHODS),
-        Param("window", "int", 2, "Temporal window (frames)",
+        Param("window", "int", 4, "Temporal window (frames)",
               "How many frames before and after to borrow clean pixels from.", 0, 16),
         Param("regrain", "float", 1.0, "Regrain amount",
               "Grain added inside the repair to match the plate's grain (0 = none, 1 = matched).", 0.0, 2.0),

@@ -56,14 +56,14 @@ def test_snapshot_equals_every_task_manifest_parameter_by_parameter() -> None:
 
 
 def test_the_check_catches_the_drift_the_hand_copies_had() -> None:
-    """The Nuke copy had WireRemoval's window at 4 (the task says 2) and no model_version."""
+    """The Nuke copy had WireRemoval's window at 4 (the task said 2) and no model_version."""
     old = copy.deepcopy(manifest_snapshot.MANIFESTS)
     wire = next(m for m in old if m["name"] == "wire_removal")
-    next(p for p in wire["params"] if p["name"] == "window")["default"] = 4
+    next(p for p in wire["params"] if p["name"] == "window")["default"] = 2
     wire["params"] = [p for p in wire["params"] if p["name"] != "model_version"]
     motion = next(p for p in next(m for m in old if m["name"] == "clean_plate")["params"] if p["name"] == "motion")
     motion["choice_labels"] = ["auto", "homography", "affine"]
-    assert drift(live_wires(), old) == ["wire_removal.window.default: 4 != 2", "wire_removal.model_version: missing from "
+    assert drift(live_wires(), old) == ["wire_removal.window.default: 2 != 4", "wire_removal.model_version: missing from "
                                         "the snapshot", "clean_plate.motion.choice_labels: ['auto', 'homography', "
                                         "'affine'] != ['Auto', 'Homography', 'Affine']"]
 
@@ -84,7 +84,7 @@ def test_wire_round_trip_for_every_task() -> None:
         back = TaskManifest.from_wire(declared.to_wire())
         assert back.to_wire() == declared.to_wire() and back.params == declared.params, name
     assert [m.name for m in snapshot()] == list(TASK_MODULES)
-    assert snapshot_manifest("wire_removal").param("window").default == 2
+    assert snapshot_manifest("wire_removal").param("window").default == 4
 
 
 def test_choices_are_stable_values_with_labels() -> None:

@@ -31,13 +31,13 @@ def test_wire_removal_node_without_daemon(fake: ModuleType, down: str) -> None:
     assert "did not answer" in node["daemon_status"].value() and "rushes serve" in node["daemon_status"].value()
     assert node["method"].values() == ["Auto", "Temporal (moving scene)", "Temporal (static scene)", "Spatial"]
     assert node["output"].values() == ["Repair", "Wire Matte", "Source", "Repair Matted"]
-    assert (node["window"].value(), node["regrain"].value()) == (2, 1.0)  # the task's (the old hand copy said 4)
+    assert (node["window"].value(), node["regrain"].value()) == (4, 1.0)  # the task's default, from the snapshot
     for name in ("method", "window", "regrain", "output", "first_frame", "process", "version", "project",
                  "model_version", "daemon_status", "server", "cache_root", "transfer"):
         assert node[name].tooltip() or name == "daemon_status", f"{name} has no tooltip"
     assert "grain" in node["regrain"].tooltip().lower()
     assert node.knob("param_model_version") is None, "the common Model version knob is the one"
-    assert read_params(node) == {"method": "auto", "window": 2, "regrain": 1.0, "output": "repair",
+    assert read_params(node) == {"method": "auto", "window": 4, "regrain": 1.0, "output": "repair",
                                  "use_project_model": True, "model_version": "latest"}
     node["method"].setValue("Temporal (moving scene)")
     node["window"].setValue(8)

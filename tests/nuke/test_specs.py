@@ -25,7 +25,7 @@ def live(kind: str) -> TaskManifest:
 def test_offline_node_has_every_task_parameter_with_its_default(fake: ModuleType, down: str, kind: str) -> None:
     """Defaults, ranges, labels, choices, types: what the node sends unchanged is the task's defaults.
 
-    The hand-written copy this replaces had WireRemoval's window at 4 (the task's is 2) and no
+    The hand-written copy this replaces had WireRemoval's window at 4 (the task said 2) and no
     model_version; either fails here.
     """
     from rushes_nuke import kinds

@@ -53,7 +53,7 @@ class WireSettings:
     """method: auto | temporal (moving scene) | static (temporal, static scene) | spatial."""
 
     method: str = "auto"
-    window: int = 2
+    window: int = 4
     regrain: float = 1.0
     polarity: str = "auto"
     margin: int = 24

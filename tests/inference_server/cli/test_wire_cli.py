@@ -109,7 +109,7 @@ def test_cli_choices_and_defaults_are_the_tasks(monkeypatch: pytest.MonkeyPatch)
     opts = _options("wire-remove")
     assert (list(opts["mode"].choices), opts["mode"].default) == (wire.param("method").values(), "auto")
     assert (list(opts["output"].choices), opts["output"].default) == (wire.param("output").values(), "repair")
-    assert opts["window"].help == "temporal window in frames each side (0-16, default 2)"
+    assert opts["window"].help == "temporal window in frames each side (0-16, default 4)"
     assert opts["regrain"].help == "regrain amount (0-2, default 1)"
     fit = _options("look", "fit")
     assert (fit["size"].default, fit["smoothness"].default, fit["title"].default) == (33, 1.0, "Rushes look")
