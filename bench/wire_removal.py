@@ -139,17 +139,20 @@ def contact_sheet(scene: Scene, result: list[np.ndarray], path: Path, crop: tupl
     cv2.imwrite(str(path), cv2.cvtColor((sheet * 255).astype(np.uint8), cv2.COLOR_RGB2BGR))
 
 
-def display(x: np.ndarray) -> np.ndarray:
-    """Display view: 0..1 frames as they are; scene-linear ones through a log view."""
+def display(x: np.ndarray, top: float = 4.0) -> np.ndarray:
+    """Display view: 0..1 frames as they are; scene-linear ones through a log view from 2^-7 up
+    to ``top`` (the scene's own highlights: a view that clips them hides a wire over them)."""
     if float(x.max()) > 1.5:
-        return np.clip((np.log2(np.maximum(x, 0) + 0.01) + 7.0) / 9.0, 0, 1).astype(np.float32)
+        span = float(np.log2(top + 0.01)) + 7.0
+        return np.clip((np.log2(np.maximum(x, 0) + 0.01) + 7.0) / span, 0, 1).astype(np.float32)
     return np.clip(x, 0, 1).astype(np.float32)
 
 
 def run_class(label: str, scene: Scene) -> dict[str, object]:
     import cv2
 
-    view = display if scene.plates[0].dtype == np.float16 else (lambda x: x)
+    top = max(4.0, float(np.percentile(scene.truth[len(scene.truth) // 2].astype(np.float32), 99.9)))
+    view = (lambda x: display(x, top)) if scene.plates[0].dtype == np.float16 else (lambda x: x)
     res, mattes, qcs, spf, exact = ours(scene.plates, scene.hints, 0.0)
     float_plates = [p.astype(np.float32) for p in scene.plates]
     truth = [view(g.astype(np.float32)) for g in scene.truth]
