@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.engines.wire import loglin
 from inference_server.engines.wire.flow import luminance
 from inference_server.engines.wire.paths import WirePath, find_paths, trace
 
@@ -53,7 +54,7 @@ def scene_linear(lum: np.ndarray) -> bool:
 def _analysis_luma(image: np.ndarray) -> np.ndarray:
     lum = luminance(image)
     if scene_linear(lum):  # work in log
-        return np.log2(np.maximum(lum, 1e-4) + 0.01).astype(np.float32)
+        return np.log2(np.maximum(lum, 1e-4) + loglin.OFFSET).astype(np.float32)
     return lum
 
 

@@ -115,6 +115,12 @@ def hops(rows: np.ndarray, reach: int = 3, slope: float = 1.2) -> np.ndarray:
     return out
 
 
+def _spans(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in bool (W,) ``mask``, stop exclusive."""
+    edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
 def extend(on: np.ndarray, rows: np.ndarray, raw: np.ndarray, weak: float, hop: np.ndarray) -> np.ndarray:
     """A found wire's columns (bool (W,)) grown by hysteresis: from its runs along the same path
     through columns whose gain (``raw``) still reaches ``weak`` and whose row continues the line
@@ -133,8 +139,7 @@ def extend(on: np.ndarray, rows: np.ndarray, raw: np.ndarray, weak: float, hop: 
     grown = runs(cand | on, np.zeros(on.size, bool), GAP, 1, breaks=hop)
     out = on.copy()
     # keep only the grown runs that hold a column of the wire itself
-    edges = np.flatnonzero(np.diff(np.r_[0, grown.astype(np.int8), 0]))
-    for a, b in zip(edges[::2], edges[1::2], strict=True):
+    for a, b in _spans(grown):
         if on[a:b].any():
             out[a:b] = True
     return out
@@ -154,9 +159,9 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
     h, w = gain.shape
     cols_in: np.ndarray = np.asarray(inside.any(axis=0))
     out: list[WirePath] = []
-    edges = np.flatnonzero(np.diff(np.r_[0, path.on.astype(np.int8), 0]))
-    for a, b in zip(edges[::2], edges[1::2] - 1, strict=True):
-        for step, end in ((1, int(b)), (-1, int(a))):
+    for a, stop in _spans(path.on):
+        b = stop - 1  # the run's last column
+        for step, end in ((1, b), (-1, a)):
             span = np.arange(max(a, end - 2 * GAP), end + 1) if step == 1 else np.arange(end, min(b, end + 2 * GAP) + 1)
             slope = float(np.polyfit(span, path.rows[span], 1)[0]) if span.size >= 3 else 0.0
             slope = float(np.clip(slope, -1.5, 1.5)) * step
@@ -218,7 +223,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     long_accept = 1.5 * max(1.0, texture) if lenient else accept  # most of the stroke: less margin
     found: list[WirePath] = []
     steer = np.float32(STEER * column)
-    whole = np.where(inside, gain, 0.0).astype(np.float32)
+    whole = work.copy()  # the gain as it was, for the tracker: ``work`` loses each wire's corridor
     for _ in range(max_wires):
         # the path is steered by the gain seen through a soft ceiling: on a wire thousands of times
         # the texture's level, the sideways penalty is nothing next to the gain, and the path swaps
