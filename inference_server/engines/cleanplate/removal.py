@@ -15,7 +15,9 @@ For frame ``t`` and its matte (the hole), other frames of the shot are resampled
 left out of tracking), only inside a region of interest around the hole. Samples are taken
 nearest in time first, skipping those that reveal nothing new, until every pixel of the
 grown hole is seen ``VOTES`` times (or ``max_samples`` frames are borrowed). Optionally the
-residual parallax of each sample is corrected by smooth dense flow measured around the hole.
+residual parallax of each sample is corrected by smooth dense flow measured around the hole;
+each sample's light is matched to the frame's around the hole by a smooth gain
+(``_gain_field``: far frames saw that background through another part of the lens).
 A robust temporal estimate (``temporal``) votes all reveals of a pixel and averages its
 ``per_pixel`` nearest inliers; its brightness is matched to the frame by a smooth offset
 from the ring around the grown hole, and the patch is regrained for the grain the average
@@ -40,7 +42,7 @@ from inference_server.engines.cleanplate.align import ShotAlignment, coverage, w
 from inference_server.engines.cleanplate.plate import local_flow
 from inference_server.engines.cleanplate.qc import fill_check
 from inference_server.engines.cleanplate.structure import KeyFills, exemplar_fill
-from inference_server.engines.cleanplate.temporal import TemporalEstimate, robust_temporal_estimate
+from inference_server.engines.cleanplate.temporal import TemporalEstimate, robust_temporal_estimate, scatter
 from inference_server.engines.wire.flow import luminance, warp
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial, push_pull
@@ -52,6 +54,9 @@ RING_SIGMA = 3.0         # px: smoothing of the brightness offset measured aroun
 RING_MAX = 0.2           # ring pixels off by more (mean code value) are something else moving
 THIN = 6                 # px: a never-revealed area this close to background everywhere is bridged, not synthesised
 KERNEL = 2               # px: reach of the bicubic resampling kernel, added to the donor guard
+BAND = 16                # px: width of the band around the grown hole where each donor's brightness is matched
+BAND_SIGMA = 8.0         # px: smoothing of that match (exposure and vignetting are smooth)
+BAND_STEP = 4            # the match is measured and continued at 1/4 size
 
 
 @dataclass(frozen=True)
@@ -159,15 +164,16 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     t_roi = image[y0:y1, x0:x1]
     t_hole = hole[y0:y1, x0:x1]
     t_guard = guard[y0:y1, x0:x1]
-    stack, valid = _gather(frames, mattes, alignment, index, t_roi, t_guard, size, offset,
+    ring = _ring(t_guard, 6)
+    want = t_guard | ring
+    stack, valid = _gather(frames, mattes, alignment, index, t_roi, t_guard, want, offset,
                            max_samples, min(max(VOTES, per_pixel), max_samples), window, refine, margin)
     filled = t_roi.copy()
     revealed = np.zeros_like(t_hole)
     est: TemporalEstimate | None = None
-    ring = _ring(t_guard, 6)
     if stack:
-        est = robust_temporal_estimate(np.stack(stack), np.stack(valid), rejection, nearest=per_pixel,
-                                       where=t_guard | ring)
+        est = scatter(robust_temporal_estimate(np.stack(stack)[:, :, None], np.stack(valid)[:, :, None], rejection,
+                                               nearest=per_pixel), want)
         revealed = t_guard & est.seen
         est_img = est.image + _ring_offset(t_roi - est.image, ring & est.seen) if (ring & est.seen).any() \
             else est.image
@@ -268,7 +274,36 @@ def _missing_grain(est: TemporalEstimate, revealed: np.ndarray, hole: np.ndarray
     return np.minimum(gain, most).astype(np.float32)
 
 
-def _ring_offset(residual: np.ndarray, ring: np.ndarray) -> np.ndarray:
+def _gain_field(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """(h, w, C) smooth gain taking ``sample``'s brightness to ``target``'s, measured on ``band``.
+
+    Frames far apart in time differ in brightness, and differently across the frame
+    (vignetting and light falloff stay with the camera while the background slides past;
+    auto exposure): in a follow shot the hole is revealed only by far frames, and averaged
+    as they come the fill is a tone off its surroundings, the object's silhouette in another
+    shade. Both causes multiply the light (and a gain stays a gain through a power-law
+    encoding), so the match is a smooth gain field: the log ratio on the band around the hole
+    is smoothed and continued inwards as ``_ring_offset`` does for offsets.
+    """
+    import cv2
+
+    h, w, c = sample.shape
+    # The field is smooth: it is measured and continued at a quarter of the size, from the
+    # band's means over 4x4 blocks (a full-size membrane per donor doubled a 2K removal's time).
+    small = (max(1, w // BAND_STEP), max(1, h // BAND_STEP))
+    k = cv2.resize(band.astype(np.float32), small, interpolation=cv2.INTER_AREA)
+    known = k > 0.2
+    kb = band.astype(np.float32)[..., None]
+    mean_t = cv2.resize(target * kb, small, interpolation=cv2.INTER_AREA).reshape(k.shape + (c,))
+    mean_s = cv2.resize(sample * kb, small, interpolation=cv2.INTER_AREA).reshape(k.shape + (c,))
+    eps = np.float32(0.02) * np.maximum(k, 1e-6)[..., None]
+    ratio = np.log(np.maximum(mean_t, 0) + eps) - np.log(np.maximum(mean_s, 0) + eps)
+    field = _ring_offset(np.where(known[..., None], ratio, 0.0).astype(np.float32), known, BAND_SIGMA / BAND_STEP)
+    gain = np.exp(field).astype(np.float32)
+    return cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR).reshape(sample.shape)
+
+
+def _ring_offset(residual: np.ndarray, ring: np.ndarray, sigma: float = RING_SIGMA) -> np.ndarray:
     """Smooth (h, w, C) brightness offset continuing ``residual`` measured on ``ring`` inwards.
 
     Ring pixels whose residual is an outlier (something moving beside the hole) are left out.
@@ -278,8 +313,8 @@ def _ring_offset(residual: np.ndarray, ring: np.ndarray) -> np.ndarray:
     mag = np.abs(residual).mean(axis=2)
     ring = ring & (mag <= RING_MAX)
     k = ring.astype(np.float32)
-    num = cv2.GaussianBlur(residual * k[..., None], (0, 0), RING_SIGMA).reshape(residual.shape)
-    den = cv2.GaussianBlur(k, (0, 0), RING_SIGMA)
+    num = cv2.GaussianBlur(residual * k[..., None], (0, 0), sigma).reshape(residual.shape)
+    den = cv2.GaussianBlur(k, (0, 0), sigma)
     known = den > 0.05
     local = np.where(known[..., None], num / np.maximum(den, 1e-6)[..., None], 0.0)
     return smooth_fill(local, known & ring)
@@ -305,16 +340,21 @@ def _candidates(n: int, index: int, window: int) -> list[int]:
 
 
 def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment: ShotAlignment, index: int,
-            t_roi: np.ndarray, t_hole: np.ndarray, size: tuple[int, int], offset: tuple[int, int],
+            t_roi: np.ndarray, t_hole: np.ndarray, want: np.ndarray, offset: tuple[int, int],
             max_samples: int, need: int, window: int, refine: bool,
             margin: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Aligned samples (ROI-sized) and where each shows background, chosen to cover ``t_hole``.
+    """Aligned samples and where each shows background, chosen to cover ``t_hole``: of each
+    sample only the pixels of ``want`` (ROI-sized bool), (P, C) and (P,), in row-major order.
 
     The ghost rule lives here: a sample is valid only inside its own frame and outside its own
     matte grown by ``margin`` px in its own frame, then by ``KERNEL`` px once resampled.
     """
     h, w = alignment.size
+    size = want.shape
     counts = np.zeros(size, np.int32)
+    band = _ring(t_hole, BAND)
+    rows, cols = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
+    box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] if band.any() else np.s_[0:0, 0:0]  # all the estimate reads
     stack: list[np.ndarray] = []
     valid: list[np.ndarray] = []
     for s in _candidates(len(frames), index, window):
@@ -333,8 +373,10 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
         moved = _camera_move(m, (h, w))
         if refine and moved >= 1.0:     # no camera move, no parallax: what the flow would see is movers
             sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset, min(40.0, 1.0 + 0.3 * moved))
-        stack.append(sample)
-        valid.append(ok)
+        if (band & ok).sum() >= 16:
+            sample[box] *= _gain_field(t_roi[box], sample[box], (band & ok)[box])
+        stack.append(sample[want])
+        valid.append(ok[want])
         counts += ok
     return stack, valid
 

@@ -75,11 +75,7 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
         ys, xs = np.nonzero(where)
         part = robust_temporal_estimate(stack[:, ys, xs][:, :, None], valid[:, ys, xs][:, :, None], rejection,
                                         min_support, noise_floor, nearest)
-        full = TemporalEstimate(np.zeros((h, w, c), np.float32), np.zeros((h, w), np.int32),
-                                np.zeros((h, w), np.int32), np.zeros((h, w), bool), np.zeros((h, w), np.float32))
-        for name in ("image", "support", "samples", "seen", "spread"):
-            getattr(full, name)[ys, xs] = getattr(part, name)[:, 0]
-        return full
+        return scatter(part, where)
     image = np.zeros((h, w, c), np.float32)
     support = np.zeros((h, w), np.int32)
     samples = np.zeros((h, w), np.int32)
@@ -108,6 +104,18 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
         samples[y0:y1] = cnt
     seen = (support >= max(1, min_support)) & (samples > 0)
     return TemporalEstimate(image, support, samples, seen, spread)
+
+
+def scatter(part: TemporalEstimate, where: np.ndarray) -> TemporalEstimate:
+    """``part``, an estimate of the pixels of ``where`` (H, W) bool in row-major order (shaped
+    (P, 1, ...)), placed in a full (H, W) estimate: not seen, zero, elsewhere."""
+    h, w = where.shape
+    c = part.image.shape[-1]
+    full = TemporalEstimate(np.zeros((h, w, c), np.float32), np.zeros((h, w), np.int32),
+                            np.zeros((h, w), np.int32), np.zeros((h, w), bool), np.zeros((h, w), np.float32))
+    for name in ("image", "support", "samples", "seen", "spread"):
+        getattr(full, name)[where] = getattr(part, name)[:, 0]
+    return full
 
 
 def _noise_floor(stack: np.ndarray, valid: np.ndarray, scale: float) -> float:

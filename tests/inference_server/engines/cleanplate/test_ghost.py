@@ -62,6 +62,24 @@ def test_alignment_ignores_a_large_foreground_that_moves_with_the_camera() -> No
     assert np.abs(al.matrices[:, 1, 2] - 1.0 * steps).max() < 0.5
 
 
+def test_fill_takes_the_light_of_its_own_frame_not_of_the_far_donors() -> None:
+    # Light falls off across the frame and stays with the camera (vignetting); the background
+    # pans 8 px a frame behind a subject held in place, so the hole is revealed only by frames
+    # 5+ away, where that background sat 40+ px further across the falloff (~10% darker or
+    # brighter). Each donor is matched to the frame around the hole before it is used: the
+    # fill is no lighter or darker than the truth (the old ring offset, taken from the near
+    # donors that show the ring, left the far donors' light in: up to 11 code values off).
+    shot = follow_shot(12, size=(120, 160), pan=(8.0, 0.0), halo=1.5)
+    fall = (0.75 + 0.45 * np.linspace(0, 1, 160, dtype=np.float32))[None, :, None]
+    plates = [p * fall for p in shot.plates]
+    al = align_shot(plates, 6, exclude=[grow(m > 0, 9) for m in shot.mattes])
+    for i in (0, 3, 6, 9, 11):
+        rem = remove_object(plates, shot.mattes, al, i, regrain=0.0, margin=4, keys=KeyFills(al))
+        err = (rem.image - shot.truth[i] * fall)[rem.hole]
+        assert np.abs(err.mean(axis=0)).max() * 255 < 1.5, (i, err.mean(axis=0) * 255)
+        assert np.abs(err).mean() * 255 < 2.5, (i, np.abs(err).mean() * 255)
+
+
 def test_never_revealed_background_is_painted_once_and_carried_without_boiling() -> None:
     # the subject holds its place and the camera moves 2 px a frame: its middle is never revealed
     shot = follow_shot(8, size=(120, 160), pan=(2.0, 0.0), box=(55, 30, 50, 60), halo=0.0, grain=0.0)
