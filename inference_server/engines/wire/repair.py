@@ -7,9 +7,12 @@ area, not the frame size. Pixels outside the hint are copied from the plate bit 
 
 from __future__ import annotations
 
+import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -27,6 +30,20 @@ Rect = tuple[int, int, int, int]  # y0, y1, x0, x1
 METHODS = ("auto", "temporal", "static", "spatial")
 QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
 WIDEN_AT = 2 * QC_THRESHOLD  # a line this strong still left after the second repair widens the matte around it
+# bands worked side by side: their work is numpy and OpenCV on arrays, which release the GIL
+BAND_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _each(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
+    """``[fn(x) for x in items]``, up to ``BAND_WORKERS`` at a time; results in order. ``fn``
+    must touch no shared state but what its caller fetched for it beforehand."""
+    if len(items) < 2 or BAND_WORKERS < 2:
+        return [fn(x) for x in items]
+    with ThreadPoolExecutor(max_workers=min(BAND_WORKERS, len(items))) as pool:
+        return list(pool.map(fn, items))
 
 
 @dataclass(frozen=True)
@@ -160,12 +177,16 @@ class WireRemover:
             raise ValueError(f"hint of frame index {i} is {hint.shape[1]}x{hint.shape[0]}, "
                              f"plate is {plate.shape[1]}x{plate.shape[0]}")
         full = self._matte_u8(i).copy() if guard else np.zeros(hint.shape, np.uint8)  # guard: tight matte + classical
-        for core, ctx in hint_bands(hint, s.margin, s.band):
+        jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in hint_bands(hint, s.margin, s.band)]
+
+        def one(job: tuple[Rect, Rect, dict[object, object]]) -> np.ndarray:
+            core, ctx, memo = job
             image, band_hint = to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32)
-            memo = self._memo(i, ctx)
             m = find_wire_matte(image, band_hint, s.polarity, memo=memo)[0] if guard else \
                 self._band_matte(image, band_hint, memo)
-            band = np.rint(m[_core_in(core, ctx)] * 255).astype(np.uint8)
+            return np.rint(m[_core_in(core, ctx)] * 255).astype(np.uint8)
+
+        for (core, _, _), band in zip(jobs, _each(one, jobs), strict=True):
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
         cache[i] = full
         while len(cache) > 2 * s.window + 3:
@@ -260,23 +281,31 @@ class WireRemover:
         if s.regrain > 0 and bands:  # one grain model per frame, from the band with the most hint
             biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > HINT_INSIDE).sum()))[1]
             model = estimate_grain(self._work(src[_sl(biggest)]), hint[_sl(biggest)])
-        for band_no, (core, _) in enumerate(bands):
-            if where is not None and not where[_sl(core)].any():
-                continue
+        todo = [(n, core) for n, (core, _) in enumerate(bands) if where is None or where[_sl(core)].any()]
+        # what the bands read of other frames is fetched here, once, before they run side by side
+        frames = {j: (self.plate(j), self.hint(j)) for j in nbrs}
+        for j in (nbrs if strict != "hint" else []) + ([i] if self.matte_model is not None else []):
+            self._matte_u8(j, guard=True)
+
+        def one(job: tuple[int, Rect]) -> tuple[np.ndarray, np.ndarray] | None:
+            band_no, core = job
             ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
             target = self._work(src[_sl(ctx)])
             matte = matte_u8[_sl(ctx)].astype(np.float32) / np.float32(255.0)
             if not (matte > 0).any():
-                continue
-            fill, grain, matte = self._fill(i, target, matte, ctx, nbrs, strict)
+                return None
+            fill, grain, matte = self._fill(i, target, matte, ctx, nbrs, strict, frames)
             if model is not None:
                 fill = apply_grain(fill, matte * grain, model, s.regrain, seed=s.seed * 100003 + i * 131 + band_no)
             comp = target * (1.0 - matte[:, :, None]) + fill * matte[:, :, None]
             cs = _core_in(core, ctx)
-            change = matte[cs] > 0
-            region = out[_sl(core)]
             comp = loglin.decode(comp[cs]) if self._linear else comp[cs]
-            region[change] = from_float(comp, src.dtype)[change]
+            return matte[cs] > 0, from_float(comp, src.dtype)
+
+        for (_, core), done in zip(todo, _each(one, todo), strict=True):
+            if done is not None:
+                change, pixels = done
+                out[_sl(core)][change] = pixels[change]
         return out
 
     def _residual(self, i: int, out: np.ndarray, where: np.ndarray | None = None) -> tuple[np.ndarray, float]:
@@ -286,19 +315,24 @@ class WireRemover:
         hint = self.hint(i)
         left = np.zeros(hint.shape, np.uint8)
         worst = 0.0
-        for core, ctx in hint_bands(hint, self.settings.margin, self.settings.band):
-            if where is not None and not where[_sl(core)].any():
-                continue
-            m, scores = find_wire_matte(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32),
-                                        self.settings.polarity, whole_stroke=False, memo=self._memo(i, ctx))
+        jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in hint_bands(hint, self.settings.margin, self.settings.band)
+                if where is None or where[_sl(core)].any()]
+
+        def one(job: tuple[Rect, Rect, dict[object, object]]) -> tuple[np.ndarray, list[float]]:
+            core, ctx, memo = job
+            return find_wire_matte(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32),
+                                   self.settings.polarity, whole_stroke=False, memo=memo)
+
+        for (core, ctx, _), (m, scores) in zip(jobs, _each(one, jobs), strict=True):
             if scores:
                 worst = max(worst, max(scores))
                 left[_sl(core)] |= (m[_core_in(core, ctx)] > 0).astype(np.uint8)
         return left, worst
 
-    def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect,
-              nbrs: list[int], strict: str = "") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(fill (H, W, C), grain still missing per pixel 0..1, matte to composite with) for one band.
+    def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect, nbrs: list[int], strict: str,
+              frames: dict[int, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(fill (H, W, C), grain still missing per pixel 0..1, matte to composite with) for one band;
+        ``frames``: the neighbours' (plate, hint), fetched by the caller.
 
         With a matte model, what the neighbours reveal is taken under the wider guard matte (a
         wire edge the tight matte missed is replaced too, at little cost since the neighbours
@@ -313,8 +347,8 @@ class WireRemover:
         if self.matte_model is not None:
             matte = np.maximum(self.matte_crop(i, ctx, guard=True), tight)
         hole = matte > 1e-3
-        imgs = [self._work(self.plate(j)[_sl(ctx)]) for j in nbrs]
-        mts = [np.clip(self.hint(j)[_sl(ctx)], 0, 1).astype(np.float32) if strict == "hint" else
+        imgs = [self._work(frames[j][0][_sl(ctx)]) for j in nbrs]
+        mts = [np.clip(frames[j][1][_sl(ctx)], 0, 1).astype(np.float32) if strict == "hint" else
                self.matte_crop(j, ctx, guard=True) for j in nbrs]
         if strict == "matte":
             mts = [cv2.dilate((m > 0).astype(np.float32), np.ones((3, 3), np.uint8)) for m in mts]

@@ -88,28 +88,35 @@ def _ray_fill(image: np.ndarray, hole: np.ndarray, max_len: int, targets: np.nda
     acc = np.zeros((n, c), np.float32)
     wsum = np.zeros(n, np.float32)
     scale = float(np.percentile(np.abs(smooth[~hole] - np.median(smooth[~hole], axis=0)), 75)) + 1e-4
-    fy, fx = ys.astype(np.float32), xs.astype(np.float32)
+    # Every ray from pixel (y, x) visits (y + rint(k dy), x + rint(k dx)): the same offsets for
+    # all pixels, so the march runs on flat indices into a copy padded by the reach, whose
+    # border says "off the image" (0 known, 1 hole, 2 off): no bounds checks per step.
+    wp = w + 2 * max_len
+    state = np.full((h + 2 * max_len, wp), 2, np.int8)
+    state[max_len:max_len + h, max_len:max_len + w] = hole
+    state = state.ravel()
+    flat_smooth = smooth.reshape(h * w, c)
+    start = (ys + max_len) * wp + (xs + max_len)
     for a in range(n_angles):
         ang = np.pi * a / n_angles
-        dy, dx = np.float32(np.sin(ang)), np.float32(np.cos(ang))
+        dy, dx = np.sin(ang), np.cos(ang)
         ends = []
         for sign in (1.0, -1.0):
             dist = np.zeros(n, np.float32)
-            val = np.zeros((n, c), np.float32)
+            at = np.zeros(n, np.int64)
             todo = np.arange(n)
             for k in range(1, max_len + 1):
                 if todo.size == 0:
                     break
-                yy = np.rint(fy[todo] + sign * k * dy).astype(np.int64)
-                xx = np.rint(fx[todo] + sign * k * dx).astype(np.int64)
-                inb = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
-                todo, yy, xx = todo[inb], yy[inb], xx[inb]
-                hit = ~hole[yy, xx]
+                oy, ox = int(np.rint(sign * k * dy)), int(np.rint(sign * k * dx))
+                pos = start[todo] + (oy * wp + ox)
+                st = state[pos]
+                hit = st == 0
                 idx = todo[hit]
                 dist[idx] = k
-                val[idx] = smooth[yy[hit], xx[hit]]
-                todo = todo[~hit]
-            ends.append((dist, val))
+                at[idx] = ((ys[idx] + oy) * w + (xs[idx] + ox))
+                todo = todo[st == 1]
+            ends.append((dist, flat_smooth[at]))
         (d1, v1), (d2, v2) = ends
         ok = (d1 > 0) & (d2 > 0)
         span = d1 + d2
