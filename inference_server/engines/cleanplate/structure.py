@@ -4,9 +4,11 @@
 is filled from its edge inwards, one patch at a time, in the order that continues strong
 edges first (priority = confidence x the strength of the picture's isophotes along the
 fill front), each patch copied from the best-matching patch of known background nearby
-(masked sum of squared differences). The search runs at a reduced working size; what it
-finds is kept as an offset per pixel and the copy is made at full resolution, so the fill
-has the plate's own texture and grain, not a smear.
+(masked sum of squared differences, searched within ``SEARCH`` patch sides first, the
+patch's mean colour held to the one expected there). The search runs at a reduced working
+size; what it finds is kept as an offset per pixel and the copy is made at full resolution
+(each pixel a Gaussian vote of its neighbours' offsets, which blends the seams between
+patches), so the fill has the plate's own texture and grain, not a smear.
 
 ``KeyFills`` keeps the painted frames (keys) of a shot so that the same area of the world
 is painted once and carried to every other frame through the shot alignment, instead of
@@ -27,6 +29,10 @@ from inference_server.engines.wire.spatial import push_pull
 WORK_SIDE = 256       # long side (px) of the region the patch search runs at
 PATCH = 9             # patch side at working size (odd)
 GUIDE_WEIGHT = 0.5    # weight (on the difference) of the smooth expectation where a patch is still unknown
+MEAN_WEIGHT = 1.0     # weight of a source patch's mean colour against the expected one, per pixel of the patch
+SEARCH = 8            # patches are copied from within this many patch sides of where they go (if any is there)
+VOTE = 2              # working pixels either side whose offsets vote on a full-size pixel's copy
+VOTE_SIGMA = 1.0      # working px: Gaussian weight of those votes
 
 
 def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: int = PATCH,
@@ -60,21 +66,60 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
     offs = _fill_offsets(small, fill_s, src_s, patch)
     if offs is None:
         raise ValueError("exemplar_fill: the source region holds no whole patch to copy from")
-    # full-size copy along the offsets found at working size (nearest working pixel's offset)
+    # Full-size copy along the offsets found at working size. Each pixel takes the copies the
+    # offsets of the working pixels around it give (a Gaussian vote, as in Wexler et al. 2007):
+    # where neighbours agree (inside a patch) that is the copy itself, texture and grain
+    # intact; across the seam between two patches from different places it blends them, where
+    # the nearest offset alone left a quilt of squares.
     ys, xs = np.nonzero(fill)
     wy = np.clip(np.floor((ys + 0.5) * sy).astype(int), 0, size[1] - 1)
     wx = np.clip(np.floor((xs + 0.5) * sx).astype(int), 0, size[0] - 1)
-    ty = np.rint(ys + offs[wy, wx, 0] / sy).astype(int)
-    tx = np.rint(xs + offs[wy, wx, 1] / sx).astype(int)
-    ok = (ty >= 0) & (ty < h) & (tx >= 0) & (tx < w)
-    ok[ok] &= source[ty[ok], tx[ok]]
-    out[ys[ok], xs[ok]] = image[ty[ok], tx[ok]]
+    acc = np.zeros((ys.size, image.shape[2]), np.float32)
+    wsum = np.zeros(ys.size, np.float32)
+    for dy in range(-VOTE, VOTE + 1):
+        for dx in range(-VOTE, VOTE + 1):
+            qy, qx = np.clip(wy + dy, 0, size[1] - 1), np.clip(wx + dx, 0, size[0] - 1)
+            ty = np.rint(ys + offs[qy, qx, 0] / sy).astype(int)
+            tx = np.rint(xs + offs[qy, qx, 1] / sx).astype(int)
+            ok = fill_s[qy, qx] & (ty >= 0) & (ty < h) & (tx >= 0) & (tx < w)
+            ok[ok] &= source[ty[ok], tx[ok]]
+            wt = np.float32(np.exp(-(dy * dy + dx * dx) / (2.0 * VOTE_SIGMA ** 2))) * ok
+            acc[ok] += wt[ok, None] * image[ty[ok], tx[ok]]
+            wsum += wt
+    ok = wsum > 0
+    out[ys[ok], xs[ok]] = acc[ok] / wsum[ok, None]
     rest = np.zeros_like(fill)
     rest[ys[~ok], xs[~ok]] = True
     if rest.any():       # a copy that landed off the source at full size: the working-size value
         up = cv2.resize(_apply_offsets(small, offs), (w, h), interpolation=cv2.INTER_LINEAR).reshape(out.shape)
         out[rest] = up[rest]
     return out, fill.copy()
+
+
+def _best_source(im: np.ndarray, tmpl: np.ndarray, mask: np.ndarray, cost_mask: np.ndarray, py: int, px: int,
+                 r: int, reach: int) -> tuple[int, int]:
+    """Centre (padded coordinates) of the source patch most like ``tmpl`` (masked SSD), searched
+    within ``reach`` px of the target (py, px) first: the sky is the colour it is here, not at
+    the far side of the frame (copies from anywhere put grey and white squares of a distant sky
+    into a blue one, and branches from another tree line into it); anywhere when the window
+    holds no source patch."""
+    import cv2
+
+    hc, wc = cost_mask.shape
+    for near in (True, False):
+        t0, l0 = (max(0, py - r - reach), max(0, px - r - reach)) if near else (0, 0)
+        t1, l1 = (min(hc, py - r + reach + 1), min(wc, px - r + reach + 1)) if near else (hc, wc)
+        cm = cost_mask[t0:t1, l0:l1]
+        if not np.isfinite(cm).any():
+            continue
+        part = np.ascontiguousarray(im[t0:t1 + 2 * r, l0:l1 + 2 * r])
+        cost = cv2.matchTemplate(part, tmpl, cv2.TM_SQDIFF, mask=mask)
+        if cost.ndim == 3:
+            cost = cost.sum(axis=2)
+        cost = np.where(np.isfinite(cost), cost, np.inf) + cm
+        top, left = np.unravel_index(int(np.argmin(cost)), cost.shape)   # top-left of the source patch
+        return int(top) + t0 + r, int(left) + l0 + r
+    raise ValueError("exemplar_fill: no source patch left to copy from")
 
 
 def _apply_offsets(small: np.ndarray, offs: np.ndarray) -> np.ndarray:
@@ -107,7 +152,10 @@ def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: 
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
     k = np.ones((patch, patch), np.float32)
+    # each candidate source patch's mean colour (source patches never change)
+    means = cv2.blur(im, (patch, patch), borderType=cv2.BORDER_REPLICATE).reshape(im.shape)[r:-r, r:-r]
     im[todo] = 0.0
+    reach = SEARCH * patch
     while todo.any():
         front = todo & (cv2.dilate((~todo & known).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
         if not front.any():
@@ -131,12 +179,12 @@ def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: 
                         guide[py - r:py + r + 1, px - r:px + r + 1]).astype(np.float32)
         m = np.where(kn, 1.0, GUIDE_WEIGHT).astype(np.float32)
         m3 = np.repeat(m[:, :, None], im.shape[2], axis=2)
-        cost = cv2.matchTemplate(im, tmpl, cv2.TM_SQDIFF, mask=m3)
-        if cost.ndim == 3:
-            cost = cost.sum(axis=2)
-        cost = np.where(np.isfinite(cost), cost, np.inf) + cost_mask
-        top, left = np.unravel_index(int(np.argmin(cost)), cost.shape)   # top-left of the source patch
-        qy, qx = int(top) + r, int(left) + r
+        # the patch's colour as a whole is held to what is expected there (its known part and
+        # the membrane), apart from its structure: a patch matched on a tree line's edge must
+        # not bring a distant sky's grey or white into a blue one
+        want = (tmpl * m3).sum(axis=(0, 1)) / m3.sum(axis=(0, 1))
+        tone = np.float32(MEAN_WEIGHT * patch * patch) * ((means - want) ** 2).sum(axis=2)
+        qy, qx = _best_source(im, tmpl, m3, cost_mask + tone, py, px, r, reach)
         tgt = todo[py - r:py + r + 1, px - r:px + r + 1]
         im[py - r:py + r + 1, px - r:px + r + 1][tgt] = im[qy - r:qy + r + 1, qx - r:qx + r + 1][tgt]
         offs[py - r:py + r + 1, px - r:px + r + 1][tgt] = (qy - py, qx - px)

@@ -9,7 +9,7 @@ import pytest
 from inference_server.engines.cleanplate.align import align_shot
 from inference_server.engines.cleanplate.qc import fill_check, qc_report
 from inference_server.engines.cleanplate.removal import Removal, grow, remove_object
-from inference_server.engines.cleanplate.structure import KeyFills, exemplar_fill
+from inference_server.engines.cleanplate.structure import KeyFills, _best_source, exemplar_fill
 from inference_server.engines.cleanplate.synthetic import SyntheticShot, follow_shot, panning_shot, textured_background
 from inference_server.engines.metrics import psnr
 
@@ -123,6 +123,26 @@ def test_painting_continues_edges_and_copies_only_from_the_source() -> None:
         exemplar_fill(img, hole, np.zeros_like(hole))
     with pytest.raises(ValueError, match="masks are"):
         exemplar_fill(img, hole[:10], source)
+
+
+def test_patches_are_copied_from_near_where_they_go() -> None:
+    # A perfect match far across the frame loses to a close one nearby: sky is the colour it
+    # is here (copies from anywhere put squares of a distant grey sky into a blue one); with
+    # no source patch inside the window, the search goes frame-wide.
+    rng = np.random.default_rng(5)
+    im = rng.random((200, 400, 3)).astype(np.float32)
+    r, py, px = 4, 100, 60
+    tmpl = im[py - r:py + r + 1, px - r:px + r + 1].copy()
+    im[100 - r:100 + r + 1, 340 - r:340 + r + 1] = tmpl                     # exact, 280 px away
+    im[100 - r:100 + r + 1, 90 - r:90 + r + 1] = tmpl + np.float32(0.05)    # close, 30 px away
+    mask = np.ones_like(tmpl)
+    cost_mask = np.zeros((200 - 2 * r, 400 - 2 * r), np.float32)
+    cost_mask[(py - r) - 6:(py - r) + 7, (px - r) - 6:(px - r) + 7] = np.inf  # not the target itself
+    assert _best_source(im, tmpl, mask, cost_mask, py, px, r, reach=40) == (100, 90)
+    assert _best_source(im, tmpl, mask, cost_mask, py, px, r, reach=400) == (100, 340)
+    far = np.full_like(cost_mask, np.inf)
+    far[100 - r, 340 - r] = 0.0                                                 # the only source: far away
+    assert _best_source(im, tmpl, mask, far, py, px, r, reach=40) == (100, 340)
 
 
 def test_fill_check_flags_a_fill_no_better_than_the_object() -> None:
