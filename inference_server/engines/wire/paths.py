@@ -62,12 +62,16 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
     rows = np.arange(h)
     window = np.lib.stride_tricks.sliding_window_view(pad, h)[:span]  # row j: acc[y - shift_j], a view on pad
     cand = np.empty((span, h), np.float32)
+    gt = np.ascontiguousarray(g.T)
+    backt = np.zeros((x1 - x0, h), np.intp)   # row 0 (the first column) is never read
     for x in range(x0 + 1, x1):
         pad[max_step:max_step + h] = acc
         np.subtract(window, cost, out=cand)
-        arg = np.argmax(cand, axis=0)
-        back[:, x - x0] = shifts[arg]
-        acc = cand[arg, rows] + g[:, x]
+        arg = backt[x - x0]
+        cand.argmax(axis=0, out=arg)
+        acc = cand[arg, rows]
+        acc += gt[x]
+    back = shifts[backt.T]
     y = int(np.argmax(acc))
     for x in range(x1 - 1, x0 - 1, -1):
         path[x] = y
