@@ -57,6 +57,7 @@ KERNEL = 2               # px: reach of the bicubic resampling kernel, added to 
 BAND = 16                # px: width of the band around the grown hole where each donor's brightness is matched
 BAND_SIGMA = 8.0         # px: smoothing of that match (exposure and vignetting are smooth)
 BAND_STEP = 4            # the match is measured and continued at 1/4 size
+GAIN_SPREAD = 0.2        # band blocks whose log ratio is this far from the band's median are something moving
 
 
 @dataclass(frozen=True)
@@ -291,27 +292,40 @@ def _gain_field(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> np.
     # The field is smooth: it is measured and continued at a quarter of the size, from the
     # band's means over 4x4 blocks (a full-size membrane per donor doubled a 2K removal's time).
     small = (max(1, w // BAND_STEP), max(1, h // BAND_STEP))
-    k = cv2.resize(band.astype(np.float32), small, interpolation=cv2.INTER_AREA)
+    k = _resize(band.astype(np.float32)[..., None], small, cv2.INTER_AREA)[..., 0]
     known = k > 0.2
     kb = band.astype(np.float32)[..., None]
-    mean_t = cv2.resize(target * kb, small, interpolation=cv2.INTER_AREA).reshape(k.shape + (c,))
-    mean_s = cv2.resize(sample * kb, small, interpolation=cv2.INTER_AREA).reshape(k.shape + (c,))
+    mean_t = _resize(target * kb, small, cv2.INTER_AREA)
+    mean_s = _resize(sample * kb, small, cv2.INTER_AREA)
     eps = np.float32(0.02) * np.maximum(k, 1e-6)[..., None]
     ratio = np.log(np.maximum(mean_t, 0) + eps) - np.log(np.maximum(mean_s, 0) + eps)
-    field = _ring_offset(np.where(known[..., None], ratio, 0.0).astype(np.float32), known, BAND_SIGMA / BAND_STEP)
-    gain = np.exp(field).astype(np.float32)
-    return cv2.resize(gain, (w, h), interpolation=cv2.INTER_LINEAR).reshape(sample.shape)
+    if known.any():  # blocks far from the band's typical ratio are something moving (any exposure step passes)
+        known &= np.abs(ratio - np.median(ratio[known], axis=0)).mean(axis=2) <= GAIN_SPREAD
+    field = _ring_offset(np.where(known[..., None], ratio, 0.0).astype(np.float32), known, BAND_SIGMA / BAND_STEP,
+                         most=np.inf)
+    return _resize(np.exp(field).astype(np.float32), (w, h), cv2.INTER_LINEAR)
 
 
-def _ring_offset(residual: np.ndarray, ring: np.ndarray, sigma: float = RING_SIGMA) -> np.ndarray:
+def _resize(image: np.ndarray, size: tuple[int, int], interpolation: int) -> np.ndarray:
+    """(h, w, C) ``image`` resized to ``size`` (w, h), C kept (OpenCV's area resize takes at most
+    4 channels: more are resized in groups)."""
+    import cv2
+
+    out = [cv2.resize(np.ascontiguousarray(image[:, :, i:i + 4]), size, interpolation=interpolation)
+           .reshape(size[1], size[0], -1) for i in range(0, image.shape[2], 4)]
+    return out[0] if len(out) == 1 else np.concatenate(out, axis=2)
+
+
+def _ring_offset(residual: np.ndarray, ring: np.ndarray, sigma: float = RING_SIGMA,
+                 most: float = RING_MAX) -> np.ndarray:
     """Smooth (h, w, C) brightness offset continuing ``residual`` measured on ``ring`` inwards.
 
-    Ring pixels whose residual is an outlier (something moving beside the hole) are left out.
+    Ring pixels whose residual is beyond ``most`` (something moving beside the hole) are left out.
     """
     import cv2
 
     mag = np.abs(residual).mean(axis=2)
-    ring = ring & (mag <= RING_MAX)
+    ring = ring & (mag <= most)
     k = ring.astype(np.float32)
     num = cv2.GaussianBlur(residual * k[..., None], (0, 0), sigma).reshape(residual.shape)
     den = cv2.GaussianBlur(k, (0, 0), sigma)
@@ -353,8 +367,9 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
     size = want.shape
     counts = np.zeros(size, np.int32)
     band = _ring(t_hole, BAND)
-    rows, cols = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
-    box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1] if band.any() else np.s_[0:0, 0:0]  # all the estimate reads
+    reads = band | t_hole           # what the estimate reads of a sample lies in here (``want`` too)
+    rows, cols = np.flatnonzero(reads.any(axis=1)), np.flatnonzero(reads.any(axis=0))
+    box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     stack: list[np.ndarray] = []
     valid: list[np.ndarray] = []
     for s in _candidates(len(frames), index, window):

@@ -39,7 +39,9 @@ _R = TypeVar("_R")
 
 def _each(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
     """``[fn(x) for x in items]``, up to ``BAND_WORKERS`` at a time; results in order. ``fn``
-    must touch no shared state but what its caller fetched for it beforehand."""
+    must touch no shared state but what its caller fetched for it beforehand (the plate and
+    hint accessors are only ever called on the calling thread; a ``matte_model`` is called from
+    the workers and must be safe to call from several threads, as an onnxruntime session is)."""
     if len(items) < 2 or BAND_WORKERS < 2:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=min(BAND_WORKERS, len(items))) as pool:
@@ -134,6 +136,7 @@ class WireRemover:
     (H, W) 0..1. ``matte_model``: optional learned wire matte (the project's network):
     (image float32 (H, W, 3), hint (H, W)) -> matte (H, W) 0..1, used instead of the classical
     ridge-tracing matte; where it finds no wire inside a band's hint, the classical matte is used.
+    It is called from the threads that work the bands side by side (``BAND_WORKERS``).
     """
 
     def __init__(self, plate: Callable[[int], np.ndarray], hint: Callable[[int], np.ndarray], count: int,
@@ -284,8 +287,9 @@ class WireRemover:
         todo = [(n, core) for n, (core, _) in enumerate(bands) if where is None or where[_sl(core)].any()]
         # what the bands read of other frames is fetched here, once, before they run side by side
         frames = {j: (self.plate(j), self.hint(j)) for j in nbrs}
-        for j in (nbrs if strict != "hint" else []) + ([i] if self.matte_model is not None else []):
-            self._matte_u8(j, guard=True)
+        if nbrs:  # without neighbours the bands paint (``_fill``) and read no other matte
+            for j in (nbrs if strict != "hint" else []) + ([i] if self.matte_model is not None else []):
+                self._matte_u8(j, guard=True)
 
         def one(job: tuple[int, Rect]) -> tuple[np.ndarray, np.ndarray] | None:
             band_no, core = job

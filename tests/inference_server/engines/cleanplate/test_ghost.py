@@ -80,6 +80,28 @@ def test_fill_takes_the_light_of_its_own_frame_not_of_the_far_donors() -> None:
         assert np.abs(err).mean() * 255 < 2.5, (i, np.abs(err).mean() * 255)
 
 
+def test_light_is_matched_for_a_hole_down_a_frame_edge_and_for_many_channels() -> None:
+    # A rig down the whole left edge (no band beside it on that side) still gets each donor's
+    # light matched inside it (a first version matched only the band: +11.7 code values off),
+    # and a plate with more channels than OpenCV's area resize takes (5) is repaired.
+    shot = follow_shot(12, size=(120, 160), pan=(8.0, 0.0), halo=1.5)
+    fall = (0.75 + 0.45 * np.linspace(0, 1, 160, dtype=np.float32))[None, :, None]
+    truth = [t * fall for t in shot.truth]
+    rig = np.zeros((120, 160), np.float32)
+    rig[:, :20] = 1.0
+    plates = [np.where(rig[..., None] > 0, MAGENTA, t).astype(np.float32) for t in truth]
+    al = align_shot(plates, 6, exclude=[grow(rig > 0, 9)] * 12)
+    for i in (8, 11):
+        rem = remove_object(plates, [rig] * 12, al, i, regrain=0.0, margin=4)
+        err = (rem.image - truth[i])[rem.hole]
+        assert np.abs(err.mean(axis=0)).max() * 255 < 2.0, (i, err.mean(axis=0) * 255)
+    five = [np.dstack([p, p[:, :, :2]]) for p in plates]
+    rem = remove_object(five, [rig] * 12, al, 8, regrain=0.0, margin=4)
+    assert rem.image.shape == (120, 160, 5)
+    np.testing.assert_allclose(rem.image[..., 3:], rem.image[..., :2], atol=1e-5)
+    assert np.abs(rem.image[..., :3] - truth[8])[rem.hole].mean() * 255 < 3.0
+
+
 def test_never_revealed_background_is_painted_once_and_carried_without_boiling() -> None:
     # the subject holds its place and the camera moves 2 px a frame: its middle is never revealed
     shot = follow_shot(8, size=(120, 160), pan=(2.0, 0.0), box=(55, 30, 50, 60), halo=0.0, grain=0.0)
