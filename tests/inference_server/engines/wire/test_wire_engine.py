@@ -162,3 +162,39 @@ def test_wire_over_clipped_sky_is_repaired_not_blacked_out() -> None:
         y = 60 + t
         assert frame.pixels.dtype == np.uint8
         assert int(frame.pixels[y:y + 3, 5:-5].min()) >= 250, "the wire over a clipped sky must come back white"
+
+
+@pytest.mark.parametrize("method", ["auto", "spatial"])
+def test_bands_worked_side_by_side_give_the_same_frames_as_one_at_a_time(
+        method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The bands of a frame run in threads (``BAND_WORKERS``); what they read of other frames is
+    # fetched first, and each band writes only its own core: the frames must not change by a bit,
+    # and the plate and hint accessors must only be called on the calling thread.
+    import threading
+
+    from inference_server.engines.wire import repair as rp
+
+    _, plates, hints = wire_shot(n=6, h=96, w=320, pan=2.0, noise=0.01, seed=4)
+    main = threading.get_ident()
+    off_thread: list[str] = []
+
+    def plate(i: int) -> np.ndarray:
+        if threading.get_ident() != main:
+            off_thread.append(f"plate {i}")
+        return plates[i]
+
+    def hint(i: int) -> np.ndarray:
+        if threading.get_ident() != main:
+            off_thread.append(f"hint {i}")
+        return hints[i]
+
+    runs = {}
+    for workers in (1, 3):
+        monkeypatch.setattr(rp, "BAND_WORKERS", workers)
+        rem = WireRemover(plate, hint, len(plates), WireSettings(method=method, band=64, regrain=1.0, seed=2))
+        assert len(hint_bands(hints[2], rem.settings.margin, rem.settings.band)) >= 3
+        runs[workers] = [rem.repair(i) for i in range(len(plates))]
+    for (a, ma), (b, mb) in zip(runs[1], runs[3], strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(ma, mb)
+    assert off_thread == []
