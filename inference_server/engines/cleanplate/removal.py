@@ -45,7 +45,7 @@ from inference_server.engines.cleanplate.structure import KeyFills, exemplar_fil
 from inference_server.engines.cleanplate.temporal import TemporalEstimate, robust_temporal_estimate, scatter
 from inference_server.engines.wire.flow import luminance, warp
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
-from inference_server.engines.wire.spatial import fill_spatial, push_pull
+from inference_server.engines.wire.spatial import channels_op, fill_spatial, push_pull
 
 MAX_CANDIDATES = 48      # frames looked at per output frame
 VOTES = 8                # reveals per hole pixel wanted for the outlier vote
@@ -292,28 +292,21 @@ def _gain_field(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> np.
     # The field is smooth: it is measured and continued at a quarter of the size, from the
     # band's means over 4x4 blocks (a full-size membrane per donor doubled a 2K removal's time).
     small = (max(1, w // BAND_STEP), max(1, h // BAND_STEP))
-    k = _resize(band.astype(np.float32)[..., None], small, cv2.INTER_AREA)[..., 0]
+    # per channel where there are more than 4 (OpenCV's area resize takes at most 4)
+    def shrink(a: np.ndarray) -> np.ndarray:
+        return channels_op(a, lambda x: cv2.resize(x, small, interpolation=cv2.INTER_AREA))
+
+    k = cv2.resize(band.astype(np.float32), small, interpolation=cv2.INTER_AREA)
     known = k > 0.2
     kb = band.astype(np.float32)[..., None]
-    mean_t = _resize(target * kb, small, cv2.INTER_AREA)
-    mean_s = _resize(sample * kb, small, cv2.INTER_AREA)
+    mean_t, mean_s = shrink(target * kb), shrink(sample * kb)
     eps = np.float32(0.02) * np.maximum(k, 1e-6)[..., None]
     ratio = np.log(np.maximum(mean_t, 0) + eps) - np.log(np.maximum(mean_s, 0) + eps)
     if known.any():  # blocks far from the band's typical ratio are something moving (any exposure step passes)
         known &= np.abs(ratio - np.median(ratio[known], axis=0)).mean(axis=2) <= GAIN_SPREAD
     field = _ring_offset(np.where(known[..., None], ratio, 0.0).astype(np.float32), known, BAND_SIGMA / BAND_STEP,
                          most=np.inf)
-    return _resize(np.exp(field).astype(np.float32), (w, h), cv2.INTER_LINEAR)
-
-
-def _resize(image: np.ndarray, size: tuple[int, int], interpolation: int) -> np.ndarray:
-    """(h, w, C) ``image`` resized to ``size`` (w, h), C kept (OpenCV's area resize takes at most
-    4 channels: more are resized in groups)."""
-    import cv2
-
-    out = [cv2.resize(np.ascontiguousarray(image[:, :, i:i + 4]), size, interpolation=interpolation)
-           .reshape(size[1], size[0], -1) for i in range(0, image.shape[2], 4)]
-    return out[0] if len(out) == 1 else np.concatenate(out, axis=2)
+    return channels_op(np.exp(field).astype(np.float32), lambda x: cv2.resize(x, (w, h), interpolation=cv2.INTER_LINEAR))
 
 
 def _ring_offset(residual: np.ndarray, ring: np.ndarray, sigma: float = RING_SIGMA,
@@ -388,8 +381,9 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
         moved = _camera_move(m, (h, w))
         if refine and moved >= 1.0:     # no camera move, no parallax: what the flow would see is movers
             sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset, min(40.0, 1.0 + 0.3 * moved))
-        if (band & ok).sum() >= 16:
-            sample[box] *= _gain_field(t_roi[box], sample[box], (band & ok)[box])
+        measured = band & ok
+        if measured.sum() >= 16:
+            sample[box] *= _gain_field(t_roi[box], sample[box], measured[box])
         stack.append(sample[want])
         valid.append(ok[want])
         counts += ok

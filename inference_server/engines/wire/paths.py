@@ -54,7 +54,6 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
     g = np.where(inside, gain, -1e6).astype(np.float32)
     g[:, ~cols] = 0.0
     acc = g[:, x0].copy()
-    back = np.zeros((h, x1 - x0), np.int8)
     span = 2 * max_step + 1
     cost = (penalty * np.abs(np.arange(max_step, -max_step - 1, -1, dtype=np.float32)))[:, None]
     shifts = np.arange(max_step, -max_step - 1, -1, dtype=np.int8)

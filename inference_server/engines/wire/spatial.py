@@ -28,7 +28,7 @@ def _check(image: np.ndarray, mask: np.ndarray, name: str) -> tuple[np.ndarray, 
     return image, mask.astype(np.float32, copy=False)
 
 
-def _channels_op(img: np.ndarray, fn: object) -> np.ndarray:
+def channels_op(img: np.ndarray, fn: object) -> np.ndarray:
     """Apply a 2-D OpenCV op channel by channel when there are more than 4 channels."""
     f = fn  # type: ignore[assignment]
     if img.ndim == 2 or img.shape[2] <= 4:
@@ -55,7 +55,7 @@ def push_pull(image: np.ndarray, known: np.ndarray) -> np.ndarray:
         h, wd = w.shape
         if min(h, wd) <= 2 or w.min() > 0.05:
             break
-        p = _channels_op(p, cv2.pyrDown)
+        p = channels_op(p, cv2.pyrDown)
         w = cv2.pyrDown(w)
     p, w = levels[-1]
     colour = p / np.maximum(w, 1e-8)[:, :, None]
@@ -80,7 +80,7 @@ def _ray_fill(image: np.ndarray, hole: np.ndarray, max_len: int, targets: np.nda
     h, w = hole.shape
     known = (~hole).astype(np.float32)
     # endpoints are read from a lightly smoothed copy that ignores the hole (normalised convolution)
-    num = _channels_op(image * known[:, :, None], lambda a: cv2.GaussianBlur(a, (0, 0), ENDPOINT_BLUR))
+    num = channels_op(image * known[:, :, None], lambda a: cv2.GaussianBlur(a, (0, 0), ENDPOINT_BLUR))
     den = cv2.GaussianBlur(known, (0, 0), ENDPOINT_BLUR)
     smooth = num / np.maximum(den, 1e-6)[:, :, None]
     ys, xs = np.nonzero(targets)
