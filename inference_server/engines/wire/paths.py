@@ -18,6 +18,9 @@ GAP = 8            # columns without evidence bridged inside a run (faint or bri
 MAX_WIRES = 6      # paths searched per stroke and axis
 WEAK = 0.5        # a found wire is followed on through columns whose gain reaches this fraction of EVIDENCE's level
 LONG = 0.6         # a path on this fraction of the stroke's length is held to a lower margin over the texture
+FADE = 0.1         # a wire's ridge ends across it where its gain falls under this fraction of its peak
+RIVAL = 0.5        # a ridge beside a wire this fraction as strong as it is another wire: the corridor stops short of it
+MARGIN = 3         # px of a wire's corridor kept past its ridge even then (its soft edge)
 STEER = 25.0       # the path is traced on the gain seen through a soft ceiling this many times the evidence level
 
 
@@ -202,6 +205,52 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
     return out
 
 
+def corridor(gain: np.ndarray, rows: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (int (W,) each, >= 0) a wire's corridor spans above and below its path ``rows``:
+    ``reach`` (float (W,)), unless a rival ridge lies within it. Walking out from the wire's peak
+    (within 2 px of the path) its ridge ends where ``gain`` (float (H, W)) falls under ``FADE`` of
+    the peak; past that, a row reaching ``RIVAL`` of the peak is another wire, and the corridor
+    stops at the lowest row before it (but holds ``MARGIN`` px past the ridge). The reach is
+    twice the ridge scale, and a scale read off a wire over bright texture can be the
+    texture's (5 px for a 2 px wire): a rig's other wire 10 px away was swallowed, and its path
+    went elsewhere. Fainter ridges in the reach (a blurred wire's lobes, texture that hugs it)
+    stay inside: the next path must not find them."""
+    h, w = gain.shape
+    cols = np.nonzero(rows >= 0)[0]
+    out = [np.zeros(w, np.int64), np.zeros(w, np.int64)]
+    if cols.size == 0:
+        return out[0], out[1]
+    y = rows[cols]
+    near = np.stack([gain[np.clip(y + d, 0, h - 1), cols] for d in range(-2, 3)])
+    peak = np.clip(y + np.argmax(near, axis=0) - 2, 0, h - 1)
+    top_gain = gain[peak, cols].astype(np.float32)
+    span = int(np.ceil(reach.max())) + 2
+    for side, sign in enumerate((-1, 1)):
+        end = np.floor(reach[cols]).astype(np.int64)  # no rival: the whole reach
+        edge = sign * (peak - y)                      # the ridge's last row, as a distance from the path
+        ridge = np.ones(cols.size, bool)              # still on the wire's own ridge
+        low = top_gain.copy()
+        at_low = edge.copy()
+        open_ = np.ones(cols.size, bool)
+        for d in range(1, span + 1):
+            yd = peak + sign * d
+            dist = sign * (yd - y)
+            open_ &= (yd >= 0) & (yd < h) & (dist <= reach[cols])
+            g = gain[np.clip(yd, 0, h - 1), cols]
+            ridge &= open_ & (g >= FADE * top_gain)
+            edge = np.where(ridge, dist, edge)
+            rival = open_ & ~ridge & (g >= RIVAL * top_gain)
+            end = np.where(rival, np.minimum(np.maximum(at_low, edge + MARGIN), dist - 1), end)
+            open_ &= ~rival
+            lower = open_ & ~ridge & (g <= low)
+            low = np.where(lower, g, low)
+            at_low = np.where(lower, dist, at_low)
+            if not open_.any():
+                break
+        out[side][cols] = np.maximum(end, 0)
+    return out[0], out[1]
+
+
 def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len: int, texture: float = 0.0,
                max_wires: int = MAX_WIRES, lenient: bool = True) -> list[WirePath]:
     """Every wire in ``gain`` inside ``inside`` (bool (H, W)), strongest first.
@@ -266,7 +315,8 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
             pc = np.nonzero(part.rows >= 0)[0]
             r = np.zeros(w, np.float32)
             r[pc] = median_filter(2.0 * scale[part.rows[pc], pc], size=9, mode="nearest") + 2.0
-            band = part.on[None, :] & (np.abs(yy - part.rows[None, :]) <= r[None, :])
+            up, down = corridor(whole, part.rows, r)
+            band = part.on[None, :] & (yy >= (part.rows - up)[None, :]) & (yy <= (part.rows + down)[None, :])
             taken |= band
             work[band] = 0.0
     return found

@@ -71,3 +71,39 @@ def test_texture_score_of_a_stroke_wider_than_its_crop_is_zero() -> None:
     inside = np.zeros((40, 60), bool)
     inside[5:35] = True
     assert texture_score(np.ones((40, 60), np.float32), inside, width=45.0) == 0.0  # was a broadcast error
+
+
+def _ridge(h: int, w: int, y: int, half: int, level: float) -> np.ndarray:
+    g = np.zeros((h, w), np.float32)
+    for d in range(-half, half + 1):
+        g[y + d] = level * (1.0 - abs(d) / (half + 1))
+    return g
+
+
+def test_a_wire_beside_a_wide_ridge_keeps_its_own_path() -> None:
+    # a rig's two lines 10 px apart: the stronger one reads as a wide ridge (scale 5, as over
+    # bright texture), so its corridor (twice the scale + 2 px) would reach 12 px and swallow
+    # the other; that one must still be found on its own row, whole
+    h, w = 60, 240
+    strong = _ridge(h, w, 30, 3, 12.0)
+    weak = _ridge(h, w, 20, 1, 7.0)
+    gain = np.maximum(strong, weak)
+    scale = np.full((h, w), 1.0, np.float32)
+    scale[27:34] = 5.0
+    paths = find_paths(gain, np.ones((h, w), bool), scale, min_len=60, texture=1.0)
+    on_weak = np.zeros(w, bool)
+    for p in paths:
+        on_weak |= p.on & (np.abs(p.rows - 20) <= 1)
+    assert on_weak.all(), np.nonzero(~on_weak)[0][:5]
+
+
+def test_faint_lobes_beside_a_wire_are_not_found_as_wires() -> None:
+    # a blurred wire's ridge with faint side bumps (a fifth of its gain, twice the texture's)
+    # 9-10 px either side: inside its corridor, never a wire of their own
+    h, w = 60, 240
+    gain = _ridge(h, w, 30, 3, 13.0)
+    gain[20:22] = 2.6
+    gain[39:41] = 2.6
+    scale = np.full((h, w), 5.0, np.float32)
+    paths = find_paths(gain, np.ones((h, w), bool), scale, min_len=60, texture=1.0)
+    assert len(paths) == 1 and np.abs(paths[0].rows - 30).max() <= 1
