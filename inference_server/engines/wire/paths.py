@@ -225,29 +225,24 @@ def corridor(gain: np.ndarray, rows: np.ndarray, reach: np.ndarray) -> tuple[np.
     peak = np.clip(y + np.argmax(near, axis=0) - 2, 0, h - 1)
     top_gain = gain[peak, cols].astype(np.float32)
     span = int(np.ceil(reach.max())) + 2
+    steps = np.arange(1, span + 1)[:, None]
+    lim = np.floor(reach[cols]).astype(np.int64)
     for side, sign in enumerate((-1, 1)):
-        end = np.floor(reach[cols]).astype(np.int64)  # no rival: the whole reach
-        edge = sign * (peak - y)                      # the ridge's last row, as a distance from the path
-        ridge = np.ones(cols.size, bool)              # still on the wire's own ridge
-        low = top_gain.copy()
-        at_low = edge.copy()
-        open_ = np.ones(cols.size, bool)
-        for d in range(1, span + 1):
-            yd = peak + sign * d
-            dist = sign * (yd - y)
-            open_ &= (yd >= 0) & (yd < h) & (dist <= reach[cols])
-            g = gain[np.clip(yd, 0, h - 1), cols]
-            ridge &= open_ & (g >= FADE * top_gain)
-            edge = np.where(ridge, dist, edge)
-            rival = open_ & ~ridge & (g >= RIVAL * top_gain)
-            end = np.where(rival, np.minimum(np.maximum(at_low, edge + MARGIN), dist - 1), end)
-            open_ &= ~rival
-            lower = open_ & ~ridge & (g <= low)
-            low = np.where(lower, g, low)
-            at_low = np.where(lower, dist, at_low)
-            if not open_.any():
-                break
-        out[side][cols] = np.maximum(end, 0)
+        yd = peak[None, :] + sign * steps              # (span, n): the rows walked, out from the peak
+        dist = sign * (yd - y[None, :])                # each one's distance from the path
+        ok = np.logical_and.accumulate((yd >= 0) & (yd < h) & (dist <= lim[None, :]), axis=0)
+        g = gain[np.clip(yd, 0, h - 1), cols[None, :]]
+        ridge = np.logical_and.accumulate(ok & (g >= FADE * top_gain[None, :]), axis=0)
+        edge = np.where(ridge.any(axis=0), np.max(np.where(ridge, dist, -h), axis=0), sign * (peak - y))
+        rival = ok & ~ridge & (g >= RIVAL * top_gain[None, :])
+        has = rival.any(axis=0)
+        first = np.argmax(rival, axis=0)               # the first rival row's step index
+        # the lowest row between the ridge and the rival (the valley); the corridor ends there
+        before = ok & ~ridge & (np.arange(span)[:, None] < first[None, :])
+        valley = np.where(before.any(axis=0), dist[np.argmin(np.where(before, g, np.inf), axis=0), np.arange(cols.size)],
+                          edge)
+        cut = np.minimum(np.maximum(valley, edge + MARGIN), dist[first, np.arange(cols.size)] - 1)
+        out[side][cols] = np.maximum(np.where(has, cut, lim), 0)
     return out[0], out[1]
 
 
