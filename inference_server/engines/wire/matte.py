@@ -22,8 +22,8 @@ its line). Each connected stroke is followed along its own long axis, and
 across it as well where it is curved or wide enough to hold a wire running the other way
 (a sagging wire's steep ends). A wire's extent
 either side of its path comes from how far pixels stay darker (brighter, by the polarity of
-that column) than their morphological background; it is smoothed along the path, grown by a
-pixel and feathered.
+that column) than their surroundings' median (and their morphological background); it is
+smoothed along the path, grown by a pixel and feathered.
 """
 
 from __future__ import annotations
@@ -170,13 +170,30 @@ def _extent(excess: np.ndarray, path: np.ndarray, limit: np.ndarray) -> tuple[np
 
 def _excess(lum: np.ndarray, width: float) -> dict[str, np.ndarray]:
     """How much darker ("dark") / brighter ("bright") each pixel is than its morphological
-    background, over a structuring element a little wider than a wire the hint could hold."""
+    background, over a structuring element a little wider than a wire the hint could hold; and
+    ("dark-median", "bright-median") than the median of the same surroundings, at most the first.
+
+    The morphological background is an envelope: every textured pixel is brighter than the
+    opening (darker than the closing) by its texture's amplitude, so next to a wire over a wall
+    the excess stays a quarter of the wire's for rows on end, and a wire's extent (``_extent``)
+    ran through the texture to its limit. Half the surroundings lie at or beyond their median:
+    a wire's extent measured on the median excess stops at the wire's own edge. (A 4 px bright
+    wire over a schoolyard wall: the wall's excess over the opening 15-33 code values beside the
+    wire's 75, a quarter of which is 19; over the median 0-6.)"""
     import cv2
 
     size = min(int(width * 0.6 + 3), 41) | 1
     ker = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    return {"dark": cv2.morphologyEx(lum, cv2.MORPH_CLOSE, ker) - lum,
-            "bright": lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, ker)}
+    dark = cv2.morphologyEx(lum, cv2.MORPH_CLOSE, ker) - lum
+    bright = lum - cv2.morphologyEx(lum, cv2.MORPH_OPEN, ker)
+    # the surroundings' median, on 256 levels over the crop's range (OpenCV's large-kernel median
+    # is 8-bit only; a level is 1/255 of the range, fine next to a wire's excess)
+    lo, hi = (float(v) for v in np.percentile(lum, [0.1, 99.9]))
+    step = max(hi - lo, 1e-6) / 255.0
+    med = cv2.medianBlur(np.clip(np.rint((lum - lo) / step), 0, 255).astype(np.uint8), size).astype(np.float32) * step + lo
+    return {"dark": dark, "bright": bright,
+            "dark-median": np.minimum(dark, np.maximum(med - lum, 0.0)),
+            "bright-median": np.minimum(bright, np.maximum(lum - med, 0.0))}
 
 
 def texture_floor(resp: np.ndarray, outside: np.ndarray) -> np.ndarray:
@@ -252,7 +269,7 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
     chosen = np.zeros((h, w), np.float32)
     for k, n in enumerate(names):
         sel = cols[pick == k]
-        chosen[:, sel] = excess[n][:, sel]
+        chosen[:, sel] = excess[f"{n}-median"][:, sel]  # the extent: where it stands out from its surroundings
     only = np.full(w, -1, np.int64)
     only[cols] = rows
     up, down = _extent(chosen, only, limit)

@@ -56,7 +56,8 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
 
     ``mode``: "temporal" (flow: a moving scene), "static" (zero motion) or "auto" (flow, snapped to zero motion
     when the measured motion around the matte is below a quarter pixel). Stops after a pair of
-    offsets (-d, +d) once 99.5% of matte pixels have a candidate and 95% have ``enough`` effective frames.
+    offsets (-d, +d) once 99.5% of matte pixels (every one, in a static scene) have a candidate and 95%
+    have ``enough`` effective frames.
     """
 
     _check_inputs(target, matte, neighbours, neighbour_mattes, offsets, mode)
@@ -77,7 +78,9 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
         w2sum += wt * wt
         pos = order.index(i)
         pair_done = pos + 1 == len(order) or abs(offsets[order[pos + 1]]) != abs(offsets[i])
-        if pair_done and hole.any() and float(np.mean(wsum[hole] > 0)) >= 0.995:
+        # a static scene's next neighbours cost nothing to look at: stop only once every hole pixel
+        # has a candidate (the last half percent is often a wire's fringe the next frames show)
+        if pair_done and hole.any() and float(np.mean(wsum[hole] > 0)) >= (1.0 if static else 0.995):
             n_eff = wsum * wsum / np.maximum(w2sum, 1e-12)
             if float(np.percentile(n_eff[hole], 5)) >= enough:
                 break

@@ -105,3 +105,24 @@ def test_wire_qc_names_the_flagged_frames() -> None:
     assert "1002" in qc["note"] and "1 frame(s)" in qc["note"]
     assert qc["threshold"] == 2.0 and len(qc["frames"]) == 2
     assert wire_qc(checks[:1])["flagged"] == []
+
+
+def test_a_wire_over_a_rough_wall_has_an_extent_as_tall_as_the_wire() -> None:
+    # a rough wall is brighter than its morphological opening nearly everywhere: measured from
+    # that envelope a wire's extent runs on through the wall's texture (rows of wall repainted);
+    # measured from the surroundings' median it stops at the wire's edge
+    import cv2
+
+    rng = np.random.default_rng(5)
+    rough = cv2.GaussianBlur(rng.random((H, W)).astype(np.float32), (0, 0), 1.2)
+    wall = 0.35 + 0.15 * (rough - rough.mean()) / rough.std()
+    wire = _line(0, width=4.0)  # rows H/2 - 2 .. H/2 + 2
+    lum = (wall * (1 - wire) + 0.95 * wire).astype(np.float32)
+    excess = matte._excess(lum, 28.0)
+    path = np.full(W, H // 2, np.int64)
+    limit = np.full(W, 10, np.int64)
+    up, down = matte._extent(excess["bright-median"], path, limit)
+    assert float(np.median(up)) <= 2 and float(np.median(down)) <= 2, (np.median(up), np.median(down))
+    assert float(np.median(up)) >= 1 and float(np.median(down)) >= 1  # the wire's own rows
+    up_env, down_env = matte._extent(excess["bright"], path, limit)
+    assert float(np.median(up_env + down_env)) >= 6  # the envelope's excess ran on into the wall
