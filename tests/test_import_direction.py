@@ -13,7 +13,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-HOST_FORBIDDEN = {"inference_server", "torch", "onnxruntime", "OpenImageIO", "cv2", "PyOpenColorIO", "scipy", "av"}
+HOST_FORBIDDEN = {"inference_server", "torch", "onnxruntime", "OpenImageIO", "cv2", "PyOpenColorIO", "scipy", "av", "numba"}
 DAEMON_FORBIDDEN = {"nuke", "nukescripts", "DaVinciResolveScript", "fusionscript", "rushes_nuke", "rushes_resolve"}
 
 # The daemon's layers, bottom first: (name, module prefixes, independent). A module belongs to the

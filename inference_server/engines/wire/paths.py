@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 PENALTY = 1.5      # per pixel of sideways step, in units of the texture's ridge response
@@ -22,6 +23,39 @@ FADE = 0.1         # a wire's ridge ends across it where its gain falls under th
 RIVAL = 0.5        # a ridge beside a wire this fraction as strong as it is another wire: the corridor stops short of it
 MARGIN = 3         # px of a wire's corridor kept past its ridge even then (its soft edge)
 STEER = 25.0       # the path is traced on the gain seen through a soft ceiling this many times the evidence level
+
+
+@numba.njit(nogil=True, cache=True)
+def _best_path(gt: np.ndarray, max_step: int, penalty: np.float32) -> np.ndarray:  # pragma: no cover (compiled)
+    """Rows (int64 (W,)) of the best path through ``gt`` (float32 (W, H), one row per column):
+    the sum of gains less ``penalty`` per row of sideways step, at most ``max_step`` rows a column.
+    Compiled without the GIL: it is the slowest part of the search and runs in every band's thread.
+    Ties go to the step that comes down from the higher row, then to the top row (as numpy's argmax)."""
+    w, h = gt.shape
+    acc = gt[0].copy()
+    nxt = np.empty(h, np.float32)
+    back = np.zeros((w, h), np.int8)
+    for x in range(1, w):
+        for y in range(h):
+            best = np.float32(-np.inf)
+            step = 0
+            for s in range(max_step, -max_step - 1, -1):  # the row it comes from is y - s
+                src = y - s
+                if src < 0 or src >= h:
+                    continue
+                v = acc[src] - np.float32(penalty * abs(s))
+                if v > best:
+                    best, step = v, s
+            nxt[y] = best + gt[x, y]
+            back[x, y] = step
+        acc, nxt = nxt, acc
+    rows = np.empty(w, np.int64)
+    y = int(np.argmax(acc))
+    for x in range(w - 1, -1, -1):
+        rows[x] = y
+        if x > 0:
+            y = min(max(y - int(back[x, y]), 0), h - 1)
+    return rows
 
 
 @dataclass(frozen=True)
@@ -52,33 +86,11 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
     if top > 0 or int(band[-1]) + 1 < gain.shape[0]:
         sub = trace(gain[top:int(band[-1]) + 1], inside[top:int(band[-1]) + 1], max_step, penalty)
         return np.where(sub >= 0, sub + top, -1)
-    h = gain.shape[0]
     x0, x1 = int(idx[0]), int(idx[-1]) + 1
     g = np.where(inside, gain, -1e6).astype(np.float32)
     g[:, ~cols] = 0.0
-    acc = g[:, x0].copy()
-    span = 2 * max_step + 1
-    cost = (penalty * np.abs(np.arange(max_step, -max_step - 1, -1, dtype=np.float32)))[:, None]
-    shifts = np.arange(max_step, -max_step - 1, -1, dtype=np.int8)
-    pad = np.full(h + 2 * max_step, -np.inf, np.float32)
-    rows = np.arange(h)
-    window = np.lib.stride_tricks.sliding_window_view(pad, h)[:span]  # row j: acc[y - shift_j], a view on pad
-    cand = np.empty((span, h), np.float32)
-    gt = np.ascontiguousarray(g.T)
-    backt = np.zeros((x1 - x0, h), np.intp)   # row 0 (the first column) is never read
-    for x in range(x0 + 1, x1):
-        pad[max_step:max_step + h] = acc
-        np.subtract(window, cost, out=cand)
-        arg = backt[x - x0]
-        cand.argmax(axis=0, out=arg)
-        acc = cand[arg, rows]
-        acc += gt[x]
-    back = shifts[backt.T]
-    y = int(np.argmax(acc))
-    for x in range(x1 - 1, x0 - 1, -1):
-        path[x] = y
-        y -= int(back[y, x - x0]) if x > x0 else 0
-        y = min(max(y, 0), h - 1)
+    gt = np.ascontiguousarray(g[:, x0:x1].T)
+    path[x0:x1] = _best_path(gt, max_step, np.float32(penalty))
     path[~cols] = -1
     return path
 
