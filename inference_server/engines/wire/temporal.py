@@ -18,17 +18,21 @@ from inference_server.engines.wire.flow import consistency_mask, dense_flow, lum
 from inference_server.engines.wire.spatial import push_pull
 
 CAND_MATTE = 0.9  # a neighbour pixel is usable where its own wire matte is below this (not solid wire)
+CLEAN = 0.5       # a hole pixel has a usable candidate once its candidates' mean cleanliness reaches this
 LOCAL_K = 3.0     # local mismatch allowed, in units of the plate noise
 
 
 @dataclass
 class TemporalFill:
-    """fill (H, W, C); weight (H, W) summed candidate weight; n_eff (H, W) effective frames averaged."""
+    """fill (H, W, C); weight (H, W) summed candidate weight; n_eff (H, W) effective frames averaged;
+    clean (H, W) 0..1: how far the candidates lie from their own wires (the weighted mean of one minus
+    each candidate's own matte; 0 where none)."""
 
     fill: np.ndarray
     weight: np.ndarray
     n_eff: np.ndarray
     static: bool
+    clean: np.ndarray
 
 
 def _prefill(image: np.ndarray, matte: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -65,6 +69,7 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     acc = np.zeros((h, w, c), np.float32)
     wsum = np.zeros((h, w), np.float32)
     w2sum = np.zeros((h, w), np.float32)
+    csum = np.zeros((h, w), np.float32)
     region = _region(target, matte)
     hole = region.hole
     static = mode == "static"
@@ -76,17 +81,20 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
         acc += cand * wt[:, :, None]
         wsum += wt
         w2sum += wt * wt
+        csum += wt * (1.0 - np.clip(cand_m, 0.0, 1.0))
         pos = order.index(i)
         pair_done = pos + 1 == len(order) or abs(offsets[order[pos + 1]]) != abs(offsets[i])
         # a static scene's next neighbours cost nothing to look at: stop only once every hole pixel
         # has a candidate (the last half percent is often a wire's fringe the next frames show)
-        if pair_done and hole.any() and float(np.mean(wsum[hole] > 0)) >= (1.0 if static else 0.995):
+        covered = csum[hole] >= CLEAN * wsum[hole]  # a candidate off its own wire (not only its fringe)
+        if pair_done and hole.any() and float(np.mean(covered & (wsum[hole] > 0))) >= (1.0 if static else 0.995):
             n_eff = wsum * wsum / np.maximum(w2sum, 1e-12)
             if float(np.percentile(n_eff[hole], 5)) >= enough:
                 break
     fill = acc / np.maximum(wsum, 1e-12)[:, :, None]
     n_eff = wsum * wsum / np.maximum(w2sum, 1e-12)
-    return TemporalFill(fill.astype(np.float32), wsum, n_eff.astype(np.float32), static)
+    clean = csum / np.maximum(wsum, 1e-12)
+    return TemporalFill(fill.astype(np.float32), wsum, n_eff.astype(np.float32), static, clean.astype(np.float32))
 
 
 def _check_inputs(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np.ndarray],
@@ -163,7 +171,8 @@ def _candidate_weight(target: np.ndarray, cand: np.ndarray, ok: np.ndarray, cand
     err = luminance(np.abs(cand - target)) * both
     local = cv2.GaussianBlur(err, (0, 0), 3.0) / np.maximum(cv2.GaussianBlur(both, (0, 0), 3.0), 1e-3)
     good = ok & (cand_m < CAND_MATTE) & (local < region.allowed)
-    return good * np.float32(np.exp(-abs(offset) / tau)) / (1.0 + local / region.noise)
+    fringe = np.square(1.0 - np.clip(cand_m, 0.0, 1.0))  # a pixel in its own matte's feather is part wire
+    return good * fringe * np.float32(np.exp(-abs(offset) / tau)) / (1.0 + local / region.noise)
 
 
 def seam_correction(target: np.ndarray, fill: np.ndarray, weight: np.ndarray, matte: np.ndarray) -> np.ndarray:

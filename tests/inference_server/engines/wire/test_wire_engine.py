@@ -76,6 +76,28 @@ def test_fill_temporal_static_recovers_exact_background() -> None:
     assert psnr(tf.fill[hole], truth[1][hole]) > 45
 
 
+def test_a_neighbour_that_shows_only_its_wire_fringe_yields_to_one_that_shows_the_background() -> None:
+    """The nearest neighbours' wires lie beside the hole, so the hole falls in the feather of their mattes
+    (their pixels still hold the wire's fringe); the next pair shows the background clean. The fill must
+    come from the clean pair: the search goes on to it, and a fringe candidate weighs little beside it."""
+    h, w = 32, 48
+    background = np.full((h, w, 3), 0.2, np.float32)
+    fringe = np.full((h, w, 3), 0.2, np.float32)
+    fringe[14:18, 8:40] = 0.8                           # the neighbours' wire fringe over the hole's rows
+    hole = np.zeros((h, w), np.float32)
+    hole[14:18, 8:40] = 1.0
+    target = np.where(hole[:, :, None] > 0, 0.9, background).astype(np.float32)
+    feather = np.where(hole > 0, 0.85, 0.0).astype(np.float32)  # below CAND_MATTE: usable, but part wire
+    clean = np.zeros((h, w), np.float32)
+    tf = fill_temporal(target, hole, [fringe, fringe, background, background], [feather, feather, clean, clean],
+                       [-1, 1, -2, 2], mode="static")
+    inside = hole > 0
+    assert float(np.abs(tf.fill[inside] - 0.2).max()) < 0.03  # taking the nearest pair alone gives 0.8
+    assert float(tf.clean[inside].min()) > 0.9
+    only_fringe = fill_temporal(target, hole, [fringe, fringe], [feather, feather], [-1, 1], mode="static")
+    assert float(np.abs(only_fringe.clean[inside] - 0.15).max()) < 1e-5  # said, when there is nothing better
+
+
 def test_grain_estimate_and_synthesis_match_level_dependence() -> None:
     rng = np.random.default_rng(2)
     ramp = np.repeat(np.linspace(0.1, 0.9, 200, dtype=np.float32)[None, :, None], 120, 0).repeat(3, 2)
