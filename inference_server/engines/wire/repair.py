@@ -150,6 +150,7 @@ class WireRemover:
         self._guards: OrderedDict[int, np.ndarray] = OrderedDict()
         self.last_qc: FrameQC | None = None
         self._memos: OrderedDict[int, dict[Rect, dict[object, object]]] = OrderedDict()
+        self._bands: OrderedDict[int, list[tuple[Rect, Rect]]] = OrderedDict()
         self._linear: bool | None = None  # scene-linear plate: repaired in log (``loglin``); set by frame 1st repaired
 
     def _work(self, pixels: np.ndarray) -> np.ndarray:
@@ -180,7 +181,7 @@ class WireRemover:
             raise ValueError(f"hint of frame index {i} is {hint.shape[1]}x{hint.shape[0]}, "
                              f"plate is {plate.shape[1]}x{plate.shape[0]}")
         full = self._matte_u8(i).copy() if guard else np.zeros(hint.shape, np.uint8)  # guard: tight matte + classical
-        jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in hint_bands(hint, s.margin, s.band)]
+        jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in self._hint_bands(i, hint)]
 
         def one(job: tuple[Rect, Rect, dict[object, object]]) -> np.ndarray:
             core, ctx, memo = job
@@ -203,6 +204,16 @@ class WireRemover:
         while len(self._memos) > 2 * self.settings.window + 3:
             self._memos.popitem(last=False)
         return frame.setdefault(ctx, {})  # type: ignore[return-value]
+
+    def _hint_bands(self, i: int, hint: np.ndarray) -> list[tuple[Rect, Rect]]:
+        """``hint_bands`` of frame i's hint (``hint``), kept while the frame's matte is (a whole-frame
+        pass over the hint: at 4K it cost more than a band's matte, and every pass asked again)."""
+        if i not in self._bands:
+            self._bands[i] = hint_bands(hint, self.settings.margin, self.settings.band)
+            while len(self._bands) > 2 * self.settings.window + 3:
+                self._bands.popitem(last=False)
+        self._bands.move_to_end(i)
+        return self._bands[i]
 
     def _band_matte(self, image: np.ndarray, hint: np.ndarray, memo: dict[object, object]) -> np.ndarray:
         if self.matte_model is not None and image.shape[2] >= 3 and self.settings.polarity == "auto":
@@ -279,7 +290,7 @@ class WireRemover:
         out = src.copy() if base is None else base.copy()
         h, w = hint.shape
         nbrs = [] if s.method == "spatial" else self._neighbours(i)
-        bands = hint_bands(hint, s.margin, s.band)
+        bands = self._hint_bands(i, hint)
         model = None
         if s.regrain > 0 and bands:  # one grain model per frame, from the band with the most hint
             biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > HINT_INSIDE).sum()))[1]
@@ -319,7 +330,7 @@ class WireRemover:
         hint = self.hint(i)
         left = np.zeros(hint.shape, np.uint8)
         worst = 0.0
-        jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in hint_bands(hint, self.settings.margin, self.settings.band)
+        jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in self._hint_bands(i, hint)
                 if where is None or where[_sl(core)].any()]
 
         def one(job: tuple[Rect, Rect, dict[object, object]]) -> tuple[np.ndarray, list[float]]:
