@@ -7,9 +7,10 @@ texture's ridges around the hint); paths run along x (transpose for a vertical s
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 PENALTY = 1.5      # per pixel of sideways step, in units of the texture's ridge response
@@ -25,8 +26,7 @@ MARGIN = 3         # px of a wire's corridor kept past its ridge even then (its 
 STEER = 25.0       # the path is traced on the gain seen through a soft ceiling this many times the evidence level
 
 
-@numba.njit(nogil=True, cache=True)
-def _best_path(gt: np.ndarray, max_step: int, penalty: np.float32) -> np.ndarray:  # pragma: no cover (compiled)
+def _best_path_py(gt: np.ndarray, max_step: int, penalty: np.float32) -> np.ndarray:
     """Rows (int64 (W,)) of the best path through ``gt`` (float32 (W, H), one row per column):
     the sum of gains less ``penalty`` per row of sideways step, at most ``max_step`` rows a column.
     Compiled without the GIL: it is the slowest part of the search and runs in every band's thread.
@@ -56,6 +56,23 @@ def _best_path(gt: np.ndarray, max_step: int, penalty: np.float32) -> np.ndarray
         if x > 0:
             y = min(max(y - int(back[x, y]), 0), h - 1)
     return rows
+
+
+_COMPILED: list[Callable[[np.ndarray, int, np.float32], np.ndarray]] = []
+_COMPILING = threading.Lock()
+
+
+def _best_path() -> Callable[[np.ndarray, int, np.float32], np.ndarray]:
+    """``_best_path_py`` compiled by numba (without the GIL, cached on disk), on first use: importing
+    numba and loading the compiled code costs about a second, which only a process that traces
+    wires should pay."""
+    if not _COMPILED:
+        with _COMPILING:
+            if not _COMPILED:
+                import numba
+
+                _COMPILED.append(numba.njit(nogil=True, cache=True)(_best_path_py))
+    return _COMPILED[0]
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,7 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
     g = np.where(inside, gain, -1e6).astype(np.float32)
     g[:, ~cols] = 0.0
     gt = np.ascontiguousarray(g[:, x0:x1].T)
-    path[x0:x1] = _best_path(gt, max_step, np.float32(penalty))
+    path[x0:x1] = _best_path()(gt, max_step, np.float32(penalty))
     path[~cols] = -1
     return path
 
