@@ -20,7 +20,7 @@ from inference_server.engines.wire import loglin
 from inference_server.engines.wire.flow import luminance
 from inference_server.engines.wire.matte import HINT_INSIDE, find_wire_matte, hint_width, scene_linear
 from inference_server.engines.wire.paths import ACCEPT
-from inference_server.engines.wire.regrain import apply_grain, estimate_grain
+from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import fill_temporal, seam_correction
 from inference_server.frames import from_float, to_float
@@ -89,11 +89,13 @@ class WireSettings:
 
 def hint_bands(hint: np.ndarray, margin: int, band: int, cell: int = 8) -> list[tuple[Rect, Rect]]:
     """Split the hint's area into strips; each is (core rect it owns, context rect around it)."""
+    import cv2
+
     h, w = hint.shape
-    gh, gw = -(-h // cell), -(-w // cell)
-    pad = np.zeros((gh * cell, gw * cell), bool)
-    pad[:h, :w] = hint > HINT_INSIDE
-    grid: np.ndarray = np.asarray(pad.reshape(gh, cell, gw, cell).any(axis=(1, 3)))
+    # whether each cell x cell block holds hint: the max over the block (a dilation anchored at its
+    # top-left corner), read at every block's corner
+    grown = cv2.dilate((hint > HINT_INSIDE).astype(np.uint8), np.ones((cell, cell), np.uint8), anchor=(0, 0))
+    grid: np.ndarray = grown[::cell, ::cell] > 0
     if not grid.any():
         return []
     ys, xs = np.nonzero(grid)
@@ -117,6 +119,13 @@ def hint_bands(hint: np.ndarray, margin: int, band: int, cell: int = 8) -> list[
 
 def _grow(r: Rect, m: int, h: int, w: int) -> Rect:
     return max(r[0] - m, 0), min(r[1] + m, h), max(r[2] - m, 0), min(r[3] + m, w)
+
+
+def _box(rects: Sequence[Rect], shape: tuple[int, ...]) -> Rect:
+    """The smallest rect holding every one of ``rects`` (the whole frame of ``shape`` when there are none)."""
+    if not rects:
+        return 0, int(shape[0]), 0, int(shape[1])
+    return min(r[0] for r in rects), max(r[1] for r in rects), min(r[2] for r in rects), max(r[3] for r in rects)
 
 
 def _sl(r: Rect) -> tuple[slice, slice]:
@@ -151,6 +160,7 @@ class WireRemover:
         self.last_qc: FrameQC | None = None
         self._memos: OrderedDict[int, dict[Rect, dict[object, object]]] = OrderedDict()
         self._bands: OrderedDict[int, list[tuple[Rect, Rect]]] = OrderedDict()
+        self._grains: OrderedDict[int, GrainModel] = OrderedDict()
         self._linear: bool | None = None  # scene-linear plate: repaired in log (``loglin``); set by frame 1st repaired
 
     def _work(self, pixels: np.ndarray) -> np.ndarray:
@@ -255,22 +265,26 @@ class WireRemover:
         hint = self.hint(i)
         out = self._composite(i, matte, strict="")
         left, residual = self._residual(i, out)
+        # the whole-frame bookkeeping below runs on the calling thread: only over the bands' box
+        box = _box([core for core, _ in self._hint_bands(i, hint)], hint.shape)
+        inside = hint[_sl(box)] > HINT_INSIDE
         passes = 1
-        while left.any() and (passes == 1 or (passes == 2 and residual >= WIDEN_AT)):
+        while left[_sl(box)].any() and (passes == 1 or (passes == 2 and residual >= WIDEN_AT)):
             if passes == 1:  # the evidence: the line found, a pixel wider
-                grown = cv2.dilate(left, np.ones((3, 3), np.uint8))
+                grown = cv2.dilate(left[_sl(box)], np.ones((3, 3), np.uint8))
             else:  # failing that: wider around it, towards the stroke's edges (a third of its width)
                 reach = int(max(hint_width(hint > HINT_INSIDE), 6.0) * 2 / 3) | 1  # left lies inside the hint
-                grown = cv2.dilate(left, np.ones((reach, reach), np.uint8))
-            added = (grown > 0) & (hint > HINT_INSIDE)
-            matte = np.maximum(matte, added.astype(np.uint8) * 255)
+                grown = cv2.dilate(left[_sl(box)], np.ones((reach, reach), np.uint8))
+            added = np.zeros(hint.shape, bool)
+            added[_sl(box)] = (grown > 0) & inside
+            matte = matte.copy()  # the cached first matte stays as it was
+            matte[_sl(box)] = np.maximum(matte[_sl(box)], added[_sl(box)].astype(np.uint8) * 255)
             out = self._composite(i, matte, strict="hint" if passes > 1 else "matte", base=out, where=added)
             left, residual = self._residual(i, out, where=added)  # the other bands held no line
             passes += 1
         if i in self._mattes:
             self._mattes[i] = matte
-        inside = hint > HINT_INSIDE
-        repaired = float((matte > 0)[inside].mean()) if inside.any() else 0.0
+        repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD)
         return out, matte
 
@@ -293,8 +307,12 @@ class WireRemover:
         bands = self._hint_bands(i, hint)
         model = None
         if s.regrain > 0 and bands:  # one grain model per frame, from the band with the most hint
-            biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > HINT_INSIDE).sum()))[1]
-            model = estimate_grain(self._work(src[_sl(biggest)]), hint[_sl(biggest)])
+            if i not in self._grains:
+                biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > HINT_INSIDE).sum()))[1]
+                self._grains[i] = estimate_grain(self._work(src[_sl(biggest)]), hint[_sl(biggest)])
+                while len(self._grains) > 2:  # asked again only by the frame's own later passes
+                    self._grains.popitem(last=False)
+            model = self._grains[i]
         todo = [(n, core) for n, (core, _) in enumerate(bands) if where is None or where[_sl(core)].any()]
         # what the bands read of other frames is fetched here, once, before they run side by side
         frames = {j: (self.plate(j), self.hint(j)) for j in nbrs}
