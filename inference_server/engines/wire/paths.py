@@ -7,11 +7,11 @@ texture's ridges around the hint); paths run along x (transpose for a vertical s
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+
+from inference_server.engines.wire.compiled import compiled
 
 PENALTY = 1.5      # per pixel of sideways step, in units of the texture's ridge response
 EVIDENCE = 1.0     # a path column shows a wire where its gain reaches this (and the texture's own score)
@@ -29,7 +29,7 @@ STEER = 25.0       # the path is traced on the gain seen through a soft ceiling 
 def _best_path_py(gt: np.ndarray, max_step: int, penalty: np.float32) -> np.ndarray:
     """Rows (int64 (W,)) of the best path through ``gt`` (float32 (W, H), one row per column):
     the sum of gains less ``penalty`` per row of sideways step, at most ``max_step`` rows a column.
-    Compiled without the GIL: it is the slowest part of the search and runs in every band's thread.
+    Compiled (``_best_path``) without the GIL: it was the slowest part of the search, in every band's thread.
     Ties go to the step that comes down from the higher row, then to the top row (as numpy's argmax)."""
     w, h = gt.shape
     acc = gt[0].copy()
@@ -58,21 +58,7 @@ def _best_path_py(gt: np.ndarray, max_step: int, penalty: np.float32) -> np.ndar
     return rows
 
 
-_COMPILED: list[Callable[[np.ndarray, int, np.float32], np.ndarray]] = []
-_COMPILING = threading.Lock()
-
-
-def _best_path() -> Callable[[np.ndarray, int, np.float32], np.ndarray]:
-    """``_best_path_py`` compiled by numba (without the GIL, cached on disk), on first use: importing
-    numba and loading the compiled code costs about a second, which only a process that traces
-    wires should pay."""
-    if not _COMPILED:
-        with _COMPILING:
-            if not _COMPILED:
-                import numba
-
-                _COMPILED.append(numba.njit(nogil=True, cache=True)(_best_path_py))
-    return _COMPILED[0]
+_best_path = compiled(_best_path_py)
 
 
 @dataclass(frozen=True)
@@ -107,7 +93,7 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
     g = np.where(inside, gain, -1e6).astype(np.float32)
     g[:, ~cols] = 0.0
     gt = np.ascontiguousarray(g[:, x0:x1].T)
-    path[x0:x1] = _best_path()(gt, max_step, np.float32(penalty))
+    path[x0:x1] = _best_path(gt, max_step, np.float32(penalty))
     path[~cols] = -1
     return path
 

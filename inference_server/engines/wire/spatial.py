@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from inference_server.engines.wire.compiled import compiled
+
 HOLE_EPS = 1e-3
 ENDPOINT_BLUR = 0.3   # px; endpoints are read almost raw
 COST_FLOOR = 0.05     # added to the normalised end-to-end disagreement
@@ -71,6 +73,29 @@ def push_pull(image: np.ndarray, known: np.ndarray) -> np.ndarray:
     return colour.astype(np.float32)
 
 
+def _march_py(state: np.ndarray, start: np.ndarray, ys: np.ndarray, xs: np.ndarray, oys: np.ndarray,
+              oxs: np.ndarray, wp: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each ray start (flat index ``start`` into the padded ``state``: 0 known, 1 hole, 2 off the
+    image), the step (1-based, float32; 0: none) at which offsets (``oys``, ``oxs``) first reach a
+    known pixel while crossing only hole, and that pixel's flat index in the (H, W) image."""
+    n = start.size
+    dist = np.zeros(n, np.float32)
+    at = np.zeros(n, np.int64)
+    for i in range(n):
+        for k in range(oys.size):
+            st = state[start[i] + oys[k] * wp + oxs[k]]
+            if st == 0:
+                dist[i] = k + 1
+                at[i] = (ys[i] + oys[k]) * w + (xs[i] + oxs[k])
+                break
+            if st != 1:
+                break
+    return dist, at
+
+
+_march = compiled(_march_py)
+
+
 def _ray_fill(image: np.ndarray, hole: np.ndarray, max_len: int, targets: np.ndarray,
               n_angles: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """Edge-directed interpolation at ``targets`` (bool (H, W) inside the hole); returns
@@ -102,20 +127,10 @@ def _ray_fill(image: np.ndarray, hole: np.ndarray, max_len: int, targets: np.nda
         dy, dx = np.sin(ang), np.cos(ang)
         ends = []
         for sign in (1.0, -1.0):
-            dist = np.zeros(n, np.float32)
-            at = np.zeros(n, np.int64)
-            todo = np.arange(n)
-            for k in range(1, max_len + 1):
-                if todo.size == 0:
-                    break
-                oy, ox = int(np.rint(sign * k * dy)), int(np.rint(sign * k * dx))
-                pos = start[todo] + (oy * wp + ox)
-                st = state[pos]
-                hit = st == 0
-                idx = todo[hit]
-                dist[idx] = k
-                at[idx] = ((ys[idx] + oy) * w + (xs[idx] + ox))
-                todo = todo[st == 1]
+            steps = np.arange(1, max_len + 1)
+            oys = np.rint(sign * steps * dy).astype(np.int64)
+            oxs = np.rint(sign * steps * dx).astype(np.int64)
+            dist, at = _march(state, start, ys, xs, oys, oxs, wp, w)
             ends.append((dist, flat_smooth[at]))
         (d1, v1), (d2, v2) = ends
         ok = (d1 > 0) & (d2 > 0)

@@ -220,3 +220,22 @@ def test_bands_worked_side_by_side_give_the_same_frames_as_one_at_a_time(
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(ma, mb)
     assert off_thread == []
+
+
+def test_compiled_loops_give_what_their_python_source_gives() -> None:
+    """The path search and the ray march run compiled (numba, without the GIL); their Python
+    sources are the readable definition and must give the same answers."""
+    from inference_server.engines.wire import paths
+
+    rng = np.random.default_rng(5)
+    gt = np.round(rng.random((60, 40)) * 4).astype(np.float32)  # ties included
+    np.testing.assert_array_equal(paths._best_path(gt, 2, np.float32(1.5)), paths._best_path_py(gt, 2, np.float32(1.5)))
+    state = rng.choice(np.array([0, 1, 1, 1], np.int8), size=(30 + 2 * 6) * (50 + 2 * 6))
+    ys, xs = np.nonzero(rng.random((30, 50)) < 0.2)
+    start = ((ys + 6) * 62 + (xs + 6)).astype(np.int64)
+    oys, oxs = np.arange(1, 7, dtype=np.int64), np.zeros(6, np.int64)
+    got = spatial._march(state, start, ys.astype(np.int64), xs.astype(np.int64), oys, oxs, 62, 50)
+    want = spatial._march_py(state, start, ys.astype(np.int64), xs.astype(np.int64), oys, oxs, 62, 50)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert (got[0] > 0).any() and (got[0] == 0).any()

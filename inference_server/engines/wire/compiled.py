@@ -1,0 +1,32 @@
+"""Loops that numpy cannot vectorise, compiled by numba without the GIL, so that the wire bands
+worked side by side (``repair._each``) really run at the same time.
+
+``compiled(fn)`` returns a callable that compiles ``fn`` on its first call (``nogil``, cached on
+disk beside the source): importing numba and loading the compiled code costs about a second, which
+only a process that repairs wires should pay. ``fn`` itself stays plain Python (and testable as such).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_LOCK = threading.Lock()
+
+
+def compiled(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` compiled by numba (nopython, nogil, cached) on first use."""
+    done: list[Callable[..., Any]] = []
+
+    def call(*args: Any) -> Any:
+        if not done:
+            with _LOCK:
+                if not done:
+                    import numba
+
+                    done.append(numba.njit(nogil=True, cache=True)(fn))
+        return done[0](*args)
+
+    call.__doc__, call.__name__, call.__wrapped__ = fn.__doc__, fn.__name__, fn  # type: ignore[attr-defined]
+    return call
