@@ -4,6 +4,8 @@ worked side by side (``repair._each``) really run at the same time.
 ``compiled(fn)`` returns a callable that compiles ``fn`` on its first call (``nogil``, cached on
 disk beside the source): importing numba and loading the compiled code costs about a second, which
 only a process that repairs wires should pay. ``fn`` itself stays plain Python (and testable as such).
+Where numba finds nowhere to cache (a read-only install without a user cache directory) it compiles
+once per process instead.
 """
 
 from __future__ import annotations
@@ -25,7 +27,10 @@ def compiled(fn: Callable[..., Any]) -> Callable[..., Any]:
                 if not done:
                     import numba
 
-                    done.append(numba.njit(nogil=True, cache=True)(fn))
+                    try:
+                        done.append(numba.njit(nogil=True, cache=True)(fn))
+                    except RuntimeError:  # nowhere to cache (a read-only install, no user cache): compile per process
+                        done.append(numba.njit(nogil=True)(fn))
         return done[0](*args)
 
     call.__doc__, call.__name__, call.__wrapped__ = fn.__doc__, fn.__name__, fn  # type: ignore[attr-defined]

@@ -239,3 +239,15 @@ def test_compiled_loops_give_what_their_python_source_gives() -> None:
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
     assert (got[0] > 0).any() and (got[0] == 0).any()
+
+
+def test_a_loop_numba_cannot_cache_is_still_compiled_and_run() -> None:
+    """A function with no source file on disk (as a read-only install without a user cache is to
+    numba's cache) cannot be cached: it is compiled for the process all the same."""
+    from inference_server.engines.wire.compiled import compiled
+
+    space: dict[str, object] = {}
+    exec("def total(a):\n    s = 0.0\n    for v in a:\n        s += v\n    return s\n", space)  # noqa: S102
+    fast = compiled(space["total"])  # type: ignore[arg-type]
+    assert fast(np.arange(5, dtype=np.float64)) == 10.0
+    assert fast.__wrapped__ is space["total"]  # type: ignore[attr-defined]
