@@ -10,6 +10,7 @@ once per process instead.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +22,7 @@ def compiled(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` compiled by numba (nopython, nogil, cached) on first use."""
     done: list[Callable[..., Any]] = []
 
+    @functools.wraps(fn)
     def call(*args: Any) -> Any:
         if not done:
             with _LOCK:
@@ -33,5 +35,4 @@ def compiled(fn: Callable[..., Any]) -> Callable[..., Any]:
                         done.append(numba.njit(nogil=True)(fn))
         return done[0](*args)
 
-    call.__doc__, call.__name__, call.__wrapped__ = fn.__doc__, fn.__name__, fn  # type: ignore[attr-defined]
     return call

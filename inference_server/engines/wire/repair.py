@@ -35,6 +35,7 @@ BAND_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+_V = TypeVar("_V")
 
 
 def _each(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
@@ -207,23 +208,24 @@ class WireRemover:
             cache.popitem(last=False)
         return full
 
+    def _kept(self, cache: OrderedDict[int, _V], i: int, make: Callable[[], _V], size: int | None = None) -> _V:
+        """``cache[i]``, made by ``make()`` the first time; the frames least recently asked for are
+        dropped beyond ``size`` (by default as many as the frames' mattes kept)."""
+        if i not in cache:
+            cache[i] = make()
+            while len(cache) > (2 * self.settings.window + 3 if size is None else size):
+                cache.popitem(last=False)
+        cache.move_to_end(i)
+        return cache[i]
+
     def _memo(self, i: int, ctx: Rect) -> dict[object, object]:
         """The texture figures of frame i's strokes in band ``ctx`` (kept while the frame's matte is)."""
-        frame = self._memos.setdefault(i, {})
-        self._memos.move_to_end(i)
-        while len(self._memos) > 2 * self.settings.window + 3:
-            self._memos.popitem(last=False)
-        return frame.setdefault(ctx, {})  # type: ignore[return-value]
+        return self._kept(self._memos, i, dict).setdefault(ctx, {})  # type: ignore[return-value]
 
     def _hint_bands(self, i: int, hint: np.ndarray) -> list[tuple[Rect, Rect]]:
         """``hint_bands`` of frame i's hint (``hint``), kept while the frame's matte is (a whole-frame
         pass over the hint: at 4K it cost more than a band's matte, and every pass asked again)."""
-        if i not in self._bands:
-            self._bands[i] = hint_bands(hint, self.settings.margin, self.settings.band)
-            while len(self._bands) > 2 * self.settings.window + 3:
-                self._bands.popitem(last=False)
-        self._bands.move_to_end(i)
-        return self._bands[i]
+        return self._kept(self._bands, i, lambda: hint_bands(hint, self.settings.margin, self.settings.band))
 
     def _band_matte(self, image: np.ndarray, hint: np.ndarray, memo: dict[object, object]) -> np.ndarray:
         if self.matte_model is not None and image.shape[2] >= 3 and self.settings.polarity == "auto":
@@ -307,12 +309,11 @@ class WireRemover:
         bands = self._hint_bands(i, hint)
         model = None
         if s.regrain > 0 and bands:  # one grain model per frame, from the band with the most hint
-            if i not in self._grains:
+            def grain() -> GrainModel:
                 biggest = max(bands, key=lambda b: int((hint[_sl(b[1])] > HINT_INSIDE).sum()))[1]
-                self._grains[i] = estimate_grain(self._work(src[_sl(biggest)]), hint[_sl(biggest)])
-                while len(self._grains) > 2:  # asked again only by the frame's own later passes
-                    self._grains.popitem(last=False)
-            model = self._grains[i]
+                return estimate_grain(self._work(src[_sl(biggest)]), hint[_sl(biggest)])
+
+            model = self._kept(self._grains, i, grain, size=2)  # asked again only by the frame's later passes
         todo = [(n, core) for n, (core, _) in enumerate(bands) if where is None or where[_sl(core)].any()]
         # what the bands read of other frames is fetched here, once, before they run side by side
         frames = {j: (self.plate(j), self.hint(j)) for j in nbrs}

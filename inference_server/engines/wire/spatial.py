@@ -122,12 +122,12 @@ def _ray_fill(image: np.ndarray, hole: np.ndarray, max_len: int, targets: np.nda
     state = state.ravel()
     flat_smooth = smooth.reshape(h * w, c)
     start = (ys + max_len) * wp + (xs + max_len)
+    steps = np.arange(1, max_len + 1)
     for a in range(n_angles):
         ang = np.pi * a / n_angles
         dy, dx = np.sin(ang), np.cos(ang)
         ends = []
         for sign in (1.0, -1.0):
-            steps = np.arange(1, max_len + 1)
             oys = np.rint(sign * steps * dy).astype(np.int64)
             oxs = np.rint(sign * steps * dx).astype(np.int64)
             dist, at = _march(state, start, ys, xs, oys, oxs, wp, w)

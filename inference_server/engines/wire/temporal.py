@@ -84,10 +84,12 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
         csum += wt * (1.0 - np.clip(cand_m, 0.0, 1.0))
         pos = order.index(i)
         pair_done = pos + 1 == len(order) or abs(offsets[order[pos + 1]]) != abs(offsets[i])
+        if not (pair_done and hole.any()):
+            continue
         # a static scene's next neighbours cost nothing to look at: stop only once every hole pixel
         # has a candidate (the last half percent is often a wire's fringe the next frames show)
-        covered = csum[hole] >= CLEAN * wsum[hole]  # a candidate off its own wire (not only its fringe)
-        if pair_done and hole.any() and float(np.mean(covered & (wsum[hole] > 0))) >= (1.0 if static else 0.995):
+        covered = (csum[hole] >= CLEAN * wsum[hole]) & (wsum[hole] > 0)  # a candidate off its own wire, not its fringe
+        if float(np.mean(covered)) >= (1.0 if static else 0.995):
             n_eff = wsum * wsum / np.maximum(w2sum, 1e-12)
             if float(np.percentile(n_eff[hole], 5)) >= enough:
                 break
