@@ -120,7 +120,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     first = plates[0].pixels
     size = first.shape[:2]
     window = int(params["window"])
-    hint = _Hints(hints, size, 2 * window + 3)
+    hint = _Hints(hints, size, 4 * window + 3)  # as many as WireRemover.kept_frames
     covered = [bool((hint(i) > HINT_INSIDE).any()) for i in range(len(hints))]
     if not any(covered):
         raise TaskInputError("the hint is empty on every frame; paint a stroke over the wire")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
@@ -30,6 +30,7 @@ Rect = tuple[int, int, int, int]  # y0, y1, x0, x1
 METHODS = ("auto", "temporal", "static", "spatial")
 QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
 WIDEN_AT = 2 * QC_THRESHOLD  # a line this strong still left after the second repair widens the matte around it
+FAR_UNSEEN = 0.02  # a still band whose near frames leave more of its hole unseen asks the far ones
 # bands worked side by side: their work is numpy and OpenCV on arrays, which release the GIL
 BAND_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -164,6 +165,13 @@ class WireRemover:
         self._grains: OrderedDict[int, GrainModel] = OrderedDict()
         self._linear: bool | None = None  # scene-linear plate: repaired in log (``loglin``); set by frame 1st repaired
 
+    @property
+    def kept_frames(self) -> int:
+        """How many frames' mattes are kept: a frame and its farthest neighbours on both sides, with
+        the frames repaired next (``_far_neighbours``: twice the window). Memory grows with it only
+        where a static scene asks the far frames."""
+        return 4 * self.settings.window + 3
+
     def _work(self, pixels: np.ndarray) -> np.ndarray:
         """Plate pixels in the repair's working code: float 0-1, or log for a scene-linear plate."""
         f = to_float(pixels)
@@ -204,7 +212,7 @@ class WireRemover:
         for (core, _, _), band in zip(jobs, _each(one, jobs), strict=True):
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
         cache[i] = full
-        while len(cache) > 2 * s.window + 3:
+        while len(cache) > self.kept_frames:
             cache.popitem(last=False)
         return full
 
@@ -213,7 +221,7 @@ class WireRemover:
         dropped beyond ``size`` (by default as many as the frames' mattes kept)."""
         if i not in cache:
             cache[i] = make()
-            while len(cache) > (2 * self.settings.window + 3 if size is None else size):
+            while len(cache) > (self.kept_frames if size is None else size):
                 cache.popitem(last=False)
         cache.move_to_end(i)
         return cache[i]
@@ -245,6 +253,16 @@ class WireRemover:
             while d <= k:
                 steps.append(d)
                 d = d * 2 if d >= 2 else d + 1
+        return self._frames_at(i, steps)
+
+    def _far_neighbours(self, i: int, near: list[int]) -> list[int]:
+        """The frames a band over a still background looks at once ``near`` did not show what it
+        hides: every one within twice the window. A slow wire over a locked-off shot uncovers its
+        background only frames later; in a moving shot the near frames show it, and a far frame's
+        motion estimate is worse than painting (measured: the bench's moving classes lost 0.2-0.35 dB)."""
+        return [j for j in self._frames_at(i, range(1, 2 * self.settings.window + 1)) if j not in near]
+
+    def _frames_at(self, i: int, steps: Iterable[int]) -> list[int]:
         out = []
         for d in steps:
             out += [j for j in (i - d, i + d) if 0 <= j < self.count]
@@ -321,14 +339,19 @@ class WireRemover:
             for j in (nbrs if strict != "hint" else []) + ([i] if self.matte_model is not None else []):
                 self._matte_u8(j, guard=True)
 
-        def one(job: tuple[int, Rect]) -> tuple[np.ndarray, np.ndarray] | None:
+        far = self._far_neighbours(i, nbrs) if nbrs else []
+
+        def one(job: tuple[int, Rect], more: bool = False) -> tuple[np.ndarray, np.ndarray] | bool | None:
             band_no, core = job
             ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
             target = self._work(src[_sl(ctx)])
             matte = matte_u8[_sl(ctx)].astype(np.float32) / np.float32(255.0)
             if not (matte > 0).any():
                 return None
-            fill, grain, matte = self._fill(i, target, matte, ctx, nbrs, strict, frames)
+            done = self._fill(i, target, matte, ctx, nbrs + far if more else nbrs, strict, frames, bool(far) and not more)
+            if done is None:  # a still band the near frames did not uncover: asks for the far ones
+                return True
+            fill, grain, matte = done
             if model is not None:
                 fill = apply_grain(fill, matte * grain, model, s.regrain, seed=s.seed * 100003 + i * 131 + band_no)
             comp = target * (1.0 - matte[:, :, None]) + fill * matte[:, :, None]
@@ -336,8 +359,16 @@ class WireRemover:
             comp = loglin.decode(comp[cs]) if self._linear else comp[cs]
             return matte[cs] > 0, from_float(comp, src.dtype)
 
-        for (_, core), done in zip(todo, _each(one, todo), strict=True):
-            if done is not None:
+        results = _each(one, todo)
+        again = [job for job, done in zip(todo, results, strict=True) if done is True]
+        if again:
+            frames.update({j: (self.plate(j), self.hint(j)) for j in far})
+            for j in far if strict != "hint" else []:
+                self._matte_u8(j, guard=True)
+            redone = iter(_each(lambda job: one(job, more=True), again))
+            results = [next(redone) if done is True else done for done in results]
+        for (_, core), done in zip(todo, results, strict=True):
+            if isinstance(done, tuple):
                 change, pixels = done
                 out[_sl(core)][change] = pixels[change]
         return out
@@ -364,9 +395,12 @@ class WireRemover:
         return left, worst
 
     def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect, nbrs: list[int], strict: str,
-              frames: dict[int, tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              frames: dict[int, tuple[np.ndarray, np.ndarray]], may_ask: bool = False
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(fill (H, W, C), grain still missing per pixel 0..1, matte to composite with) for one band;
-        ``frames``: the neighbours' (plate, hint), fetched by the caller.
+        ``frames``: the neighbours' (plate, hint), fetched by the caller. With ``may_ask``, None
+        when the background is still and ``nbrs`` left more than ``FAR_UNSEEN`` of the hole unseen
+        (the caller gives the band its far neighbours, ``_far_neighbours``, before anything is painted).
 
         With a matte model, what the neighbours reveal is taken under the wider guard matte (a
         wire edge the tight matte missed is replaced too, at little cost since the neighbours
@@ -386,12 +420,15 @@ class WireRemover:
                self.matte_crop(j, ctx, guard=True) for j in nbrs]
         if strict == "matte":
             mts = [cv2.dilate((m > 0).astype(np.float32), np.ones((3, 3), np.uint8)) for m in mts]
-        tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=s.method)  # never spatial here
+        tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=s.method,  # never spatial here
+                           far_from=len(self._neighbours(i)))
         filled = tf.fill + seam_correction(target, tf.fill, tf.weight, matte)
         conf = np.clip(tf.n_eff, 0.0, 1.0).astype(np.float32) * (tf.weight > 0)
         spread = cv2.GaussianBlur(hole.astype(np.float32), (0, 0), 1.0)
         conf = cv2.GaussianBlur(conf * hole, (0, 0), 1.0) / np.maximum(spread, 1e-3)
         conf = np.clip(conf, 0, 1) * (tf.weight > 0)
+        if may_ask and tf.still and float(np.mean(conf[hole] < 0.5)) > FAR_UNSEEN:
+            return None
         if self.matte_model is not None:  # revealed: the guard matte; not revealed: the tight one
             matte = np.where(conf >= 0.5, matte, tight).astype(np.float32)
             hole = matte > 1e-3

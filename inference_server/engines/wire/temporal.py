@@ -20,19 +20,22 @@ from inference_server.engines.wire.spatial import push_pull
 CAND_MATTE = 0.9  # a neighbour pixel is usable where its own wire matte is below this (not solid wire)
 CLEAN = 0.5       # a hole pixel has a usable candidate once its candidates' mean cleanliness reaches this
 LOCAL_K = 3.0     # local mismatch allowed, in units of the plate noise
+STILL = 0.5       # px a frame: below it (median around the hole) the background holds still
 
 
 @dataclass
 class TemporalFill:
     """fill (H, W, C); weight (H, W) summed candidate weight; n_eff (H, W) effective frames averaged;
     clean (H, W) 0..1: how far the candidates lie from their own wires (the weighted mean of one minus
-    each candidate's own matte; 0 where none)."""
+    each candidate's own matte; 0 where none); still: the background around the hole moved less than
+    ``STILL`` px a frame towards the nearest neighbour."""
 
     fill: np.ndarray
     weight: np.ndarray
     n_eff: np.ndarray
     static: bool
     clean: np.ndarray
+    still: bool = False
 
 
 def _prefill(image: np.ndarray, matte: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -55,8 +58,10 @@ def _noise_level(image: np.ndarray, known: np.ndarray) -> float:
 
 def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np.ndarray],
                   neighbour_mattes: Sequence[np.ndarray], offsets: Sequence[int], mode: str = "auto",
-                  enough: float = 1.0, tau: float = 3.0) -> TemporalFill:
+                  enough: float = 1.0, tau: float = 3.0, far_from: int | None = None) -> TemporalFill:
     """Gather candidates for ``target`` from ``neighbours`` (same size), nearest ``offsets`` first.
+    Those from index ``far_from`` on are far neighbours: looked at after the near ones, and only for the
+    hole pixels no near one showed (a far frame, worse aligned, must not dilute a near frame's good pixel).
 
     ``mode``: "temporal" (flow: a moving scene), "static" (zero motion) or "auto" (flow, snapped to zero motion
     when the measured motion around the matte is below a quarter pixel). Stops after a pair of
@@ -74,10 +79,21 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     hole = region.hole
     static = mode == "static"
     guide_t = None if static else _prefill(target, matte, region.lo, region.hi)
-    order = sorted(range(len(offsets)), key=lambda i: (abs(offsets[i]), offsets[i]))
+    far_from = len(offsets) if far_from is None else far_from
+    order = sorted(range(len(offsets)), key=lambda i: (i >= far_from, abs(offsets[i]), offsets[i]))
+    seen: np.ndarray | None = None  # pixels the near neighbours (before ``far_from``) already showed
+    still: bool | None = None
     for i in order:
-        cand, ok, cand_m, static = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static)
+        if seen is None and i >= far_from:
+            seen = (csum >= CLEAN * wsum) & (wsum > 0)
+            if not (hole & ~seen).any():
+                break
+        cand, ok, cand_m, static, motion = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static)
+        if still is None:  # the nearest neighbour tells whether the background holds still
+            still = motion / max(abs(offsets[i]), 1) < STILL
         wt = _candidate_weight(target, cand, ok, cand_m, region, offsets[i], tau)
+        if seen is not None:
+            wt = wt * ~seen
         acc += cand * wt[:, :, None]
         wsum += wt
         w2sum += wt * wt
@@ -96,7 +112,8 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     fill = acc / np.maximum(wsum, 1e-12)[:, :, None]
     n_eff = wsum * wsum / np.maximum(w2sum, 1e-12)
     clean = csum / np.maximum(wsum, 1e-12)
-    return TemporalFill(fill.astype(np.float32), wsum, n_eff.astype(np.float32), static, clean.astype(np.float32))
+    return TemporalFill(fill.astype(np.float32), wsum, n_eff.astype(np.float32), static, clean.astype(np.float32),
+                        bool(still))
 
 
 def _check_inputs(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np.ndarray],
@@ -143,24 +160,24 @@ def _region(target: np.ndarray, matte: np.ndarray) -> _Region:
 
 
 def _candidate(guide_t: np.ndarray | None, nb: np.ndarray, nm: np.ndarray, region: _Region, mode: str,
-               static: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """One neighbour as a candidate for the target: (pixels, usable mask, its wire matte, static), moved
-    by flow unless the scene is static ("auto" turns static when the ring barely moves)."""
+               static: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, float]:
+    """One neighbour as a candidate for the target: (pixels, usable mask, its wire matte, static, the
+    median motion around the hole in pixels), moved by flow unless the scene is static ("auto" turns
+    static when the ring barely moves)."""
     h, w = nm.shape[:2]
     if static:
-        return nb, np.ones((h, w), bool), nm, True
+        return nb, np.ones((h, w), bool), nm, True, 0.0
     assert guide_t is not None
     guide_n = _prefill(nb, nm, region.lo, region.hi)
     fwd = dense_flow(guide_t, guide_n)  # the guides have the wires painted out
     bwd = dense_flow(guide_n, guide_t)
-    if mode == "auto" and region.ring.any():
-        moving = np.hypot(fwd[:, :, 0][region.ring], fwd[:, :, 1][region.ring])
-        if np.percentile(moving, 90) < 0.25:
-            return nb, np.ones((h, w), bool), nm, True
+    moving = np.hypot(fwd[:, :, 0][region.ring], fwd[:, :, 1][region.ring]) if region.ring.any() else None
+    if mode == "auto" and moving is not None and np.percentile(moving, 90) < 0.25:
+        return nb, np.ones((h, w), bool), nm, True, 0.0
     cons = consistency_mask(fwd, bwd) > 0
     cand, inside = warp(nb, fwd)
     cand_m, _ = warp(nm, fwd)
-    return cand, inside & cons, cand_m, False
+    return cand, inside & cons, cand_m, False, float(np.median(moving)) if moving is not None else float("inf")
 
 
 def _candidate_weight(target: np.ndarray, cand: np.ndarray, ok: np.ndarray, cand_m: np.ndarray, region: _Region,

@@ -155,6 +155,38 @@ def test_static_camera_is_repaired_nearly_exactly_by_temporal_mode() -> None:
         assert np.abs(out - truth[i]).max() < 0.02
 
 
+@pytest.mark.parametrize(("pan", "far_read"), [(0.0, True), (2.0, False)])
+def test_a_slow_wire_over_a_still_shot_is_filled_from_frames_beyond_the_window(pan: float, far_read: bool) -> None:
+    """A wire drifting 0.6 px a frame over a locked-off shot: the frames within the window (2) hide its
+    core too, the ones up to twice the window show it. They are read, and only then: a panning shot's
+    near frames show the background and its far frames are never fetched."""
+    truth, plates, hints = wire_shot(12, pan=pan, noise=0.01, drift=0.6)
+    asked: set[int] = set()
+
+    def plate(i: int) -> np.ndarray:
+        asked.add(i)
+        return plates[i]
+
+    def repair(far: bool) -> tuple[float, set[int]]:
+        rem = WireRemover(plate, lambda i: hints[i], 12, WireSettings(window=2, regrain=0))
+        if not far:
+            rem._far_neighbours = lambda i, near: []  # type: ignore[method-assign]
+        for j in range(12):
+            rem._matte_u8(j)  # every matte first: what the fill reads is counted alone
+        asked.clear()
+        out, m = rem.repair(6)
+        return psnr(out[m > 0], truth[6][m > 0]), set(asked)
+
+    with_far, read = repair(True)
+    near_only, _ = repair(False)
+    assert (read - {4, 5, 6, 7, 8} != set()) is far_read
+    if far_read:
+        assert read == set(range(2, 11))
+        assert with_far > near_only + 3.0  # measured 38.9 against 34.7 dB: the core is shown, not painted
+    else:
+        assert with_far == near_only
+
+
 def test_settings_reject_unknown_method() -> None:
     with pytest.raises(ValueError, match="method 'magic'"):
         WireSettings(method="magic")
