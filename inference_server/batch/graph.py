@@ -2,8 +2,8 @@
 
 Stages run in order: every ingest, then the training, then the repairs and looks (any order,
 in parallel). A long wire-removal shot is cut into chunks of ``chunk`` frames; each chunk is
-run with ``window`` frames of handles either side (the frames a temporal repair borrows from)
-and keeps only its own frames, so a chunked shot matches the whole-shot render.
+run with handles either side (the frames a temporal repair may borrow from: twice its window,
+``frames_read``) and keeps only its own frames, so a chunked shot matches the whole-shot render.
 Clean plates and object removal look at the whole shot and are never chunked; a look is cheap
 and its CLI takes no frame range, so it runs one task per shot.
 """
@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from inference_server import media
 from inference_server.batch.plan import Plan, PlanError, Shot
+from inference_server.engines.wire.repair import frames_read
+from inference_server.tasks.wire_removal import MANIFEST as WIRE
 
 GPU_KINDS = ("train", "wire_remove", "clean_plate")
-DEFAULT_WINDOW = 2
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def _wire_tasks(plan: Plan, shot: Shot, deps: tuple[str, ...]) -> list[Task]:
     numbers, plate_files = _numbers(shot, "plate", k.get("frames"))
     inputs = tuple(plate_files + _files(shot, "hint"))
     chunk = k.get("chunk", plan.chunk) or len(numbers)
-    handles = k.get("window", DEFAULT_WINDOW)
+    handles = frames_read(k.get("window", WIRE.param("window").default))  # the task's own default window
     base = ["wire-remove", k["plate"], k["out"], "--hint", k["hint"]]
     for flag, key in (("--mode", "mode"), ("--output", "output"), ("--window", "window"), ("--regrain", "regrain"),
                       ("--model-version", "model_version")):

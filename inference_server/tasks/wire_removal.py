@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.wire.matte import HINT_INSIDE
-from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings
+from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings, frames_read
 from inference_server.frames import Frame, from_float, to_float
 from inference_server.project import serving
 from inference_server.project.store import open_project
@@ -39,7 +39,8 @@ MANIFEST = TaskManifest(
               "elsewhere. Temporal (static scene) for a locked-off camera; Spatial for single frames.",
               choices=METHODS),
         Param("window", "int", 4, "Temporal window (frames)",
-              "How many frames before and after to borrow clean pixels from.", 0, 16),
+              "How many frames before and after to borrow clean pixels from (over a still background, "
+              "up to twice as many where the nearer frames do not show what the wire hides).", 0, 16),
         Param("regrain", "float", 1.0, "Regrain amount",
               "Grain added inside the repair to match the plate's grain (0 = none, 1 = matched).", 0.0, 2.0),
         Param("output", "choice", "repair", "Output",
@@ -120,7 +121,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     first = plates[0].pixels
     size = first.shape[:2]
     window = int(params["window"])
-    hint = _Hints(hints, size, 4 * window + 3)  # as many as WireRemover.kept_frames
+    hint = _Hints(hints, size, 2 * frames_read(window) + 3)  # as many as WireRemover.kept_frames
     covered = [bool((hint(i) > HINT_INSIDE).any()) for i in range(len(hints))]
     if not any(covered):
         raise TaskInputError("the hint is empty on every frame; paint a stroke over the wire")
@@ -134,7 +135,9 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
 
     settings = WireSettings(method=params["method"], window=window, regrain=float(params["regrain"]))
     matte_model = _load_matte_model(params, ctx)
-    remover = WireRemover(plate, hint, len(plates), settings, matte_model=matte_model)
+    numbers = getattr(plates, "numbers", None) or [f.number for f in plates]  # a lazy sequence knows them unread
+    remover = WireRemover(plate, hint, len(plates), settings, matte_model=matte_model,
+                          number=lambda i: numbers[i])  # grain seeded by frame number: a chunk matches the shot
     start = time.perf_counter()
     wire_px = 0
     checks: list[dict[str, Any]] = []

@@ -89,6 +89,13 @@ class WireSettings:
             raise ValueError(f"temporal window must be >= 0 frames, got {self.window}")
 
 
+def frames_read(window: int) -> int:
+    """How far from a frame its repair reads other frames: the near ones within ``window``, and over a
+    still background every one within twice it (``WireRemover._far_neighbours``). A chunk of a shot
+    rendered with this many frames of handles each side matches the whole-shot render."""
+    return 2 * window
+
+
 def hint_bands(hint: np.ndarray, margin: int, band: int, cell: int = 8) -> list[tuple[Rect, Rect]]:
     """Split the hint's area into strips; each is (core rect it owns, context rect around it)."""
     import cv2
@@ -147,14 +154,18 @@ class WireRemover:
     (H, W) 0..1. ``matte_model``: optional learned wire matte (the project's network):
     (image float32 (H, W, 3), hint (H, W)) -> matte (H, W) 0..1, used instead of the classical
     ridge-tracing matte; where it finds no wire inside a band's hint, the classical matte is used.
+    ``number(i)``: frame i's number in the shot (by default i); it seeds the frame's grain, so a
+    chunk of a shot is regrained as the whole shot is.
     It is called from the threads that work the bands side by side (``BAND_WORKERS``).
     """
 
     def __init__(self, plate: Callable[[int], np.ndarray], hint: Callable[[int], np.ndarray], count: int,
-                 settings: WireSettings | None = None, matte_model: MatteModel | None = None) -> None:
+                 settings: WireSettings | None = None, matte_model: MatteModel | None = None,
+                 number: Callable[[int], int] | None = None) -> None:
         if count < 1:
             raise ValueError(f"WireRemover needs at least one frame, got {count}")
         self.plate, self.hint, self.count = plate, hint, count
+        self.number = number or (lambda i: i)
         self.settings = settings or WireSettings()
         self.matte_model = matte_model
         self._mattes: OrderedDict[int, np.ndarray] = OrderedDict()
@@ -170,7 +181,7 @@ class WireRemover:
         """How many frames' mattes are kept: a frame and its farthest neighbours on both sides, with
         the frames repaired next (``_far_neighbours``: twice the window). Memory grows with it only
         where a static scene asks the far frames."""
-        return 4 * self.settings.window + 3
+        return 2 * frames_read(self.settings.window) + 3
 
     def _work(self, pixels: np.ndarray) -> np.ndarray:
         """Plate pixels in the repair's working code: float 0-1, or log for a scene-linear plate."""
@@ -260,7 +271,7 @@ class WireRemover:
         hides: every one within twice the window. A slow wire over a locked-off shot uncovers its
         background only frames later; in a moving shot the near frames show it, and a far frame's
         motion estimate is worse than painting (measured: the bench's moving classes lost 0.2-0.35 dB)."""
-        return [j for j in self._frames_at(i, range(1, 2 * self.settings.window + 1)) if j not in near]
+        return [j for j in self._frames_at(i, range(1, frames_read(self.settings.window) + 1)) if j not in near]
 
     def _frames_at(self, i: int, steps: Iterable[int]) -> list[int]:
         out = []
@@ -332,6 +343,7 @@ class WireRemover:
                 return estimate_grain(self._work(src[_sl(biggest)]), hint[_sl(biggest)])
 
             model = self._kept(self._grains, i, grain, size=2)  # asked again only by the frame's later passes
+        seed = s.seed * 100003 + self.number(i) * 131
         todo = [(n, core) for n, (core, _) in enumerate(bands) if where is None or where[_sl(core)].any()]
         # what the bands read of other frames is fetched here, once, before they run side by side
         frames = {j: (self.plate(j), self.hint(j)) for j in nbrs}
@@ -353,7 +365,7 @@ class WireRemover:
                 return True
             fill, grain, matte = done
             if model is not None:
-                fill = apply_grain(fill, matte * grain, model, s.regrain, seed=s.seed * 100003 + i * 131 + band_no)
+                fill = apply_grain(fill, matte * grain, model, s.regrain, seed=seed + band_no)
             comp = target * (1.0 - matte[:, :, None]) + fill * matte[:, :, None]
             cs = _core_in(core, ctx)
             comp = loglin.decode(comp[cs]) if self._linear else comp[cs]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from inference_server import media
 from inference_server.batch.graph import build_tasks, find_task, stages
 from inference_server.batch.plan import PlanError, dump_plan, load_plan, parse_plan
 from inference_server.batch.synthetic import make_night
@@ -86,9 +88,10 @@ def test_plan_paths_defaults_and_tasks(night) -> None:  # type: ignore[no-untype
         "clean_plate.C001", "look_apply.A001_look"]
     assert [[t.id for t in g][:1] for g in stages(tasks)] == [["ingest.1"], ["train"], ["wire_remove.A001.1001-1003"]]
     mid = find_task(tasks, "wire_remove.A001.1004-1006")
-    # the chunk runs with the temporal window's 2 frames of handles each side, and keeps its own 3
-    assert mid.argv[-2:] == ("--frames", "1002-1007")
-    assert find_task(tasks, "wire_remove.A001.1001-1003").argv[-2:] == ("--frames", "1001-1005")
+    # the plan names no window: the task's default (4) holds, and the chunk keeps its own 3 frames but
+    # reads twice the window each side (frames_read), here the whole 7-frame shot
+    assert mid.argv[-2:] == ("--frames", "1001-1007")
+    assert find_task(tasks, "wire_remove.A001.1001-1003").argv[-2:] == ("--frames", "1001-1007")
     assert mid.frames == (1004, 1005, 1006) and mid.gpu and mid.deps == ("train",)
     assert "--project" in mid.argv and mid.argv[mid.argv.index("--project") + 1] == "night"
     assert find_task(tasks, "train").argv == ("train", "wire-removal", "--project", "night", "--store",
@@ -111,3 +114,29 @@ def test_the_plan_snapshot_gives_the_same_tasks(night, tmp_path: Path) -> None: 
     assert [(s.kind, s.name, {k: v for k, v in s.keys.items() if k != "name"}) for s in again.shots] == \
         [(s.kind, s.name, {k: v for k, v in s.keys.items() if k != "name"}) for s in plan.shots]
     assert build_tasks(again) == build_tasks(plan)
+
+
+def test_a_chunked_shot_matches_the_whole_shot_render(night, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A chunk is run with handles of twice the window (over a still background the repair borrows
+    that far) and its grain is seeded by frame number, not by its place in the chunk: every frame a
+    chunk keeps equals the whole-shot render's, bit for bit, with regrain on."""
+    plan_path = night.root / "chunked.toml"
+    plan_path.write_text(night.plan.read_text().replace("regrain = 0.0", "regrain = 1.0\nwindow = 1"))
+    chunks = [t for t in build_tasks(load_plan(plan_path)) if t.kind == "wire_remove" and t.shot == "A001"]
+    assert [t.chunk for t in chunks] == ["1001-1003", "1004-1006", "1007-1007"]
+    assert chunks[1].argv[-2:] == ("--frames", "1002-1007")  # window 1: two frames of handles each side
+
+    def run(task_argv: tuple[str, ...], out: str, frames: str) -> None:
+        argv = list(task_argv)
+        del argv[argv.index("--project"):argv.index("--project") + 2]  # no trained model: the classical matte
+        argv[argv.index("--frames") + 1] = frames
+        assert main([out if a == chunks[0].out else a for a in argv]) == 0
+
+    whole = str(tmp_path / "whole" / "w.####.png")
+    run(chunks[0].argv, whole, "1001-1007")
+    for task in chunks:
+        out = str(tmp_path / task.chunk / "c.####.png")
+        run(task.argv, out, task.argv[-1])
+        for n in task.frames:
+            np.testing.assert_array_equal(media.read_image(media.output_path(out, n)),
+                                          media.read_image(media.output_path(whole, n)), err_msg=f"frame {n}")
