@@ -50,6 +50,29 @@ def _unit_grain(shape: tuple[int, int], size: float, rng: np.random.Generator) -
     return n
 
 
+TILE = 64
+
+
+def _anchored_grain(shape: tuple[int, int], origin: tuple[int, int], size: float, key: tuple[int, int]) -> np.ndarray:
+    """Unit grain of ``shape`` at frame position ``origin`` (y, x) that is the same wherever it is cut
+    from: white noise in TILE x TILE tiles seeded by their place in the frame and ``key``, then sized."""
+    pad = int(np.ceil(3 * size)) + 1 if size > 0 else 0
+    y0, x0 = origin[0] - pad, origin[1] - pad
+    y1, x1 = origin[0] + shape[0] + pad, origin[1] + shape[1] + pad
+    ty0, tx0 = y0 // TILE, x0 // TILE
+    ty1, tx1 = -(-y1 // TILE), -(-x1 // TILE)
+    big = np.empty(((ty1 - ty0) * TILE, (tx1 - tx0) * TILE), np.float32)
+    for ty in range(ty0, ty1):
+        for tx in range(tx0, tx1):
+            rng = np.random.default_rng([key[0], key[1], ty + (1 << 20), tx + (1 << 20)])
+            big[(ty - ty0) * TILE:(ty - ty0 + 1) * TILE, (tx - tx0) * TILE:(tx - tx0 + 1) * TILE] = \
+                rng.standard_normal((TILE, TILE), dtype=np.float32)
+    n = big[y0 - ty0 * TILE:y1 - ty0 * TILE, x0 - tx0 * TILE:x1 - tx0 * TILE]
+    if size > 0:
+        n = (_blur(n, size) / np.float32(_blur_gain(size))).astype(np.float32)
+    return np.ascontiguousarray(n[pad:pad + shape[0], pad:pad + shape[1]])
+
+
 @lru_cache(maxsize=16)
 def _blur_gain(size: float) -> float:
     n = np.random.default_rng(7).standard_normal((256, 256), dtype=np.float32)
@@ -120,10 +143,14 @@ def estimate_grain(image: np.ndarray, exclude_mask: np.ndarray | None = None, bi
     return GrainModel(np.array(centres, np.float32), np.array(sig, np.float32).T.copy(), float(size), corr)
 
 
-def apply_grain(image: np.ndarray, mask: np.ndarray, model: GrainModel, amount: float = 1.0, seed: int = 0) -> np.ndarray:
+def apply_grain(image: np.ndarray, mask: np.ndarray, model: GrainModel, amount: float = 1.0, seed: int = 0,
+                anchor: tuple[int, int] | None = None) -> np.ndarray:
     """``image`` plus grain from ``model`` scaled by ``amount * mask`` (mask float32 (H, W), 0..1).
 
-    Deterministic for a given ``seed``; pixels with mask 0 come back unchanged.
+    Deterministic for a given ``seed``; pixels with mask 0 come back unchanged. With ``anchor``,
+    the frame position (y, x) of ``image``'s top-left pixel, the grain belongs to the frame, not to
+    the crop: for one seed, a frame pixel gets the same grain whatever crop it is added through
+    (grain that holds still from frame to frame, as a locked-off plate's own texture does).
     """
     if image.ndim != 3 or image.dtype != np.float32:
         raise ValueError(f"apply_grain expects float32 (H, W, C), got shape {image.shape} dtype {image.dtype}")
@@ -140,12 +167,18 @@ def apply_grain(image: np.ndarray, mask: np.ndarray, model: GrainModel, amount: 
     x0, x1 = max(int(xs.min()) - pad, 0), min(int(xs.max()) + pad + 1, image.shape[1])
     rng = np.random.default_rng(seed)
     shape = (y1 - y0, x1 - x0)
-    common = _unit_grain(shape, model.size, rng)
+
+    def unit(stream: int) -> np.ndarray:
+        if anchor is None:
+            return _unit_grain(shape, model.size, rng)
+        return _anchored_grain(shape, (anchor[0] + y0, anchor[1] + x0), model.size, (seed % (1 << 32), stream))
+
+    common = unit(0)
     crop = image[y0:y1, x0:x1]
     level = luminance(_blur(crop, 1.0))
     a, b = np.float32(np.sqrt(model.channel_corr)), np.float32(np.sqrt(1.0 - model.channel_corr))
     m = mask[y0:y1, x0:x1] * np.float32(amount)
     for ch in range(image.shape[2]):
-        noise = a * common + b * _unit_grain(shape, model.size, rng)
+        noise = a * common + b * unit(ch + 1)
         out[y0:y1, x0:x1, ch] += m * model.std_at(level, ch) * noise
     return out

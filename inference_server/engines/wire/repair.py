@@ -363,9 +363,11 @@ class WireRemover:
             done = self._fill(i, target, matte, ctx, nbrs + far if more else nbrs, strict, frames, bool(far) and not more)
             if done is None:  # a still band the near frames did not uncover: asks for the far ones
                 return True
-            fill, grain, matte = done
-            if model is not None:
-                fill = apply_grain(fill, matte * grain, model, s.regrain, seed=seed + band_no)
+            fill, renew, hold, matte = done
+            if model is not None:  # grain that renews each frame, and grain that holds still in the frame
+                fill = apply_grain(fill, matte * renew, model, s.regrain, seed=seed + band_no)
+                if hold.any():
+                    fill = apply_grain(fill, matte * hold, model, s.regrain, seed=s.seed, anchor=(ctx[0], ctx[2]))
             comp = target * (1.0 - matte[:, :, None]) + fill * matte[:, :, None]
             cs = _core_in(core, ctx)
             comp = loglin.decode(comp[cs]) if self._linear else comp[cs]
@@ -408,8 +410,9 @@ class WireRemover:
 
     def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect, nbrs: list[int], strict: str,
               frames: dict[int, tuple[np.ndarray, np.ndarray]], may_ask: bool = False
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """(fill (H, W, C), grain still missing per pixel 0..1, matte to composite with) for one band;
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(fill (H, W, C), grain missing per pixel 0..1 that renews each frame, grain missing that holds
+        still (``TemporalFill.renewal``), matte to composite with) for one band;
         ``frames``: the neighbours' (plate, hint), fetched by the caller. With ``may_ask``, None
         when the background is still and ``nbrs`` left more than ``FAR_UNSEEN`` of the hole unseen
         (the caller gives the band its far neighbours, ``_far_neighbours``, before anything is painted).
@@ -422,7 +425,7 @@ class WireRemover:
 
         s = self.settings
         if not nbrs:
-            return self._spatial(target, matte), np.ones(matte.shape, np.float32), matte
+            return self._spatial(target, matte), np.ones(matte.shape, np.float32), np.zeros(matte.shape, np.float32), matte
         tight = matte
         if self.matte_model is not None:
             matte = np.maximum(self.matte_crop(i, ctx, guard=True), tight)
@@ -454,9 +457,12 @@ class WireRemover:
             rest = (hole & ~borrowed).astype(np.float32)
             spatial = self._spatial(base, rest, only=hole & (conf < 0.999)) if rest.any() else filled
             fill = filled * conf[:, :, None] + spatial * (1.0 - conf[:, :, None])
-        still = np.sqrt(np.clip(1.0 - 1.0 / np.maximum(tf.n_eff, 1.0), 0.0, 1.0))
-        grain = conf * still + (1.0 - conf)
-        return fill.astype(np.float32), grain.astype(np.float32), matte
+        # grain missing: averaging n frames lowers only the grain that renews from frame to frame; a
+        # painted pixel misses all of it, the part that holds still included (given at its place in the frame)
+        averaged = np.sqrt(np.clip(1.0 - 1.0 / np.maximum(tf.n_eff, 1.0), 0.0, 1.0))
+        renew = (conf * averaged + (1.0 - conf)) * np.float32(tf.renewal)
+        hold = (1.0 - conf) * np.float32(np.sqrt(1.0 - tf.renewal**2))
+        return fill.astype(np.float32), renew.astype(np.float32), hold.astype(np.float32), matte
 
     def _spatial(self, target: np.ndarray, matte: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
         """Fill where ``matte`` > 0 from around it."""

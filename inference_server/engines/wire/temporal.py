@@ -28,7 +28,9 @@ class TemporalFill:
     """fill (H, W, C); weight (H, W) summed candidate weight; n_eff (H, W) effective frames averaged;
     clean (H, W) 0..1: how far the candidates lie from their own wires (the weighted mean of one minus
     each candidate's own matte; 0 where none); still: the background around the hole moved less than
-    ``STILL`` px a frame towards the nearest neighbour."""
+    ``STILL`` px a frame towards the nearest neighbour; renewal 0..1: over a still background, the share
+    of the plate's grain that changes from frame to frame (its frame-to-frame noise over its spatial
+    noise, around the hole: film grain renews, a compressed locked-off plate holds nearly still); 1 else."""
 
     fill: np.ndarray
     weight: np.ndarray
@@ -36,6 +38,7 @@ class TemporalFill:
     static: bool
     clean: np.ndarray
     still: bool = False
+    renewal: float = 1.0
 
 
 def _prefill(image: np.ndarray, matte: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -83,14 +86,16 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     order = sorted(range(len(offsets)), key=lambda i: (i >= far_from, abs(offsets[i]), offsets[i]))
     seen: np.ndarray | None = None  # pixels the near neighbours (before ``far_from``) already showed
     still: bool | None = None
+    renewal = 1.0
     for i in order:
         if seen is None and i >= far_from:
             seen = (csum >= CLEAN * wsum) & (wsum > 0)
             if not (hole & ~seen).any():
                 break
         cand, ok, cand_m, static, motion = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static)
-        if still is None:  # the nearest neighbour tells whether the background holds still
-            still = motion / max(abs(offsets[i]), 1) < STILL
+        if still is None:  # the nearest neighbour tells whether the background holds still, and how much
+            still = motion / max(abs(offsets[i]), 1) < STILL  # of the plate's grain renews from frame to frame
+            renewal = _renewal(target, cand, ok & (cand_m < 0.02), region) if still else 1.0
         wt = _candidate_weight(target, cand, ok, cand_m, region, offsets[i], tau)
         if seen is not None:
             wt = wt * ~seen
@@ -113,7 +118,7 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     n_eff = wsum * wsum / np.maximum(w2sum, 1e-12)
     clean = csum / np.maximum(wsum, 1e-12)
     return TemporalFill(fill.astype(np.float32), wsum, n_eff.astype(np.float32), static, clean.astype(np.float32),
-                        bool(still))
+                        bool(still), renewal)
 
 
 def _check_inputs(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np.ndarray],
@@ -178,6 +183,25 @@ def _candidate(guide_t: np.ndarray | None, nb: np.ndarray, nm: np.ndarray, regio
     cand, inside = warp(nb, fwd)
     cand_m, _ = warp(nm, fwd)
     return cand, inside & cons, cand_m, False, float(np.median(moving)) if moving is not None else float("inf")
+
+
+def _renewal(target: np.ndarray, cand: np.ndarray, usable: np.ndarray, region: _Region) -> float:
+    """Frame-to-frame noise of the plate around the hole over its spatial noise (``region.noise``),
+    0..1, from the nearest neighbour of a still background (a moving object in the ring counts only
+    through the median)."""
+    import cv2
+
+    sel = region.ring & usable
+    if sel.sum() < 64:
+        return 1.0
+    lum = luminance(target)
+    smooth = cv2.GaussianBlur(lum, (0, 0), 1.5)
+    gy, gx = np.gradient(cv2.GaussianBlur(lum, (0, 0), 2.0))
+    grad = np.hypot(gx, gy)
+    flat = sel & (grad <= np.percentile(grad[sel], 50))  # the grain, not the texture: flat pixels only
+    spatial = 1.4826 * float(np.median(np.abs(lum - smooth)[flat])) / 0.945  # white grain: high-pass keeps 0.945 of it
+    temporal = 1.4826 * float(np.median(np.abs(luminance(cand) - lum)[flat])) / np.sqrt(2.0)
+    return float(np.clip(temporal / max(spatial, 1e-6), 0.0, 1.0))
 
 
 def _candidate_weight(target: np.ndarray, cand: np.ndarray, ok: np.ndarray, cand_m: np.ndarray, region: _Region,

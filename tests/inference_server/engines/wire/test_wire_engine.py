@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from inference_server.engines.metrics import psnr
-from inference_server.engines.wire import flow, matte, regrain, spatial
+from inference_server.engines.wire import flow, matte, regrain, spatial, temporal
 from inference_server.engines.wire.repair import WireRemover, WireSettings, hint_bands
 from inference_server.engines.wire.synthetic import texture, wire_shot
 from inference_server.engines.wire.temporal import fill_temporal
@@ -185,6 +185,45 @@ def test_a_slow_wire_over_a_still_shot_is_filled_from_frames_beyond_the_window(p
         assert with_far > near_only + 3.0  # measured 38.9 against 34.7 dB: the core is shown, not painted
     else:
         assert with_far == near_only
+
+
+def test_anchored_grain_belongs_to_the_frame_not_to_the_crop() -> None:
+    model = regrain.GrainModel(np.array([0.0, 1.0], np.float32), np.full((3, 2), 0.05, np.float32), 0.8, 0.5)
+    flat = np.full((40, 60, 3), 0.5, np.float32)
+    ones = np.ones((40, 60), np.float32)
+    a = regrain.apply_grain(flat, ones, model, seed=3, anchor=(100, 200))
+    b = regrain.apply_grain(flat, ones, model, seed=3, anchor=(110, 215))  # the same frame, 10 rows and 15 columns on
+    np.testing.assert_allclose(a[10:, 15:], b[:30, :45], atol=1e-6)
+    assert 0.04 < float((a - flat).std()) < 0.06  # the model's grain, sized and normalised
+    unanchored = regrain.apply_grain(flat, ones, model, seed=3)
+    assert float(np.abs(unanchored - a).mean()) > 0.02
+
+
+def test_a_still_plate_gets_grain_that_holds_still_and_renews_what_the_plate_renews() -> None:
+    """A locked-off plate whose texture holds still from frame to frame (as a compressed static shot):
+    the repair's grain must not crawl. With grain that renews every frame, the repair's must renew as
+    much. The renewing share is measured around the hole (``TemporalFill.renewal``); the painted core
+    gets the rest as grain fixed to its place in the frame."""
+
+    def crawl(noise: float, renewal: float | None) -> tuple[float, float]:
+        """(repair's mean frame-to-frame change inside the mattes, the clean plate's there)"""
+        truth, plates, hints = wire_shot(8, drift=0.6, noise=noise)
+        rem = WireRemover(lambda i: plates[i], lambda i: hints[i], 8, WireSettings(window=2, regrain=1.0))
+        real = temporal._renewal
+        if renewal is not None:
+            temporal._renewal = lambda *a: renewal  # type: ignore[assignment]
+        try:
+            outs, mattes = zip(*[rem.repair(i) for i in range(8)], strict=True)
+        finally:
+            temporal._renewal = real
+        both = [(mattes[t] > 0) & (mattes[t - 1] > 0) for t in range(3, 6)]
+        return (float(np.mean([np.abs(outs[t] - outs[t - 1])[b].mean() for t, b in zip(range(3, 6), both)])),
+                float(np.mean([np.abs(truth[t] - truth[t - 1])[b].mean() for t, b in zip(range(3, 6), both)])))
+
+    assert crawl(0.0, None)[0] < 0.01       # measured 0.003; the plate itself: 0
+    assert crawl(0.0, 1.0)[0] > 0.03        # every frame its own grain (the old behaviour): 0.04
+    ours, plate = crawl(0.02, None)
+    assert 0.8 < ours / plate < 1.25        # measured 0.90 (renewal 0.65: fine texture reads as grain too)
 
 
 def test_settings_reject_unknown_method() -> None:
