@@ -165,13 +165,14 @@ def apply_grain(image: np.ndarray, mask: np.ndarray, model: GrainModel, amount: 
     pad = 8
     y0, y1 = max(int(ys.min()) - pad, 0), min(int(ys.max()) + pad + 1, image.shape[0])
     x0, x1 = max(int(xs.min()) - pad, 0), min(int(xs.max()) + pad + 1, image.shape[1])
+    seed %= 1 << 63  # numpy seeds are non-negative; a frame numbered below 0 gives a negative one
     rng = np.random.default_rng(seed)
     shape = (y1 - y0, x1 - x0)
 
     def unit(stream: int) -> np.ndarray:
         if anchor is None:
             return _unit_grain(shape, model.size, rng)
-        return _anchored_grain(shape, (anchor[0] + y0, anchor[1] + x0), model.size, (seed % (1 << 32), stream))
+        return _anchored_grain(shape, (anchor[0] + y0, anchor[1] + x0), model.size, (seed, stream))
 
     common = unit(0)
     crop = image[y0:y1, x0:x1]

@@ -178,9 +178,9 @@ class WireRemover:
 
     @property
     def kept_frames(self) -> int:
-        """How many frames' mattes are kept: a frame and its farthest neighbours on both sides, with
-        the frames repaired next (``_far_neighbours``: twice the window). Memory grows with it only
-        where a static scene asks the far frames."""
+        """How many frames' mattes (and their bands, texture figures, hints) are kept: a frame and its
+        farthest neighbours on both sides (``_far_neighbours``: twice the window), and the next one.
+        A sequential render fills the caches to this size whether or not a band asks the far frames."""
         return 2 * frames_read(self.settings.window) + 3
 
     def _work(self, pixels: np.ndarray) -> np.ndarray:
@@ -366,7 +366,7 @@ class WireRemover:
             fill, renew, hold, matte = done
             if model is not None:  # grain that renews each frame, and grain that holds still in the frame
                 fill = apply_grain(fill, matte * renew, model, s.regrain, seed=seed + band_no)
-                if hold.any():
+                if bool((matte * hold > 1e-3).any()):  # painted pixels of a still band
                     fill = apply_grain(fill, matte * hold, model, s.regrain, seed=s.seed, anchor=(ctx[0], ctx[2]))
             comp = target * (1.0 - matte[:, :, None]) + fill * matte[:, :, None]
             cs = _core_in(core, ctx)

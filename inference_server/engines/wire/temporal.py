@@ -92,6 +92,10 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
             seen = (csum >= CLEAN * wsum) & (wsum > 0)
             if not (hole & ~seen).any():
                 break
+            if guide_t is not None:  # a slow pan looks still a frame away: the farthest frame must hold still too
+                k = max(order[order.index(i):], key=lambda j: abs(offsets[j]))
+                if _ring_motion(guide_t, neighbours[k], neighbour_mattes[k], region) > STILL:
+                    break
         cand, ok, cand_m, static, motion = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static)
         if still is None:  # the nearest neighbour tells whether the background holds still, and how much
             still = motion / max(abs(offsets[i]), 1) < STILL  # of the plate's grain renews from frame to frame
@@ -183,6 +187,14 @@ def _candidate(guide_t: np.ndarray | None, nb: np.ndarray, nm: np.ndarray, regio
     cand, inside = warp(nb, fwd)
     cand_m, _ = warp(nm, fwd)
     return cand, inside & cons, cand_m, False, float(np.median(moving)) if moving is not None else float("inf")
+
+
+def _ring_motion(guide_t: np.ndarray, nb: np.ndarray, nm: np.ndarray, region: _Region) -> float:
+    """Median motion (px) around the hole from the target to neighbour ``nb``; inf without a ring."""
+    if not region.ring.any():
+        return float("inf")
+    fwd = dense_flow(guide_t, _prefill(nb, nm, region.lo, region.hi))
+    return float(np.median(np.hypot(fwd[:, :, 0][region.ring], fwd[:, :, 1][region.ring])))
 
 
 def _renewal(target: np.ndarray, cand: np.ndarray, usable: np.ndarray, region: _Region) -> float:
