@@ -80,6 +80,8 @@ def test_large_foreign_files_are_refused_at_once(daemon: tuple[DaemonProcess, Pa
         lat = np.array(pinger.latencies)
         assert len(lat) > 20
         p99 = float(np.percentile(lat, 99))
-        assert p99 < 0.1, f"p99 ping {p99 * 1000:.0f} ms while foreign files were refused"
+        # a daemon that refused on its serving thread would hold pings for a whole refusal (the encoded
+        # parts take 0.4-0.5 s to arrive here); 2 loaded cores moving 160 MB gave p99 pings of 115 ms
+        assert p99 < 0.25, f"p99 ping {p99 * 1000:.0f} ms while foreign files were refused"
     finally:
         raw.close()
