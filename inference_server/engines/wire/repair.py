@@ -31,6 +31,7 @@ METHODS = ("auto", "temporal", "static", "spatial")
 QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
 WIDEN_AT = 2 * QC_THRESHOLD  # a line this strong still left after the second repair widens the matte around it
 FAR_UNSEEN = 0.02  # a still band whose near frames leave more of its hole unseen asks the far ones
+FAR_STEPS = 5     # far frame offsets each side at most (``neighbour_steps``)
 # bands worked side by side: their work is numpy and OpenCV on arrays, which release the GIL
 BAND_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
@@ -89,11 +90,26 @@ class WireSettings:
             raise ValueError(f"temporal window must be >= 0 frames, got {self.window}")
 
 
+def neighbour_steps(window: int, method: str) -> tuple[list[int], list[int]]:
+    """(near, far) frame offsets a repair looks at on each side. Near: every one up to ``window`` for
+    the static method, else 1, 2, 4, 8... up to it. Far, for a band over a still background whose near
+    frames did not show what it hides (``WireRemover._far_neighbours``): the nearest ``FAR_STEPS`` others
+    within twice the window (a bounded number: their plates are held at once)."""
+    if method == "static":
+        near = list(range(1, window + 1))
+    else:
+        near, d = [], 1
+        while d <= window:
+            near.append(d)
+            d = d * 2 if d >= 2 else d + 1
+    far = [d for d in range(1, 2 * window + 1) if d not in near][:FAR_STEPS]
+    return near, far
+
+
 def frames_read(window: int) -> int:
-    """How far from a frame its repair reads other frames: the near ones within ``window``, and over a
-    still background every one within twice it (``WireRemover._far_neighbours``). A chunk of a shot
+    """How far from a frame its repair may read other frames, whatever the method. A chunk of a shot
     rendered with this many frames of handles each side matches the whole-shot render."""
-    return 2 * window
+    return max((max(near + far, default=0) for near, far in (neighbour_steps(window, m) for m in METHODS)), default=0)
 
 
 def hint_bands(hint: np.ndarray, margin: int, band: int, cell: int = 8) -> list[tuple[Rect, Rect]]:
@@ -179,7 +195,7 @@ class WireRemover:
     @property
     def kept_frames(self) -> int:
         """How many frames' mattes (and their bands, texture figures, hints) are kept: a frame and its
-        farthest neighbours on both sides (``_far_neighbours``: twice the window), and the next one.
+        farthest neighbours on both sides (``frames_read``), and the next one.
         A sequential render fills the caches to this size whether or not a band asks the far frames."""
         return 2 * frames_read(self.settings.window) + 3
 
@@ -256,22 +272,15 @@ class WireRemover:
         return find_wire_matte(image, hint, self.settings.polarity, memo=memo)[0]
 
     def _neighbours(self, i: int) -> list[int]:
-        k = self.settings.window
-        if self.settings.method == "static":
-            steps = list(range(1, k + 1))
-        else:
-            steps, d = [], 1
-            while d <= k:
-                steps.append(d)
-                d = d * 2 if d >= 2 else d + 1
-        return self._frames_at(i, steps)
+        return self._frames_at(i, neighbour_steps(self.settings.window, self.settings.method)[0])
 
     def _far_neighbours(self, i: int, near: list[int]) -> list[int]:
         """The frames a band over a still background looks at once ``near`` did not show what it
-        hides: every one within twice the window. A slow wire over a locked-off shot uncovers its
-        background only frames later; in a moving shot the near frames show it, and a far frame's
-        motion estimate is worse than painting (measured: the bench's moving classes lost 0.2-0.35 dB)."""
-        return [j for j in self._frames_at(i, range(1, frames_read(self.settings.window) + 1)) if j not in near]
+        hides (``neighbour_steps``). A slow wire over a locked-off shot uncovers its background only
+        frames later; in a moving shot the near frames show it, and a far frame's motion estimate is
+        worse than painting (measured: the bench's moving classes lost 0.2-0.35 dB)."""
+        far = self._frames_at(i, neighbour_steps(self.settings.window, self.settings.method)[1])
+        return [j for j in far if j not in near]
 
     def _frames_at(self, i: int, steps: Iterable[int]) -> list[int]:
         out = []

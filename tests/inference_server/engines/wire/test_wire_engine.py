@@ -7,7 +7,7 @@ import pytest
 
 from inference_server.engines.metrics import psnr
 from inference_server.engines.wire import flow, matte, regrain, spatial, temporal
-from inference_server.engines.wire.repair import WireRemover, WireSettings, hint_bands
+from inference_server.engines.wire.repair import WireRemover, WireSettings, frames_read, hint_bands, neighbour_steps
 from inference_server.engines.wire.synthetic import texture, wire_shot
 from inference_server.engines.wire.temporal import fill_temporal
 
@@ -186,6 +186,15 @@ def test_a_slow_wire_over_a_still_shot_is_filled_from_frames_beyond_the_window(p
         assert with_far > near_only + 3.0  # measured 38.9 against 34.7 dB: the core is shown, not painted
     else:
         assert with_far == near_only
+
+
+def test_far_frames_are_few_and_the_frames_read_bound_them() -> None:
+    """The far offsets are the nearest few beyond the near ones (their plates are held at once, so a
+    16-frame window adds 5 a side, not 27), and ``frames_read`` (a farm chunk's handles) covers both."""
+    assert neighbour_steps(4, "auto") == ([1, 2, 4], [3, 5, 6, 7, 8])
+    assert neighbour_steps(16, "auto") == ([1, 2, 4, 8, 16], [3, 5, 6, 7, 9])
+    assert neighbour_steps(16, "static")[1] == [17, 18, 19, 20, 21]
+    assert [frames_read(w) for w in (0, 1, 2, 4, 16)] == [0, 2, 4, 8, 21]
 
 
 def test_frames_numbered_below_zero_are_regrained() -> None:
