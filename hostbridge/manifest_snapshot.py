@@ -72,7 +72,8 @@ MANIFESTS: List[Dict[str, Any]] = [{'name': 'exposure',
               'default': 4,
               'label': 'Temporal window (frames)',
               'tooltip': 'How many frames before and after to borrow clean pixels from (over a still background, up to '
-                         'twice as many where the nearer frames do not show what the wire hides).',
+                         '5 more a side, within twice the window, where the nearer frames do not show what the wire '
+                         'hides).',
               'min': 0,
               'max': 16,
               'choices': [],

@@ -39,8 +39,9 @@ MANIFEST = TaskManifest(
               "elsewhere. Temporal (static scene) for a locked-off camera; Spatial for single frames.",
               choices=METHODS),
         Param("window", "int", 4, "Temporal window (frames)",
-              "How many frames before and after to borrow clean pixels from (over a still background, "
-              "up to twice as many where the nearer frames do not show what the wire hides).", 0, 16),
+              "How many frames before and after to borrow clean pixels from (over a still background, up to "
+              "5 more a side, within twice the window, where the nearer frames do not show what the wire hides).",
+              0, 16),
         Param("regrain", "float", 1.0, "Regrain amount",
               "Grain added inside the repair to match the plate's grain (0 = none, 1 = matched).", 0.0, 2.0),
         Param("output", "choice", "repair", "Output",
