@@ -2,7 +2,7 @@
 
 Stages run in order: every ingest, then the training, then the repairs and looks (any order,
 in parallel). A long wire-removal shot is cut into chunks of ``chunk`` frames; each chunk is
-run with handles either side (the frames a temporal repair may borrow from: twice its window,
+run with handles either side (the frames a temporal repair may borrow from, far ones included:
 ``frames_read``) and keeps only its own frames, so a chunked shot matches the whole-shot render.
 Clean plates and object removal look at the whole shot and are never chunked; a look is cheap
 and its CLI takes no frame range, so it runs one task per shot.

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.wire.matte import HINT_INSIDE
-from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings, frames_read
+from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings, frames_kept
 from inference_server.frames import Frame, from_float, to_float
 from inference_server.project import serving
 from inference_server.project.store import open_project
@@ -122,7 +122,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     first = plates[0].pixels
     size = first.shape[:2]
     window = int(params["window"])
-    hint = _Hints(hints, size, 2 * frames_read(window) + 3)  # as many as WireRemover.kept_frames
+    hint = _Hints(hints, size, frames_kept(window))  # as many as the remover keeps mattes
     covered = [bool((hint(i) > HINT_INSIDE).any()) for i in range(len(hints))]
     if not any(covered):
         raise TaskInputError("the hint is empty on every frame; paint a stroke over the wire")

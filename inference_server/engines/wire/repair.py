@@ -112,6 +112,13 @@ def frames_read(window: int) -> int:
     return max((max(near + far, default=0) for near, far in (neighbour_steps(window, m) for m in METHODS)), default=0)
 
 
+def frames_kept(window: int) -> int:
+    """How many frames' mattes (and their bands, texture figures, hints) a repair keeps: a frame and its
+    farthest neighbours on both sides (``frames_read``), and the next one. A sequential render fills
+    the caches to this size whether or not a band asks the far frames."""
+    return 2 * frames_read(window) + 3
+
+
 def hint_bands(hint: np.ndarray, margin: int, band: int, cell: int = 8) -> list[tuple[Rect, Rect]]:
     """Split the hint's area into strips; each is (core rect it owns, context rect around it)."""
     import cv2
@@ -192,13 +199,6 @@ class WireRemover:
         self._grains: OrderedDict[int, GrainModel] = OrderedDict()
         self._linear: bool | None = None  # scene-linear plate: repaired in log (``loglin``); set by frame 1st repaired
 
-    @property
-    def kept_frames(self) -> int:
-        """How many frames' mattes (and their bands, texture figures, hints) are kept: a frame and its
-        farthest neighbours on both sides (``frames_read``), and the next one.
-        A sequential render fills the caches to this size whether or not a band asks the far frames."""
-        return 2 * frames_read(self.settings.window) + 3
-
     def _work(self, pixels: np.ndarray) -> np.ndarray:
         """Plate pixels in the repair's working code: float 0-1, or log for a scene-linear plate."""
         f = to_float(pixels)
@@ -239,7 +239,7 @@ class WireRemover:
         for (core, _, _), band in zip(jobs, _each(one, jobs), strict=True):
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
         cache[i] = full
-        while len(cache) > self.kept_frames:
+        while len(cache) > frames_kept(s.window):
             cache.popitem(last=False)
         return full
 
@@ -248,7 +248,7 @@ class WireRemover:
         dropped beyond ``size`` (by default as many as the frames' mattes kept)."""
         if i not in cache:
             cache[i] = make()
-            while len(cache) > (self.kept_frames if size is None else size):
+            while len(cache) > (frames_kept(self.settings.window) if size is None else size):
                 cache.popitem(last=False)
         cache.move_to_end(i)
         return cache[i]
@@ -274,13 +274,12 @@ class WireRemover:
     def _neighbours(self, i: int) -> list[int]:
         return self._frames_at(i, neighbour_steps(self.settings.window, self.settings.method)[0])
 
-    def _far_neighbours(self, i: int, near: list[int]) -> list[int]:
-        """The frames a band over a still background looks at once ``near`` did not show what it
+    def _far_neighbours(self, i: int) -> list[int]:
+        """The frames a band over a still background looks at once the near ones did not show what it
         hides (``neighbour_steps``). A slow wire over a locked-off shot uncovers its background only
         frames later; in a moving shot the near frames show it, and a far frame's motion estimate is
         worse than painting (measured: the bench's moving classes lost 0.2-0.35 dB)."""
-        far = self._frames_at(i, neighbour_steps(self.settings.window, self.settings.method)[1])
-        return [j for j in far if j not in near]
+        return self._frames_at(i, neighbour_steps(self.settings.window, self.settings.method)[1])
 
     def _frames_at(self, i: int, steps: Iterable[int]) -> list[int]:
         out = []
@@ -360,7 +359,7 @@ class WireRemover:
             for j in (nbrs if strict != "hint" else []) + ([i] if self.matte_model is not None else []):
                 self._matte_u8(j, guard=True)
 
-        far = self._far_neighbours(i, nbrs) if nbrs else []
+        far = self._far_neighbours(i) if nbrs else []
 
         def one(job: tuple[int, Rect], more: bool = False) -> tuple[np.ndarray, np.ndarray] | bool | None:
             band_no, core = job

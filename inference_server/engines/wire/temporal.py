@@ -87,13 +87,13 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     seen: np.ndarray | None = None  # pixels the near neighbours (before ``far_from``) already showed
     still: bool | None = None
     renewal = 1.0
-    for i in order:
+    for pos, i in enumerate(order):
         if seen is None and i >= far_from:
             seen = (csum >= CLEAN * wsum) & (wsum > 0)
             if not (hole & ~seen).any():
                 break
             if guide_t is not None:  # a slow pan looks still a frame away: the farthest frame must hold still too
-                k = max(order[order.index(i):], key=lambda j: abs(offsets[j]))
+                k = max(order[pos:], key=lambda j: abs(offsets[j]))
                 if _ring_motion(guide_t, neighbours[k], neighbour_mattes[k], region) > STILL:
                     break
         cand, ok, cand_m, static, motion = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static)
@@ -107,7 +107,6 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
         wsum += wt
         w2sum += wt * wt
         csum += wt * (1.0 - np.clip(cand_m, 0.0, 1.0))
-        pos = order.index(i)
         pair_done = pos + 1 == len(order) or abs(offsets[order[pos + 1]]) != abs(offsets[i])
         if not (pair_done and hole.any()):
             continue
@@ -180,7 +179,7 @@ def _candidate(guide_t: np.ndarray | None, nb: np.ndarray, nm: np.ndarray, regio
     guide_n = _prefill(nb, nm, region.lo, region.hi)
     fwd = dense_flow(guide_t, guide_n)  # the guides have the wires painted out
     bwd = dense_flow(guide_n, guide_t)
-    moving = np.hypot(fwd[:, :, 0][region.ring], fwd[:, :, 1][region.ring]) if region.ring.any() else None
+    moving = _ring_speeds(fwd, region)
     if mode == "auto" and moving is not None and np.percentile(moving, 90) < 0.25:
         return nb, np.ones((h, w), bool), nm, True, 0.0
     cons = consistency_mask(fwd, bwd) > 0
@@ -189,18 +188,24 @@ def _candidate(guide_t: np.ndarray | None, nb: np.ndarray, nm: np.ndarray, regio
     return cand, inside & cons, cand_m, False, float(np.median(moving)) if moving is not None else float("inf")
 
 
+def _ring_speeds(fwd: np.ndarray, region: _Region) -> np.ndarray | None:
+    """Length (px) of the flow ``fwd`` at each ring pixel around the hole; None without a ring."""
+    return np.hypot(fwd[:, :, 0][region.ring], fwd[:, :, 1][region.ring]) if region.ring.any() else None
+
+
 def _ring_motion(guide_t: np.ndarray, nb: np.ndarray, nm: np.ndarray, region: _Region) -> float:
     """Median motion (px) around the hole from the target to neighbour ``nb``; inf without a ring."""
     if not region.ring.any():
         return float("inf")
-    fwd = dense_flow(guide_t, _prefill(nb, nm, region.lo, region.hi))
-    return float(np.median(np.hypot(fwd[:, :, 0][region.ring], fwd[:, :, 1][region.ring])))
+    speeds = _ring_speeds(dense_flow(guide_t, _prefill(nb, nm, region.lo, region.hi)), region)
+    assert speeds is not None
+    return float(np.median(speeds))
 
 
 def _renewal(target: np.ndarray, cand: np.ndarray, usable: np.ndarray, region: _Region) -> float:
-    """Frame-to-frame noise of the plate around the hole over its spatial noise (``region.noise``),
-    0..1, from the nearest neighbour of a still background (a moving object in the ring counts only
-    through the median)."""
+    """Frame-to-frame noise of the plate around the hole over its spatial noise (both on the ring's
+    flattest half, as ``regrain.estimate_grain`` measures grain), 0..1, from the nearest neighbour of a
+    still background (a moving object in the ring counts only through the median)."""
     import cv2
 
     sel = region.ring & usable

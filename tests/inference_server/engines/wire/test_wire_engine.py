@@ -171,7 +171,7 @@ def test_a_slow_wire_over_a_still_shot_is_filled_from_frames_beyond_the_window(p
     def repair(far: bool) -> tuple[float, set[int]]:
         rem = WireRemover(plate, lambda i: hints[i], 12, WireSettings(window=2, regrain=0))
         if not far:
-            rem._far_neighbours = lambda i, near: []  # type: ignore[method-assign]
+            rem._far_neighbours = lambda i: []  # type: ignore[method-assign]
         for j in range(12):
             rem._matte_u8(j)  # every matte first: what the fill reads is counted alone
         asked.clear()
