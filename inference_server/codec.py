@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -105,21 +106,23 @@ class LazyFrames(FrameSeq):
         self._policy = policy
         self._cache: OrderedDict[int, Frame] = OrderedDict()
         self._size = cache
+        self._lock = threading.Lock()    # a task may read frames from two threads (object removal)
 
     def __len__(self) -> int:
         return len(self._loaders)
 
     def _frame(self, i: int) -> Frame:
-        if i in self._cache:
-            self._cache.move_to_end(i)
-            return self._cache[i]
-        pixels = self._loaders[i]()
-        check_pixels(pixels, self._names[i], self._policy)
-        frame = Frame(pixels, self.numbers[i], self._spaces[i])
-        self._cache[i] = frame
-        if len(self._cache) > self._size:
-            self._cache.popitem(last=False)
-        return frame
+        with self._lock:
+            if i in self._cache:
+                self._cache.move_to_end(i)
+                return self._cache[i]
+            pixels = self._loaders[i]()
+            check_pixels(pixels, self._names[i], self._policy)
+            frame = Frame(pixels, self.numbers[i], self._spaces[i])
+            self._cache[i] = frame
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+            return frame
 
 
 def build_inputs(descs: dict[str, list[dict[str, Any]]], parts: Sequence[Any],

@@ -7,6 +7,7 @@ rule and matte checks.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -54,12 +55,14 @@ MANIFEST = TaskManifest(
 
 
 class FloatFrames(Sequence[np.ndarray]):
-    """Lazy (H, W, C) float32 view of a frame sequence (integer code values scaled 0-1), cached."""
+    """Lazy (H, W, C) float32 view of a frame sequence (integer code values scaled 0-1), cached;
+    safe to read from several threads."""
 
     def __init__(self, frames: Sequence[Frame]) -> None:
         self.frames = frames
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self.limit = 4
+        self.lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -67,29 +70,36 @@ class FloatFrames(Sequence[np.ndarray]):
     def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
         if i < 0:
             i += len(self.frames)
-        if i in self.cache:
-            self.cache.move_to_end(i)
-            return self.cache[i]
-        img = to_float(self.frames[i].pixels)
-        self.limit = max(4, CACHE_BYTES // max(img.nbytes, 1))
-        self.cache[i] = img
-        while len(self.cache) > self.limit:
-            self.cache.popitem(last=False)
-        return img
+        with self.lock:
+            if i in self.cache:
+                self.cache.move_to_end(i)
+                return self.cache[i]
+            img = to_float(self.frames[i].pixels)
+            self.limit = max(4, CACHE_BYTES // max(img.nbytes, 1))
+            self.cache[i] = img
+            while len(self.cache) > self.limit:
+                self.cache.popitem(last=False)
+            return img
 
 
 class MatteFrames(Sequence[np.ndarray]):
-    """Lazy (H, W) float32 0-1 view of matte frames: alpha when it varies, else the max of R, G, B."""
+    """Lazy (H, W) float32 0-1 view of matte frames: alpha when it varies, else the max of R, G, B;
+    safe to read from several threads."""
 
     def __init__(self, frames: Sequence[Frame], size: tuple[int, int]) -> None:
         self.frames = frames
         self.size = size
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.frames)
 
     def __getitem__(self, i: int) -> np.ndarray:  # type: ignore[override]
+        with self.lock:
+            return self._load(i)
+
+    def _load(self, i: int) -> np.ndarray:
         if i in self.cache:
             return self.cache[i]
         frame = self.frames[i]

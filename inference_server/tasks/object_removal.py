@@ -9,7 +9,7 @@ import numpy as np
 
 from inference_server.engines.cleanplate.align import align_shot
 from inference_server.engines.cleanplate.qc import qc_report
-from inference_server.engines.cleanplate.removal import Removal, default_margin, grow, remove_object
+from inference_server.engines.cleanplate.removal import Removal, default_margin, grow, remove_in_order, remove_object
 from inference_server.engines.cleanplate.structure import KeyFills
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.frames import Frame, from_float
@@ -80,7 +80,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         raise TaskInputError(str(exc)) from exc
     keys = KeyFills(shot) if shot is not None else None
 
-    def remove(i: int) -> Removal:
+    def remove(i: int, keys: KeyFills | None) -> Removal:
         assert shot is not None
         try:
             return remove_object(frames, mattes, shot, i, max_samples=params["samples"], per_pixel=params["blend"],
@@ -94,7 +94,10 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     # background no frame reveals is painted once there and carried to the others
     with_matte = [i for i in range(n) if (mattes[i] > 0).any()]
     key = min(with_matte, key=lambda i: (abs(i - n // 2), i))
-    first = remove(key) if shot is not None else None
+    # two frames at a time, with the results of one after another (``remove_in_order``)
+    removals = remove_in_order(remove, [key] + [i for i in with_matte if i != key], keys) if shot is not None \
+        else iter(())
+    first = next(removals)[1] if shot is not None else None
     filled_px = revealed_px = never_px = 0
     rows: list[dict[str, Any]] = []
     for i in range(n):
@@ -105,7 +108,11 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         if shot is None or not (alpha > 0).any():
             out, revealed = src.pixels.copy(), np.zeros(size, bool)
         else:
-            rem = first if i == key and first is not None else remove(i)
+            if i == key and first is not None:
+                rem = first
+            else:
+                done, rem = next(removals)
+                assert done == i, (done, i)
             out = from_float(rem.image, src.pixels.dtype)
             out[~rem.hole] = src.pixels[~rem.hole]          # untouched outside the matte, bit for bit
             revealed = rem.revealed

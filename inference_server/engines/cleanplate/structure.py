@@ -218,6 +218,10 @@ class KeyFills:
             raise ValueError(f"key fill for frame index {index} is {image.shape}, the shot is {(h, w)}")
         self.keys.append(KeyFill(index, image.astype(np.float32), good.astype(bool)))
 
+    def snapshot(self) -> KeyFills:
+        """The keys as they are now, apart: keys added to either later do not show in the other."""
+        return KeyFills(self.alignment, list(self.keys))
+
     def carry(self, index: int, size: tuple[int, int], offset: tuple[int, int],
               want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Keys resampled onto a (h, w) window at ``offset`` of frame ``index``, nearest key first,

@@ -8,7 +8,7 @@ import pytest
 
 from inference_server.engines.cleanplate.align import align_shot
 from inference_server.engines.cleanplate.qc import fill_check, qc_report
-from inference_server.engines.cleanplate.removal import Removal, grow, remove_object
+from inference_server.engines.cleanplate.removal import Removal, grow, remove_in_order, remove_object
 from inference_server.engines.cleanplate.structure import KeyFills, _best_source, exemplar_fill
 from inference_server.engines.cleanplate.synthetic import SyntheticShot, follow_shot, panning_shot, textured_background
 from inference_server.engines.metrics import psnr
@@ -128,6 +128,42 @@ def test_never_revealed_background_is_painted_once_and_carried_without_boiling()
     ys, xs = np.nonzero(rems[3].carried)
     assert np.abs(alone.image[ys, xs] - rems[4].image[ys, xs - 2]).mean() > 2 * np.abs(
         rems[3].image[ys, xs] - rems[4].image[ys, xs - 2]).mean()
+
+
+def test_frames_removed_two_at_a_time_are_those_removed_one_after_another() -> None:
+    # The task removes two frames side by side; what it delivers must not depend on that.
+    shot = follow_shot(8, size=(120, 160), pan=(2.0, 0.0), box=(55, 30, 50, 60), halo=0.0, grain=0.0)
+    al = align_shot(shot.plates, 4, exclude=[grow(m > 0, 6) for m in shot.mattes])
+
+    def remove(i: int, keys: KeyFills | None) -> Removal:
+        return remove_object(shot.plates, shot.mattes, al, i, regrain=1.0, seed=7, keys=keys)
+
+    # the key frame first; or a frame off the key first, with later ones carried from it
+    for order in ([4, 0, 1, 2, 3, 5, 6, 7], [0, 7, 1, 4, 2]):
+        one, two = KeyFills(al), KeyFills(al)
+        alone = [remove(i, one) for i in order]
+        paired = list(remove_in_order(remove, order, two))
+        assert [i for i, _ in paired] == order
+        for a, (_, b) in zip(alone, paired):
+            np.testing.assert_array_equal(a.image, b.image)
+        assert [k.index for k in two.keys] == [k.index for k in one.keys]
+
+    # the keys each removal saw: when the first of a pair paints, the second sees its key (it is
+    # removed again); when the second paints, its key is kept for the frames after
+    seen: dict[int, list[int]] = {}
+
+    def paints(i: int, keys: KeyFills | None) -> Removal:
+        assert keys is not None
+        seen[i] = sorted(k.index for k in keys.keys)
+        if i in (1, 4):
+            keys.add(i, shot.plates[i], np.ones((120, 160), bool))
+        rem = Removal(shot.plates[i], shot.mattes[i] > 0, np.zeros((120, 160), bool), 0)
+        return Removal(rem.image, rem.hole, rem.revealed, 0, painted=np.full((120, 160), i in (1, 4)))
+
+    keys = KeyFills(al)
+    assert [i for i, _ in remove_in_order(paints, [0, 1, 2, 3, 4, 5], keys)] == [0, 1, 2, 3, 4, 5]
+    assert seen == {0: [], 1: [], 2: [1], 3: [1], 4: [1], 5: [1, 4]}
+    assert [k.index for k in keys.keys] == [1, 4]
 
 
 def test_painting_continues_edges_and_copies_only_from_the_source() -> None:
