@@ -79,16 +79,17 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     except ValueError as exc:
         raise TaskInputError(str(exc)) from exc
     keys = KeyFills(shot) if shot is not None else None
+    numbers = [plates[i].number for i in range(n)]     # read here: removals run on two threads
 
     def remove(i: int, keys: KeyFills | None) -> Removal:
         assert shot is not None
         try:
             return remove_object(frames, mattes, shot, i, max_samples=params["samples"], per_pixel=params["blend"],
                                  rejection=params["rejection"], refine=params["parallax"],
-                                 regrain=params["regrain"], window=params["window"], seed=plates[i].number,
+                                 regrain=params["regrain"], window=params["window"], seed=numbers[i],
                                  margin=margin, keys=keys)
         except ValueError as exc:
-            raise TaskInputError(f"frame {plates[i].number}: {exc}") from exc
+            raise TaskInputError(f"frame {numbers[i]}: {exc}") from exc
 
     # the key frame is painted first (the middle frame, or the frame with a matte nearest it), so
     # background no frame reveals is painted once there and carried to the others

@@ -217,13 +217,15 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
 def remove_in_order(remove: Callable[[int, KeyFills | None], Removal], order: Sequence[int],
                     keys: KeyFills | None) -> Iterator[tuple[int, Removal]]:
     """``(i, remove(i, keys))`` for each frame index of ``order``, in that order, exactly as one
-    after another, but two frames at a time on two threads (the first, the key frame, alone).
+    after another (results, keys added and errors alike), but two frames at a time on two
+    threads (the first, the key frame, alone).
 
     A frame's removal may paint and add a key that later frames carry, so the second frame of
-    each pair works on a snapshot of the keys: when the first painted, the second is removed
-    again with its key (what one after another gives); otherwise a key the second painted is
-    added. Measured on the 2K bench shot, two threads remove x1.34-1.44 faster than one
-    (numpy's and OpenCV's large operations run outside the GIL); the results are identical.
+    each pair works on a snapshot of the keys: when the first added a key, the second is
+    removed again with it (what one after another gives; an error the snapshot run raised is
+    dropped with it); otherwise a key the second added is kept, and an error it raised is
+    raised after the first frame is given. Measured on the 2K bench shot, two threads remove
+    x1.34-1.44 faster than one (numpy's and OpenCV's large operations run outside the GIL).
     """
     if not order:
         return
@@ -233,17 +235,22 @@ def remove_in_order(remove: Callable[[int, KeyFills | None], Removal], order: Se
             if a + 1 >= len(order):
                 yield order[a], remove(order[a], keys)
                 break
+            held = len(keys.keys) if keys is not None else 0
             apart = keys.snapshot() if keys is not None else None
             second = pool.submit(remove, order[a + 1], apart)
-            first = remove(order[a], keys)
-            rem = second.result()
-            if keys is not None and apart is not None:
-                if first.painted is not None and first.painted.any():
-                    rem = remove(order[a + 1], keys)
-                else:
-                    keys.keys.extend(apart.keys[len(keys.keys):])
+            try:
+                first = remove(order[a], keys)
+            finally:
+                error = second.exception()        # waits: no removal runs on while this one is out
             yield order[a], first
-            yield order[a + 1], rem
+            if keys is not None and len(keys.keys) > held:   # the first painted: the second again, with its key
+                yield order[a + 1], remove(order[a + 1], keys)
+                continue
+            if error is not None:
+                raise error
+            if keys is not None and apart is not None:
+                keys.keys.extend(apart.keys[held:])
+            yield order[a + 1], second.result()
 
 
 def paint(image: np.ndarray, todo: np.ndarray, source: np.ndarray) -> np.ndarray:

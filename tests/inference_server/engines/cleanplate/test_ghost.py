@@ -145,25 +145,41 @@ def test_frames_removed_two_at_a_time_are_those_removed_one_after_another() -> N
         paired = list(remove_in_order(remove, order, two))
         assert [i for i, _ in paired] == order
         for a, (_, b) in zip(alone, paired):
-            np.testing.assert_array_equal(a.image, b.image)
+            for name in ("image", "hole", "revealed", "carried", "painted"):
+                np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+            assert (a.samples, a.check) == (b.samples, b.check)
         assert [k.index for k in two.keys] == [k.index for k in one.keys]
 
-    # the keys each removal saw: when the first of a pair paints, the second sees its key (it is
-    # removed again); when the second paints, its key is kept for the frames after
-    seen: dict[int, list[int]] = {}
+    # Which keys each removal saw, what it painted, which failed: a removal that paints adds a
+    # key (the first of a pair painting: the second is removed again and sees it; the second
+    # painting: its key is kept); one that fails unless it sees a key fails as one after
+    # another would, and so does one that always fails (after the first of its pair is given).
+    def outcome(paint: set[int], fails: dict[int, int | None], paired: bool) -> tuple[object, ...]:
+        seen: dict[int, list[int]] = {}
 
-    def paints(i: int, keys: KeyFills | None) -> Removal:
-        assert keys is not None
-        seen[i] = sorted(k.index for k in keys.keys)
-        if i in (1, 4):
-            keys.add(i, shot.plates[i], np.ones((120, 160), bool))
-        rem = Removal(shot.plates[i], shot.mattes[i] > 0, np.zeros((120, 160), bool), 0)
-        return Removal(rem.image, rem.hole, rem.revealed, 0, painted=np.full((120, 160), i in (1, 4)))
+        def fake(i: int, keys: KeyFills | None) -> Removal:
+            assert keys is not None
+            seen[i] = sorted(k.index for k in keys.keys)
+            if i in fails and fails[i] not in seen[i]:
+                raise ValueError(f"frame {i} failed")
+            if i in paint:
+                keys.add(i, shot.plates[i], np.ones((120, 160), bool))
+            return Removal(shot.plates[i], shot.mattes[i] > 0, np.zeros((120, 160), bool), 0)
 
-    keys = KeyFills(al)
-    assert [i for i, _ in remove_in_order(paints, [0, 1, 2, 3, 4, 5], keys)] == [0, 1, 2, 3, 4, 5]
-    assert seen == {0: [], 1: [], 2: [1], 3: [1], 4: [1], 5: [1, 4]}
-    assert [k.index for k in keys.keys] == [1, 4]
+        keys, given, error = KeyFills(al), [], ""
+        order = [0, 1, 2, 3, 4, 5, 6]
+        try:
+            for i, _ in (remove_in_order(fake, order, keys) if paired else ((i, fake(i, keys)) for i in order)):
+                given.append((i, seen[i]))
+        except ValueError as exc:
+            error = str(exc)
+        return given, error, [k.index for k in keys.keys]
+
+    cases = [({1, 4}, {}), ({1, 2}, {}), ({2}, {}), ({1}, {2: 1}), (set(), {4: None}), ({3}, {3: None})]
+    for paint, fails in cases:
+        assert outcome(paint, fails, True) == outcome(paint, fails, False), (paint, fails)
+    assert outcome({1, 4}, {}, True)[0] == [(0, []), (1, []), (2, [1]), (3, [1]), (4, [1]), (5, [1, 4]), (6, [1, 4])]
+    assert outcome(set(), {4: None}, True)[:2] == ([(0, []), (1, []), (2, []), (3, [])], "frame 4 failed")
 
 
 def test_painting_continues_edges_and_copies_only_from_the_source() -> None:
