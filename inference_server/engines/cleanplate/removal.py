@@ -192,7 +192,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
             filled[carried] = (img_k + off)[carried]
     todo = rest & ~carried
     if (todo & t_hole).any():
-        filled = paint(filled, todo, (~t_guard | revealed | carried) & ~todo)
+        filled = paint(filled, todo, (~t_guard | revealed | carried) & ~todo, ~t_guard)
         painted = todo
         if keys is not None:
             key = image.copy()
@@ -253,12 +253,14 @@ def remove_in_order(remove: Callable[[int, KeyFills | None], Removal], order: Se
             yield order[a + 1], second.result()
 
 
-def paint(image: np.ndarray, todo: np.ndarray, source: np.ndarray) -> np.ndarray:
+def paint(image: np.ndarray, todo: np.ndarray, source: np.ndarray, trusted: np.ndarray | None = None) -> np.ndarray:
     """Spatial fill of ``todo`` (h, w) bool in ``image`` (h, w, C) float32 from ``source`` pixels.
 
     A thin area (every pixel within ``THIN`` px of background) is bridged by the wire engine's
     edge-directed rays, which carry lines straight across; a wide one gets texture and
-    continued edges by ``structure.exemplar_fill``. Only ``source`` pixels are read.
+    continued edges by ``structure.exemplar_fill``, its layout carried from ``trusted`` pixels
+    (the frame's own background, not what was borrowed around the hole). Only ``source``
+    pixels are read.
     """
     import cv2
 
@@ -266,7 +268,7 @@ def paint(image: np.ndarray, todo: np.ndarray, source: np.ndarray) -> np.ndarray
     if float(dist[todo].max()) <= THIN:
         filled = fill_spatial(image, (~source).astype(np.float32), max_ray=4 * THIN)
         return np.where(todo[..., None], filled, image).astype(np.float32)
-    return exemplar_fill(image, todo, source)[0]
+    return exemplar_fill(image, todo, source, trusted=trusted)[0]
 
 
 def snap(matrix: np.ndarray, size: tuple[int, int], tol: float = 0.1) -> np.ndarray:

@@ -8,7 +8,11 @@ fill front), each patch copied from the best-matching patch of known background 
 patch's mean colour held to the one expected there). The search runs at a reduced working
 size; what it finds is kept as an offset per pixel and the copy is made at full resolution
 (each pixel a Gaussian vote of its neighbours' offsets, which blends the seams between
-patches), so the fill has the plate's own texture and grain, not a smear.
+patches), so the fill has the plate's own texture and grain, not a smear. The fill's coarse
+tones come from a layout instead (``directional_layout``: the background around the hole
+carried straight across it), which also guides the patch search: a wide hole over a tree line
+continues the tree line in its own colour instead of filling with whichever layer's patches
+the greedy order reached first.
 
 ``KeyFills`` keeps the painted frames (keys) of a shot so that the same area of the world
 is painted once and carried to every other frame through the shot alignment, instead of
@@ -33,23 +37,28 @@ MEAN_WEIGHT = 1.0     # weight of a source patch's mean colour against the expec
 SEARCH = 8            # patches are copied from within this many patch sides of where they go (if any is there)
 VOTE = 2              # working pixels either side whose offsets vote on a full-size pixel's copy
 VOTE_SIGMA = 1.0      # working px: Gaussian weight of those votes
+LAYER_SIGMA = 2.0     # working px: coarser than this the layout rules, finer the copied texture
+ORIENTATIONS = 24     # orientations the layout tries (7.5 degrees apart)
 
 
 def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: int = PATCH,
-                  work_side: int = WORK_SIDE) -> tuple[np.ndarray, np.ndarray]:
+                  work_side: int = WORK_SIDE, trusted: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Fill ``image`` (H, W, C) float32 where ``fill`` (H, W) bool, copying from ``source``.
 
     ``source`` (H, W) bool marks background pixels patches may be copied from (whole patches
-    only); pixels in neither are context that is neither copied nor filled. Returns
-    (filled image, (H, W) bool pixels actually filled). Pixels outside ``fill`` come back
-    unchanged. Raises ValueError on mismatched shapes or when ``source`` holds no patch.
+    only); pixels in neither are context that is neither copied nor filled. ``trusted`` (H, W)
+    bool, optional: the pixels the layout is carried from (default: all outside ``fill``).
+    Returns (filled image, (H, W) bool pixels actually filled). Pixels outside ``fill`` come
+    back unchanged. Raises ValueError on mismatched shapes or when ``source`` holds no patch.
     """
     import cv2
 
     if image.ndim != 3 or image.dtype != np.float32:
         raise ValueError(f"exemplar_fill needs a float32 (H, W, C) image, got {image.shape} {image.dtype}")
-    if fill.shape != image.shape[:2] or source.shape != image.shape[:2]:
-        raise ValueError(f"exemplar_fill masks are {fill.shape} and {source.shape}, the image is {image.shape[:2]}")
+    if fill.shape != image.shape[:2] or source.shape != image.shape[:2] or (
+            trusted is not None and trusted.shape != image.shape[:2]):
+        raise ValueError(f"exemplar_fill masks are {fill.shape} and {source.shape}"
+                         f"{'' if trusted is None else f' and {trusted.shape}'}, the image is {image.shape[:2]}")
     if patch < 3 or patch % 2 == 0:
         raise ValueError(f"exemplar_fill patch side must be odd and >= 3, got {patch}")
     out = image.copy()
@@ -63,7 +72,16 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
     small = cv2.resize(image, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
     fill_s = cv2.resize(fill.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
     src_s = cv2.resize(source.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.999
-    offs = _fill_offsets(small, fill_s, src_s, patch)
+    # The large-scale picture (which layer, which colour goes where) comes from the plate's own
+    # background around the hole carried straight across it along the orientation in which it
+    # agrees best (``directional_layout``: a tree line, a horizon, a post); the patches bring
+    # the texture. Patches alone put the wrong layer's texture deep into a wide hole (sky in
+    # the tree line, tree tips in the sky). ``trusted`` pixels only are carried: fills around the
+    # hole (background borrowed from far frames) can hold misplaced structure it would carry.
+    hole_s = fill_s if trusted is None else fill_s | (
+        cv2.resize((~trusted).astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0)
+    layout = directional_layout(small, hole_s)
+    offs = _fill_offsets(small, fill_s, src_s, patch, layout)
     if offs is None:
         raise ValueError("exemplar_fill: the source region holds no whole patch to copy from")
     # Full-size copy along the offsets found at working size. Each pixel takes the copies the
@@ -93,7 +111,74 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
     if rest.any():       # a copy that landed off the source at full size: the working-size value
         up = cv2.resize(_apply_offsets(small, offs), (w, h), interpolation=cv2.INTER_LINEAR).reshape(out.shape)
         out[rest] = up[rest]
+    # Two layers: the copies' own coarse tones give way to the layout's, their detail stays.
+    layout_full = cv2.resize(layout, (w, h), interpolation=cv2.INTER_LINEAR).reshape(image.shape)
+    base = np.where(fill[..., None], layout_full, image)
+    sigma = LAYER_SIGMA / min(sx, sy)
+
+    def coarse(x: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(x, (0, 0), sigma).reshape(x.shape)
+    out[fill] = (coarse(base) + out - coarse(out))[fill]
     return out, fill.copy()
+
+
+def directional_layout(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """(H, W, C) float32: ``image`` with ``hole`` (H, W) bool filled by its surroundings carried
+    straight across it, along the orientation in which they agree best.
+
+    Each hole pixel takes the (lightly smoothed) values where the line through it leaves the
+    hole on either side, weighted by inverse distance (linear across the hole; one side where
+    the other leaves the frame). Of ``ORIENTATIONS`` orientations the one kept is the one whose
+    two ends differ least over the hole: a tree line or a horizon carries on as a band of its
+    own colour (ends in flat sky agree at any angle and choose nothing). Where no line
+    reaches known pixels the smooth membrane fills.
+    """
+    import cv2
+
+    known = ~hole
+    membrane = push_pull(image, known.astype(np.float32))
+    if not hole.any() or not known.any():
+        return membrane
+    kn = known.astype(np.float32)
+    smooth = cv2.GaussianBlur(image * kn[..., None], (0, 0), 1.0).reshape(image.shape) / np.maximum(
+        cv2.GaussianBlur(kn, (0, 0), 1.0), 1e-6)[..., None]
+    h, w = hole.shape
+    ys, xs = np.nonzero(hole)
+    best: tuple[float, np.ndarray] | None = None
+    for theta in np.arange(ORIENTATIONS) * np.pi / ORIENTATIONS:
+        dx, dy = float(np.cos(theta)), float(np.sin(theta))
+        ends = []
+        for sign in (1.0, -1.0):
+            val = np.zeros((ys.size, image.shape[2]), np.float32)
+            dist = np.zeros(ys.size, np.float32)
+            todo = np.arange(ys.size)
+            for step in range(1, h + w):
+                qy = np.rint(ys[todo] + sign * step * dy).astype(int)
+                qx = np.rint(xs[todo] + sign * step * dx).astype(int)
+                inside = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
+                hit = inside.copy()
+                hit[inside] = known[qy[inside], qx[inside]]
+                val[todo[hit]] = smooth[qy[hit], qx[hit]]
+                dist[todo[hit]] = step
+                todo = todo[inside & ~hit]
+                if todo.size == 0:
+                    break
+            ends.append((val, dist))
+        (v1, d1), (v2, d2) = ends
+        both = (d1 > 0) & (d2 > 0)
+        if both.sum() < 0.5 * ys.size:
+            continue
+        cost = float(np.abs(v1[both] - v2[both]).sum(axis=1).mean())
+        if best is None or cost < best[0]:
+            w1 = np.where(d1 > 0, 1.0 / np.maximum(d1, 1), 0.0)
+            w2 = np.where(d2 > 0, 1.0 / np.maximum(d2, 1), 0.0)
+            den = w1 + w2
+            fill = (v1 * w1[:, None] + v2 * w2[:, None]) / np.maximum(den, 1e-9)[:, None]
+            best = (cost, np.where((den > 0)[:, None], fill, membrane[ys, xs]))
+    out = membrane.copy()
+    if best is not None:
+        out[ys, xs] = best[1]
+    return out.astype(np.float32)
 
 
 def _best_source(im: np.ndarray, tmpl: np.ndarray, mask: np.ndarray, cost_mask: np.ndarray, py: int, px: int,
@@ -128,8 +213,10 @@ def _apply_offsets(small: np.ndarray, offs: np.ndarray) -> np.ndarray:
     return small[np.clip(yy + offs[..., 0], 0, h - 1), np.clip(xx + offs[..., 1], 0, w - 1)]
 
 
-def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: int) -> np.ndarray | None:
-    """(h, w, 2) int offsets (dy, dx): pixel p of the filled image is ``img[p + offset]``."""
+def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: int,
+                  layout: np.ndarray) -> np.ndarray | None:
+    """(h, w, 2) int offsets (dy, dx): pixel p of the filled image is ``img[p + offset]``;
+    ``layout`` (h, w, C) is the large-scale expectation inside the hole."""
     import cv2
 
     r = patch // 2
@@ -144,10 +231,9 @@ def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: 
     cost_mask = np.where(centres[r:-r, r:-r], 0.0, np.inf).astype(np.float32)
     conf = known.astype(np.float32)
     offs = np.zeros(im.shape[:2] + (2,), np.int32)
-    # the large-scale expectation inside the hole (a membrane from its surroundings): copies are
-    # also matched against it, weakly, so a patch of the wrong brightness is not carried deep in
-
-    guide = cv2.GaussianBlur(push_pull(im, known.astype(np.float32)), (0, 0), 2.0).reshape(im.shape)
+    # copies are also matched against the layout, weakly, so a patch of the wrong brightness
+    # is not carried deep in
+    guide = cv2.GaussianBlur(np.pad(layout, pad, mode="edge"), (0, 0), 2.0).reshape(im.shape)
     grey = im.mean(axis=2)
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)

@@ -199,6 +199,58 @@ def test_painting_continues_edges_and_copies_only_from_the_source() -> None:
         exemplar_fill(img, hole[:10], source)
 
 
+def _landscape(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """A follow shot's background: sky over a tilted band of dark trees over snow, each layer
+    with its own fine texture; and each pixel's layer (0 sky, 1 trees, 2 snow)."""
+    import cv2
+
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    top = 0.35 * h + 0.15 * xx                                   # the tree line falls to the right
+    layer = np.where(yy < top, 0, np.where(yy < top + 0.2 * h, 1, 2))
+    colours = np.array([(0.55, 0.7, 0.9), (0.12, 0.2, 0.1), (0.9, 0.92, 0.95)], np.float32)
+    amount = np.array([0.01, 0.08, 0.02], np.float32)[layer][..., None]
+    fine = cv2.GaussianBlur(rng.normal(0, 1, (h, w, 3)).astype(np.float32), (0, 0), 1.0)
+    return np.clip(colours[layer] + amount * fine, 0, 1).astype(np.float32), layer
+
+
+def test_a_wide_hole_over_layers_is_painted_layer_by_layer_with_texture() -> None:
+    # What the never-revealed area of a follow shot looks like: the hole spans the sky, the
+    # tree line and the snow. Each layer must carry on through it in its own colour (patches
+    # alone put sky into the tree line) and with its own texture (not a smear); and what was
+    # borrowed around the hole (here a wrong band: sky where the trees are) is not carried in.
+    import cv2
+
+    truth, layer = _landscape(160, 240)
+    hole = np.zeros((160, 240), bool)
+    hole[30:140, 80:170] = True
+    inner = cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3) > 6     # the hole's depths
+    borrowed = np.zeros_like(hole)
+    borrowed[30:140, 60:80] = True
+    plate = truth.copy()
+    plate[borrowed & (layer == 1)] = (0.55, 0.7, 0.9)
+    # what was borrowed around the hole is not carried in as layout (its patches may still be
+    # copied: each layer's colour holds, the error per pixel is larger)
+    for img, trusted, most in ((truth, None, 0.05), (plate, ~(hole | borrowed), 0.1)):
+        out, _ = exemplar_fill(img, hole, ~grow(hole, 2), trusted=trusted)
+        for k in range(3):
+            part = inner & (layer == k)
+            assert part.sum() > 500
+            off = np.abs(out[part].mean(axis=0) - truth[part].mean(axis=0)).max()
+            assert off < 0.05, (k, off)
+            assert np.abs(out[part] - truth[part]).mean() < most, k
+        if trusted is None:
+            trees = cv2.erode((layer == 1).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0    # off its edges
+            detail = out - cv2.GaussianBlur(out, (0, 0), 2.0)
+            ref = truth - cv2.GaussianBlur(truth, (0, 0), 2.0)
+            ratio = detail[trees & inner].std() / ref[trees & ~grow(hole, 8)].std()
+            assert 0.5 < ratio < 1.5, ratio                         # the trees' own grain, not a smear
+    # the borrowed strip trusted, the sky in it is carried into the tree line
+    out, _ = exemplar_fill(plate, hole, ~grow(hole, 2))
+    part = inner & (layer == 1)
+    assert np.abs(out[part].mean(axis=0) - truth[part].mean(axis=0)).max() > 0.2
+
+
 def test_patches_are_copied_from_near_where_they_go() -> None:
     # A perfect match far across the frame loses to a close one nearby: sky is the colour it
     # is here (copies from anywhere put squares of a distant grey sky into a blue one); with
