@@ -39,6 +39,7 @@ VOTE = 2              # working pixels either side whose offsets vote on a full-
 VOTE_SIGMA = 1.0      # working px: Gaussian weight of those votes
 LAYER_SIGMA = 2.0     # working px: coarser than this the layout rules, finer the copied texture
 ORIENTATIONS = 24     # orientations the layout tries (7.5 degrees apart)
+LAYOUT_PIXELS = 16384 # hole pixels the layout is made for at most (a larger hole's is made smaller)
 
 
 def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: int = PATCH,
@@ -80,7 +81,17 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
     # hole (background borrowed from far frames) can hold misplaced structure it would carry.
     hole_s = fill_s if trusted is None else fill_s | (
         cv2.resize((~trusted).astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0)
-    layout = directional_layout(small, hole_s)
+    # its cost grows with the hole's area times its width: a hole of more than LAYOUT_PIXELS
+    # working pixels is laid out smaller (the layout is coarse: LAYER_SIGMA)
+    f = min(1.0, float(np.sqrt(LAYOUT_PIXELS / max(int(hole_s.sum()), 1))))
+    if f < 1.0:
+        lsize = (max(2, round(size[0] * f)), max(2, round(size[1] * f)))
+        small_l = cv2.resize(small, lsize, interpolation=cv2.INTER_AREA).reshape(lsize[1], lsize[0], -1)
+        hole_l = cv2.resize(hole_s.astype(np.float32), lsize, interpolation=cv2.INTER_AREA) > 0
+        layout = np.where(hole_s[..., None], cv2.resize(directional_layout(small_l, hole_l), size,
+                          interpolation=cv2.INTER_LINEAR).reshape(small.shape), small)
+    else:
+        layout = directional_layout(small, hole_s)
     offs = _fill_offsets(small, fill_s, src_s, patch, layout)
     if offs is None:
         raise ValueError("exemplar_fill: the source region holds no whole patch to copy from")
