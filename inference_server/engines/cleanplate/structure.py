@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
-from inference_server.engines.wire.spatial import push_pull
+from inference_server.engines.wire.spatial import channels_op, push_pull
 
 WORK_SIDE = 256       # long side (px) of the region the patch search runs at
 PATCH = 9             # patch side at working size (odd)
@@ -48,7 +48,7 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
 
     ``source`` (H, W) bool marks background pixels patches may be copied from (whole patches
     only); pixels in neither are context that is neither copied nor filled. ``trusted`` (H, W)
-    bool, optional: the pixels the layout is carried from (default: all outside ``fill``).
+    bool, optional: the pixels the layout is carried from (default: ``source``).
     Returns (filled image, (H, W) bool pixels actually filled). Pixels outside ``fill`` come
     back unchanged. Raises ValueError on mismatched shapes or when ``source`` holds no patch.
     """
@@ -70,7 +70,7 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
     s = min(1.0, work_side / max(h, w))
     size = (max(patch + 2, round(w * s)), max(patch + 2, round(h * s)))
     sx, sy = size[0] / w, size[1] / h
-    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+    small = resize(image, size, cv2.INTER_AREA)
     fill_s = cv2.resize(fill.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
     src_s = cv2.resize(source.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.999
     # The large-scale picture (which layer, which colour goes where) comes from the plate's own
@@ -79,17 +79,20 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
     # the texture. Patches alone put the wrong layer's texture deep into a wide hole (sky in
     # the tree line, tree tips in the sky). ``trusted`` pixels only are carried: fills around the
     # hole (background borrowed from far frames) can hold misplaced structure it would carry.
-    hole_s = fill_s if trusted is None else fill_s | (
-        cv2.resize((~trusted).astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0)
+    trusted = source if trusted is None else np.asarray(trusted, bool)
+    hole_s = fill_s | (cv2.resize((~trusted).astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0)
+    if hole_s.all():  # nothing trusted left at the working size: what patches may be copied from
+        hole_s = ~src_s if src_s.any() else fill_s
     # its cost grows with the hole's area times its width: a hole of more than LAYOUT_PIXELS
     # working pixels is laid out smaller (the layout is coarse: LAYER_SIGMA)
     f = min(1.0, float(np.sqrt(LAYOUT_PIXELS / max(int(hole_s.sum()), 1))))
     if f < 1.0:
         lsize = (max(2, round(size[0] * f)), max(2, round(size[1] * f)))
-        small_l = cv2.resize(small, lsize, interpolation=cv2.INTER_AREA).reshape(lsize[1], lsize[0], -1)
-        hole_l = cv2.resize(hole_s.astype(np.float32), lsize, interpolation=cv2.INTER_AREA) > 0
-        layout = np.where(hole_s[..., None], cv2.resize(directional_layout(small_l, hole_l), size,
-                          interpolation=cv2.INTER_LINEAR).reshape(small.shape), small)
+        small_l = resize(small, lsize, cv2.INTER_AREA)
+        hole_l = cv2.resize(hole_s.astype(np.float32), lsize, interpolation=cv2.INTER_AREA) > 0.5
+        if hole_l.all() or not hole_l.any():
+            hole_l = cv2.resize(hole_s.astype(np.float32), lsize, interpolation=cv2.INTER_NEAREST) > 0.5
+        layout = np.where(hole_s[..., None], resize(directional_layout(small_l, hole_l), size, cv2.INTER_LINEAR), small)
     else:
         layout = directional_layout(small, hole_s)
     offs = _fill_offsets(small, fill_s, src_s, patch, layout)
@@ -120,10 +123,10 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
     rest = np.zeros_like(fill)
     rest[ys[~ok], xs[~ok]] = True
     if rest.any():       # a copy that landed off the source at full size: the working-size value
-        up = cv2.resize(_apply_offsets(small, offs), (w, h), interpolation=cv2.INTER_LINEAR).reshape(out.shape)
+        up = resize(_apply_offsets(small, offs), (w, h), cv2.INTER_LINEAR)
         out[rest] = up[rest]
     # Two layers: the copies' own coarse tones give way to the layout's, their detail stays.
-    layout_full = cv2.resize(layout, (w, h), interpolation=cv2.INTER_LINEAR).reshape(image.shape)
+    layout_full = resize(layout, (w, h), cv2.INTER_LINEAR)
     base = np.where(fill[..., None], layout_full, image)
     sigma = LAYER_SIGMA / min(sx, sy)
 
@@ -131,6 +134,15 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
         return cv2.GaussianBlur(x, (0, 0), sigma).reshape(x.shape)
     out[fill] = (coarse(base) + out - coarse(out))[fill]
     return out, fill.copy()
+
+
+def resize(image: np.ndarray, size: tuple[int, int], interpolation: int) -> np.ndarray:
+    """(h, w, C) ``image`` resized to ``size`` (w, h), any number of channels (OpenCV's area
+    resize takes at most 4 at once)."""
+    import cv2
+
+    return channels_op(image, lambda x: cv2.resize(x, size, interpolation=interpolation)).reshape(
+        size[1], size[0], image.shape[2])
 
 
 def directional_layout(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
@@ -141,8 +153,10 @@ def directional_layout(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     hole on either side, weighted by inverse distance (linear across the hole; one side where
     the other leaves the frame). Of ``ORIENTATIONS`` orientations the one kept is the one whose
     two ends differ least over the hole: a tree line or a horizon carries on as a band of its
-    own colour (ends in flat sky agree at any angle and choose nothing). Where no line
-    reaches known pixels the smooth membrane fills.
+    own colour (ends in flat sky agree at any angle and choose nothing). An orientation whose
+    lines find known pixels at both ends for less than half the hole is not considered; where
+    none is (a hole along a whole frame edge), or no line reaches known pixels, the smooth
+    membrane fills.
     """
     import cv2
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from inference_server.engines.cleanplate import structure
 from inference_server.engines.cleanplate.align import align_shot
 from inference_server.engines.cleanplate.qc import fill_check, qc_report
 from inference_server.engines.cleanplate.removal import Removal, grow, remove_in_order, remove_object
@@ -214,7 +215,7 @@ def _landscape(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(colours[layer] + amount * fine, 0, 1).astype(np.float32), layer
 
 
-def test_a_wide_hole_over_layers_is_painted_layer_by_layer_with_texture() -> None:
+def test_a_wide_hole_over_layers_is_painted_layer_by_layer_with_texture(monkeypatch: pytest.MonkeyPatch) -> None:
     # What the never-revealed area of a follow shot looks like: the hole spans the sky, the
     # tree line and the snow. Each layer must carry on through it in its own colour (patches
     # alone put sky into the tree line) and with its own texture (not a smear); and what was
@@ -245,10 +246,19 @@ def test_a_wide_hole_over_layers_is_painted_layer_by_layer_with_texture() -> Non
             ref = truth - cv2.GaussianBlur(truth, (0, 0), 2.0)
             ratio = detail[trees & inner].std() / ref[trees & ~grow(hole, 8)].std()
             assert 0.5 < ratio < 1.5, ratio                         # the trees' own grain, not a smear
-    # the borrowed strip trusted, the sky in it is carried into the tree line
+    # the control: with the borrowed strip trusted, the sky in it is carried into the tree line
     out, _ = exemplar_fill(plate, hole, ~grow(hole, 2))
     part = inner & (layer == 1)
     assert np.abs(out[part].mean(axis=0) - truth[part].mean(axis=0)).max() > 0.2
+    # a layout made smaller (a hole over LAYOUT_PIXELS), and a plate with 5 channels (OpenCV
+    # resizes at most 4 at once): the same layers
+    monkeypatch.setattr(structure, "LAYOUT_PIXELS", 2000)
+    five = np.dstack([truth, truth[..., :2]])
+    out, _ = exemplar_fill(five, hole, ~grow(hole, 2))
+    np.testing.assert_allclose(out[..., 3:], out[..., :2], atol=1e-5)
+    for k in range(3):
+        part = inner & (layer == k)
+        assert np.abs(out[part][:, :3].mean(axis=0) - truth[part].mean(axis=0)).max() < 0.05, k
 
 
 def test_patches_are_copied_from_near_where_they_go() -> None:
