@@ -1,6 +1,6 @@
 """Benchmark look match (issues 4 and 19): colour accuracy (dE2000) per class and fit time.
 
-Run from the repository root: ``python bench/look_match.py [--skip fivek shifted unshifted time]``.
+Run from the repository root: ``python bench/look_match.py [--skip fivek shifted takes unshifted issue4 time]``.
 Needs ``../shared/data``. Writes one contact sheet per class (rows: source | ours | target,
 each whole and as a 1:1 centre crop) under ``--sheets`` (default ``out/bench-look``).
 
@@ -18,6 +18,10 @@ Classes:
   Besides ours look only and balance + look (estimated balance), a diagnostic: the look with
   each test shot's balance known (its shift undone, as from camera metadata or a colorist's
   balance given with --balance FILE.cc), brought to where the look expects shots.
+- Creative looks, shifted takes (not in the issue; a show's shots of a scene): the same over five
+  reframes of one still (70% crops from its corners and centre), each still in turn (the first
+  two, for time): where the estimator can work, since the takes' statistics differ by their
+  shifts and not by unrelated content.
 - Creative looks, unshifted: the same without the shifts; and, like for like with the figure
   issue 4 reported, its protocol (the stills and 5 footage frames, learn from 3, test on 7).
 - Fit time for 4 pairs of 2K (2048x1080) frames.
@@ -280,14 +284,24 @@ def describe(o: np.ndarray) -> str:
     return f"{e / STOP:+5.2f} st {w / per_k:+6.0f} K {t:+.3f} tint"
 
 
-def creative(tmp: Path, sheets: Path, shifted: bool, table: bool = False) -> dict[str, list[tuple[float, float]]]:
+def takes(still: np.ndarray, n: int = 5, part: float = 0.7) -> list[np.ndarray]:
+    """``n`` reframes of one still (``part`` of its width and height, from its four corners and
+    its centre): the takes and angles of one scene, as a show's shots of a scene are."""
+    h, w = still.shape[:2]
+    ch, cw = int(h * part), int(w * part)
+    at = [(0, 0), (0, w - cw), (h - ch, 0), (h - ch, w - cw), ((h - ch) // 2, (w - cw) // 2)]
+    return [np.ascontiguousarray(still[y:y + ch, x:x + cw]) for y, x in at[:n]]
+
+
+def creative(tmp: Path, sheets: Path, shifted: bool, table: bool = False, pictures: list[np.ndarray] | None = None,
+             cls: str | None = None) -> dict[str, list[tuple[float, float]]]:
     from inference_server.engines.look import spaces
 
-    lin = stills()
+    lin = stills() if pictures is None else pictures
     looks = [("nilut-LUT01", need(DATA / "colour/looks/nilut-LUT01.cube"), SRGB)]
     looks += [(p.stem, p, LOG) for p in sorted(need(DATA / "colour/looks").glob("REDlogFilm_to_REDgamma*.cube"))]
     rng = np.random.default_rng(19)
-    cls = "shifted" if shifted else "unshifted"
+    cls = cls or ("shifted" if shifted else "unshifted")
     results: dict[str, list[tuple[float, float]]] = {}
     sheet_rows = []
     for name, path, space in looks:
@@ -409,7 +423,8 @@ def summarise(name: str, res: dict[str, list[tuple[float, float]]]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--skip", nargs="*", default=[], choices=("fivek", "shifted", "unshifted", "issue4", "time"))
+    parser.add_argument("--skip", nargs="*", default=[],
+                        choices=("fivek", "shifted", "takes", "unshifted", "issue4", "time"))
     parser.add_argument("--balances", action="store_true",
                         help="shifted class: print each test shot's needed balance vs the estimate")
     parser.add_argument("--sheets", default=str(ROOT / "out/bench-look"), help="folder for the contact sheets")
@@ -420,6 +435,11 @@ def main() -> int:
         tmp = Path(d)
         fk = fivek(tmp, sheets) if "fivek" not in args.skip else {}
         sh = creative(tmp, sheets, True, args.balances) if "shifted" not in args.skip else {}
+        tk: dict[str, list[tuple[float, float]]] = {}
+        if "takes" not in args.skip:   # shifted takes of one scene, each still in turn (two stills: time)
+            for k, still in enumerate(stills()[:2]):
+                for key, v in creative(tmp, sheets, True, args.balances, takes(still), f"takes{k}").items():
+                    tk.setdefault(key, []).extend(v)
         un = creative(tmp, sheets, False) if "unshifted" not in args.skip else {}
         i4 = unshifted_issue4(tmp) if "issue4" not in args.skip else {}
         ft = fit_time() if "time" not in args.skip else (float("nan"), float("nan"))
@@ -431,10 +451,11 @@ def main() -> int:
             r = [o[0] / p for o, p in zip(fk[label], rp)]
             print(f"  fivek {label} / that split's best root-poly: " + ", ".join(f"{x:.2f}" for x in r)
                   + f"  (worst {max(r):.2f}; target <= 0.8 on every split)")
-    for name, res in (("shifted", sh), ("unshifted", un), ("issue4", i4)):
+    for name, res in (("shifted", sh), ("takes", tk), ("unshifted", un), ("issue4", i4)):
         if res:
             summarise(name, res)
-            for label, target in (("ours bal+look", 1.5 if name == "shifted" else 0.6), ("ours look only", None)):
+            for label, target in (("ours bal+look", 1.5 if name in ("shifted", "takes") else 0.6),
+                                  ("ours look only", None)):
                 m = [np.mean([x[0] for x in v]) for k, v in res.items() if k.endswith(label)]
                 print(f"  {name} {label}: worst look {max(m):.2f}, average {np.mean(m):.2f}"
                       + (f" (target <= {target})" if target else ""))
