@@ -131,6 +131,31 @@ def test_never_revealed_background_is_painted_once_and_carried_without_boiling()
         rems[3].image[ys, xs] - rems[4].image[ys, xs - 2]).mean()
 
 
+def test_the_paint_layout_is_carried_from_the_frames_own_background(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What remove_object borrowed around the hole from other frames is not what the layout of
+    # the never-revealed area is carried from: only the frame's own plate outside the guard.
+    from inference_server.engines.cleanplate import removal
+
+    shot = follow_shot(8, size=(120, 160), pan=(2.0, 0.0), box=(55, 30, 50, 60), halo=0.0, grain=0.0)
+    al = align_shot(shot.plates, 4, exclude=[grow(m > 0, 6) for m in shot.mattes])
+    seen = []
+
+    def spy(image: np.ndarray, fill: np.ndarray, source: np.ndarray, **kw: object) -> tuple[np.ndarray, np.ndarray]:
+        seen.append((fill, source, kw.get("trusted")))
+        return exemplar_fill(image, fill, source, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(removal, "exemplar_fill", spy)
+    rem = remove_object(shot.plates, shot.mattes, al, 4, regrain=0.0, margin=3, keys=KeyFills(al))
+    assert rem.painted is not None and rem.painted.any() and len(seen) == 1
+    fill, source, trusted = seen[0]
+    assert isinstance(trusted, np.ndarray) and trusted.shape == fill.shape
+    borrowed = source & ~trusted                                    # revealed from other frames
+    assert borrowed.sum() > 100 and not (trusted & fill).any()
+    x0, y0 = 55 - 3 - 24, 30 - 3 - 24                              # the ROI of a 50x60 box, margin 3, pad 24+3
+    guard = grow(shot.mattes[4] > 0, 3)[max(y0, 0):, max(x0, 0):][:fill.shape[0], :fill.shape[1]]
+    np.testing.assert_array_equal(trusted, ~guard)
+
+
 def test_frames_removed_two_at_a_time_are_those_removed_one_after_another() -> None:
     # The task removes two frames side by side; what it delivers must not depend on that.
     shot = follow_shot(8, size=(120, 160), pan=(2.0, 0.0), box=(55, 30, 50, 60), halo=0.0, grain=0.0)
