@@ -46,7 +46,7 @@ from inference_server.engines.cleanplate.structure import KeyFills, exemplar_fil
 from inference_server.engines.cleanplate.temporal import TemporalEstimate, robust_temporal_estimate, scatter
 from inference_server.engines.wire.flow import luminance, warp
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
-from inference_server.engines.wire.spatial import channels_op, fill_spatial, push_pull
+from inference_server.engines.wire.spatial import fill_spatial, push_pull, resize
 
 MAX_CANDIDATES = 48      # frames looked at per output frame
 VOTES = 8                # reveals per hole pixel wanted for the outlier vote
@@ -334,21 +334,17 @@ def _gain_field(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> np.
     # The field is smooth: it is measured and continued at a quarter of the size, from the
     # band's means over 4x4 blocks (a full-size membrane per donor doubled a 2K removal's time).
     small = (max(1, w // BAND_STEP), max(1, h // BAND_STEP))
-    # per channel where there are more than 4 (OpenCV's area resize takes at most 4)
-    def shrink(a: np.ndarray) -> np.ndarray:
-        return channels_op(a, lambda x: cv2.resize(x, small, interpolation=cv2.INTER_AREA))
-
     k = cv2.resize(band.astype(np.float32), small, interpolation=cv2.INTER_AREA)
     known = k > 0.2
     kb = band.astype(np.float32)[..., None]
-    mean_t, mean_s = shrink(target * kb), shrink(sample * kb)
+    mean_t, mean_s = resize(target * kb, small, cv2.INTER_AREA), resize(sample * kb, small, cv2.INTER_AREA)
     eps = np.float32(0.02) * np.maximum(k, 1e-6)[..., None]
     ratio = np.log(np.maximum(mean_t, 0) + eps) - np.log(np.maximum(mean_s, 0) + eps)
     if known.any():  # blocks far from the band's typical ratio are something moving (any exposure step passes)
         known &= np.abs(ratio - np.median(ratio[known], axis=0)).mean(axis=2) <= GAIN_SPREAD
     field = _ring_offset(np.where(known[..., None], ratio, 0.0).astype(np.float32), known, BAND_SIGMA / BAND_STEP,
                          most=np.inf)
-    return channels_op(np.exp(field).astype(np.float32), lambda x: cv2.resize(x, (w, h), interpolation=cv2.INTER_LINEAR))
+    return resize(np.exp(field).astype(np.float32), (w, h), cv2.INTER_LINEAR)
 
 
 def _ring_offset(residual: np.ndarray, ring: np.ndarray, sigma: float = RING_SIGMA,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
-from inference_server.engines.wire.spatial import channels_op, push_pull
+from inference_server.engines.wire.spatial import push_pull, resize
 
 WORK_SIDE = 256       # long side (px) of the region the patch search runs at
 PATCH = 9             # patch side at working size (odd)
@@ -134,15 +134,6 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
         return cv2.GaussianBlur(x, (0, 0), sigma).reshape(x.shape)
     out[fill] = (coarse(base) + out - coarse(out))[fill]
     return out, fill.copy()
-
-
-def resize(image: np.ndarray, size: tuple[int, int], interpolation: int) -> np.ndarray:
-    """(h, w, C) ``image`` resized to ``size`` (w, h), any number of channels (OpenCV's area
-    resize takes at most 4 at once)."""
-    import cv2
-
-    return channels_op(image, lambda x: cv2.resize(x, size, interpolation=interpolation)).reshape(
-        size[1], size[0], image.shape[2])
 
 
 def directional_layout(image: np.ndarray, hole: np.ndarray) -> np.ndarray:

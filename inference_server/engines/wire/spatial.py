@@ -39,6 +39,15 @@ def channels_op(img: np.ndarray, fn: object) -> np.ndarray:
     return np.dstack([f(np.ascontiguousarray(img[:, :, c])) for c in range(img.shape[2])])  # type: ignore[operator]
 
 
+def resize(image: np.ndarray, size: tuple[int, int], interpolation: int) -> np.ndarray:
+    """(h, w, C) ``image`` resized to ``size`` (w, h), any number of channels (OpenCV's area
+    resize takes at most 4 at once)."""
+    import cv2
+
+    return channels_op(image, lambda x: cv2.resize(x, size, interpolation=interpolation)).reshape(
+        size[1], size[0], image.shape[2])
+
+
 def push_pull(image: np.ndarray, known: np.ndarray) -> np.ndarray:
     """Fill pixels where ``known`` (H, W float 0..1) is 0 by mask-weighted pyramid diffusion.
 
