@@ -15,6 +15,9 @@ scene-linear half-float EXR with highlights above 1. Per class it prints:
   each frame over a plate that holds still crawls);
 - the QC figure the task reports (worst frame's residual line energy, flagged frames) and
   the fraction of the hint repaired;
+- the wire left in each frame, as the eye sees it and a mean hides: the longest stretch of wire
+  pixels the repair left (``remnants``), the frames where one reaches ``REMNANT`` px, and how
+  many of those the QC flagged (the safety net's recall), with the frames it flagged without one;
 - seconds per frame (auto, regrain on) and the bit-exactness of every pixel outside the hint.
 
 It writes one contact sheet per class (before / after / ground truth at 1:1 around the hint,
@@ -45,6 +48,25 @@ from inference_server.engines.metrics import psnr  # noqa: E402
 from inference_server.engines.wire.repair import WireRemover, WireSettings  # noqa: E402
 
 OUT = ROOT / "bench-out" / "wire"
+REMNANT = 30  # px: a stretch of wire this long left in a frame is a wire left in the plate
+
+
+def remnants(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.ndarray],
+             alphas: list[np.ndarray]) -> list[int]:
+    """Per frame, the length (px, the longer side of its box) of the longest stretch of wire
+    left: wire pixels (coverage > 0.5, standing out from the truth by more than 0.1) that the
+    repair brought less than a fifth of the way back to the truth, joined across 4 px gaps.
+    (Where a wire hides a line of the background along its whole length, as the EXR class's
+    lead bar, the fill cannot bring the line back and its pixels count too.)"""
+    import cv2
+
+    out = []
+    for r, g, p, a in zip(result, truth, plates, alphas, strict=True):
+        before = np.abs(p - g).max(axis=2)
+        left = (a > 0.5) & (before > 0.1) & (np.abs(r - g).max(axis=2) > 0.8 * before)
+        _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(left.astype(np.uint8), np.ones((5, 5), np.uint8)))
+        out.append(max([int(max(st[2], st[3])) - 4 for st in stats[1:]] + [0]))
+    return out
 
 
 def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -179,6 +201,11 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     row["qc_worst"] = max((float(q.get("residual", 0.0)) for q in qcs), default=0.0)
     row["qc_flagged"] = sum(bool(q.get("flagged", False)) for q in qcs)
     row["qc_passes"] = float(np.mean([float(q.get("passes", 1)) for q in qcs]))
+    row["remnant_px"] = remnants(results["ours"], truth, results["plate"], list(scene.alphas))
+    flagged = [bool(q.get("flagged", False)) for q in qcs]
+    row["remnant_frames"] = sum(n >= REMNANT for n in row["remnant_px"])  # type: ignore[attr-defined]
+    row["remnant_flagged"] = sum(n >= REMNANT and f for n, f in zip(row["remnant_px"], flagged, strict=True))  # type: ignore[call-overload]
+    row["flagged_without"] = sum(n < REMNANT and f for n, f in zip(row["remnant_px"], flagged, strict=True))  # type: ignore[call-overload]
     if scene.plates[0].dtype == np.float16:
         row["dtype_out"] = ours.last_dtype  # type: ignore[attr-defined]
         hi = [(p.astype(np.float32) > 1.0).any(axis=2) for p in scene.plates]
@@ -260,8 +287,10 @@ def main(argv: list[str] | None = None) -> int:
               f"plate {row['wire_psnr_plate']:.1f} | flicker x{row['flicker_ratio']:.2f} (regrain on "
               f"x{row['flicker_ratio_regrain']:.2f}) | hint repaired "
               f"{row['hint_repaired']:.0%} | QC worst {row['qc_worst']:.2f} flagged {row['qc_flagged']} passes "
-              f"{row['qc_passes']:.1f} | "
-              f"{row['s_per_frame_noregrain']:.2f} s/f | outside exact {row['outside_bit_exact']}"
+              f"{row['qc_passes']:.1f} | wire left >= {REMNANT} px in {row['remnant_frames']}/{row['frames']} frames "
+              f"(longest {max(row['remnant_px'])} px; QC flagged {row['remnant_flagged']} of them, "  # type: ignore[call-overload]
+              f"{row['flagged_without']} others) | {row['s_per_frame_noregrain']:.2f} s/f | "
+              f"outside exact {row['outside_bit_exact']}"
               + (f" | out {row['dtype_out']}, values > 1 kept {row['highlights_kept']}" if "dtype_out" in row else ""),
               flush=True)
     if rows:
@@ -270,7 +299,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{min(gains):+.2f} dB ({rows[int(np.argmin(gains))]['class']}) | classes below +3 dB: "
               f"{sum(g < 3 for g in gains)} | flicker ratio worst x{max(float(r['flicker_ratio']) for r in rows):.2f} "  # type: ignore[arg-type]
               f"(regrain on x{max(float(r['flicker_ratio_regrain']) for r in rows):.2f}) "  # type: ignore[arg-type]
-              f"| outside bit-exact: {all(bool(r['outside_bit_exact']) for r in rows)} | sheets in {OUT}")
+              f"| outside bit-exact: {all(bool(r['outside_bit_exact']) for r in rows)} | wire left >= {REMNANT} px in "
+              f"{sum(int(r['remnant_frames']) for r in rows)} of {sum(int(r['frames']) for r in rows)} frames, QC "  # type: ignore[call-overload]
+              f"flagged {sum(int(r['remnant_flagged']) for r in rows)} of them and "  # type: ignore[call-overload]
+              f"{sum(int(r['flagged_without']) for r in rows)} frames without | sheets in {OUT}")  # type: ignore[call-overload]
     if not args.no_speed and not args.quick:
         speed(rows, frames)  # a shot long enough that a frame has all its neighbours (3 frames had 2 at most)
     if args.json:
