@@ -44,6 +44,7 @@ TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke 
 ORIENTED = True  # ridges weighted by how well they run along the stroke's axis (``ridge_response``)
 SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridge_response``)
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
+RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
 
 
 def scene_linear(lum: np.ndarray) -> bool:
@@ -206,7 +207,8 @@ def texture_floor(resp: np.ndarray, outside: np.ndarray) -> np.ndarray:
 
 
 def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: float, excess: dict[str, np.ndarray],
-               memo: dict[str, Any] | None = None, alongs: tuple[int | None, ...] = (None,), side_lobe: float = 0.0
+               memo: dict[str, Any] | None = None, alongs: tuple[int | None, ...] = (None,), side_lobe: float = 0.0,
+               responses: dict[int | None, tuple[np.ndarray, ...]] | None = None
                ) -> dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
     """{along: ({polarity: ridge response / the texture's floor}, {polarity: peak scale})} for the
     polarities asked for and each ridge direction of ``alongs`` (``ridge_responses``); the floor
@@ -216,15 +218,23 @@ def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: floa
     (``excess``, ``_excess``): beside a bright wire the Hessian also answers "dark ridge" on
     both flanks, though nothing there is darker than the wall behind it. The gate opens fully
     at twice the texture's median excess. ``memo`` keeps the floors: a repaired frame is
-    measured against the plate's texture."""
+    measured against the plate's texture. ``responses``: ``stroke_responses`` already taken."""
     import cv2
 
-    scales = tuple(s for s in SCALES if s <= max(width / 4.0, SCALES[1]))
     near = int(2 * width) | 1  # the surroundings: a stroke's width either side of it
     outside = cv2.dilate(inside.astype(np.uint8), np.ones((near, near), np.uint8)).astype(bool)
     outside &= ~cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-    return {along: _gains(resp, outside, polarity, excess, memo, f"{along}-{side_lobe}")
-            for along, resp in ridge_responses(image, scales, alongs, side_lobe).items()}
+    if responses is None:
+        responses = stroke_responses(image, width, alongs, side_lobe)
+    return {along: _gains(resp, outside, polarity, excess, memo, f"{along}-{side_lobe}")  # type: ignore[arg-type]
+            for along, resp in responses.items()}
+
+
+def stroke_responses(image: np.ndarray, width: float, alongs: tuple[int | None, ...], side_lobe: float
+                     ) -> dict[int | None, tuple[np.ndarray, ...]]:
+    """``ridge_responses`` at the scales a stroke ``width`` px wide can hold."""
+    scales = tuple(s for s in SCALES if s <= max(width / 4.0, SCALES[1]))
+    return ridge_responses(image, scales, alongs, side_lobe)  # type: ignore[return-value]
 
 
 def _gains(resp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], outside: np.ndarray, polarity: str,
@@ -306,10 +316,13 @@ def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
 
 
 def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: str, grow: int, lum: np.ndarray,
-                cross: bool, memo: dict[str, Any] | None, lenient: bool) -> tuple[np.ndarray, list[WirePath]]:
+                cross: bool, memo: dict[str, Any] | None, lenient: bool,
+                floors_only: bool = False) -> tuple[np.ndarray, list[WirePath]]:
     """Wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``, a
-    stroke ``width`` px wide."""
-    excess = _excess(lum, width)
+    stroke ``width`` px wide. ``floors_only``: measure the texture's floors into ``memo`` and keep
+    what was measured there (``RAW``) for the search that follows; no search."""
+    raw = memo.pop(RAW, None) if memo is not None else None
+    excess = raw[0] if raw is not None else _excess(lum, width)
     core = np.zeros(inside.shape, bool)
     found: list[WirePath] = []
     # the first matte looks for ridges that run along each axis, with the other polarity's side
@@ -319,7 +332,13 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     oriented = ORIENTED and lenient
     side_lobe = SIDE_LOBE if lenient else 0.0
     axes = (0, 1) if cross else (0,)
-    measured = line_gains(image, inside, polarity, width, excess, memo, axes if oriented else (None,), side_lobe)
+    alongs = axes if oriented else (None,)
+    responses = raw[1] if raw is not None else stroke_responses(image, width, alongs, side_lobe)
+    measured = line_gains(image, inside, polarity, width, excess, memo, alongs, side_lobe, responses)
+    if floors_only:
+        if memo is not None:
+            memo[RAW] = (excess, responses)
+        return core, found
     for axis in axes:
         along = axis if oriented else None
         gains, peak = measured[along]
@@ -353,13 +372,16 @@ def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto
 
 
 def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto", grow: int = 1,
-                    whole_stroke: bool = True, memo: dict[Any, Any] | None = None) -> tuple[np.ndarray, list[float]]:
+                    whole_stroke: bool = True, memo: dict[Any, Any] | None = None,
+                    floors_only: bool = False) -> tuple[np.ndarray, list[float]]:
     """(``refine_wire_matte``'s matte, the score of each wire found: its median gain over the
     texture's ridges; an empty list where no wire stands out). With ``whole_stroke=False`` a
     stroke where nothing stands out gets no matte, and a line must stand out by the full margin
     (what the QC of a repair asks: is a line left?).
     ``memo`` (a dict kept per frame and crop by the caller) keeps the texture's figures per stroke,
-    so the repaired frame is measured against the plate's texture, at half the cost."""
+    so the repaired frame is measured against the plate's texture, at half the cost. With
+    ``floors_only`` it only measures those floors into ``memo`` (and keeps what it measured for the
+    search that follows with the same memo: see ``repair.pooled_floors``); no matte."""
     import cv2
 
     if image.ndim != 3 or image.dtype != np.float32:
@@ -393,7 +415,8 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
         width = hint_width(ins)
         cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * width + 10  # a curved or crossed stroke
         stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity), {}) if memo is not None else None
-        core, paths = _axis_cores(img, ins, width, polarity, grow, lm, cross, stroke_memo, lenient=whole_stroke)
+        core, paths = _axis_cores(img, ins, width, polarity, grow, lm, cross, stroke_memo, lenient=whole_stroke,
+                                  floors_only=floors_only)
         if tall:
             core, ins = core.T, ins.T
         if not paths:  # nothing stands out from the texture: repair the whole stroke

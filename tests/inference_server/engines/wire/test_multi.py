@@ -126,3 +126,45 @@ def test_a_wire_over_a_rough_wall_has_an_extent_as_tall_as_the_wire() -> None:
     assert float(np.median(up)) >= 1 and float(np.median(down)) >= 1  # the wire's own rows
     up_env, down_env = matte._extent(excess["bright"], path, limit)
     assert float(np.median(up_env + down_env)) >= 6  # the envelope's excess ran on into the wall
+
+
+def test_the_bands_of_one_stroke_search_against_the_strokes_texture_floor() -> None:
+    # a long stroke cut into three bands: calm wall on the left, busy texture on the right. Each
+    # band's own floor differs (the busy band's is higher); the search of every band uses their
+    # width-weighted pool, and what the floors pass measured of the plate is not left for a later
+    # search (the QC of the repaired frame measures the repair, not the plate)
+    from inference_server.engines.wire.matte import RAW
+    from inference_server.engines.wire.repair import pooled_floors
+
+    h, w = 96, 768
+    plate = np.full((h, w, 3), 0.5, np.float32)
+    plate[:, 8:256] += (texture(h, 248, 3) - 0.5) * 0.05
+    plate[:, 512:] = texture(h, 256, 5) * 0.8 + 0.1
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    alpha = np.clip(2.0 - np.abs(yy - 48 - 0.01 * (xx - 384)), 0, 1)
+    plate = (plate * (1 - alpha[..., None]) + 0.1 * alpha[..., None]).astype(np.float32)
+    hint = np.zeros((h, w), np.float32)
+    hint[34:62, 8:w - 8] = 1.0
+    rem = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0, band=256))
+    bands = rem._hint_bands(0, hint)
+    assert len(bands) == 3
+    own = [pooled_floors([_floors_of(plate, hint, ctx)]) for _, ctx in bands]
+    key = next(k for k in own[0] if k.startswith("floor-dark"))
+    assert own[2][key][0] > 1.5 * own[0][key][0]  # the busy band's own floor
+    m = rem._matte_u8(0)
+    memos = [rem._memo(0, ctx) for _, ctx in bands]
+    levels = {round(float(v[0][0]), 6) for memo in memos for stroke in memo.values() for n, v in stroke.items()
+              if n == key}
+    assert len(levels) == 1  # one floor for the stroke
+    level = levels.pop()
+    assert min(o[key][0] for o in own) < level < max(o[key][0] for o in own)
+    assert not any(RAW in stroke for memo in memos for stroke in memo.values())
+    assert float((m[alpha > 0.9] > 127).mean()) > 0.95
+
+
+def _floors_of(plate: np.ndarray, hint: np.ndarray, ctx: tuple[int, int, int, int]) -> dict[object, object]:
+    """A band's own floors: its memo after a floors-only pass over its context."""
+    y0, y1, x0, x1 = ctx
+    memo: dict[object, object] = {}
+    matte.find_wire_matte(plate[y0:y1, x0:x1], hint[y0:y1, x0:x1], memo=memo, floors_only=True)
+    return memo
