@@ -28,6 +28,7 @@ smoothed along the path, grown by a pixel and feathered.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,7 @@ ORIENTED = True  # ridges weighted by how well they run along the stroke's axis 
 SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridge_response``)
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
+FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
 
 
 def scene_linear(lum: np.ndarray) -> bool:
@@ -246,7 +248,7 @@ def _gains(resp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], outside:
     for name, r, sc in (("dark", dark, dark_s), ("bright", bright, bright_s)):
         if polarity not in ("auto", name):
             continue
-        key = f"floor-{name}-{tag}"
+        key = f"{FLOOR}{name}-{tag}"
         if memo is None or key not in memo:
             typical = float(np.median(excess[name][outside])) if outside.sum() > 100 else 0.0
             floor = (texture_floor(r, outside), max(typical, 1e-3))
@@ -258,6 +260,40 @@ def _gains(resp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], outside:
         gains[name] = r / floor[0][None, :] * gate
         peak[name] = sc
     return gains, peak
+
+
+def pooled_floors(memos: Sequence[dict[Any, Any]]) -> dict[str, tuple[float, float]]:
+    """{floor key: (ridge floor, typical excess)}: the floors that ``find_wire_matte`` kept in each
+    band's memo (per stroke), averaged over the bands, weighted by the width each was measured over."""
+    acc: dict[str, list[float]] = {}
+    for memo in memos:
+        for stroke in memo.values():
+            for name, (level, typical) in ((n, v) for n, v in stroke.items() if str(n).startswith(FLOOR)):
+                a = acc.setdefault(name, [0.0, 0.0, 0.0])
+                a[0] += float(level[0]) * level.size
+                a[1] += float(typical) * level.size
+                a[2] += level.size
+    return {name: (a[0] / a[2], a[1] / a[2]) for name, a in acc.items() if a[2] > 0}
+
+
+def share_floors(memo: dict[Any, Any], pooled: dict[str, tuple[float, float]]) -> None:
+    """Put the pooled floors (``pooled_floors``) in place of a band's own, in its memo.
+
+    The floor is the 90th percentile of the ridges around the stroke, the same for every column:
+    measured band by band (512 px), it rose by 43% over the snow and the car at the right of a
+    car-pan frame, and a white wire the whole stroke's search held over all its length was left
+    there for 171 px."""
+    for stroke in memo.values():
+        for name, (level, _) in [(n, v) for n, v in stroke.items() if str(n).startswith(FLOOR)]:
+            if name in pooled:
+                stroke[name] = (np.full(level.shape, pooled[name][0], np.float32), pooled[name][1])
+
+
+def forget_raw(memo: dict[Any, Any]) -> None:
+    """Drop what a floors-only pass kept in a band's memo (``RAW``), searched or not: it is the
+    plate's, and a later search of the same band (the QC's, of the repaired frame) must not read it."""
+    for stroke in memo.values():
+        stroke.pop(RAW, None)
 
 
 def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np.ndarray],

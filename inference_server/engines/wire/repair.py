@@ -18,7 +18,15 @@ import numpy as np
 
 from inference_server.engines.wire import loglin
 from inference_server.engines.wire.flow import luminance
-from inference_server.engines.wire.matte import HINT_INSIDE, RAW, find_wire_matte, hint_width, scene_linear
+from inference_server.engines.wire.matte import (
+    HINT_INSIDE,
+    find_wire_matte,
+    forget_raw,
+    hint_width,
+    pooled_floors,
+    scene_linear,
+    share_floors,
+)
 from inference_server.engines.wire.paths import ACCEPT
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
@@ -149,35 +157,6 @@ def hint_bands(hint: np.ndarray, margin: int, band: int, cell: int = 8) -> list[
     return out
 
 
-def pooled_floors(memos: Sequence[dict[object, object]]) -> dict[str, tuple[float, float]]:
-    """{floor key: (ridge floor, typical excess)}: each band's figures (``find_wire_matte``'s memo,
-    per stroke) averaged over the bands, weighted by the width each was measured over."""
-    acc: dict[str, list[float]] = {}
-    for memo in memos:
-        for stroke in memo.values():
-            for name, value in stroke.items():  # type: ignore[attr-defined]
-                if str(name).startswith("floor-"):
-                    level, typical = value
-                    a = acc.setdefault(str(name), [0.0, 0.0, 0.0])
-                    a[0] += float(level[0]) * level.size
-                    a[1] += float(typical) * level.size
-                    a[2] += level.size
-    return {name: (a[0] / a[2], a[1] / a[2]) for name, a in acc.items() if a[2] > 0}
-
-
-def share_floors(memo: dict[object, object], pooled: dict[str, tuple[float, float]]) -> None:
-    """Put the pooled floors (``pooled_floors``) in place of a band's own, in its memo.
-
-    The floor is the 90th percentile of the ridges around the stroke, the same for every column:
-    measured band by band (512 px), it rose by 43% over the snow and the car at the right of a
-    car-pan frame, and a white wire the whole stroke's search held over all its length was left
-    there for 171 px."""
-    for stroke in memo.values():
-        for name, (level, _) in [(n, v) for n, v in stroke.items() if str(n).startswith("floor-")]:  # type: ignore[attr-defined]
-            if name in pooled:
-                stroke[name] = (np.full(level.shape, pooled[name][0], np.float32), pooled[name][1])  # type: ignore[index]
-
-
 def _grow(r: Rect, m: int, h: int, w: int) -> Rect:
     return max(r[0] - m, 0), min(r[1] + m, h), max(r[2] - m, 0), min(r[3] + m, w)
 
@@ -281,8 +260,7 @@ class WireRemover:
             bands = _each(one, jobs)
         finally:  # what the floors pass kept for the search is the plate's: never for a later search
             for _, _, memo in jobs:
-                for stroke in memo.values():
-                    stroke.pop(RAW, None)  # type: ignore[attr-defined]
+                forget_raw(memo)
         for (core, _, _), band in zip(jobs, bands, strict=True):
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
         cache[i] = full

@@ -133,8 +133,7 @@ def test_the_bands_of_one_stroke_search_against_the_strokes_texture_floor() -> N
     # band's own floor differs (the busy band's is higher); the search of every band uses their
     # width-weighted pool, and what the floors pass measured of the plate is not left for a later
     # search (the QC of the repaired frame measures the repair, not the plate)
-    from inference_server.engines.wire.matte import RAW
-    from inference_server.engines.wire.repair import pooled_floors
+    from inference_server.engines.wire.matte import FLOOR, RAW, pooled_floors
 
     h, w = 96, 768
     plate = np.full((h, w, 3), 0.5, np.float32)
@@ -149,7 +148,7 @@ def test_the_bands_of_one_stroke_search_against_the_strokes_texture_floor() -> N
     bands = rem._hint_bands(0, hint)
     assert len(bands) == 3
     own = [pooled_floors([_floors_of(plate, hint, ctx)]) for _, ctx in bands]
-    key = next(k for k in own[0] if k.startswith("floor-dark"))
+    key = next(k for k in own[0] if k.startswith(f"{FLOOR}dark"))
     assert own[2][key][0] > 1.5 * own[0][key][0]  # the busy band's own floor
     m = rem._matte_u8(0)
     memos = [rem._memo(0, ctx) for _, ctx in bands]
