@@ -235,11 +235,13 @@ class WireRemover:
             raise ValueError(f"hint of frame index {i} is {hint.shape[1]}x{hint.shape[0]}, "
                              f"plate is {plate.shape[1]}x{plate.shape[0]}")
         full = self._matte_u8(i).copy() if guard else np.zeros(hint.shape, np.uint8)  # guard: tight matte + classical
-        jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in self._hint_bands(i, hint)]
+        # each band: its core, the float crops of its context (plate, hint) and its memo
+        jobs = [(core, ctx, to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32), self._memo(i, ctx))
+                for core, ctx in self._hint_bands(i, hint)]
+        Job = tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]
 
-        def one(job: tuple[Rect, Rect, dict[object, object]]) -> np.ndarray:
-            core, ctx, memo = job
-            image, band_hint = to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32)
+        def one(job: Job) -> np.ndarray:
+            core, ctx, image, band_hint, memo = job
             m = find_wire_matte(image, band_hint, s.polarity, memo=memo)[0] if guard else \
                 self._band_matte(image, band_hint, memo)
             return np.rint(m[_core_in(core, ctx)] * 255).astype(np.uint8)
@@ -247,21 +249,20 @@ class WireRemover:
         if not guard and self.matte_model is None and len(jobs) > 1:
             # the texture's floor is the stroke's, not each band's: every band's floors are
             # measured first, and each band is searched against their pool
-            def floors(job: tuple[Rect, Rect, dict[object, object]]) -> None:
-                _, ctx, memo = job
-                find_wire_matte(to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32), s.polarity, memo=memo,
-                                floors_only=True)
+            def floors(job: Job) -> None:
+                _, _, image, band_hint, memo = job
+                find_wire_matte(image, band_hint, s.polarity, memo=memo, floors_only=True)
 
             _each(floors, jobs)
-            pooled = pooled_floors([memo for _, _, memo in jobs])
-            for _, _, memo in jobs:
-                share_floors(memo, pooled)
+            pooled = pooled_floors([job[4] for job in jobs])
+            for job in jobs:
+                share_floors(job[4], pooled)
         try:
             bands = _each(one, jobs)
         finally:  # what the floors pass kept for the search is the plate's: never for a later search
-            for _, _, memo in jobs:
-                forget_raw(memo)
-        for (core, _, _), band in zip(jobs, bands, strict=True):
+            for job in jobs:
+                forget_raw(job[4])
+        for (core, *_), band in zip(jobs, bands, strict=True):
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
         cache[i] = full
         while len(cache) > frames_kept(s.window):
