@@ -52,18 +52,19 @@ REMNANT = 30  # px: a stretch of wire this long left in a frame is a wire left i
 
 
 def remnants(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.ndarray],
-             alphas: list[np.ndarray]) -> list[int]:
+             alphas: list[np.ndarray], hints: list[np.ndarray]) -> list[int]:
     """Per frame, the length (px, the longer side of its box) of the longest stretch of wire
-    left: wire pixels (coverage > 0.5, standing out from the truth by more than 0.1) that the
-    repair brought less than a fifth of the way back to the truth, joined across 4 px gaps.
+    left inside the hint: wire pixels (coverage > 0.5, standing out from the truth by more than
+    0.1) that the repair brought less than a fifth of the way back to the truth, joined across
+    4 px gaps. (A wire outside the hint is the artist's to hint: the repair must leave it.)
     (Where a wire hides a line of the background along its whole length, as the EXR class's
     lead bar, the fill cannot bring the line back and its pixels count too.)"""
     import cv2
 
     out = []
-    for r, g, p, a in zip(result, truth, plates, alphas, strict=True):
+    for r, g, p, a, h in zip(result, truth, plates, alphas, hints, strict=True):
         before = np.abs(p - g).max(axis=2)
-        left = (a > 0.5) & (before > 0.1) & (np.abs(r - g).max(axis=2) > 0.8 * before)
+        left = (a > 0.5) & (h > 0) & (before > 0.1) & (np.abs(r - g).max(axis=2) > 0.8 * before)
         _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(left.astype(np.uint8), np.ones((5, 5), np.uint8)))
         out.append(max([int(max(st[2], st[3])) - 4 for st in stats[1:]] + [0]))
     return out
@@ -201,7 +202,7 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     row["qc_worst"] = max((float(q.get("residual", 0.0)) for q in qcs), default=0.0)
     row["qc_flagged"] = sum(bool(q.get("flagged", False)) for q in qcs)
     row["qc_passes"] = float(np.mean([float(q.get("passes", 1)) for q in qcs]))
-    row["remnant_px"] = remnants(results["ours"], truth, results["plate"], list(scene.alphas))
+    row["remnant_px"] = remnants(results["ours"], truth, results["plate"], list(scene.alphas), scene.hints)
     flagged = [bool(q.get("flagged", False)) for q in qcs]
     row["remnant_frames"] = sum(n >= REMNANT for n in row["remnant_px"])  # type: ignore[attr-defined]
     row["remnant_flagged"] = sum(n >= REMNANT and f for n, f in zip(row["remnant_px"], flagged, strict=True))  # type: ignore[call-overload]
