@@ -44,6 +44,7 @@ TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke 
 
 ORIENTED = True  # ridges weighted by how well they run along the stroke's axis (``ridge_response``)
 SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridge_response``)
+BEYOND_SHARE = 0.5  # a wire's core is followed past the hint's edge when it scores this share of the stroke's best
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
@@ -297,9 +298,13 @@ def forget_raw(memo: dict[Any, Any]) -> None:
 
 
 def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np.ndarray],
-                excess: dict[str, np.ndarray], width: float, grow: int) -> np.ndarray:
+                excess: dict[str, np.ndarray], width: float, grow: int, inside: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Binary core (bool (H, W)) of one wire along ``path``: per column, the polarity that
-    stands out there, and the extent its excess keeps either side of the path."""
+    stands out there, and the extent its excess keeps either side of the path; and that core
+    only in the columns where no more of it lies outside the hint (``inside``) than inside:
+    the path runs along a wire's middle, so a wire that crosses the hint's edge has at most
+    half of its width outside (a core mostly outside is a region beyond the edge, not wire)."""
     from scipy.ndimage import median_filter
 
     h, w = next(iter(gains.values())).shape
@@ -321,7 +326,9 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
     up, down = _extent(chosen, only, limit)
     yy = np.arange(h, dtype=np.float32)[:, None]
     py = only.astype(np.float32)[None, :]
-    return (only >= 0)[None, :] & (yy >= py - up[None, :] - grow) & (yy <= py + down[None, :] + grow)
+    core = (only >= 0)[None, :] & (yy >= py - up[None, :] - grow) & (yy <= py + down[None, :] + grow)
+    half = (core & ~inside).sum(axis=0) <= (core & inside).sum(axis=0)
+    return core, core & half[None, :]
 
 
 def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
@@ -353,13 +360,16 @@ def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
 
 def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: str, grow: int, lum: np.ndarray,
                 cross: bool, memo: dict[str, Any] | None, lenient: bool,
-                floors_only: bool = False) -> tuple[np.ndarray, list[WirePath]]:
-    """Wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``, a
-    stroke ``width`` px wide. ``floors_only``: measure the texture's floors into ``memo`` and keep
+                floors_only: bool = False) -> tuple[np.ndarray, np.ndarray, list[WirePath]]:
+    """(wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``, a
+    stroke ``width`` px wide; the cores of the columns where they are lines (``_wire_matte``);
+    the paths). ``floors_only``: measure the texture's floors into ``memo`` and keep
     what was measured there (``RAW``) for the search that follows; no search."""
     raw = memo.pop(RAW, None) if memo is not None else None
     excess = raw[0] if raw is not None else _excess(lum, width)
     core = np.zeros(inside.shape, bool)
+    lines = np.zeros(inside.shape, bool)
+    seen: list[tuple[float, np.ndarray]] = []
     found: list[WirePath] = []
     # the first matte looks for ridges that run along each axis, with the other polarity's side
     # lobes taken off; the search of a repaired frame (``lenient=False``) keeps the isotropic
@@ -374,7 +384,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     if floors_only:
         if memo is not None:
             memo[RAW] = (excess, responses)
-        return core, found
+        return core, lines, found
     for axis in axes:
         along = axis if oriented else None
         gains, peak = measured[along]
@@ -391,9 +401,16 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
         paths = find_paths(tr(gain), ins, tr(peak_scale), min_len, texture, lenient=lenient)
         g_t, p_t, e_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak, excess))
         for path in paths:
-            core |= tr(_wire_matte(path, g_t, p_t, e_t, width, grow))
+            wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins)
+            core |= tr(wire)
+            seen.append((path.score, tr(line)))
         found += paths
-    return core, found
+    # a wire is followed past the hint's edge only on strong evidence: at least half the score of
+    # the stroke's strongest wire (the weaker paths are where texture passes for a wire)
+    for score, line in seen:
+        if score >= BEYOND_SHARE * max(p.score for p in found):
+            lines |= line
+    return core, lines, found
 
 
 def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto", grow: int = 1) -> np.ndarray:
@@ -409,11 +426,13 @@ def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto
 
 def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto", grow: int = 1,
                     whole_stroke: bool = True, memo: dict[Any, Any] | None = None,
-                    floors_only: bool = False) -> tuple[np.ndarray, list[float]]:
+                    floors_only: bool = False, beyond: bool = False) -> tuple[np.ndarray, list[float]]:
     """(``refine_wire_matte``'s matte, the score of each wire found: its median gain over the
     texture's ridges; an empty list where no wire stands out). With ``whole_stroke=False`` a
     stroke where nothing stands out gets no matte, and a line must stand out by the full margin
-    (what the QC of a repair asks: is a line left?).
+    (what the QC of a repair asks: is a line left?). With ``beyond``, the matte also holds (at 1)
+    the core of a found wire where it runs on past the hint's edge (a wire drawn along the edge of
+    its stroke, or leaving it): pixels a repair must not touch, and must not read as background.
     ``memo`` (a dict kept per frame and crop by the caller) keeps the texture's figures per stroke,
     so the repaired frame is measured against the plate's texture, at half the cost. With
     ``floors_only`` it only measures those floors into ``memo`` (and keeps what it measured for the
@@ -451,10 +470,10 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
         width = hint_width(ins)
         cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * width + 10  # a curved or crossed stroke
         stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity), {}) if memo is not None else None
-        core, paths = _axis_cores(img, ins, width, polarity, grow, lm, cross, stroke_memo, lenient=whole_stroke,
+        core, lines, paths = _axis_cores(img, ins, width, polarity, grow, lm, cross, stroke_memo, lenient=whole_stroke,
                                   floors_only=floors_only)
         if tall:
-            core, ins = core.T, ins.T
+            core, lines, ins = core.T, lines.T, ins.T
         if not paths:  # nothing stands out from the texture: repair the whole stroke
             if whole_stroke:
                 out[sl] = np.maximum(out[sl], ins * np.clip(hint[sl], 0, 1))
@@ -463,5 +482,9 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
         soft = cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.8)
         matte = np.maximum(core.astype(np.float32), np.clip(2.0 * soft, 0.0, 1.0))
         matte[matte < 0.05] = 0.0
-        out[sl] = np.maximum(out[sl], matte * ins)
+        kept = matte * ins
+        if beyond:  # the wire's core past the hint's edge, within 2 px of it: seen there, not repaired there
+            near = cv2.dilate(ins.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+            kept = np.maximum(kept, (lines & near & ~ins).astype(np.float32))
+        out[sl] = np.maximum(out[sl], kept)
     return out, scores

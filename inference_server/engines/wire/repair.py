@@ -213,11 +213,17 @@ class WireRemover:
         return loglin.encode(f) if self._linear else f
 
     def matte(self, i: int) -> np.ndarray:
-        """Refined wire matte of frame i, float32 (H, W) 0..1."""
-        return self._matte_u8(i).astype(np.float32) / np.float32(255.0)
+        """Refined wire matte of frame i, float32 (H, W) 0..1, zero outside the hint."""
+        return self._inside(i, self._matte_u8(i)).astype(np.float32) / np.float32(255.0)
+
+    def _inside(self, i: int, matte_u8: np.ndarray) -> np.ndarray:
+        """``matte_u8`` without what it holds outside frame i's hint (a wire's core seen running on
+        past the hint's edge: kept in the repair's own mattes so no fill reads it as background)."""
+        return np.where(self.hint(i) > HINT_INSIDE, matte_u8, np.uint8(0)).astype(np.uint8)
 
     def matte_crop(self, i: int, rect: Rect, guard: bool = False) -> np.ndarray:
-        """The refined matte of frame i inside ``rect``, float32 0..1 (``guard``: see ``_matte_u8``)."""
+        """The refined matte of frame i inside ``rect``, float32 0..1 (``guard``: see ``_matte_u8``), with
+        the wire seen past the hint's edge (see ``repair``)."""
         return self._matte_u8(i, guard)[_sl(rect)].astype(np.float32) / np.float32(255.0)
 
     def _matte_u8(self, i: int, guard: bool = False) -> np.ndarray:
@@ -242,7 +248,7 @@ class WireRemover:
 
         def one(job: Job) -> np.ndarray:
             core, ctx, image, band_hint, memo = job
-            m = find_wire_matte(image, band_hint, s.polarity, memo=memo)[0] if guard else \
+            m = find_wire_matte(image, band_hint, s.polarity, memo=memo, beyond=True)[0] if guard else \
                 self._band_matte(image, band_hint, memo)
             return np.rint(m[_core_in(core, ctx)] * 255).astype(np.uint8)
 
@@ -295,7 +301,7 @@ class WireRemover:
                 raise ValueError(f"wire matte model returned shape {m.shape}, expected {hint.shape}")
             if float(m.max(initial=0.0)) >= 0.5:
                 return m
-        return find_wire_matte(image, hint, self.settings.polarity, memo=memo)[0]
+        return find_wire_matte(image, hint, self.settings.polarity, memo=memo, beyond=True)[0]
 
     def _neighbours(self, i: int) -> list[int]:
         return self._frames_at(i, neighbour_steps(self.settings.window, self.settings.method)[0])
@@ -323,7 +329,9 @@ class WireRemover:
         repaired once more, borrowing nothing from inside the neighbours' hints. (Widening for
         weaker lines was measured to smear more fills than it saved: on the bench those are
         mostly seams of the fill itself.) ``last_qc`` holds the frame's figures (``FrameQC``).
-        The matte is the cached array itself: copy it before changing it."""
+        The matte returned is zero outside the hint. Inside, the repair reads no pixel of a wire it
+        found, the wire's core past the hint's edge included: where a wire runs along the edge of
+        its stroke, the pixels just outside are the wire, not the background to fill from."""
         import cv2
 
         matte = self._matte_u8(i)
@@ -351,7 +359,7 @@ class WireRemover:
             self._mattes[i] = matte
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD)
-        return out, matte
+        return out, self._inside(i, matte)
 
     def _composite(self, i: int, matte_u8: np.ndarray, strict: str, base: np.ndarray | None = None,
                    where: np.ndarray | None = None) -> np.ndarray:
@@ -392,9 +400,11 @@ class WireRemover:
             ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
             target = self._work(src[_sl(ctx)])
             matte = matte_u8[_sl(ctx)].astype(np.float32) / np.float32(255.0)
-            if not (matte > 0).any():
+            inside = hint[_sl(ctx)] > HINT_INSIDE
+            if not (matte * inside > 0).any():
                 return None
-            done = self._fill(i, target, matte, ctx, nbrs + far if more else nbrs, strict, frames, bool(far) and not more)
+            done = self._fill(i, target, matte, inside, ctx, nbrs + far if more else nbrs, strict, frames,
+                              bool(far) and not more)
             if done is None:  # a still band the near frames did not uncover: asks for the far ones
                 return True
             fill, renew, hold, matte = done
@@ -442,14 +452,17 @@ class WireRemover:
                 left[_sl(core)] |= (m[_core_in(core, ctx)] > 0).astype(np.uint8)
         return left, worst
 
-    def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, ctx: Rect, nbrs: list[int], strict: str,
-              frames: dict[int, tuple[np.ndarray, np.ndarray]], may_ask: bool = False
+    def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, inside: np.ndarray, ctx: Rect, nbrs: list[int],
+              strict: str, frames: dict[int, tuple[np.ndarray, np.ndarray]], may_ask: bool = False
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """(fill (H, W, C), grain missing per pixel 0..1 that renews each frame, grain missing that holds
         still (``TemporalFill.renewal``), matte to composite with) for one band;
         ``frames``: the neighbours' (plate, hint), fetched by the caller. With ``may_ask``, None
         when the background is still and ``nbrs`` left more than ``FAR_UNSEEN`` of the hole unseen
         (the caller gives the band its far neighbours, ``_far_neighbours``, before anything is painted).
+        ``matte`` holds the wire seen past the hint's edge too; ``inside``: the hint (bool). That wire is
+        not filled, and neither read as the surroundings (by the spatial fill, the seam correction) nor
+        lent by a neighbour (its own, past its hint's edge); the matte returned is ``matte`` inside.
 
         With a matte model, what the neighbours reveal is taken under the wider guard matte (a
         wire edge the tight matte missed is replaced too, at little cost since the neighbours
@@ -458,20 +471,28 @@ class WireRemover:
         import cv2
 
         s = self.settings
+        seen_f = ((matte > 0) & ~inside).astype(np.float32)
+        matte = matte * inside
         if not nbrs:
-            return self._spatial(target, matte), np.ones(matte.shape, np.float32), np.zeros(matte.shape, np.float32), matte
+            painted = self._spatial(target, np.maximum(matte, seen_f))
+            return painted, np.ones(matte.shape, np.float32), np.zeros(matte.shape, np.float32), matte
         tight = matte
         if self.matte_model is not None:
-            matte = np.maximum(self.matte_crop(i, ctx, guard=True), tight)
+            matte = np.maximum(self.matte_crop(i, ctx, guard=True) * inside, tight)
         hole = matte > 1e-3
         imgs = [self._work(frames[j][0][_sl(ctx)]) for j in nbrs]
-        mts = [np.clip(frames[j][1][_sl(ctx)], 0, 1).astype(np.float32) if strict == "hint" else
-               self.matte_crop(j, ctx, guard=True) for j in nbrs]
+        hints = [frames[j][1][_sl(ctx)] for j in nbrs]
+        mts = [np.clip(hn, 0, 1).astype(np.float32) if strict == "hint" else self.matte_crop(j, ctx, guard=True)
+               for j, hn in zip(nbrs, hints, strict=True)]
+        seen_nb = None if strict == "hint" else [((m > 0) & (hn <= HINT_INSIDE)).astype(np.float32)
+                                                 for m, hn in zip(mts, hints, strict=True)]
+        if seen_nb is not None:  # a neighbour's flow guide paints out only its matte inside its hint
+            mts = [m * (hn > HINT_INSIDE) for m, hn in zip(mts, hints, strict=True)]
         if strict == "matte":
             mts = [cv2.dilate((m > 0).astype(np.float32), np.ones((3, 3), np.uint8)) for m in mts]
         tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=s.method,  # never spatial here
-                           far_from=len(self._neighbours(i)))
-        filled = tf.fill + seam_correction(target, tf.fill, tf.weight, matte)
+                           far_from=len(self._neighbours(i)), neighbour_seen=seen_nb)
+        filled = tf.fill + seam_correction(target, tf.fill, tf.weight, np.maximum(matte, seen_f))
         conf = np.clip(tf.n_eff, 0.0, 1.0).astype(np.float32) * (tf.weight > 0)
         spread = cv2.GaussianBlur(hole.astype(np.float32), (0, 0), 1.0)
         conf = cv2.GaussianBlur(conf * hole, (0, 0), 1.0) / np.maximum(spread, 1e-3)
@@ -489,7 +510,7 @@ class WireRemover:
             borrowed = hole & (conf >= 0.5)
             base = np.where(borrowed[:, :, None], filled, target).astype(np.float32)
             rest = (hole & ~borrowed).astype(np.float32)
-            spatial = self._spatial(base, rest, only=hole & (conf < 0.999)) if rest.any() else filled
+            spatial = self._spatial(base, np.maximum(rest, seen_f), only=hole & (conf < 0.999)) if rest.any() else filled
             fill = filled * conf[:, :, None] + spatial * (1.0 - conf[:, :, None])
         # grain missing: averaging n frames lowers only the grain that renews from frame to frame; a
         # painted pixel misses all of it, the part that holds still included (given at its place in the frame)

@@ -61,8 +61,11 @@ def _noise_level(image: np.ndarray, known: np.ndarray) -> float:
 
 def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np.ndarray],
                   neighbour_mattes: Sequence[np.ndarray], offsets: Sequence[int], mode: str = "auto",
-                  enough: float = 1.0, tau: float = 3.0, far_from: int | None = None) -> TemporalFill:
+                  enough: float = 1.0, tau: float = 3.0, far_from: int | None = None,
+                  neighbour_seen: Sequence[np.ndarray] | None = None) -> TemporalFill:
     """Gather candidates for ``target`` from ``neighbours`` (same size), nearest ``offsets`` first.
+    ``neighbour_seen`` (optional, float (H, W) each): wire seen in a neighbour where its matte is not
+    (past its hint's edge): never lent, but not painted out of the neighbour's flow guide either.
     Those from index ``far_from`` on are far neighbours: looked at after the near ones, and only for the
     hole pixels no near one showed (a far frame, worse aligned, must not dilute a near frame's good pixel).
 
@@ -96,7 +99,9 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
                 k = max(order[pos:], key=lambda j: abs(offsets[j]))
                 if _ring_motion(guide_t, neighbours[k], neighbour_mattes[k], region) > STILL:
                     break
-        cand, ok, cand_m, static, motion = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static)
+        donor_m = neighbour_mattes[i] if neighbour_seen is None else np.maximum(neighbour_mattes[i], neighbour_seen[i])
+        cand, ok, cand_m, static, motion = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static,
+                                                      donor_m)
         if still is None:  # the nearest neighbour tells whether the background holds still, and how much
             still = motion / max(abs(offsets[i]), 1) < STILL  # of the plate's grain renews from frame to frame
             renewal = _renewal(target, cand, ok & (cand_m < 0.02), region) if still else 1.0
@@ -168,23 +173,23 @@ def _region(target: np.ndarray, matte: np.ndarray) -> _Region:
 
 
 def _candidate(guide_t: np.ndarray | None, nb: np.ndarray, nm: np.ndarray, region: _Region, mode: str,
-               static: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, float]:
-    """One neighbour as a candidate for the target: (pixels, usable mask, its wire matte, static, the
-    median motion around the hole in pixels), moved by flow unless the scene is static ("auto" turns
-    static when the ring barely moves)."""
+               static: bool, dm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool, float]:
+    """One neighbour as a candidate for the target: (pixels, usable mask, its wire not to lend (``dm``),
+    static, the median motion around the hole in pixels), moved by flow unless the scene is static
+    ("auto" turns static when the ring barely moves); its flow guide paints out ``nm``."""
     h, w = nm.shape[:2]
     if static:
-        return nb, np.ones((h, w), bool), nm, True, 0.0
+        return nb, np.ones((h, w), bool), dm, True, 0.0
     assert guide_t is not None
     guide_n = _prefill(nb, nm, region.lo, region.hi)
     fwd = dense_flow(guide_t, guide_n)  # the guides have the wires painted out
     bwd = dense_flow(guide_n, guide_t)
     moving = _ring_speeds(fwd, region)
     if mode == "auto" and moving is not None and np.percentile(moving, 90) < 0.25:
-        return nb, np.ones((h, w), bool), nm, True, 0.0
+        return nb, np.ones((h, w), bool), dm, True, 0.0
     cons = consistency_mask(fwd, bwd) > 0
     cand, inside = warp(nb, fwd)
-    cand_m, _ = warp(nm, fwd)
+    cand_m, _ = warp(dm, fwd)
     return cand, inside & cons, cand_m, False, float(np.median(moving)) if moving is not None else float("inf")
 
 

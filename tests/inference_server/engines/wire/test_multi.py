@@ -167,3 +167,26 @@ def _floors_of(plate: np.ndarray, hint: np.ndarray, ctx: tuple[int, int, int, in
     memo: dict[object, object] = {}
     matte.find_wire_matte(plate[y0:y1, x0:x1], hint[y0:y1, x0:x1], memo=memo, floors_only=True)
     return memo
+
+
+def test_a_wire_along_the_hints_edge_is_not_read_back_from_outside_it() -> None:
+    # The stroke's lower edge runs along a 4 px dark wire, just below its middle: the wire's lower
+    # rows lie outside the hint and must stay (outside is never touched); inside, the fill must not
+    # read them as the background below (it brought the wire back in as a dark smear).
+    wire = _line(2, width=4.0)  # rows H/2 + 1 .. H/2 + 3 covered, H/2 and H/2 + 4 half
+    truth, plates, _ = _scene([(wire, 0.03)])
+    hint = _hint((H // 2 - 14, H // 2 + 3))  # its last row: the wire's middle
+    found = matte.find_wire_matte(plates[0], hint, beyond=True)[0]
+    outside = (wire > 0.5) & (hint == 0)
+    outside[:, :8] = outside[:, W - 8:] = False  # where the wire runs on past the stroke's ends: not seen
+    assert float((found[outside] > 0).mean()) > 0.9  # the wire seen past the edge
+    assert not (found[(hint == 0) & (wire == 0)] > 0).any()  # and nothing but the wire
+    assert not (matte.refine_wire_matte(plates[0], hint)[hint == 0] > 0).any()
+    rem = WireRemover(lambda i: plates[i], lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    out, m = rem.repair(0)
+    assert np.array_equal(out[hint == 0], plates[0][hint == 0])
+    assert not (m[hint == 0] > 0).any() and not (rem.matte(0)[hint == 0] > 0).any()
+    inner = (wire > 0.5) & (hint > 0)
+    before = float(np.abs(plates[0] - truth[0])[inner].mean())
+    after = float(np.abs(out - truth[0])[inner].mean())
+    assert after < 0.25 * before, (before, after)

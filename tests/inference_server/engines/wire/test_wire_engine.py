@@ -98,6 +98,26 @@ def test_a_neighbour_that_shows_only_its_wire_fringe_yields_to_one_that_shows_th
     assert float(np.abs(only_fringe.clean[inside] - 0.15).max()) < 1e-5  # said, when there is nothing better
 
 
+def test_a_neighbours_wire_seen_past_its_hint_is_never_lent() -> None:
+    """The nearest neighbours' wire lies where the target's hole is, outside their own hints (so not
+    in their mattes) but seen there (``neighbour_seen``): they must lend nothing there; the next pair
+    shows the background. Their flow guides are not changed by it (the mattes given stay as they are)."""
+    h, w = 32, 48
+    background = np.full((h, w, 3), 0.2, np.float32)
+    wired = background.copy()
+    wired[14:18, 8:40] = 0.8
+    hole = np.zeros((h, w), np.float32)
+    hole[14:18, 8:40] = 1.0
+    target = np.where(hole[:, :, None] > 0, 0.9, background).astype(np.float32)
+    none = np.zeros((h, w), np.float32)
+    args = (target, hole, [wired, wired, background, background], [none] * 4, [-1, 1, -2, 2])
+    blind = fill_temporal(*args, mode="static")
+    inside = hole > 0
+    assert float(np.abs(blind.fill[inside] - 0.8).max()) < 1e-5  # unseen, the wire is lent
+    tf = fill_temporal(*args, mode="static", neighbour_seen=[hole, hole, none, none])
+    assert float(np.abs(tf.fill[inside] - 0.2).max()) < 1e-5
+
+
 def test_grain_estimate_and_synthesis_match_level_dependence() -> None:
     rng = np.random.default_rng(2)
     ramp = np.repeat(np.linspace(0.1, 0.9, 200, dtype=np.float32)[None, :, None], 120, 0).repeat(3, 2)
