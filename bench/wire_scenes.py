@@ -190,6 +190,10 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
             Stroke((Wire(2.5, BRIGHT),), top=0.7, sag=0.05, drift=0.5, vertical=True))),
         "wire leaves and re-enters the hint": lambda: compose("leaves-hint", load_clip("tennis", frames, start=20), (
             Stroke((Wire(3.0, DARK),), top=0.3, drift=0.6, wobble=1.3),)),
+        "tight hint (the stroke hugs the wire)": lambda: compose("tight-hint", load_clip("bmx-trees", frames, start=10), (
+            Stroke((Wire(3.0, DARK),), top=0.35, drift=0.7, hint_pad=0.2),)),
+        "loose hint (a broad stroke)": lambda: compose("loose-hint", load_clip("tennis", frames, start=10), (
+            Stroke((Wire(2.5, DARK),), top=0.4, drift=0.7, hint_pad=6.0),)),
         "wire over a moving subject": lambda: compose("over-subject", load_clip("tennis", frames, start=30), (
             Stroke((Wire(3.0, DARK),), top=0.45, sag=0.05, drift=0.4),)),
         "wire behind foreground": lambda: compose("behind-fg", load_clip("bmx-trees", frames, start=20), (
