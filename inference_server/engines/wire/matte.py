@@ -44,7 +44,7 @@ TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke 
 
 ORIENTED = True  # ridges weighted by how well they run along the stroke's axis (``ridge_response``)
 SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridge_response``)
-BEYOND_SHARE = 0.5  # a wire's core is followed past the hint's edge when it scores this share of the stroke's best
+BEYOND_SHARE = 0.5  # a wire's core is followed past the hint's edge when it scores this share of the best found
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
@@ -406,7 +406,8 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             seen.append((path.score, tr(line)))
         found += paths
     # a wire is followed past the hint's edge only on strong evidence: at least half the score of
-    # the stroke's strongest wire (the weaker paths are where texture passes for a wire)
+    # the strongest wire this search found in the stroke (in a repair's band: the band's part of it;
+    # the weaker paths are where texture passes for a wire)
     for score, line in seen:
         if score >= BEYOND_SHARE * max(p.score for p in found):
             lines |= line
@@ -432,7 +433,9 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
     stroke where nothing stands out gets no matte, and a line must stand out by the full margin
     (what the QC of a repair asks: is a line left?). With ``beyond``, the matte also holds (at 1)
     the core of a found wire where it runs on past the hint's edge (a wire drawn along the edge of
-    its stroke, or leaving it): pixels a repair must not touch, and must not read as background.
+    its stroke, or leaving it): pixels a repair must not touch, and must not read as background;
+    only within 2 px of the edge, where no more of the core lies outside than inside, and for wires
+    scoring at least ``BEYOND_SHARE`` of the best found (``_wire_matte``, ``_axis_cores``).
     ``memo`` (a dict kept per frame and crop by the caller) keeps the texture's figures per stroke,
     so the repaired frame is measured against the plate's texture, at half the cost. With
     ``floors_only`` it only measures those floors into ``memo`` (and keeps what it measured for the

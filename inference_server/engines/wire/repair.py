@@ -329,9 +329,10 @@ class WireRemover:
         repaired once more, borrowing nothing from inside the neighbours' hints. (Widening for
         weaker lines was measured to smear more fills than it saved: on the bench those are
         mostly seams of the fill itself.) ``last_qc`` holds the frame's figures (``FrameQC``).
-        The matte returned is zero outside the hint. Inside, the repair reads no pixel of a wire it
-        found, the wire's core past the hint's edge included: where a wire runs along the edge of
-        its stroke, the pixels just outside are the wire, not the background to fill from."""
+        The matte returned is zero outside the hint. Where a wire runs along the edge of its stroke,
+        the pixels just outside are the wire, not the background to fill from: the core of a wire
+        found running on past the hint's edge (``find_wire_matte(beyond=True)``: within 2 px) is
+        neither read by this frame's fill nor lent by a neighbour."""
         import cv2
 
         matte = self._matte_u8(i)
@@ -389,9 +390,10 @@ class WireRemover:
         todo = [(n, core) for n, (core, _) in enumerate(bands) if where is None or where[_sl(core)].any()]
         # what the bands read of other frames is fetched here, once, before they run side by side
         frames = {j: (self.plate(j), self.hint(j)) for j in nbrs}
-        if nbrs:  # without neighbours the bands paint (``_fill``) and read no other matte
-            for j in (nbrs if strict != "hint" else []) + ([i] if self.matte_model is not None else []):
-                self._matte_u8(j, guard=True)
+        # without neighbours the bands paint (``_fill``) and read no other matte; with a matte model, the
+        # frame's own guard matte holds what it saw of the wire past the hint's edge
+        for j in nbrs + ([i] if self.matte_model is not None else []):
+            self._matte_u8(j, guard=True)
 
         far = self._far_neighbours(i) if nbrs else []
 
@@ -421,7 +423,7 @@ class WireRemover:
         again = [job for job, done in zip(todo, results, strict=True) if done is True]
         if again:
             frames.update({j: (self.plate(j), self.hint(j)) for j in far})
-            for j in far if strict != "hint" else []:
+            for j in far:
                 self._matte_u8(j, guard=True)
             redone = iter(_each(lambda job: one(job, more=True), again))
             results = [next(redone) if done is True else done for done in results]
@@ -460,9 +462,10 @@ class WireRemover:
         ``frames``: the neighbours' (plate, hint), fetched by the caller. With ``may_ask``, None
         when the background is still and ``nbrs`` left more than ``FAR_UNSEEN`` of the hole unseen
         (the caller gives the band its far neighbours, ``_far_neighbours``, before anything is painted).
-        ``matte`` holds the wire seen past the hint's edge too; ``inside``: the hint (bool). That wire is
-        not filled, and neither read as the surroundings (by the spatial fill, the seam correction) nor
-        lent by a neighbour (its own, past its hint's edge); the matte returned is ``matte`` inside.
+        ``matte`` holds the wire seen past the hint's edge too (with a matte model, the guard matte
+        holds it); ``inside``: the hint (bool). That wire is not filled, and neither read as the
+        surroundings (by the spatial fill, the seam correction) nor lent by a neighbour (its own, past
+        its hint's edge, in every pass); the matte returned is ``matte`` inside.
 
         With a matte model, what the neighbours reveal is taken under the wider guard matte (a
         wire edge the tight matte missed is replaced too, at little cost since the neighbours
@@ -471,7 +474,8 @@ class WireRemover:
         import cv2
 
         s = self.settings
-        seen_f = ((matte > 0) & ~inside).astype(np.float32)
+        own = matte if self.matte_model is None else np.maximum(matte, self.matte_crop(i, ctx, guard=True))
+        seen_f = ((own > 0) & ~inside).astype(np.float32)
         matte = matte * inside
         if not nbrs:
             painted = self._spatial(target, np.maximum(matte, seen_f))
@@ -482,14 +486,14 @@ class WireRemover:
         hole = matte > 1e-3
         imgs = [self._work(frames[j][0][_sl(ctx)]) for j in nbrs]
         hints = [frames[j][1][_sl(ctx)] for j in nbrs]
-        mts = [np.clip(hn, 0, 1).astype(np.float32) if strict == "hint" else self.matte_crop(j, ctx, guard=True)
-               for j, hn in zip(nbrs, hints, strict=True)]
-        seen_nb = None if strict == "hint" else [((m > 0) & (hn <= HINT_INSIDE)).astype(np.float32)
-                                                 for m, hn in zip(mts, hints, strict=True)]
-        if seen_nb is not None:  # a neighbour's flow guide paints out only its matte inside its hint
-            mts = [m * (hn > HINT_INSIDE) for m, hn in zip(mts, hints, strict=True)]
+        found = [self.matte_crop(j, ctx, guard=True) for j in nbrs]
+        # a neighbour's wire past its hint's edge is never lent; its flow guide paints out only its hint or matte
+        seen_nb = [((m > 0) & (hn <= HINT_INSIDE)).astype(np.float32) for m, hn in zip(found, hints, strict=True)]
+        mts = [np.clip(hn, 0, 1).astype(np.float32) if strict == "hint" else m * (hn > HINT_INSIDE)
+               for m, hn in zip(found, hints, strict=True)]
         if strict == "matte":
             mts = [cv2.dilate((m > 0).astype(np.float32), np.ones((3, 3), np.uint8)) for m in mts]
+            seen_nb = [cv2.dilate(m, np.ones((3, 3), np.uint8)).astype(np.float32) for m in seen_nb]
         tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=s.method,  # never spatial here
                            far_from=len(self._neighbours(i)), neighbour_seen=seen_nb)
         filled = tf.fill + seam_correction(target, tf.fill, tf.weight, np.maximum(matte, seen_f))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from inference_server.engines.wire import matte
 from inference_server.engines.wire.repair import WireRemover, WireSettings
@@ -169,7 +170,8 @@ def _floors_of(plate: np.ndarray, hint: np.ndarray, ctx: tuple[int, int, int, in
     return memo
 
 
-def test_a_wire_along_the_hints_edge_is_not_read_back_from_outside_it() -> None:
+@pytest.mark.parametrize("learned", [False, True])
+def test_a_wire_along_the_hints_edge_is_not_read_back_from_outside_it(learned: bool) -> None:
     # The stroke's lower edge runs along a 4 px dark wire, just below its middle: the wire's lower
     # rows lie outside the hint and must stay (outside is never touched); inside, the fill must not
     # read them as the background below (it brought the wire back in as a dark smear).
@@ -182,7 +184,10 @@ def test_a_wire_along_the_hints_edge_is_not_read_back_from_outside_it() -> None:
     assert float((found[outside] > 0).mean()) > 0.9  # the wire seen past the edge
     assert not (found[(hint == 0) & (wire == 0)] > 0).any()  # and nothing but the wire
     assert not (matte.refine_wire_matte(plates[0], hint)[hint == 0] > 0).any()
-    rem = WireRemover(lambda i: plates[i], lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    # a learned matte is zero outside the hint (``serving``): the classical guard matte sees past it
+    model = (lambda image, band_hint: matte.refine_wire_matte(image, band_hint)) if learned else None
+    rem = WireRemover(lambda i: plates[i], lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0),
+                      matte_model=model)
     out, m = rem.repair(0)
     assert np.array_equal(out[hint == 0], plates[0][hint == 0])
     assert not (m[hint == 0] > 0).any() and not (rem.matte(0)[hint == 0] > 0).any()

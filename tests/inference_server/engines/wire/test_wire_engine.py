@@ -118,6 +118,32 @@ def test_a_neighbours_wire_seen_past_its_hint_is_never_lent() -> None:
     assert float(np.abs(tf.fill[inside] - 0.2).max()) < 1e-5
 
 
+def test_a_panning_neighbours_wire_seen_past_its_hint_is_never_lent() -> None:
+    """The same over a pan (flow, not the same pixel): the neighbours' wire, drawn where the target's
+    hole is once aligned, is outside their mattes but seen; their flow guides keep it (it moves with
+    the background), and only the warp's sub-pixel blend at the wire's edge row may be lent."""
+    h, w = 64, 96
+    big = texture(h, w + 16, seed=5)
+    frames = [np.ascontiguousarray(big[:, 8 + 2 * d: 8 + 2 * d + w]) for d in (-1, 0, 1)]  # 2 px a frame
+    hole = np.zeros((h, w), np.float32)
+    hole[30:34, 20:76] = 1.0
+    target = np.where(hole[:, :, None] > 0, 0.03, frames[1]).astype(np.float32)
+    wired, seen = [], []
+    for d, f in ((-1, frames[0]), (1, frames[2])):
+        s = np.zeros((h, w), np.float32)
+        s[30:34, 20 - 2 * d:76 - 2 * d] = 1.0  # where the target's hole lies in that frame
+        wired.append(np.where(s[:, :, None] > 0, 0.03, f).astype(np.float32))
+        seen.append(s)
+    none = np.zeros((h, w), np.float32)
+    inside = hole > 0
+    blind = fill_temporal(target, hole, wired, [none, none], [-1, 1], mode="temporal")
+    assert not blind.static and (blind.weight[inside] > 0).all()
+    assert float(blind.fill[inside].mean()) < 0.15  # unseen, the wire is lent over the whole hole
+    tf = fill_temporal(target, hole, wired, [none, none], [-1, 1], mode="temporal", neighbour_seen=seen)
+    assert not (tf.weight[31:34, 20:76] > 0).any()
+    assert float((tf.weight[inside] > 0).mean()) <= 0.25
+
+
 def test_grain_estimate_and_synthesis_match_level_dependence() -> None:
     rng = np.random.default_rng(2)
     ramp = np.repeat(np.linspace(0.1, 0.9, 200, dtype=np.float32)[None, :, None], 120, 0).repeat(3, 2)
