@@ -76,6 +76,10 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
     """
 
     _check_inputs(target, matte, neighbours, neighbour_mattes, offsets, mode)
+    if neighbour_seen is not None and (len(neighbour_seen) != len(neighbours)
+                                       or any(m.shape != matte.shape for m in neighbour_seen)):
+        raise ValueError(f"fill_temporal: got {len(neighbour_seen)} neighbour_seen masks for {len(neighbours)} "
+                         f"neighbours (each must be {matte.shape[1]}x{matte.shape[0]})")
     h, w, c = target.shape
     acc = np.zeros((h, w, c), np.float32)
     wsum = np.zeros((h, w), np.float32)

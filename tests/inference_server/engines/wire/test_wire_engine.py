@@ -116,6 +116,8 @@ def test_a_neighbours_wire_seen_past_its_hint_is_never_lent() -> None:
     assert float(np.abs(blind.fill[inside] - 0.8).max()) < 1e-5  # unseen, the wire is lent
     tf = fill_temporal(*args, mode="static", neighbour_seen=[hole, hole, none, none])
     assert float(np.abs(tf.fill[inside] - 0.2).max()) < 1e-5
+    with pytest.raises(ValueError, match="3 neighbour_seen masks for 4 neighbours"):
+        fill_temporal(*args, mode="static", neighbour_seen=[hole, hole, none])
 
 
 def test_a_panning_neighbours_wire_seen_past_its_hint_is_never_lent() -> None:
