@@ -408,8 +408,9 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     # a wire is followed past the hint's edge only on strong evidence: at least half the score of
     # the strongest wire this search found in the stroke (in a repair's band: the band's part of it;
     # the weaker paths are where texture passes for a wire)
+    best = max((p.score for p in found), default=0.0)
     for score, line in seen:
-        if score >= BEYOND_SHARE * max(p.score for p in found):
+        if score >= BEYOND_SHARE * best:
             lines |= line
     return core, lines, found
 

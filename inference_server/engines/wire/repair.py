@@ -474,15 +474,15 @@ class WireRemover:
         import cv2
 
         s = self.settings
-        own = matte if self.matte_model is None else np.maximum(matte, self.matte_crop(i, ctx, guard=True))
-        seen_f = ((own > 0) & ~inside).astype(np.float32)
+        guard = None if self.matte_model is None else self.matte_crop(i, ctx, guard=True)
+        seen_f = (((matte if guard is None else np.maximum(matte, guard)) > 0) & ~inside).astype(np.float32)
         matte = matte * inside
         if not nbrs:
             painted = self._spatial(target, np.maximum(matte, seen_f))
             return painted, np.ones(matte.shape, np.float32), np.zeros(matte.shape, np.float32), matte
         tight = matte
-        if self.matte_model is not None:
-            matte = np.maximum(self.matte_crop(i, ctx, guard=True) * inside, tight)
+        if guard is not None:
+            matte = np.maximum(guard * inside, tight)
         hole = matte > 1e-3
         imgs = [self._work(frames[j][0][_sl(ctx)]) for j in nbrs]
         hints = [frames[j][1][_sl(ctx)] for j in nbrs]
