@@ -18,6 +18,8 @@ scene-linear half-float EXR with highlights above 1. Per class it prints:
 - the wire left in each frame, as the eye sees it and a mean hides: the longest stretch of wire
   pixels the repair left (``remnants``), the frames where one reaches ``REMNANT`` px, and how
   many of those the QC flagged (the safety net's recall), with the frames it flagged without one;
+  and in how many of them the final matte left a stretch of that length uncovered (``unmatted``:
+  the wire was never looked for) rather than filled as wrongly as the wire was;
 - seconds per frame (auto, regrain on) and the bit-exactness of every pixel outside the hint.
 
 It writes one contact sheet per class (before / after / ground truth at 1:1 around the hint,
@@ -66,6 +68,21 @@ def remnants(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.
         before = np.abs(p - g).max(axis=2)
         left = (a > 0.5) & (h > 0) & (before > 0.1) & (np.abs(r - g).max(axis=2) > 0.8 * before)
         _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(left.astype(np.uint8), np.ones((5, 5), np.uint8)))
+        out.append(max([int(max(st[2], st[3])) - 4 for st in stats[1:]] + [0]))
+    return out
+
+
+def unmatted(mattes: list[np.ndarray], alphas: list[np.ndarray], hints: list[np.ndarray]) -> list[int]:
+    """Per frame, the longest stretch (px, as ``remnants``) of wire inside the hint that the final
+    matte (after the QC's passes) does not cover: the wire the repair never looked for. A wire left
+    with no such stretch under it was found and filled, and the fill there is as wrong as the wire
+    was (a moving subject the neighbours show elsewhere, a line the wire hides along its length)."""
+    import cv2
+
+    out = []
+    for m, a, h in zip(mattes, alphas, hints, strict=True):
+        missed = (a > 0.5) & (h > 0) & (m < 0.5)
+        _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(missed.astype(np.uint8), np.ones((5, 5), np.uint8)))
         out.append(max([int(max(st[2], st[3])) - 4 for st in stats[1:]] + [0]))
     return out
 
@@ -205,6 +222,9 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     row["remnant_px"] = remnants(results["ours"], truth, results["plate"], list(scene.alphas), scene.hints)
     flagged = [bool(q.get("flagged", False)) for q in qcs]
     row["remnant_frames"] = sum(n >= REMNANT for n in row["remnant_px"])  # type: ignore[attr-defined]
+    row["unmatted_px"] = unmatted(mattes, list(scene.alphas), scene.hints)
+    row["remnant_unmatted"] = sum(n >= REMNANT and u >= REMNANT
+                                  for n, u in zip(row["remnant_px"], row["unmatted_px"], strict=True))  # type: ignore[call-overload]
     row["remnant_flagged"] = sum(n >= REMNANT and f for n, f in zip(row["remnant_px"], flagged, strict=True))  # type: ignore[call-overload]
     row["flagged_without"] = sum(n < REMNANT and f for n, f in zip(row["remnant_px"], flagged, strict=True))  # type: ignore[call-overload]
     if scene.plates[0].dtype == np.float16:
@@ -289,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
               f"x{row['flicker_ratio_regrain']:.2f}) | hint repaired "
               f"{row['hint_repaired']:.0%} | QC worst {row['qc_worst']:.2f} flagged {row['qc_flagged']} passes "
               f"{row['qc_passes']:.1f} | wire left >= {REMNANT} px in {row['remnant_frames']}/{row['frames']} frames "
-              f"(longest {max(row['remnant_px'])} px; QC flagged {row['remnant_flagged']} of them, "  # type: ignore[call-overload]
+              f"(longest {max(row['remnant_px'])} px; the matte missed the wire in {row['remnant_unmatted']} of them; "  # type: ignore[call-overload]
+              f"QC flagged {row['remnant_flagged']} of them, "
               f"{row['flagged_without']} others) | {row['s_per_frame_noregrain']:.2f} s/f | "
               f"outside exact {row['outside_bit_exact']}"
               + (f" | out {row['dtype_out']}, values > 1 kept {row['highlights_kept']}" if "dtype_out" in row else ""),
@@ -301,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{sum(g < 3 for g in gains)} | flicker ratio worst x{max(float(r['flicker_ratio']) for r in rows):.2f} "  # type: ignore[arg-type]
               f"(regrain on x{max(float(r['flicker_ratio_regrain']) for r in rows):.2f}) "  # type: ignore[arg-type]
               f"| outside bit-exact: {all(bool(r['outside_bit_exact']) for r in rows)} | wire left >= {REMNANT} px in "
-              f"{sum(int(r['remnant_frames']) for r in rows)} of {sum(int(r['frames']) for r in rows)} frames, QC "  # type: ignore[call-overload]
+              f"{sum(int(r['remnant_frames']) for r in rows)} of {sum(int(r['frames']) for r in rows)} frames (the matte "  # type: ignore[call-overload]
+              f"missed it in {sum(int(r['remnant_unmatted']) for r in rows)}), QC "  # type: ignore[call-overload]
               f"flagged {sum(int(r['remnant_flagged']) for r in rows)} of them and "  # type: ignore[call-overload]
               f"{sum(int(r['flagged_without']) for r in rows)} frames without | sheets in {OUT}")  # type: ignore[call-overload]
     if not args.no_speed and not args.quick:
