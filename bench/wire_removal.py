@@ -227,6 +227,10 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
                                   for n, u in zip(row["remnant_px"], row["unmatted_px"], strict=True))  # type: ignore[call-overload]
     row["remnant_flagged"] = sum(n >= REMNANT and f for n, f in zip(row["remnant_px"], flagged, strict=True))  # type: ignore[call-overload]
     row["flagged_without"] = sum(n < REMNANT and f for n, f in zip(row["remnant_px"], flagged, strict=True))  # type: ignore[call-overload]
+    row["unmatted_flagged"] = sum(u >= REMNANT and f for u, f in zip(row["unmatted_px"], flagged, strict=True))  # type: ignore[call-overload]
+    row["unmatted_frames"] = sum(u >= REMNANT for u in row["unmatted_px"])  # type: ignore[attr-defined]
+    row["flagged_clean"] = sum(n < REMNANT and u < REMNANT and f  # flagged, and no wire left of either kind
+                               for n, u, f in zip(row["remnant_px"], row["unmatted_px"], flagged, strict=True))  # type: ignore[call-overload]
     if scene.plates[0].dtype == np.float16:
         row["dtype_out"] = ours.last_dtype  # type: ignore[attr-defined]
         hi = [(p.astype(np.float32) > 1.0).any(axis=2) for p in scene.plates]
@@ -311,7 +315,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['qc_passes']:.1f} | wire left >= {REMNANT} px in {row['remnant_frames']}/{row['frames']} frames "
               f"(longest {max(row['remnant_px'])} px; the matte missed the wire in {row['remnant_unmatted']} of them; "  # type: ignore[call-overload]
               f"QC flagged {row['remnant_flagged']} of them, "
-              f"{row['flagged_without']} others) | {row['s_per_frame_noregrain']:.2f} s/f | "
+              f"{row['flagged_without']} others) | wire never matted >= {REMNANT} px in {row['unmatted_frames']} frames, "
+              f"QC flagged {row['unmatted_flagged']}; flagged with no wire left {row['flagged_clean']} | "
+              f"{row['s_per_frame_noregrain']:.2f} s/f | "
               f"outside exact {row['outside_bit_exact']}"
               + (f" | out {row['dtype_out']}, values > 1 kept {row['highlights_kept']}" if "dtype_out" in row else ""),
               flush=True)
@@ -325,7 +331,10 @@ def main(argv: list[str] | None = None) -> int:
               f"{sum(int(r['remnant_frames']) for r in rows)} of {sum(int(r['frames']) for r in rows)} frames (the matte "  # type: ignore[call-overload]
               f"missed it in {sum(int(r['remnant_unmatted']) for r in rows)}), QC "  # type: ignore[call-overload]
               f"flagged {sum(int(r['remnant_flagged']) for r in rows)} of them and "  # type: ignore[call-overload]
-              f"{sum(int(r['flagged_without']) for r in rows)} frames without | sheets in {OUT}")  # type: ignore[call-overload]
+              f"{sum(int(r['flagged_without']) for r in rows)} frames without | wire never matted >= {REMNANT} px in "  # type: ignore[call-overload]
+              f"{sum(int(r['unmatted_frames']) for r in rows)} frames, QC flagged "  # type: ignore[call-overload]
+              f"{sum(int(r['unmatted_flagged']) for r in rows)} | flagged with no wire left of either kind: "  # type: ignore[call-overload]
+              f"{sum(int(r['flagged_clean']) for r in rows)} | sheets in {OUT}")  # type: ignore[call-overload]
     if not args.no_speed and not args.quick:
         speed(rows, frames)  # a shot long enough that a frame has all its neighbours (3 frames had 2 at most)
     if args.json:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.wire.matte import HINT_INSIDE
+from inference_server.engines.wire.qc import GAP_FLAG
 from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings, frames_kept
 from inference_server.frames import Frame, from_float, to_float
 from inference_server.project import serving
@@ -162,12 +163,20 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
 
 def wire_qc(checks: list[dict[str, Any]]) -> dict[str, Any]:
     """The task's QC report (the shared "qc" schema) from per-frame checks: each frame's
-    residual line energy in the hint and the fraction of the hint repaired; flagged frames named."""
+    residual line energy in the hint, the fraction of the hint repaired and the longest stretch
+    of a stroke holding a wire fewer than the rest of it (``gap``, at ``gap_at``); flagged
+    frames named, and where a wire is missing, the place to look."""
     flagged = [c["frame"] for c in checks if c["flagged"]]
     if flagged:
         shown = ", ".join(map(str, flagged[:12])) + (" ..." if len(flagged) > 12 else "")
-        note = f"{len(flagged)} frame(s) to check, a line may be left in the hint: {shown}"
+        note = f"{len(flagged)} frame(s) to check, a wire may be left in the hint: {shown}"
+        places = [f"{c['frame']} (x {c['gap_at'][0]}-{c['gap_at'][2]}, y {c['gap_at'][1]}-{c['gap_at'][3]})"
+                  for c in checks if c["flagged"] and c.get("gap", 0) >= GAP_FLAG and c.get("gap_at")]
+        if places:
+            note += ("; a wire fewer than along the rest of its stroke in " + ", ".join(places[:6])
+                     + (" ..." if len(places) > 6 else ""))
     else:
         note = f"no line left in the hint on {len(checks)} repaired frame(s)"
-    return {"measure": "residual line energy in the hint (x the plate's texture)", "threshold": QC_THRESHOLD,
-            "frames": checks, "flagged": flagged, "note": note}
+    return {"measure": "residual line energy in the hint (x the plate's texture); a stretch of a stroke "
+                       "with a wire fewer than the rest of it (px)",
+            "threshold": QC_THRESHOLD, "gap_threshold": GAP_FLAG, "frames": checks, "flagged": flagged, "note": note}

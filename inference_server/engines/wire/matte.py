@@ -360,15 +360,17 @@ def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
 
 def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: str, grow: int, lum: np.ndarray,
                 cross: bool, memo: dict[str, Any] | None, lenient: bool,
-                floors_only: bool = False) -> tuple[np.ndarray, np.ndarray, list[WirePath]]:
+                floors_only: bool = False) -> tuple[np.ndarray, np.ndarray, list[WirePath], np.ndarray]:
     """(wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``, a
     stroke ``width`` px wide; the cores of the columns where they are lines (``_wire_matte``);
-    the paths). ``floors_only``: measure the texture's floors into ``memo`` and keep
+    the paths; their centre lines (bool (H, W): each path's row in the columns it holds)).
+    ``floors_only``: measure the texture's floors into ``memo`` and keep
     what was measured there (``RAW``) for the search that follows; no search."""
     raw = memo.pop(RAW, None) if memo is not None else None
     excess = raw[0] if raw is not None else _excess(lum, width)
     core = np.zeros(inside.shape, bool)
     lines = np.zeros(inside.shape, bool)
+    centres = np.zeros(inside.shape, bool)
     seen: list[tuple[float, np.ndarray]] = []
     found: list[WirePath] = []
     # the first matte looks for ridges that run along each axis, with the other polarity's side
@@ -384,7 +386,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     if floors_only:
         if memo is not None:
             memo[RAW] = (excess, responses)
-        return core, lines, found
+        return core, lines, found, centres
     for axis in axes:
         along = axis if oriented else None
         gains, peak = measured[along]
@@ -404,6 +406,10 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins)
             core |= tr(wire)
             seen.append((path.score, tr(line)))
+            centre = np.zeros(ins.shape, bool)
+            cols = np.nonzero(path.on & (path.rows >= 0))[0]
+            centre[path.rows[cols], cols] = True
+            centres |= tr(centre)
         found += paths
     # a wire is followed past the hint's edge only on strong evidence: at least half the score of
     # the strongest wire this search found in the stroke (in a repair's band: the band's part of it;
@@ -412,7 +418,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     for score, line in seen:
         if score >= BEYOND_SHARE * best:
             lines |= line
-    return core, lines, found
+    return core, lines, found, centres & inside
 
 
 def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto", grow: int = 1) -> np.ndarray:
@@ -428,7 +434,8 @@ def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto
 
 def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto", grow: int = 1,
                     whole_stroke: bool = True, memo: dict[Any, Any] | None = None,
-                    floors_only: bool = False, beyond: bool = False) -> tuple[np.ndarray, list[float]]:
+                    floors_only: bool = False, beyond: bool = False,
+                    centres: np.ndarray | None = None) -> tuple[np.ndarray, list[float]]:
     """(``refine_wire_matte``'s matte, the score of each wire found: its median gain over the
     texture's ridges; an empty list where no wire stands out). With ``whole_stroke=False`` a
     stroke where nothing stands out gets no matte, and a line must stand out by the full margin
@@ -437,6 +444,8 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
     its stroke, or leaving it): pixels a repair must not touch, and must not read as background;
     only within 2 px of the edge, where no more of the core lies outside than inside, and for wires
     scoring at least ``BEYOND_SHARE`` of the best found (``_wire_matte``, ``_axis_cores``).
+    ``centres`` (bool (H, W), the hint's size), when given, is set where each wire found runs: its
+    centre line, one pixel per column (row for a tall stroke) it holds (``wire_gaps`` counts them).
     ``memo`` (a dict kept per frame and crop by the caller) keeps the texture's figures per stroke,
     so the repaired frame is measured against the plate's texture, at half the cost. With
     ``floors_only`` it only measures those floors into ``memo`` (and keeps what it measured for the
@@ -474,10 +483,12 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
         width = hint_width(ins)
         cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * width + 10  # a curved or crossed stroke
         stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity), {}) if memo is not None else None
-        core, lines, paths = _axis_cores(img, ins, width, polarity, grow, lm, cross, stroke_memo, lenient=whole_stroke,
-                                  floors_only=floors_only)
+        core, lines, paths, mid = _axis_cores(img, ins, width, polarity, grow, lm, cross, stroke_memo,
+                                              lenient=whole_stroke, floors_only=floors_only)
         if tall:
-            core, lines, ins = core.T, lines.T, ins.T
+            core, lines, ins, mid = core.T, lines.T, ins.T, mid.T
+        if centres is not None:
+            centres[sl] |= mid
         if not paths:  # nothing stands out from the texture: repair the whole stroke
             if whole_stroke:
                 out[sl] = np.maximum(out[sl], ins * np.clip(hint[sl], 0, 1))

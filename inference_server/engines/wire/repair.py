@@ -28,6 +28,7 @@ from inference_server.engines.wire.matte import (
     share_floors,
 )
 from inference_server.engines.wire.paths import ACCEPT
+from inference_server.engines.wire.qc import GAP_FLAG, FrameQC, matte_centres, wire_gaps
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import fill_temporal, seam_correction
@@ -57,25 +58,6 @@ def _each(fn: Callable[[_T], _R], items: Sequence[_T]) -> list[_R]:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=min(BAND_WORKERS, len(items))) as pool:
         return list(pool.map(fn, items))
-
-
-@dataclass(frozen=True)
-class FrameQC:
-    """What a repaired frame's own check found.
-
-    residual: the strongest line still standing out inside the hint after the repair, as its
-    median ridge response over the plate's texture around the hint (0 = none stands out);
-    repaired: the fraction of the hint that was repaired; passes: repairs run (1 = the first
-    matte held everything); flagged: residual >= QC_THRESHOLD, a frame the artist should check."""
-
-    residual: float
-    repaired: float
-    passes: int
-    flagged: bool
-
-    def as_dict(self) -> dict[str, float | int | bool]:
-        return {"residual": round(self.residual, 3), "repaired": round(self.repaired, 3),
-                "passes": self.passes, "flagged": self.flagged}
 
 
 @dataclass(frozen=True)
@@ -201,6 +183,7 @@ class WireRemover:
         self.matte_model = matte_model
         self._mattes: OrderedDict[int, np.ndarray] = OrderedDict()
         self._guards: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._centres: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()  # (rows, cols)
         self.last_qc: FrameQC | None = None
         self._memos: OrderedDict[int, dict[Rect, dict[object, object]]] = OrderedDict()
         self._bands: OrderedDict[int, list[tuple[Rect, Rect]]] = OrderedDict()
@@ -246,11 +229,14 @@ class WireRemover:
                 for core, ctx in self._hint_bands(i, hint)]
         Job = tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]
 
-        def one(job: Job) -> np.ndarray:
+        def one(job: Job) -> tuple[np.ndarray, np.ndarray | None]:
             core, ctx, image, band_hint, memo = job
-            m = find_wire_matte(image, band_hint, s.polarity, memo=memo, beyond=True)[0] if guard else \
-                self._band_matte(image, band_hint, memo)
-            return np.rint(m[_core_in(core, ctx)] * 255).astype(np.uint8)
+            if guard:
+                m, mid = find_wire_matte(image, band_hint, s.polarity, memo=memo, beyond=True)[0], None
+            else:
+                m, mid = self._band_matte(image, band_hint, memo)
+            inner = _core_in(core, ctx)
+            return np.rint(m[inner] * 255).astype(np.uint8), (mid[inner] if mid is not None else None)
 
         if not guard and self.matte_model is None and len(jobs) > 1:
             # the texture's floor is the stroke's, not each band's: every band's floors are
@@ -268,12 +254,26 @@ class WireRemover:
         finally:  # what the floors pass kept for the search is the plate's: never for a later search
             for job in jobs:
                 forget_raw(job[4])
-        for (core, *_), band in zip(jobs, bands, strict=True):
+        centres = np.zeros(hint.shape, bool)
+        for (core, *_), (band, mid) in zip(jobs, bands, strict=True):
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
+            if mid is not None:
+                centres[_sl(core)] |= mid
         cache[i] = full
+        if not guard:
+            self._centres[i] = np.nonzero(centres)  # type: ignore[assignment]
         while len(cache) > frames_kept(s.window):
-            cache.popitem(last=False)
+            gone, _ = cache.popitem(last=False)
+            if not guard:
+                self._centres.pop(gone, None)  # kept exactly as long as the matte they came with
         return full
+
+    def _centre_lines(self, i: int) -> np.ndarray:
+        """Bool (H, W): the centre lines of the wires frame i's first matte found (``_matte_u8``)."""
+        self._matte_u8(i)
+        out = np.zeros(self.hint(i).shape, bool)
+        out[self._centres[i]] = True
+        return out
 
     def _kept(self, cache: OrderedDict[int, _V], i: int, make: Callable[[], _V], size: int | None = None) -> _V:
         """``cache[i]``, made by ``make()`` the first time; the frames least recently asked for are
@@ -294,14 +294,19 @@ class WireRemover:
         pass over the hint: at 4K it cost more than a band's matte, and every pass asked again)."""
         return self._kept(self._bands, i, lambda: hint_bands(hint, self.settings.margin, self.settings.band))
 
-    def _band_matte(self, image: np.ndarray, hint: np.ndarray, memo: dict[object, object]) -> np.ndarray:
+    def _band_matte(self, image: np.ndarray, hint: np.ndarray, memo: dict[object, object]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """(a band's wire matte, the centre lines of its wires: ``find_wire_matte(centres=)``, or for
+        a learned matte ``qc.matte_centres``)."""
         if self.matte_model is not None and image.shape[2] >= 3 and self.settings.polarity == "auto":
             m = np.asarray(self.matte_model(np.ascontiguousarray(image[:, :, :3]), hint), np.float32)
             if m.shape != hint.shape:
                 raise ValueError(f"wire matte model returned shape {m.shape}, expected {hint.shape}")
             if float(m.max(initial=0.0)) >= 0.5:
-                return m
-        return find_wire_matte(image, hint, self.settings.polarity, memo=memo, beyond=True)[0]
+                return m, matte_centres(m, hint)
+        centres = np.zeros(hint.shape, bool)
+        m = find_wire_matte(image, hint, self.settings.polarity, memo=memo, beyond=True, centres=centres)[0]
+        return m, centres
 
     def _neighbours(self, i: int) -> list[int]:
         return self._frames_at(i, neighbour_steps(self.settings.window, self.settings.method)[0])
@@ -332,11 +337,18 @@ class WireRemover:
         The matte returned is zero outside the hint. Where a wire runs along the edge of its stroke,
         the pixels just outside are the wire, not the background to fill from: the core of a wire
         found running on past the hint's edge (``find_wire_matte(beyond=True)``: within 2 px) is
-        neither read by this frame's fill nor lent by a neighbour."""
+        neither read by this frame's fill nor lent by a neighbour.
+
+        A wire the first matte missed scores under the search's margin, and the search of the
+        repaired frame does not see it either; but wires run on through a stroke. The frame is
+        also flagged where a stretch of a stroke (``GAP_FLAG`` px or more) holds fewer of the
+        wires found than most of the stroke does (``qc.wire_gaps``; ``last_qc.gap``, ``gap_at``):
+        a wire missed there, or hidden behind something, for the artist to look at."""
         import cv2
 
         matte = self._matte_u8(i)
         hint = self.hint(i)
+        lines = self._centre_lines(i)
         out = self._composite(i, matte, strict="")
         left, residual = self._residual(i, out)
         # the whole-frame bookkeeping below runs on the calling thread: only over the bands' box
@@ -359,7 +371,8 @@ class WireRemover:
         if i in self._mattes:
             self._mattes[i] = matte
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
-        self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD)
+        gap, gap_at = wire_gaps(lines, hint)
+        self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
         return out, self._inside(i, matte)
 
     def _composite(self, i: int, matte_u8: np.ndarray, strict: str, base: np.ndarray | None = None,

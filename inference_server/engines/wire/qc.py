@@ -1,0 +1,121 @@
+"""Where a repair may have left a wire: the stretches of a stroke that hold fewer of the wires
+found in it than most of the stroke does.
+
+A wire runs on through the artist's stroke; it does not stop in the middle of it. Where the
+matte follows two wires along most of a stroke and one of them for 80 px, the other one is
+either hidden there (behind a foreground) or was missed and is still in the plate. The line
+search of the repaired frame (``repair.WireRemover._residual``) cannot see the second case: it
+judges lines by the same measure the first search did, and the wire it missed scored under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference_server.engines.wire.matte import HINT_INSIDE
+
+GAP_FLAG = 30  # px: a stretch of a stroke this long with a wire fewer than along most of it is named
+
+
+@dataclass(frozen=True)
+class FrameQC:
+    """What a repaired frame's own check found.
+
+    residual: the strongest line still standing out inside the hint after the repair, as its
+    median ridge response over the plate's texture around the hint (0 = none stands out);
+    repaired: the fraction of the hint that was repaired; passes: repairs run (1 = the first
+    matte held everything); gap: the longest stretch (px along its stroke) where the matte holds
+    fewer wires than along most of the stroke (``wire_gaps``: a wire missed, or hidden there),
+    and ``gap_at`` its box (x0, y0, x1, y1); flagged: residual >= ``repair.QC_THRESHOLD`` or gap >= GAP_FLAG,
+    a frame the artist should check."""
+
+    residual: float
+    repaired: float
+    passes: int
+    flagged: bool
+    gap: int = 0
+    gap_at: tuple[int, int, int, int] | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {"residual": round(self.residual, 3), "repaired": round(self.repaired, 3),
+                "passes": self.passes, "flagged": self.flagged, "gap": self.gap,
+                "gap_at": list(self.gap_at) if self.gap_at else None}
+
+
+def _counts(centres: np.ndarray) -> np.ndarray:
+    """Per column of bool (H, W) ``centres``: how many separate lines cross it (runs of rows, so
+    two wires meeting at a crossing count once only where they touch)."""
+    edges = np.diff(np.pad(centres.astype(np.int8), ((1, 0), (0, 0))), axis=0)
+    return np.asarray((edges == 1).sum(axis=0))
+
+
+def _strokes(hint: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray, bool]]:
+    """Each stroke of ``hint``: (its box, bool inside it, whether it is taller than wide)."""
+    import cv2
+
+    inside = hint > HINT_INSIDE
+    count, labels = cv2.connectedComponents(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
+    out = []
+    for k in range(1, count):
+        stroke = (labels == k) & inside
+        ys, xs = np.nonzero(stroke)
+        if ys.size:
+            box = (slice(int(ys.min()), int(ys.max()) + 1), slice(int(xs.min()), int(xs.max()) + 1))
+            out.append((box, stroke[box], bool(np.ptp(ys) > np.ptp(xs))))
+    return out
+
+
+def wire_gaps(centres: np.ndarray, hint: np.ndarray) -> tuple[int, tuple[int, int, int, int] | None]:
+    """(the longest stretch, px along its stroke, where fewer wires run than along most of the
+    stroke; its box (x0, y0, x1, y1), or None where there is none).
+
+    ``centres``: bool (H, W), the centre line of every wire found, one pixel per step along its
+    stroke's longer side (``find_wire_matte(centres=)``, ``matte_centres``); ``hint``: float32
+    (H, W), the strokes (> ``HINT_INSIDE`` is inside). "Most of the stroke" is the count of wires
+    its columns hold most often, among the columns that hold any: a stroke where no wire was
+    found has no gap (its whole hint is repaired).
+    """
+    if centres.shape != hint.shape:
+        raise ValueError(f"wire_gaps: centres shape {centres.shape} does not match hint shape {hint.shape}")
+    longest, where = 0, None
+    for (ys, xs), ins, tall in _strokes(hint):
+        mid = centres[ys, xs] & ins
+        if tall:
+            mid, ins = mid.T, ins.T
+        cols = np.nonzero(ins.any(axis=0))[0]
+        n = _counts(mid)[cols]
+        if not n.any():
+            continue
+        values, often = np.unique(n[n > 0], return_counts=True)
+        low = n < values[np.argmax(often)]
+        edges = np.flatnonzero(np.diff(np.r_[0, low.astype(np.int8), 0]))
+        for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+            span = int(cols[b - 1] - cols[a]) + 1
+            if span <= longest:
+                continue
+            lo, hi = int(cols[a]), int(cols[b - 1]) + 1
+            rows = np.nonzero(ins[:, lo:hi].any(axis=1))[0]
+            r0, r1 = int(rows[0]), int(rows[-1]) + 1
+            longest = span
+            where = (xs.start + r0, ys.start + lo, xs.start + r1, ys.start + hi) if tall else \
+                (xs.start + lo, ys.start + r0, xs.start + hi, ys.start + r1)
+    return longest, where
+
+
+def matte_centres(matte: np.ndarray, hint: np.ndarray) -> np.ndarray:
+    """Centre lines (bool (H, W)) of a matte's wires where only the matte is known (a learned
+    matte): in each stroke of ``hint``, the middle of each run of matte >= 0.5 across it, one
+    pixel per step along its longer side."""
+    out = np.zeros(matte.shape, bool)
+    for (ys, xs), ins, tall in _strokes(hint):
+        core = (matte[ys, xs] >= 0.5) & ins
+        mid = np.zeros(core.shape, bool)
+        c, m = (core.T, mid.T) if tall else (core, mid)
+        edges = np.diff(np.pad(c.astype(np.int8), ((1, 1), (0, 0))), axis=0)
+        starts, cols = np.nonzero(edges == 1)
+        stops, _ = np.nonzero(edges == -1)
+        m[(starts + stops - 1) // 2, cols] = True
+        out[ys, xs] |= mid
+    return out
