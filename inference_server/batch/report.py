@@ -48,10 +48,16 @@ def merge_qc(given: list[Any]) -> dict[str, Any] | None:
     frames = sorted((f for q in parts for f in q.get("frames", []) if isinstance(f, dict)),
                     key=lambda f: f.get("frame", 0))
     flagged = sorted({int(n) for q in parts for n in q.get("flagged", [])})
-    note = (f"{len(flagged)} frame(s) to check: {', '.join(map(str, flagged))}" if flagged else
+    places = [str(p) for q in parts for p in q.get("places", []) if isinstance(q.get("places"), list)]
+    where = ("; look at " + ", ".join(places[:6]) + (" ..." if len(places) > 6 else "")) if places else ""
+    note = (f"{len(flagged)} frame(s) to check: {', '.join(map(str, flagged))}{where}" if flagged else
             "every frame passed") if len(parts) > 1 else parts[0].get("note", "")
-    return {"measure": parts[0].get("measure", ""), "threshold": parts[0].get("threshold"), "frames": frames,
-            "flagged": flagged, "note": note}
+    out = {k: v for k, v in parts[0].items() if k not in ("frames", "flagged", "note", "places")}  # e.g. gap_threshold
+    out.update({"measure": parts[0].get("measure", ""), "threshold": parts[0].get("threshold"), "frames": frames,
+                "flagged": flagged, "note": note})
+    if places or any("places" in q for q in parts):
+        out["places"] = places
+    return out
 
 
 def _shots(plan: Plan, tasks: list[Task], results: list[dict[str, Any]]) -> list[dict[str, Any]]:

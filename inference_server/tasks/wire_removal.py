@@ -165,18 +165,23 @@ def wire_qc(checks: list[dict[str, Any]]) -> dict[str, Any]:
     """The task's QC report (the shared "qc" schema) from per-frame checks: each frame's
     residual line energy in the hint, the fraction of the hint repaired and the longest stretch
     of a stroke holding a wire fewer than the rest of it (``gap``, at ``gap_at``); flagged
-    frames named, and where a wire is missing, the place to look."""
+    frames named, and ``places``: where in a flagged frame a wire is missing, to look at."""
     flagged = [c["frame"] for c in checks if c["flagged"]]
+    places = [f"{c['frame']} (x {c['gap_at'][0]}-{c['gap_at'][2]}, y {c['gap_at'][1]}-{c['gap_at'][3]})"
+              for c in checks if c["flagged"] and c.get("gap", 0) >= GAP_FLAG and c.get("gap_at")]
     if flagged:
         shown = ", ".join(map(str, flagged[:12])) + (" ..." if len(flagged) > 12 else "")
-        note = f"{len(flagged)} frame(s) to check, a wire may be left in the hint: {shown}"
-        places = [f"{c['frame']} (x {c['gap_at'][0]}-{c['gap_at'][2]}, y {c['gap_at'][1]}-{c['gap_at'][3]})"
-                  for c in checks if c["flagged"] and c.get("gap", 0) >= GAP_FLAG and c.get("gap_at")]
-        if places:
-            note += ("; a wire fewer than along the rest of its stroke in " + ", ".join(places[:6])
-                     + (" ..." if len(places) > 6 else ""))
+        note = f"{len(flagged)} frame(s) to check, a wire may be left in the hint: {shown}" + qc_places(places)
     else:
         note = f"no line left in the hint on {len(checks)} repaired frame(s)"
     return {"measure": "residual line energy in the hint (x the plate's texture); a stretch of a stroke "
                        "with a wire fewer than the rest of it (px)",
-            "threshold": QC_THRESHOLD, "gap_threshold": GAP_FLAG, "frames": checks, "flagged": flagged, "note": note}
+            "threshold": QC_THRESHOLD, "gap_threshold": GAP_FLAG, "frames": checks, "flagged": flagged,
+            "places": places, "note": note}
+
+
+def qc_places(places: list[str]) -> str:
+    """The part of a QC note that says where to look ("" when nowhere)."""
+    if not places:
+        return ""
+    return "; a wire fewer than along the rest of its stroke in " + ", ".join(places[:6]) + (" ..." if len(places) > 6 else "")

@@ -445,7 +445,8 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
     only within 2 px of the edge, where no more of the core lies outside than inside, and for wires
     scoring at least ``BEYOND_SHARE`` of the best found (``_wire_matte``, ``_axis_cores``).
     ``centres`` (bool (H, W), the hint's size), when given, is set where each wire found runs: its
-    centre line, one pixel per column (row for a tall stroke) it holds (``wire_gaps`` counts them).
+    centre line, one pixel per column (row for a tall stroke) it holds (``qc.wire_gaps`` counts
+    them); in a curved or crossed stroke, the wires followed across it add one pixel per row.
     ``memo`` (a dict kept per frame and crop by the caller) keeps the texture's figures per stroke,
     so the repaired frame is measured against the plate's texture, at half the cost. With
     ``floors_only`` it only measures those floors into ``memo`` (and keeps what it measured for the

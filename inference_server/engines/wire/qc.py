@@ -26,10 +26,10 @@ class FrameQC:
     residual: the strongest line still standing out inside the hint after the repair, as its
     median ridge response over the plate's texture around the hint (0 = none stands out);
     repaired: the fraction of the hint that was repaired; passes: repairs run (1 = the first
-    matte held everything); gap: the longest stretch (px along its stroke) where the matte holds
-    fewer wires than along most of the stroke (``wire_gaps``: a wire missed, or hidden there),
-    and ``gap_at`` its box (x0, y0, x1, y1); flagged: residual >= ``repair.QC_THRESHOLD`` or gap >= GAP_FLAG,
-    a frame the artist should check."""
+    matte held everything); gap: the longest stretch (columns of its stroke's box along the longer
+    side) where the matte holds fewer wires than along most of the stroke (``wire_gaps``: a wire
+    missed, or hidden there), and ``gap_at`` its box (x0, y0, x1, y1); flagged: residual >=
+    ``repair.QC_THRESHOLD`` or gap >= GAP_FLAG, a frame the artist should check."""
 
     residual: float
     repaired: float
@@ -67,29 +67,38 @@ def _strokes(hint: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray, bo
     return out
 
 
-def wire_gaps(centres: np.ndarray, hint: np.ndarray) -> tuple[int, tuple[int, int, int, int] | None]:
-    """(the longest stretch, px along its stroke, where fewer wires run than along most of the
-    stroke; its box (x0, y0, x1, y1), or None where there is none).
+def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = None
+              ) -> tuple[int, tuple[int, int, int, int] | None]:
+    """(the longest stretch, in columns of the stroke's box along its longer side, where fewer
+    wires run than along most of the stroke; its box (x0, y0, x1, y1), or None where there is none).
 
-    ``centres``: bool (H, W), the centre line of every wire found, one pixel per step along its
-    stroke's longer side (``find_wire_matte(centres=)``, ``matte_centres``); ``hint``: float32
-    (H, W), the strokes (> ``HINT_INSIDE`` is inside). "Most of the stroke" is the count of wires
-    its columns hold most often, among the columns that hold any: a stroke where no wire was
-    found has no gap (its whole hint is repaired).
+    ``centres``: bool (H, W), the centre line of every wire found, one pixel per column
+    (``find_wire_matte(centres=)``, ``matte_centres``); ``hint``: float32 (H, W), the strokes (>
+    ``HINT_INSIDE`` is inside); ``matte`` (uint8 or float, H x W), when given: a column whose hint
+    it covers nearly whole (9 in 10 pixels) was repaired whole and leaves no gap (a band of the
+    stroke where no wire stood out). "Most of the stroke" is the count of wires its columns hold
+    most often, among the columns that hold any: a stroke where no wire was found has no gap.
+    Counted column by column, a curved stroke whose two arms share columns (a hook, a U) shows
+    no gap where one arm lost its wire; and a weak texture path the search took for a wire beside
+    the real one counts as one (the review found 2 of 8 diagonal strokes flagged so).
     """
-    if centres.shape != hint.shape:
-        raise ValueError(f"wire_gaps: centres shape {centres.shape} does not match hint shape {hint.shape}")
+    if centres.shape != hint.shape or (matte is not None and matte.shape != hint.shape):
+        raise ValueError(f"wire_gaps: centres {centres.shape} / matte {None if matte is None else matte.shape} "
+                         f"do not match hint shape {hint.shape}")
     longest, where = 0, None
     for (ys, xs), ins, tall in _strokes(hint):
         mid = centres[ys, xs] & ins
+        whole = (np.asarray(matte[ys, xs], np.float32) >= (128 if matte.dtype == np.uint8 else 0.5)) & ins \
+            if matte is not None else np.zeros(ins.shape, bool)
         if tall:
-            mid, ins = mid.T, ins.T
+            mid, ins, whole = mid.T, ins.T, whole.T
         cols = np.nonzero(ins.any(axis=0))[0]
         n = _counts(mid)[cols]
         if not n.any():
             continue
         values, often = np.unique(n[n > 0], return_counts=True)
-        low = n < values[np.argmax(often)]
+        repaired = whole[:, cols].sum(axis=0) >= 0.9 * ins[:, cols].sum(axis=0)
+        low = (n < values[np.argmax(often)]) & ~repaired
         edges = np.flatnonzero(np.diff(np.r_[0, low.astype(np.int8), 0]))
         for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
             span = int(cols[b - 1] - cols[a]) + 1
@@ -113,9 +122,9 @@ def matte_centres(matte: np.ndarray, hint: np.ndarray) -> np.ndarray:
         core = (matte[ys, xs] >= 0.5) & ins
         mid = np.zeros(core.shape, bool)
         c, m = (core.T, mid.T) if tall else (core, mid)
-        edges = np.diff(np.pad(c.astype(np.int8), ((1, 1), (0, 0))), axis=0)
-        starts, cols = np.nonzero(edges == 1)
-        stops, _ = np.nonzero(edges == -1)
+        edges = np.diff(np.pad(c.astype(np.int8), ((1, 1), (0, 0))), axis=0).T  # column by column
+        cols, starts = np.nonzero(edges == 1)
+        _, stops = np.nonzero(edges == -1)
         m[(starts + stops - 1) // 2, cols] = True
         out[ys, xs] |= mid
     return out

@@ -371,7 +371,7 @@ class WireRemover:
         if i in self._mattes:
             self._mattes[i] = matte
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
-        gap, gap_at = wire_gaps(lines, hint)
+        gap, gap_at = wire_gaps(lines, hint, matte)
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
         return out, self._inside(i, matte)
 

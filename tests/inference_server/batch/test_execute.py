@@ -70,3 +70,19 @@ def test_the_report_carries_qc_merged_over_chunks(tmp_path: Path) -> None:
     html = (plan.report / "report.html").read_text()
     assert "<b class=flag>2 frame(s) to check: 1002, 1005</b>" in html
     assert merge_qc([None, None]) is None and merge_qc([qcs[0]]) == qcs[0] | {"note": qcs[0]["note"]}
+
+
+def test_merged_qc_keeps_where_to_look_and_the_wire_checks_thresholds() -> None:
+    from inference_server.tasks.wire_removal import wire_qc
+
+    def check(frame: int, gap: int, at: list[int] | None) -> dict[str, object]:
+        return {"frame": frame, "value": 0.0, "residual": 0.0, "repaired": 0.4, "passes": 1,
+                "flagged": gap >= 30, "gap": gap, "gap_at": at}
+
+    chunks = [wire_qc([check(1001, 0, None), check(1002, 82, [150, 44, 232, 76])]),
+              wire_qc([check(1003, 40, [10, 20, 50, 40])])]
+    merged = merge_qc(chunks)
+    assert merged is not None and merged["flagged"] == [1002, 1003] and merged["gap_threshold"] == 30
+    assert merged["places"] == ["1002 (x 150-232, y 44-76)", "1003 (x 10-50, y 20-40)"]
+    assert merged["note"] == ("2 frame(s) to check: 1002, 1003; look at 1002 (x 150-232, y 44-76), "
+                              "1003 (x 10-50, y 20-40)")

@@ -54,8 +54,10 @@ def test_crossing_wires_and_a_stroke_with_no_wire_leave_no_gap() -> None:
 
 
 def test_gaps_refuse_centres_of_another_size() -> None:
-    with pytest.raises(ValueError, match="centres shape"):
+    with pytest.raises(ValueError, match="do not match hint shape"):
         wire_gaps(np.zeros((H, W + 1), bool), _stroke())
+    with pytest.raises(ValueError, match="matte"):
+        wire_gaps(np.zeros((H, W), bool), _stroke(), np.zeros((H, W + 1), np.uint8))
 
 
 def test_a_learned_mattes_centres_are_one_pixel_per_wire_and_column() -> None:
@@ -88,7 +90,7 @@ def test_a_wire_the_matte_misses_along_part_of_the_stroke_is_named_with_its_plac
     assert qc.gap >= 75 and qc.gap_at is not None and 145 <= qc.gap_at[0] <= 155 and qc.gap_at[2] == W - 8
     report = wire_qc([{"frame": 1001, "value": qc.residual, **qc.as_dict()}])
     assert report["flagged"] == [1001] and report["gap_threshold"] == GAP_FLAG
-    assert f"x {qc.gap_at[0]}-{qc.gap_at[2]}" in report["note"]
+    assert f"x {qc.gap_at[0]}-{qc.gap_at[2]}" in report["note"] and report["places"][0].startswith("1001 (x ")
 
 
 def test_both_wires_found_along_the_stroke_flag_nothing() -> None:
@@ -100,3 +102,25 @@ def test_both_wires_found_along_the_stroke_flag_nothing() -> None:
     rem = WireRemover(lambda i: plate, lambda i: _stroke(), 1, WireSettings(method="spatial", regrain=0.0))
     rem.repair(0)
     assert rem.last_qc is not None and not rem.last_qc.flagged and rem.last_qc.gap < GAP_FLAG
+
+
+def test_a_learned_mattes_centres_pair_each_runs_ends_in_its_own_column() -> None:
+    m = np.zeros((H, W), np.float32)
+    m[50:70, 20] = 1.0  # a tall run beside a short one lower down: ends sorted by row interleave
+    m[62:65, 21] = 1.0
+    hint = np.zeros((H, W), np.float32)
+    hint[44:76, 8:60] = 1.0
+    centres = matte_centres(m, hint)
+    assert np.nonzero(centres[:, 20])[0].tolist() == [59] and np.nonzero(centres[:, 21])[0].tolist() == [63]
+
+
+def test_a_stretch_repaired_whole_leaves_no_gap() -> None:
+    # a band of the stroke where nothing stood out is repaired over its whole hint: no wire can be left there
+    centres = np.zeros((H, W), bool)
+    centres[54, 8:W - 8] = True
+    centres[66, 8:150] = True
+    matte = np.zeros((H, W), np.uint8)
+    matte[44:76, 150:W - 8] = 255
+    assert wire_gaps(centres, _stroke(), matte) == (0, None)
+    matte[44:60, 150:W - 8] = 0  # only part of it: the gap stands
+    assert wire_gaps(centres, _stroke(), matte)[0] == W - 8 - 150
