@@ -28,7 +28,7 @@ from inference_server.engines.wire.matte import (
     share_floors,
 )
 from inference_server.engines.wire.paths import ACCEPT
-from inference_server.engines.wire.qc import GAP_FLAG, FrameQC, matte_centres, wire_gaps
+from inference_server.engines.wire.qc import GAP_FLAG, FrameQC, lines_of_the_repair, matte_centres, wire_gaps
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import fill_temporal, seam_correction
@@ -449,8 +449,13 @@ class WireRemover:
     def _residual(self, i: int, out: np.ndarray, where: np.ndarray | None = None) -> tuple[np.ndarray, float]:
         """(uint8 (H, W) 0/1 cores of the lines still standing out inside the hint of the
         repaired frame, the strongest one's score; 0 when none); only in bands that hold a
-        pixel of ``where`` when it is given."""
+        pixel of ``where`` when it is given. With the classical matte, only the lines the repair
+        had a hand in (``qc.lines_of_the_repair``): one it left alone was judged by the matte's
+        own search in the plate (a wire that search missed is for ``qc.wire_gaps``); a learned
+        matte's judgement is checked on every line. The score is the strongest of a band's lines
+        where one of them is kept."""
         hint = self.hint(i)
+        plate = self.plate(i)
         left = np.zeros(hint.shape, np.uint8)
         worst = 0.0
         jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in self._hint_bands(i, hint)
@@ -462,9 +467,16 @@ class WireRemover:
                                    self.settings.polarity, whole_stroke=False, memo=memo)
 
         for (core, ctx, _), (m, scores) in zip(jobs, _each(one, jobs), strict=True):
-            if scores:
-                worst = max(worst, max(scores))
-                left[_sl(core)] |= (m[_core_in(core, ctx)] > 0).astype(np.uint8)
+            if not scores:
+                continue
+            lines = m[_core_in(core, ctx)] > 0
+            if self.matte_model is None:
+                changed = out[_sl(core)] != plate[_sl(core)]
+                lines = lines_of_the_repair(lines, changed.any(axis=2) if changed.ndim == 3 else changed)
+                if not lines.any():
+                    continue
+            worst = max(worst, max(scores))
+            left[_sl(core)] |= lines.astype(np.uint8)
         return left, worst
 
     def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, inside: np.ndarray, ctx: Rect, nbrs: list[int],

@@ -124,3 +124,18 @@ def test_a_stretch_repaired_whole_leaves_no_gap() -> None:
     assert wire_gaps(centres, _stroke(), matte) == (0, None)
     matte[44:60, 150:W - 8] = 0  # only part of it: the gap stands
     assert wire_gaps(centres, _stroke(), matte)[0] == W - 8 - 150
+
+
+def test_the_repaired_frames_search_keeps_only_the_lines_the_repair_had_a_hand_in() -> None:
+    from inference_server.engines.wire.qc import lines_of_the_repair
+
+    lines = np.zeros((H, W), bool)
+    lines[30, 20:200] = True   # a line of the plate the repair never came near (a wall's capping)
+    lines[60, 20:200] = True   # a line beside the fill: a fringe of the wire the fill left
+    lines[90, 20:200] = True   # a plate line the fill crosses in one place only
+    changed = np.zeros((H, W), bool)
+    changed[62:66, 10:210] = True
+    changed[85:95, 100:110] = True
+    kept = lines_of_the_repair(lines, changed)
+    assert kept[60].sum() == 180 and not kept[30].any() and not kept[90].any()
+    assert not lines_of_the_repair(np.zeros((H, W), bool), changed).any()
