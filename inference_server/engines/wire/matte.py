@@ -363,14 +363,15 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 floors_only: bool = False) -> tuple[np.ndarray, np.ndarray, list[WirePath], np.ndarray]:
     """(wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``, a
     stroke ``width`` px wide; the cores of the columns where they are lines (``_wire_matte``);
-    the paths; their centre lines (bool (H, W): each path's row in the columns it holds)).
+    the paths; their centre lines (int32 (H, W): path k's row in the columns it holds set to k + 1,
+    k its place in the paths, 0 elsewhere)).
     ``floors_only``: measure the texture's floors into ``memo`` and keep
     what was measured there (``RAW``) for the search that follows; no search."""
     raw = memo.pop(RAW, None) if memo is not None else None
     excess = raw[0] if raw is not None else _excess(lum, width)
     core = np.zeros(inside.shape, bool)
     lines = np.zeros(inside.shape, bool)
-    centres = np.zeros(inside.shape, bool)
+    centres = np.zeros(inside.shape, np.int32)
     seen: list[tuple[float, np.ndarray]] = []
     found: list[WirePath] = []
     # the first matte looks for ridges that run along each axis, with the other polarity's side
@@ -406,10 +407,10 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins)
             core |= tr(wire)
             seen.append((path.score, tr(line)))
-            centre = np.zeros(ins.shape, bool)
+            centre = np.zeros(ins.shape, np.int32)
             cols = np.nonzero(path.on & (path.rows >= 0))[0]
-            centre[path.rows[cols], cols] = True
-            centres |= tr(centre)
+            centre[path.rows[cols], cols] = len(seen)  # this path's place in the paths found + 1
+            centres = np.where(centres > 0, centres, tr(centre))
         found += paths
     # a wire is followed past the hint's edge only on strong evidence: at least half the score of
     # the strongest wire this search found in the stroke (in a repair's band: the band's part of it;
@@ -418,7 +419,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     for score, line in seen:
         if score >= BEYOND_SHARE * best:
             lines |= line
-    return core, lines, found, centres & inside
+    return core, lines, found, np.where(inside, centres, 0)
 
 
 def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto", grow: int = 1) -> np.ndarray:
@@ -444,9 +445,10 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
     its stroke, or leaving it): pixels a repair must not touch, and must not read as background;
     only within 2 px of the edge, where no more of the core lies outside than inside, and for wires
     scoring at least ``BEYOND_SHARE`` of the best found (``_wire_matte``, ``_axis_cores``).
-    ``centres`` (bool (H, W), the hint's size), when given, is set where each wire found runs: its
-    centre line, one pixel per column (row for a tall stroke) it holds (``qc.wire_gaps`` counts
-    them); in a curved or crossed stroke, the wires followed across it add one pixel per row.
+    ``centres`` (the hint's size), when given, is set where each wire found runs: its centre line,
+    one pixel per column (row for a tall stroke) it holds (``qc.wire_gaps`` counts them); in a
+    curved or crossed stroke, the wires followed across it add one pixel per row. A bool array is
+    set True; an integer array is set to k + 1 for the wire whose score is k-th in the list returned.
     ``memo`` (a dict kept per frame and crop by the caller) keeps the texture's figures per stroke,
     so the repaired frame is measured against the plate's texture, at half the cost. With
     ``floors_only`` it only measures those floors into ``memo`` (and keeps what it measured for the
@@ -489,7 +491,9 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
         if tall:
             core, lines, ins, mid = core.T, lines.T, ins.T, mid.T
         if centres is not None:
-            centres[sl] |= mid
+            here = centres[sl]
+            put = (mid > 0) & (here == 0)
+            here[put] = True if centres.dtype == bool else mid[put] + len(scores)
         if not paths:  # nothing stands out from the texture: repair the whole stroke
             if whole_stroke:
                 out[sl] = np.maximum(out[sl], ins * np.clip(hint[sl], 0, 1))

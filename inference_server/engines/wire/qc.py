@@ -25,7 +25,8 @@ class FrameQC:
     """What a repaired frame's own check found.
 
     residual: the strongest line still standing out inside the hint after the repair, as its
-    median ridge response over the plate's texture around the hint (0 = none stands out);
+    median ridge response over the plate's texture around the hint (0 = none stands out); with
+    the classical matte, of the lines that are the repair's to mend (``lines_of_the_repair``);
     repaired: the fraction of the hint that was repaired; passes: repairs run (1 = the first
     matte held everything); gap: the longest stretch (columns of its stroke's box along the longer
     side) where the matte holds fewer wires than along most of the stroke (``wire_gaps``: a wire
@@ -69,11 +70,12 @@ def _strokes(hint: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray, bo
 
 
 def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = None
-              ) -> tuple[int, tuple[int, int, int, int] | None]:
+              ) -> tuple[int, tuple[int, int, int, int] | None, np.ndarray]:
     """(the longest stretch, in columns of the stroke's box along its longer side, where fewer
-    wires run than along most of the stroke; its box (x0, y0, x1, y1), or None where there is none).
+    wires run than along most of the stroke; its box (x0, y0, x1, y1), or None where there is
+    none; bool (H, W): the hint in every such stretch, however short).
 
-    ``centres``: bool (H, W), the centre line of every wire found, one pixel per column
+    ``centres``: (H, W), nonzero on the centre line of every wire found, one pixel per column
     (``find_wire_matte(centres=)``, ``matte_centres``); ``hint``: float32 (H, W), the strokes (>
     ``HINT_INSIDE`` is inside); ``matte`` (uint8 or float, H x W), when given: a column whose hint
     it covers nearly whole (9 in 10 pixels) was repaired whole and leaves no gap (a band of the
@@ -87,12 +89,14 @@ def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = 
         raise ValueError(f"wire_gaps: centres {centres.shape} / matte {None if matte is None else matte.shape} "
                          f"do not match hint shape {hint.shape}")
     longest, where = 0, None
+    missing = np.zeros(hint.shape, bool)
     for (ys, xs), ins, tall in _strokes(hint):
-        mid = centres[ys, xs] & ins
+        mid = (centres[ys, xs] != 0) & ins
         whole = (np.asarray(matte[ys, xs], np.float32) >= (128 if matte.dtype == np.uint8 else 0.5)) & ins \
             if matte is not None else np.zeros(ins.shape, bool)
+        gone = missing[ys, xs]
         if tall:
-            mid, ins, whole = mid.T, ins.T, whole.T
+            mid, ins, whole, gone = mid.T, ins.T, whole.T, gone.T
         cols = np.nonzero(ins.any(axis=0))[0]
         n = _counts(mid)[cols]
         if not n.any():
@@ -100,6 +104,7 @@ def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = 
         values, often = np.unique(n[n > 0], return_counts=True)
         repaired = whole[:, cols].sum(axis=0) >= 0.9 * ins[:, cols].sum(axis=0)
         low = (n < values[np.argmax(often)]) & ~repaired
+        gone[:, cols[low]] |= ins[:, cols[low]]  # a view of ``missing``
         edges = np.flatnonzero(np.diff(np.r_[0, low.astype(np.int8), 0]))
         for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
             span = int(cols[b - 1] - cols[a]) + 1
@@ -111,7 +116,7 @@ def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = 
             longest = span
             where = (xs.start + r0, ys.start + lo, xs.start + r1, ys.start + hi) if tall else \
                 (xs.start + lo, ys.start + r0, xs.start + hi, ys.start + r1)
-    return longest, where
+    return longest, where, missing
 
 
 def matte_centres(matte: np.ndarray, hint: np.ndarray) -> np.ndarray:
@@ -131,21 +136,36 @@ def matte_centres(matte: np.ndarray, hint: np.ndarray) -> np.ndarray:
     return out
 
 
-def lines_of_the_repair(lines: np.ndarray, changed: np.ndarray) -> np.ndarray:
-    """The lines (bool (H, W)) of ``lines`` (bool, the cores the repaired frame's search found)
-    that the repair had a hand in: at least ``TOUCHED`` of each line's pixels within 2 px of a
-    pixel it changed (``changed``, bool). A line the repair left alone over its length was in
-    the plate as it is, and the matte's own search judged it there: the wall's capping line along
-    a broad stroke, which the isotropic measure of the repaired frame took for a wire and repaired
-    again, breaking it (the bench's broad-stroke class: +11.95 dB then, +14.85 without it)."""
+def lines_of_the_repair(lines: np.ndarray, centres: np.ndarray, scores: list[float], changed: np.ndarray,
+                        missing: np.ndarray) -> tuple[np.ndarray, float]:
+    """(bool (H, W): the lines, of those the repaired frame's search found, that are the repair's
+    to mend; the strongest one's score, 0 when none).
+
+    ``lines``: bool (H, W), the search's matte over them; ``centres``: int (H, W), line k's
+    centre line set to k + 1 (``find_wire_matte(centres=)``) and ``scores`` theirs; ``changed``:
+    bool, the pixels the repair changed; ``missing``: bool, where the stroke holds a wire fewer
+    than most of it (``wire_gaps``). A line (a connected piece of ``lines``) is the repair's where
+    it comes within a pixel of a changed pixel along at least ``TOUCHED`` of its length (a seam,
+    wire brought back, a fringe of the wire beside the fill), or lies in ``missing`` for that much
+    (the wire the matte lost there). A line the repair left alone elsewhere was in the plate as it
+    is and the matte's own search judged it there: the wall's capping line along a broad stroke,
+    which the isotropic measure of the repaired frame took for a wire and repaired again,
+    breaking it (the bench's broad-stroke class: +11.95 dB then, +14.85 without it)."""
     import cv2
 
-    if not lines.any():
-        return lines
-    near = cv2.dilate(changed.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     count, labels = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
-    size = np.bincount(labels.ravel(), minlength=count)
-    by = np.bincount(labels[near].ravel(), minlength=count)
-    keep = by >= TOUCHED * size
-    keep[0] = False
-    return np.asarray(keep[labels])
+    if count < 2:
+        return np.zeros(lines.shape, bool), 0.0
+    near = cv2.dilate(changed.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    keep = np.zeros(count, bool)
+    for k in range(1, count):
+        ys, xs = np.nonzero(labels == k)
+        along = xs if np.ptp(xs) >= np.ptp(ys) else ys  # its length runs along its longer side
+        steps = np.unique(along).size
+        by = np.unique(along[near[ys, xs]]).size
+        lost = np.unique(along[missing[ys, xs]]).size
+        keep[k] = max(by, lost) >= TOUCHED * steps
+    kept = keep[labels]
+    names = np.unique(centres[kept & (centres > 0)])
+    worst = max((scores[n - 1] for n in names.tolist() if 0 < n <= len(scores)), default=0.0)
+    return kept, float(worst)

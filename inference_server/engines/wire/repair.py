@@ -349,8 +349,9 @@ class WireRemover:
         matte = self._matte_u8(i)
         hint = self.hint(i)
         lines = self._centre_lines(i)
+        missing = wire_gaps(lines, hint, matte)[2]
         out = self._composite(i, matte, strict="")
-        left, residual = self._residual(i, out)
+        left, residual = self._residual(i, out, missing=missing)
         # the whole-frame bookkeeping below runs on the calling thread: only over the bands' box
         box = _box([core for core, _ in self._hint_bands(i, hint)], hint.shape)
         inside = hint[_sl(box)] > HINT_INSIDE
@@ -366,12 +367,12 @@ class WireRemover:
             matte = matte.copy()  # the cached first matte stays as it was
             matte[_sl(box)] = np.maximum(matte[_sl(box)], added[_sl(box)].astype(np.uint8) * 255)
             out = self._composite(i, matte, strict="hint" if passes > 1 else "matte", base=out, where=added)
-            left, residual = self._residual(i, out, where=added)  # the other bands held no line
+            left, residual = self._residual(i, out, where=added, missing=missing)  # the other bands held no line
             passes += 1
         if i in self._mattes:
             self._mattes[i] = matte
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
-        gap, gap_at = wire_gaps(lines, hint, matte)
+        gap, gap_at, _ = wire_gaps(lines, hint, matte)
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
         return out, self._inside(i, matte)
 
@@ -446,36 +447,43 @@ class WireRemover:
                 out[_sl(core)][change] = pixels[change]
         return out
 
-    def _residual(self, i: int, out: np.ndarray, where: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-        """(uint8 (H, W) 0/1 cores of the lines still standing out inside the hint of the
+    def _residual(self, i: int, out: np.ndarray, where: np.ndarray | None = None,
+                  missing: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+        """(uint8 (H, W) 0/1 mattes of the lines still standing out inside the hint of the
         repaired frame, the strongest one's score; 0 when none); only in bands that hold a
-        pixel of ``where`` when it is given. With the classical matte, only the lines the repair
-        had a hand in (``qc.lines_of_the_repair``): one it left alone was judged by the matte's
-        own search in the plate (a wire that search missed is for ``qc.wire_gaps``); a learned
-        matte's judgement is checked on every line. The score is the strongest of a band's lines
-        where one of them is kept."""
+        pixel of ``where`` when it is given. With the classical matte, only the lines that are the
+        repair's to mend (``qc.lines_of_the_repair``: by what it changed, or where the stroke holds
+        a wire fewer, ``missing``); one it left alone elsewhere was judged by the matte's own search
+        in the plate. A learned matte's judgement is checked on every line."""
         hint = self.hint(i)
-        plate = self.plate(i)
+        plate = self.plate(i) if self.matte_model is None else None
         left = np.zeros(hint.shape, np.uint8)
         worst = 0.0
         jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in self._hint_bands(i, hint)
                 if where is None or where[_sl(core)].any()]
 
-        def one(job: tuple[Rect, Rect, dict[object, object]]) -> tuple[np.ndarray, list[float]]:
+        def one(job: tuple[Rect, Rect, dict[object, object]]) -> tuple[np.ndarray, list[float], np.ndarray]:
             core, ctx, memo = job
-            return find_wire_matte(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32),
-                                   self.settings.polarity, whole_stroke=False, memo=memo)
+            centres = np.zeros((ctx[1] - ctx[0], ctx[3] - ctx[2]), np.int32)
+            m, scores = find_wire_matte(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32),
+                                        self.settings.polarity, whole_stroke=False, memo=memo, centres=centres)
+            return m, scores, centres
 
-        for (core, ctx, _), (m, scores) in zip(jobs, _each(one, jobs), strict=True):
+        for (core, ctx, _), (m, scores, centres) in zip(jobs, _each(one, jobs), strict=True):
             if not scores:
                 continue
-            lines = m[_core_in(core, ctx)] > 0
-            if self.matte_model is None:
+            inner = _core_in(core, ctx)
+            lines = m[inner] > 0
+            if plate is None:
+                worst = max(worst, max(scores))
+            else:
                 changed = out[_sl(core)] != plate[_sl(core)]
-                lines = lines_of_the_repair(lines, changed.any(axis=2) if changed.ndim == 3 else changed)
+                gone = missing[_sl(core)] if missing is not None else np.zeros(lines.shape, bool)
+                lines, score = lines_of_the_repair(lines, centres[inner], scores,
+                                                   changed.any(axis=2) if changed.ndim == 3 else changed, gone)
                 if not lines.any():
                     continue
-            worst = max(worst, max(scores))
+                worst = max(worst, score)
             left[_sl(core)] |= lines.astype(np.uint8)
         return left, worst
 
