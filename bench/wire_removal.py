@@ -61,14 +61,10 @@ def remnants(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.
     4 px gaps. (A wire outside the hint is the artist's to hint: the repair must leave it.)
     (Where a wire hides a line of the background along its whole length, as the EXR class's
     lead bar, the fill cannot bring the line back and its pixels count too.)"""
-    import cv2
-
     out = []
     for r, g, p, a, h in zip(result, truth, plates, alphas, hints, strict=True):
         before = np.abs(p - g).max(axis=2)
-        left = (a > 0.5) & (h > 0) & (before > 0.1) & (np.abs(r - g).max(axis=2) > 0.8 * before)
-        _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(left.astype(np.uint8), np.ones((5, 5), np.uint8)))
-        out.append(max([int(max(st[2], st[3])) - 4 for st in stats[1:]] + [0]))
+        out.append(longest_stretch((a > 0.5) & (h > 0) & (before > 0.1) & (np.abs(r - g).max(axis=2) > 0.8 * before)))
     return out
 
 
@@ -77,14 +73,16 @@ def unmatted(mattes: list[np.ndarray], alphas: list[np.ndarray], hints: list[np.
     matte (after the QC's passes) does not cover: the wire the repair never looked for. A wire left
     with no such stretch under it was found and filled, and the fill there is as wrong as the wire
     was (a moving subject the neighbours show elsewhere, a line the wire hides along its length)."""
+    return [longest_stretch((a > 0.5) & (h > 0) & (m < 0.5)) for m, a, h in zip(mattes, alphas, hints, strict=True)]
+
+
+def longest_stretch(mask: np.ndarray) -> int:
+    """The longest stretch (px, the longer side of its box) of bool (H, W) ``mask``, its pixels
+    joined across 4 px gaps; 0 when it is empty."""
     import cv2
 
-    out = []
-    for m, a, h in zip(mattes, alphas, hints, strict=True):
-        missed = (a > 0.5) & (h > 0) & (m < 0.5)
-        _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(missed.astype(np.uint8), np.ones((5, 5), np.uint8)))
-        out.append(max([int(max(st[2], st[3])) - 4 for st in stats[1:]] + [0]))
-    return out
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)))
+    return max([int(max(st[2], st[3])) - 4 for st in stats[1:]] + [0])
 
 
 def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
