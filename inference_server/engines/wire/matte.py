@@ -407,10 +407,9 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins)
             core |= tr(wire)
             seen.append((path.score, tr(line)))
-            centre = np.zeros(ins.shape, np.int32)
             cols = np.nonzero(path.on & (path.rows >= 0))[0]
-            centre[path.rows[cols], cols] = len(seen)  # this path's place in the paths found + 1
-            centres = np.where(centres > 0, centres, tr(centre))
+            at = (path.rows[cols], cols) if axis == 0 else (cols, path.rows[cols])
+            centres[at] = np.where(centres[at] > 0, centres[at], len(seen))  # this path's place + 1; the first kept
         found += paths
     # a wire is followed past the hint's edge only on strong evidence: at least half the score of
     # the strongest wire this search found in the stroke (in a repair's band: the band's part of it;
