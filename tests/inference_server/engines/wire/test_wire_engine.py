@@ -388,3 +388,21 @@ def test_a_loop_numba_cannot_cache_is_still_compiled_and_run() -> None:
     fast = compiled(space["total"])  # type: ignore[arg-type]
     assert fast(np.arange(5, dtype=np.float64)) == 10.0
     assert fast.__wrapped__ is space["total"]  # type: ignore[attr-defined]
+
+
+def test_a_still_background_beside_a_moving_one_is_copied_not_resampled() -> None:
+    """Flow over a still wall is a fraction of a pixel of noise; sampled through it, the neighbour's
+    texture comes out blurred. Where the flow around a pixel is under ``SNAP``, it is taken as is;
+    where the scene moves, the flow stays."""
+    rng = np.random.default_rng(3)
+    flow_in = np.zeros((40, 60, 2), np.float32)
+    flow_in[:, :20] = rng.normal(0.0, 0.05, (40, 20, 2))  # still: noise around zero
+    flow_in[:, 40:, 0] = 2.0                              # a pan of 2 px
+    out = temporal.snap_still(flow_in)
+    assert not out[:, :15].any()
+    assert np.allclose(out[:, 45:, 0], 2.0) and out.dtype == np.float32
+    wall = texture(40, 60, seed=5)
+    moved, _ = flow.warp(wall, out)
+    assert np.array_equal(moved[:, :15], wall[:, :15])  # the still part's pixels, exactly
+    blurred, _ = flow.warp(wall, flow_in)
+    assert float(np.abs(blurred[:, :15] - wall[:, :15]).mean()) > 1e-3  # what the noise did to them
