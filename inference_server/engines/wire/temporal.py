@@ -20,7 +20,6 @@ from inference_server.engines.wire.spatial import push_pull
 CAND_MATTE = 0.9  # a neighbour pixel is usable where its own wire matte is below this (not solid wire)
 CLEAN = 0.5       # a hole pixel has a usable candidate once its candidates' mean cleanliness reaches this
 LOCAL_K = 3.0     # local mismatch allowed, in units of the plate noise
-SNAP = 0.25       # px: where the flow around a pixel is shorter than this, the neighbour's pixel is taken as is
 STILL = 0.5       # px a frame: below it (median around the hole) the background holds still
 
 
@@ -107,6 +106,8 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
         donor_m = neighbour_mattes[i] if neighbour_seen is None else np.maximum(neighbour_mattes[i], neighbour_seen[i])
         cand, ok, cand_m, static, motion = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static,
                                                       donor_m)
+        if not static and motion / max(abs(offsets[i]), 1) < STILL:  # flows, but its surroundings mostly hold still
+            cand, ok, cand_m = _still_where_it_matches(target, cand, ok, cand_m, neighbours[i], donor_m, region)
         if still is None:  # the nearest neighbour tells whether the background holds still, and how much
             still = motion / max(abs(offsets[i]), 1) < STILL  # of the plate's grain renews from frame to frame
             renewal = _renewal(target, cand, ok & (cand_m < 0.02), region) if still else 1.0
@@ -193,22 +194,9 @@ def _candidate(guide_t: np.ndarray | None, nb: np.ndarray, nm: np.ndarray, regio
     if mode == "auto" and moving is not None and np.percentile(moving, 90) < 0.25:
         return nb, np.ones((h, w), bool), dm, True, 0.0
     cons = consistency_mask(fwd, bwd) > 0
-    fwd = snap_still(fwd)
     cand, inside = warp(nb, fwd)
     cand_m, _ = warp(dm, fwd)
     return cand, inside & cons, cand_m, False, float(np.median(moving)) if moving is not None else float("inf")
-
-
-def snap_still(flow: np.ndarray) -> np.ndarray:
-    """``flow`` with the vectors of the still parts of the frame set to zero: where the flow around a
-    pixel (a Gaussian of 2 px) is shorter than ``SNAP``. A band where someone walks past is warped by
-    flow, and over the wall behind them the flow is a fraction of a pixel of noise: sampled through
-    it, the neighbour's texture came out blurred, and differently each frame (the fill crawled; the
-    schoolgirls classes' flicker x1.13 and x1.17 the truth's)."""
-    import cv2
-
-    mag = cv2.GaussianBlur(np.hypot(flow[:, :, 0], flow[:, :, 1]), (0, 0), 2.0)
-    return np.where((mag < SNAP)[:, :, None], np.float32(0.0), flow).astype(np.float32)
 
 
 def _ring_speeds(fwd: np.ndarray, region: _Region) -> np.ndarray | None:
@@ -244,15 +232,35 @@ def _renewal(target: np.ndarray, cand: np.ndarray, usable: np.ndarray, region: _
     return float(np.clip(temporal / max(spatial, 1e-6), 0.0, 1.0))
 
 
-def _candidate_weight(target: np.ndarray, cand: np.ndarray, ok: np.ndarray, cand_m: np.ndarray, region: _Region,
-                      offset: int, tau: float) -> np.ndarray:
-    """(H, W) weight of a candidate: usable, not its own wire, matching the target locally; nearer frames
-    and better local matches weigh more."""
+def _local_mismatch(target: np.ndarray, cand: np.ndarray, cand_m: np.ndarray, region: _Region) -> np.ndarray:
+    """(H, W) how far a candidate's known pixels around each pixel (a Gaussian of 3 px) are from the target's."""
     import cv2
 
     both = region.known * (cand_m < 0.02)
     err = luminance(np.abs(cand - target)) * both
-    local = cv2.GaussianBlur(err, (0, 0), 3.0) / np.maximum(cv2.GaussianBlur(both, (0, 0), 3.0), 1e-3)
+    return cv2.GaussianBlur(err, (0, 0), 3.0) / np.maximum(cv2.GaussianBlur(both, (0, 0), 3.0), 1e-3)
+
+
+def _still_where_it_matches(target: np.ndarray, cand: np.ndarray, ok: np.ndarray, cand_m: np.ndarray, nb: np.ndarray,
+                            dm: np.ndarray, region: _Region) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A flow candidate (``cand``, ``ok``, ``cand_m``) with the neighbour's own pixels (``nb``, its wire
+    ``dm``) where those match the target's surroundings at least as well: the still wall behind a
+    passer-by, in a band that flows because someone walks past but mostly holds still (the caller
+    asks only then: in a pan, a wire that holds its place in frame matches its own unmatted fringe
+    unwarped). Flow is estimated on guides with the wires painted out, and around a hole it is the
+    least sure (the paint differs between the frames): it bent a still sign's edge into the fill and
+    blurred a wall's texture, differently each frame (the fill crawled: the schoolgirls classes'
+    flicker was x1.13 and x1.17 the truth's)."""
+    still = _local_mismatch(target, nb, dm, region) <= _local_mismatch(target, cand, cand_m, region)
+    return (np.where(still[:, :, None], nb, cand).astype(np.float32), ok | still,
+            np.where(still, dm, cand_m).astype(np.float32))
+
+
+def _candidate_weight(target: np.ndarray, cand: np.ndarray, ok: np.ndarray, cand_m: np.ndarray, region: _Region,
+                      offset: int, tau: float) -> np.ndarray:
+    """(H, W) weight of a candidate: usable, not its own wire, matching the target locally; nearer frames
+    and better local matches weigh more."""
+    local = _local_mismatch(target, cand, cand_m, region)
     good = ok & (cand_m < CAND_MATTE) & (local < region.allowed)
     fringe = np.square(1.0 - np.clip(cand_m, 0.0, 1.0))  # a pixel in its own matte's feather is part wire
     return good * fringe * np.float32(np.exp(-abs(offset) / tau)) / (1.0 + local / region.noise)

@@ -390,19 +390,27 @@ def test_a_loop_numba_cannot_cache_is_still_compiled_and_run() -> None:
     assert fast.__wrapped__ is space["total"]  # type: ignore[attr-defined]
 
 
-def test_a_still_background_beside_a_moving_one_is_copied_not_resampled() -> None:
-    """Flow over a still wall is a fraction of a pixel of noise; sampled through it, the neighbour's
-    texture comes out blurred. Where the flow around a pixel is under ``SNAP``, it is taken as is;
-    where the scene moves, the flow stays."""
-    rng = np.random.default_rng(3)
-    flow_in = np.zeros((40, 60, 2), np.float32)
-    flow_in[:, :20] = rng.normal(0.0, 0.05, (40, 20, 2))  # still: noise around zero
-    flow_in[:, 40:, 0] = 2.0                              # a pan of 2 px
-    out = temporal.snap_still(flow_in)
-    assert not out[:, :15].any()
-    assert np.allclose(out[:, 45:, 0], 2.0) and out.dtype == np.float32
-    wall = texture(40, 60, seed=5)
-    moved, _ = flow.warp(wall, out)
-    assert np.array_equal(moved[:, :15], wall[:, :15])  # the still part's pixels, exactly
-    blurred, _ = flow.warp(wall, flow_in)
-    assert float(np.abs(blurred[:, :15] - wall[:, :15]).mean()) > 1e-3  # what the noise did to them
+def test_a_moving_bands_still_background_is_taken_as_the_neighbour_holds_it() -> None:
+    """In a band where someone walks past, the candidate is warped by flow, and around the hole the
+    flow is the least sure. Where the neighbour's own pixels match the target's surroundings better
+    than the warped ones (the still wall), they are taken as they are; where the scene moved (the
+    right half, 2 px), the warped candidate stays."""
+    h, w = 40, 96
+    truth = texture(h, w, seed=7)
+    nb = truth.copy()
+    nb[:, 48:] = np.roll(truth, 2, axis=1)[:, 48:]           # the right half moved 2 px
+    warped = truth.copy()
+    warped[:, :48] = np.roll(truth, 1, axis=0)[:, :48]       # flow a pixel off over the still half
+    hole = np.zeros((h, w), np.float32)
+    hole[18:22, 4:-4] = 1.0
+    target = np.where(hole[:, :, None] > 0, 0.95, truth).astype(np.float32)
+    region = temporal._region(target, hole)
+    none = np.zeros((h, w), np.float32)
+    cand, ok, cand_m = temporal._still_where_it_matches(target, warped, np.ones((h, w), bool), none, nb, none, region)
+    assert np.array_equal(cand[18:22, 8:40], truth[18:22, 8:40])   # the still half: the neighbour's own pixels
+    assert np.array_equal(cand[18:22, 56:88], truth[18:22, 56:88])  # the moved half: the warped ones
+    assert ok.all() and not cand_m.any()
+    wire = none.copy()
+    wire[18:22, :] = 1.0                                      # the neighbour's own wire lies there: still excluded
+    _, _, cand_m = temporal._still_where_it_matches(target, warped, np.ones((h, w), bool), none, nb, wire, region)
+    assert (cand_m[18:22, 8:40] == 1.0).all()
