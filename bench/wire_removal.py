@@ -4,7 +4,9 @@ The classes (bench/wire_scenes.py) draw wires over the clips in ../shared/data/f
 two and three wires under one stroke, dark, bright, a polarity that changes along the wire,
 crossing wires, two strokes, a wire that leaves the hint, over a moving subject, behind a
 foreground, a near-horizontal wire on a horizontal pan, motion blur, 2K and 4K, and a
-scene-linear half-float EXR with highlights above 1. Per class it prints:
+scene-linear half-float EXR with highlights above 1; then the issue's own case over every clip: one
+stroke over a dark and a bright wire, high and low in the frame (``two_wire_matrix``: ten classes,
+summed up on their own line). Per class it prints:
 
 - PSNR and SSIM inside the hint: ours (auto, no regrain, so every method is compared as an
   estimate of the clean plate) vs cv2.inpaint Telea and Navier-Stokes given the same hint;
@@ -44,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from wire_scenes import Scene, scenes  # noqa: E402
+from wire_scenes import MATRIX, Scene, scenes, two_wire_matrix  # noqa: E402
 
 from inference_server.engines.metrics import psnr  # noqa: E402
 from inference_server.engines.wire.repair import WireRemover, WireSettings  # noqa: E402
@@ -298,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     frames = 4 if args.quick else 8
     builders = dict(scenes(frames, big=not args.quick))
     builders["scene-linear half EXR (highlights > 1)"] = lambda: linear_exr_scene(frames)[1]
+    if not args.quick:
+        builders.update(two_wire_matrix(frames))
     rows: list[dict[str, object]] = []
     for label, build in builders.items():
         if args.only and args.only.lower() not in label.lower():
@@ -319,6 +323,17 @@ def main(argv: list[str] | None = None) -> int:
               f"outside exact {row['outside_bit_exact']}"
               + (f" | out {row['dtype_out']}, values > 1 kept {row['highlights_kept']}" if "dtype_out" in row else ""),
               flush=True)
+    matrix = [r for r in rows if str(r["class"]).startswith(MATRIX)]
+    rows = [r for r in rows if r not in matrix]
+    if matrix:
+        gains = [float(r["gain_db"]) for r in matrix]  # type: ignore[arg-type]
+        print(f"two-wire matrix: {len(matrix)} clip x height | gain over best OpenCV: mean {np.mean(gains):+.2f} dB, "
+              f"worst {min(gains):+.2f} dB ({matrix[int(np.argmin(gains))]['class']}) | below +3 dB: "
+              f"{sum(g < 3 for g in gains)} | flicker worst x{max(float(r['flicker_ratio']) for r in matrix):.2f} | wire "  # type: ignore[arg-type]
+              f"left >= {REMNANT} px in {sum(int(r['remnant_frames']) for r in matrix)} of "  # type: ignore[call-overload]
+              f"{sum(int(r['frames']) for r in matrix)} frames, QC flagged "  # type: ignore[call-overload]
+              f"{sum(int(r['remnant_flagged']) for r in matrix)} of them | flagged with no wire left of either kind: "  # type: ignore[call-overload]
+              f"{sum(int(r['flagged_clean']) for r in matrix)}", flush=True)  # type: ignore[call-overload]
     if rows:
         gains = [float(r["gain_db"]) for r in rows]  # type: ignore[arg-type]
         print(f"summary: {len(rows)} classes | gain over best OpenCV: mean {np.mean(gains):+.2f} dB, worst "
@@ -336,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_speed and not args.quick:
         speed(rows, frames)  # a shot long enough that a frame has all its neighbours (3 frames had 2 at most)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2, default=str) + "\n")
+        Path(args.json).write_text(json.dumps(rows + matrix, indent=2, default=str) + "\n")
     return 0
 
 

@@ -211,3 +211,19 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
         out["4K, 2 wires"] = lambda: compose("4K", load_clip("running-car", 3, size=(4096, 2160)), (
             Stroke((Wire(6.0, DARK, offset=-10), Wire(5.0, BRIGHT, offset=10)), top=0.3, drift=2.0),))
     return out
+
+
+MATRIX = "2 wires over "  # the label every class of ``two_wire_matrix`` starts with
+
+
+def two_wire_matrix(frames: int = 8) -> dict[str, Callable[[], Scene]]:
+    """The case the issue was filed on, over every clip: one stroke over two wires, dark 3 px and
+    bright 2.5 px, 12 px apart, drawn high and low in the frame (so over each clip's sky, walls,
+    foliage, people and cars). A class per clip and height: the classes above show one clip each."""
+    out: dict[str, Callable[[], Scene]] = {}
+    for clip in CLIPS:
+        for top in (0.3, 0.6):
+            out[f"{MATRIX}{clip}, stroke at {top:.0%}"] = (
+                lambda clip=clip, top=top: compose(f"matrix-{clip}-{top}", load_clip(clip, frames), (  # type: ignore[misc]
+                    Stroke((Wire(3.0, DARK, offset=-6), Wire(2.5, BRIGHT, offset=6)), top=top, drift=0.7),)))
+    return out
