@@ -287,6 +287,19 @@ def speed(rows: list[dict[str, object]], frames: int) -> None:
           f"sag x2: x{t['4K, sag x2'] / t['2K']:.2f}", flush=True)
 
 
+def total(rows: list[dict[str, object]], key: str) -> int:
+    return sum(int(r[key]) for r in rows)  # type: ignore[call-overload]
+
+
+def gains_line(rows: list[dict[str, object]]) -> str:
+    """The classes' gain over the better OpenCV baseline (mean, worst), and their worst flicker."""
+    gains = [float(r["gain_db"]) for r in rows]  # type: ignore[arg-type]
+    return (f"gain over best OpenCV: mean {np.mean(gains):+.2f} dB, worst {min(gains):+.2f} dB "
+            f"({rows[int(np.argmin(gains))]['class']}) | classes below +3 dB: {sum(g < 3 for g in gains)} | flicker "
+            f"ratio worst x{max(float(r['flicker_ratio']) for r in rows):.2f} "  # type: ignore[arg-type]
+            f"(regrain on x{max(float(r['flicker_ratio_regrain']) for r in rows):.2f})")  # type: ignore[arg-type]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 frames per class, no 2K/4K classes")
@@ -326,28 +339,18 @@ def main(argv: list[str] | None = None) -> int:
     matrix = [r for r in rows if str(r["class"]).startswith(MATRIX)]
     rows = [r for r in rows if r not in matrix]
     if matrix:
-        gains = [float(r["gain_db"]) for r in matrix]  # type: ignore[arg-type]
-        print(f"two-wire matrix: {len(matrix)} clip x height | gain over best OpenCV: mean {np.mean(gains):+.2f} dB, "
-              f"worst {min(gains):+.2f} dB ({matrix[int(np.argmin(gains))]['class']}) | below +3 dB: "
-              f"{sum(g < 3 for g in gains)} | flicker worst x{max(float(r['flicker_ratio']) for r in matrix):.2f} | wire "  # type: ignore[arg-type]
-              f"left >= {REMNANT} px in {sum(int(r['remnant_frames']) for r in matrix)} of "  # type: ignore[call-overload]
-              f"{sum(int(r['frames']) for r in matrix)} frames, QC flagged "  # type: ignore[call-overload]
-              f"{sum(int(r['remnant_flagged']) for r in matrix)} of them | flagged with no wire left of either kind: "  # type: ignore[call-overload]
-              f"{sum(int(r['flagged_clean']) for r in matrix)}", flush=True)  # type: ignore[call-overload]
+        print(f"two-wire matrix: {len(matrix)} clip x height | {gains_line(matrix)} | wire left >= {REMNANT} px in "
+              f"{total(matrix, 'remnant_frames')} of {total(matrix, 'frames')} frames, QC flagged "
+              f"{total(matrix, 'remnant_flagged')} of them | flagged with no wire left of either kind: "
+              f"{total(matrix, 'flagged_clean')}", flush=True)
     if rows:
-        gains = [float(r["gain_db"]) for r in rows]  # type: ignore[arg-type]
-        print(f"summary: {len(rows)} classes | gain over best OpenCV: mean {np.mean(gains):+.2f} dB, worst "
-              f"{min(gains):+.2f} dB ({rows[int(np.argmin(gains))]['class']}) | classes below +3 dB: "
-              f"{sum(g < 3 for g in gains)} | flicker ratio worst x{max(float(r['flicker_ratio']) for r in rows):.2f} "  # type: ignore[arg-type]
-              f"(regrain on x{max(float(r['flicker_ratio_regrain']) for r in rows):.2f}) "  # type: ignore[arg-type]
-              f"| outside bit-exact: {all(bool(r['outside_bit_exact']) for r in rows)} | wire left >= {REMNANT} px in "
-              f"{sum(int(r['remnant_frames']) for r in rows)} of {sum(int(r['frames']) for r in rows)} frames (the matte "  # type: ignore[call-overload]
-              f"missed it in {sum(int(r['remnant_unmatted']) for r in rows)}), QC "  # type: ignore[call-overload]
-              f"flagged {sum(int(r['remnant_flagged']) for r in rows)} of them and "  # type: ignore[call-overload]
-              f"{sum(int(r['flagged_without']) for r in rows)} frames without | wire never matted >= {REMNANT} px in "  # type: ignore[call-overload]
-              f"{sum(int(r['unmatted_frames']) for r in rows)} frames, QC flagged "  # type: ignore[call-overload]
-              f"{sum(int(r['unmatted_flagged']) for r in rows)} | flagged with no wire left of either kind: "  # type: ignore[call-overload]
-              f"{sum(int(r['flagged_clean']) for r in rows)} | sheets in {OUT}")  # type: ignore[call-overload]
+        print(f"summary: {len(rows)} classes | {gains_line(rows)} | outside bit-exact: "
+              f"{all(bool(r['outside_bit_exact']) for r in rows)} | wire left >= {REMNANT} px in "
+              f"{total(rows, 'remnant_frames')} of {total(rows, 'frames')} frames (the matte missed it in "
+              f"{total(rows, 'remnant_unmatted')}), QC flagged {total(rows, 'remnant_flagged')} of them and "
+              f"{total(rows, 'flagged_without')} frames without | wire never matted >= {REMNANT} px in "
+              f"{total(rows, 'unmatted_frames')} frames, QC flagged {total(rows, 'unmatted_flagged')} | flagged with "
+              f"no wire left of either kind: {total(rows, 'flagged_clean')} | sheets in {OUT}")
     if not args.no_speed and not args.quick:
         speed(rows, frames)  # a shot long enough that a frame has all its neighbours (3 frames had 2 at most)
     if args.json:
