@@ -550,10 +550,12 @@ class WireRemover:
             spatial = self._spatial(base, np.maximum(rest, seen_f), only=hole & (conf < 0.999)) if rest.any() else filled
             fill = filled * conf[:, :, None] + spatial * (1.0 - conf[:, :, None])
         # grain missing: averaging n frames lowers only the grain that renews from frame to frame; a
-        # painted pixel misses all of it, the part that holds still included (given at its place in the frame)
+        # painted pixel misses all of it, the part that holds still included (given at its place in the
+        # frame, over a still background; in a moving one what holds still moves with the scene, and a
+        # grain that stood still in the frame under it would be a dirty lens: left out there)
         averaged = np.sqrt(np.clip(1.0 - 1.0 / np.maximum(tf.n_eff, 1.0), 0.0, 1.0))
         renew = (conf * averaged + (1.0 - conf)) * np.float32(tf.renewal)
-        hold = (1.0 - conf) * np.float32(np.sqrt(1.0 - tf.renewal**2))
+        hold = (1.0 - conf) * np.float32(np.sqrt(1.0 - tf.renewal**2) if tf.still else 0.0)
         return fill.astype(np.float32), renew.astype(np.float32), hold.astype(np.float32), matte
 
     def _spatial(self, target: np.ndarray, matte: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:

@@ -28,9 +28,10 @@ class TemporalFill:
     """fill (H, W, C); weight (H, W) summed candidate weight; n_eff (H, W) effective frames averaged;
     clean (H, W) 0..1: how far the candidates lie from their own wires (the weighted mean of one minus
     each candidate's own matte; 0 where none); still: the background around the hole moved less than
-    ``STILL`` px a frame towards the nearest neighbour; renewal 0..1: over a still background, the share
-    of the plate's grain that changes from frame to frame (its frame-to-frame noise over its spatial
-    noise, around the hole: film grain renews, a compressed locked-off plate holds nearly still); 1 else."""
+    ``STILL`` px a frame towards the nearest neighbour; renewal 0..1: the share of the plate's grain that
+    changes from frame to frame (its frame-to-frame noise, against the nearest neighbour as the fill
+    aligned it, over its spatial noise, around the hole: film grain renews; a compressed plate's fine
+    detail, counted as grain by a still frame, moves with the scene and does not)."""
 
     fill: np.ndarray
     weight: np.ndarray
@@ -110,7 +111,7 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
             cand, ok, cand_m = _still_where_it_matches(target, cand, ok, cand_m, neighbours[i], donor_m, region)
         if still is None:  # the nearest neighbour tells whether the background holds still, and how much
             still = motion / max(abs(offsets[i]), 1) < STILL  # of the plate's grain renews from frame to frame
-            renewal = _renewal(target, cand, ok & (cand_m < 0.02), region) if still else 1.0
+            renewal = _renewal(target, cand, ok & (cand_m < 0.02), region)
         wt = _candidate_weight(target, cand, ok, cand_m, region, offsets[i], tau)
         if seen is not None:
             wt = wt * ~seen
@@ -215,8 +216,9 @@ def _ring_motion(guide_t: np.ndarray, nb: np.ndarray, nm: np.ndarray, region: _R
 
 def _renewal(target: np.ndarray, cand: np.ndarray, usable: np.ndarray, region: _Region) -> float:
     """Frame-to-frame noise of the plate around the hole over its spatial noise (both on the ring's
-    flattest half, as ``regrain.estimate_grain`` measures grain), 0..1, from the nearest neighbour of a
-    still background (a moving object in the ring counts only through the median)."""
+    flattest half, as ``regrain.estimate_grain`` measures grain), 0..1, from the nearest neighbour as the
+    fill aligned it (a moving object in the ring, or a misaligned pixel, counts only through the median;
+    an alignment that misses raises it towards 1, the grain renewed in full, as before it was measured)."""
     import cv2
 
     sel = region.ring & usable
