@@ -265,31 +265,38 @@ def test_anchored_grain_belongs_to_the_frame_not_to_the_crop() -> None:
     assert float(np.abs(unanchored - a).mean()) > 0.02
 
 
+def _crawl(noise: float, pan: float = 0.0, renewal: float | None = None) -> tuple[float, float, list[float]]:
+    """A regrained repair of ``wire_shot`` (8 frames, the wire drifting 0.6 px a frame): (its mean
+    frame-to-frame change inside both frames' mattes, the clean plate's there, the renewing shares the fill
+    measured). ``renewal`` replaces what it measures."""
+    truth, plates, hints = wire_shot(8, drift=0.6, noise=noise, pan=pan)
+    rem = WireRemover(lambda i: plates[i], lambda i: hints[i], 8, WireSettings(window=2, regrain=1.0))
+    seen: list[float] = []
+    real = temporal._renewal
+
+    def spy(*a: object) -> float:
+        seen.append(real(*a) if renewal is None else renewal)  # type: ignore[arg-type]
+        return seen[-1]
+
+    temporal._renewal = spy  # type: ignore[assignment]
+    try:
+        outs, mattes = zip(*[rem.repair(i) for i in range(8)], strict=True)
+    finally:
+        temporal._renewal = real
+    both = [(mattes[t] > 0) & (mattes[t - 1] > 0) for t in range(3, 6)]
+    return (float(np.mean([np.abs(outs[t] - outs[t - 1])[b].mean() for t, b in zip(range(3, 6), both)])),
+            float(np.mean([np.abs(truth[t] - truth[t - 1])[b].mean() for t, b in zip(range(3, 6), both)])), seen)
+
+
 def test_a_still_plate_gets_grain_that_holds_still_and_renews_what_the_plate_renews() -> None:
     """A locked-off plate whose texture holds still from frame to frame (as a compressed static shot):
     the repair's grain must not crawl. With grain that renews every frame, the repair's must renew as
     much. The renewing share is measured around the hole (``TemporalFill.renewal``); the painted core
     gets the rest as grain fixed to its place in the frame."""
-
-    def crawl(noise: float, renewal: float | None) -> tuple[float, float]:
-        """(repair's mean frame-to-frame change inside the mattes, the clean plate's there)"""
-        truth, plates, hints = wire_shot(8, drift=0.6, noise=noise)
-        rem = WireRemover(lambda i: plates[i], lambda i: hints[i], 8, WireSettings(window=2, regrain=1.0))
-        real = temporal._renewal
-        if renewal is not None:
-            temporal._renewal = lambda *a: renewal  # type: ignore[assignment]
-        try:
-            outs, mattes = zip(*[rem.repair(i) for i in range(8)], strict=True)
-        finally:
-            temporal._renewal = real
-        both = [(mattes[t] > 0) & (mattes[t - 1] > 0) for t in range(3, 6)]
-        return (float(np.mean([np.abs(outs[t] - outs[t - 1])[b].mean() for t, b in zip(range(3, 6), both)])),
-                float(np.mean([np.abs(truth[t] - truth[t - 1])[b].mean() for t, b in zip(range(3, 6), both)])))
-
-    assert crawl(0.0, None)[0] < 0.01       # measured 0.003; the plate itself: 0
-    assert crawl(0.0, 1.0)[0] > 0.03        # every frame its own grain (the old behaviour): 0.04
-    ours, plate = crawl(0.02, None)
-    assert 0.8 < ours / plate < 1.25        # measured 0.90 (renewal 0.65: fine texture reads as grain too)
+    assert _crawl(0.0)[0] < 0.01                # measured 0.003; the plate itself: 0
+    assert _crawl(0.0, renewal=1.0)[0] > 0.03   # every frame its own grain (the old behaviour): 0.04
+    ours, plate, _ = _crawl(0.02)
+    assert 0.8 < ours / plate < 1.25            # measured 0.90 (renewal 0.65: fine texture reads as grain too)
 
 
 def test_a_panning_plate_gets_as_much_renewing_grain_as_it_renews() -> None:
@@ -297,31 +304,10 @@ def test_a_panning_plate_gets_as_much_renewing_grain_as_it_renews() -> None:
     renewed in full every frame over the fill crawls (the tennis clay: flicker x1.25 with regrain on,
     x1.03 without). The renewing share is measured against the neighbour as the fill aligned it, in a
     moving shot as in a still one; a plate whose own noise renews still gets it back."""
-
-    def crawl(noise: float) -> tuple[float, float, list[float]]:
-        """(repair's mean change inside both frames' mattes, the clean plate's there, renewals measured)"""
-        truth, plates, hints = wire_shot(8, drift=0.6, noise=noise, pan=2.0)
-        rem = WireRemover(lambda i: plates[i], lambda i: hints[i], 8, WireSettings(window=2, regrain=1.0))
-        seen: list[float] = []
-        real = temporal._renewal
-
-        def spy(*a: object) -> float:
-            seen.append(real(*a))  # type: ignore[arg-type]
-            return seen[-1]
-
-        temporal._renewal = spy  # type: ignore[assignment]
-        try:
-            outs, mattes = zip(*[rem.repair(i) for i in range(8)], strict=True)
-        finally:
-            temporal._renewal = real
-        both = [(mattes[t] > 0) & (mattes[t - 1] > 0) for t in range(3, 6)]
-        return (float(np.mean([np.abs(outs[t] - outs[t - 1])[b].mean() for t, b in zip(range(3, 6), both)])),
-                float(np.mean([np.abs(truth[t] - truth[t - 1])[b].mean() for t, b in zip(range(3, 6), both)])),
-                seen)
-
-    ours, plate, renewals = crawl(0.0)
+    ours, plate, renewals = _crawl(0.0, pan=2.0)
     assert max(renewals) < 0.2 and ours / plate < 1.1  # measured 0.02-0.03 and 0.95 (renewed in full: 1.28)
-    ours, plate, renewals = crawl(0.03)
+    assert _crawl(0.0, pan=2.0, renewal=1.0)[0] / plate > 1.2  # what renewing in full did: 1.28
+    ours, plate, renewals = _crawl(0.03, pan=2.0)
     assert min(renewals) > 0.5 and 0.8 < ours / plate < 1.25  # measured 0.67-0.73 and 0.97
 
 
