@@ -107,10 +107,11 @@ def fill_temporal(target: np.ndarray, matte: np.ndarray, neighbours: Sequence[np
         donor_m = neighbour_mattes[i] if neighbour_seen is None else np.maximum(neighbour_mattes[i], neighbour_seen[i])
         cand, ok, cand_m, static, motion = _candidate(guide_t, neighbours[i], neighbour_mattes[i], region, mode, static,
                                                       donor_m)
-        if not static and motion / max(abs(offsets[i]), 1) < STILL:  # flows, but its surroundings mostly hold still
+        holds = motion / max(abs(offsets[i]), 1) < STILL  # the surroundings mostly hold still towards this one
+        if not static and holds:  # flows (something moves by), but holds still around it
             cand, ok, cand_m = _still_where_it_matches(target, cand, ok, cand_m, neighbours[i], donor_m, region)
         if still is None:  # the nearest neighbour tells whether the background holds still, and how much
-            still = motion / max(abs(offsets[i]), 1) < STILL  # of the plate's grain renews from frame to frame
+            still = holds  # of the plate's grain renews from frame to frame
             renewal = _renewal(target, cand, ok & (cand_m < 0.02), region)
         wt = _candidate_weight(target, cand, ok, cand_m, region, offsets[i], tau)
         if seen is not None:
