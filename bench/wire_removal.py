@@ -217,20 +217,20 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     row["flicker_ratio_regrain"] = flicker([view(r) for r in grained], scene.hints) / max(ft, 1e-9)
     row["hint_repaired"] = float(np.mean([(m > 0)[h > 0].mean() for m, h in zip(mattes, scene.hints, strict=True)]))
     row["qc_worst"] = max((float(q.get("residual", 0.0)) for q in qcs), default=0.0)
-    row["qc_flagged"] = sum(bool(q.get("flagged", False)) for q in qcs)
+    flagged = np.array([bool(q.get("flagged", False)) for q in qcs])
+    row["qc_flagged"] = int(flagged.sum())
     row["qc_passes"] = float(np.mean([float(q.get("passes", 1)) for q in qcs]))
     row["remnant_px"] = remnants(results["ours"], truth, results["plate"], list(scene.alphas), scene.hints)
-    flagged = [bool(q.get("flagged", False)) for q in qcs]
-    row["remnant_frames"] = sum(n >= REMNANT for n in row["remnant_px"])  # type: ignore[attr-defined]
     row["unmatted_px"] = unmatted(mattes, list(scene.alphas), scene.hints)
-    row["remnant_unmatted"] = sum(n >= REMNANT and u >= REMNANT
-                                  for n, u in zip(row["remnant_px"], row["unmatted_px"], strict=True))  # type: ignore[call-overload]
-    row["remnant_flagged"] = sum(n >= REMNANT and f for n, f in zip(row["remnant_px"], flagged, strict=True))  # type: ignore[call-overload]
-    row["flagged_without"] = sum(n < REMNANT and f for n, f in zip(row["remnant_px"], flagged, strict=True))  # type: ignore[call-overload]
-    row["unmatted_flagged"] = sum(u >= REMNANT and f for u, f in zip(row["unmatted_px"], flagged, strict=True))  # type: ignore[call-overload]
-    row["unmatted_frames"] = sum(u >= REMNANT for u in row["unmatted_px"])  # type: ignore[attr-defined]
-    row["flagged_clean"] = sum(n < REMNANT and u < REMNANT and f  # flagged, and no wire left of either kind
-                               for n, u, f in zip(row["remnant_px"], row["unmatted_px"], flagged, strict=True))  # type: ignore[call-overload]
+    left = np.array(row["remnant_px"]) >= REMNANT     # a wire left in the frame
+    never = np.array(row["unmatted_px"]) >= REMNANT   # a wire the final matte never covered
+    row["remnant_frames"] = int(left.sum())
+    row["remnant_unmatted"] = int((left & never).sum())
+    row["remnant_flagged"] = int((left & flagged).sum())
+    row["flagged_without"] = int((~left & flagged).sum())
+    row["unmatted_flagged"] = int((never & flagged).sum())
+    row["unmatted_frames"] = int(never.sum())
+    row["flagged_clean"] = int((~left & ~never & flagged).sum())  # flagged, and no wire left of either kind
     if scene.plates[0].dtype == np.float16:
         row["dtype_out"] = ours.last_dtype  # type: ignore[attr-defined]
         hi = [(p.astype(np.float32) > 1.0).any(axis=2) for p in scene.plates]
