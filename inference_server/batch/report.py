@@ -23,6 +23,7 @@ from inference_server.batch.execute import state_dir
 from inference_server.batch.graph import Task
 from inference_server.batch.plan import Plan
 from inference_server.frames import to_float
+from inference_server.tasks.wire_removal import first
 
 THUMB_HEIGHT = 135
 _ORDER = {"failed": 0, "blocked": 1, "not run": 2, "done": 3, "skipped": 4}
@@ -49,7 +50,7 @@ def merge_qc(given: list[Any]) -> dict[str, Any] | None:
                     key=lambda f: f.get("frame", 0))
     flagged = sorted({int(n) for q in parts for n in q.get("flagged", [])})
     places = [str(p) for q in parts for p in q.get("places", []) if isinstance(q.get("places"), list)]
-    where = ("; look at " + ", ".join(places[:6]) + (" ..." if len(places) > 6 else "")) if places else ""
+    where = f"; look at {first(places, 6)}" if places else ""
     note = (f"{len(flagged)} frame(s) to check: {', '.join(map(str, flagged))}{where}" if flagged else
             "every frame passed") if len(parts) > 1 else parts[0].get("note", "")
     out = {k: v for k, v in parts[0].items() if k not in ("frames", "flagged", "note", "places")}  # e.g. gap_threshold

@@ -170,8 +170,7 @@ def wire_qc(checks: list[dict[str, Any]]) -> dict[str, Any]:
     places = [f"{c['frame']} (x {c['gap_at'][0]}-{c['gap_at'][2]}, y {c['gap_at'][1]}-{c['gap_at'][3]})"
               for c in checks if c["flagged"] and c.get("gap", 0) >= GAP_FLAG and c.get("gap_at")]
     if flagged:
-        shown = ", ".join(map(str, flagged[:12])) + (" ..." if len(flagged) > 12 else "")
-        note = f"{len(flagged)} frame(s) to check, a wire may be left in the hint: {shown}" + qc_places(places)
+        note = f"{len(flagged)} frame(s) to check, a wire may be left in the hint: {first(flagged, 12)}" + qc_places(places)
     else:
         note = f"no line left in the hint on {len(checks)} repaired frame(s)"
     return {"measure": "residual line energy in the hint (x the plate's texture); a stretch of a stroke "
@@ -182,6 +181,9 @@ def wire_qc(checks: list[dict[str, Any]]) -> dict[str, Any]:
 
 def qc_places(places: list[str]) -> str:
     """The part of a QC note that says where to look ("" when nowhere)."""
-    if not places:
-        return ""
-    return "; a wire fewer than along the rest of its stroke in " + ", ".join(places[:6]) + (" ..." if len(places) > 6 else "")
+    return f"; a wire fewer than along the rest of its stroke in {first(places, 6)}" if places else ""
+
+
+def first(items: Sequence[object], n: int) -> str:
+    """The first ``n`` of ``items``, comma-separated, then " ..." if there are more."""
+    return ", ".join(map(str, items[:n])) + (" ..." if len(items) > n else "")
