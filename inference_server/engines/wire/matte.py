@@ -55,7 +55,7 @@ def scene_linear(lum: np.ndarray) -> bool:
     return float(np.percentile(lum, 99.5)) > 1.5 or float(lum.min()) < 0.0
 
 
-def _analysis_luma(image: np.ndarray) -> np.ndarray:
+def analysis_luma(image: np.ndarray) -> np.ndarray:
     lum = luminance(image)
     if scene_linear(lum):  # work in log
         return np.log2(np.maximum(lum, 1e-4) + loglin.OFFSET).astype(np.float32)
@@ -83,7 +83,7 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
     of a bright wire are no dark ridges, and the reverse)."""
     import cv2
 
-    lum = _analysis_luma(image)
+    lum = analysis_luma(image)
     out = {}
     for along in alongs:
         out[along] = (np.zeros(lum.shape, np.float32), np.zeros(lum.shape, np.float32),
@@ -465,7 +465,7 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
     scores: list[float] = []
     if not inside.any():
         return out, scores
-    lum = _analysis_luma(image)
+    lum = analysis_luma(image)
     count, labels = cv2.connectedComponents(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
     h, w = hint.shape
     for k in range(1, count):

@@ -53,7 +53,7 @@ def _counts(centres: np.ndarray) -> np.ndarray:
     return np.asarray((edges == 1).sum(axis=0))
 
 
-def _strokes(hint: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray, bool]]:
+def strokes(hint: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray, bool]]:
     """Each stroke of ``hint``: (its box, bool inside it, whether it is taller than wide)."""
     import cv2
 
@@ -90,7 +90,7 @@ def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = 
                          f"do not match hint shape {hint.shape}")
     longest, where = 0, None
     missing = np.zeros(hint.shape, bool)
-    for (ys, xs), ins, tall in _strokes(hint):
+    for (ys, xs), ins, tall in strokes(hint):
         mid = (centres[ys, xs] != 0) & ins
         whole = (np.asarray(matte[ys, xs], np.float32) >= (128 if matte.dtype == np.uint8 else 0.5)) & ins \
             if matte is not None else np.zeros(ins.shape, bool)
@@ -124,7 +124,7 @@ def matte_centres(matte: np.ndarray, hint: np.ndarray) -> np.ndarray:
     matte): in each stroke of ``hint``, the middle of each run of matte >= 0.5 across it, one
     pixel per step along its longer side."""
     out = np.zeros(matte.shape, bool)
-    for (ys, xs), ins, tall in _strokes(hint):
+    for (ys, xs), ins, tall in strokes(hint):
         core = (matte[ys, xs] >= 0.5) & ins
         mid = np.zeros(core.shape, bool)
         c, m = (core.T, mid.T) if tall else (core, mid)

@@ -17,9 +17,11 @@ from typing import TypeVar
 import numpy as np
 
 from inference_server.engines.wire import loglin
+from inference_server.engines.wire.bridge import bridge_gaps
 from inference_server.engines.wire.flow import luminance
 from inference_server.engines.wire.matte import (
     HINT_INSIDE,
+    analysis_luma,
     find_wire_matte,
     forget_raw,
     hint_width,
@@ -40,6 +42,7 @@ METHODS = ("auto", "temporal", "static", "spatial")
 QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
 WIDEN_AT = 2 * QC_THRESHOLD  # a line this strong still left after the second repair widens the matte around it
 FAR_UNSEEN = 0.02  # a still band whose near frames leave more of its hole unseen asks the far ones
+BRIDGE = True  # carry a wire across a stretch of its stroke where the bands lost it (``bridge``)
 FAR_STEPS = 5     # far frame offsets each side at most (``neighbour_steps``)
 # bands worked side by side: their work is numpy and OpenCV on arrays, which release the GIL
 BAND_WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -259,6 +262,8 @@ class WireRemover:
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
             if mid is not None:
                 centres[_sl(core)] |= mid
+        if not guard and BRIDGE:  # a wire the bands lost for a stretch, carried across it
+            full, centres = bridge_gaps(centres, hint, full, lambda box: analysis_luma(to_float(plate[box])))
         cache[i] = full
         if not guard:
             self._centres[i] = np.nonzero(centres)  # type: ignore[assignment]

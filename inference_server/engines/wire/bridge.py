@@ -1,0 +1,217 @@
+"""A wire the matte lost for a stretch of its stroke, carried across that stretch.
+
+A wire runs on through the artist's stroke. Where the matte follows it up to a dark backpack
+and again from past it, but not over it (a dark wire over dark cloth: the ridge there stands
+out too little from the texture to hold a path of its own), the wire is still in the plate
+over the backpack, and over the few columns either side where a piece too short to be judged
+alone was dropped. The two pieces are the same wire when one continues the other's course;
+the stretch between them is matted along that course where a line of the wires' polarity
+still runs there: it stands out from its two sides more than the same course moved off the
+wire does. A wire hidden behind a foreground shows no line along its course and stays
+unmatted (the foreground is not the repair's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from inference_server.engines.wire.qc import strokes
+
+MAX_BRIDGE = 200  # px: the longest stretch a wire is carried across
+ENDS = 24         # columns of a piece's end its course and width are read from
+MIN_PIECE = 12    # columns a piece needs before its course is trusted
+SLOPE_TOL = 0.12  # rows per column two pieces' courses may differ by (a sagging wire bends a little)
+PAD = 32          # px around a stroke's box read for the line's sides
+SHOWN = 0.65      # of the stretch's columns where the line must stand out from both its sides
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One found wire's centre line in a stroke (oriented along x): its columns and rows."""
+
+    cols: np.ndarray
+    rows: np.ndarray
+
+    def end(self, right: bool) -> tuple[int, float, float]:
+        """(column, row, slope) at its right (left) end, the slope fitted over its last ``ENDS`` columns."""
+        sel = self.cols >= self.cols.max() - ENDS if right else self.cols <= self.cols.min() + ENDS
+        c, r = self.cols[sel], self.rows[sel]
+        slope = float(np.polyfit(c, r, 1)[0]) if np.ptp(c) >= 2 else 0.0
+        at = int(c.max() if right else c.min())
+        return at, float(np.mean(r[c == at])), slope
+
+
+def pieces(mid: np.ndarray) -> list[Piece]:
+    """The centre lines (bool (H, W), along x) as pieces of at least ``MIN_PIECE`` columns, one row
+    (the mean) per column."""
+    import cv2
+
+    count, labels = cv2.connectedComponents(mid.astype(np.uint8), connectivity=8)
+    out = []
+    for k in range(1, count):
+        ys, xs = np.nonzero(labels == k)
+        cols, inv = np.unique(xs, return_inverse=True)
+        if cols.size >= MIN_PIECE:
+            out.append(Piece(cols, np.bincount(inv, ys).astype(np.float32) / np.bincount(inv)))
+    return out
+
+
+def course(a: tuple[int, float, float], b: tuple[int, float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """(columns strictly between two ends, the rows of the Hermite curve through them that leaves
+    ``a`` and meets ``b`` along their slopes)."""
+    (ca, ya, sa), (cb, yb, sb) = a, b
+    length = float(cb - ca)
+    cols = np.arange(ca + 1, cb)
+    t = (cols - ca) / length
+    rows = ((2 * t**3 - 3 * t**2 + 1) * ya + (t**3 - 2 * t**2 + t) * length * sa
+            + (-2 * t**3 + 3 * t**2) * yb + (t**3 - t**2) * length * sb)
+    return cols, rows
+
+
+def _contrast(lum: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, sign: float) -> np.ndarray:
+    """Per column, how far the line at ``rows`` stands out from both its sides (float (n,)): the
+    sides' median ``half + 2`` to ``half + 5`` px off, less the line's darkest (``sign`` 1; its
+    brightest for -1) of three rows; the lesser side counts."""
+    h = lum.shape[0]
+    y = np.rint(rows).astype(np.int64)
+    line = np.max([sign * -lum[np.clip(y + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0)
+    near, far = int(np.ceil(half)) + 2, int(np.ceil(half)) + 5
+    sides = [np.median([sign * lum[np.clip(y + s * d, 0, h - 1), cols] for d in range(near, far + 1)], axis=0)
+             for s in (-1, 1)]
+    return np.asarray(np.minimum(sides[0], sides[1]) + line)
+
+
+def _half(matte: np.ndarray, piece: Piece, right: bool) -> float:
+    """The wire's half width at a piece's end: how far the matte holds solid from its centre, to the
+    nearer side (the median over the end's columns)."""
+    h = matte.shape[0]
+    sel = piece.cols >= piece.cols.max() - ENDS if right else piece.cols <= piece.cols.min() + ENDS
+    widths = []
+    for c, r in zip(piece.cols[sel].tolist(), np.rint(piece.rows[sel]).astype(int).tolist(), strict=True):
+        col = matte[:, c] >= 0.5
+        if not col[min(max(r, 0), h - 1)]:
+            continue
+        up = r
+        while up - 1 >= 0 and col[up - 1]:
+            up -= 1
+        down = r
+        while down + 1 < h and col[down + 1]:
+            down += 1
+        widths.append(min(r - up, down - r) + 0.5)  # the nearer edge: a run may hold the stroke's other wire too
+    return max(float(np.median(widths)) if widths else 1.5, 1.0)
+
+
+def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, sign: float) -> bool:
+    """Whether a line of the wire's polarity (``sign``: 1 dark, -1 bright) runs along the course:
+    it stands out from both its sides in ``SHOWN`` of the columns, and by more (median) than the
+    same course moved off the wire by two, three and four of its widths either side, wherever
+    what such a course reads holds no wire matted (``matte`` >= 0.5 in a fifth of its columns:
+    the stroke's other wire, beside the lost one, is a side brighter or darker than anything in
+    the texture, and no measure of what the texture does)."""
+    h = matte.shape[0]
+    reach = int(np.ceil(half)) + 5
+    here = _contrast(lum, cols, rows, half, sign)
+    level = 0.0
+    for step in (s * k * (2 * half + 2) for s in (-1, 1) for k in (2, 3, 4)):
+        y = np.rint(rows + step).astype(np.int64)
+        read = np.max([matte[np.clip(y + d, 0, h - 1), cols] for d in range(-reach, reach + 1)], axis=0)
+        if (read >= 0.5).mean() < 0.2:
+            level = max(level, float(np.median(_contrast(lum, cols, rows + step, half, sign))))
+    return bool((here > 0).mean() >= SHOWN and float(np.median(here)) > level)
+
+
+def _polarity(lum: np.ndarray, piece: Piece, right: bool, half: float) -> float:
+    """1 where a piece's end is a dark line, -1 a bright one."""
+    sel = piece.cols >= piece.cols.max() - ENDS if right else piece.cols <= piece.cols.min() + ENDS
+    c, r = piece.cols[sel], piece.rows[sel]
+    return 1.0 if float(np.median(_contrast(lum, c, r, half, 1.0))) >= float(np.median(_contrast(lum, c, r, half, -1.0))) \
+        else -1.0
+
+
+def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(matte to add, float32 0..1; centre lines added, bool) in one stroke, all (H, W) along x.
+
+    ``mid``: bool, the centre lines of the wires found; ``ins``: bool, the stroke; ``matte``: float
+    0..1, the matte so far; ``lum``: the analysis luminance. Each piece's right end is joined to
+    the nearest piece's left end within ``MAX_BRIDGE`` columns that continues its course (slopes
+    within ``SLOPE_TOL``, and the chord between the ends with them), where no other wire found runs
+    along the course and the line still shows there (``_shows``)."""
+    import cv2
+
+    add = np.zeros(mid.shape, np.float32)
+    centres = np.zeros(mid.shape, bool)
+    found = pieces(mid)
+    if len(found) < 2:
+        return add, centres
+    ends = [(p.end(True), p.end(False)) for p in found]
+    pairs = []
+    for i, (right, _) in enumerate(ends):
+        for j, (_, left) in enumerate(ends):
+            gap = left[0] - right[0]
+            if i == j or not 1 < gap <= MAX_BRIDGE:
+                continue
+            chord = (left[1] - right[1]) / gap
+            if abs(right[2] - left[2]) <= SLOPE_TOL and abs(chord - 0.5 * (right[2] + left[2])) <= SLOPE_TOL:
+                pairs.append((gap, i, j))
+    used_r: set[int] = set()
+    used_l: set[int] = set()
+    h = mid.shape[0]
+    owner = np.zeros(mid.shape, np.int32)  # which piece (its place + 1) each centre pixel is
+    for k, p in enumerate(found):
+        owner[np.rint(p.rows).astype(int), p.cols] = k + 1
+    for _, i, j in sorted(pairs):
+        if i in used_r or j in used_l:
+            continue
+        cols, rows = course(ends[i][0], ends[j][1])
+        y = np.rint(rows).astype(np.int64)
+        if ((y < 0) | (y >= h)).any() or ins[np.clip(y, 0, h - 1), cols].mean() < 0.8:
+            continue
+        others = (owner > 0) & (owner != i + 1) & (owner != j + 1)
+        near = cv2.dilate(others.astype(np.uint8), np.ones((5, 1), np.uint8)) > 0
+        if near[y, cols].mean() > 0.25:  # another wire found runs there: this is no gap in one
+            continue
+        half = min(_half(matte, found[i], True), _half(matte, found[j], False))  # a wire keeps its width
+        sign = _polarity(lum, found[i], True, half)
+        if sign != _polarity(lum, found[j], False, half) or not _shows(lum, matte, cols, rows, half, sign):
+            continue
+        used_r.add(i)
+        used_l.add(j)
+        yy = np.arange(h, dtype=np.float32)[:, None]
+        core = np.zeros(mid.shape, bool)
+        core[:, cols] = np.abs(yy - rows[None, :].astype(np.float32)) <= half
+        soft = cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.8)
+        piece = np.maximum(core.astype(np.float32), np.clip(2.0 * soft, 0.0, 1.0))
+        piece[piece < 0.05] = 0.0
+        np.maximum(add, piece * ins, out=add)
+        centres[y, cols] = True
+    return add, centres & ins
+
+
+def bridge_gaps(centres: np.ndarray, hint: np.ndarray, matte_u8: np.ndarray,
+                luma: Callable[[tuple[slice, slice]], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(the matte with each stroke's lost stretches bridged, uint8 (H, W); the centre lines with the
+    bridges' added, bool (H, W)). ``luma(box)``: the analysis luminance of the plate inside ``box``."""
+    out, lines = matte_u8.copy(), centres.copy()
+    h, w = hint.shape
+    for (ys, xs), ins, tall in strokes(hint):
+        # the stroke's box with room around it: a line's sides, and the courses moved off it
+        y0, y1, x0, x1 = max(ys.start - PAD, 0), min(ys.stop + PAD, h), max(xs.start - PAD, 0), min(xs.stop + PAD, w)
+        box = (slice(y0, y1), slice(x0, x1))
+        inner = np.zeros((y1 - y0, x1 - x0), bool)
+        inner[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] = ins
+        mid = centres[box] & inner
+        if not mid.any():
+            continue
+        m = matte_u8[box].astype(np.float32) / np.float32(255.0)
+        tr = (lambda a: np.ascontiguousarray(a.T)) if tall else (lambda a: a)
+        add, put = bridge_stroke(tr(mid), tr(inner), tr(m), tr(luma(box)))
+        if not put.any():
+            continue
+        add, put = tr(add), tr(put)
+        out[box] = np.maximum(out[box], np.rint(add * 255).astype(np.uint8))
+        lines[box] |= put
+    return out, lines

@@ -1,0 +1,124 @@
+"""A wire the matte lost for a stretch of its stroke is carried across it where it still shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from inference_server.engines.wire import repair
+from inference_server.engines.wire.bridge import bridge_gaps, course
+from inference_server.engines.wire.matte import analysis_luma
+from inference_server.engines.wire.qc import GAP_FLAG
+from inference_server.engines.wire.repair import WireRemover, WireSettings
+from inference_server.engines.wire.synthetic import texture
+
+H, W = 120, 320
+PATCH = (130, 200)  # columns of the dark cloth the wire crosses
+
+
+def _plate(over_patch: str, beside: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(plate, hint, true wire alpha): a 3 px dark wire, gently sloped, across a textured wall
+    with a patch of dark cloth in columns ``PATCH``. ``over_patch``: "faint" (the wire crosses the
+    cloth, 0.03 under its mean), "hidden" (the cloth is in front of the wire) or "other" (over
+    the cloth the wire is 12 px lower: no course continues). ``beside``: a rig's bright 2.5 px
+    wire runs 12 px under the dark one all along (not in the alpha returned)."""
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    wall = texture(H, W, 5) * 0.5 + 0.3
+    cloth = (0.14 + 0.1 * (texture(H, W, 6) - 0.5)).astype(np.float32)
+    on = (xx >= PATCH[0]) & (xx < PATCH[1])
+    truth = np.where(on[:, :, None], cloth, wall).astype(np.float32)
+    centre = 55 + 0.04 * (xx - W / 2)
+    if over_patch == "other":
+        centre = centre + np.where(on, 12.0, 0.0)
+    alpha = np.clip(2.0 - np.abs(yy - centre), 0, 1)
+    if over_patch == "hidden":
+        alpha = np.where(on, 0.0, alpha)
+    value = np.where(on, 0.11, 0.04)[:, :, None]  # over the cloth: 0.03 under its mean
+    plate = (truth * (1 - alpha[:, :, None]) + value * alpha[:, :, None]).astype(np.float32)
+    if beside:
+        bright = np.clip(1.75 - np.abs(yy - centre - 12.0), 0, 1)[:, :, None]
+        plate = (plate * (1 - bright) + 0.95 * bright).astype(np.float32)
+    hint = np.zeros((H, W), np.float32)
+    hint[35:80, 8:W - 8] = 1.0
+    return plate, hint, alpha
+
+
+def _lost(alpha: np.ndarray, beside: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(centre lines, matte uint8) as the bands would leave them: the wire found either side of the
+    cloth, and lost over it and for 12 columns either side (the pieces too short to be judged);
+    ``beside``: and the bright wire 12 px under it found all along."""
+    import cv2
+
+    keep = np.ones(W, bool)
+    keep[PATCH[0] - 12:PATCH[1] + 12] = False
+    keep[:8] = keep[W - 8:] = False
+    core = (alpha >= 0.5) & keep[None, :]
+    if beside:
+        core |= np.roll(alpha >= 0.5, 12, axis=0) & (np.arange(W) >= 8)[None, :] & (np.arange(W) < W - 8)[None, :]
+    centres = np.zeros((H, W), bool)
+    for c in np.nonzero(core.any(axis=0))[0]:
+        count, labels = cv2.connectedComponents(core[:, c:c + 1].astype(np.uint8))
+        for k in range(1, count):  # the middle of each wire's run down the column
+            centres[int(np.mean(np.nonzero(labels[:, 0] == k)[0])), c] = True
+    matte = cv2.dilate(core.astype(np.uint8), np.ones((3, 1), np.uint8)) * 255
+    return centres, matte.astype(np.uint8)
+
+
+def _bridged(over_patch: str, beside: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    plate, hint, alpha = _plate(over_patch, beside)
+    centres, matte = _lost(alpha, beside)
+    out, lines = bridge_gaps(centres, hint, matte, lambda box: analysis_luma(plate[box]))
+    return out, lines, alpha, matte
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["alone", "rig's other wire beside it"])
+def test_a_faint_stretch_of_a_found_wire_is_matted_along_its_course(beside: bool) -> None:
+    # beside it, the rig's bright wire is no measure of what the texture does: a course moved off
+    # the lost wire reads it as a bright side, and the lost wire would not stand out from that
+    out, lines, alpha, before = _bridged("faint", beside)
+    gap = np.zeros(W, bool)
+    gap[PATCH[0] - 12:PATCH[1] + 12] = True
+    wire = (alpha >= 0.5) & gap[None, :]
+    assert not (before[wire] > 0).any()
+    assert float((out[wire] >= 128).mean()) > 0.97  # the wire over the cloth is matted now
+    assert float((out[(alpha == 0) & (before == 0) & gap[None, :]] > 0).mean()) < 0.03  # and little else
+    carried = (lines & ~_lost(alpha, beside)[0])[:, gap]
+    assert carried.any(axis=0).sum() == gap.sum()  # its centre line carried across
+    rows, at = np.nonzero(carried)
+    assert np.abs(rows - (55 + 0.04 * (np.nonzero(gap)[0][at] - W / 2))).max() <= 1.0  # along the wire
+    far = np.ones(W, bool)
+    far[PATCH[0] - 14:PATCH[1] + 14] = False  # the bridge's feather reaches a column or two past its ends
+    assert np.array_equal(out[:, far], before[:, far])  # the rest of the matte as it was
+
+
+def test_a_wire_hidden_behind_a_foreground_is_not_carried_across_it() -> None:
+    out, lines, _, before = _bridged("hidden")
+    assert np.array_equal(out, before) and lines.sum() == _lost(_plate("hidden")[2])[0].sum()
+
+
+def test_pieces_that_do_not_continue_each_others_course_are_not_joined() -> None:
+    out, _, _, before = _bridged("other")
+    assert np.array_equal(out, before)
+
+
+def test_the_course_leaves_and_meets_the_ends_along_their_slopes() -> None:
+    cols, rows = course((10, 20.0, 0.5), (30, 30.0, 0.5))
+    assert cols.tolist() == list(range(11, 30))
+    assert np.allclose(rows, 20.0 + 0.5 * (cols - 10))  # a straight wire stays straight
+    cols, rows = course((0, 0.0, 0.1), (100, 0.0, -0.1))  # a sag's bottom: it bends between the ends
+    assert rows.max() > 2.0 and np.argmax(rows) in range(45, 55)
+
+
+def test_a_repair_removes_a_dark_wire_over_dark_cloth(monkeypatch: pytest.MonkeyPatch) -> None:
+    plate, hint, alpha = _plate("faint")
+    over = (alpha >= 0.5) & ((np.arange(W) >= PATCH[0]) & (np.arange(W) < PATCH[1]))[None, :]
+    unbridged = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    monkeypatch.setattr(repair, "BRIDGE", False)
+    assert float((unbridged.matte(0)[over] >= 0.5).mean()) < 0.1  # the search alone loses it over the cloth
+    monkeypatch.setattr(repair, "BRIDGE", True)
+    rem = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    assert float((rem.matte(0)[over] >= 0.5).mean()) > 0.95
+    out, _ = rem.repair(0)
+    assert rem.last_qc is not None and rem.last_qc.gap < GAP_FLAG and not rem.last_qc.flagged
+    err = np.abs(out - _plate("hidden")[0])[over].max(axis=-1)
+    assert float(np.median(err)) < 0.02  # the cloth, not the wire, is there now
