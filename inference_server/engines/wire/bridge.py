@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference_server.engines.wire.matte import feathered
 from inference_server.engines.wire.qc import strokes
 
 MAX_BRIDGE = 200  # px: the longest stretch a wire is carried across
@@ -35,10 +36,14 @@ class Piece:
     cols: np.ndarray
     rows: np.ndarray
 
+    def tail(self, right: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, rows) of its last ``ENDS`` columns at its right (left) end."""
+        sel = self.cols >= self.cols.max() - ENDS if right else self.cols <= self.cols.min() + ENDS
+        return self.cols[sel], self.rows[sel]
+
     def end(self, right: bool) -> tuple[int, float, float]:
         """(column, row, slope) at its right (left) end, the slope fitted over its last ``ENDS`` columns."""
-        sel = self.cols >= self.cols.max() - ENDS if right else self.cols <= self.cols.min() + ENDS
-        c, r = self.cols[sel], self.rows[sel]
+        c, r = self.tail(right)
         slope = float(np.polyfit(c, r, 1)[0]) if np.ptp(c) >= 2 else 0.0
         at = int(c.max() if right else c.min())
         return at, float(np.mean(r[c == at])), slope
@@ -88,9 +93,9 @@ def _half(matte: np.ndarray, piece: Piece, right: bool) -> float:
     """The wire's half width at a piece's end: how far the matte holds solid from its centre, to the
     nearer side (the median over the end's columns)."""
     h = matte.shape[0]
-    sel = piece.cols >= piece.cols.max() - ENDS if right else piece.cols <= piece.cols.min() + ENDS
+    cols, rows = piece.tail(right)
     widths = []
-    for c, r in zip(piece.cols[sel].tolist(), np.rint(piece.rows[sel]).astype(int).tolist(), strict=True):
+    for c, r in zip(cols.tolist(), np.rint(rows).astype(int).tolist(), strict=True):
         col = matte[:, c] >= 0.5
         if not col[min(max(r, 0), h - 1)]:
             continue
@@ -125,8 +130,7 @@ def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarra
 
 def _polarity(lum: np.ndarray, piece: Piece, right: bool, half: float) -> float:
     """1 where a piece's end is a dark line, -1 a bright one."""
-    sel = piece.cols >= piece.cols.max() - ENDS if right else piece.cols <= piece.cols.min() + ENDS
-    c, r = piece.cols[sel], piece.rows[sel]
+    c, r = piece.tail(right)
     return 1.0 if float(np.median(_contrast(lum, c, r, half, 1.0))) >= float(np.median(_contrast(lum, c, r, half, -1.0))) \
         else -1.0
 
@@ -163,6 +167,7 @@ def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.n
     owner = np.zeros(mid.shape, np.int32)  # which piece (its place + 1) each centre pixel is
     for k, p in enumerate(found):
         owner[np.rint(p.rows).astype(int), p.cols] = k + 1
+    yy = np.arange(h, dtype=np.float32)[:, None]
     for _, i, j in sorted(pairs):
         if i in used_r or j in used_l:
             continue
@@ -180,13 +185,9 @@ def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.n
             continue
         used_r.add(i)
         used_l.add(j)
-        yy = np.arange(h, dtype=np.float32)[:, None]
         core = np.zeros(mid.shape, bool)
         core[:, cols] = np.abs(yy - rows[None, :].astype(np.float32)) <= half
-        soft = cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.8)
-        piece = np.maximum(core.astype(np.float32), np.clip(2.0 * soft, 0.0, 1.0))
-        piece[piece < 0.05] = 0.0
-        np.maximum(add, piece * ins, out=add)
+        np.maximum(add, feathered(core) * ins, out=add)
         centres[y, cols] = True
     return add, centres & ins
 

@@ -421,6 +421,17 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     return core, lines, found, np.where(inside, centres, 0)
 
 
+def feathered(core: np.ndarray) -> np.ndarray:
+    """A wire's soft matte (float32, 0..1) from its bool core: the core solid, with a feather of
+    about a pixel around it (under 0.05 dropped)."""
+    import cv2
+
+    soft = cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.8)
+    matte = np.maximum(core.astype(np.float32), np.clip(2.0 * soft, 0.0, 1.0))
+    matte[matte < 0.05] = 0.0
+    return matte
+
+
 def refine_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto", grow: int = 1) -> np.ndarray:
     """Tight soft matte (float32 (H, W), 0..1, zero outside the hint) over every wire in the hint.
 
@@ -498,9 +509,7 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
                 out[sl] = np.maximum(out[sl], ins * np.clip(hint[sl], 0, 1))
             continue
         scores += [p.score for p in paths]
-        soft = cv2.GaussianBlur(core.astype(np.float32), (0, 0), 0.8)
-        matte = np.maximum(core.astype(np.float32), np.clip(2.0 * soft, 0.0, 1.0))
-        matte[matte < 0.05] = 0.0
+        matte = feathered(core)
         kept = matte * ins
         if beyond:  # the wire's core past the hint's edge, within 2 px of it: seen there, not repaired there
             near = cv2.dilate(ins.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
