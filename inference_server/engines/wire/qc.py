@@ -46,7 +46,7 @@ class FrameQC:
                 "gap_at": list(self.gap_at) if self.gap_at else None}
 
 
-def _counts(centres: np.ndarray) -> np.ndarray:
+def counts(centres: np.ndarray) -> np.ndarray:
     """Per column of bool (H, W) ``centres``: how many separate lines cross it (runs of rows, so
     two wires meeting at a crossing count once only where they touch)."""
     edges = np.diff(np.pad(centres.astype(np.int8), ((1, 0), (0, 0))), axis=0)
@@ -98,7 +98,7 @@ def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = 
         if tall:
             mid, ins, whole, gone = mid.T, ins.T, whole.T, gone.T
         cols = np.nonzero(ins.any(axis=0))[0]
-        n = _counts(mid)[cols]
+        n = counts(mid)[cols]
         if not n.any():
             continue
         values, often = np.unique(n[n > 0], return_counts=True)
