@@ -39,6 +39,9 @@ from inference_server.engines.wire.paths import WirePath, find_paths, trace
 
 SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
+RECENTRE = 3     # px: a wire's core is also measured from a row this near its path (``_wire_matte``) ...
+WEAK_ON = 0.5     # ... where the line's contrast on the path falls under this share of its median
+BACK_ON = 0.8     # ... and that row holds this share of it
 EDGE_WEIGHT = 0.5
 TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke must not hide the wire in it)
 
@@ -298,7 +301,7 @@ def forget_raw(memo: dict[Any, Any]) -> None:
 
 
 def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np.ndarray],
-                excess: dict[str, np.ndarray], width: float, grow: int, inside: np.ndarray
+                excess: dict[str, np.ndarray], width: float, grow: int, inside: np.ndarray, recentre: bool = True
                 ) -> tuple[np.ndarray, np.ndarray]:
     """Binary core (bool (H, W)) of one wire along ``path``: per column, the polarity that
     stands out there, and the extent its excess keeps either side of the path; and that core
@@ -321,14 +324,36 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
     for k, n in enumerate(names):
         sel = cols[pick == k]
         chosen[:, sel] = excess[f"{n}-median"][:, sel]  # the extent: where it stands out from its surroundings
+    core = _core(chosen, rows, cols, limit, grow)
+    if RECENTRE and recentre and cols.size:
+        # the DP path runs where the gain (a ridge response over the texture's) peaks; beside a faint
+        # wire over patterned cloth or along a path's edge that can be a ridge a few px off the wire,
+        # and the extent measured from there stops short of it: the core measured from the row within
+        # ``RECENTRE`` px where the line stands out ``MOVE_RATIO`` times more than on the path (median
+        # over 9 columns) is added to it (never taken from it: a matte that shrank by a pixel let the
+        # neighbours lend a thin wire's fringe)
+        shifts = np.arange(-RECENTRE, RECENTRE + 1)
+        read = np.stack([chosen[np.clip(rows + d, 0, h - 1), cols] for d in shifts])
+        pick = np.argmax(read, axis=0)
+        typical = float(np.median(read[RECENTRE]))
+        move = np.where((read[RECENTRE] < WEAK_ON * typical) & (read[pick, np.arange(cols.size)] >= BACK_ON * typical),
+                        shifts[pick], 0)
+        move = median_filter(move, size=9, mode="nearest")
+        if move.any():
+            core |= _core(chosen, np.clip(rows + move, 0, h - 1), cols, limit, grow)
+    half = (core & ~inside).sum(axis=0) <= (core & inside).sum(axis=0)
+    return core, core & half[None, :]
+
+
+def _core(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray, limit: np.ndarray, grow: int) -> np.ndarray:
+    """Bool (H, W): the extent (``_extent``) either side of the centre ``rows`` at ``cols``, ``grow`` px wider."""
+    h, w = chosen.shape
     only = np.full(w, -1, np.int64)
     only[cols] = rows
     up, down = _extent(chosen, only, limit)
     yy = np.arange(h, dtype=np.float32)[:, None]
     py = only.astype(np.float32)[None, :]
-    core = (only >= 0)[None, :] & (yy >= py - up[None, :] - grow) & (yy <= py + down[None, :] + grow)
-    half = (core & ~inside).sum(axis=0) <= (core & inside).sum(axis=0)
-    return core, core & half[None, :]
+    return np.asarray((only >= 0)[None, :] & (yy >= py - up[None, :] - grow) & (yy <= py + down[None, :] + grow))
 
 
 def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
@@ -404,7 +429,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
         paths = find_paths(tr(gain), ins, tr(peak_scale), min_len, texture, lenient=lenient)
         g_t, p_t, e_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak, excess))
         for path in paths:
-            wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins)
+            wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
             core |= tr(wire)
             seen.append((path.score, tr(line)))
             cols = np.nonzero(path.on & (path.rows >= 0))[0]

@@ -24,7 +24,6 @@ from inference_server.engines.wire.matte import (
     analysis_luma,
     find_wire_matte,
     forget_raw,
-    hint_width,
     pooled_floors,
     scene_linear,
     share_floors,
@@ -40,7 +39,6 @@ MatteModel = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Rect = tuple[int, int, int, int]  # y0, y1, x0, x1
 METHODS = ("auto", "temporal", "static", "spatial")
 QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
-WIDEN_AT = 2 * QC_THRESHOLD  # a line this strong still left after the second repair widens the matte around it
 FAR_UNSEEN = 0.02  # a still band whose near frames leave more of its hole unseen asks the far ones
 BRIDGE = True  # carry a wire across a stretch of its stroke where the bands lost it (``bridge``)
 FAR_STEPS = 5     # far frame offsets each side at most (``neighbour_steps``)
@@ -334,11 +332,12 @@ class WireRemover:
 
         Nothing is left behind silently: the repaired frame is searched for wires again, with
         the same finder, against the plate's texture around the hint. A line found there is
-        added to the matte and the frame is repaired again; a strong line (``WIDEN_AT``) still
-        found after that widens the matte by a third of the stroke around it, and the frame is
-        repaired once more, borrowing nothing from inside the neighbours' hints. (Widening for
-        weaker lines was measured to smear more fills than it saved: on the bench those are
-        mostly seams of the fill itself.) ``last_qc`` holds the frame's figures (``FrameQC``).
+        added to the matte and the frame is repaired again; a line still found after that is
+        the QC's residual, and a strong one flags the frame for the artist. (Widening the matte
+        by a third of the stroke around such a line and repairing once more, as this did before,
+        filled 4K frame 0 of the bench with a block of ghosted structure from misaligned donors;
+        weaker lines were measured to smear more fills than they saved.) ``last_qc`` holds the
+        frame's figures (``FrameQC``).
         The matte returned is zero outside the hint. Where a wire runs along the edge of its stroke,
         the pixels just outside are the wire, not the background to fill from: the core of a wire
         found running on past the hint's edge (``find_wire_matte(beyond=True)``: within 2 px) is
@@ -361,19 +360,15 @@ class WireRemover:
         box = _box([core for core, _ in self._hint_bands(i, hint)], hint.shape)
         inside = hint[_sl(box)] > HINT_INSIDE
         passes = 1
-        while left[_sl(box)].any() and (passes == 1 or (passes == 2 and residual >= WIDEN_AT)):
-            if passes == 1:  # the evidence: the line found, a pixel wider
-                grown = cv2.dilate(left[_sl(box)], np.ones((3, 3), np.uint8))
-            else:  # failing that: wider around it, towards the stroke's edges (a third of its width)
-                reach = int(max(hint_width(hint > HINT_INSIDE), 6.0) * 2 / 3) | 1  # left lies inside the hint
-                grown = cv2.dilate(left[_sl(box)], np.ones((reach, reach), np.uint8))
+        if left[_sl(box)].any():  # the evidence: the line found, a pixel wider
+            grown = cv2.dilate(left[_sl(box)], np.ones((3, 3), np.uint8))
             added = np.zeros(hint.shape, bool)
             added[_sl(box)] = (grown > 0) & inside
             matte = matte.copy()  # the cached first matte stays as it was
             matte[_sl(box)] = np.maximum(matte[_sl(box)], added[_sl(box)].astype(np.uint8) * 255)
-            out = self._composite(i, matte, strict="hint" if passes > 1 else "matte", base=out, where=added)
+            out = self._composite(i, matte, strict="matte", base=out, where=added)
             left, residual = self._residual(i, out, where=added, missing=missing)  # the other bands held no line
-            passes += 1
+            passes = 2
         if i in self._mattes:
             self._mattes[i] = matte
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
@@ -383,8 +378,7 @@ class WireRemover:
 
     def _composite(self, i: int, matte_u8: np.ndarray, strict: str, base: np.ndarray | None = None,
                    where: np.ndarray | None = None) -> np.ndarray:
-        """Frame i repaired under ``matte_u8``; ``strict``: "hint": neighbours lend nothing from inside
-        their hints (a wire their mattes missed cannot be borrowed back); "matte": nothing from
+        """Frame i repaired under ``matte_u8``; ``strict``: "matte": neighbours lend nothing from
         their whole mattes, feather included, a pixel wider (a wire's faint fringe in the feather
         of a neighbour's matte, copied back in, is the dashed trace along a thin wire); "": only
         their solid wire (``CAND_MATTE``). With ``base`` (an
@@ -527,8 +521,7 @@ class WireRemover:
         found = [self.matte_crop(j, ctx, guard=True) for j in nbrs]
         # a neighbour's wire past its hint's edge is never lent; its flow guide paints out only its hint or matte
         seen_nb = [((m > 0) & (hn <= HINT_INSIDE)).astype(np.float32) for m, hn in zip(found, hints, strict=True)]
-        mts = [np.clip(hn, 0, 1).astype(np.float32) if strict == "hint" else m * (hn > HINT_INSIDE)
-               for m, hn in zip(found, hints, strict=True)]
+        mts = [m * (hn > HINT_INSIDE) for m, hn in zip(found, hints, strict=True)]
         if strict == "matte":
             mts = [cv2.dilate((m > 0).astype(np.float32), np.ones((3, 3), np.uint8)) for m in mts]
             seen_nb = [cv2.dilate(m, np.ones((3, 3), np.uint8)).astype(np.float32) for m in seen_nb]
