@@ -8,7 +8,9 @@ alone was dropped. The two pieces are the same wire when one continues the other
 the stretch between them is matted along that course where a line of the wires' polarity
 still runs there: it stands out from its two sides more than the same course moved off the
 wire does. A wire hidden behind a foreground shows no line along its course and stays
-unmatted (the foreground is not the repair's).
+unmatted (the foreground is not the repair's). A wire's end that no piece continues, where the
+stroke holds a wire fewer past it (the pale wire of a rig lost where it turns from bright over a
+car to dark over the sky), is carried on the same way, step by step, while the line shows.
 """
 
 from __future__ import annotations
@@ -207,7 +209,7 @@ def carry_ends(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.ndar
                centres: np.ndarray) -> None:
     """Each wire's end that runs into a stretch of the stroke holding fewer wires than most of it
     (``qc.counts``; a wire runs on through the artist's stroke) followed on into that stretch,
-    ``STEP`` columns at a time, while a line still shows along its course (``_shows``, in either
+    ``STEP`` columns at a time, while a line still shows along its course (``_step``, in either
     polarity: a pale wire bright over a car is dark against the clipped sky). Each step may turn
     by one of ``BENDS``; where a step finds no line (the wire was lost where it crossed an edge)
     up to ``MISSES`` steps are crossed on the course and kept only if the line shows after them,
@@ -266,9 +268,9 @@ def carry_ends(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.ndar
 def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray, y: float, grade: float,
           k: np.ndarray, half: float, shifts: Iterable[int]) -> tuple[np.ndarray, float, np.ndarray] | None:
     """(rows, rows per column along ``k``, bool: the columns where the line stands out) of the
-    course from row ``y`` over ``cols`` (``k`` columns on,
-    turned by one of ``BENDS``, moved by one of ``shifts``, either polarity) along which a line
-    stands out most, where it shows: it stands out from both sides in ``SHOWN`` of the columns,
+    course from row ``y`` over ``cols`` (``k`` columns on, turned by one of ``BENDS``, moved by one
+    of ``shifts``, either polarity) along which a line stands out most, centred on the line, where
+    it shows: it stands out from both sides in ``SHOWN`` of the columns,
     and by ``OVER`` times more than the best of the same family of courses moved off it by two,
     three and four of its widths either side (those reading no wire matted, as ``_shows``). The
     best of many courses stands out from noise somewhere; the courses moved off it are given the
@@ -277,7 +279,7 @@ def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray,
     reach = int(np.ceil(half)) + 5
     family = [(shift, bend, sign) for shift in shifts for bend in BENDS for sign in (1.0, -1.0)]
 
-    def best(base: float) -> tuple[float, np.ndarray, float, np.ndarray] | None:
+    def best(base: float) -> tuple[float, np.ndarray, float, np.ndarray, float] | None:
         top = None
         for shift, bend, sign in family:
             rows = y + base + shift + (grade + bend) * k
@@ -287,14 +289,13 @@ def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray,
             c = _contrast(lum, cols, rows, half, sign)
             level = float(np.median(c))
             if top is None or level > top[0]:
-                top = (level, rows, grade + bend, c > 0)
+                top = (level, rows, grade + bend, c > 0, sign)
         return top
 
     here = best(0.0)
     if here is None or here[3].mean() < SHOWN or ins[np.rint(here[1]).astype(np.int64), cols].mean() < 0.8:
         return None
-    level, rows, bent, shown = here
-    sign = 1.0 if float(np.median(_contrast(lum, cols, rows, half, 1.0))) == level else -1.0
+    level, rows, bent, shown, sign = here
     for off in (s * n * (2 * half + 2) for s in (-1, 1) for n in (2, 3, 4)):
         y_off = np.rint(y + off + grade * k).astype(np.int64)
         read = np.max([matte[np.clip(y_off + d, 0, h - 1), cols] for d in range(-reach, reach + 1)], axis=0)

@@ -328,10 +328,11 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
     if RECENTRE and recentre and cols.size:
         # the DP path runs where the gain (a ridge response over the texture's) peaks; beside a faint
         # wire over patterned cloth or along a path's edge that can be a ridge a few px off the wire,
-        # and the extent measured from there stops short of it: the core measured from the row within
-        # ``RECENTRE`` px where the line stands out ``MOVE_RATIO`` times more than on the path (median
-        # over 9 columns) is added to it (never taken from it: a matte that shrank by a pixel let the
-        # neighbours lend a thin wire's fringe)
+        # and the extent measured from there stops short of it. A wire keeps its contrast along its
+        # length: where the path's falls under ``WEAK_ON`` of its median and the row within
+        # ``RECENTRE`` px where the line stands out most holds ``BACK_ON`` of it, the core measured
+        # from that row (median over 9 columns) is added (never taken from the path's: a matte that
+        # shrank by a pixel let the neighbours lend a thin wire's fringe, the 1 px class -2.7 dB)
         shifts = np.arange(-RECENTRE, RECENTRE + 1)
         read = np.stack([chosen[np.clip(rows + d, 0, h - 1), cols] for d in shifts])
         pick = np.argmax(read, axis=0)
