@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inference_server.engines.wire.matte import feathered
-from inference_server.engines.wire.qc import counts, strokes
+from inference_server.engines.wire.qc import counts, strokes, usual
 
 MAX_BRIDGE = 200  # px: the longest stretch a wire is carried across
 ENDS = 24         # columns of a piece's end its course and width are read from
@@ -127,16 +127,28 @@ def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarra
     what such a course reads holds no wire matted (``matte`` >= 0.5 in a fifth of its columns:
     the stroke's other wire, beside the lost one, is a side brighter or darker than anything in
     the texture, and no measure of what the texture does)."""
-    h = matte.shape[0]
-    reach = int(np.ceil(half)) + 5
     here = _contrast(lum, cols, rows, half, sign)
     level = 0.0
-    for step in (s * k * (2 * half + 2) for s in (-1, 1) for k in (2, 3, 4)):
-        y = np.rint(rows + step).astype(np.int64)
-        read = np.max([matte[np.clip(y + d, 0, h - 1), cols] for d in range(-reach, reach + 1)], axis=0)
-        if (read >= 0.5).mean() < 0.2:
+    for step in _moved_off(half):
+        if not _reads_wire(matte, cols, rows + step, half):
             level = max(level, float(np.median(_contrast(lum, cols, rows + step, half, sign))))
     return bool((here > 0).mean() >= SHOWN and float(np.median(here)) > level)
+
+
+def _moved_off(half: float) -> list[float]:
+    """Offsets (rows) of the courses a line's course is compared with: two, three and four of its
+    widths either side."""
+    return [s * k * (2 * half + 2) for s in (-1, 1) for k in (2, 3, 4)]
+
+
+def _reads_wire(matte: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float) -> bool:
+    """Whether a course's reading (its line and both sides, ``half + 5`` px) touches a wire matted
+    (``matte`` >= 0.5) in a fifth of its columns: no measure of what the texture does."""
+    h = matte.shape[0]
+    reach = int(np.ceil(half)) + 5
+    y = np.rint(rows).astype(np.int64)
+    read = np.max([matte[np.clip(y + d, 0, h - 1), cols] for d in range(-reach, reach + 1)], axis=0)
+    return bool((read >= 0.5).mean() >= 0.2)
 
 
 def _polarity(lum: np.ndarray, piece: Piece, right: bool, half: float) -> float:
@@ -178,7 +190,6 @@ def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.n
     owner = np.zeros(mid.shape, np.int32)  # which piece (its place + 1) each centre pixel is
     for k, p in enumerate(found):
         owner[np.rint(p.rows).astype(int), p.cols] = k + 1
-    yy = np.arange(h, dtype=np.float32)[:, None]
     for _, i, j in sorted(pairs):
         if i in used_r or j in used_l:
             continue
@@ -196,10 +207,7 @@ def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.n
             continue
         used_r.add(i)
         used_l.add(j)
-        core = np.zeros(mid.shape, bool)
-        core[:, cols] = np.abs(yy - rows[None, :].astype(np.float32)) <= half
-        np.maximum(add, feathered(core) * ins, out=add)
-        centres[y, cols] = True
+        _mat(add, centres, ins, cols, rows, half)
     if CARRY:
         carry_ends(mid | centres, ins, matte, lum, add, centres)
     return add, centres & ins
@@ -221,12 +229,10 @@ def carry_ends(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.ndar
     of that texture for a wire (4K -0.80 dB, the broad stroke -0.47)."""
     cols_in = ins.any(axis=0)
     n = counts(mid)
-    held = n[cols_in & (n > 0)]
-    if held.size == 0:
+    if not n[cols_in].any():
         return
-    values, often = np.unique(held, return_counts=True)
-    short = cols_in & (n < values[np.argmax(often)])
-    h, w = mid.shape
+    short = cols_in & (n < usual(n[cols_in]))
+    w = mid.shape[1]
     long = max(LONG_PIECE, int(SHARE * cols_in.sum()))
     for piece in pieces(mid):
         if piece.cols.size < long:
@@ -276,7 +282,6 @@ def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray,
     best of many courses stands out from noise somewhere; the courses moved off it are given the
     same choice, and a wire stands out from texture by more than texture does."""
     h = lum.shape[0]
-    reach = int(np.ceil(half)) + 5
     family = [(shift, bend, sign) for shift in shifts for bend in BENDS for sign in (1.0, -1.0)]
 
     def best(base: float) -> tuple[float, np.ndarray, float, np.ndarray, float] | None:
@@ -296,10 +301,8 @@ def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray,
     if here is None or here[3].mean() < SHOWN or ins[np.rint(here[1]).astype(np.int64), cols].mean() < 0.8:
         return None
     level, rows, bent, shown, sign = here
-    for off in (s * n * (2 * half + 2) for s in (-1, 1) for n in (2, 3, 4)):
-        y_off = np.rint(y + off + grade * k).astype(np.int64)
-        read = np.max([matte[np.clip(y_off + d, 0, h - 1), cols] for d in range(-reach, reach + 1)], axis=0)
-        if (read >= 0.5).mean() >= 0.2:
+    for off in _moved_off(half):
+        if _reads_wire(matte, cols, y + off + grade * k, half):
             continue
         other = best(off)
         if other is not None and other[0] * OVER >= level:

@@ -53,6 +53,13 @@ def counts(centres: np.ndarray) -> np.ndarray:
     return np.asarray((edges == 1).sum(axis=0))
 
 
+def usual(n: np.ndarray) -> int:
+    """The count of wires a stroke's columns hold most often, among those that hold any (``n``: per
+    column, ``counts``; at least one nonzero)."""
+    values, often = np.unique(n[n > 0], return_counts=True)
+    return int(values[np.argmax(often)])
+
+
 def strokes(hint: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray, bool]]:
     """Each stroke of ``hint``: (its box, bool inside it, whether it is taller than wide)."""
     import cv2
@@ -101,9 +108,8 @@ def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = 
         n = counts(mid)[cols]
         if not n.any():
             continue
-        values, often = np.unique(n[n > 0], return_counts=True)
         repaired = whole[:, cols].sum(axis=0) >= 0.9 * ins[:, cols].sum(axis=0)
-        low = (n < values[np.argmax(often)]) & ~repaired
+        low = (n < usual(n)) & ~repaired
         gone[:, cols[low]] |= ins[:, cols[low]]  # a view of ``missing``
         edges = np.flatnonzero(np.diff(np.r_[0, low.astype(np.int8), 0]))
         for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
