@@ -7,8 +7,9 @@ difference is a white balance (a gain per channel in the linear AP1 primaries).
 
 ``shot_statistics`` measures a shot in the working space with statistics that move exactly
 with such an offset (``s(x + o) = s(x) + o``): the key (a trimmed mean of log luminance over
-the mid tones) and the cast of its near-neutral pixels (mode-seeking in chroma, so one big
-coloured object does not pull it the way grey-world's mean does). ``BalanceModel`` learns
+the upper mid tones and highlights, where a grader places a shot) and the cast of its
+near-neutral pixels (mode-seeking in chroma, so one big coloured object does not pull it the
+way grey-world's mean does). ``BalanceModel`` learns
 from the heroes how much of a shot's statistics its balance follows, and brings a new shot
 to the heroes' normalised state: exposure, and white balance along the daylight locus only
 (``WARMER``; the tint across it, ``GREENER``, is left to the colorist).
@@ -30,8 +31,12 @@ LUMA_AP1 = np.array([0.2722287, 0.6740818, 0.0536895])   # ACES AP1 luminance we
 STOP = 1.0 / 17.52                                         # one stop as an ACEScct offset
 EXPOSURE_LIMIT = 3.0 * STOP                                # |exposure| of one balance (3 stops)
 CHROMA_LIMIT = 0.12                                        # |per-channel cast offset| (about 2 stops)
-PRIOR_SPREAD = 0.25 * STOP                                 # how far shots' statistics typically differ
-PRIOR_ALPHA = 0.0                                          # before the heroes say: differences are content
+# Before the heroes say: half of a shot's difference in key from theirs is exposure (the choice
+# that is least wrong whether it all is or none is); a difference in warmth is content.
+PRIOR_ALPHA = (0.5, 0.0)
+ALPHA_SPREAD = 0.25                                        # how far the heroes may move alpha from it (sd)
+BALANCE_NOISE = 0.003                                      # a hero's fitted balance is known this well at best (sd)
+KEY_BAND = (80, 99)                                        # luminance percentiles the key is the mean of
 NEUTRAL_SIGMA = 0.03                                       # near-neutral kernel (about half a stop of cast)
 NEUTRAL_SUPPORT = 0.15                                     # share of mid-tone pixels that makes a neutral cluster
 CONTENT_EXPOSURE = 2.0 * STOP     # key differences beyond this are more likely content (night vs day)
@@ -97,7 +102,11 @@ def shot_statistics(w: np.ndarray) -> np.ndarray:
 
     The key moves exactly with an offset added to ``w``, the cast with any cast up to about
     NEUTRAL_SIGMA (beyond, it finds the near-neutral cluster more slowly). The key is the mean of log
-    luminance between its 20th and 80th percentiles. The cast is the chroma (pixel minus its
+    luminance between its 80th and 99th percentiles (``KEY_BAND``): a grader sets a shot's exposure
+    by where its highlights and upper mid tones land, not its mid tones (FiveK Expert C's eight
+    pairs: the graded 95th percentile spreads 0.3 stop where the source's spreads 0.6, and how
+    far each was raised follows the source's; the graded median spreads 1.4 stops, and how far it
+    moved does not follow the source's). The cast is the chroma (pixel minus its
     luminance) of the near-neutral pixels among the mid tones (luminance 10th-95th
     percentile): mean-shift steps from neutral with a NEUTRAL_SIGMA kernel climb to the
     cluster of pixels nearest to neutral, so a blue sky or a green lawn does not count as
@@ -114,7 +123,7 @@ def shot_statistics(w: np.ndarray) -> np.ndarray:
     if len(w) > STATS_SAMPLES:                 # an even spread is plenty for percentiles and a mode
         w = w[:: int(np.ceil(len(w) / STATS_SAMPLES))]
     luma = w @ LUMA_AP1
-    lo, hi = np.percentile(luma, [20, 80])
+    lo, hi = np.percentile(luma, KEY_BAND)
     mid = (luma >= lo) & (luma <= hi)
     key = float(luma[mid].mean()) if mid.any() else float(np.median(luma))
     lo, hi = np.percentile(luma, [10, 95])
@@ -197,12 +206,13 @@ class BalanceModel:
 def learn_model(stats: Sequence[np.ndarray], offsets: Sequence[np.ndarray], working_space: str) -> BalanceModel:
     """Learn the estimator from the heroes' statistics and fitted balances (mean balance zero).
 
-    For exposure and for warmth, ``alpha`` is the least-squares slope of the balances on the
-    statistics' (redescending) distance to their mean, shrunk toward PRIOR_ALPHA with a prior
-    worth one shot PRIOR_SPREAD away, and kept in [0, 1]: heroes whose balances follow their
-    statistics teach 1 (their differences were exposure and balance errors), heroes graded the
-    same whatever their statistics teach 0 (their differences were content). Without evidence
-    nothing is corrected (PRIOR_ALPHA 0).
+    For exposure and for warmth, ``alpha`` is how far the balances follow the statistics'
+    (redescending) distance to their mean: heroes whose balances follow their statistics teach 1
+    (their differences were exposure and balance errors), heroes graded the same whatever their
+    statistics teach 0 (their differences were content). Three or four heroes say little, and
+    their balances come from a joint fit in which the look can take up part of what differs: the
+    least-squares slope is trusted as far as the balances lie on it (a Bayesian slope: residual
+    variance, at least BALANCE_NOISE, against a prior PRIOR_ALPHA +- ALPHA_SPREAD), then kept in [0, 1].
     """
     s = np.asarray(stats, dtype=np.float64).reshape(-1, 3)
     o = np.asarray(offsets, dtype=np.float64).reshape(-1, 3)
@@ -210,8 +220,11 @@ def learn_model(stats: Sequence[np.ndarray], offsets: Sequence[np.ndarray], work
         raise ValueError(f"learn_model needs one offset per statistics row, got {s.shape} and {o.shape}")
     target = s.mean(axis=0)
     d, b = components(_robust(target - s))[:, :2], components(o)[:, :2]
-    prior = PRIOR_SPREAD**2
-    a = np.clip(((d * b).sum(axis=0) + PRIOR_ALPHA * prior) / ((d * d).sum(axis=0) + prior), 0.0, 1.0)
+    dd, db = (d * d).sum(axis=0), (d * b).sum(axis=0)
+    slope = db / np.maximum(dd, 1e-12)
+    noise = np.maximum(((b - slope * d) ** 2).sum(axis=0) / max(len(s) - 1, 1), BALANCE_NOISE**2)
+    evidence, belief = dd / noise, 1.0 / ALPHA_SPREAD**2
+    a = np.clip((slope * evidence + np.asarray(PRIOR_ALPHA) * belief) / (evidence + belief), 0.0, 1.0)
     return BalanceModel((float(target[0]), float(target[1]), float(target[2])), (float(a[0]), float(a[1])),
                         working_space, len(s))
 

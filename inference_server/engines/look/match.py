@@ -3,9 +3,9 @@
 Statistics are taken in the working space (ACEScct): the luma spread sets a common slope
 (contrast) and the chroma spread saturation; exposure and white balance (the offsets) come
 from the same balance statistics as Look Match's per-shot balance (``balance``: the key of
-the mid tones and the cast of the near-neutral pixels, so a coloured object does not read as
-a cast). Every value is clamped so the result stays a plausible primary grade a colorist
-could have dialled in.
+the upper mid tones and highlights, and the cast of the near-neutral pixels, so a coloured
+object does not read as a cast). Every value is clamped so the result stays a plausible
+primary grade a colorist could have dialled in.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from inference_server.engines.look.apply import apply_look, balanced_processor
 from inference_server.engines.look.balance import (
     GREENER,
     LUMA_AP1,
+    PRIOR_ALPHA,
     STOP,
     WARMER,
     BalanceModel,
@@ -85,9 +86,13 @@ def test_model_learns_how_much_balances_follow_statistics() -> None:
     assert m.alpha[0] > 0.9 and m.alpha[1] > 0.5
     content = learn_model(stats, [np.zeros(3)] * 3, "ACEScct")
     assert content.alpha[0] < 0.1 and content.alpha[1] < 0.1
-    # One hero teaches nothing: a new shot is left alone.
+    # One hero teaches nothing: the prior holds, half of a difference in key is exposure and
+    # a difference in warmth is content (a new shot's exposure goes half way, its warmth stays).
     lone = learn_model(stats[:1], [np.zeros(3)], "ACEScct")
-    assert lone.alpha == (0.0, 0.0) and np.abs(lone.offset(stats[1])).max() == 0.0
+    assert lone.alpha == PRIOR_ALPHA == (0.5, 0.0)
+    moved = components(lone.offset(stats[1]))
+    half = 0.5 * float((stats[0] - stats[1]) @ LUMA_AP1)   # (the redescending taper keeps a little more back)
+    assert 0.9 * abs(half) < abs(moved[0]) <= abs(half) and np.sign(moved[0]) == np.sign(half) and abs(moved[1]) < 1e-12
     # A difference far beyond an exposure error (a night scene among day scenes) is mostly content.
     assert abs(m.offset(np.full(3, 0.40) - 3.0 * STOP)[1]) < 0.5 * 3.0 * STOP
     back = BalanceModel.from_text("TITLE x\n# " + m.comment() + "\n0 0 0\n")

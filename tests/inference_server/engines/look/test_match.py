@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from inference_server.engines.look import spaces
+from inference_server.engines.look.balance import LUMA_AP1
 from inference_server.engines.look.cdl import Cdl, apply_cdl
 from inference_server.engines.look.match import CONTRAST_LIMITS, EXPOSURE_LIMIT, match_shot
 from inference_server.engines.look.summary import describe_cdl, summary_text
@@ -43,7 +44,7 @@ def test_match_stays_a_plausible_primary() -> None:
     hero = np.full_like(shot, 0.9) + np.random.default_rng(0).normal(0, 0.3, shot.shape).astype(np.float32)
     cdl, _ = match_shot([shot], [np.clip(hero, 0.0, 1.2)])
     assert CONTRAST_LIMITS[0] <= cdl.slope[0] <= CONTRAST_LIMITS[1]
-    neutral = float(np.dot(cdl.offset, [0.2126, 0.7152, 0.0722]))
+    neutral = float(np.dot(cdl.offset, LUMA_AP1))  # exposure in the working space's (AP1) luminance
     assert abs(neutral) <= EXPOSURE_LIMIT + 1e-6
     assert cdl.power == (1.0, 1.0, 1.0)
 
