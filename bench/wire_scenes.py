@@ -23,6 +23,7 @@ CLIPS = {"bmx-trees": "bmx-trees/frames/#####.jpg", "tennis": "tennis-480p/video
          "bedroom": "bedroom/frames/#####.jpg"}
 DARK = (0.04, 0.04, 0.05)
 BRIGHT = (0.93, 0.92, 0.88)
+RED = (0.75, 0.12, 0.10)
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,15 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
             Stroke((Wire(3.0, DARK),), top=0.3, sag=0.01, drift=0.0),)),
         "motion blur (8px)": lambda: compose("blur", load_clip("running-car", frames, start=40), (
             Stroke((Wire(3.0, DARK, blur=8.0),), top=0.3, drift=3.0),)),
+        # a rig's coloured safety line beside a dark cable: the red is dark against the wall by
+        # only a third of the cable's contrast in luminance, where the finder looks
+        "coloured rope (red) + dark wire": lambda: compose("red-rope", load_clip("tennis", frames), (
+            Stroke((Wire(3.0, RED, offset=-6), Wire(2.5, DARK, offset=6)), top=0.35, drift=0.7),)),
+        "2 mid-grey wires (0.3 and 0.7)": lambda: compose("grey-pair", load_clip("bmx-trees", frames), (
+            Stroke((Wire(3.0, (0.3, 0.3, 0.3), offset=-6), Wire(2.5, (0.7, 0.7, 0.7), offset=6)), top=0.35,
+                   drift=0.7),)),
+        "2 dark wires 6 px apart": lambda: compose("close-pair", load_clip("bedroom", frames), (
+            Stroke((Wire(2.5, DARK, offset=-3), Wire(2.5, DARK, offset=3)), top=0.35, drift=0.7),)),
     }
     if big:
         out["thick 10px at 2K, 2 wires"] = lambda: compose("2K-thick", load_clip("tennis", max(frames // 2, 3),
