@@ -86,6 +86,13 @@ def test_model_learns_how_much_balances_follow_statistics() -> None:
     assert m.alpha[0] > 0.9 and m.alpha[1] > 0.5
     content = learn_model(stats, [np.zeros(3)] * 3, "ACEScct")
     assert content.alpha[0] < 0.1 and content.alpha[1] < 0.1
+    # Balances that lie on no slope (the joint fit gave them out of step with the keys) say little:
+    # the exposure's alpha stays near the prior's half, where a plain least-squares slope said 0.
+    scattered = [np.full(3, v) for v in (0.03, 0.0, -0.03)]
+    loose = learn_model(stats, scattered, "ACEScct")
+    d = np.array([float((np.mean(stats, axis=0) - s) @ LUMA_AP1) for s in stats])
+    assert float(d @ np.array([0.03, 0.0, -0.03])) < 0.0          # least squares alone: a negative slope, kept at 0
+    assert 0.2 < loose.alpha[0] < 0.5 and abs(loose.alpha[1]) < 1e-9
     # One hero teaches nothing: the prior holds, half of a difference in key is exposure and
     # a difference in warmth is content (a new shot's exposure goes half way, its warmth stays).
     lone = learn_model(stats[:1], [np.zeros(3)], "ACEScct")
