@@ -9,10 +9,10 @@ difference is a white balance (a gain per channel in the linear AP1 primaries).
 with such an offset (``s(x + o) = s(x) + o``): the key (a trimmed mean of log luminance over
 the upper mid tones and highlights, where a grader places a shot) and the cast of its
 near-neutral pixels (mode-seeking in chroma, so one big coloured object does not pull it the
-way grey-world's mean does). ``BalanceModel`` learns
-from the heroes how much of a shot's statistics its balance follows, and brings a new shot
-to the heroes' normalised state: exposure, and white balance along the daylight locus only
-(``WARMER``; the tint across it, ``GREENER``, is left to the colorist).
+way grey-world's mean does). ``BalanceModel`` learns from the heroes how much of a shot's
+statistics its balance follows, and brings a new shot to the heroes' normalised state:
+exposure, and white balance along the daylight locus only (``WARMER``; the tint across it,
+``GREENER``, is left to the colorist).
 """
 
 from __future__ import annotations
