@@ -24,6 +24,16 @@ across it as well where it is curved or wide enough to hold a wire running the o
 either side of its path comes from how far pixels stay darker (brighter, by the polarity of
 that column) than their surroundings' median (and their morphological background); it is
 smoothed along the path, grown by a pixel and feathered.
+
+A coloured rope need not stand out in luminance (a red rope over a grey wall is darker than
+the wall by a third of a dark cable's contrast). With ``polarity="auto"`` the first matte also
+searches two opponent channels (``analysis_chroma``), each ridge measured against the higher of
+its own floor and luminance's, before the luminance search: a path found there is kept as a colour
+line only where it stands out more in colour than in luminance, is more saturated than what lies
+beside it (a neutral wire over a blue banner is a line of colour too: luminance's to find) and
+differs from its two sides more than they differ from each other (a strip of grass between a
+banner and a wall is a boundary); its extent is measured in colour, and luminance is not searched
+again on it. The search of a repaired frame (the QC) reads luminance only.
 """
 
 from __future__ import annotations
@@ -50,6 +60,8 @@ SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridg
 BEYOND_SHARE = 0.5  # a wire's core is followed past the hint's edge when it scores this share of the best found
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
+CHROMA = ":"  # the opponent channels' gains are named "rg:dark", ... (``line_gains``)
+COLOUR_MOST = 2 / 3  # the share of a path's columns that must show a colour line over one background (``_colour_line``)
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
 
 
@@ -59,10 +71,31 @@ def scene_linear(lum: np.ndarray) -> bool:
 
 
 def analysis_luma(image: np.ndarray) -> np.ndarray:
+    return _analysis(image)[0]
+
+
+def _analysis(image: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(``analysis_luma``, whether the image is scene-linear and so read in log)."""
     lum = luminance(image)
     if scene_linear(lum):  # work in log
-        return np.log2(np.maximum(lum, 1e-4) + loglin.OFFSET).astype(np.float32)
-    return lum
+        return np.log2(np.maximum(lum, 1e-4) + loglin.OFFSET).astype(np.float32), True
+    return lum, False
+
+
+def analysis_chroma(image: np.ndarray, linear: bool) -> dict[str, np.ndarray]:
+    """{"rg": red - green, "yb": (red + green) / 2 - blue}, float32 (H, W), in the transfer
+    ``analysis_luma`` reads the plate in (scene-linear: log2 of each channel): two opponent
+    channels, so a line of any hue is a ridge in at least one of them at 0.7 of its chroma
+    contrast or more. Empty for an image without three channels, or a neutral one. ``linear``: as ``_analysis`` found
+    the whole frame (a crop's own percentiles can say otherwise)."""
+    if image.ndim != 3 or image.shape[2] < 3:
+        return {}
+    rgb = image[..., :3]
+    if linear:
+        rgb = np.log2(np.maximum(rgb, 1e-4) + loglin.OFFSET)
+    r, g, b = (np.asarray(rgb[..., k], np.float32) for k in range(3))
+    out = {"rg": r - g, "yb": np.float32(0.5) * (r + g) - b}
+    return out if any(float(np.abs(v).max()) > 1e-4 for v in out.values()) else {}  # a neutral plate has no colour lines
 
 
 def ridge_response(image: np.ndarray, scales: tuple[float, ...] = SCALES, along: int | None = None,
@@ -74,7 +107,8 @@ def ridge_response(image: np.ndarray, scales: tuple[float, ...] = SCALES, along:
 
 def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[int | None, ...],
                     side_lobe: float = 0.0) -> dict[int | None, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """{along: (dark, bright, dark scale, bright scale)} from one pass over the scales.
+    """{along: (dark, bright, dark scale, bright scale)} from one pass over the scales, for an
+    (H, W, C) image (read through ``analysis_luma``) or one (H, W) analysis channel.
 
     ``along`` None: every ridge counts, whatever its direction; 0 (x) or 1 (y): only ridges that
     run that way, each scale's response weighted by cos^4 of the angle between the ridge and the
@@ -86,7 +120,7 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
     of a bright wire are no dark ridges, and the reverse)."""
     import cv2
 
-    lum = analysis_luma(image)
+    lum = analysis_luma(image) if image.ndim == 3 else image
     out = {}
     for along in alongs:
         out[along] = (np.zeros(lum.shape, np.float32), np.zeros(lum.shape, np.float32),
@@ -214,7 +248,7 @@ def texture_floor(resp: np.ndarray, outside: np.ndarray) -> np.ndarray:
 
 def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: float, excess: dict[str, np.ndarray],
                memo: dict[str, Any] | None = None, alongs: tuple[int | None, ...] = (None,), side_lobe: float = 0.0,
-               responses: dict[int | None, tuple[np.ndarray, ...]] | None = None
+               responses: dict[int | None, tuple[np.ndarray, ...]] | None = None, prefix: str = ""
                ) -> dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
     """{along: ({polarity: ridge response / the texture's floor}, {polarity: peak scale})} for the
     polarities asked for and each ridge direction of ``alongs`` (``ridge_responses``); the floor
@@ -224,7 +258,9 @@ def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: floa
     (``excess``, ``_excess``): beside a bright wire the Hessian also answers "dark ridge" on
     both flanks, though nothing there is darker than the wall behind it. The gate opens fully
     at twice the texture's median excess. ``memo`` keeps the floors: a repaired frame is
-    measured against the plate's texture. ``responses``: ``stroke_responses`` already taken."""
+    measured against the plate's texture. ``responses``: ``stroke_responses`` already taken.
+    ``prefix``: the responses and ``excess`` are an opponent channel's (``analysis_chroma``), named
+    so ("rg:dark", ...); both its polarities count where ``polarity`` is "auto", none otherwise."""
     import cv2
 
     near = int(2 * width) | 1  # the surroundings: a stroke's width either side of it
@@ -232,7 +268,7 @@ def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: floa
     outside &= ~cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     if responses is None:
         responses = stroke_responses(image, width, alongs, side_lobe)
-    return {along: _gains(resp, outside, polarity, excess, memo, f"{along}-{side_lobe}")  # type: ignore[arg-type]
+    return {along: _gains(resp, outside, polarity, excess, memo, f"{along}-{side_lobe}", prefix)  # type: ignore[arg-type]
             for along, resp in responses.items()}
 
 
@@ -244,14 +280,15 @@ def stroke_responses(image: np.ndarray, width: float, alongs: tuple[int | None, 
 
 
 def _gains(resp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], outside: np.ndarray, polarity: str,
-           excess: dict[str, np.ndarray], memo: dict[str, Any] | None, tag: str
+           excess: dict[str, np.ndarray], memo: dict[str, Any] | None, tag: str, prefix: str = ""
            ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """``line_gains`` for one ridge direction: ``resp`` as ``ridge_responses`` gives it."""
     dark, bright, dark_s, bright_s = resp
     gains, peak = {}, {}
-    for name, r, sc in (("dark", dark, dark_s), ("bright", bright, bright_s)):
-        if polarity not in ("auto", name):
+    for sign, r, sc in (("dark", dark, dark_s), ("bright", bright, bright_s)):
+        if polarity not in ("auto", sign) or (prefix and polarity != "auto"):
             continue
+        name = prefix + sign
         key = f"{FLOOR}{name}-{tag}"
         if memo is None or key not in memo:
             typical = float(np.median(excess[name][outside])) if outside.sum() > 100 else 0.0
@@ -261,7 +298,11 @@ def _gains(resp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], outside:
         else:
             floor = memo[key]
         gate = np.clip((excess[name] - floor[1]) / np.float32(floor[1]), 0.0, 1.0)
-        gains[name] = r / floor[0][None, :] * gate
+        level = floor[0]
+        if prefix:  # a colour line must stand out as far as a line of luminance would, whichever floor is higher
+            luma = [memo[k][0] for k in (f"{FLOOR}dark-{tag}", f"{FLOOR}bright-{tag}") if memo is not None and k in memo]
+            level = np.maximum(level, np.max(luma, axis=0)) if luma else level
+        gains[name] = r / level[None, :] * gate
         peak[name] = sc
     return gains, peak
 
@@ -346,6 +387,41 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
     return core, core & half[None, :]
 
 
+def _stands_out(path: WirePath, gain: np.ndarray) -> float:
+    """The median along ``path``'s columns of the best ``gain`` within a row of it."""
+    cols = np.nonzero(path.on & (path.rows >= 0))[0]
+    if cols.size == 0:
+        return 0.0
+    h = gain.shape[0]
+    return float(np.median(np.max([gain[np.clip(path.rows[cols] + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0)))
+
+
+def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float) -> bool:
+    """Whether ``path`` runs along a line of colour over one background: in ``COLOUR_MOST`` of its
+    columns each (a path through colourful texture holds either about half the time; a rope over
+    graffiti, whose two sides differ, 0.72-0.78 of the time), the pixel on it is more saturated
+    than those beside it (4 px to a stroke's half width either side; a neutral wire over a blue
+    banner is a line of colour too, but a less saturated one, luminance's to find and measure),
+    and differs from the mean of its two sides by more than the sides differ from each other (in
+    luminance and colour: a strip of grass between a blue banner and a grey wall is a boundary)."""
+    cols = np.nonzero(path.on & (path.rows >= 0))[0]
+    if cols.size == 0 or not chroma:
+        return False
+    h = lum.shape[0]
+    rows = path.rows[cols]
+    reach = range(4, max(int(width / 2), 5) + 1)
+    planes = [lum, *chroma.values()]
+
+    def side(s: int) -> np.ndarray:  # (channels, columns): the median over the reach on one side
+        return np.stack([np.median([p[np.clip(rows + s * d, 0, h - 1), cols] for d in reach], axis=0) for p in planes])
+
+    on = np.stack([p[rows, cols] for p in planes])  # the ridge's centre: a thin wire's flanks are its background's
+    above, below = side(-1), side(1)
+    sat = np.hypot(on[1], on[2]) - 0.5 * (np.hypot(above[1], above[2]) + np.hypot(below[1], below[2]))
+    contrast = np.linalg.norm(on - 0.5 * (above + below), axis=0) - np.linalg.norm(above - below, axis=0)
+    return bool(float(np.mean(sat > 0.0)) >= COLOUR_MOST and float(np.mean(contrast > 0.0)) >= COLOUR_MOST)
+
+
 def _core(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray, limit: np.ndarray, grow: int) -> np.ndarray:
     """Bool (H, W): the extent (``_extent``) either side of the centre ``rows`` at ``cols``, ``grow`` px wider."""
     h, w = chosen.shape
@@ -385,20 +461,28 @@ def texture_score(gain: np.ndarray, inside: np.ndarray, width: float) -> float:
 
 
 def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: str, grow: int, lum: np.ndarray,
-                cross: bool, memo: dict[str, Any] | None, lenient: bool,
-                floors_only: bool = False) -> tuple[np.ndarray, np.ndarray, list[WirePath], np.ndarray]:
+                cross: bool, memo: dict[str, Any] | None, lenient: bool, floors_only: bool = False,
+                chroma: dict[str, np.ndarray] | None = None
+                ) -> tuple[np.ndarray, np.ndarray, list[WirePath], np.ndarray]:
     """(wire cores (bool (H, W)) along x (and, with ``cross``, along y too) inside ``inside``, a
     stroke ``width`` px wide; the cores of the columns where they are lines (``_wire_matte``);
     the paths; their centre lines (int32 (H, W): path k's row in the columns it holds set to k + 1,
     k its place in the paths, 0 elsewhere)).
     ``floors_only``: measure the texture's floors into ``memo`` and keep
-    what was measured there (``RAW``) for the search that follows; no search."""
-    raw = memo.pop(RAW, None) if memo is not None else None
-    excess = raw[0] if raw is not None else _excess(lum, width)
+    what was measured there (``RAW``) for the search that follows; no search. ``chroma``: the crop's
+    opponent channels (``analysis_chroma``), searched beside ``lum`` (a red rope over a grey wall
+    stands out there three times as far as in luminance)."""
+    import cv2
+
+    if memo is None:  # the chroma's gains read the luminance's floors from it (``_gains``)
+        memo = {}
+    raw = memo.pop(RAW, None)
+    channels = {"": lum, **{f"{k}:": v for k, v in (chroma or {}).items()}}
+    excess = raw[0] if raw is not None else {
+        prefix + k: v for prefix, ch in channels.items() for k, v in _excess(ch, width).items()}
     core = np.zeros(inside.shape, bool)
     lines = np.zeros(inside.shape, bool)
     centres = np.zeros(inside.shape, np.int32)
-    seen: list[tuple[float, np.ndarray]] = []
     found: list[WirePath] = []
     # the first matte looks for ridges that run along each axis, with the other polarity's side
     # lobes taken off; the search of a repaired frame (``lenient=False``) keeps the isotropic
@@ -408,42 +492,70 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     side_lobe = SIDE_LOBE if lenient else 0.0
     axes = (0, 1) if cross else (0,)
     alongs = axes if oriented else (None,)
-    responses = raw[1] if raw is not None else stroke_responses(image, width, alongs, side_lobe)
-    measured = line_gains(image, inside, polarity, width, excess, memo, alongs, side_lobe, responses)
+    responses = raw[1] if raw is not None else {
+        prefix: stroke_responses(ch if prefix else image, width, alongs, side_lobe) for prefix, ch in channels.items()}
+    measured: dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {
+        along: ({}, {}) for along in alongs}
+    for prefix in channels:
+        for along, (g, pk) in line_gains(image, inside, polarity, width, excess, memo, alongs, side_lobe,
+                                         responses[prefix], prefix).items():
+            measured[along][0].update(g)
+            measured[along][1].update(pk)
     if floors_only:
         if memo is not None:
             memo[RAW] = (excess, responses)
         return core, lines, found, centres
-    for axis in axes:
-        along = axis if oriented else None
-        gains, peak = measured[along]
-        gain = np.max(np.stack(list(gains.values())), axis=0)
-        peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
-        tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
-        ins = tr(inside)
-        length = int(ins.any(axis=0).sum())
-        min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
-        key = f"texture-{axis}-{along}-{side_lobe}"
-        texture = memo[key] if memo is not None and key in memo else min(texture_score(tr(gain), ins, width), TEXTURE_CAP)
-        if memo is not None:
+    # luminance, then the opponent channels, each searched on its own: a colour line need not stand
+    # out in luminance (a red rope over a grey wall), and a wire found in luminance keeps the search it
+    # had (one search over the greater of the two took the edges of coloured clothes and a strip of
+    # grass atop a wall as wires, and followed a dark wire's narrower colour extent over a blue shirt)
+    taken = np.zeros(inside.shape, bool)  # the colour lines' cores: no line of luminance is searched there
+    for group in (CHROMA, ""):
+        group_found: list[WirePath] = []
+        group_seen: list[tuple[float, np.ndarray]] = []
+        for axis in axes:
+            along = axis if oriented else None
+            gains, peak = ({n: v for n, v in d.items() if (CHROMA in n) == bool(group)} for d in measured[along])
+            if not gains:
+                continue
+            gain = np.max(np.stack(list(gains.values())), axis=0)
+            peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
+            if not group and taken.any():
+                gain = np.where(cv2.dilate(taken.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0, 0.0, gain)
+            tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
+            ins = tr(inside)
+            length = int(ins.any(axis=0).sum())
+            min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
+            key = f"texture-{axis}-{along}-{side_lobe}{group}"
+            texture = memo[key] if key in memo else min(texture_score(tr(gain), ins, width), TEXTURE_CAP)
             memo[key] = texture
-        paths = find_paths(tr(gain), ins, tr(peak_scale), min_len, texture, lenient=lenient)
-        g_t, p_t, e_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak, excess))
-        for path in paths:
-            wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
-            core |= tr(wire)
-            seen.append((path.score, tr(line)))
-            cols = np.nonzero(path.on & (path.rows >= 0))[0]
-            at = (path.rows[cols], cols) if axis == 0 else (cols, path.rows[cols])
-            centres[at] = np.where(centres[at] > 0, centres[at], len(seen))  # this path's place + 1; the first kept
-        found += paths
-    # a wire is followed past the hint's edge only on strong evidence: at least half the score of
-    # the strongest wire this search found in the stroke (in a repair's band: the band's part of it;
-    # the weaker paths are where texture passes for a wire)
-    best = max((p.score for p in found), default=0.0)
-    for score, line in seen:
-        if score >= BEYOND_SHARE * best:
-            lines |= line
+            paths = find_paths(tr(gain), ins, tr(peak_scale), min_len, texture, lenient=lenient)
+            if group:  # a colour line stands out more in colour than in luminance, over one background,
+                # as long as a wire must be (a piece that continues a path taken for no colour line is none)
+                luma = tr(np.max(np.stack([v for n, v in measured[along][0].items() if CHROMA not in n]), axis=0))
+                planes = {k: tr(v) for k, v in (chroma or {}).items()}
+                paths = [p for p in paths if int(p.on.sum()) >= min_len  # each piece a line of its own
+                         and _stands_out(p, tr(gain)) > _stands_out(p, luma) and _colour_line(p, tr(lum), planes, width)]
+            g_t, p_t, e_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak, excess))
+            for path in paths:
+                wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
+                core |= tr(wire)
+                group_seen.append((path.score, tr(line)))
+                cols = np.nonzero(path.on & (path.rows >= 0))[0]
+                at = (path.rows[cols], cols) if axis == 0 else (cols, path.rows[cols])
+                # this path's place in what is returned + 1; the first kept
+                centres[at] = np.where(centres[at] > 0, centres[at], len(found) + len(group_found) + 1)
+                group_found.append(path)
+                if group:
+                    taken |= tr(wire)
+        # a wire is followed past the hint's edge only on strong evidence: at least half the score of
+        # the strongest wire this search found in the stroke (in a repair's band: the band's part of it;
+        # the weaker paths are where texture passes for a wire); scores compared within a channel
+        best = max((p.score for p in group_found), default=0.0)
+        for score, line in group_seen:
+            if score >= BEYOND_SHARE * best:
+                lines |= line
+        found += group_found
     return core, lines, found, np.where(inside, centres, 0)
 
 
@@ -502,7 +614,7 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
     scores: list[float] = []
     if not inside.any():
         return out, scores
-    lum = analysis_luma(image)
+    lum, linear = _analysis(image)
     count, labels = cv2.connectedComponents(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
     h, w = hint.shape
     for k in range(1, count):
@@ -516,14 +628,16 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
         if not ins.any():
             continue
         img, lm = image[sl], lum[sl]
+        chroma = analysis_chroma(img, linear) if polarity == "auto" and whole_stroke else {}
         tall = np.ptp(ys) > np.ptp(xs)
         if tall:
             img, lm, ins = (np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in (img, lm, ins))
+            chroma = {k: np.ascontiguousarray(v.T) for k, v in chroma.items()}
         width = hint_width(ins)
         cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * width + 10  # a curved or crossed stroke
         stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity), {}) if memo is not None else None
         core, lines, paths, mid = _axis_cores(img, ins, width, polarity, grow, lm, cross, stroke_memo,
-                                              lenient=whole_stroke, floors_only=floors_only)
+                                              lenient=whole_stroke, floors_only=floors_only, chroma=chroma)
         if tall:
             core, lines, ins, mid = core.T, lines.T, ins.T, mid.T
         if centres is not None:
