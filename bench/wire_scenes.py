@@ -208,6 +208,13 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
         # only a third of the cable's contrast in luminance, where the finder looks
         "coloured rope (red) + dark wire": lambda: compose("red-rope", load_clip("tennis", frames), (
             Stroke((Wire(3.0, RED, offset=-6), Wire(2.5, DARK, offset=6)), top=0.35, drift=0.7),)),
+        # a rope in colour alone over a busy scene (uniforms, a shrine), and a dull one less saturated
+        # than the graffiti behind it: the colour search takes only lines more saturated than their
+        # surroundings, and luminance sees a brown rope over orange paint barely
+        "coloured rope (blue), busy scene": lambda: compose("blue-rope", load_clip("schoolgirls", frames), (
+            Stroke((Wire(3.0, (0.15, 0.3, 0.8)),), top=0.35, drift=0.7),)),
+        "dull rope (brown) over graffiti": lambda: compose("brown-rope", load_clip("bmx-trees", frames), (
+            Stroke((Wire(3.0, (0.45, 0.3, 0.2)),), top=0.35, drift=0.7),)),
         "2 mid-grey wires (0.3 and 0.7)": lambda: compose("grey-pair", load_clip("bmx-trees", frames), (
             Stroke((Wire(3.0, (0.3, 0.3, 0.3), offset=-6), Wire(2.5, (0.7, 0.7, 0.7), offset=6)), top=0.35,
                    drift=0.7),)),
