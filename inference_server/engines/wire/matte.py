@@ -400,10 +400,11 @@ def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray],
     """Whether ``path`` runs along a line of colour over one background: in ``COLOUR_MOST`` of its
     columns each (a path through colourful texture holds either about half the time; a rope over
     graffiti, whose two sides differ, 0.72-0.78 of the time), the pixel on it is more saturated
-    than those beside it (4 px to a stroke's half width either side; a neutral wire over a blue
-    banner is a line of colour too, but a less saturated one, luminance's to find and measure),
-    and differs from the mean of its two sides by more than the sides differ from each other (in
-    luminance and colour: a strip of grass between a blue banner and a grey wall is a boundary)."""
+    than the mean of its two sides (each side: the median from 4 px out to the larger of 5 px and
+    half the stroke's width; a neutral wire over a blue banner is a line of colour too, but a less
+    saturated one, luminance's to find and measure), and differs from the mean of its two sides by
+    more than the sides differ from each other (in luminance and colour: a strip of grass between a
+    blue banner and a grey wall is a boundary)."""
     cols = np.nonzero(path.on & (path.rows >= 0))[0]
     if cols.size == 0 or not chroma:
         return False
@@ -493,7 +494,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     axes = (0, 1) if cross else (0,)
     alongs = axes if oriented else (None,)
     responses = raw[1] if raw is not None else {
-        prefix: stroke_responses(ch if prefix else image, width, alongs, side_lobe) for prefix, ch in channels.items()}
+        prefix: stroke_responses(ch, width, alongs, side_lobe) for prefix, ch in channels.items()}  # the frame's transfer
     measured: dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {
         along: ({}, {}) for along in alongs}
     for prefix in channels:
@@ -502,8 +503,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             measured[along][0].update(g)
             measured[along][1].update(pk)
     if floors_only:
-        if memo is not None:
-            memo[RAW] = (excess, responses)
+        memo[RAW] = (excess, responses)
         return core, lines, found, centres
     # luminance, then the opponent channels, each searched on its own: a colour line need not stand
     # out in luminance (a red rope over a grey wall), and a wire found in luminance keeps the search it
@@ -632,7 +632,7 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
         tall = np.ptp(ys) > np.ptp(xs)
         if tall:
             img, lm, ins = (np.ascontiguousarray(np.swapaxes(a, 0, 1)) for a in (img, lm, ins))
-            chroma = {k: np.ascontiguousarray(v.T) for k, v in chroma.items()}
+            chroma = {name: np.ascontiguousarray(v.T) for name, v in chroma.items()}
         width = hint_width(ins)
         cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * width + 10  # a curved or crossed stroke
         stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity), {}) if memo is not None else None
