@@ -505,8 +505,8 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     if floors_only:
         memo[RAW] = (excess, responses)
         return core, lines, found, centres
-    # luminance, then the opponent channels, each searched on its own: a colour line need not stand
-    # out in luminance (a red rope over a grey wall), and a wire found in luminance keeps the search it
+    # the opponent channels, then luminance, each searched on its own: a colour line need not stand
+    # out in luminance (a red rope over a grey wall), and a wire luminance finds keeps the search it
     # had (one search over the greater of the two took the edges of coloured clothes and a strip of
     # grass atop a wall as wires, and followed a dark wire's narrower colour extent over a blue shirt)
     taken = np.zeros(inside.shape, bool)  # the colour lines' cores: no line of luminance is searched there
