@@ -124,8 +124,8 @@ def shot_statistics(w: np.ndarray) -> np.ndarray:
         w = w[:: int(np.ceil(len(w) / STATS_SAMPLES))]
     luma = w @ LUMA_AP1
     lo, hi = np.percentile(luma, KEY_BAND)
-    mid = (luma >= lo) & (luma <= hi)
-    key = float(luma[mid].mean()) if mid.any() else float(np.median(luma))
+    band = (luma >= lo) & (luma <= hi)
+    key = float(luma[band].mean()) if band.any() else float(np.median(luma))
     lo, hi = np.percentile(luma, [10, 95])
     tones = (luma >= lo) & (luma <= hi)
     chroma = (w - luma[:, None])[tones] if tones.sum() >= 32 else w - luma[:, None]

@@ -45,7 +45,7 @@ import numpy as np
 
 from inference_server.engines.wire import loglin
 from inference_server.engines.wire.flow import luminance
-from inference_server.engines.wire.paths import WirePath, find_paths, trace
+from inference_server.engines.wire.paths import WirePath, best_near, find_paths, trace
 
 SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
@@ -289,7 +289,7 @@ def _gains(resp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], outside:
         if polarity not in ("auto", sign) or (prefix and polarity != "auto"):
             continue
         name = prefix + sign
-        key = f"{FLOOR}{name}-{tag}"
+        key = _floor_key(name, tag)
         if memo is None or key not in memo:
             typical = float(np.median(excess[name][outside])) if outside.sum() > 100 else 0.0
             floor = (texture_floor(r, outside), max(typical, 1e-3))
@@ -300,11 +300,16 @@ def _gains(resp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], outside:
         gate = np.clip((excess[name] - floor[1]) / np.float32(floor[1]), 0.0, 1.0)
         level = floor[0]
         if prefix:  # a colour line must stand out as far as a line of luminance would, whichever floor is higher
-            luma = [memo[k][0] for k in (f"{FLOOR}dark-{tag}", f"{FLOOR}bright-{tag}") if memo is not None and k in memo]
+            luma = [memo[k][0] for k in (_floor_key("dark", tag), _floor_key("bright", tag)) if memo is not None and k in memo]
             level = np.maximum(level, np.max(luma, axis=0)) if luma else level
         gains[name] = r / level[None, :] * gate
         peak[name] = sc
     return gains, peak
+
+
+def _floor_key(name: str, tag: str) -> str:
+    """A stroke memo's key for the floors of gain ``name`` ("dark", "rg:bright", ...) in ridge direction ``tag``."""
+    return f"{FLOOR}{name}-{tag}"
 
 
 def pooled_floors(memos: Sequence[dict[Any, Any]]) -> dict[str, tuple[float, float]]:
@@ -355,7 +360,7 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
     cols = np.nonzero(path.on)[0]
     rows = path.rows[cols]
     names = list(gains)
-    at = np.stack([np.max([gains[n][np.clip(rows + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0) for n in names])
+    at = np.stack([best_near(gains[n], rows, cols) for n in names])
     pick = median_filter(np.argmax(at, axis=0), size=9, mode="nearest") if len(names) > 1 else np.zeros(cols.size, int)
     sigma = np.zeros(w, np.float32)
     sig = np.choose(pick, [peak[n][rows, cols] for n in names])
@@ -390,10 +395,7 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
 def _stands_out(path: WirePath, gain: np.ndarray) -> float:
     """The median along ``path``'s columns of the best ``gain`` within a row of it."""
     cols = np.nonzero(path.on & (path.rows >= 0))[0]
-    if cols.size == 0:
-        return 0.0
-    h = gain.shape[0]
-    return float(np.median(np.max([gain[np.clip(path.rows[cols] + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0)))
+    return float(np.median(best_near(gain, path.rows[cols], cols))) if cols.size else 0.0
 
 
 def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float) -> bool:
@@ -523,20 +525,21 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             if not group and taken.any():
                 gain = np.where(cv2.dilate(taken.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0, 0.0, gain)
             tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
-            ins = tr(inside)
+            ins, gain_t = tr(inside), tr(gain)
             length = int(ins.any(axis=0).sum())
             min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
             key = f"texture-{axis}-{along}-{side_lobe}{group}"
-            texture = memo[key] if key in memo else min(texture_score(tr(gain), ins, width), TEXTURE_CAP)
+            texture = memo[key] if key in memo else min(texture_score(gain_t, ins, width), TEXTURE_CAP)
             memo[key] = texture
-            paths = find_paths(tr(gain), ins, tr(peak_scale), min_len, texture, lenient=lenient)
+            paths = find_paths(gain_t, ins, tr(peak_scale), min_len, texture, lenient=lenient)
             if group:  # a colour line stands out more in colour than in luminance, over one background,
                 # as long as a wire must be (a piece that continues a path taken for no colour line is none)
                 luma = tr(np.max(np.stack([v for n, v in measured[along][0].items() if CHROMA not in n]), axis=0))
                 planes = {k: tr(v) for k, v in (chroma or {}).items()}
                 paths = [p for p in paths if int(p.on.sum()) >= min_len  # each piece a line of its own
-                         and _stands_out(p, tr(gain)) > _stands_out(p, luma) and _colour_line(p, tr(lum), planes, width)]
-            g_t, p_t, e_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak, excess))
+                         and _stands_out(p, gain_t) > _stands_out(p, luma) and _colour_line(p, tr(lum), planes, width)]
+            g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
+            e_t = {k: tr(v) for k, v in excess.items() if (CHROMA in k) == bool(group)}  # this channel's only
             for path in paths:
                 wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
                 core |= tr(wire)

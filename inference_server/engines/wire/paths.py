@@ -76,6 +76,12 @@ class WirePath:
         return float(np.median(self.evidence[self.on])) if self.on.any() else 0.0
 
 
+def best_near(gain: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Per column of ``cols``: the greatest ``gain`` (float (H, W)) within a row of ``rows`` there."""
+    h = gain.shape[0]
+    return np.asarray(np.max([gain[np.clip(rows + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0))
+
+
 def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: float = PENALTY) -> np.ndarray:
     """Row of the best smooth path through ``gain`` per column (int (W,)); -1 where no hint."""
     w = gain.shape[1]
@@ -296,7 +302,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
         if cols.size == 0:
             break
         ev = np.zeros(w, np.float32)
-        ev[cols] = np.max([work[np.clip(rows[cols] + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0)
+        ev[cols] = best_near(work, rows[cols], cols)
         raw = ev.copy()
         ev[cols] = uniform_filter1d(ev[cols], 2 * GAP + 1, mode="nearest")  # a wire's gain dips; texture's stays low
         bridge = np.zeros(w, bool)
