@@ -28,7 +28,7 @@ summed up on their own line). Per class it prints:
 It writes one contact sheet per class (before / after / ground truth at 1:1 around the hint,
 plus the whole frame scaled down) to ``bench-out/wire/``. Look at every one of them.
 
-Usage: python bench/wire_removal.py [--quick] [--only SUBSTRING] [--json OUT.json]
+Usage: python bench/wire_removal.py [--quick] [--only SUBSTRING[|SUBSTRING...]] [--json OUT.json]
 Prints figures only; no pass/fail. Timings depend on the load of the shared machine.
 """
 
@@ -304,7 +304,7 @@ def gains_line(rows: list[dict[str, object]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="4 frames per class, no 2K/4K classes")
-    parser.add_argument("--only", help="run only classes whose name contains this")
+    parser.add_argument("--only", help="run only classes whose name contains this (several: a|b)")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args(argv)
@@ -318,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
         builders.update(two_wire_matrix(frames))
     rows: list[dict[str, object]] = []
     for label, build in builders.items():
-        if args.only and args.only.lower() not in label.lower():
+        if args.only and not any(o.lower() in label.lower() for o in args.only.split("|")):
             continue
         row = run_class(label, build())
         rows.append(row)

@@ -38,7 +38,7 @@ again on it. The search of a repaired frame (the QC) reads luminance only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -61,6 +61,8 @@ BEYOND_SHARE = 0.5  # a wire's core is followed past the hint's edge when it sco
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
 CHROMA = ":"  # the opponent channels' gains are named "rg:dark", ... (``line_gains``)
+DULL_FOUND = 1 / 3  # a dull line of colour is luminance's where its search holds this share of the line's columns
+DULL_SPREAD = 0.5  # a dull line's colour varies along it by less than this share of its sides' (``_colour_line``)
 COLOUR_MOST = 2 / 3  # the share of a path's columns that must show a colour line over one background (``_colour_line``)
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
 
@@ -398,7 +400,8 @@ def _stands_out(path: WirePath, gain: np.ndarray) -> float:
     return float(np.median(best_near(gain, path.rows[cols], cols))) if cols.size else 0.0
 
 
-def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float) -> bool:
+def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float,
+                 saturated: bool = True) -> bool:
     """Whether ``path`` runs along a line of colour over one background: in ``COLOUR_MOST`` of its
     columns each (a path through colourful texture holds either about half the time; a rope over
     graffiti, whose two sides differ, 0.72-0.78 of the time), the pixel on it is more saturated
@@ -406,7 +409,14 @@ def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray],
     half the stroke's width; a neutral wire over a blue banner is a line of colour too, but a less
     saturated one, luminance's to find and measure), and differs from the mean of its two sides by
     more than the sides differ from each other (in luminance and colour: a strip of grass between a
-    blue banner and a grey wall is a boundary)."""
+    blue banner and a grey wall is a boundary).
+
+    Without ``saturated``: a line less saturated than what it crosses (a dull rope, a grey wire over
+    graffiti), which differs from its sides that way in only about half its columns (where the paint
+    above and below differs most, it does not). Such a line keeps one colour along its length while
+    the paint changes: its colour (the opponent channels) varies along it by less than ``DULL_SPREAD``
+    of what the pixels either side of it do, and it differs from its sides as above in half its
+    columns (a path through colourful texture varies along it as much as its sides do)."""
     cols = np.nonzero(path.on & (path.rows >= 0))[0]
     if cols.size == 0 or not chroma:
         return False
@@ -415,14 +425,27 @@ def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray],
     reach = range(4, max(int(width / 2), 5) + 1)
     planes = [lum, *chroma.values()]
 
-    def side(s: int) -> np.ndarray:  # (channels, columns): the median over the reach on one side
-        return np.stack([np.median([p[np.clip(rows + s * d, 0, h - 1), cols] for d in reach], axis=0) for p in planes])
+    def at(d: int) -> np.ndarray:  # (channels, columns) d rows off the path
+        return np.stack([p[np.clip(rows + d, 0, h - 1), cols] for p in planes])
 
-    on = np.stack([p[rows, cols] for p in planes])  # the ridge's centre: a thin wire's flanks are its background's
+    def side(s: int) -> np.ndarray:  # (channels, columns): the median over the reach on one side
+        return np.median(np.stack([at(s * d) for d in reach]), axis=0)
+
+    on = at(0)  # the ridge's centre: a thin wire's flanks are its background's
     above, below = side(-1), side(1)
-    sat = np.hypot(on[1], on[2]) - 0.5 * (np.hypot(above[1], above[2]) + np.hypot(below[1], below[2]))
     contrast = np.linalg.norm(on - 0.5 * (above + below), axis=0) - np.linalg.norm(above - below, axis=0)
+    if not saturated:
+        along = np.mean([_colour_spread(at(s * d)) for s in (-1, 1) for d in reach])
+        return bool(float(np.mean(contrast > 0.0)) >= 0.5 and _colour_spread(on) < DULL_SPREAD * along)
+    sat = np.hypot(on[1], on[2]) - 0.5 * (np.hypot(above[1], above[2]) + np.hypot(below[1], below[2]))
     return bool(float(np.mean(sat > 0.0)) >= COLOUR_MOST and float(np.mean(contrast > 0.0)) >= COLOUR_MOST)
+
+
+def _colour_spread(pixels: np.ndarray) -> float:
+    """How far the colour of ``pixels`` ((luminance, opponent channels...), columns) strays from
+    its median: the median distance in the opponent channels."""
+    chroma = pixels[1:]
+    return float(np.median(np.linalg.norm(chroma - np.median(chroma, axis=1, keepdims=True), axis=0)))
 
 
 def _core(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray, limit: np.ndarray, grow: int) -> np.ndarray:
@@ -512,6 +535,10 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     # had (one search over the greater of the two took the edges of coloured clothes and a strip of
     # grass atop a wall as wires, and followed a dark wire's narrower colour extent over a blue shirt)
     taken = np.zeros(inside.shape, bool)  # the colour lines' cores: no line of luminance is searched there
+    # lines of colour less saturated than their sides (a dull rope over paint, or a neutral wire over a
+    # blue banner): luminance's if it finds them, taken in colour after its search where it does not
+    dull: list[tuple[int, WirePath, tuple[Any, ...], Callable[[np.ndarray], np.ndarray]]] = []
+    luma_core = np.zeros(inside.shape, bool)
     for group in (CHROMA, ""):
         group_found: list[WirePath] = []
         group_seen: list[tuple[float, np.ndarray]] = []
@@ -537,9 +564,14 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 luma = tr(np.max(np.stack([v for n, v in measured[along][0].items() if CHROMA not in n]), axis=0))
                 planes = {k: tr(v) for k, v in (chroma or {}).items()}
                 paths = [p for p in paths if int(p.on.sum()) >= min_len  # each piece a line of its own
-                         and _stands_out(p, gain_t) > _stands_out(p, luma) and _colour_line(p, tr(lum), planes, width)]
+                         and _stands_out(p, gain_t) > _stands_out(p, luma)]
+                saturated = [_colour_line(p, tr(lum), planes, width) for p in paths]
             g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
             e_t = {k: tr(v) for k, v in excess.items() if (CHROMA in k) == bool(group)}  # this channel's only
+            if group:
+                dull += [(axis, p, (g_t, p_t, e_t, ins), tr) for p, sat in zip(paths, saturated)
+                         if not sat and _colour_line(p, tr(lum), planes, width, False)]
+                paths = [p for p, sat in zip(paths, saturated) if sat]
             for path in paths:
                 wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
                 core |= tr(wire)
@@ -551,6 +583,8 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 group_found.append(path)
                 if group:
                     taken |= tr(wire)
+                else:
+                    luma_core |= tr(wire)
         # a wire is followed past the hint's edge only on strong evidence: at least half the score of
         # the strongest wire this search found in the stroke (in a repair's band: the band's part of it;
         # the weaker paths are where texture passes for a wire); scores compared within a channel
@@ -559,6 +593,15 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             if score >= BEYOND_SHARE * best:
                 lines |= line
         found += group_found
+    for axis, path, (g_t, p_t, e_t, ins), tr in dull:
+        cols = np.nonzero(path.on & (path.rows >= 0))[0]
+        if float(np.mean(best_near(tr(luma_core).astype(np.float32), path.rows[cols], cols) > 0)) >= DULL_FOUND:
+            continue  # luminance found it: a neutral wire over a coloured background
+        wire, _ = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
+        core |= tr(wire)
+        at = (path.rows[cols], cols) if axis == 0 else (cols, path.rows[cols])
+        centres[at] = np.where(centres[at] > 0, centres[at], len(found) + 1)
+        found.append(path)
     return core, lines, found, np.where(inside, centres, 0)
 
 

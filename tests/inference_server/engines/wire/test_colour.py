@@ -104,3 +104,28 @@ def test_a_colour_line_is_more_saturated_than_one_background_on_both_sides() -> 
     # a strip of grass between a blue banner and a grey wall: the sides differ more than the strip
     # does from their mean, a boundary
     assert not matte._colour_line(_along(H // 2), *_planes(blue, green, grey), 28.0)
+
+
+def test_a_grey_wire_over_paint_of_its_own_luminance_is_matted_in_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A neutral wire over patches of paint that change colour along it (graffiti), all of the
+    wire's luminance: less saturated than the paint, so not the colour search's first kind of line,
+    and luminance finds no more than pieces of it; it keeps one colour along its length while the
+    paint changes."""
+    w = 300
+    xx = np.arange(w)
+    blue = np.array([0.0, -0.5 * 0.0722 / 0.7152, 0.5], np.float32)  # Rec.709 luminance 0, as ISOLUMINANT_RED
+    paint = np.stack([ISOLUMINANT_RED, -ISOLUMINANT_RED, blue, -blue])[(xx // 30) % 4] * 0.6
+    wall = (0.4 + np.broadcast_to(paint[None], (H, w, 3)) + 0.1 * (texture(H, w, 5) - 0.5)).astype(np.float32)
+    yy = np.arange(H, dtype=np.float32)[:, None] - (H / 2 + 0.03 * (xx - w / 2))
+    alpha = np.clip(2.0 - np.abs(yy), 0, 1)[:, :, None]
+    grey = luminance(wall)[:, :, None]  # neutral, of the paint's luminance pixel by pixel
+    plate = (wall * (1 - alpha) + grey * alpha).astype(np.float32)
+    assert np.abs(luminance(plate) - luminance(wall)).max() < 1e-5
+    hint = np.zeros((H, w), np.float32)
+    hint[H // 2 - 16:H // 2 + 16, 8:w - 8] = 1.0
+    wire = (alpha[:, :, 0] > 0.5) & (hint > 0)
+    m = matte.refine_wire_matte(plate, hint)
+    assert float((m[wire] > 0.3).mean()) > 0.9
+    assert float((m > 0)[hint > 0].mean()) < 0.5  # the wire's matte, not the stroke's
+    monkeypatch.setattr(matte, "DULL_SPREAD", 0.0)  # no line is that even: the saturated lines only
+    assert float((matte.refine_wire_matte(plate, hint)[wire] > 0.3).mean()) < 0.5
