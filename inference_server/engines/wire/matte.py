@@ -30,10 +30,12 @@ the wall by a third of a dark cable's contrast). With ``polarity="auto"`` the fi
 searches two opponent channels (``analysis_chroma``), each ridge measured against the higher of
 its own floor and luminance's, before the luminance search: a path found there is kept as a colour
 line only where it stands out more in colour than in luminance, is more saturated than what lies
-beside it (a neutral wire over a blue banner is a line of colour too: luminance's to find) and
-differs from its two sides more than they differ from each other (a strip of grass between a
-banner and a wall is a boundary); its extent is measured in colour, and luminance is not searched
-again on it. The search of a repaired frame (the QC) reads luminance only.
+beside it and differs from its two sides more than they differ from each other (a strip of grass
+between a banner and a wall is a boundary); its extent is measured in colour, and luminance is not
+searched again on it. A line less saturated than what it crosses (a grey wire or a dull rope over
+graffiti; a neutral wire over a blue banner too) is taken in colour only where it keeps one colour
+along its length while the paint beside it changes, and luminance's search found no path along
+it. The search of a repaired frame (the QC) reads luminance only.
 """
 
 from __future__ import annotations
@@ -61,8 +63,9 @@ BEYOND_SHARE = 0.5  # a wire's core is followed past the hint's edge when it sco
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
 CHROMA = ":"  # the opponent channels' gains are named "rg:dark", ... (``line_gains``)
-DULL_FOUND = 1 / 3  # a dull line of colour is luminance's where its search holds this share of the line's columns
-DULL_SPREAD = 0.5  # a dull line's colour varies along it by less than this share of its sides' (``_colour_line``)
+DULL_FOUND = 1 / 3  # a dull line of colour is luminance's where a path of its runs along this share of the line
+DULL_SPREAD = 0.5  # a dull line's colour strays along it by less than this share of its sides' (``_dull_line``)
+DULL_MOST = 1 / 2  # the share of its columns where a dull line differs from its sides as a line does
 COLOUR_MOST = 2 / 3  # the share of a path's columns that must show a colour line over one background (``_colour_line``)
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
 
@@ -400,45 +403,69 @@ def _stands_out(path: WirePath, gain: np.ndarray) -> float:
     return float(np.median(best_near(gain, path.rows[cols], cols))) if cols.size else 0.0
 
 
-def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float,
-                 saturated: bool = True) -> bool:
+def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float) -> bool:
     """Whether ``path`` runs along a line of colour over one background: in ``COLOUR_MOST`` of its
     columns each (a path through colourful texture holds either about half the time; a rope over
     graffiti, whose two sides differ, 0.72-0.78 of the time), the pixel on it is more saturated
     than the mean of its two sides (each side: the median from 4 px out to the larger of 5 px and
     half the stroke's width; a neutral wire over a blue banner is a line of colour too, but a less
-    saturated one, luminance's to find and measure), and differs from the mean of its two sides by
-    more than the sides differ from each other (in luminance and colour: a strip of grass between a
-    blue banner and a grey wall is a boundary).
+    saturated one: ``_dull_line``), and differs from the mean of its two sides by more than the
+    sides differ from each other (in luminance and colour: a strip of grass between a blue banner
+    and a grey wall is a boundary)."""
+    around = _around(path, lum, chroma, width)
+    if around is None:
+        return False
+    on, above, below, _ = around
+    sat = np.hypot(on[1], on[2]) - 0.5 * (np.hypot(above[1], above[2]) + np.hypot(below[1], below[2]))
+    return bool(float(np.mean(sat > 0.0)) >= COLOUR_MOST and float(np.mean(_contrast(on, above, below) > 0.0)) >= COLOUR_MOST)
 
-    Without ``saturated``: a line less saturated than what it crosses (a dull rope, a grey wire over
-    graffiti), which differs from its sides that way in only about half its columns (where the paint
-    above and below differs most, it does not). Such a line keeps one colour along its length while
-    the paint changes: its colour (the opponent channels) varies along it by less than ``DULL_SPREAD``
-    of what the pixels either side of it do, and it differs from its sides as above in half its
-    columns (a path through colourful texture varies along it as much as its sides do)."""
+
+def _dull_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float) -> bool:
+    """Whether ``path`` runs along a line of colour that is not ``_colour_line``'s more saturated kind:
+    a grey wire or a dull rope over graffiti, which differs from its sides more than they differ
+    from each other in only about half its columns (where the paint above and below differs most,
+    it does not). Such a line keeps one colour along its length while the paint changes: its
+    colour (the opponent channels) strays from its median along it by less than ``DULL_SPREAD`` of
+    what the pixels at each offset beside it do, on average, and it differs from its sides as a
+    line does in ``DULL_MOST`` of its columns. (A path through colourful texture varies along it as
+    much as its sides do. A neutral path through colourful paint, a grey seam, passes too: the
+    caller takes such a line only where luminance's search found none along it.)"""
+    around = _around(path, lum, chroma, width)
+    if around is None:
+        return False
+    on, above, below, beside = around
+    spread_beside = float(np.mean([_colour_spread(b) for b in beside]))
+    return bool(float(np.mean(_contrast(on, above, below) > 0.0)) >= DULL_MOST
+                and _colour_spread(on) < DULL_SPREAD * spread_beside)
+
+
+def _around(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]] | None:
+    """(on the path, its side above, its side below, each offset beside it), every one (channels:
+    luminance then the opponent ones, columns) over the path's columns; a side is the median over
+    the offsets from 4 px out to the larger of 5 px and half the stroke's ``width``. None without
+    columns or colour."""
     cols = np.nonzero(path.on & (path.rows >= 0))[0]
     if cols.size == 0 or not chroma:
-        return False
+        return None
     h = lum.shape[0]
     rows = path.rows[cols]
     reach = range(4, max(int(width / 2), 5) + 1)
     planes = [lum, *chroma.values()]
 
-    def at(d: int) -> np.ndarray:  # (channels, columns) d rows off the path
+    def off(d: int) -> np.ndarray:
         return np.stack([p[np.clip(rows + d, 0, h - 1), cols] for p in planes])
 
-    def side(s: int) -> np.ndarray:  # (channels, columns): the median over the reach on one side
-        return np.median(np.stack([at(s * d) for d in reach]), axis=0)
+    beside = {s: [off(s * d) for d in reach] for s in (-1, 1)}
+    on = off(0)  # the ridge's centre: a thin wire's flanks are its background's
+    above, below = (np.median(np.stack(beside[s]), axis=0) for s in (-1, 1))
+    return on, above, below, beside[-1] + beside[1]
 
-    on = at(0)  # the ridge's centre: a thin wire's flanks are its background's
-    above, below = side(-1), side(1)
-    contrast = np.linalg.norm(on - 0.5 * (above + below), axis=0) - np.linalg.norm(above - below, axis=0)
-    if not saturated:
-        along = np.mean([_colour_spread(at(s * d)) for s in (-1, 1) for d in reach])
-        return bool(float(np.mean(contrast > 0.0)) >= 0.5 and _colour_spread(on) < DULL_SPREAD * along)
-    sat = np.hypot(on[1], on[2]) - 0.5 * (np.hypot(above[1], above[2]) + np.hypot(below[1], below[2]))
-    return bool(float(np.mean(sat > 0.0)) >= COLOUR_MOST and float(np.mean(contrast > 0.0)) >= COLOUR_MOST)
+
+def _contrast(on: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """Per column: how far the pixel on a path differs from the mean of its sides, less how far the
+    sides differ from each other (> 0: a line over one background; < 0: a boundary)."""
+    return np.asarray(np.linalg.norm(on - 0.5 * (above + below), axis=0) - np.linalg.norm(above - below, axis=0))
 
 
 def _colour_spread(pixels: np.ndarray) -> float:
@@ -535,10 +562,11 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     # had (one search over the greater of the two took the edges of coloured clothes and a strip of
     # grass atop a wall as wires, and followed a dark wire's narrower colour extent over a blue shirt)
     taken = np.zeros(inside.shape, bool)  # the colour lines' cores: no line of luminance is searched there
-    # lines of colour less saturated than their sides (a dull rope over paint, or a neutral wire over a
-    # blue banner): luminance's if it finds them, taken in colour after its search where it does not
-    dull: list[tuple[int, WirePath, tuple[Any, ...], Callable[[np.ndarray], np.ndarray]]] = []
-    luma_core = np.zeros(inside.shape, bool)
+    # dull lines of colour (a grey wire or a dull rope over paint, and a neutral wire over a blue
+    # banner): luminance's if its search finds a path along them, taken in colour after it where not
+    dull: list[tuple[int, WirePath, tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray],
+                                          np.ndarray], Callable[[np.ndarray], np.ndarray]]] = []
+    searched = np.zeros(inside.shape, bool)  # the centre lines of luminance's paths (and of dull lines taken)
     for group in (CHROMA, ""):
         group_found: list[WirePath] = []
         group_seen: list[tuple[float, np.ndarray]] = []
@@ -559,19 +587,18 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             texture = memo[key] if key in memo else min(texture_score(gain_t, ins, width), TEXTURE_CAP)
             memo[key] = texture
             paths = find_paths(gain_t, ins, tr(peak_scale), min_len, texture, lenient=lenient)
+            g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
+            e_t = {k: tr(v) for k, v in excess.items() if (CHROMA in k) == bool(group)}  # this channel's only
             if group:  # a colour line stands out more in colour than in luminance, over one background,
                 # as long as a wire must be (a piece that continues a path taken for no colour line is none)
                 luma = tr(np.max(np.stack([v for n, v in measured[along][0].items() if CHROMA not in n]), axis=0))
-                planes = {k: tr(v) for k, v in (chroma or {}).items()}
+                planes, lum_t = {k: tr(v) for k, v in (chroma or {}).items()}, tr(lum)
                 paths = [p for p in paths if int(p.on.sum()) >= min_len  # each piece a line of its own
                          and _stands_out(p, gain_t) > _stands_out(p, luma)]
-                saturated = [_colour_line(p, tr(lum), planes, width) for p in paths]
-            g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
-            e_t = {k: tr(v) for k, v in excess.items() if (CHROMA in k) == bool(group)}  # this channel's only
-            if group:
-                dull += [(axis, p, (g_t, p_t, e_t, ins), tr) for p, sat in zip(paths, saturated)
-                         if not sat and _colour_line(p, tr(lum), planes, width, False)]
-                paths = [p for p, sat in zip(paths, saturated) if sat]
+                saturated = [_colour_line(p, lum_t, planes, width) for p in paths]
+                dull += [(axis, p, (g_t, p_t, e_t, ins), tr) for p, sat in zip(paths, saturated, strict=True)
+                         if not sat and _dull_line(p, lum_t, planes, width)]
+                paths = [p for p, sat in zip(paths, saturated, strict=True) if sat]
             for path in paths:
                 wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
                 core |= tr(wire)
@@ -584,7 +611,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 if group:
                     taken |= tr(wire)
                 else:
-                    luma_core |= tr(wire)
+                    searched[at] = True
         # a wire is followed past the hint's edge only on strong evidence: at least half the score of
         # the strongest wire this search found in the stroke (in a repair's band: the band's part of it;
         # the weaker paths are where texture passes for a wire); scores compared within a channel
@@ -593,14 +620,18 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             if score >= BEYOND_SHARE * best:
                 lines |= line
         found += group_found
+    # the dull lines luminance's paths do not run along (within 2 rows): not followed past the hint's
+    # edge (a line found only this way is no strong evidence of a wire beyond it)
     for axis, path, (g_t, p_t, e_t, ins), tr in dull:
         cols = np.nonzero(path.on & (path.rows >= 0))[0]
-        if float(np.mean(best_near(tr(luma_core).astype(np.float32), path.rows[cols], cols) > 0)) >= DULL_FOUND:
-            continue  # luminance found it: a neutral wire over a coloured background
+        near = tr(cv2.dilate(searched.astype(np.uint8), np.ones((3, 3), np.uint8))).astype(np.float32)
+        if float(np.mean(best_near(near, path.rows[cols], cols) > 0)) >= DULL_FOUND:
+            continue  # luminance's (a neutral wire over a blue banner), or a dull line taken on the other axis
         wire, _ = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
         core |= tr(wire)
         at = (path.rows[cols], cols) if axis == 0 else (cols, path.rows[cols])
         centres[at] = np.where(centres[at] > 0, centres[at], len(found) + 1)
+        searched[at] = True
         found.append(path)
     return core, lines, found, np.where(inside, centres, 0)
 

@@ -12,6 +12,7 @@ from inference_server.engines.wire.synthetic import texture
 
 H, W = 120, 240
 ISOLUMINANT_RED = np.array([0.5, -0.5 * 0.2126 / 0.7152, 0.0], np.float32)  # Rec.709 luminance 0
+_BLUE = np.array([0.0, -0.5 * 0.0722 / 0.7152, 0.5], np.float32)  # and towards blue, also of luminance 0
 
 
 def _line(offset: float, width: float = 3.0) -> np.ndarray:
@@ -106,26 +107,68 @@ def test_a_colour_line_is_more_saturated_than_one_background_on_both_sides() -> 
     assert not matte._colour_line(_along(H // 2), *_planes(blue, green, grey), 28.0)
 
 
-def test_a_grey_wire_over_paint_of_its_own_luminance_is_matted_in_colour(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A neutral wire over patches of paint that change colour along it (graffiti), all of the
-    wire's luminance: less saturated than the paint, so not the colour search's first kind of line,
-    and luminance finds no more than pieces of it; it keeps one colour along its length while the
-    paint changes."""
-    w = 300
+def _graffiti(w: int) -> np.ndarray:
+    """A wall of paint whose colour changes every 30 px along x, all of one luminance, textured."""
     xx = np.arange(w)
-    blue = np.array([0.0, -0.5 * 0.0722 / 0.7152, 0.5], np.float32)  # Rec.709 luminance 0, as ISOLUMINANT_RED
-    paint = np.stack([ISOLUMINANT_RED, -ISOLUMINANT_RED, blue, -blue])[(xx // 30) % 4] * 0.6
-    wall = (0.4 + np.broadcast_to(paint[None], (H, w, 3)) + 0.1 * (texture(H, w, 5) - 0.5)).astype(np.float32)
-    yy = np.arange(H, dtype=np.float32)[:, None] - (H / 2 + 0.03 * (xx - w / 2))
+    paint = np.stack([ISOLUMINANT_RED, -ISOLUMINANT_RED, _BLUE, -_BLUE])[(xx // 30) % 4] * 0.6
+    return (0.4 + np.broadcast_to(paint[None], (H, w, 3)) + 0.1 * (texture(H, w, 5) - 0.5)).astype(np.float32)
+
+
+def _wire_over(wall: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(plate, bool wire pixels inside the hint, hint): a 4 px wire of ``value`` (H, W, 3) across ``wall``."""
+    w = wall.shape[1]
+    yy = np.arange(H, dtype=np.float32)[:, None] - (H / 2 + 0.03 * (np.arange(w) - w / 2))
     alpha = np.clip(2.0 - np.abs(yy), 0, 1)[:, :, None]
-    grey = luminance(wall)[:, :, None]  # neutral, of the paint's luminance pixel by pixel
-    plate = (wall * (1 - alpha) + grey * alpha).astype(np.float32)
-    assert np.abs(luminance(plate) - luminance(wall)).max() < 1e-5
     hint = np.zeros((H, w), np.float32)
     hint[H // 2 - 16:H // 2 + 16, 8:w - 8] = 1.0
-    wire = (alpha[:, :, 0] > 0.5) & (hint > 0)
+    return (wall * (1 - alpha) + value * alpha).astype(np.float32), (alpha[:, :, 0] > 0.5) & (hint > 0), hint
+
+
+def test_a_grey_wire_over_paint_of_its_own_luminance_is_matted_in_colour(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A neutral wire (with grain) over patches of paint that change colour along it (graffiti), of
+    the paint's luminance pixel by pixel: less saturated than the paint, so not the colour search's
+    first kind of line, and luminance finds no more than pieces of it; it keeps one colour along its
+    length while the paint changes."""
+    wall = _graffiti(300)
+    rng = np.random.default_rng(1)
+    unit = np.stack([v / np.linalg.norm(v) for v in (ISOLUMINANT_RED, _BLUE)])  # grain in colour only
+    grey = luminance(wall)[:, :, None] + rng.normal(0, 0.04, (H, 300, 2)).astype(np.float32) @ unit
+    plate, wire, hint = _wire_over(wall, grey)
     m = matte.refine_wire_matte(plate, hint)
     assert float((m[wire] > 0.3).mean()) > 0.9
     assert float((m > 0)[hint > 0].mean()) < 0.5  # the wire's matte, not the stroke's
     monkeypatch.setattr(matte, "DULL_SPREAD", 0.0)  # no line is that even: the saturated lines only
     assert float((matte.refine_wire_matte(plate, hint)[wire] > 0.3).mean()) < 0.5
+
+
+def test_a_dark_neutral_wire_over_paint_keeps_luminances_matte(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same paint with a dark neutral wire: a dull line of colour as well, but luminance's search
+    runs along it, so it is luminance's to measure, and the matte is the one luminance alone gives."""
+    wall = _graffiti(300)
+    plate, wire, hint = _wire_over(wall, np.repeat(0.8 * luminance(wall)[:, :, None], 3, axis=2))
+    dull: list[bool] = []
+    judge = matte._dull_line
+
+    def spy(*args: object) -> bool:
+        dull.append(judge(*args))  # type: ignore[arg-type]
+        return dull[-1]
+
+    monkeypatch.setattr(matte, "_dull_line", spy)
+    auto = matte.refine_wire_matte(plate, hint)
+    assert any(dull)  # met as a dull line of colour
+    assert float((auto[wire] > 0.3).mean()) > 0.95
+    monkeypatch.setattr(matte, "analysis_chroma", lambda image, linear: {})
+    assert np.array_equal(auto, matte.refine_wire_matte(plate, hint))
+
+
+def test_a_dull_line_keeps_its_colour_along_it() -> None:
+    wall = _graffiti(W)
+    lum = luminance(wall)
+    grey = np.repeat(lum[:, :, None], 3, axis=2)
+    line = wall.copy()
+    line[H // 2] = grey[H // 2]  # a neutral row across the paint
+    chroma = matte.analysis_chroma(line, linear=False)
+    assert matte._dull_line(_along(H // 2), lum, chroma, 28.0)
+    assert not matte._colour_line(_along(H // 2), lum, chroma, 28.0)  # less saturated than the paint
+    # a row of the same texture: its colour changes along it as the paint's does
+    assert not matte._dull_line(_along(H // 2), lum, matte.analysis_chroma(wall, linear=False), 28.0)
