@@ -20,6 +20,19 @@ def _line(offset: float, width: float = 3.0) -> np.ndarray:
     return np.repeat(np.clip(width / 2 + 0.5 - np.abs(yy), 0, 1), W, axis=1).astype(np.float32)
 
 
+def _judgements(monkeypatch: pytest.MonkeyPatch, name: str) -> list[bool]:
+    """What ``matte.<name>`` (a judgement of a path) answers from now on, in order."""
+    said: list[bool] = []
+    judge = getattr(matte, name)
+
+    def spy(*args: object) -> bool:
+        said.append(judge(*args))
+        return said[-1]
+
+    monkeypatch.setattr(matte, name, spy)
+    return said
+
+
 def _plate(grey: bool) -> np.ndarray:
     tex = texture(H, W, 5)
     if grey:  # a neutral wall
@@ -64,14 +77,7 @@ def test_colourful_texture_leaves_a_grey_wires_matte_as_luminance_finds_it(monke
     plate = (wall * (1 - alpha) + np.where(cloth, 0.11, 0.04)[:, :, None] * alpha).astype(np.float32)
     hint = np.zeros((H, w), np.float32)
     hint[35:80, 8:w - 8] = 1.0
-    judged: list[bool] = []
-    judge = matte._colour_line
-
-    def spy(*args: object) -> bool:
-        judged.append(judge(*args))  # type: ignore[arg-type]
-        return judged[-1]
-
-    monkeypatch.setattr(matte, "_colour_line", spy)
+    judged = _judgements(monkeypatch, "_colour_line")
     auto = matte.refine_wire_matte(plate, hint)
     assert judged and not any(judged)  # candidates met, none taken
     monkeypatch.setattr(matte, "analysis_chroma", lambda image, linear: {})
@@ -146,14 +152,7 @@ def test_a_dark_neutral_wire_over_paint_keeps_luminances_matte(monkeypatch: pyte
     runs along it, so it is luminance's to measure, and the matte is the one luminance alone gives."""
     wall = _graffiti(300)
     plate, wire, hint = _wire_over(wall, np.repeat(0.8 * luminance(wall)[:, :, None], 3, axis=2))
-    dull: list[bool] = []
-    judge = matte._dull_line
-
-    def spy(*args: object) -> bool:
-        dull.append(judge(*args))  # type: ignore[arg-type]
-        return dull[-1]
-
-    monkeypatch.setattr(matte, "_dull_line", spy)
+    dull = _judgements(monkeypatch, "_dull_line")
     auto = matte.refine_wire_matte(plate, hint)
     assert any(dull)  # met as a dull line of colour
     assert float((auto[wire] > 0.3).mean()) > 0.95
