@@ -38,6 +38,10 @@ from inference_server.frames import from_float, to_float
 MatteModel = Callable[[np.ndarray, np.ndarray], np.ndarray]
 Rect = tuple[int, int, int, int]  # y0, y1, x0, x1
 METHODS = ("auto", "temporal", "static", "spatial")
+WIRE_MOVE = 0.06   # a repair that moved a pixel this far (a channel, 0-1 or log code) took a wire out there
+SIDE_SIGMA = 3.0   # px: around a pixel, the changes that say on which side of the plate its wire lies
+SIDE_AGREE = 0.9   # ...and how far they must agree (1: every change the same way) to hold the fill
+OTHER_WAY = 0.02   # a plate pixel this far off its surroundings the other way is another wire's: not held
 QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
 FAR_UNSEEN = 0.02  # a still band whose near frames leave more of its hole unseen asks the far ones
 BRIDGE = True  # carry a wire across a stretch of its stroke where the bands lost it (``bridge``)
@@ -337,7 +341,8 @@ class WireRemover:
         by a third of the stroke around such a line and repairing once more, as this did before,
         filled 4K frame 0 of the bench with a block of ghosted structure from misaligned donors;
         weaker lines were measured to smear more fills than they saved.) ``last_qc`` holds the
-        frame's figures (``FrameQC``).
+        frame's figures (``FrameQC``). Last, no repaired pixel is left nearer the wire's colour than
+        the plate was (``away_from_wire``).
         The matte returned is zero outside the hint. Where a wire runs along the edge of its stroke,
         the pixels just outside are the wire, not the background to fill from: the core of a wire
         found running on past the hint's edge (``find_wire_matte(beyond=True)``: within 2 px) is
@@ -371,6 +376,7 @@ class WireRemover:
             passes = 2
         if i in self._mattes:
             self._mattes[i] = matte
+        out = self._away_from_wire(i, out, matte, box)  # last: the QC's figures are of the frame before it
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
         gap, gap_at, _ = wire_gaps(lines, hint, matte)
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
@@ -556,6 +562,71 @@ class WireRemover:
         hold = (1.0 - conf) * np.float32(np.sqrt(1.0 - tf.renewal**2) if tf.still else 0.0)
         return fill.astype(np.float32), renew.astype(np.float32), hold.astype(np.float32), matte
 
+    def _away_from_wire(self, i: int, out: np.ndarray, matte: np.ndarray, box: Rect) -> np.ndarray:
+        """``out`` with its repaired pixels (inside the hint, in ``box``) held on the far side of the plate
+        from the wire (``away_from_wire``), after the regrain. Run once, on the finished frame: run on
+        each band's fill, it left the plate's own pixels along a wire's edge where a moving subject's
+        fill was darker still, a line the QC's search then took for a wire left, and its second, wider
+        repair smeared the subject (the wire bench's moving subject -1.1 dB)."""
+        hole = self._inside(i, matte)[_sl(box)] > 0
+        if not hole.any():
+            return out
+        src = self.plate(i)[_sl(box)]
+        plate, rep = self._work(src), self._work(out[_sl(box)])
+        held = away_from_wire(plate, rep, hole)
+        moved = hole & (held != rep).any(axis=2)  # only those: the rest stays exactly as repaired
+        if not moved.any():
+            return out
+        held = loglin.decode(held) if self._linear else held
+        out = out.copy()
+        region = out[_sl(box)]
+        region[moved] = from_float(held, src.dtype)[moved]
+        return out
+
     def _spatial(self, target: np.ndarray, matte: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
         """Fill where ``matte`` > 0 from around it."""
         return fill_spatial(target, (matte > 1e-3).astype(np.float32), only=only)
+
+
+def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.ndarray:
+    """``fill`` (H, W, C) held, inside ``hole`` (bool (H, W)), on the far side of the plate ``target``
+    from the wire, channel by channel.
+
+    A wire is composited over the background: plate = (1 - a) background + a wire, so in a channel
+    where the wire is darker than the background the plate is never brighter than it, and the
+    other way round. A fill that lies beyond the plate towards the wire (darker than the plate over
+    a dark wire) moved the pixel towards the wire: a neighbour's pixel still part wire, lent where
+    the plate itself shows the background (the matte reaches past the wire), and the plate is the
+    nearer of the two to the background. Which side the wire lies on, per channel, is read from
+    what the repair changed around the pixel (within ``SIDE_SIGMA``) where the plate showed a wire
+    (stood off what the repair put around it, and was moved, each by ``WIRE_MOVE``);
+    only where that agrees (``SIDE_AGREE``), so between a dark and a bright wire nothing is held,
+    and not where the plate stands off what the repair put around it (the median over 5 x 5, which
+    a lone wrong pixel does not move) the other way by ``OTHER_WAY``
+    (the other wire's pixel: a bright wire's blue beside a dark wire whose blue changed more; a
+    "bright" wire over a whiter wall beside where it crosses a darker one)."""
+    import cv2
+
+    d = (fill - target).astype(np.float32)
+    out = fill.copy()
+    if not (hole & (np.abs(d).max(axis=2) > WIRE_MOVE)).any():
+        return out
+    # what the repair put around each pixel (the median over 5 x 5: a lone wrong pixel does not count)
+    around = np.stack([cv2.medianBlur(np.ascontiguousarray(fill[:, :, c]), 5) for c in range(fill.shape[2])], axis=2)
+    # the wire's pixels: the plate stands off what the repair put around them, and the repair moved them
+    strong = (hole & (np.abs(d).max(axis=2) > WIRE_MOVE) & (np.abs(target - around).max(axis=2) > WIRE_MOVE))
+    strong = strong.astype(np.float32)
+    for c in range(d.shape[2]):
+        mag = np.abs(d[:, :, c]) * strong
+        num = cv2.GaussianBlur(d[:, :, c] * mag, (0, 0), SIDE_SIGMA)
+        den = cv2.GaussianBlur(np.abs(d[:, :, c]) * mag, (0, 0), SIDE_SIGMA)
+        side = num / np.maximum(den, 1e-8)
+        sure = hole & (den > 1e-6)
+        stands = target[:, :, c] - around[:, :, c]
+        up = sure & (side >= SIDE_AGREE) & (stands < OTHER_WAY)  # a darker wire: the background is not darker
+        down = sure & (side <= -SIDE_AGREE) & (stands > -OTHER_WAY)  # than the plate (a brighter one: brighter)
+        ch = out[:, :, c]
+        ch[up] = np.maximum(ch[up], target[:, :, c][up])
+        ch[down] = np.minimum(ch[down], target[:, :, c][down])
+    return out
+
