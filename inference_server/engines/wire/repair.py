@@ -42,6 +42,7 @@ WIRE_MOVE = 0.06   # a repair that moved a pixel this far (a channel, 0-1 or log
 SIDE_SIGMA = 3.0   # px: around a pixel, the changes that say on which side of the plate its wire lies
 SIDE_AGREE = 0.9   # ...and how far they must agree (1: every change the same way) to hold the fill
 OTHER_WAY = 0.02   # a plate pixel this far off its surroundings the other way is another wire's: not held
+HOLD_REACH = 16    # px read around a band's core by the hold: the median's 2 and the side's Gaussian's 12, and more
 QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
 FAR_UNSEEN = 0.02  # a still band whose near frames leave more of its hole unseen asks the far ones
 BRIDGE = True  # carry a wire across a stretch of its stroke where the bands lost it (``bridge``)
@@ -376,7 +377,7 @@ class WireRemover:
             passes = 2
         if i in self._mattes:
             self._mattes[i] = matte
-        out = self._away_from_wire(i, out, matte, box)  # last: the QC's figures are of the frame before it
+        out = self._away_from_wire(i, out, matte)  # last: the QC's figures are of the frame before it
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
         gap, gap_at, _ = wire_gaps(lines, hint, matte)
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
@@ -562,26 +563,34 @@ class WireRemover:
         hold = (1.0 - conf) * np.float32(np.sqrt(1.0 - tf.renewal**2) if tf.still else 0.0)
         return fill.astype(np.float32), renew.astype(np.float32), hold.astype(np.float32), matte
 
-    def _away_from_wire(self, i: int, out: np.ndarray, matte: np.ndarray, box: Rect) -> np.ndarray:
-        """``out`` with its repaired pixels (inside the hint, in ``box``) held on the far side of the plate
-        from the wire (``away_from_wire``), after the regrain. Run once, on the finished frame: run on
-        each band's fill, it left the plate's own pixels along a wire's edge where a moving subject's
-        fill was darker still, a line the QC's search then took for a wire left, and its second, wider
-        repair smeared the subject (the wire bench's moving subject -1.1 dB)."""
-        hole = self._inside(i, matte)[_sl(box)] > 0
-        if not hole.any():
-            return out
-        src = self.plate(i)[_sl(box)]
-        plate, rep = self._work(src), self._work(out[_sl(box)])
-        held = away_from_wire(plate, rep, hole)
-        moved = hole & (held != rep).any(axis=2)  # only those: the rest stays exactly as repaired
-        if not moved.any():
-            return out
-        held = loglin.decode(held) if self._linear else held
-        out = out.copy()
-        region = out[_sl(box)]
-        region[moved] = from_float(held, src.dtype)[moved]
-        return out
+    def _away_from_wire(self, i: int, out: np.ndarray, matte: np.ndarray) -> np.ndarray:
+        """``out`` with its repaired pixels (inside the hint) held on the far side of the plate from the
+        wire (``away_from_wire``), after the regrain, band by band (each band's core, read with
+        ``HOLD_REACH`` px around it: the bands' common box of a diagonal wire is the whole frame, 2.5 s
+        at 4K). Run once, on the finished frame: run on each band's fill, it left the plate's own
+        pixels along a wire's edge where a moving subject's fill was darker still, a line the QC's
+        search then took for a wire left, and its second, wider repair smeared the subject (the wire
+        bench's moving subject -1.1 dB)."""
+        inside = self._inside(i, matte) > 0
+        src = self.plate(i)
+        h, w = inside.shape
+        held_out = out
+        for core, _ in self._hint_bands(i, self.hint(i)):
+            ctx = _grow(core, HOLD_REACH, h, w)
+            cs = _core_in(core, ctx)
+            hole = inside[_sl(ctx)]
+            if not hole[cs].any():
+                continue
+            rep = self._work(out[_sl(ctx)])
+            held = away_from_wire(self._work(src[_sl(ctx)]), rep, hole)[cs]
+            moved = hole[cs] & (held != rep[cs]).any(axis=2)  # only those: the rest stays exactly as repaired
+            if not moved.any():
+                continue
+            held = loglin.decode(held) if self._linear else held
+            if held_out is out:
+                held_out = out.copy()
+            held_out[_sl(core)][moved] = from_float(held, src.dtype)[moved]
+        return held_out
 
     def _spatial(self, target: np.ndarray, matte: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
         """Fill where ``matte`` > 0 from around it."""
@@ -609,13 +618,13 @@ def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np
 
     d = (fill - target).astype(np.float32)
     out = fill.copy()
-    if not (hole & (np.abs(d).max(axis=2) > WIRE_MOVE)).any():
+    moved = hole & (np.abs(d).max(axis=2) > WIRE_MOVE)
+    if not moved.any():
         return out
     # what the repair put around each pixel (the median over 5 x 5: a lone wrong pixel does not count)
     around = np.stack([cv2.medianBlur(np.ascontiguousarray(fill[:, :, c]), 5) for c in range(fill.shape[2])], axis=2)
     # the wire's pixels: the plate stands off what the repair put around them, and the repair moved them
-    strong = (hole & (np.abs(d).max(axis=2) > WIRE_MOVE) & (np.abs(target - around).max(axis=2) > WIRE_MOVE))
-    strong = strong.astype(np.float32)
+    strong = (moved & (np.abs(target - around).max(axis=2) > WIRE_MOVE)).astype(np.float32)
     for c in range(d.shape[2]):
         mag = np.abs(d[:, :, c]) * strong
         num = cv2.GaussianBlur(d[:, :, c] * mag, (0, 0), SIDE_SIGMA)
