@@ -59,6 +59,7 @@ TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke 
 
 ORIENTED = True  # ridges weighted by how well they run along the stroke's axis (``ridge_response``)
 SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridge_response``)
+SPLIT = 1.0  # of the other polarity's ridge at half the scale or finer, at the pixel, taken off a ridge
 BEYOND_SHARE = 0.5  # a wire's core is followed past the hint's edge when it scores this share of the best found
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
@@ -67,6 +68,7 @@ DULL_FOUND = 1 / 3  # a dull line of colour is luminance's where a path of its r
 DULL_SPREAD = 0.5  # a dull line's colour strays along it by less than this share of its sides' (``_dull_line``)
 DULL_MOST = 1 / 2  # the share of its columns where a dull line differs from its sides as a line does
 COLOUR_MOST = 2 / 3  # the share of a path's columns that must show a colour line over one background (``_colour_line``)
+COLOUR_KEPT = 0.5  # a colour line's colour strays along it by less than this share of its strength, or of its sides'
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
 
 
@@ -107,13 +109,15 @@ def ridge_response(image: np.ndarray, scales: tuple[float, ...] = SCALES, along:
                    side_lobe: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scale-normalised (dark, bright) ridge strength, each float32 (H, W), for (H, W, C) float32,
     and the scale (Gaussian sigma, px) at which each peaked (``ridge_responses`` for one ``along``)."""
-    return ridge_responses(image, scales, (along,), side_lobe)[along]
+    return ridge_responses(image, scales, (along,), side_lobe)[along][:4]  # type: ignore[return-value]
 
 
 def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[int | None, ...],
-                    side_lobe: float = 0.0) -> dict[int | None, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
-    """{along: (dark, bright, dark scale, bright scale)} from one pass over the scales, for an
-    (H, W, C) image (read through ``analysis_luma``) or one (H, W) analysis channel.
+                    side_lobe: float = 0.0) -> dict[int | None, tuple[np.ndarray, ...]]:
+    """{along: (dark, bright, dark scale, bright scale, whole dark, whole bright)} from one pass over
+    the scales, for an (H, W, C) image (read through ``analysis_luma``) or one (H, W) analysis channel.
+    Along an axis, the gap between two lines close together is no line of theirs (``_split``); the
+    "whole" responses keep it (the texture's floor is measured on them: ``_gains``).
 
     ``along`` None: every ridge counts, whatever its direction; 0 (x) or 1 (y): only ridges that
     run that way, each scale's response weighted by cos^4 of the angle between the ridge and the
@@ -126,10 +130,12 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
     import cv2
 
     lum = analysis_luma(image) if image.ndim == 3 else image
-    out = {}
+    out: dict[int | None, tuple[np.ndarray, ...]] = {}
+    finer: list[tuple[float, np.ndarray, np.ndarray]] = []  # (scale, dark, bright) of the scales so far
     for along in alongs:
         out[along] = (np.zeros(lum.shape, np.float32), np.zeros(lum.shape, np.float32),
-                      np.full(lum.shape, scales[0], np.float32), np.full(lum.shape, scales[0], np.float32))
+                      np.full(lum.shape, scales[0], np.float32), np.full(lum.shape, scales[0], np.float32),
+                      np.zeros(lum.shape, np.float32), np.zeros(lum.shape, np.float32))
     for s in scales:
         g = cv2.GaussianBlur(lum, (0, 0), s)
         lxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3)
@@ -153,26 +159,62 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
         weight = np.float32(EDGE_WEIGHT * s)
         d0 = np.maximum(norm * np.maximum(big - np.abs(small), 0.0) - weight * np.sqrt(across_big), 0.0)
         b0 = np.maximum(norm * np.maximum(-small - np.abs(big), 0.0) - weight * np.sqrt(across_small), 0.0)
+        finer.append((s, d0, b0))
         # cos^2 of the angle between a dark ridge (across it: the big eigenvector) and x; a bright
         # ridge runs across the small eigenvector, at the complement
         cos2 = np.clip(0.5 - q, 0.0, 1.0) if any(a is not None for a in alongs) else None
         r = int(np.ceil(2.5 * s))
-        for along, (dark, bright, dark_s, bright_s) in out.items():
+        for along, (dark, bright, dark_s, bright_s, whole_d, whole_b) in out.items():
             d, b = d0, b0
             if side_lobe > 0.0:
                 ker = np.ones((2 * r + 1, 1) if along == 0 else (1, 2 * r + 1) if along == 1 else (2 * r + 1, 2 * r + 1),
                               np.uint8)
                 d, b = (np.maximum(d0 - np.float32(side_lobe) * cv2.dilate(b0, ker), 0.0),
                         np.maximum(b0 - np.float32(side_lobe) * cv2.dilate(d0, ker), 0.0))
+            split = _split(d, b, along, s, finer) if along is not None and SPLIT > 0.0 else (d, b)
             if along is not None and cos2 is not None:
                 dark_w, bright_w = (cos2, 1.0 - cos2) if along == 0 else (1.0 - cos2, cos2)
-                d = d * (dark_w * dark_w)
-                b = b * (bright_w * bright_w)
+                d, b = d * (dark_w * dark_w), b * (bright_w * bright_w)
+                split = (split[0] * (dark_w * dark_w), split[1] * (bright_w * bright_w))
+            np.maximum(whole_d, d, out=whole_d)
+            np.maximum(whole_b, b, out=whole_b)
+            d, b = split
             dark_s[d > dark] = s
             bright_s[b > bright] = s
             np.maximum(dark, d, out=dark)
             np.maximum(bright, b, out=bright)
     return out
+
+
+def _split(dark: np.ndarray, bright: np.ndarray, along: int, s: float,
+           finer: Sequence[tuple[float, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """(dark, bright) at scale ``s`` less, at each pixel, the gap between two lines (``SPLIT``).
+
+    Two dark wires a few pixels apart blur, at a coarse scale, into one dark line along the pale
+    gap between them: a path there took both wires' cores out of the search. At half the scale or
+    finer (``finer``: (scale, dark, bright) before side lobes, this scale's included) that gap is a
+    bright line with a dark one either side of it across the axis within 2 ``s``; the least of the
+    three is taken off the coarse dark ridge there (and the reverse for bright wires). A single
+    line's flanks have a line on one side only; a thick wire's middle is no line of the other
+    polarity: neither loses anything."""
+    import cv2
+
+    fine = [(fd, fb) for fs, fd, fb in finer if fs <= 0.5 * s]
+    if not fine:
+        return dark, bright
+    fd = np.maximum.reduce([x for x, _ in fine]) if len(fine) > 1 else fine[0][0]
+    fb = np.maximum.reduce([x for _, x in fine]) if len(fine) > 1 else fine[0][1]
+    reach = int(np.ceil(2.0 * s))
+    ker = np.ones((reach + 1, 1) if along == 0 else (1, reach + 1), np.uint8)
+    before, after = ((0, reach), (0, 0)) if along == 0 else ((reach, 0), (0, 0))
+
+    def either_side(x: np.ndarray) -> np.ndarray:
+        return np.minimum(cv2.dilate(x, ker, anchor=before), cv2.dilate(x, ker, anchor=after))
+
+    gap_b = np.minimum(fb, either_side(fd))  # a bright gap between two dark lines
+    gap_d = np.minimum(fd, either_side(fb))
+    return (np.maximum(dark - np.float32(SPLIT) * gap_b, 0.0).astype(np.float32),
+            np.maximum(bright - np.float32(SPLIT) * gap_d, 0.0).astype(np.float32))
 
 
 def hint_width(hint: np.ndarray) -> float:
@@ -284,20 +326,23 @@ def stroke_responses(image: np.ndarray, width: float, alongs: tuple[int | None, 
     return ridge_responses(image, scales, alongs, side_lobe)  # type: ignore[return-value]
 
 
-def _gains(resp: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], outside: np.ndarray, polarity: str,
+def _gains(resp: tuple[np.ndarray, ...], outside: np.ndarray, polarity: str,
            excess: dict[str, np.ndarray], memo: dict[str, Any] | None, tag: str, prefix: str = ""
            ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """``line_gains`` for one ridge direction: ``resp`` as ``ridge_responses`` gives it."""
-    dark, bright, dark_s, bright_s = resp
+    """``line_gains`` for one ridge direction: ``resp`` as ``ridge_responses`` gives it. The floor
+    is read from the whole responses (a gap between two lines counted): taken off the texture's own
+    close lines too, it lowered the floor, and a cloud's soft edge beside a wire rose to a wire's
+    score (motion blur -0.8 dB)."""
+    dark, bright, dark_s, bright_s, whole_d, whole_b = resp
     gains, peak = {}, {}
-    for sign, r, sc in (("dark", dark, dark_s), ("bright", bright, bright_s)):
+    for sign, r, sc, whole in (("dark", dark, dark_s, whole_d), ("bright", bright, bright_s, whole_b)):
         if polarity not in ("auto", sign) or (prefix and polarity != "auto"):
             continue
         name = prefix + sign
         key = _floor_key(name, tag)
         if memo is None or key not in memo:
             typical = float(np.median(excess[name][outside])) if outside.sum() > 100 else 0.0
-            floor = (texture_floor(r, outside), max(typical, 1e-3))
+            floor = (texture_floor(whole, outside), max(typical, 1e-3))
             if memo is not None:
                 memo[key] = floor
         else:
@@ -411,13 +456,21 @@ def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray],
     half the stroke's width; a neutral wire over a blue banner is a line of colour too, but a less
     saturated one: ``_dull_line``), and differs from the mean of its two sides by more than the
     sides differ from each other (in luminance and colour: a strip of grass between a blue banner
-    and a grey wall is a boundary)."""
+    and a grey wall is a boundary). And a rope keeps its colour along its length, in and out of shade:
+    its colour (the opponent channels) strays from its median by less than ``COLOUR_KEPT`` of that
+    median's strength, or less than the pixels beside it do on average (a path through colourful
+    texture picks the most saturated blobs of every hue it passes: 1.6-3.0 times its median's
+    strength, and 1.2-1.7 times its sides' spread, on the tests' random texture)."""
     around = _around(path, lum, chroma, width)
     if around is None:
         return False
-    on, above, below, _ = around
+    on, above, below, beside = around
     sat = np.hypot(on[1], on[2]) - 0.5 * (np.hypot(above[1], above[2]) + np.hypot(below[1], below[2]))
-    return bool(float(np.mean(sat > 0.0)) >= COLOUR_MOST and float(np.mean(_contrast(on, above, below) > 0.0)) >= COLOUR_MOST)
+    if not (float(np.mean(sat > 0.0)) >= COLOUR_MOST and float(np.mean(_contrast(on, above, below) > 0.0)) >= COLOUR_MOST):
+        return False
+    strength = float(np.linalg.norm(np.median(on[1:], axis=1)))
+    spread = _colour_spread(on)
+    return bool(spread < COLOUR_KEPT * strength or spread < float(np.mean([_colour_spread(b) for b in beside])))
 
 
 def _dull_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float) -> bool:

@@ -171,3 +171,23 @@ def test_a_dull_line_keeps_its_colour_along_it() -> None:
     assert not matte._colour_line(_along(H // 2), lum, chroma, 28.0)  # less saturated than the paint
     # a row of the same texture: its colour changes along it as the paint's does
     assert not matte._dull_line(_along(H // 2), lum, matte.analysis_chroma(wall, linear=False), 28.0)
+
+
+def test_a_colour_line_keeps_its_colour_along_it_in_and_out_of_shade(monkeypatch: pytest.MonkeyPatch) -> None:
+    grey = np.full((H, W, 3), 0.4, np.float32)
+    shade = (0.7 + 0.3 * np.sin(np.linspace(0, 6 * np.pi, W))).astype(np.float32)  # 0.4x to 1.0x light along it
+    rope = grey.copy()
+    rope[H // 2] = np.array([0.8, 0.15, 0.1], np.float32) * shade[:, None]  # a red rope over a grey wall
+    rng = np.random.default_rng(0)
+    rope += rng.normal(0, 0.01, rope.shape).astype(np.float32)
+    assert matte._colour_line(_along(H // 2), luminance(rope), matte.analysis_chroma(rope, linear=False), 28.0)
+    # a path through blobs of every hue, each more saturated than its sides (the most saturated
+    # blobs are what a colour search's path through colourful texture picks): no rope
+    hues = np.array([[0.8, 0.1, 0.1], [0.1, 0.7, 0.1], [0.1, 0.2, 0.8], [0.8, 0.7, 0.1], [0.7, 0.1, 0.7]], np.float32)
+    blobs = grey.copy()
+    blobs[H // 2] = np.repeat(hues, W // len(hues) + 1, axis=0)[:W]
+    blobs += rng.normal(0, 0.01, blobs.shape).astype(np.float32)
+    lum, chroma = luminance(blobs), matte.analysis_chroma(blobs, linear=False)
+    assert not matte._colour_line(_along(H // 2), lum, chroma, 28.0)
+    monkeypatch.setattr(matte, "COLOUR_KEPT", 1e9)  # without the test, the same path passes
+    assert matte._colour_line(_along(H // 2), lum, chroma, 28.0)

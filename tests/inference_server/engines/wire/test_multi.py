@@ -195,3 +195,26 @@ def test_a_wire_along_the_hints_edge_is_not_read_back_from_outside_it(learned: b
     before = float(np.abs(plates[0] - truth[0])[inner].mean())
     after = float(np.abs(out - truth[0])[inner].mean())
     assert after < 0.25 * before, (before, after)
+
+
+def test_two_dark_wires_close_together_are_two_ridges_not_one_between_them() -> None:
+    # at a coarse scale two dark wires 6 px apart blur into one dark line along the bright gap
+    # between them; the gap is a bright ridge at the finer scales, so no dark ridge lies there
+    upper, lower = _line(-3, width=2.0), _line(3, width=2.0)
+    both = np.maximum(upper, lower)[:, :, None]
+    img = (np.full((H, W, 3), 0.6, np.float32) * (1 - both) + 0.03 * both).astype(np.float32)
+    col = matte.ridge_response(img, along=0)[0][:, W // 2]
+    assert col[H // 2] < 0.1 * col[H // 2 - 3] and col[H // 2] < 0.1 * col[H // 2 + 3]
+    # over a plain wall, sloping: a path along the gap took both wires' cores out of the search
+    # (the later paths ran on their outer flanks, and left their cores unmatted)
+    for slope, seed in ((0.1, 0), (0.2, 4)):
+        upper, lower = _line(-3, slope=slope, width=2.0), _line(3, slope=slope, width=2.0)
+        both = np.maximum(upper, lower)[:, :, None]
+        plate = ((texture(H, W, seed) * 0.06 + 0.59) * (1 - both) + 0.03 * both).astype(np.float32)
+        hint = _hint((H // 2 - 38, H // 2 + 38))
+        centres = np.zeros((H, W), bool)
+        m = matte.find_wire_matte(plate, hint, centres=centres)[0]
+        assert int(((both[:, :, 0] > 0.5) & (m < 0.5) & (hint > 0)).sum()) < 10
+        xs = np.arange(24, W - 24)
+        gap = H / 2 + slope * (xs - W / 2)
+        assert np.mean([bool((np.abs(np.nonzero(centres[:, x])[0] - c) <= 1.0).any()) for x, c in zip(xs, gap)]) < 0.1
