@@ -218,3 +218,29 @@ def test_two_dark_wires_close_together_are_two_ridges_not_one_between_them() -> 
         xs = np.arange(24, W - 24)
         gap = H / 2 + slope * (xs - W / 2)
         assert np.mean([bool((np.abs(np.nonzero(centres[:, x])[0] - c) <= 1.0).any()) for x, c in zip(xs, gap)]) < 0.1
+
+
+def test_the_qc_searches_the_repair_not_the_grain_laid_over_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the frame the QC searches for lines left is the same with regrain on or off; the frame delivered is grained
+    truth, plates, _ = _scene([(_line(-6), 0.03), (_line(6), 0.97)], frames=3)
+    plates = [np.clip(p + np.random.default_rng(k).normal(0, 0.03, p.shape), 0, 1).astype(np.float32)
+              for k, p in enumerate(plates)]  # a grainy plate: the repair adds grain to match
+    hint = _hint((H // 2 - 16, H // 2 + 16))
+    searched: dict[float, list[np.ndarray]] = {}
+    delivered = {}
+    residual = WireRemover._residual
+
+    for regrain in (0.0, 1.0):
+        def spy(self: WireRemover, i: int, out: np.ndarray, *args: object, _r: float = regrain, **kw: object
+                ) -> tuple[np.ndarray, float]:
+            searched.setdefault(_r, []).append(out.copy())
+            return residual(self, i, out, *args, **kw)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(WireRemover, "_residual", spy)
+        rem = WireRemover(lambda i: plates[i], lambda i: hint, 3, WireSettings(regrain=regrain))
+        delivered[regrain] = rem.repair(1)[0]
+    assert len(searched[0.0]) == len(searched[1.0])
+    for bare, grained in zip(searched[0.0], searched[1.0], strict=True):
+        assert np.array_equal(bare, grained)
+    inside = hint > 0
+    assert float(np.abs(delivered[1.0] - delivered[0.0])[inside].mean()) > 0.005  # the grain is there
