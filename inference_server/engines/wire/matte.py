@@ -59,7 +59,7 @@ TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke 
 
 ORIENTED = True  # ridges weighted by how well they run along the stroke's axis (``ridge_response``)
 SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridge_response``)
-SPLIT = 1.0  # of the other polarity's ridge at half the scale or finer, at the pixel, taken off a ridge
+SPLIT = 1.0  # of the gap between two close lines of one polarity taken off a coarse ridge there (``_split``)
 BEYOND_SHARE = 0.5  # a wire's core is followed past the hint's edge when it scores this share of the best found
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
@@ -159,7 +159,8 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
         weight = np.float32(EDGE_WEIGHT * s)
         d0 = np.maximum(norm * np.maximum(big - np.abs(small), 0.0) - weight * np.sqrt(across_big), 0.0)
         b0 = np.maximum(norm * np.maximum(-small - np.abs(big), 0.0) - weight * np.sqrt(across_small), 0.0)
-        finer.append((s, d0, b0))
+        if s <= 0.5 * max(scales):  # what a coarser scale reads (``_split``)
+            finer.append((s, d0, b0))
         # cos^2 of the angle between a dark ridge (across it: the big eigenvector) and x; a bright
         # ridge runs across the small eigenvector, at the complement
         cos2 = np.clip(0.5 - q, 0.0, 1.0) if any(a is not None for a in alongs) else None

@@ -395,7 +395,7 @@ class WireRemover:
         The grain is no line: searched with it, a repaired frame showed the QC lines the bare repair
         did not (grain over a fill reads as texture the plate's floors were not measured on), and the
         second, wider repair that followed broke a pot's rim on three frames of the schoolgirls
-        (regrain flicker x1.44 where the bare repair's was x1.22)."""
+        (regrain flicker x1.43 where the bare repair's was x1.20)."""
         s = self.settings
         src = self.plate(i)
         hint = self.hint(i)
