@@ -165,6 +165,7 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
         # ridge runs across the small eigenvector, at the complement
         cos2 = np.clip(0.5 - q, 0.0, 1.0) if any(a is not None for a in alongs) else None
         r = int(np.ceil(2.5 * s))
+        fine = _finer(finer, s) if SPLIT > 0.0 and any(a is not None for a in alongs) else None  # one for every axis
         for along, (dark, bright, dark_s, bright_s, whole_d, whole_b) in out.items():
             d, b = d0, b0
             if side_lobe > 0.0:
@@ -172,7 +173,7 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
                               np.uint8)
                 d, b = (np.maximum(d0 - np.float32(side_lobe) * cv2.dilate(b0, ker), 0.0),
                         np.maximum(b0 - np.float32(side_lobe) * cv2.dilate(d0, ker), 0.0))
-            split = _split(d, b, along, s, finer) if along is not None and SPLIT > 0.0 else (d, b)
+            split = _split(d, b, along, s, fine) if along is not None and fine is not None else (d, b)
             if along is not None and cos2 is not None:
                 dark_w, bright_w = (cos2, 1.0 - cos2) if along == 0 else (1.0 - cos2, cos2)
                 d, b = d * (dark_w * dark_w), b * (bright_w * bright_w)
@@ -187,24 +188,30 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
     return out
 
 
+def _finer(finer: Sequence[tuple[float, np.ndarray, np.ndarray]], s: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """(dark, bright): the most of ``finer``'s (scale, dark, bright) at half ``s`` or finer; None without any."""
+    fine = [(fd, fb) for fs, fd, fb in finer if fs <= 0.5 * s]
+    if not fine:
+        return None
+    if len(fine) == 1:
+        return fine[0]
+    return np.maximum.reduce([x for x, _ in fine]), np.maximum.reduce([x for _, x in fine])
+
+
 def _split(dark: np.ndarray, bright: np.ndarray, along: int, s: float,
-           finer: Sequence[tuple[float, np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+           fine: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(dark, bright) at scale ``s`` less, at each pixel, the gap between two lines (``SPLIT``).
 
     Two dark wires a few pixels apart blur, at a coarse scale, into one dark line along the pale
     gap between them: a path there took both wires' cores out of the search. At half the scale or
-    finer (``finer``: (scale, dark, bright) before side lobes, this scale's included) that gap is a
+    finer (``fine``: the most of their (dark, bright) before side lobes, ``_finer``) that gap is a
     bright line with a dark one either side of it across the axis within 2 ``s``; the least of the
     three is taken off the coarse dark ridge there (and the reverse for bright wires). A single
     line's flanks have a line on one side only; a thick wire's middle is no line of the other
     polarity: neither loses anything."""
     import cv2
 
-    fine = [(fd, fb) for fs, fd, fb in finer if fs <= 0.5 * s]
-    if not fine:
-        return dark, bright
-    fd = np.maximum.reduce([x for x, _ in fine]) if len(fine) > 1 else fine[0][0]
-    fb = np.maximum.reduce([x for _, x in fine]) if len(fine) > 1 else fine[0][1]
+    fd, fb = fine
     reach = int(np.ceil(2.0 * s))
     ker = np.ones((reach + 1, 1) if along == 0 else (1, reach + 1), np.uint8)
     before, after = ((0, reach), (0, 0)) if along == 0 else ((reach, 0), (0, 0))
