@@ -222,7 +222,7 @@ def test_two_dark_wires_close_together_are_two_ridges_not_one_between_them() -> 
 
 def test_the_qc_searches_the_repair_not_the_grain_laid_over_it(monkeypatch: pytest.MonkeyPatch) -> None:
     # the frame the QC searches for lines left is the same with regrain on or off; the frame delivered is grained
-    truth, plates, _ = _scene([(_line(-6), 0.03), (_line(6), 0.97)], frames=3)
+    _, plates, _ = _scene([(_line(-6), 0.03), (_line(6), 0.97)], frames=3)
     plates = [np.clip(p + np.random.default_rng(k).normal(0, 0.03, p.shape), 0, 1).astype(np.float32)
               for k, p in enumerate(plates)]  # a grainy plate: the repair adds grain to match
     hint = _hint((H // 2 - 16, H // 2 + 16))
