@@ -47,7 +47,7 @@ import numpy as np
 
 from inference_server.engines.wire import loglin
 from inference_server.engines.wire.flow import luminance
-from inference_server.engines.wire.paths import WirePath, best_near, find_paths, trace
+from inference_server.engines.wire.paths import WirePath, best_near, find_paths, spans, trace
 
 SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
@@ -66,9 +66,15 @@ RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken b
 CHROMA = ":"  # the opponent channels' gains are named "rg:dark", ... (``line_gains``)
 DULL_FOUND = 1 / 3  # a dull line of colour is luminance's where a path of its runs along this share of the line
 DULL_SPREAD = 0.5  # a dull line's colour strays along it by less than this share of its sides' (``_dull_line``)
+OFF_BOUNDARY = 2.0  # a column of a dull line lies this much farther off its sides' segment than they do (``_dull_line``)
+JOINT_HELD = 1 / 4  # of a joint line's run must run along lines found for the rest to be taken (``_joint_lines``)
 DULL_MOST = 1 / 2  # the share of its columns where a dull line differs from its sides as a line does
 COLOUR_MOST = 2 / 3  # the share of a path's columns that must show a colour line over one background (``_colour_line``)
 COLOUR_KEPT = 0.5  # a colour line's colour strays along it by less than this share of its strength, or of its sides'
+# a dull line's candidate: (axis, path, its (gains, peak scales, excess, inside) along that axis, the
+# transpose to that axis, and for a joint line the columns it must hold away from the lines found, else 0)
+Dull = tuple[int, WirePath, tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray],
+             Callable[[np.ndarray], np.ndarray], int]
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
 
 
@@ -481,23 +487,44 @@ def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray],
     return bool(spread < COLOUR_KEPT * strength or spread < float(np.mean([_colour_spread(b) for b in beside])))
 
 
-def _dull_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float) -> bool:
+def _dull_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float,
+               off_boundary: bool = False) -> bool:
     """Whether ``path`` runs along a line of colour that is not ``_colour_line``'s more saturated kind:
-    a grey wire or a dull rope over graffiti, which differs from its sides more than they differ
-    from each other in only about half its columns (where the paint above and below differs most,
-    it does not). Such a line keeps one colour along its length while the paint changes: its
-    colour (the opponent channels) strays from its median along it by less than ``DULL_SPREAD`` of
-    what the pixels at each offset beside it do, on average, and it differs from its sides as a
-    line does in ``DULL_MOST`` of its columns. (A path through colourful texture varies along it as
-    much as its sides do. A neutral path through colourful paint, a grey seam, passes too: the
-    caller takes such a line only where luminance's search found none along it.)"""
+    a grey wire or a dull rope over graffiti. Such a line keeps one colour along its length while
+    the paint changes: its colour (the opponent channels) strays from its median along it by less
+    than ``DULL_SPREAD`` of what the pixels at each offset beside it do, on average, and it is a
+    line (``_dull_columns``) in ``DULL_MOST`` of its columns. (A path through colourful texture
+    varies along it as much as its sides do. A neutral path through colourful paint, a grey seam,
+    passes too: the caller takes such a line only where luminance's search found none along it.)"""
+    judged = _dull_columns(path, lum, chroma, width, off_boundary)
+    return judged is not None and judged[1]
+
+
+def _dull_columns(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float,
+                  off_boundary: bool = False) -> tuple[np.ndarray, bool] | None:
+    """(per column of ``path`` on its wire: bool, whether the pixel there is a line of the colour the
+    path keeps; whether the path is ``_dull_line``'s), None without columns or colour. A column is
+    a line where its pixel differs from its sides more than they differ from each other (where
+    the paint above and below differs most, a grey wire does not); with ``off_boundary``, also
+    where it lies ``OFF_BOUNDARY`` times farther off the segment between its sides' colours than
+    the pixels beside it do (a boundary's pixels and its soft edge's mixes lie on it; a grey wire
+    between white paint and red does not, and nor does a strip of hills between the sea and the
+    grass: only for a line already found in pieces, ``_joint_lines``). Its colour lies within
+    ``DULL_SPREAD`` of the sides' spread (or three times the path's own) of the path's median."""
     around = _around(path, lum, chroma, width)
     if around is None:
-        return False
+        return None
     on, above, below, beside = around
     spread_beside = float(np.mean([_colour_spread(b) for b in beside]))
-    return bool(float(np.mean(_contrast(on, above, below) > 0.0)) >= DULL_MOST
-                and _colour_spread(on) < DULL_SPREAD * spread_beside)
+    line = _contrast(on, above, below) > 0.0
+    if off_boundary:
+        line |= _off_boundary(on, above, below) > OFF_BOUNDARY * np.mean(
+            [_off_boundary(b, above, below) for b in beside], axis=0)
+    own = _colour_spread(on)  # (over even paint the sides' spread is the grain's, and so is the line's)
+    whole = float(np.mean(line)) >= DULL_MOST and own < DULL_SPREAD * spread_beside
+    kept = np.linalg.norm(on[1:] - np.median(on[1:], axis=1, keepdims=True), axis=0) < max(DULL_SPREAD * spread_beside,
+                                                                                         3.0 * own)
+    return line & kept, whole
 
 
 def _around(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float
@@ -527,6 +554,15 @@ def _contrast(on: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarra
     """Per column: how far the pixel on a path differs from the mean of its sides, less how far the
     sides differ from each other (> 0: a line over one background; < 0: a boundary)."""
     return np.asarray(np.linalg.norm(on - 0.5 * (above + below), axis=0) - np.linalg.norm(above - below, axis=0))
+
+
+def _off_boundary(on: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """Per column: the distance (luminance and colour) from the pixel on a path to the segment between
+    its two sides. A boundary's pixels, and its soft edge's mixes, lie on that segment; a line of a
+    third colour lies off it (a grey wire between white paint and red)."""
+    ab = below - above
+    t = np.clip(np.sum((on - above) * ab, axis=0) / np.maximum(np.sum(ab * ab, axis=0), 1e-12), 0.0, 1.0)
+    return np.asarray(np.linalg.norm(on - (above + t * ab), axis=0))
 
 
 def _colour_spread(pixels: np.ndarray) -> float:
@@ -587,6 +623,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     opponent channels (``analysis_chroma``), searched beside ``lum`` (a red rope over a grey wall
     stands out there three times as far as in luminance)."""
     import cv2
+    from scipy.ndimage import median_filter
 
     if memo is None:  # the chroma's gains read the luminance's floors from it (``_gains``)
         memo = {}
@@ -625,8 +662,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     taken = np.zeros(inside.shape, bool)  # the colour lines' cores: no line of luminance is searched there
     # dull lines of colour (a grey wire or a dull rope over paint, and a neutral wire over a blue
     # banner): luminance's if its search finds a path along them, taken in colour after it where not
-    dull: list[tuple[int, WirePath, tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray],
-                                          np.ndarray], Callable[[np.ndarray], np.ndarray]]] = []
+    dull: list[Dull] = []
     searched = np.zeros(inside.shape, bool)  # the centre lines of luminance's paths (and of dull lines taken)
     for group in (CHROMA, ""):
         group_found: list[WirePath] = []
@@ -657,7 +693,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 paths = [p for p in paths if int(p.on.sum()) >= min_len  # each piece a line of its own
                          and _stands_out(p, gain_t) > _stands_out(p, luma)]
                 saturated = [_colour_line(p, lum_t, planes, width) for p in paths]
-                dull += [(axis, p, (g_t, p_t, e_t, ins), tr) for p, sat in zip(paths, saturated, strict=True)
+                dull += [(axis, p, (g_t, p_t, e_t, ins), tr, 0) for p, sat in zip(paths, saturated, strict=True)
                          if not sat and _dull_line(p, lum_t, planes, width)]
                 paths = [p for p, sat in zip(paths, saturated, strict=True) if sat]
             for path in paths:
@@ -681,20 +717,79 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             if score >= BEYOND_SHARE * best:
                 lines |= line
         found += group_found
+    if chroma and lenient:
+        dull += _joint_lines(measured, excess, inside, width, lum, chroma, axes, oriented, memo)
     # the dull lines luminance's paths do not run along (within 2 rows): not followed past the hint's
     # edge (a line found only this way is no strong evidence of a wire beyond it)
-    for axis, path, (g_t, p_t, e_t, ins), tr in dull:
+    for axis, path, (g_t, p_t, e_t, ins), tr, piece in dull:
         cols = np.nonzero(path.on & (path.rows >= 0))[0]
-        near = tr(cv2.dilate(searched.astype(np.uint8), np.ones((3, 3), np.uint8))).astype(np.float32)
-        if float(np.mean(best_near(near, path.rows[cols], cols) > 0)) >= DULL_FOUND:
-            continue  # luminance's (a neutral wire over a blue banner), or a dull line taken on the other axis
+        if piece:  # a joint line: the rest of a line found in pieces, where there is enough of it
+            near = tr(cv2.dilate(((centres > 0) | searched).astype(np.uint8), np.ones((3, 3), np.uint8))).astype(np.float32)
+            judged = _dull_columns(path, tr(lum), {k: tr(v) for k, v in chroma.items()}, width, off_boundary=True)
+            held = best_near(near, path.rows[cols], cols) > 0
+            on = np.zeros_like(path.on)
+            for a, b in spans(path.on):  # each run of it (a hop ends one) that holds found pieces
+                if float(np.mean(held[(cols >= a) & (cols < b)])) >= JOINT_HELD:
+                    on[a:b] = True
+            if judged is not None:  # only the columns where it is the line it keeps
+                on[cols] &= median_filter(judged[0].astype(np.uint8), size=9, mode="nearest") > 0
+            on[cols[held]] = False
+            if int(on.sum()) < piece:
+                continue
+            path = WirePath(path.rows, on, path.evidence)
+            cols = np.nonzero(on & (path.rows >= 0))[0]
+        else:
+            near = tr(cv2.dilate(searched.astype(np.uint8), np.ones((3, 3), np.uint8))).astype(np.float32)
+            if float(np.mean(best_near(near, path.rows[cols], cols) > 0)) >= DULL_FOUND:
+                continue  # luminance's (a neutral wire over a blue banner), or a dull line taken on the other axis
         wire, _ = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
         core |= tr(wire)
         at = (path.rows[cols], cols) if axis == 0 else (cols, path.rows[cols])
-        centres[at] = np.where(centres[at] > 0, centres[at], len(found) + 1)
         searched[at] = True
+        if piece:  # matted, but no wire the QC counts (``qc.wire_gaps``): a stretch where the searches
+            continue  # found fewer wires than elsewhere is still searched and flagged as one
+        centres[at] = np.where(centres[at] > 0, centres[at], len(found) + 1)
         found.append(path)
     return core, lines, found, np.where(inside, centres, 0)
+
+
+def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
+                 excess: dict[str, np.ndarray], inside: np.ndarray, width: float, lum: np.ndarray,
+                 chroma: dict[str, np.ndarray], axes: tuple[int, ...], oriented: bool, memo: dict[str, Any]
+                 ) -> list[Dull]:
+    """Dull lines (``_dull_line``) seen in luminance along part of their length and in colour along
+    the rest: a mid-grey wire over graffiti is darker than the white paint, brighter than the black
+    and, over the red, as light as the paint and only less saturated. Neither channel's search
+    holds it for long enough; one over the greater of the two gains (luminance's and the opponent
+    channels', each in units of the texture's floor) does. Each path found is a candidate for the
+    dull lines' route, which takes the rest of a line found in pieces: in each run of the path
+    (a hop ends one) that runs along lines found before in ``JOINT_HELD`` of its columns, the
+    columns away from them where it is the line it keeps (``_dull_columns``), as many as a wire
+    must hold (``min_len``). (A run that holds no found piece is a dull line of its own, the
+    colour search's to find: a strip of hills between the sea and the grass kept one colour along
+    it and was taken, wide, for one.) Matted, but not counted by the QC as a wire found."""
+    out: list[Dull] = []
+    for axis in axes:
+        gains, peak = measured[axis if oriented else None]
+        if not gains:
+            continue
+        stack = np.stack(list(gains.values()))
+        gain = np.max(stack, axis=0)
+        peak_scale = np.choose(np.argmax(stack, axis=0), list(peak.values()))
+        tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
+        ins, gain_t = tr(inside), tr(gain)
+        length = int(ins.any(axis=0).sum())
+        min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
+        key = f"texture-{axis}-joint"
+        texture = memo[key] if key in memo else min(texture_score(gain_t, ins, width), TEXTURE_CAP)
+        memo[key] = texture
+        paths = find_paths(gain_t, ins, tr(peak_scale), min_len, texture)
+        g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
+        e_t = {k: tr(v) for k, v in excess.items()}
+        planes, lum_t = {k: tr(v) for k, v in chroma.items()}, tr(lum)
+        out += [(axis, p, (g_t, p_t, e_t, ins), tr, min_len) for p in paths
+                if int(p.on.sum()) >= min_len and _dull_line(p, lum_t, planes, width, off_boundary=True)]
+    return out
 
 
 def feathered(core: np.ndarray) -> np.ndarray:

@@ -142,7 +142,7 @@ def hops(rows: np.ndarray, reach: int = 3, slope: float = 1.2) -> np.ndarray:
     return out
 
 
-def _spans(mask: np.ndarray) -> list[tuple[int, int]]:
+def spans(mask: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) of each run of True in bool (W,) ``mask``, stop exclusive."""
     edges = np.flatnonzero(np.diff(np.r_[0, mask.astype(np.int8), 0]))
     return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
@@ -166,7 +166,7 @@ def extend(on: np.ndarray, rows: np.ndarray, raw: np.ndarray, weak: float, hop: 
     grown = runs(cand | on, np.zeros(on.size, bool), GAP, 1, breaks=hop)
     out = on.copy()
     # keep only the grown runs that hold a column of the wire itself
-    for a, b in _spans(grown):
+    for a, b in spans(grown):
         if on[a:b].any():
             out[a:b] = True
     return out
@@ -186,7 +186,7 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
     h, w = gain.shape
     cols_in: np.ndarray = np.asarray(inside.any(axis=0))
     out: list[WirePath] = []
-    for a, stop in _spans(path.on):
+    for a, stop in spans(path.on):
         b = stop - 1  # the run's last column
         for step, end in ((1, b), (-1, a)):
             span = np.arange(max(a, end - 2 * GAP), end + 1) if step == 1 else np.arange(end, min(b, end + 2 * GAP) + 1)

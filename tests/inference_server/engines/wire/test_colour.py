@@ -25,8 +25,8 @@ def _judgements(monkeypatch: pytest.MonkeyPatch, name: str) -> list[bool]:
     said: list[bool] = []
     judge = getattr(matte, name)
 
-    def spy(*args: object) -> bool:
-        said.append(judge(*args))
+    def spy(*args: object, **kwargs: object) -> bool:
+        said.append(judge(*args, **kwargs))
         return said[-1]
 
     monkeypatch.setattr(matte, name, spy)
@@ -191,3 +191,32 @@ def test_a_colour_line_keeps_its_colour_along_it_in_and_out_of_shade(monkeypatch
     assert not matte._colour_line(_along(H // 2), lum, chroma, 28.0)
     monkeypatch.setattr(matte, "COLOUR_KEPT", 1e9)  # without the test, the same path passes
     assert matte._colour_line(_along(H // 2), lum, chroma, 28.0)
+
+
+def test_a_line_between_two_paints_lies_off_their_boundary() -> None:
+    """A grey wire between white paint and red differs from their mean less than they differ from
+    each other, as a boundary does; but it lies off the segment between their colours, and a
+    boundary's soft edge (their mix) lies on it."""
+    white, grey, red = (0.8, 0.8, 0.8), (0.4, 0.4, 0.4), (0.75, 0.12, 0.1)
+    mix = tuple(0.5 * (a + b) for a, b in zip(white, red, strict=True))
+    wire = matte._dull_columns(_along(H // 2), *_planes(white, grey, red), 28.0, off_boundary=True)
+    edge = matte._dull_columns(_along(H // 2), *_planes(white, mix, red), 28.0, off_boundary=True)
+    assert wire is not None and edge is not None
+    assert float(wire[0].mean()) > 0.95 and float(edge[0].mean()) < 0.05
+
+
+def test_a_grey_wire_seen_in_luminance_over_some_paint_and_in_colour_over_the_rest_is_matted_whole(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mid-grey wire over patches of paint 30 px long: white (it is dark there), red of its own
+    luminance, black (it is bright there), blue of its own luminance. Luminance holds it only over
+    the white and the black, colour only over the red and the blue: neither holds a piece as long
+    as a wire must be; the search over the greater of their gains (``_joint_lines``) follows it."""
+    patches = np.stack([np.full(3, 0.8), 0.4 + 0.6 * ISOLUMINANT_RED, np.full(3, 0.1), 0.4 + 0.6 * _BLUE])
+    paint = patches[(np.arange(360) // 30) % 4].astype(np.float32)
+    wall = (np.broadcast_to(paint[None], (H, 360, 3)) + 0.1 * (texture(H, 360, 7) - 0.5)).astype(np.float32)
+    plate, wire, hint = _wire_over(wall, np.full((H, 360, 3), 0.4, np.float32))
+    m = matte.refine_wire_matte(plate, hint)
+    assert float((m[wire] > 0.3).mean()) > 0.98
+    assert float((m > 0)[hint > 0].mean()) < 0.5  # the wire's matte, not the stroke's
+    monkeypatch.setattr(matte, "_joint_lines", lambda *args: [])  # each channel's searches alone
+    assert float((matte.refine_wire_matte(plate, hint)[wire] > 0.3).mean()) < 0.9
