@@ -725,7 +725,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
         cols = np.nonzero(path.on & (path.rows >= 0))[0]
         if piece:  # a joint line: the rest of a line found in pieces, where there is enough of it
             near = tr(cv2.dilate(((centres > 0) | searched).astype(np.uint8), np.ones((3, 3), np.uint8))).astype(np.float32)
-            judged = _dull_columns(path, tr(lum), {k: tr(v) for k, v in chroma.items()}, width, off_boundary=True)
+            judged = _dull_columns(path, tr(lum), {k: tr(v) for k, v in (chroma or {}).items()}, width, off_boundary=True)
             held = best_near(near, path.rows[cols], cols) > 0
             on = np.zeros_like(path.on)
             for a, b in spans(path.on):  # each run of it (a hop ends one) that holds found pieces
