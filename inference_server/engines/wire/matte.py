@@ -47,7 +47,7 @@ import numpy as np
 
 from inference_server.engines.wire import loglin
 from inference_server.engines.wire.flow import luminance
-from inference_server.engines.wire.paths import WirePath, best_near, find_paths, spans, trace
+from inference_server.engines.wire.paths import GAP, WirePath, best_near, find_paths, hops, spans, trace
 
 SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
@@ -724,13 +724,14 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     for axis, path, (g_t, p_t, e_t, ins), tr, piece in dull:
         cols = np.nonzero(path.on & (path.rows >= 0))[0]
         if piece:  # a joint line: the rest of a line found in pieces, where there is enough of it
-            near = tr(cv2.dilate(((centres > 0) | searched).astype(np.uint8), np.ones((3, 3), np.uint8))).astype(np.float32)
+            found_here = ((centres > 0) | searched | core).astype(np.uint8)  # every line found so far, and its core
+            near = tr(cv2.dilate(found_here, np.ones((3, 3), np.uint8))).astype(np.float32)
             judged = _dull_columns(path, tr(lum), {k: tr(v) for k, v in (chroma or {}).items()}, width, off_boundary=True)
             held = best_near(near, path.rows[cols], cols) > 0
             on = np.zeros_like(path.on)
-            for a, b in spans(path.on):  # each run of it (a hop ends one) that holds found pieces
-                if float(np.mean(held[(cols >= a) & (cols < b)])) >= JOINT_HELD:
-                    on[a:b] = True
+            for a, b in spans((path.rows >= 0) & ~hops(path.rows)):  # each stretch of one line (a hop ends one)
+                if float(np.mean(held[(cols >= a) & (cols < b)])) >= JOINT_HELD:  # that holds found pieces
+                    on[a:b] = path.on[a:b]
             if judged is not None:  # only the columns where it is the line it keeps
                 on[cols] &= median_filter(judged[0].astype(np.uint8), size=9, mode="nearest") > 0
             on[cols[held]] = False
@@ -787,7 +788,7 @@ def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[st
         g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
         e_t = {k: tr(v) for k, v in excess.items()}
         planes, lum_t = {k: tr(v) for k, v in chroma.items()}, tr(lum)
-        out += [(axis, p, (g_t, p_t, e_t, ins), tr, min_len) for p in paths
+        out += [(axis, p, (g_t, p_t, e_t, ins), tr, 2 * GAP + 1) for p in paths
                 if int(p.on.sum()) >= min_len and _dull_line(p, lum_t, planes, width, off_boundary=True)]
     return out
 
