@@ -718,13 +718,13 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 lines |= line
         found += group_found
     if chroma and lenient:
-        dull += _joint_lines(measured, excess, inside, width, lum, chroma, axes, oriented, memo)
+        dull += _joint_lines(measured, excess, inside, width, lum, chroma, axes, oriented, memo, centres)
     # the dull lines luminance's paths do not run along (within 2 rows): not followed past the hint's
     # edge (a line found only this way is no strong evidence of a wire beyond it)
     for axis, path, (g_t, p_t, e_t, ins), tr, piece in dull:
         cols = np.nonzero(path.on & (path.rows >= 0))[0]
         if piece:  # a joint line: the rest of a line found in pieces, where there is enough of it
-            found_here = ((centres > 0) | searched | core).astype(np.uint8)  # every line found so far, and its core
+            found_here = ((centres > 0) | searched).astype(np.uint8)  # the centre lines of every line found so far
             near = tr(cv2.dilate(found_here, np.ones((3, 3), np.uint8))).astype(np.float32)
             judged = _dull_columns(path, tr(lum), {k: tr(v) for k, v in (chroma or {}).items()}, width, off_boundary=True)
             held = best_near(near, path.rows[cols], cols) > 0
@@ -756,8 +756,8 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
 
 def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
                  excess: dict[str, np.ndarray], inside: np.ndarray, width: float, lum: np.ndarray,
-                 chroma: dict[str, np.ndarray], axes: tuple[int, ...], oriented: bool, memo: dict[str, Any]
-                 ) -> list[Dull]:
+                 chroma: dict[str, np.ndarray], axes: tuple[int, ...], oriented: bool, memo: dict[str, Any],
+                 centres: np.ndarray) -> list[Dull]:
     """Dull lines (``_dull_line``) seen in luminance along part of their length and in colour along
     the rest: a mid-grey wire over graffiti is darker than the white paint, brighter than the black
     and, over the red, as light as the paint and only less saturated. Neither channel's search
@@ -768,11 +768,14 @@ def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[st
     columns away from them where it is the line it keeps (``_dull_columns``), as many as a wire
     must hold (``min_len``). (A run that holds no found piece is a dull line of its own, the
     colour search's to find: a strip of hills between the sea and the grass kept one colour along
-    it and was taken, wide, for one.) Matted, but not counted by the QC as a wire found."""
+    it and was taken, wide, for one.) Matted, but not counted by the QC as a wire found. Not
+    searched along an axis where every column of the stroke holds as many of the lines found
+    (``centres``) as any does: no line was found in pieces there."""
     out: list[Dull] = []
     for axis in axes:
         gains, peak = measured[axis if oriented else None]
-        if not gains:
+        held = (centres > 0).sum(axis=axis)[inside.any(axis=axis)]
+        if not gains or held.size == 0 or int(held.min()) >= int(held.max()):
             continue
         stack = np.stack(list(gains.values()))
         gain = np.max(stack, axis=0)
