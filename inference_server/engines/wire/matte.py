@@ -676,14 +676,8 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
             if not group and taken.any():
                 gain = np.where(cv2.dilate(taken.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0, 0.0, gain)
-            tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
-            ins, gain_t = tr(inside), tr(gain)
-            length = int(ins.any(axis=0).sum())
-            min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
-            key = f"texture-{axis}-{along}-{side_lobe}{group}"
-            texture = memo[key] if key in memo else min(texture_score(gain_t, ins, width), TEXTURE_CAP)
-            memo[key] = texture
-            paths = find_paths(gain_t, ins, tr(peak_scale), min_len, texture, lenient=lenient)
+            tr, ins, gain_t, min_len, paths = _axis_search(gain, peak_scale, inside, width, axis, memo,
+                                                           f"texture-{axis}-{along}-{side_lobe}{group}", lenient)
             g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
             e_t = {k: tr(v) for k, v in excess.items() if (CHROMA in k) == bool(group)}  # this channel's only
             if group:  # a colour line stands out more in colour than in luminance, over one background,
@@ -754,6 +748,21 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     return core, lines, found, np.where(inside, centres, 0)
 
 
+def _axis_search(gain: np.ndarray, peak_scale: np.ndarray, inside: np.ndarray, width: float, axis: int,
+                 memo: dict[str, Any], key: str, lenient: bool = True
+                 ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray, np.ndarray, int, list[WirePath]]:
+    """The search of ``gain`` (peak ridge scales ``peak_scale``) along ``axis``: (the transpose to it,
+    ``inside`` and ``gain`` transposed, the length a wire must hold there, the paths ``find_paths``
+    follows), the texture's score kept in ``memo`` under ``key``."""
+    tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
+    ins, gain_t = tr(inside), tr(gain)
+    length = int(ins.any(axis=0).sum())
+    min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
+    texture = memo[key] if key in memo else min(texture_score(gain_t, ins, width), TEXTURE_CAP)
+    memo[key] = texture
+    return tr, ins, gain_t, min_len, find_paths(gain_t, ins, tr(peak_scale), min_len, texture, lenient=lenient)
+
+
 def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
                  excess: dict[str, np.ndarray], inside: np.ndarray, width: float, lum: np.ndarray,
                  chroma: dict[str, np.ndarray], axes: tuple[int, ...], oriented: bool, memo: dict[str, Any],
@@ -780,14 +789,7 @@ def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[st
         stack = np.stack(list(gains.values()))
         gain = np.max(stack, axis=0)
         peak_scale = np.choose(np.argmax(stack, axis=0), list(peak.values()))
-        tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
-        ins, gain_t = tr(inside), tr(gain)
-        length = int(ins.any(axis=0).sum())
-        min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
-        key = f"texture-{axis}-joint"
-        texture = memo[key] if key in memo else min(texture_score(gain_t, ins, width), TEXTURE_CAP)
-        memo[key] = texture
-        paths = find_paths(gain_t, ins, tr(peak_scale), min_len, texture)
+        tr, ins, _, min_len, paths = _axis_search(gain, peak_scale, inside, width, axis, memo, f"texture-{axis}-joint")
         g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
         e_t = {k: tr(v) for k, v in excess.items()}
         planes, lum_t = {k: tr(v) for k, v in chroma.items()}, tr(lum)
