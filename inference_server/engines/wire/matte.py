@@ -724,7 +724,8 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             held = best_near(near, path.rows[cols], cols) > 0
             on = np.zeros_like(path.on)
             for a, b in spans((path.rows >= 0) & ~hops(path.rows)):  # each stretch of one line (a hop ends one)
-                if float(np.mean(held[(cols >= a) & (cols < b)])) >= JOINT_HELD:  # that holds found pieces
+                here = (cols >= a) & (cols < b)
+                if here.any() and float(np.mean(held[here])) >= JOINT_HELD:  # that holds found pieces
                     on[a:b] = path.on[a:b]
             if judged is not None:  # only the columns where it is the line it keeps
                 on[cols] &= median_filter(judged[0].astype(np.uint8), size=9, mode="nearest") > 0
