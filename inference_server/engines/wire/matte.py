@@ -72,9 +72,9 @@ DULL_MOST = 1 / 2  # the share of its columns where a dull line differs from its
 COLOUR_MOST = 2 / 3  # the share of a path's columns that must show a colour line over one background (``_colour_line``)
 COLOUR_KEPT = 0.5  # a colour line's colour strays along it by less than this share of its strength, or of its sides'
 # a dull line's candidate: (axis, path, its (gains, peak scales, excess, inside) along that axis, the
-# transpose to that axis, and for a joint line the columns it must hold away from the lines found, else 0)
+# transpose to that axis, and for a joint line (``_joint_lines``) its columns judged by ``_dull_columns``, else None)
 Dull = tuple[int, WirePath, tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray],
-             Callable[[np.ndarray], np.ndarray], int]
+             Callable[[np.ndarray], np.ndarray], np.ndarray | None]
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
 
 
@@ -687,7 +687,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 paths = [p for p in paths if int(p.on.sum()) >= min_len  # each piece a line of its own
                          and _stands_out(p, gain_t) > _stands_out(p, luma)]
                 saturated = [_colour_line(p, lum_t, planes, width) for p in paths]
-                dull += [(axis, p, (g_t, p_t, e_t, ins), tr, 0) for p, sat in zip(paths, saturated, strict=True)
+                dull += [(axis, p, (g_t, p_t, e_t, ins), tr, None) for p, sat in zip(paths, saturated, strict=True)
                          if not sat and _dull_line(p, lum_t, planes, width)]
                 paths = [p for p, sat in zip(paths, saturated, strict=True) if sat]
             for path in paths:
@@ -715,22 +715,21 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
         dull += _joint_lines(measured, excess, inside, width, lum, chroma, axes, oriented, memo, centres)
     # the dull lines luminance's paths do not run along (within 2 rows): not followed past the hint's
     # edge (a line found only this way is no strong evidence of a wire beyond it)
-    for axis, path, (g_t, p_t, e_t, ins), tr, piece in dull:
+    for axis, path, (g_t, p_t, e_t, ins), tr, judged in dull:
         cols = np.nonzero(path.on & (path.rows >= 0))[0]
-        if piece:  # a joint line: the rest of a line found in pieces, where there is enough of it
+        joint = judged is not None
+        if judged is not None:  # a joint line: the rest of a line found in pieces, where there is enough of it
             found_here = ((centres > 0) | searched).astype(np.uint8)  # the centre lines of every line found so far
             near = tr(cv2.dilate(found_here, np.ones((3, 3), np.uint8))).astype(np.float32)
-            judged = _dull_columns(path, tr(lum), {k: tr(v) for k, v in (chroma or {}).items()}, width, off_boundary=True)
             held = best_near(near, path.rows[cols], cols) > 0
             on = np.zeros_like(path.on)
             for a, b in spans((path.rows >= 0) & ~hops(path.rows)):  # each stretch of one line (a hop ends one)
                 here = (cols >= a) & (cols < b)
                 if here.any() and float(np.mean(held[here])) >= JOINT_HELD:  # that holds found pieces
                     on[a:b] = path.on[a:b]
-            if judged is not None:  # only the columns where it is the line it keeps
-                on[cols] &= median_filter(judged[0].astype(np.uint8), size=9, mode="nearest") > 0
+            on[cols] &= median_filter(judged.astype(np.uint8), size=9, mode="nearest") > 0  # where it is the line it keeps
             on[cols[held]] = False
-            if int(on.sum()) < piece:
+            if int(on.sum()) < 2 * GAP + 1:  # a run of evidence
                 continue
             path = WirePath(path.rows, on, path.evidence)
             cols = np.nonzero(on & (path.rows >= 0))[0]
@@ -742,7 +741,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
         core |= tr(wire)
         at = (path.rows[cols], cols) if axis == 0 else (cols, path.rows[cols])
         searched[at] = True
-        if piece:  # matted, but no wire the QC counts (``qc.wire_gaps``): a stretch where the searches
+        if joint:  # matted, but no wire the QC counts (``qc.wire_gaps``): a stretch where the searches
             continue  # found fewer wires than elsewhere is still searched and flagged as one
         centres[at] = np.where(centres[at] > 0, centres[at], len(found) + 1)
         found.append(path)
@@ -773,19 +772,19 @@ def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[st
     and, over the red, as light as the paint and only less saturated. Neither channel's search
     holds it for long enough; one over the greater of the two gains (luminance's and the opponent
     channels', each in units of the texture's floor) does. Each path found is a candidate for the
-    dull lines' route, which takes the rest of a line found in pieces: in each run of the path
-    (a hop ends one) that runs along lines found before in ``JOINT_HELD`` of its columns, the
-    columns away from them where it is the line it keeps (``_dull_columns``), as many as a wire
-    must hold (``min_len``). (A run that holds no found piece is a dull line of its own, the
-    colour search's to find: a strip of hills between the sea and the grass kept one colour along
-    it and was taken, wide, for one.) Matted, but not counted by the QC as a wire found. Not
-    searched along an axis where every column of the stroke holds as many of the lines found
-    (``centres``) as any does: no line was found in pieces there."""
+    dull lines' route (with its columns judged by ``_dull_columns``), which takes the rest of a
+    line found in pieces: in each stretch of the path between hops that runs along lines found
+    before in ``JOINT_HELD`` of its columns, the columns away from them where it is the line it
+    keeps, at least a run of evidence (``2 * GAP + 1``) in all. (A stretch that holds no found
+    piece is a dull line of its own, the colour search's to find: a strip of hills between the sea
+    and the grass kept one colour along it and was taken, wide, for one.) Matted, but not counted
+    by the QC as a wire found. Not searched along an axis where every column of the stroke holds as
+    many of the lines found (``centres``) as any does: no line was found in pieces there."""
     out: list[Dull] = []
     for axis in axes:
         gains, peak = measured[axis if oriented else None]
-        held = (centres > 0).sum(axis=axis)[inside.any(axis=axis)]
-        if not gains or held.size == 0 or int(held.min()) >= int(held.max()):
+        count = (centres > 0).sum(axis=axis)[inside.any(axis=axis)]  # lines found per column
+        if not gains or count.size == 0 or int(count.min()) >= int(count.max()):
             continue
         stack = np.stack(list(gains.values()))
         gain = np.max(stack, axis=0)
@@ -794,8 +793,10 @@ def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[st
         g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
         e_t = {k: tr(v) for k, v in excess.items()}
         planes, lum_t = {k: tr(v) for k, v in chroma.items()}, tr(lum)
-        out += [(axis, p, (g_t, p_t, e_t, ins), tr, 2 * GAP + 1) for p in paths
-                if int(p.on.sum()) >= min_len and _dull_line(p, lum_t, planes, width, off_boundary=True)]
+        for p in paths:
+            judged = _dull_columns(p, lum_t, planes, width, off_boundary=True) if int(p.on.sum()) >= min_len else None
+            if judged is not None and judged[1]:  # a dull line: the judgement of each column goes with it
+                out.append((axis, p, (g_t, p_t, e_t, ins), tr, judged[0]))
     return out
 
 
