@@ -100,6 +100,19 @@ def _contrast(lum: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, 
     return np.asarray(np.minimum(sides[0], sides[1]) + line)
 
 
+def _contrasts(lum: np.ndarray, cols: np.ndarray, yi: np.ndarray, half: float) -> np.ndarray:
+    """``_contrast`` of many courses at once, both polarities: float (F, 2, n) for int rows ``yi``
+    (F, n) over ``cols`` (n,); [:, 0] dark (``sign`` 1), [:, 1] bright, each value as ``_contrast``'s."""
+    h = lum.shape[0]
+    line = np.stack([lum[np.clip(yi + d, 0, h - 1), cols] for d in (-1, 0, 1)])  # (3, F, n)
+    near, far = int(np.ceil(half)) + 2, int(np.ceil(half)) + 5
+    sides = [np.median(np.stack([lum[np.clip(yi + s * d, 0, h - 1), cols] for d in range(near, far + 1)]), axis=0)
+             for s in (-1, 1)]
+    dark = np.minimum(sides[0], sides[1]) - np.min(line, axis=0)
+    bright = np.minimum(-sides[0], -sides[1]) + np.max(line, axis=0)
+    return np.stack([dark, bright], axis=1)
+
+
 def _half(matte: np.ndarray, piece: Piece, right: bool) -> float:
     """The wire's half width at a piece's end: how far the matte holds solid from its centre, to the
     nearer side (the median over the end's columns)."""
@@ -282,20 +295,20 @@ def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray,
     best of many courses stands out from noise somewhere; the courses moved off it are given the
     same choice, and a wire stands out from texture by more than texture does."""
     h = lum.shape[0]
-    family = [(shift, bend, sign) for shift in shifts for bend in BENDS for sign in (1.0, -1.0)]
+    family = [(shift, bend) for shift in shifts for bend in BENDS]
 
     def best(base: float) -> tuple[float, np.ndarray, float, np.ndarray, float] | None:
-        top = None
-        for shift, bend, sign in family:
-            rows = y + base + shift + (grade + bend) * k
-            yi = np.rint(rows).astype(np.int64)
-            if ((yi < 0) | (yi >= h)).any():
-                continue
-            c = _contrast(lum, cols, rows, half, sign)
-            level = float(np.median(c))
-            if top is None or level > top[0]:
-                top = (level, rows, grade + bend, c > 0, sign)
-        return top
+        courses = np.stack([y + base + shift + (grade + bend) * k for shift, bend in family])  # (F, n)
+        yi = np.rint(courses).astype(np.int64)
+        ok = ~((yi < 0) | (yi >= h)).any(axis=1)
+        if not ok.any():
+            return None
+        both = _contrasts(lum, cols, yi[ok], half)  # (F', 2, n): dark, bright
+        levels = np.median(both, axis=2)
+        # the first course of the greatest level, in the order the family is listed (dark first)
+        f, s = np.unravel_index(int(np.argmax(levels)), levels.shape)
+        at = int(np.nonzero(ok)[0][f])
+        return float(levels[f, s]), courses[at], grade + family[at][1], both[f, s] > 0, (1.0, -1.0)[s]
 
     here = best(0.0)
     if here is None or here[3].mean() < SHOWN or ins[np.rint(here[1]).astype(np.int64), cols].mean() < 0.8:

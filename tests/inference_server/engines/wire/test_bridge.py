@@ -136,3 +136,19 @@ def test_a_repair_removes_a_dark_wire_over_dark_cloth(monkeypatch: pytest.Monkey
     assert rem.last_qc is not None and rem.last_qc.gap < GAP_FLAG and not rem.last_qc.flagged
     err = np.abs(out - _plate("hidden")[0])[over].max(axis=-1)
     assert float(np.median(err)) < 0.02  # the cloth, not the wire, is there now
+
+
+def test_many_courses_read_at_once_read_as_each_one_alone() -> None:
+    """``_contrasts`` (every course of a carried step's family at once, both polarities) gives each
+    course's ``_contrast`` exactly: the carried course chosen is the one it was, only sooner."""
+    from inference_server.engines.wire.bridge import _contrast, _contrasts
+
+    rng = np.random.default_rng(4)
+    lum = rng.random((60, 90)).astype(np.float32)
+    cols = np.arange(10, 40)
+    courses = np.stack([20.3 + shift + bend * np.arange(1, 31) for shift in (-3, 0, 2) for bend in (-0.08, 0.0, 0.08)])
+    yi = np.rint(courses).astype(np.int64)
+    both = _contrasts(lum, cols, yi, 1.5)
+    for f, rows in enumerate(courses):
+        assert np.array_equal(both[f, 0], _contrast(lum, cols, rows, 1.5, 1.0))
+        assert np.array_equal(both[f, 1], _contrast(lum, cols, rows, 1.5, -1.0))
