@@ -90,19 +90,15 @@ def course(a: tuple[int, float, float], b: tuple[int, float, float]) -> tuple[np
 def _contrast(lum: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, sign: float) -> np.ndarray:
     """Per column, how far the line at ``rows`` stands out from both its sides (float (n,)): the
     sides' median ``half + 2`` to ``half + 5`` px off, less the line's darkest (``sign`` 1; its
-    brightest for -1) of three rows; the lesser side counts."""
-    h = lum.shape[0]
-    y = np.rint(rows).astype(np.int64)
-    line = np.max([sign * -lum[np.clip(y + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0)
-    near, far = int(np.ceil(half)) + 2, int(np.ceil(half)) + 5
-    sides = [np.median([sign * lum[np.clip(y + s * d, 0, h - 1), cols] for d in range(near, far + 1)], axis=0)
-             for s in (-1, 1)]
-    return np.asarray(np.minimum(sides[0], sides[1]) + line)
+    brightest for -1) of three rows; the lesser side counts (``_contrasts`` for one course)."""
+    return _contrasts(lum, cols, np.rint(rows).astype(np.int64)[None, :], half)[0, 0 if sign > 0 else 1]
 
 
 def _contrasts(lum: np.ndarray, cols: np.ndarray, yi: np.ndarray, half: float) -> np.ndarray:
     """``_contrast`` of many courses at once, both polarities: float (F, 2, n) for int rows ``yi``
-    (F, n) over ``cols`` (n,); [:, 0] dark (``sign`` 1), [:, 1] bright, each value as ``_contrast``'s."""
+    (F, n) over ``cols`` (n,); [:, 0] dark (``sign`` 1), [:, 1] bright. A dark line's contrast and a
+    bright one's come from the same pixels: the darkest of three rows against the sides' medians,
+    the brightest against the same medians negated."""
     h = lum.shape[0]
     line = np.stack([lum[np.clip(yi + d, 0, h - 1), cols] for d in (-1, 0, 1)])  # (3, F, n)
     near, far = int(np.ceil(half)) + 2, int(np.ceil(half)) + 5

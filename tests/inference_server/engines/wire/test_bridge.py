@@ -140,7 +140,9 @@ def test_a_repair_removes_a_dark_wire_over_dark_cloth(monkeypatch: pytest.Monkey
 
 def test_many_courses_read_at_once_read_as_each_one_alone() -> None:
     """``_contrasts`` (every course of a carried step's family at once, both polarities) gives each
-    course's ``_contrast`` exactly: the carried course chosen is the one it was, only sooner."""
+    course what it is by definition: the lesser of its sides' medians (``half + 2`` to ``half + 5``
+    px off) less the darkest of its three rows for a dark line; for a bright one the brightest of
+    them less the greater median. ``_contrast`` reads one course and polarity of it."""
     from inference_server.engines.wire.bridge import _contrast, _contrasts
 
     rng = np.random.default_rng(4)
@@ -150,5 +152,10 @@ def test_many_courses_read_at_once_read_as_each_one_alone() -> None:
     yi = np.rint(courses).astype(np.int64)
     both = _contrasts(lum, cols, yi, 1.5)
     for f, rows in enumerate(courses):
-        assert np.array_equal(both[f, 0], _contrast(lum, cols, rows, 1.5, 1.0))
-        assert np.array_equal(both[f, 1], _contrast(lum, cols, rows, 1.5, -1.0))
+        y = yi[f]
+        line = np.stack([lum[y + d, cols] for d in (-1, 0, 1)])
+        above, below = (np.median(np.stack([lum[y + s * d, cols] for d in range(4, 8)]), axis=0) for s in (-1, 1))
+        assert np.allclose(both[f, 0], np.minimum(above, below) - line.min(axis=0), atol=1e-6)
+        assert np.allclose(both[f, 1], line.max(axis=0) - np.maximum(above, below), atol=1e-6)
+        assert np.array_equal(_contrast(lum, cols, rows, 1.5, 1.0), both[f, 0])
+        assert np.array_equal(_contrast(lum, cols, rows, 1.5, -1.0), both[f, 1])
