@@ -18,6 +18,8 @@ from inference_server.engines.wire.matte import HINT_INSIDE
 
 GAP_FLAG = 30  # px: a stretch of a stroke this long with a wire fewer than along most of it is named
 TOUCHED = 0.5  # a line the repaired frame's search finds is the repair's when half of it lies by what it changed
+KEEPS_OFFSET = 1.5  # px: a wire's rest keeps its distance from the wire found (a fringe, the wire brought back) to this
+KEEPS_ALONG = 0.8   # ...along this share of its length at least
 
 
 @dataclass(frozen=True)
@@ -175,3 +177,33 @@ def lines_of_the_repair(lines: np.ndarray, centres: np.ndarray, scores: list[flo
     names = np.unique(centres[kept & (centres > 0)])
     worst = max((scores[n - 1] for n in names.tolist() if 0 < n <= len(scores)), default=0.0)
     return kept, float(worst)
+
+
+def along_a_wire(lines: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """Bool (H, W): the lines (connected pieces of bool ``lines``) that run along a wire found,
+    ``found`` (bool, the first matte's centre lines): at the same distance from it (to
+    ``KEEPS_OFFSET`` px) along at least ``KEEPS_ALONG`` of their length.
+
+    What a repair leaves of a wire runs with the wire: its fringe beside a matte too narrow, a
+    stretch of it a neighbour lent back, lie at one distance from the wire's centre all along. A
+    line of the background that the fill continued through the hole (a car's trim, a pot's rim, the
+    stroke of a painted digit) crosses the wire's course or curves away from it; mended, it was
+    painted out (the bench's polarity class lost 3.9 dB on a frame so, the trim's arc gone)."""
+    import cv2
+
+    count, labels = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
+    out = np.zeros(lines.shape, bool)
+    if count < 2 or not found.any():
+        return out
+    dist = cv2.distanceTransform((~found).astype(np.uint8), cv2.DIST_L2, 3)
+    for k in range(1, count):
+        ys, xs = np.nonzero(labels == k)
+        along = xs if np.ptp(xs) >= np.ptp(ys) else ys
+        steps, at = np.unique(along, return_inverse=True)
+        d = np.bincount(at, dist[ys, xs]) / np.bincount(at)  # per step along it: its mean distance
+        at_it = np.median(d)
+        if (np.abs(d - at_it) <= KEEPS_OFFSET).sum() >= KEEPS_ALONG * steps.size:
+            # a line of the plate crossing it joins it where they touch: only what lies at its distance
+            near = np.abs(dist[ys, xs] - at_it) <= 2 * KEEPS_OFFSET
+            out[ys[near], xs[near]] = True
+    return out

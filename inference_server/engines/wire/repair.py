@@ -29,7 +29,14 @@ from inference_server.engines.wire.matte import (
     share_floors,
 )
 from inference_server.engines.wire.paths import ACCEPT
-from inference_server.engines.wire.qc import GAP_FLAG, FrameQC, lines_of_the_repair, matte_centres, wire_gaps
+from inference_server.engines.wire.qc import (
+    GAP_FLAG,
+    FrameQC,
+    along_a_wire,
+    lines_of_the_repair,
+    matte_centres,
+    wire_gaps,
+)
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import fill_temporal, seam_correction
@@ -46,6 +53,8 @@ HOLD_REACH = 16    # px read around a band's core by the hold: the median's 2 an
 QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
 FAR_UNSEEN = 0.02  # a still band whose near frames leave more of its hole unseen asks the far ones
 BRIDGE = True  # carry a wire across a stretch of its stroke where the bands lost it (``bridge``)
+REDO_NEAR = np.ones((7, 7), np.uint8)  # a later pass's repair is kept within 3 px of the lines it was asked to mend
+LENT = 0.5  # a fill pixel this much a neighbour's (``_fill``'s confidence) was seen, not painted
 FAR_STEPS = 5     # far frame offsets each side at most (``neighbour_steps``)
 # bands worked side by side: their work is numpy and OpenCV on arrays, which release the GIL
 BAND_WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -336,9 +345,11 @@ class WireRemover:
         """(repaired frame in the plate's dtype, wire matte uint8 (H, W) 0-255) for frame index i.
 
         Nothing is left behind silently: the repaired frame is searched for wires again, with
-        the same finder, against the plate's texture around the hint. A line found there is
-        added to the matte and the frame is repaired again; a line still found after that is
-        the QC's residual, and a strong one flags the frame for the artist. (Widening the matte
+        the same finder, against the plate's texture around the hint. A line found there that is
+        the wire's rest (with the classical matte: one that keeps its distance from a wire found,
+        ``qc.along_a_wire``, or lies where the stroke holds a wire fewer) is added to the matte and
+        the frame is repaired again there (``_composite``); a line still found after that, or one
+        not mended, is the QC's residual, and a strong one flags the frame for the artist. (Widening the matte
         by a third of the stroke around such a line and repairing once more, as this did before,
         filled 4K frame 0 of the bench with a block of ghosted structure from misaligned donors;
         weaker lines were measured to smear more fills than they saved.) ``last_qc`` holds the
@@ -360,20 +371,24 @@ class WireRemover:
         hint = self.hint(i)
         lines = self._centre_lines(i)
         missing = wire_gaps(lines, hint, matte)[2]
-        out, bare = self._composite(i, matte, strict="")
+        out, bare, lent = self._composite(i, matte, strict="")
         left, residual = self._residual(i, bare, missing=missing)  # the repair is judged, not the grain laid over it
         # the whole-frame bookkeeping below runs on the calling thread: only over the bands' box
         box = _box([core for core, _ in self._hint_bands(i, hint)], hint.shape)
         inside = hint[_sl(box)] > HINT_INSIDE
         passes = 1
-        if left[_sl(box)].any():  # the evidence: the line found, a pixel wider
-            grown = cv2.dilate(left[_sl(box)], np.ones((3, 3), np.uint8))
+        mend = left[_sl(box)] > 0
+        if self.matte_model is None:  # what the classical matte's rest looks like: see ``qc.along_a_wire``
+            mend = along_a_wire(mend, lines[_sl(box)]) | (mend & missing[_sl(box)])
+        if mend.any():  # the evidence: the line found, a pixel wider
+            grown = cv2.dilate(mend.astype(np.uint8), np.ones((3, 3), np.uint8))
             added = np.zeros(hint.shape, bool)
             added[_sl(box)] = (grown > 0) & inside
             matte = matte.copy()  # the cached first matte stays as it was
             matte[_sl(box)] = np.maximum(matte[_sl(box)], added[_sl(box)].astype(np.uint8) * 255)
-            out, bare = self._composite(i, matte, strict="matte", base=(out, bare), where=added)
-            left, residual = self._residual(i, bare, where=added, missing=missing)  # the other bands held no line
+            out, bare, lent = self._composite(i, matte, strict="matte", base=(out, bare, lent), where=added)
+            # searched again: the bands it redid, and those holding a line it did not mend (still the residual's)
+            left, residual = self._residual(i, bare, where=added | (left > 0), missing=missing)
             passes = 2
         if i in self._mattes:
             self._mattes[i] = matte
@@ -383,19 +398,28 @@ class WireRemover:
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
         return out, self._inside(i, matte)
 
-    def _composite(self, i: int, matte_u8: np.ndarray, strict: str, base: tuple[np.ndarray, np.ndarray] | None = None,
-                   where: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _composite(self, i: int, matte_u8: np.ndarray, strict: str,
+                   base: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, where: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(frame i repaired under ``matte_u8``, the same repair without the grain laid over it: what
-        the QC searches; the same array without regrain); ``strict``: "matte": neighbours lend nothing
+        the QC searches; the same array without regrain; bool (H, W): the pixels it took from what a
+        neighbour showed (``LENT``)); ``strict``: "matte": neighbours lend nothing
         from their whole mattes, feather included, a pixel wider (a wire's faint fringe in the feather
         of a neighbour's matte, copied back in, is the dashed trace along a thin wire); "": only
         their solid wire (``CAND_MATTE``). With ``base`` (an earlier repair of the frame, as this
-        returned it), only the bands that hold a pixel of ``where`` are redone.
+        returned it), only the bands that hold a pixel of ``where`` are redone, and a pixel is taken
+        from the new repair only within 3 px of ``where`` (``REDO_NEAR``: the bench's polarity class
+        lost 3.9 dB on a frame where a later pass redid a whole band's fill), and never where the earlier
+        repair had it from a neighbour and the new one paints it: a line that the fill continued from
+        what the neighbours showed (a car's trim the wire ran along) is the background, and the strict
+        pass, lent less, painted it out.
 
         The grain is no line: searched with it, a repaired frame showed the QC lines the bare repair
         did not (grain over a fill reads as texture the plate's floors were not measured on), and the
         second, wider repair that followed broke a pot's rim on three frames of the schoolgirls
         (regrain flicker x1.43 where the bare repair's was x1.20)."""
+        import cv2
+
         s = self.settings
         src = self.plate(i)
         hint = self.hint(i)
@@ -423,7 +447,8 @@ class WireRemover:
 
         far = self._far_neighbours(i) if nbrs else []
 
-        def one(job: tuple[int, Rect], more: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray] | bool | None:
+        def one(job: tuple[int, Rect], more: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | bool | None:
             band_no, core = job
             ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
             target = self._work(src[_sl(ctx)])
@@ -435,7 +460,7 @@ class WireRemover:
                               bool(far) and not more)
             if done is None:  # a still band the near frames did not uncover: asks for the far ones
                 return True
-            fill, renew, hold, matte = done
+            fill, renew, hold, matte, conf = done
             bare = fill
             if model is not None:  # grain that renews each frame, and grain that holds still in the frame
                 fill = apply_grain(fill, matte * renew, model, s.regrain, seed=seed + band_no)
@@ -448,7 +473,7 @@ class WireRemover:
                 return from_float(loglin.decode(comp[cs]) if self._linear else comp[cs], src.dtype)
 
             grained = put(fill)
-            return matte[cs] > 0, grained, (grained if fill is bare else put(bare))
+            return matte[cs] > 0, grained, (grained if fill is bare else put(bare)), conf[cs] >= LENT
 
         results = _each(one, todo)
         again = [job for job, done in zip(todo, results, strict=True) if done is True]
@@ -459,13 +484,18 @@ class WireRemover:
             redone = iter(_each(lambda job: one(job, more=True), again))
             results = [next(redone) if done is True else done for done in results]
         bare = out if model is None else (src.copy() if base is None else base[1].copy())
+        lent = np.zeros(hint.shape, bool) if base is None else base[2].copy()
         for (_, core), done in zip(todo, results, strict=True):
             if isinstance(done, tuple):
-                change, pixels, bare_pixels = done
+                change, pixels, bare_pixels, seen = done
+                if base is not None and where is not None:  # a later pass: see the docstring
+                    near = cv2.dilate(where[_sl(core)].astype(np.uint8), REDO_NEAR) > 0
+                    change = change & near & (seen | ~lent[_sl(core)])
                 out[_sl(core)][change] = pixels[change]
                 if bare is not out:
                     bare[_sl(core)][change] = bare_pixels[change]
-        return out, bare
+                lent[_sl(core)][change] = seen[change]
+        return out, bare, lent
 
     def _residual(self, i: int, out: np.ndarray, where: np.ndarray | None = None,
                   missing: np.ndarray | None = None) -> tuple[np.ndarray, float]:
@@ -509,9 +539,10 @@ class WireRemover:
 
     def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, inside: np.ndarray, ctx: Rect, nbrs: list[int],
               strict: str, frames: dict[int, tuple[np.ndarray, np.ndarray]], may_ask: bool = False
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """(fill (H, W, C), grain missing per pixel 0..1 that renews each frame, grain missing that holds
-        still (``TemporalFill.renewal``), matte to composite with) for one band;
+        still (``TemporalFill.renewal``), matte to composite with, how far each pixel of the fill is what
+        the neighbours showed there, 0..1: 0 painted) for one band;
         ``frames``: the neighbours' (plate, hint), fetched by the caller. With ``may_ask``, None
         when the background is still and ``nbrs`` left more than ``FAR_UNSEEN`` of the hole unseen
         (the caller gives the band its far neighbours, ``_far_neighbours``, before anything is painted).
@@ -532,7 +563,8 @@ class WireRemover:
         matte = matte * inside
         if not nbrs:
             painted = self._spatial(target, np.maximum(matte, seen_f))
-            return painted, np.ones(matte.shape, np.float32), np.zeros(matte.shape, np.float32), matte
+            none = np.zeros(matte.shape, np.float32)
+            return painted, np.ones(matte.shape, np.float32), none, matte, none
         tight = matte
         if guard is not None:
             matte = np.maximum(guard * inside, tight)
@@ -575,7 +607,7 @@ class WireRemover:
         averaged = np.sqrt(np.clip(1.0 - 1.0 / np.maximum(tf.n_eff, 1.0), 0.0, 1.0))
         renew = (conf * averaged + (1.0 - conf)) * np.float32(tf.renewal)
         hold = (1.0 - conf) * np.float32(np.sqrt(1.0 - tf.renewal**2) if tf.still else 0.0)
-        return fill.astype(np.float32), renew.astype(np.float32), hold.astype(np.float32), matte
+        return fill.astype(np.float32), renew.astype(np.float32), hold.astype(np.float32), matte, conf
 
     def _away_from_wire(self, i: int, out: np.ndarray, matte: np.ndarray) -> np.ndarray:
         """``out`` with its repaired pixels (inside the hint) held on the far side of the plate from the

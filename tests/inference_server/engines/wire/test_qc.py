@@ -152,6 +152,32 @@ def test_the_repaired_frames_search_keeps_only_the_lines_that_are_the_repairs_to
     assert not kept.any() and worst == 0.0
 
 
+def test_only_a_line_that_keeps_its_distance_from_a_wire_found_is_mended_as_the_wires_rest() -> None:
+    from inference_server.engines.wire.qc import along_a_wire
+
+    found = np.zeros((H, W), bool)
+    xs = np.arange(20, 220)
+    found[np.rint(60 + 0.1 * (xs - 120)).astype(int), xs] = True  # a wire found, rising gently
+    lines = np.zeros((H, W), bool)
+    fringe = np.rint(64 + 0.1 * (xs - 120)).astype(int)  # its fringe, 4 px off all along
+    for d in (0, 1):
+        lines[fringe + d, xs] = True
+    back = np.arange(40, 90)
+    lines[np.rint(60 + 0.1 * (back - 120)).astype(int), back] = True  # a stretch of it lent back
+    arc = np.arange(150, 200)  # a trim's arc, from the wire's edge bowing 10 px off it and back
+    trim = np.rint(55 + 0.012 * (arc - 175) ** 2).astype(int)
+    lines[trim, arc] = True
+    cross = np.arange(60, 100)  # a line of the plate crossing the wire
+    lines[cross, 100 + (cross - 60) // 4] = True
+    out = along_a_wire(lines, found)
+    assert out[fringe, xs].all() and out[fringe + 1, xs].all()
+    assert out[np.rint(60 + 0.1 * (back - 120)).astype(int), back].all()
+    assert not out[trim, arc].any()
+    far = np.abs(cross - 63) > 4  # where the plate's line crosses the fringe they join; mended only there
+    assert out[cross, 100 + (cross - 60) // 4].sum() <= 8 and not out[cross[far], 100 + (cross[far] - 60) // 4].any()
+    assert not along_a_wire(lines, np.zeros((H, W), bool)).any()  # no wire found: nothing runs along one
+
+
 class _Narrow(WireRemover):
     """The classical matte, made worse the way a matte fails: ``keep`` says which of its pixels stay
     (and, with ``found_too``, which of the found wire's centre line: a wire found only so far)."""
@@ -186,3 +212,39 @@ def test_a_wire_the_classical_matte_left_in_part_is_mended_by_the_second_pass(fa
     err = float(np.abs(out - truth)[core].mean())
     assert err < 0.3 * float(np.abs(plate - truth)[core].mean())
     assert rem.last_qc is not None and rem.last_qc.passes >= 2
+
+
+class _Lending(WireRemover):
+    """Fills with a known colour and says how much of it the neighbours showed: the first pass lends
+    the left half of every band and paints the right, the later pass paints everything."""
+
+    calls = 0
+
+    def _fill(self, i, target, matte, inside, ctx, nbrs, strict, frames, may_ask=False):  # type: ignore[no-untyped-def]
+        self.calls += 1
+        conf = np.zeros(matte.shape, np.float32)
+        if strict == "":
+            conf[:, : W // 2 - ctx[2]] = 1.0
+        fill = np.full(target.shape, 0.2 if strict == "" else 0.8, np.float32)
+        none = np.zeros(matte.shape, np.float32)
+        return fill, none, none, matte * inside, conf
+
+
+def test_a_later_pass_takes_no_pixel_a_neighbour_showed_for_a_painted_one_nor_any_far_from_its_lines() -> None:
+    plate = np.full((H, W, 3), 0.5, np.float32)
+    hint = _stroke()
+    matte = np.zeros((H, W), np.uint8)
+    matte[56:64, 8:W - 8] = 255
+    rem = _Lending(lambda i: plate, lambda i: hint, 3, WireSettings(method="temporal", regrain=0.0))
+    first = rem._composite(1, matte, strict="")
+    assert np.allclose(first[0][56:64, 8:W - 8], 0.2)
+    assert first[2][56:64, 8:W // 2].all() and not first[2][56:64, W // 2:W - 8].any()
+    where = np.zeros((H, W), bool)
+    where[58:61, 20:W - 20] = True  # the lines the QC asked to mend, along the fill
+    wider = matte.copy()
+    wider[50:70, 8:W - 8] = 255  # and a wider matte: the later pass fills more than those lines
+    out, _, lent = rem._composite(1, wider, strict="matte", base=first, where=where)
+    assert np.allclose(out[56:64, 8:W // 2], 0.2)  # the neighbours' pixels kept
+    assert np.allclose(out[55:64, W // 2:W - 20], 0.8)  # painted over painted, and the plate, near the lines
+    assert np.allclose(out[50:55, :], 0.5) and np.allclose(out[65:70, :], 0.5)  # nothing 3 px past them
+    assert lent[56:64, 8:W // 2].all() and not lent[56:64, W // 2:].any()
