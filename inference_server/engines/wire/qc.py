@@ -144,6 +144,20 @@ def matte_centres(matte: np.ndarray, hint: np.ndarray) -> np.ndarray:
     return out
 
 
+def pieces(lines: np.ndarray) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """(int labels (H, W) of the connected pieces of bool ``lines``, 8-connected, 0 off them; per
+    piece k = 1, 2...: its rows, its columns, and the one of the two its length runs along, its
+    longer side)."""
+    import cv2
+
+    count, labels = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
+    out = []
+    for k in range(1, count):
+        ys, xs = np.nonzero(labels == k)
+        out.append((ys, xs, xs if np.ptp(xs) >= np.ptp(ys) else ys))
+    return labels, out
+
+
 def lines_of_the_repair(lines: np.ndarray, centres: np.ndarray, scores: list[float], changed: np.ndarray,
                         missing: np.ndarray) -> tuple[np.ndarray, float]:
     """(bool (H, W): the lines, of those the repaired frame's search found, that are the repair's
@@ -161,14 +175,12 @@ def lines_of_the_repair(lines: np.ndarray, centres: np.ndarray, scores: list[flo
     breaking it (the bench's broad-stroke class: +11.95 dB then, +14.85 without it)."""
     import cv2
 
-    count, labels = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
-    if count < 2:
+    labels, each = pieces(lines)
+    if not each:
         return np.zeros(lines.shape, bool), 0.0
     near = cv2.dilate(changed.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    keep = np.zeros(count, bool)
-    for k in range(1, count):
-        ys, xs = np.nonzero(labels == k)
-        along = xs if np.ptp(xs) >= np.ptp(ys) else ys  # its length runs along its longer side
+    keep = np.zeros(len(each) + 1, bool)
+    for k, (ys, xs, along) in enumerate(each, start=1):
         steps = np.unique(along).size
         by = np.unique(along[near[ys, xs]]).size
         lost = np.unique(along[missing[ys, xs]]).size
@@ -195,14 +207,11 @@ def along_a_wire(lines: np.ndarray, found: np.ndarray) -> np.ndarray:
     (``repair.WireRemover._composite``)."""
     import cv2
 
-    count, labels = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
     out = np.zeros(lines.shape, bool)
-    if count < 2 or not found.any():
+    if not found.any():
         return out
     dist = cv2.distanceTransform((~found).astype(np.uint8), cv2.DIST_L2, 3)
-    for k in range(1, count):
-        ys, xs = np.nonzero(labels == k)
-        along = xs if np.ptp(xs) >= np.ptp(ys) else ys
+    for ys, xs, along in pieces(lines)[1]:
         steps, at = np.unique(along, return_inverse=True)
         d = np.bincount(at, dist[ys, xs]) / np.bincount(at)  # per step along it: its mean distance
         at_it = np.median(d)
