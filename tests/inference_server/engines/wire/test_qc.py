@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from inference_server.engines.wire.qc import GAP_FLAG, matte_centres, wire_gaps
-from inference_server.engines.wire.repair import WireRemover, WireSettings
+from inference_server.engines.wire.repair import PAINTED, PLATE, SHOWN, WireRemover, WireSettings
 from inference_server.engines.wire.synthetic import texture
 from inference_server.tasks.wire_removal import wire_qc
 
@@ -230,7 +230,7 @@ class _Lending(WireRemover):
         return fill, none, none, matte * inside, conf
 
 
-def test_a_later_pass_takes_no_pixel_a_neighbour_showed_for_a_painted_one_nor_any_far_from_its_lines() -> None:
+def test_a_later_pass_keeps_what_a_neighbour_showed_repaints_only_paint_beside_it_and_nothing_far_from_its_lines() -> None:
     plate = np.full((H, W, 3), 0.5, np.float32)
     hint = _stroke()
     matte = np.zeros((H, W), np.uint8)
@@ -238,13 +238,17 @@ def test_a_later_pass_takes_no_pixel_a_neighbour_showed_for_a_painted_one_nor_an
     rem = _Lending(lambda i: plate, lambda i: hint, 3, WireSettings(method="temporal", regrain=0.0))
     first = rem._composite(1, matte, strict="")
     assert np.allclose(first[0][56:64, 8:W - 8], 0.2)
-    assert first[2][56:64, 8:W // 2].all() and not first[2][56:64, W // 2:W - 8].any()
+    assert (first[2][56:64, 8:W // 2] == SHOWN).all() and (first[2][56:64, W // 2:W - 8] == PAINTED).all()
+    assert (first[2][:56] == PLATE).all() and (first[2][64:] == PLATE).all()
     where = np.zeros((H, W), bool)
     where[58:61, 20:W - 20] = True  # the lines the QC asked to mend, along the fill
     wider = matte.copy()
     wider[50:70, 8:W - 8] = 255  # and a wider matte: the later pass fills more than those lines
-    out, _, lent = rem._composite(1, wider, strict="matte", base=first, where=where)
+    out, _, source = rem._composite(1, wider, strict="matte", base=first, where=where)
     assert np.allclose(out[56:64, 8:W // 2], 0.2)  # the neighbours' pixels kept
-    assert np.allclose(out[55:64, W // 2:W - 20], 0.8)  # painted over painted, and the plate, near the lines
-    assert np.allclose(out[50:55, :], 0.5) and np.allclose(out[65:70, :], 0.5)  # nothing 3 px past them
-    assert lent[56:64, 8:W // 2].all() and not lent[56:64, W // 2:].any()
+    assert np.allclose(out[56:64, W // 2:W // 2 + 2], 0.8)  # paint that read them, painted again
+    assert np.allclose(out[56:64, W // 2 + 2:W - 8], 0.2)  # paint 3 px and more from them kept
+    assert np.allclose(out[55:56, 20:W - 20], 0.8)  # the plate near the lines
+    assert np.allclose(out[50:55, :], 0.5) and np.allclose(out[64:70, :], 0.5)  # nothing 3 px past them
+    assert (source[56:64, 8:W // 2] == SHOWN).all() and (source[56:64, W // 2:W - 8] == PAINTED).all()
+    assert (source[55, 20:W - 20] == PAINTED).all() and (source[50:55] == PLATE).all()
