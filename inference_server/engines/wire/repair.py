@@ -421,7 +421,7 @@ class WireRemover:
         pale wall, painted from its lent fringe, go). Farther off, the earlier paint read the plate's
         own surroundings, which the later one reads too, only from farther away (its hole is wider):
         over a car's reflections it broke the fill into blotches, and it kept the earlier paint's
-        structure no better (on the bench: car pan +0.15 dB, 4K +0.16, the wire leaving its hint
+        structure no better (on the bench: car pan +0.15 dB, 4K +0.18, the wire leaving its hint
         +0.19; no class lower by more than 0.04).
 
         The grain is no line: searched with it, a repaired frame showed the QC lines the bare repair
