@@ -202,6 +202,8 @@ class WireRemover:
         self._mattes: OrderedDict[int, np.ndarray] = OrderedDict()
         self._guards: OrderedDict[int, np.ndarray] = OrderedDict()
         self._centres: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()  # (rows, cols)
+        # (rows, cols) of the lines a frame's QC found left in its repair and did not mend: not lent (``repair``)
+        self._doubted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.last_qc: FrameQC | None = None
         self._memos: OrderedDict[int, dict[Rect, dict[object, object]]] = OrderedDict()
         self._bands: OrderedDict[int, list[tuple[Rect, Rect]]] = OrderedDict()
@@ -226,6 +228,21 @@ class WireRemover:
         """The refined matte of frame i inside ``rect``, float32 0..1 (``guard``: see ``_matte_u8``), with
         the wire seen past the hint's edge (see ``repair``)."""
         return self._matte_u8(i, guard)[_sl(rect)].astype(np.float32) / np.float32(255.0)
+
+    def _not_lent(self, j: int, rect: Rect) -> np.ndarray:
+        """What frame j does not lend inside ``rect`` (float32 0..1): its matte (``matte_crop``, guard), and
+        the lines its own QC found left in its repair and did not mend, once it was repaired (``repair``).
+        Those lines are no wire's rest by their course (``qc.along_a_wire``), but the repair there is in
+        doubt: a band a moving subject's fill left along the wire. Lent, the subject was copied onto the wall
+        in the next frames (the wire bench's moving subject, -0.8 dB, when the later pass stopped mending it)."""
+        m = self.matte_crop(j, rect, guard=True)
+        if j in self._doubted and self._doubted[j][0].size:
+            ys, xs = self._doubted[j]
+            sel = (ys >= rect[0]) & (ys < rect[1]) & (xs >= rect[2]) & (xs < rect[3])
+            if sel.any():
+                m = m.copy()
+                m[ys[sel] - rect[0], xs[sel] - rect[2]] = 1.0
+        return m
 
     def _matte_u8(self, i: int, guard: bool = False) -> np.ndarray:
         """The wire matte of frame i, uint8. With a matte model, ``guard=True`` gives the union of
@@ -286,6 +303,7 @@ class WireRemover:
             gone, _ = cache.popitem(last=False)
             if not guard:
                 self._centres.pop(gone, None)  # kept exactly as long as the matte they came with
+                self._doubted.pop(gone, None)
         return full
 
     def _centre_lines(self, i: int) -> np.ndarray:
@@ -383,6 +401,7 @@ class WireRemover:
         mend = left[_sl(box)] > 0
         if self.matte_model is None:  # what the classical matte's rest looks like: see ``qc.along_a_wire``
             mend = along_a_wire(mend, lines[_sl(box)]) | (mend & missing[_sl(box)])
+        unmended = (left[_sl(box)] > 0) & ~mend
         if mend.any():  # the evidence: the line found, a pixel wider
             grown = cv2.dilate(mend.astype(np.uint8), np.ones((3, 3), np.uint8))
             added = np.zeros(hint.shape, bool)
@@ -395,6 +414,11 @@ class WireRemover:
             passes = 2
         if i in self._mattes:
             self._mattes[i] = matte
+            # the lines it found left and did not mend (no wire's rest, by their course), a pixel wider:
+            # whatever they are, the neighbours do not take them from this frame's plate
+            doubted = np.zeros(hint.shape, bool)
+            doubted[_sl(box)] = (cv2.dilate(unmended.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & inside
+            self._doubted[i] = np.nonzero(doubted)  # type: ignore[assignment]
         out = self._away_from_wire(i, out, matte)  # last: the QC's figures are of the frame before it
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
         gap, gap_at, _ = wire_gaps(lines, hint, matte)
@@ -583,7 +607,7 @@ class WireRemover:
         hole = matte > 1e-3
         imgs = [self._work(frames[j][0][_sl(ctx)]) for j in nbrs]
         hints = [frames[j][1][_sl(ctx)] for j in nbrs]
-        found = [self.matte_crop(j, ctx, guard=True) for j in nbrs]
+        found = [self._not_lent(j, ctx) for j in nbrs]
         # a neighbour's wire past its hint's edge is never lent; its flow guide paints out only its hint or matte
         seen_nb = [((m > 0) & (hn <= HINT_INSIDE)).astype(np.float32) for m, hn in zip(found, hints, strict=True)]
         mts = [m * (hn > HINT_INSIDE) for m, hn in zip(found, hints, strict=True)]

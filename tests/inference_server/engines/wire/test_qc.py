@@ -178,6 +178,47 @@ def test_only_a_line_that_keeps_its_distance_from_a_wire_found_is_mended_as_the_
     assert not along_a_wire(lines, np.zeros((H, W), bool)).any()  # no wire found: nothing runs along one
 
 
+def test_a_broad_line_spanning_two_wires_found_is_not_mended_as_either_ones_rest() -> None:
+    """Three wires 9 px apart: a line the repaired frame's search finds across the band (an arm under
+    the wires, 14 px wide) lies at a steady mean distance from the nearest wire found, column by
+    column; it is no wire's rest (mended, the later pass lent the wall over the arm)."""
+    from inference_server.engines.wire.qc import along_a_wire
+
+    found = np.zeros((H, W), bool)
+    xs = np.arange(20, 220)
+    for row in (50, 59, 68):
+        found[row, xs] = True
+    lines = np.zeros((H, W), bool)
+    arm = np.arange(100, 140)
+    for x in arm:  # a diagonal band, 14 px across, over the three wires
+        top = 48 + (x - 100) // 4
+        lines[top:top + 14, x] = True
+    fringe = np.arange(150, 210)
+    lines[70, fringe] = True  # the lowest wire's fringe, 2 px under it
+    out = along_a_wire(lines, found)
+    assert not out[:, arm].any()
+    assert out[70, fringe].all()
+
+
+def test_a_band_wandering_from_one_side_of_a_wire_to_the_other_is_not_its_rest() -> None:
+    """Its mean distance from the wire holds (4 px) while its middle drifts from 3 px above the wire to
+    3 px below: a subject's edge the fill got wrong along the wire, no fringe and no wire lent back."""
+    from inference_server.engines.wire.qc import along_a_wire
+
+    found = np.zeros((H, W), bool)
+    xs = np.arange(20, 220)
+    found[60, xs] = True
+    lines = np.zeros((H, W), bool)
+    band = np.arange(40, 160)
+    for x in band:
+        mid = 60 + int(round(-3 + 6 * (x - 40) / 119))
+        lines[mid - 4:mid + 5, x] = True
+    assert not along_a_wire(lines, found)[:, band].any()
+    back = np.zeros((H, W), bool)
+    back[59:62, 40:160] = True  # the wire lent back, centred on it: its rest
+    assert along_a_wire(back, found)[59:62, 40:160].all()
+
+
 class _Narrow(WireRemover):
     """The classical matte, made worse the way a matte fails: ``keep`` says which of its pixels stay
     (and, with ``found_too``, which of the found wire's centre line: a wire found only so far)."""
@@ -252,3 +293,36 @@ def test_a_later_pass_keeps_what_a_neighbour_showed_repaints_only_paint_beside_i
     assert np.allclose(out[50:55, :], 0.5) and np.allclose(out[64:70, :], 0.5)  # nothing 3 px past them
     assert (source[56:64, 8:W // 2] == SHOWN).all() and (source[56:64, W // 2:W - 8] == PAINTED).all()
     assert (source[55, 20:W - 20] == PAINTED).all() and (source[50:55] == PLATE).all()
+
+
+class _LeftAcross(WireRemover):
+    """The repaired frame's search finds a line crossing the stroke (a moving arm the fill got
+    wrong), no wire's rest: not mended, but its pixels are not lent to the neighbours either."""
+
+    def _residual(self, i, out, where=None, missing=None):  # type: ignore[no-untyped-def]
+        left = np.zeros((H, W), np.uint8)
+        ys = np.arange(50, 70)
+        left[ys, 100 + (ys - 50) // 2] = 1
+        return left, 3.0
+
+
+def test_a_line_the_qc_found_but_did_not_mend_is_not_lent_to_the_neighbours() -> None:
+    truth = texture(H, W, 5) * 0.6 + 0.2
+    wire = _line(0)
+    plate = (truth * (1 - wire[:, :, None]) + 0.03 * wire[:, :, None]).astype(np.float32)
+    hint = _stroke()
+    rem = _LeftAcross(lambda i: plate, lambda i: hint, 3, WireSettings(method="spatial", regrain=0.0))
+    first = rem.matte(1).copy()
+    out, final = rem.repair(1)
+    across = np.zeros((H, W), bool)
+    ys = np.arange(50, 70)
+    across[ys, 100 + (ys - 50) // 2] = True
+    across &= (hint > 0) & (first < 0.5)  # the line's pixels the first matte left to the plate
+    assert across.sum() >= 5
+    assert rem.last_qc is not None and rem.last_qc.passes == 1 and rem.last_qc.flagged
+    assert np.array_equal(out[across], plate[across])  # not mended: the frame keeps its plate there
+    assert (final[across] == 0).all()  # the matte reported is the one the frame was repaired with
+    assert (rem.matte(1)[across] == 0).all()  # and the one a later repair of the frame starts from
+    assert (rem._not_lent(1, (0, H, 0, W))[across] == 1.0).all()  # but the neighbours do not take them
+    assert (rem._not_lent(1, (40, 80, 90, 130))[across[40:80, 90:130]] == 1.0).all()  # in any band's box
+    assert (rem._not_lent(0, (0, H, 0, W))[across] == 0).all()  # a frame not repaired doubts nothing
