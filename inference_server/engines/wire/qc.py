@@ -212,8 +212,8 @@ def along_a_wire(lines: np.ndarray, found: np.ndarray) -> np.ndarray:
     all its pixels lie nearest to one wire (``ONE_WIRE``): measured as a distance, to whichever wire
     was nearest, a moving arm 14 px wide across three wires 9 px apart, or a band 8 px wide whose
     middle drifted from one side of a wire to the other, kept a steady mean distance from the wires,
-    and the later pass lent the wall over the arm (the bench's 3 wires frame 4; wire over a moving
-    subject frame 2, -0.8 dB there)."""
+    and the later pass lent the wall over the arm (the bench's 3 wires frame 4; in wire over a moving
+    subject, frame 2 lost 0.8 dB to the mend)."""
     import cv2
     from scipy.ndimage import distance_transform_edt
 

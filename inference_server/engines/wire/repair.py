@@ -234,7 +234,7 @@ class WireRemover:
         the lines its own QC found left in its repair and did not mend, once it was repaired (``repair``).
         Those lines are no wire's rest by their course (``qc.along_a_wire``), but the repair there is in
         doubt: a band a moving subject's fill left along the wire. Lent, the subject was copied onto the wall
-        in the next frames (the wire bench's moving subject, -0.8 dB, when the later pass stopped mending it)."""
+        in the next frames (the wire bench's moving subject class, -0.8 dB, when the later pass stopped mending it)."""
         m = self.matte_crop(j, rect, guard=True)
         if j in self._doubted and self._doubted[j][0].size:
             ys, xs = self._doubted[j]
@@ -367,10 +367,11 @@ class WireRemover:
 
         Nothing is left behind silently: the repaired frame is searched for wires again, with
         the same finder, against the plate's texture around the hint. A line found there that is
-        the wire's rest (with the classical matte: one that keeps its distance from a wire found,
+        the wire's rest (with the classical matte: one that keeps one offset across one wire found,
         ``qc.along_a_wire``, or lies where the stroke holds a wire fewer) is added to the matte and
         the frame is repaired again there (``_composite``); a line still found after that, or one
-        not mended, is the QC's residual, and a strong one flags the frame for the artist. (Widening the matte
+        not mended, is the QC's residual, and a strong one flags the frame for the artist. A line
+        found and not mended is not lent to the neighbours either (``_not_lent``). (Widening the matte
         by a third of the stroke around such a line and repairing once more, as this did before,
         filled 4K frame 0 of the bench with a block of ghosted structure from misaligned donors;
         weaker lines were measured to smear more fills than they saved.) ``last_qc`` holds the
