@@ -417,9 +417,8 @@ class WireRemover:
             self._mattes[i] = matte
             # the lines it found left and did not mend (no wire's rest, by their course), a pixel wider:
             # whatever they are, the neighbours do not take them from this frame's plate
-            doubted = np.zeros(hint.shape, bool)
-            doubted[_sl(box)] = (cv2.dilate(unmended.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & inside
-            self._doubted[i] = np.nonzero(doubted)  # type: ignore[assignment]
+            ys, xs = np.nonzero((cv2.dilate(unmended.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & inside)
+            self._doubted[i] = (ys + box[0], xs + box[2])
         out = self._away_from_wire(i, out, matte)  # last: the QC's figures are of the frame before it
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
         gap, gap_at, _ = wire_gaps(lines, hint, matte)

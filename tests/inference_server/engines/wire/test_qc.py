@@ -295,15 +295,20 @@ def test_a_later_pass_keeps_what_a_neighbour_showed_repaints_only_paint_beside_i
     assert (source[55, 20:W - 20] == PAINTED).all() and (source[50:55] == PLATE).all()
 
 
+def _across() -> np.ndarray:
+    """Bool (H, W): a line crossing the stroke, rows 50-69, a column to the right every 2 rows."""
+    line = np.zeros((H, W), bool)
+    ys = np.arange(50, 70)
+    line[ys, 100 + (ys - 50) // 2] = True
+    return line
+
+
 class _LeftAcross(WireRemover):
     """The repaired frame's search finds a line crossing the stroke (a moving arm the fill got
     wrong), no wire's rest: not mended, but its pixels are not lent to the neighbours either."""
 
     def _residual(self, i, out, where=None, missing=None):  # type: ignore[no-untyped-def]
-        left = np.zeros((H, W), np.uint8)
-        ys = np.arange(50, 70)
-        left[ys, 100 + (ys - 50) // 2] = 1
-        return left, 3.0
+        return _across().astype(np.uint8), 3.0
 
 
 def test_a_line_the_qc_found_but_did_not_mend_is_not_lent_to_the_neighbours() -> None:
@@ -314,10 +319,7 @@ def test_a_line_the_qc_found_but_did_not_mend_is_not_lent_to_the_neighbours() ->
     rem = _LeftAcross(lambda i: plate, lambda i: hint, 3, WireSettings(method="spatial", regrain=0.0))
     first = rem.matte(1).copy()
     out, final = rem.repair(1)
-    across = np.zeros((H, W), bool)
-    ys = np.arange(50, 70)
-    across[ys, 100 + (ys - 50) // 2] = True
-    across &= (hint > 0) & (first < 0.5)  # the line's pixels the first matte left to the plate
+    across = _across() & (hint > 0) & (first < 0.5)  # the line's pixels the first matte left to the plate
     assert across.sum() >= 5
     assert rem.last_qc is not None and rem.last_qc.passes == 1 and rem.last_qc.flagged
     assert np.array_equal(out[across], plate[across])  # not mended: the frame keeps its plate there
