@@ -191,7 +191,7 @@ def align_shot(images: Sequence[np.ndarray], reference: int = 0, model: str = "a
     thr = RANSAC_PX / scale
     pairs = [_match(feats[i], feats[i - 1]) for i in range(1, n)]
     to_ref = [_match(feats[i], feats[reference]) if i != reference else None for i in range(n)]
-    fits = {m: _fit_chain(pairs, to_ref, reference, m, thr, size, len(feats[reference].points))
+    fits = {m: _fit_chain(pairs, to_ref, reference, m, thr, size, len(feats[reference].points), smalls)
             for m in (("affine", "homography") if model == "auto" else (model,))}
     chosen = _better_model(fits, smalls) if model == "auto" else model
     mats, inliers, direct = fits[chosen]
@@ -202,11 +202,23 @@ def align_shot(images: Sequence[np.ndarray], reference: int = 0, model: str = "a
 
 def _fit_chain(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
                to_ref: Sequence[tuple[np.ndarray, np.ndarray] | None], reference: int, model: str, thr: float,
-               size: tuple[int, int], ref_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+               size: tuple[int, int], ref_points: int,
+               smalls: Sequence[tuple[np.ndarray, np.ndarray | None, float]] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(matrices to the reference, inliers, fitted directly) of one ``model`` from the matches
     between consecutive frames (``pairs``) and of each frame with the reference (``to_ref``):
     consecutive motions chained to the reference, then each frame that still overlaps it
-    re-fitted directly with matches guided by the chained estimate (no drift)."""
+    re-fitted directly with matches guided by the chained estimate (no drift). The direct fit
+    replaces the chain where it lines the frame up with the reference at least as well (``smalls``,
+    ``_pair_errors``), or, where too little is shared to judge, where it holds half the matches
+    of the step the chain rests on.
+
+    A chained frame rests on the step that links it toward the reference: its own step (to the
+    frame before) after the reference, the next frame's before it. Frame 0 has no step of its own
+    and was counted as 0 matches: any 12-match direct fit replaced its chain, and over
+    running-car 22 matches on a snowmobile turned the frame by 3.4 degrees. Counts alone do not
+    tell either: a frame far from the reference shares fewer features with it, its direct fit
+    holding under half the step's matches and lining up better (the drift it removes)."""
     n = len(pairs) + 1
     step = np.tile(np.eye(3), (n, 1, 1))      # step[i]: frame i -> frame i-1
     inliers = np.zeros(n, int)
@@ -220,7 +232,7 @@ def _fit_chain(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
         mats[i] = mats[i - 1] @ step[i]
     for i in range(reference - 1, -1, -1):
         mats[i] = mats[i + 1] @ np.linalg.inv(step[i + 1])
-    inliers[reference] = ref_points
+    inliers = np.concatenate([inliers[1:reference + 1], [ref_points], inliers[reference + 1:]])
     direct = np.zeros(n, bool)
     direct[reference] = True
     for i in range(n):
@@ -231,9 +243,37 @@ def _fit_chain(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
         pred = _apply(mats[i], src)
         near = np.linalg.norm(pred - dst, axis=1) < 6.0 * thr
         m, k = fit_model(src[near], dst[near], model, thr)
-        if m is not None and k >= max(MIN_MATCHES, 0.5 * inliers[i]):
+        if m is None or k < MIN_MATCHES:
+            continue
+        judged = _pair_errors([mats[i], m], smalls, i, reference) if smalls is not None else None
+        if (judged[1] <= judged[0]) if judged is not None else k >= 0.5 * inliers[i]:
             mats[i], inliers[i], direct[i] = m, k, True
     return mats, inliers, direct
+
+
+def _pair_errors(candidates: Sequence[np.ndarray], smalls: Sequence[tuple[np.ndarray, np.ndarray | None, float]],
+                 src: int, dst: int) -> list[float] | None:
+    """For each candidate 3x3 matrix taking frame ``src``'s pixels to frame ``dst``'s, the mean
+    absolute difference of ``src`` warped onto ``dst`` (small luma, ``_ecc_image``) over the
+    pixels every candidate sees and both frames' mattes leave out; None where they share less
+    than ``JUDGED_SHARE`` of the frame."""
+    import cv2
+
+    tmpl, tmask, scale = smalls[dst]
+    h, w = tmpl.shape
+    sc = np.diag([scale, scale, 1.0])
+    image, imask = smalls[src][0], smalls[src][1]
+    seen = np.ones(image.shape, np.uint8) if imask is None else imask
+    valid = np.ones((h, w), bool) if tmask is None else tmask > 0
+    warped = []
+    for c in candidates:
+        m = sc @ c @ np.linalg.inv(sc)
+        warped.append(cv2.warpPerspective(image, m / m[2, 2], (w, h), flags=cv2.INTER_LINEAR))
+        inside = cv2.warpPerspective(seen, m / m[2, 2], (w, h), flags=cv2.INTER_NEAREST)
+        valid &= cv2.erode(inside, np.ones((3, 3), np.uint8)) > 0
+    if valid.sum() < JUDGED_SHARE * valid.size:
+        return None
+    return [float(np.mean(np.abs(x - tmpl)[valid])) for x in warped]
 
 
 def _better_model(fits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
@@ -252,36 +292,23 @@ def _better_model(fits: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
     frames and lined frames 7 apart up with 1.5-2 times the affine's error. Judged against the
     reference alone, frames of the tennis pan well after it took homographies that lined up
     with the reference but not with each other (fills there 3-9 dB worse)."""
-    import cv2
-
     n = len(smalls)
     targets = sorted({round(x) for x in np.linspace(0, n - 1, min(JUDGED, n))})
-    err: dict[str, list[float]] = {name: [] for name in fits}
+    err: dict[str, list[float]] = {"affine": [], "homography": []}
     ratios: list[float] = []
     for t in targets:
-        at = {name: len(v) for name, v in err.items()}
-        tmpl, tmask, scale = smalls[t]
-        h, w = tmpl.shape
-        sc = np.diag([scale, scale, 1.0])
-        usable = np.ones((h, w), np.uint8) if tmask is None else tmask
+        here: dict[str, list[float]] = {name: [] for name in err}
         for src in (t + d for g in GAPS for d in (-g, g)):
             if not 0 <= src < n:
                 continue
-            image, imask = smalls[src][0], smalls[src][1]
-            seen = np.ones(image.shape, np.uint8) if imask is None else imask
-            warped, valid = {}, usable > 0
-            for name, (mats, _, _) in fits.items():
-                m = sc @ np.linalg.inv(mats[t]) @ mats[src] @ np.linalg.inv(sc)
-                warped[name] = cv2.warpPerspective(image, m / m[2, 2], (w, h), flags=cv2.INTER_LINEAR)
-                inside = cv2.warpPerspective(seen, m / m[2, 2], (w, h), flags=cv2.INTER_NEAREST)
-                valid &= cv2.erode(inside, np.ones((3, 3), np.uint8)) > 0
-            if valid.sum() < JUDGED_SHARE * valid.size:
-                continue
-            for name in fits:
-                err[name].append(float(np.mean(np.abs(warped[name] - tmpl)[valid])))
-        if len(err["affine"]) > at["affine"]:  # this part of the shot judged: how the homography does here
-            ratios.append(float(np.mean(err["homography"][at["homography"]:]))
-                          / max(float(np.mean(err["affine"][at["affine"]:])), 1e-6))
+            found = _pair_errors([np.linalg.inv(fits[name][0][t]) @ fits[name][0][src] for name in err], smalls, src, t)
+            if found is not None:
+                for name, e in zip(err, found, strict=True):
+                    here[name].append(e)
+        if here["affine"]:  # this part of the shot judged: how the homography does here
+            ratios.append(float(np.mean(here["homography"])) / max(float(np.mean(here["affine"])), 1e-6))
+            for name in err:
+                err[name] += here[name]
     if not ratios:
         return "affine"
     better = float(np.mean(err["homography"])) < PREFER_AFFINE * float(np.mean(err["affine"]))

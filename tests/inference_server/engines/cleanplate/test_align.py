@@ -122,3 +122,23 @@ def test_auto_takes_the_model_that_lines_real_frames_up_best(shared_data: Path) 
     auto = align_shot(frames, 8)
     assert errors[auto.model] <= min(errors.values()) + 0.05, (auto.model, errors)
     assert errors["affine"] < errors["homography"], errors   # the case this test is about
+
+
+def test_a_weak_direct_fit_does_not_replace_frame_0s_chain() -> None:
+    """Frame 0 before the reference is chained through frame 1's step; its direct fit to the
+    reference must beat half that step's matches to replace it. (Frame 0 has no step of its own:
+    counted as 0 matches, 22 matches on a snowmobile replaced running-car's chain and turned the
+    frame 3.4 degrees.)"""
+    from inference_server.engines.cleanplate.align import _fit_chain
+
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 400, (300, 2)).astype(np.float32)
+    step = np.array([5.0, 1.0], np.float32)                 # frame i's content sits 5 px right of frame i-1's
+    pairs = [(pts + step, pts) for _ in range(4)]            # frame i -> frame i-1, 300 exact matches
+    few = pts[:20]
+    off = np.array([4.0, -3.0], np.float32)                  # 20 matches of something else, near the chain
+    to_ref = [(few, few + 2 * step + off), (pts, pts + step), None, (pts + step, pts), (pts + 2 * step, pts)]
+    mats, inliers, direct = _fit_chain(pairs, to_ref, 2, "affine", 2.5, (400, 400), 3000)
+    np.testing.assert_allclose(mats[0][:2, 2], 2 * step, atol=0.05)   # the chain, not the 20 matches
+    assert not direct[0] and inliers[0] == 300
+    assert direct[1] and direct[3] and direct[4]
