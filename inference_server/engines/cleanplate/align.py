@@ -208,10 +208,14 @@ def _fit_chain(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
     """(matrices to the reference, inliers, fitted directly) of one ``model`` from the matches
     between consecutive frames (``pairs``) and of each frame with the reference (``to_ref``):
     consecutive motions chained to the reference, then each frame that still overlaps it
-    re-fitted directly with matches guided by the chained estimate (no drift). The direct fit
-    replaces the chain where it lines the frame up with the reference at least as well (``smalls``,
-    ``_pair_errors``), or, where too little is shared to judge, where it holds half the matches
-    of the step the chain rests on.
+    re-fitted directly with matches guided by the chained estimate (no drift). Frames are placed
+    outward from the reference; the direct fit replaces the chain where it lines the frame up at
+    least as well with the frames ``GAPS`` away already placed nearer the reference (the frames
+    its fill borrows; ``smalls``, ``_pair_errors``), or, where too little is shared to judge,
+    where it holds half the matches of the step the chain rests on. (Judged against the
+    reference alone, over running-car's mostly flat overlap with a reference 16 frames away,
+    frame 2's direct fit was refused and the frame then lined up with frame 1 at 2.4 code values
+    against 1.7.)
 
     A chained frame rests on the step that links it toward the reference: its own step (to the
     frame before) after the reference, the next frame's before it. Frame 0 has no step of its own
@@ -235,7 +239,7 @@ def _fit_chain(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
     inliers = np.concatenate([inliers[1:reference + 1], [ref_points], inliers[reference + 1:]])
     direct = np.zeros(n, bool)
     direct[reference] = True
-    for i in range(n):
+    for i in sorted(range(n), key=lambda f: (abs(f - reference), f)):  # outward: the frames nearer are placed
         matched = to_ref[i]
         if i == reference or matched is None or len(matched[0]) < MIN_MATCHES:
             continue
@@ -245,8 +249,11 @@ def _fit_chain(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
         m, k = fit_model(src[near], dst[near], model, thr)
         if m is None or k < MIN_MATCHES:
             continue
-        judged = _pair_errors([mats[i], m], smalls, i, reference) if smalls is not None else None
-        if (judged[1] <= judged[0]) if judged is not None else k >= 0.5 * inliers[i]:
+        placed = [j for j in (i - g * s for g in GAPS for s in (-1, 1))
+                  if 0 <= j < n and abs(j - reference) < abs(i - reference)] or [reference]
+        judged = [e for j in placed if smalls is not None and (e := _pair_errors(
+            [np.linalg.inv(mats[j]) @ mats[i], np.linalg.inv(mats[j]) @ m], smalls, i, j)) is not None]
+        if (sum(e[1] for e in judged) <= sum(e[0] for e in judged)) if judged else k >= 0.5 * inliers[i]:
             mats[i], inliers[i], direct[i] = m, k, True
     return mats, inliers, direct
 
