@@ -7,9 +7,9 @@ better than the affine, and no part of the shot worse (``_better_model``: a pan 
 in perspective); the affine otherwise (steadier on small or shaky moves). For each model,
 consecutive motions are chained to the reference, then each frame that still overlaps the
 reference is re-fitted against it directly with matches guided by the chained estimate, which
-removes the drift of the chain. Last, every frame is
-polished by intensity alignment (ECC) against the reference, or against a polished frame
-nearer the reference where the camera has moved too far (``_polish``).
+removes the drift of the chain (``_fit_chain``). Last, every frame is polished by intensity
+alignment (ECC) against the reference, or against a polished frame nearer the reference where
+the camera has moved too far (``_polish``).
 
 A matrix ``A[i]`` (3x3 float64) maps pixel coordinates (x, y, 1) of frame ``i`` to the
 reference frame's pixel coordinates.
