@@ -251,8 +251,14 @@ def _fit_chain(pairs: Sequence[tuple[np.ndarray, np.ndarray]],
             continue
         placed = [j for j in (i - g * s for g in GAPS for s in (-1, 1))
                   if 0 <= j < n and abs(j - reference) < abs(i - reference)] or [reference]
-        judged = [e for j in placed if smalls is not None and (e := _pair_errors(
-            [np.linalg.inv(mats[j]) @ mats[i], np.linalg.inv(mats[j]) @ m], smalls, i, j)) is not None]
+        judged = []
+        for j in placed:
+            if smalls is None:
+                break
+            back = np.linalg.inv(mats[j])      # frame j's coordinates: where the fill borrows from
+            e = _pair_errors([back @ mats[i], back @ m], smalls, i, j)
+            if e is not None:
+                judged.append(e)
         if (sum(e[1] for e in judged) <= sum(e[0] for e in judged)) if judged else k >= 0.5 * inliers[i]:
             mats[i], inliers[i], direct[i] = m, k, True
     return mats, inliers, direct
