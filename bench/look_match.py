@@ -455,8 +455,10 @@ def main() -> int:
         if res:
             summarise(name, res)
             for label, target in (("ours bal+look", 1.5 if name in ("shifted", "takes") else 0.6),
-                                  ("ours look only", None)):
-                m = [np.mean([x[0] for x in v]) for k, v in res.items() if k.endswith(label)]
+                                  ("ours look only", None), ("ours known bal+look", None)):
+                m = [np.mean([x[0] for x in v]) for k, v in res.items() if k.endswith(" " + label)]
+                if not m:
+                    continue
                 print(f"  {name} {label}: worst look {max(m):.2f}, average {np.mean(m):.2f}"
                       + (f" (target <= {target})" if target else ""))
     print(f"  fit time 4x2K median: look only {ft[0]:.3f} s, balance + look {ft[1]:.3f} s "

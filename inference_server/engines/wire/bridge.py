@@ -65,10 +65,12 @@ def pieces(mid: np.ndarray) -> list[Piece]:
     (the mean) per column."""
     import cv2
 
-    count, labels = cv2.connectedComponents(mid.astype(np.uint8), connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mid.astype(np.uint8), connectivity=8)
     out = []
     for k in range(1, count):
-        ys, xs = np.nonzero(labels == k)
+        x, y, w, h = (int(v) for v in stats[k, :4])  # each piece's box: a frame-sized compare per piece was slow
+        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == k)
+        ys, xs = ys + y, xs + x
         cols, inv = np.unique(xs, return_inverse=True)
         if cols.size >= MIN_PIECE:
             out.append(Piece(cols, np.bincount(inv, ys).astype(np.float32) / np.bincount(inv)))

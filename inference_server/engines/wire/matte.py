@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.wire import loglin
+from inference_server.engines.wire.compiled import compiled
 from inference_server.engines.wire.flow import luminance
 from inference_server.engines.wire.paths import GAP, WirePath, best_near, find_paths, hops, spans, trace
 
@@ -111,6 +112,44 @@ def analysis_chroma(image: np.ndarray, linear: bool) -> dict[str, np.ndarray]:
     return out if any(float(np.abs(v).max()) > 1e-4 for v in out.values()) else {}  # a neutral plate has no colour lines
 
 
+def _ridge_terms_py(lxx: np.ndarray, lyy: np.ndarray, lxy: np.ndarray, sx: np.ndarray, sy: np.ndarray,
+                    norm: np.float32, weight: np.float32, d0: np.ndarray, b0: np.ndarray, q: np.ndarray) -> None:
+    """One scale's (dark, bright) ridge strength into ``d0``, ``b0`` and the eigenvector term ``q``
+    into ``q``, from the second derivatives ``lxx``, ``lyy``, ``lxy`` and the Sobel slopes ``sx``,
+    ``sy`` (float32 (H, W) each), pixel by pixel in float32 as numpy would. ``norm``: sigma^2
+    (scale normalisation); ``weight``: EDGE_WEIGHT * sigma. Compiled (``_ridge_terms``): as numpy
+    expressions it made some 25 full-size temporaries per scale, the largest share of the search.
+
+    The Hessian's eigenvalues are ``big`` and ``small``; a dark ridge has ``big`` > |``small``|
+    (across it: the big eigenvector), a bright one ``-small`` > |``big``|. A line's centre has no
+    slope across it; an edge's foot does. Only the slope across the ridge is taken off (its root,
+    times ``weight``): an edge the wire crosses (a stripe, a window frame) slopes along the wire and
+    took it out of the matte there, a stub left in the plate. ``q`` gives cos^2 of the angle between
+    the big eigenvector and x as ``0.5 + q`` (clipped to [0, 1])."""
+    half_, eighth, tiny, zero, one = np.float32(0.5), np.float32(0.125), np.float32(1e-12), np.float32(0.0), np.float32(1.0)
+    h, w = lxx.shape
+    for i in range(h):
+        for j in range(w):
+            xx, yy, xy = lxx[i, j], lyy[i, j], lxy[i, j]
+            dxy = half_ * (xx - yy)
+            root = np.sqrt(dxy * dxy + xy * xy)
+            half = half_ * (xx + yy)
+            big, small = half + root, half - root
+            gx, gy = sx[i, j] * eighth, sy[i, j] * eighth
+            qq = (xx - yy) / max(np.float32(4.0) * root, tiny)
+            c2 = min(max(half_ + qq, zero), one)
+            s2 = one - c2
+            mixed = gx * gy * xy / max(root, tiny)
+            across_big = max(gx * gx * c2 + gy * gy * s2 + mixed, zero)
+            across_small = max(gx * gx * s2 + gy * gy * c2 - mixed, zero)
+            d0[i, j] = max(norm * max(big - abs(small), zero) - weight * np.sqrt(across_big), zero)
+            b0[i, j] = max(norm * max(-small - abs(big), zero) - weight * np.sqrt(across_small), zero)
+            q[i, j] = qq
+
+
+_ridge_terms = compiled(_ridge_terms_py)
+
+
 def ridge_response(image: np.ndarray, scales: tuple[float, ...] = SCALES, along: int | None = None,
                    side_lobe: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scale-normalised (dark, bright) ridge strength, each float32 (H, W), for (H, W, C) float32,
@@ -147,29 +186,12 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
         lxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3)
         lyy = cv2.Sobel(g, cv2.CV_32F, 0, 2, ksize=3)
         lxy = cv2.Sobel(g, cv2.CV_32F, 1, 1, ksize=3)
-        half = 0.5 * (lxx + lyy)
-        root = np.sqrt((0.5 * (lxx - lyy)) ** 2 + lxy**2)
-        big, small = half + root, half - root
-        norm = np.float32(s * s)
-        gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3) * np.float32(0.125)
-        gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3) * np.float32(0.125)
-        # a line's centre has no slope across it; an edge's foot does. Only the slope across the
-        # ridge counts: an edge the wire crosses (a stripe, a window frame) slopes along the wire
-        # and took it out of the matte there, a stub left in the plate
-        q = (lxx - lyy) / np.maximum(4.0 * root, 1e-12)
-        c2 = np.clip(0.5 + q, 0.0, 1.0)  # cos^2 of the angle between the big eigenvector and x
-        s2 = 1.0 - c2
-        mixed = gx * gy * lxy / np.maximum(root, 1e-12)
-        across_big = np.maximum(gx * gx * c2 + gy * gy * s2 + mixed, 0.0)
-        across_small = np.maximum(gx * gx * s2 + gy * gy * c2 - mixed, 0.0)
-        weight = np.float32(EDGE_WEIGHT * s)
-        d0 = np.maximum(norm * np.maximum(big - np.abs(small), 0.0) - weight * np.sqrt(across_big), 0.0)
-        b0 = np.maximum(norm * np.maximum(-small - np.abs(big), 0.0) - weight * np.sqrt(across_small), 0.0)
+        gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
+        d0, b0, q = np.empty_like(lxx), np.empty_like(lxx), np.empty_like(lxx)
+        _ridge_terms(lxx, lyy, lxy, gx, gy, np.float32(s * s), np.float32(EDGE_WEIGHT * s), d0, b0, q)
         if s <= 0.5 * max(scales):  # what a coarser scale reads (``_split``)
             finer.append((s, d0, b0))
-        # cos^2 of the angle between a dark ridge (across it: the big eigenvector) and x; a bright
-        # ridge runs across the small eigenvector, at the complement
-        cos2 = np.clip(0.5 - q, 0.0, 1.0) if any(a is not None for a in alongs) else None
         r = int(np.ceil(2.5 * s))
         fine = _finer(finer, s) if SPLIT > 0.0 and any(a is not None for a in alongs) else None  # one for every axis
         for along, (dark, bright, dark_s, bright_s, whole_d, whole_b) in out.items():
@@ -179,19 +201,40 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
                               np.uint8)
                 d, b = (np.maximum(d0 - np.float32(side_lobe) * cv2.dilate(b0, ker), 0.0),
                         np.maximum(b0 - np.float32(side_lobe) * cv2.dilate(d0, ker), 0.0))
-            split = _split(d, b, along, s, fine) if along is not None and fine is not None else (d, b)
-            if along is not None and cos2 is not None:
-                dark_w, bright_w = (cos2, 1.0 - cos2) if along == 0 else (1.0 - cos2, cos2)
-                d, b = d * (dark_w * dark_w), b * (bright_w * bright_w)
-                split = (split[0] * (dark_w * dark_w), split[1] * (bright_w * bright_w))
-            np.maximum(whole_d, d, out=whole_d)
-            np.maximum(whole_b, b, out=whole_b)
-            d, b = split
-            dark_s[d > dark] = s
-            bright_s[b > bright] = s
-            np.maximum(dark, d, out=dark)
-            np.maximum(bright, b, out=bright)
+            sd, sb = _split(d, b, along, s, fine) if along is not None and fine is not None else (d, b)
+            _keep(d, b, sd, sb, q, -1 if along is None else along, np.float32(s), dark, bright, dark_s, bright_s,
+                  whole_d, whole_b)
     return out
+
+
+def _keep_py(d: np.ndarray, b: np.ndarray, sd: np.ndarray, sb: np.ndarray, q: np.ndarray, along: int, s: np.float32,
+             dark: np.ndarray, bright: np.ndarray, dark_s: np.ndarray, bright_s: np.ndarray, whole_d: np.ndarray,
+             whole_b: np.ndarray) -> None:
+    """One scale's (dark, bright) ``d``, ``b`` (and split, ``sd``, ``sb``: ``_split``) kept where they are
+    the most so far: ``dark``/``bright`` and their scale ``dark_s``/``bright_s`` from the split ones,
+    ``whole_d``/``whole_b`` from the others. Along an axis (``along`` 0 or 1; -1: none) each is first
+    weighted by cos^4 of the angle between its ridge and the axis: cos^2 between a dark ridge (across
+    it: the big eigenvector) and x is ``0.5 - q`` (clipped to [0, 1]); a bright ridge runs across
+    the small eigenvector, at the complement. Compiled (``_keep``), float32 as numpy would."""
+    zero, one, half = np.float32(0.0), np.float32(1.0), np.float32(0.5)
+    h, w = d.shape
+    for i in range(h):
+        for j in range(w):
+            dv, bv, sdv, sbv = d[i, j], b[i, j], sd[i, j], sb[i, j]
+            if along >= 0:
+                c = min(max(half - q[i, j], zero), one)
+                dw, bw = (c, one - c) if along == 0 else (one - c, c)
+                dw2, bw2 = dw * dw, bw * bw
+                dv, bv, sdv, sbv = dv * dw2, bv * bw2, sdv * dw2, sbv * bw2
+            whole_d[i, j] = max(whole_d[i, j], dv)
+            whole_b[i, j] = max(whole_b[i, j], bv)
+            if sdv > dark[i, j]:
+                dark_s[i, j], dark[i, j] = s, sdv
+            if sbv > bright[i, j]:
+                bright_s[i, j], bright[i, j] = s, sbv
+
+
+_keep = compiled(_keep_py)
 
 
 def _finer(finer: Sequence[tuple[float, np.ndarray, np.ndarray]], s: float) -> tuple[np.ndarray, np.ndarray] | None:

@@ -116,8 +116,8 @@ def runs(evidence: np.ndarray, bridge: np.ndarray, gap: int, min_len: int,
         return out
     start, count, last = int(ev[0]), 1, int(ev[0])
     for x in ev[1:].tolist() + [None]:
-        if x is not None and not (breaks is not None and breaks[last + 1:x].any()) and \
-                (x - last - 1 <= gap or bool(bridge[last + 1:x].all())):
+        if x is not None and (x == last + 1 or not (breaks is not None and breaks[last + 1:x].any()) and
+                              (x - last - 1 <= gap or bool(bridge[last + 1:x].all()))):  # next column: nothing between
             count, last = count + 1, x
             continue
         if count >= min_len:
@@ -191,7 +191,7 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
         for step, end in ((1, b), (-1, a)):
             span = np.arange(max(a, end - 2 * GAP), end + 1) if step == 1 else np.arange(end, min(b, end + 2 * GAP) + 1)
             slope = float(np.polyfit(span, path.rows[span], 1)[0]) if span.size >= 3 else 0.0
-            slope = float(np.clip(slope, -1.5, 1.5)) * step
+            slope = min(max(slope, -1.5), 1.5) * step  # plain floats: numpy's clip costs more than the step
             y, x, misses = float(path.rows[end]), end, 0
             rows = np.full(w, -1, np.int64)
             on = np.zeros(w, bool)
@@ -208,7 +208,7 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
                 best = max(cand, key=lambda r: float(gain[r, x]))
                 rows[x] = best if float(gain[best, x]) >= level else int(round(pred))
                 if float(gain[best, x]) >= level:
-                    slope = float(np.clip(0.8 * slope + 0.2 * (best - y), -1.5, 1.5))
+                    slope = min(max(0.8 * slope + 0.2 * (best - y), -1.5), 1.5)
                     y, misses = float(best), 0
                     ev[x] = gain[best, x]
                     on[x] = True

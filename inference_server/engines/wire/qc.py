@@ -69,14 +69,15 @@ def strokes(hint: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray, boo
     import cv2
 
     inside = hint > HINT_INSIDE
-    count, labels = cv2.connectedComponents(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
     out = []
     for k in range(1, count):
-        stroke = (labels == k) & inside
+        x, y, w, h = (int(v) for v in stats[k, :4])  # the dilated stroke's box holds the stroke
+        stroke = (labels[y:y + h, x:x + w] == k) & inside[y:y + h, x:x + w]
         ys, xs = np.nonzero(stroke)
         if ys.size:
-            box = (slice(int(ys.min()), int(ys.max()) + 1), slice(int(xs.min()), int(xs.max()) + 1))
-            out.append((box, stroke[box], bool(np.ptp(ys) > np.ptp(xs))))
+            box = (slice(y + int(ys.min()), y + int(ys.max()) + 1), slice(x + int(xs.min()), x + int(xs.max()) + 1))
+            out.append((box, stroke[ys.min():ys.max() + 1, xs.min():xs.max() + 1], bool(np.ptp(ys) > np.ptp(xs))))
     return out
 
 

@@ -397,6 +397,54 @@ def test_compiled_loops_give_what_their_python_source_gives() -> None:
     assert (got[0] > 0).any() and (got[0] == 0).any()
 
 
+def test_compiled_ridge_loops_give_what_numpy_and_their_python_source_give() -> None:
+    """The ridge strength of one scale and the keeping of the most over the scales run compiled
+    (numba: fused, without some 25 full-size temporaries); they must give, bit for bit, what the
+    numpy expressions they replaced gave, and what their Python sources give."""
+    import cv2
+
+    rng = np.random.default_rng(11)
+    lum = cv2.GaussianBlur(rng.random((24, 40), dtype=np.float32), (0, 0), 1.0)
+    lum[10:12] -= 0.3  # a dark line, so that ridges are there to find
+    s = 1.2
+    lxx, lyy, lxy, sx, sy = (cv2.Sobel(cv2.GaussianBlur(lum, (0, 0), s), cv2.CV_32F, a, b, ksize=3)
+                             for a, b in ((2, 0), (0, 2), (1, 1), (1, 0), (0, 1)))
+    # the numpy expression (float32 throughout), as ridge_responses computed it until stop 47
+    half, root = 0.5 * (lxx + lyy), np.sqrt((0.5 * (lxx - lyy)) ** 2 + lxy**2)
+    big, small = half + root, half - root
+    gx, gy = sx * np.float32(0.125), sy * np.float32(0.125)
+    q = (lxx - lyy) / np.maximum(4.0 * root, 1e-12)
+    c2 = np.clip(0.5 + q, 0.0, 1.0)
+    mixed = gx * gy * lxy / np.maximum(root, 1e-12)
+    across_big = np.maximum(gx * gx * c2 + gy * gy * (1.0 - c2) + mixed, 0.0)
+    across_small = np.maximum(gx * gx * (1.0 - c2) + gy * gy * c2 - mixed, 0.0)
+    norm, weight = np.float32(s * s), np.float32(matte.EDGE_WEIGHT * s)
+    d0 = np.maximum(norm * np.maximum(big - np.abs(small), 0.0) - weight * np.sqrt(across_big), 0.0)
+    b0 = np.maximum(norm * np.maximum(-small - np.abs(big), 0.0) - weight * np.sqrt(across_small), 0.0)
+    for fn in (matte._ridge_terms, matte._ridge_terms_py):
+        got = [np.empty_like(lxx) for _ in range(3)]
+        fn(lxx, lyy, lxy, sx, sy, norm, weight, *got)
+        for g, want in zip(got, (d0, b0, q), strict=True):
+            np.testing.assert_array_equal(g, want)
+    assert d0.max() > 0.01 and b0.max() > 0.0
+    for along in (-1, 0, 1):
+        kept = []
+        for fn in (matte._keep, matte._keep_py):
+            acc = [np.full(lxx.shape, 0.004, np.float32) for _ in range(2)] + [np.full(lxx.shape, 0.8, np.float32)
+                                                                              for _ in range(2)]
+            acc += [np.zeros(lxx.shape, np.float32) for _ in range(2)]
+            fn(d0, b0, 0.5 * d0, 0.5 * b0, q, along, np.float32(s), *acc)
+            kept.append(acc)
+        for a, b in zip(*kept, strict=True):
+            np.testing.assert_array_equal(a, b)
+        dark, _, dark_s, _, whole_d, _ = kept[0]
+        cos2 = np.clip(0.5 - q, 0.0, 1.0)
+        w = 1.0 if along < 0 else (cos2 if along == 0 else 1.0 - cos2) ** 2
+        np.testing.assert_array_equal(whole_d, np.maximum(0.0, d0 * w))
+        np.testing.assert_array_equal(dark, np.maximum(0.004, 0.5 * d0 * w))
+        assert set(np.unique(dark_s)) == {np.float32(0.8), np.float32(s)}
+
+
 def test_a_loop_numba_cannot_cache_is_still_compiled_and_run() -> None:
     """A function with no source file on disk (as a read-only install without a user cache is to
     numba's cache) cannot be cached: it is compiled for the process all the same."""
