@@ -527,7 +527,7 @@ def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray],
         return False
     strength = float(np.linalg.norm(np.median(on[1:], axis=1)))
     spread = _colour_spread(on)
-    return bool(spread < COLOUR_KEPT * strength or spread < float(np.mean([_colour_spread(b) for b in beside])))
+    return bool(spread < COLOUR_KEPT * strength or spread < _mean_spread(beside))
 
 
 def _dull_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float,
@@ -558,7 +558,7 @@ def _dull_columns(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray]
     if around is None:
         return None
     on, above, below, beside = around
-    spread_beside = float(np.mean([_colour_spread(b) for b in beside]))
+    spread_beside = _mean_spread(beside)
     line = _contrast(on, above, below) > 0.0
     if off_boundary:
         line |= _off_boundary(on, above, below) > OFF_BOUNDARY * np.mean(
@@ -606,6 +606,14 @@ def _off_boundary(on: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.nd
     ab = below - above
     t = np.clip(np.sum((on - above) * ab, axis=0) / np.maximum(np.sum(ab * ab, axis=0), 1e-12), 0.0, 1.0)
     return np.asarray(np.linalg.norm(on - (above + t * ab), axis=0))
+
+
+def _mean_spread(beside: list[np.ndarray]) -> float:
+    """The mean ``_colour_spread`` of the arrays ``beside`` (each (channels, columns), all one shape),
+    in one pass over them all."""
+    chroma = np.stack(beside)[:, 1:]
+    spreads = np.median(np.linalg.norm(chroma - np.median(chroma, axis=2, keepdims=True), axis=1), axis=1)
+    return float(np.mean(spreads.astype(np.float64)))
 
 
 def _colour_spread(pixels: np.ndarray) -> float:
