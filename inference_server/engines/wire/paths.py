@@ -116,8 +116,9 @@ def runs(evidence: np.ndarray, bridge: np.ndarray, gap: int, min_len: int,
         return out
     start, count, last = int(ev[0]), 1, int(ev[0])
     for x in ev[1:].tolist() + [None]:
-        if x is not None and (x == last + 1 or not (breaks is not None and breaks[last + 1:x].any()) and
-                              (x - last - 1 <= gap or bool(bridge[last + 1:x].all()))):  # next column: nothing between
+        if x is not None and (x == last + 1  # the next column: nothing between to check
+                              or (not (breaks is not None and breaks[last + 1:x].any())
+                                  and (x - last - 1 <= gap or bool(bridge[last + 1:x].all())))):
             count, last = count + 1, x
             continue
         if count >= min_len:
