@@ -27,6 +27,9 @@ Classes:
 - Fit time for 4 pairs of 2K (2048x1080) frames.
 Outputs are compared as sRGB-encoded display values (clipped to 0-1) in CIE Lab, D65.
 Prints one line per split and class and a summary; never fails on figures.
+With ``--best-balance`` the shifted and takes classes also score each test shot with the balance
+(exposure, warmth, tint) searched against its own target: the floor under which no balance
+estimator, nor a given balance, can bring the look (it reads the target: a diagnostic, not a method).
 With ``--balances`` the shifted class also prints, per split and test shot, the balance it
 needs (its shift undone, brought to where the heroes are as the estimator balanced them) and
 the estimated one: stops, Kelvin at 6500 K and tint.
@@ -293,8 +296,28 @@ def takes(still: np.ndarray, n: int = 5, part: float = 0.7) -> list[np.ndarray]:
     return [np.ascontiguousarray(still[y:y + ch, x:x + cw]) for y, x in at[:n]]
 
 
+def best_balances(apply: Callable[..., np.ndarray], starts: list[np.ndarray], tests: list[Pair]) -> list[np.ndarray]:
+    """Each test shot through the look after the balance (exposure, warmth, tint) that brings it
+    nearest its target (mean dE2000, Nelder-Mead from ``starts``, searched on every 4th pixel):
+    what no balance, estimated or given, can improve on with this look."""
+    from scipy.optimize import minimize
+
+    from inference_server.engines.look.balance import balance_cdl, components, compose
+
+    outs = []
+    for o0, (a, b) in zip(starts, tests, strict=True):
+        sa, sb = a[::4, ::4], b[::4, ::4]
+        x0 = components(o0)
+        simplex = np.stack([x0, *(x0 + 0.02 * np.eye(3))])   # 0.02: about a third of a stop, or of a cast
+        r = minimize(lambda c: float(de2000(apply(sa, balance_cdl(compose(c))), sb).mean()),  # noqa: B023
+                     x0, method="Nelder-Mead", options={"initial_simplex": simplex, "xatol": 1e-3, "fatol": 2e-3,
+                                                        "maxfev": 90})
+        outs.append(apply(a, balance_cdl(compose(r.x))))
+    return outs
+
+
 def creative(tmp: Path, sheets: Path, shifted: bool, table: bool = False, pictures: list[np.ndarray] | None = None,
-             cls: str | None = None) -> dict[str, list[tuple[float, float]]]:
+             cls: str | None = None, best: bool = False) -> dict[str, list[tuple[float, float]]]:
     from inference_server.engines.look import spaces
 
     lin = stills() if pictures is None else pictures
@@ -327,12 +350,18 @@ def creative(tmp: Path, sheets: Path, shifted: bool, table: bool = False, pictur
                         est = estimate(a)
                         print(f"balance   {name:24s} split {s} shot {i}  needs {describe(offsets[i] + ref)}"  # noqa: B023
                               f"  estimated {describe(est)}  error {describe(est - offsets[i] - ref)}")  # noqa: B023
-                return [offsets[i] + ref for i in test_idx]  # noqa: B023
+                given[:] = [offsets[i] + ref for i in test_idx]  # noqa: B023
+                return given  # noqa: B023
 
+            given: list[np.ndarray] = []
             fitted = ours(train, space, tmp, True, known)
             assert isinstance(fitted, list)
-            for label, bal in (("ours look only", False), ("ours bal+look", True), ("ours known bal+look", None)):
-                if bal is None:
+            labels: list[tuple[str, bool | None]] = [("ours look only", False), ("ours bal+look", True),
+                                                     ("ours known bal+look", None)]
+            for label, bal in labels + ([("ours best bal+look", None)] if best else []):
+                if label == "ours best bal+look":
+                    outs = best_balances(fitted[0], given, tests)
+                elif bal is None:
                     outs = [f(a) for f, (a, _) in zip(fitted[1:], tests)]
                 else:
                     fn = fitted[0] if bal else ours(train, space, tmp, False)
@@ -427,6 +456,9 @@ def main() -> int:
                         choices=("fivek", "shifted", "takes", "unshifted", "issue4", "time"))
     parser.add_argument("--balances", action="store_true",
                         help="shifted class: print each test shot's needed balance vs the estimate")
+    parser.add_argument("--best-balance", action="store_true",
+                        help="shifted and takes classes: also each test shot with the balance that brings it nearest its "
+                             "target (searched): the floor no balance estimator can go under with the look")
     parser.add_argument("--sheets", default=str(ROOT / "out/bench-look"), help="folder for the contact sheets")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -434,11 +466,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         fk = fivek(tmp, sheets) if "fivek" not in args.skip else {}
-        sh = creative(tmp, sheets, True, args.balances) if "shifted" not in args.skip else {}
+        sh = creative(tmp, sheets, True, args.balances, best=args.best_balance) if "shifted" not in args.skip else {}
         tk: dict[str, list[tuple[float, float]]] = {}
         if "takes" not in args.skip:   # shifted takes of one scene, each still in turn (two stills: time)
             for k, still in enumerate(stills()[:2]):
-                for key, v in creative(tmp, sheets, True, args.balances, takes(still), f"takes{k}").items():
+                for key, v in creative(tmp, sheets, True, args.balances, takes(still), f"takes{k}",
+                                       args.best_balance).items():
                     tk.setdefault(key, []).extend(v)
         un = creative(tmp, sheets, False) if "unshifted" not in args.skip else {}
         i4 = unshifted_issue4(tmp) if "issue4" not in args.skip else {}
@@ -455,7 +488,8 @@ def main() -> int:
         if res:
             summarise(name, res)
             for label, target in (("ours bal+look", 1.5 if name in ("shifted", "takes") else 0.6),
-                                  ("ours look only", None), ("ours known bal+look", None)):
+                                  ("ours look only", None), ("ours known bal+look", None),
+                                  ("ours best bal+look", None)):
                 m = [np.mean([x[0] for x in v]) for k, v in res.items() if k.endswith(" " + label)]
                 if not m:
                     continue
