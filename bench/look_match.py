@@ -1,6 +1,7 @@
 """Benchmark look match (issues 4 and 19): colour accuracy (dE2000) per class and fit time.
 
-Run from the repository root: ``python bench/look_match.py [--skip fivek shifted takes unshifted issue4 time]``.
+Run from the repository root: ``python bench/look_match.py [--skip fivek shifted takes unshifted issue4 time]
+[--balances] [--best-balance]``.
 Needs ``../shared/data``. Writes one contact sheet per class (rows: source | ours | target,
 each whole and as a 1:1 centre crop) under ``--sheets`` (default ``out/bench-look``).
 
