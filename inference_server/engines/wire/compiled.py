@@ -1,5 +1,6 @@
-"""Loops that numpy cannot vectorise, compiled by numba without the GIL, so that the wire bands
-worked side by side (``repair._each``) really run at the same time.
+"""Loops that numpy cannot vectorise (the path search, the ray march), or vectorises only through
+many full-size temporaries (a scale's ridge strength), compiled by numba without the GIL, so that
+the wire bands worked side by side (``repair._each``) really run at the same time.
 
 ``compiled(fn)`` returns a callable that compiles ``fn`` on its first call (``nogil``, cached on
 disk beside the source): importing numba and loading the compiled code costs about a second, which
