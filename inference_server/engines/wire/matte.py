@@ -611,16 +611,19 @@ def _off_boundary(on: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.nd
 def _mean_spread(beside: list[np.ndarray]) -> float:
     """The mean ``_colour_spread`` of the arrays ``beside`` (each (channels, columns), all one shape),
     in one pass over them all."""
-    chroma = np.stack(beside)[:, 1:]
-    spreads = np.median(np.linalg.norm(chroma - np.median(chroma, axis=2, keepdims=True), axis=1), axis=1)
-    return float(np.mean(spreads.astype(np.float64)))
+    return float(np.mean(_colour_spreads(np.stack(beside)).astype(np.float64)))
 
 
 def _colour_spread(pixels: np.ndarray) -> float:
     """How far the colour of ``pixels`` ((luminance, opponent channels...), columns) strays from
     its median: the median distance in the opponent channels."""
-    chroma = pixels[1:]
-    return float(np.median(np.linalg.norm(chroma - np.median(chroma, axis=1, keepdims=True), axis=0)))
+    return float(_colour_spreads(pixels[None])[0])
+
+
+def _colour_spreads(pixels: np.ndarray) -> np.ndarray:
+    """``_colour_spread`` of each of ``pixels`` (k, channels, columns): (k,)."""
+    chroma = pixels[:, 1:]
+    return np.asarray(np.median(np.linalg.norm(chroma - np.median(chroma, axis=2, keepdims=True), axis=1), axis=1))
 
 
 def _core(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray, limit: np.ndarray, grow: int) -> np.ndarray:
