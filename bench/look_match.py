@@ -357,21 +357,22 @@ def creative(tmp: Path, sheets: Path, shifted: bool, table: bool = False, pictur
             given: list[np.ndarray] = []
             fitted = ours(train, space, tmp, True, known)
             assert isinstance(fitted, list)
-            labels: list[tuple[str, bool | None]] = [("ours look only", False), ("ours bal+look", True),
-                                                     ("ours known bal+look", None)]
-            for label, bal in labels + ([("ours best bal+look", None)] if best else []):
-                if label == "ours best bal+look":
-                    outs = best_balances(fitted[0], given, tests)
-                elif bal is None:
-                    outs = [f(a) for f, (a, _) in zip(fitted[1:], tests)]
-                else:
-                    fn = fitted[0] if bal else ours(train, space, tmp, False)
+            labels = ["ours look only", "ours bal+look", "ours known bal+look"] + (["ours best bal+look"] if best else [])
+            for label in labels:
+                if label == "ours look only":
+                    fn = ours(train, space, tmp, False)
                     assert callable(fn)
                     outs = [fn(a) for a, _ in tests]
+                elif label == "ours bal+look":
+                    outs = [fitted[0](a) for a, _ in tests]
+                elif label == "ours known bal+look":
+                    outs = [f(a) for f, (a, _) in zip(fitted[1:], tests)]
+                else:
+                    outs = best_balances(fitted[0], given, tests)
                 mean, p95 = score(outs, tests)
                 results.setdefault(f"{name} {label}", []).append((mean, p95))
                 per.setdefault(label, []).append(mean)
-                if s == 0 and bal and name in ("nilut-LUT01", "REDlogFilm_to_REDgamma2"):
+                if s == 0 and label == "ours bal+look" and name in ("nilut-LUT01", "REDlogFilm_to_REDgamma2"):
                     sheet_rows += [(a, o, b) for o, (a, b) in zip(outs, tests)]
         for label, means in per.items():
             print(f"{cls:9s} {name:24s} {label:15s} per split mean dE2000: " + " ".join(f"{m:5.2f}" for m in means))
