@@ -18,8 +18,10 @@ grown hole is seen ``VOTES`` times (or ``max_samples`` frames are borrowed). Opt
 residual parallax of each sample is corrected by smooth dense flow measured around the hole;
 each sample's light is matched to the frame's around the hole by a smooth gain
 (``_gain_field``: far frames saw that background through another part of the lens).
-A robust temporal estimate (``temporal``) votes all reveals of a pixel and averages its
-``per_pixel`` nearest inliers; its brightness is matched to the frame by a smooth offset
+A robust temporal estimate (``temporal``) votes all reveals of a pixel and averages
+``per_pixel`` of the inliers: those that, light matched, lie nearest the frame itself on the
+band beside the hole near the pixel (``_preference``: a far frame's parallax, a mover crossing
+the hole's edge show there), nearest in time among equals; its brightness is matched to the frame by a smooth offset
 from the ring around the grown hole, and the patch is regrained for the grain the average
 removed (``_missing_grain``).
 
@@ -58,6 +60,7 @@ KERNEL = 2               # px: reach of the bicubic resampling kernel, added to 
 BAND = 16                # px: width of the band around the grown hole where each donor's brightness is matched
 BAND_SIGMA = 8.0         # px: smoothing of that match (exposure and vignetting are smooth)
 BAND_STEP = 4            # the match is measured and continued at 1/4 size
+PREFER_SIGMA = 1.0       # BAND_STEP blocks: smoothing of a sample's residual beside the hole before it is continued in
 GAIN_SPREAD = 0.2        # band blocks whose log ratio is this far from the band's median are something moving
 
 
@@ -129,12 +132,13 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
 
     ``frames``: (H, W, C) float32 per frame (may be lazy); ``mattes``: (H, W) float32 0-1 per
     frame, > 0 over the object (the hole, replaced in full); ``alignment``: the shot's camera
-    motion. ``max_samples``: most other frames borrowed; ``per_pixel``: how many of them,
-    nearest in time first, are voted at each pixel. ``window``: frames either side searched
-    (0: the whole shot). ``regrain``: 0 leaves the patch smooth, 1 gives it back the measured
-    grain it lacks. ``margin``: px the mattes are grown by before a donor pixel counts as
-    background (default ``default_margin``). ``keys``: the shot's key fills; never-revealed
-    background is carried from them, and a frame that has to paint is added to them.
+    motion. ``max_samples``: most other frames borrowed; ``per_pixel``: how many of the samples
+    the vote keeps at a pixel are averaged there (the frame's best matches beside it).
+    ``window``: frames either side searched (0: the whole shot). ``regrain``: 0 leaves the patch
+    smooth, 1 gives it back the measured grain it lacks. ``margin``: px the mattes are grown by
+    before a donor pixel counts as background (default ``default_margin``). ``keys``: the shot's
+    key fills; never-revealed background is carried from them, and a frame that has to paint is
+    added to them.
     """
     n = len(frames)
     if len(mattes) != n:
@@ -168,14 +172,15 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     t_guard = guard[y0:y1, x0:x1]
     ring = _ring(t_guard, 6)
     want = t_guard | ring
-    stack, valid = _gather(frames, mattes, alignment, index, t_roi, t_guard, want, offset,
+    stack, valid, prefer = _gather(frames, mattes, alignment, index, t_roi, t_guard, want, offset,
                            max_samples, min(max(VOTES, per_pixel), max_samples), window, refine, margin)
     filled = t_roi.copy()
     revealed = np.zeros_like(t_hole)
     est: TemporalEstimate | None = None
     if stack:
         est = scatter(robust_temporal_estimate(np.stack(stack)[:, :, None], np.stack(valid)[:, :, None], rejection,
-                                               nearest=per_pixel), want)
+                                               nearest=per_pixel, prefer=None if prefer is None else prefer[:, :, None]),
+                      want)
         revealed = t_guard & est.seen
         est_img = est.image + _ring_offset(t_roi - est.image, ring & est.seen) if (ring & est.seen).any() \
             else est.image
@@ -347,6 +352,51 @@ def _gain_field(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> np.
     return resize(np.exp(field).astype(np.float32), (w, h), cv2.INTER_LINEAR)
 
 
+def _small(size: tuple[int, int]) -> tuple[int, int]:
+    """(h, w) of a (h, w) region measured in BAND_STEP blocks."""
+    return max(1, size[0] // BAND_STEP), max(1, size[1] // BAND_STEP)
+
+
+def _band_residual(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """How far ``sample`` (h, w, C), its light matched, lies from ``target`` on ``band`` (h, w)
+    bool: the mean |difference| (code values, over channels) per BAND_STEP block, inf where the
+    block holds too little band."""
+    import cv2
+
+    hs, ws = _small(band.shape)
+    k = cv2.resize(band.astype(np.float32), (ws, hs), interpolation=cv2.INTER_AREA)
+    r = np.abs(sample - target).mean(axis=2) * band
+    mean = cv2.resize(r.astype(np.float32), (ws, hs), interpolation=cv2.INTER_AREA) / np.maximum(k, 1e-6)
+    return np.where(k > 0.2, mean, np.inf).astype(np.float32)
+
+
+def _preference(offs: list[np.ndarray], want: np.ndarray) -> np.ndarray | None:
+    """(N, P) float32 for the pixels of ``want`` (h, w): how much further each sample lies from
+    the target around the hole near the pixel than the sample lying nearest there
+    (``_band_residual``, less the least of them block by block, continued inwards as
+    ``_ring_offset`` continues offsets), plus a tie-break in the stack's order.
+
+    Lower is preferred among the samples the vote keeps: beside the hole, a sample that misses
+    the target's background (a far frame's parallax, what moved) shows there that it misses it
+    inside too, while the vote decides only what is background. ``None`` for no samples."""
+    import cv2
+
+    if not offs:
+        return None
+    best = np.min(np.stack(offs), axis=0)
+    h, w = want.shape
+    out = np.empty((len(offs), int(want.sum())), np.float32)
+    for k, off in enumerate(offs):
+        seen = np.isfinite(off)
+        field = np.zeros(off.shape, np.float32)
+        if seen.any():
+            rel = np.where(seen, off - np.where(seen, best, 0.0), 0.0).astype(np.float32)[..., None]
+            field = _ring_offset(rel, seen, PREFER_SIGMA, most=np.inf)[..., 0]
+        full = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR).reshape(h, w)
+        out[k] = full[want] + np.float32(1e-4 * k)
+    return out
+
+
 def _ring_offset(residual: np.ndarray, ring: np.ndarray, sigma: float = RING_SIGMA,
                  most: float = RING_MAX) -> np.ndarray:
     """Smooth (h, w, C) brightness offset continuing ``residual`` measured on ``ring`` inwards.
@@ -387,9 +437,10 @@ def _candidates(n: int, index: int, window: int) -> list[int]:
 def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment: ShotAlignment, index: int,
             t_roi: np.ndarray, t_hole: np.ndarray, want: np.ndarray, offset: tuple[int, int],
             max_samples: int, need: int, window: int, refine: bool,
-            margin: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+            margin: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None]:
     """Aligned samples and where each shows background, chosen to cover ``t_hole``: of each
-    sample only the pixels of ``want`` (ROI-sized bool), (P, C) and (P,), in row-major order.
+    sample only the pixels of ``want`` (ROI-sized bool), (P, C) and (P,), in row-major order;
+    and the samples' preference at each of those pixels, (N, P) (``_preference``; None for none).
 
     The ghost rule lives here: a sample is valid only inside its own frame and outside its own
     matte grown by ``margin`` px in its own frame, then by ``KERNEL`` px once resampled.
@@ -403,6 +454,7 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
     box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     stack: list[np.ndarray] = []
     valid: list[np.ndarray] = []
+    offs: list[np.ndarray] = []
     for s in _candidates(len(frames), index, window):
         if len(stack) >= max_samples or (counts[t_hole] >= need).all():
             break
@@ -420,12 +472,15 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
         if refine and moved >= 1.0:     # no camera move, no parallax: what the flow would see is movers
             sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset, min(40.0, 1.0 + 0.3 * moved))
         measured = band & ok
+        off = np.full(_small(size), np.inf, np.float32)
         if measured.sum() >= 16:
             sample[box] *= _gain_field(t_roi[box], sample[box], measured[box])
+            off = _band_residual(t_roi, sample, measured)
         stack.append(sample[want])
         valid.append(ok[want])
+        offs.append(off)
         counts += ok
-    return stack, valid
+    return stack, valid, _preference(offs, want)
 
 
 def _resample(source: np.ndarray, matrix: np.ndarray, size: tuple[int, int], offset: tuple[int, int],

@@ -47,7 +47,8 @@ def _masked_median(x: np.ndarray, count: np.ndarray) -> np.ndarray:
 
 def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: float = 2.5,
                              min_support: int = 1, noise_floor: float | None = None,
-                             nearest: int = 0, where: np.ndarray | None = None) -> TemporalEstimate:
+                             nearest: int = 0, where: np.ndarray | None = None,
+                             prefer: np.ndarray | None = None) -> TemporalEstimate:
     """Robust temporal estimate of ``stack`` (N, H, W, C) over samples where ``valid`` (N, H, W).
 
     ``stack`` may be float16/float32 or integer code values (returned scaled 0-1 when integer).
@@ -56,6 +57,8 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
     ``noise_floor``: smallest deviation treated as noise (code values 0-1); measured if None.
     ``nearest``: when > 0, only the first ``nearest`` inliers along N are averaged (order the
     stack by preference, e.g. nearest in time first): all samples vote, the best few are kept.
+    ``prefer``: (N, H, W), with ``nearest``: the ``nearest`` inliers of a pixel averaged are
+    those with the lowest values here (ties: the first along N), not the first along N.
     ``where``: (H, W) bool, the pixels wanted (others are returned as not seen, zero); the noise
     floor is still measured over the whole stack, so the figures inside ``where`` do not change.
     """
@@ -68,13 +71,16 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
     n, h, w, c = stack.shape
     if where is not None and where.shape != (h, w):
         raise ValueError(f"'where' is {where.shape}, the stack's frames are {(h, w)}")
+    if prefer is not None and prefer.shape != (n, h, w):
+        raise ValueError(f"'prefer' is {prefer.shape}, the stack is {(n, h, w)}")
     scale = {np.dtype(np.uint8): 1 / 255.0, np.dtype(np.uint16): 1 / 65535.0}.get(stack.dtype, 1.0)
     if noise_floor is None:
         noise_floor = _noise_floor(stack, valid, scale)
     if where is not None:
         ys, xs = np.nonzero(where)
         part = robust_temporal_estimate(stack[:, ys, xs][:, :, None], valid[:, ys, xs][:, :, None], rejection,
-                                        min_support, noise_floor, nearest)
+                                        min_support, noise_floor, nearest,
+                                        prefer=None if prefer is None else prefer[:, ys, xs][:, :, None])
         return scatter(part, where)
     image = np.zeros((h, w, c), np.float32)
     support = np.zeros((h, w), np.int32)
@@ -92,7 +98,11 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
         mad = _masked_median(np.where(v, dev, np.inf), cnt).astype(np.float32)
         thr = np.float32(rejection) * np.maximum(np.float32(1.4826) * mad, np.float32(noise_floor * c))
         inl = v & (dev <= thr[None])
-        if nearest > 0:
+        if nearest > 0 and prefer is not None:
+            # stable order: equal preferences keep the stack's order, as the plain cut below does
+            rank = np.argsort(np.argsort(np.where(inl, prefer[:, y0:y1], np.inf), axis=0, kind="stable"), axis=0)
+            inl &= rank < nearest
+        elif nearest > 0:
             inl &= np.cumsum(inl, axis=0) <= nearest
         k = inl.sum(axis=0)
         total = np.where(inl[..., None], x, 0.0).sum(axis=0)

@@ -356,3 +356,27 @@ def test_grow_is_a_disc_also_at_the_frame_edge() -> None:
     disc = ((yy - 30) ** 2 + (xx - 40) ** 2 <= 7.5 ** 2) | (yy ** 2 + (xx - 79) ** 2 <= 7.5 ** 2)
     assert (grown == disc).all()
     assert (grow(mask, 0) == mask).all() and not grow(np.zeros((5, 5), bool), 4).any()
+
+
+def test_of_the_donors_the_vote_keeps_those_matching_the_frame_around_the_hole_are_averaged(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a locked-off shot whose fine texture changes from frame 5 on (wind in leaves, a sprinkler):
+    # both kinds are background to the vote, but frame 4 shows the first around its hole
+    from inference_server.engines.cleanplate import removal
+
+    rng = np.random.default_rng(5)
+    a = textured_background(64, 96, 2)
+    b = np.clip(a + rng.choice([-0.05, 0.05], size=a.shape).astype(np.float32), 0, 1)
+    frames = [(a if t < 5 else b).copy() for t in range(9)]
+    hole = np.zeros((64, 96), np.float32)
+    hole[22:42, 36:60] = 1.0
+    frames[4][hole > 0] = MAGENTA
+    mattes = [hole if t == 4 else np.zeros_like(hole) for t in range(9)]
+    al = align_shot(frames, 4)
+    rem = remove_object(frames, mattes, al, 4, regrain=0.0, margin=3)
+    inside = hole > 0
+    assert rem.revealed[inside].all()
+    assert psnr(rem.image[inside], a[inside]) > 40.0, psnr(rem.image[inside], a[inside])
+    monkeypatch.setattr(removal, "_preference", lambda offs, want: None)       # nearest in time first
+    plain = remove_object(frames, mattes, al, 4, regrain=0.0, margin=3)
+    assert psnr(plain.image[inside], a[inside]) < 34.0, psnr(plain.image[inside], a[inside])

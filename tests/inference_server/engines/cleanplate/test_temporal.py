@@ -77,3 +77,22 @@ def test_where_computes_only_the_pixels_asked_and_the_same_values() -> None:
     assert not part.seen[~where].any() and not part.image[~where].any()
     with pytest.raises(ValueError, match="'where'"):
         robust_temporal_estimate(stack, valid, where=where[:5])
+
+
+def test_prefer_picks_which_inliers_are_averaged_but_not_the_vote() -> None:
+    stack = np.zeros((6, 2, 3, 1), np.float32)
+    stack[:, :, :, 0] = np.array([0.50, 0.51, 0.52, 0.53, 0.54, 0.95], np.float32)[:, None, None]
+    valid = np.ones((6, 2, 3), bool)
+    plain = robust_temporal_estimate(stack, valid, nearest=2, noise_floor=0.01)
+    assert plain.image[0, 0, 0] == pytest.approx(0.505)                # the first two inliers
+    prefer = np.tile(np.array([5, 4, 3, 0, 1, -9], np.float32)[:, None, None], (1, 2, 3))
+    prefer[:, 1, 2] = 0.0                                               # all equal here: the stack's order
+    est = robust_temporal_estimate(stack, valid, nearest=2, noise_floor=0.01, prefer=prefer)
+    assert est.image[0, 0, 0] == pytest.approx(0.535)                   # samples 3 and 4; the outlier 5 is
+    assert est.image[1, 2, 0] == pytest.approx(0.505)                   # voted out however preferred
+    assert est.support[0, 0] == 2
+    part = robust_temporal_estimate(stack, valid, nearest=2, noise_floor=0.01, prefer=prefer,
+                                    where=np.ones((2, 3), bool))
+    np.testing.assert_allclose(part.image, est.image)
+    with pytest.raises(ValueError, match="'prefer'"):
+        robust_temporal_estimate(stack, valid, nearest=2, prefer=prefer[:3])
