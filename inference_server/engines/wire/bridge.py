@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference_server.engines.wire.components import components
 from inference_server.engines.wire.matte import feathered
 from inference_server.engines.wire.qc import counts, strokes, usual
 
@@ -63,14 +64,8 @@ class Piece:
 def pieces(mid: np.ndarray) -> list[Piece]:
     """The centre lines (bool (H, W), along x) as pieces of at least ``MIN_PIECE`` columns, one row
     (the mean) per column."""
-    import cv2
-
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mid.astype(np.uint8), connectivity=8)
     out = []
-    for k in range(1, count):
-        x, y, w, h = (int(v) for v in stats[k, :4])  # each piece's box: a frame-sized compare per piece was slow
-        ys, xs = np.nonzero(labels[y:y + h, x:x + w] == k)
-        ys, xs = ys + y, xs + x
+    for ys, xs in components(mid)[1]:
         cols, inv = np.unique(xs, return_inverse=True)
         if cols.size >= MIN_PIECE:
             out.append(Piece(cols, np.bincount(inv, ys).astype(np.float32) / np.bincount(inv)))

@@ -47,6 +47,7 @@ import numpy as np
 
 from inference_server.engines.wire import loglin
 from inference_server.engines.wire.compiled import compiled
+from inference_server.engines.wire.components import components
 from inference_server.engines.wire.flow import luminance
 from inference_server.engines.wire.paths import GAP, WirePath, best_near, find_paths, hops, spans, trace
 
@@ -910,10 +911,9 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
     if not inside.any():
         return out, scores
     lum, linear = _analysis(image)
-    count, labels = cv2.connectedComponents(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
+    labels, each = components(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
     h, w = hint.shape
-    for k in range(1, count):
-        ys, xs = np.nonzero(labels == k)
+    for k, (ys, xs) in enumerate(each, start=1):
         box = labels[max(ys.min() - 1, 0):ys.max() + 2, max(xs.min() - 1, 0):xs.max() + 2] == k
         pad = int(max(24, 1.5 * hint_width(box) + 6))  # room for the texture around the stroke
         y0, y1 = max(ys.min() - pad, 0), min(ys.max() + pad + 1, h)

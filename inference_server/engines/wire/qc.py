@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from inference_server.engines.wire.components import components
 from inference_server.engines.wire.matte import HINT_INSIDE
 
 GAP_FLAG = 30  # px: a stretch of a stroke this long with a wire fewer than along most of it is named
@@ -69,15 +70,16 @@ def strokes(hint: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray, boo
     import cv2
 
     inside = hint > HINT_INSIDE
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
     out = []
-    for k in range(1, count):
-        x, y, w, h = (int(v) for v in stats[k, :4])  # the dilated stroke's box holds the stroke
-        stroke = (labels[y:y + h, x:x + w] == k) & inside[y:y + h, x:x + w]
-        ys, xs = np.nonzero(stroke)
+    for ys, xs in components(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))[1]:
+        held = inside[ys, xs]
+        ys, xs = ys[held], xs[held]
         if ys.size:
-            box = (slice(y + int(ys.min()), y + int(ys.max()) + 1), slice(x + int(xs.min()), x + int(xs.max()) + 1))
-            out.append((box, stroke[ys.min():ys.max() + 1, xs.min():xs.max() + 1], bool(np.ptp(ys) > np.ptp(xs))))
+            y0, x0 = int(ys.min()), int(xs.min())
+            box = (slice(y0, int(ys.max()) + 1), slice(x0, int(xs.max()) + 1))
+            stroke = np.zeros((box[0].stop - y0, box[1].stop - x0), bool)
+            stroke[ys - y0, xs - x0] = True
+            out.append((box, stroke, bool(np.ptp(ys) > np.ptp(xs))))
     return out
 
 
@@ -151,14 +153,8 @@ def pieces(lines: np.ndarray) -> tuple[np.ndarray, list[tuple[np.ndarray, np.nda
     """(int labels (H, W) of the connected pieces of bool ``lines``, 8-connected, 0 off them; per
     piece k = 1, 2...: its rows, its columns, and the one of the two its length runs along, its
     longer side)."""
-    import cv2
-
-    count, labels = cv2.connectedComponents(lines.astype(np.uint8), connectivity=8)
-    out = []
-    for k in range(1, count):
-        ys, xs = np.nonzero(labels == k)
-        out.append((ys, xs, xs if np.ptp(xs) >= np.ptp(ys) else ys))
-    return labels, out
+    labels, each = components(lines)
+    return labels, [(ys, xs, xs if np.ptp(xs) >= np.ptp(ys) else ys) for ys, xs in each]
 
 
 def lines_of_the_repair(lines: np.ndarray, centres: np.ndarray, scores: list[float], changed: np.ndarray,
