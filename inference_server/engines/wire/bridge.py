@@ -5,9 +5,11 @@ and again from past it, but not over it (a dark wire over dark cloth: the ridge 
 out too little from the texture to hold a path of its own), the wire is still in the plate
 over the backpack, and over the few columns either side where a piece too short to be judged
 alone was dropped. The two pieces are the same wire when one continues the other's course;
-the stretch between them is matted along that course where a line of the wires' polarity
-still runs there: it stands out from its two sides more than the same course moved off the
-wire does. A wire hidden behind a foreground shows no line along its course and stays
+the stretch between them is matted along that course where the wire's line still runs
+there: it stands out from its two sides more than the same course moved off the wire does,
+in the polarity both ends show, or else in the polarity a wire of the ends' own luminance has
+against what it crosses there (a grey cable found dark against a pale curtain is a bright line
+over a dark shirt). A wire hidden behind a foreground shows no line along its course and stays
 unmatted (the foreground is not the repair's). A wire's end that no piece continues, where the
 stroke holds a wire fewer past it (the pale wire of a rig lost where it turns from bright over a
 car to dark over the sky), is carried on the same way, step by step, while the line shows.
@@ -84,26 +86,49 @@ def course(a: tuple[int, float, float], b: tuple[int, float, float]) -> tuple[np
     return cols, rows
 
 
-def _contrast(lum: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, sign: float) -> np.ndarray:
-    """Per column, how far the line at ``rows`` stands out from both its sides (float (n,)): the
-    sides' median ``half + 2`` to ``half + 5`` px off, less the line's darkest (``sign`` 1; its
-    brightest for -1) of three rows; the lesser side counts (``_contrasts`` for one course)."""
-    return _contrasts(lum, cols, np.rint(rows).astype(np.int64)[None, :], half)[0, 0 if sign > 0 else 1]
+def _line_and_sides(lum: np.ndarray, cols: np.ndarray, yi: np.ndarray, half: float
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the three rows of each course's line, (3, F, n); the median of each side ``half + 2`` to
+    ``half + 5`` px off, (F, n) each) for int rows ``yi`` (F, n) over ``cols`` (n,)."""
+    h = lum.shape[0]
+    line = np.stack([lum[np.clip(yi + d, 0, h - 1), cols] for d in (-1, 0, 1)])
+    near, far = int(np.ceil(half)) + 2, int(np.ceil(half)) + 5
+    above, below = (np.median(np.stack([lum[np.clip(yi + s * d, 0, h - 1), cols] for d in range(near, far + 1)]), axis=0)
+                    for s in (-1, 1))
+    return line, above, below
 
 
 def _contrasts(lum: np.ndarray, cols: np.ndarray, yi: np.ndarray, half: float) -> np.ndarray:
-    """``_contrast`` of many courses at once, both polarities: float (F, 2, n) for int rows ``yi``
-    (F, n) over ``cols`` (n,); [:, 0] dark (``sign`` 1), [:, 1] bright. A dark line's contrast and a
-    bright one's come from the same pixels: the darkest of three rows against the sides' medians,
-    the brightest against the same medians negated."""
-    h = lum.shape[0]
-    line = np.stack([lum[np.clip(yi + d, 0, h - 1), cols] for d in (-1, 0, 1)])  # (3, F, n)
-    near, far = int(np.ceil(half)) + 2, int(np.ceil(half)) + 5
-    sides = [np.median(np.stack([lum[np.clip(yi + s * d, 0, h - 1), cols] for d in range(near, far + 1)]), axis=0)
-             for s in (-1, 1)]
-    dark = np.minimum(sides[0], sides[1]) - np.min(line, axis=0)
-    bright = np.minimum(-sides[0], -sides[1]) + np.max(line, axis=0)
-    return np.stack([dark, bright], axis=1)
+    """How far each course's line stands out from both its sides, many courses at once, both
+    polarities: float (F, 2, n) for int rows ``yi`` (F, n) over ``cols`` (n,); [:, 0] dark, [:, 1]
+    bright (``_dark_bright``: a dark line's contrast and a bright one's come from the same pixels)."""
+    return np.stack(_dark_bright(*_line_and_sides(lum, cols, yi, half)), axis=1)
+
+
+def _dark_bright(line: np.ndarray, above: np.ndarray, below: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(how far a line stands out as a dark one, as a bright one), (F, n) each, from
+    ``_line_and_sides``: the lesser side's median less the darkest of its three rows; the brightest
+    less the greater side's median."""
+    return np.minimum(above, below) - np.min(line, axis=0), np.minimum(-above, -below) + np.max(line, axis=0)
+
+
+def _seen(lum: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, own: float | np.ndarray) -> np.ndarray:
+    """How far the line stands out from both its sides (``_contrasts``) along a course of a wire
+    whose own luminance is ``own``, column by column in the polarity it has there: dark where its
+    sides' mean is brighter than it, bright where darker. A cable's colour holds along it; what it
+    lies against changes (a grey cable is dark against a pale wall and bright against a dark
+    shirt), and so does which way it stands out."""
+    yi = np.rint(rows).astype(np.int64)[None, :]
+    line, above, below = _line_and_sides(lum, cols, yi, half)
+    dark, bright = _dark_bright(line, above, below)
+    return np.where(0.5 * (above + below) > own, dark, bright)[0]
+
+
+def _own(lum: np.ndarray, piece: Piece, right: bool) -> float:
+    """A wire's own luminance at a piece's right (left) end: the median of its centre line's pixels
+    over its last ``ENDS`` columns."""
+    c, r = piece.tail(right)
+    return float(np.median(lum[np.clip(np.rint(r).astype(np.int64), 0, lum.shape[0] - 1), c]))
 
 
 def _half(matte: np.ndarray, piece: Piece, right: bool) -> float:
@@ -126,18 +151,34 @@ def _half(matte: np.ndarray, piece: Piece, right: bool) -> float:
     return max(float(np.median(widths)) if widths else 1.5, 1.0)
 
 
-def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, sign: float) -> bool:
-    """Whether a line of the wire's polarity (``sign``: 1 dark, -1 bright) runs along the course:
-    it stands out from both its sides in ``SHOWN`` of the columns, and by more (median) than the
-    same course moved off the wire by two, three and four of its widths either side, wherever
-    what such a course reads holds no wire matted (``matte`` >= 0.5 in a fifth of its columns:
-    the stroke's other wire, beside the lost one, is a side brighter or darker than anything in
-    the texture, and no measure of what the texture does)."""
-    here = _contrast(lum, cols, rows, half, sign)
+def _owns(lum: np.ndarray, a: Piece, b: Piece, cols: np.ndarray) -> np.ndarray:
+    """The wire's own luminance over ``cols`` between piece ``a``'s right end and ``b``'s left end:
+    from one end's (``_own``) to the other's, in proportion to the way along."""
+    t = (cols - cols[0] + 1) / float(cols.size + 1)
+    return np.asarray((1 - t) * _own(lum, a, True) + t * _own(lum, b, False), np.float32)
+
+
+def _polarity(lum: np.ndarray, piece: Piece, right: bool, half: float) -> float:
+    """1 where a piece's end is a dark line, -1 a bright one."""
+    c, r = piece.tail(right)
+    dark, bright = np.median(_contrasts(lum, c, np.rint(r).astype(np.int64)[None, :], half)[0], axis=1)
+    return 1.0 if dark >= bright else -1.0
+
+
+def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float,
+           own: float | np.ndarray) -> bool:
+    """Whether a line of a wire whose own luminance is ``own`` runs along the course (``_seen``: in
+    each column, the polarity such a wire has against what lies there): it stands out from both
+    its sides in ``SHOWN`` of the columns, and by more (median) than the same course moved off the
+    wire by two, three and four of its widths either side, wherever what such a course reads
+    holds no wire matted (``matte`` >= 0.5 in a fifth of its columns: the stroke's other wire,
+    beside the lost one, is a side brighter or darker than anything in the texture, and no
+    measure of what the texture does)."""
+    here = _seen(lum, cols, rows, half, own)
     level = 0.0
     for step in _moved_off(half):
         if not _reads_wire(matte, cols, rows + step, half):
-            level = max(level, float(np.median(_contrast(lum, cols, rows + step, half, sign))))
+            level = max(level, float(np.median(_seen(lum, cols, rows + step, half, own))))
     return bool((here > 0).mean() >= SHOWN and float(np.median(here)) > level)
 
 
@@ -157,13 +198,6 @@ def _reads_wire(matte: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: flo
     return bool((read >= 0.5).mean() >= 0.2)
 
 
-def _polarity(lum: np.ndarray, piece: Piece, right: bool, half: float) -> float:
-    """1 where a piece's end is a dark line, -1 a bright one."""
-    c, r = piece.tail(right)
-    return 1.0 if float(np.median(_contrast(lum, c, r, half, 1.0))) >= float(np.median(_contrast(lum, c, r, half, -1.0))) \
-        else -1.0
-
-
 def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray]:
     """(matte to add, float32 0..1; centre lines added, bool) in one stroke, all (H, W) along x.
@@ -172,7 +206,9 @@ def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.n
     0..1, the matte so far; ``lum``: the analysis luminance. Each piece's right end is joined to
     the nearest piece's left end within ``MAX_BRIDGE`` columns that continues its course (slopes
     within ``SLOPE_TOL``, and the chord between the ends with them), where no other wire found runs
-    along the course and the line still shows there (``_shows``)."""
+    along the course and the line still shows there (``_shows``, for a wire of the luminance the
+    two ends show: ``_own``). An end is where its piece last holds the wire's course
+    (``Piece.held``)."""
     import cv2
 
     add = np.zeros(mid.shape, np.float32)
@@ -209,7 +245,10 @@ def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.n
             continue
         half = min(_half(matte, found[i], True), _half(matte, found[j], False))  # a wire keeps its width
         sign = _polarity(lum, found[i], True, half)
-        if sign != _polarity(lum, found[j], False, half) or not _shows(lum, matte, cols, rows, half, sign):
+        # the ends' polarity throughout: a wire darker (brighter) than anything it crosses
+        kept = sign == _polarity(lum, found[j], False, half) and \
+            _shows(lum, matte, cols, rows, half, -np.inf if sign > 0 else np.inf)
+        if not kept and not _shows(lum, matte, cols, rows, half, _owns(lum, found[i], found[j], cols)):
             continue
         used_r.add(i)
         used_l.add(j)

@@ -19,11 +19,12 @@ PATCH = (130, 200)  # columns of the dark cloth the wire crosses
 def _plate(over_patch: str, beside: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(plate, hint, true wire alpha): a 3 px dark wire, gently sloped, across a textured wall
     with a patch of dark cloth in columns ``PATCH``. ``over_patch``: "faint" (the wire crosses the
-    cloth, 0.03 under its mean), "hidden" (the cloth is in front of the wire) or "other" (over
-    the cloth the wire is 12 px lower: no course continues). ``beside``: a rig's bright 2.5 px
+    cloth, 0.03 under its mean), "grey" (a grey wire, 0.45, over a paler wall: dark against the
+    wall, bright against the cloth), "hidden" (the cloth is in front of the wire) or
+    "other" (over the cloth the wire is 12 px lower: no course continues). ``beside``: a rig's bright 2.5 px
     wire runs 12 px under the dark one all along (not in the alpha returned)."""
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-    wall = texture(H, W, 5) * 0.5 + 0.3
+    wall = texture(H, W, 5) * (0.3 if over_patch == "grey" else 0.5) + (0.65 if over_patch == "grey" else 0.3)
     cloth = (0.14 + 0.1 * (texture(H, W, 6) - 0.5)).astype(np.float32)
     on = (xx >= PATCH[0]) & (xx < PATCH[1])
     truth = np.where(on[:, :, None], cloth, wall).astype(np.float32)
@@ -33,7 +34,8 @@ def _plate(over_patch: str, beside: bool = False) -> tuple[np.ndarray, np.ndarra
     alpha = np.clip(2.0 - np.abs(yy - centre), 0, 1)
     if over_patch == "hidden":
         alpha = np.where(on, 0.0, alpha)
-    value = np.where(on, 0.11, 0.04)[:, :, None]  # over the cloth: 0.03 under its mean
+    value = np.where(on, 0.11, 0.04)[:, :, None] if over_patch != "grey" else np.full((1, W, 1), 0.45)
+    # "faint": over the cloth 0.03 under its mean
     plate = (truth * (1 - alpha[:, :, None]) + value * alpha[:, :, None]).astype(np.float32)
     if beside:
         bright = np.clip(1.75 - np.abs(yy - centre - 12.0), 0, 1)[:, :, None]
@@ -71,11 +73,14 @@ def _bridged(over_patch: str, beside: bool = False) -> tuple[np.ndarray, np.ndar
     return out, lines, alpha, matte
 
 
-@pytest.mark.parametrize("beside", [False, True], ids=["alone", "rig's other wire beside it"])
-def test_a_faint_stretch_of_a_found_wire_is_matted_along_its_course(beside: bool) -> None:
+@pytest.mark.parametrize(("over_patch", "beside"), [("faint", False), ("faint", True), ("grey", False)],
+                         ids=["alone", "rig's other wire beside it", "its polarity turns over the cloth"])
+def test_a_faint_stretch_of_a_found_wire_is_matted_along_its_course(over_patch: str, beside: bool) -> None:
     # beside it, the rig's bright wire is no measure of what the texture does: a course moved off
-    # the lost wire reads it as a bright side, and the lost wire would not stand out from that
-    out, lines, alpha, before = _bridged("faint", beside)
+    # the lost wire reads it as a bright side, and the lost wire would not stand out from that.
+    # A wire dark against the wall and bright against the cloth is one line along one course: the
+    # pieces either side are dark lines, the stretch between them a bright one
+    out, lines, alpha, before = _bridged(over_patch, beside)
     gap = np.zeros(W, bool)
     gap[PATCH[0] - 12:PATCH[1] + 12] = True
     wire = (alpha >= 0.5) & gap[None, :]
@@ -142,8 +147,9 @@ def test_many_courses_read_at_once_read_as_each_one_alone() -> None:
     """``_contrasts`` (every course of a carried step's family at once, both polarities) gives each
     course what it is by definition: the lesser of its sides' medians (``half + 2`` to ``half + 5``
     px off) less the darkest of its three rows for a dark line; for a bright one the brightest of
-    them less the greater median. ``_contrast`` reads one course and polarity of it."""
-    from inference_server.engines.wire.bridge import _contrast, _contrasts
+    them less the greater median. ``_seen`` reads one course in the polarity a wire of a given
+    luminance has against each column's sides: a wire darker than anything, dark; brighter, bright."""
+    from inference_server.engines.wire.bridge import _contrasts, _seen
 
     rng = np.random.default_rng(4)
     lum = rng.random((60, 90)).astype(np.float32)
@@ -157,5 +163,5 @@ def test_many_courses_read_at_once_read_as_each_one_alone() -> None:
         above, below = (np.median(np.stack([lum[y + s * d, cols] for d in range(4, 8)]), axis=0) for s in (-1, 1))
         assert np.allclose(both[f, 0], np.minimum(above, below) - line.min(axis=0), atol=1e-6)
         assert np.allclose(both[f, 1], line.max(axis=0) - np.maximum(above, below), atol=1e-6)
-        assert np.array_equal(_contrast(lum, cols, rows, 1.5, 1.0), both[f, 0])
-        assert np.array_equal(_contrast(lum, cols, rows, 1.5, -1.0), both[f, 1])
+        assert np.array_equal(_seen(lum, cols, rows, 1.5, -1.0), both[f, 0])
+        assert np.array_equal(_seen(lum, cols, rows, 1.5, 2.0), both[f, 1])
