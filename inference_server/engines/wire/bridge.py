@@ -206,9 +206,9 @@ def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.n
     0..1, the matte so far; ``lum``: the analysis luminance. Each piece's right end is joined to
     the nearest piece's left end within ``MAX_BRIDGE`` columns that continues its course (slopes
     within ``SLOPE_TOL``, and the chord between the ends with them), where no other wire found runs
-    along the course and the line still shows there (``_shows``, for a wire of the luminance the
-    two ends show: ``_own``). An end is where its piece last holds the wire's course
-    (``Piece.held``)."""
+    along the course and the line still shows there (``_shows``): in the polarity both ends show
+    or, failing that, in the polarity a wire of the ends' own luminance has against what it
+    crosses (``_owns``: a grey cable dark against a pale curtain is bright over a dark shirt)."""
     import cv2
 
     add = np.zeros(mid.shape, np.float32)
