@@ -114,8 +114,9 @@ def _dark_bright(line: np.ndarray, above: np.ndarray, below: np.ndarray) -> tupl
 
 def _seen(lum: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, own: float | np.ndarray) -> np.ndarray:
     """How far the line stands out from both its sides (``_contrasts``) along a course of a wire
-    whose own luminance is ``own``, column by column in the polarity it has there: dark where its
-    sides' mean is brighter than it, bright where darker. A cable's colour holds along it; what it
+    whose own luminance is ``own`` (a float, or one per column), float (n,): column by column in
+    the polarity it has there, dark where the mean of its two sides' medians is brighter than it,
+    bright where not (``own`` -inf: dark throughout, +inf: bright). A cable's colour holds along it; what it
     lies against changes (a grey cable is dark against a pale wall and bright against a dark
     shirt), and so does which way it stands out."""
     yi = np.rint(rows).astype(np.int64)[None, :]
@@ -126,7 +127,8 @@ def _seen(lum: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, own:
 
 def _own(lum: np.ndarray, piece: Piece, right: bool) -> float:
     """A wire's own luminance at a piece's right (left) end: the median of its centre line's pixels
-    over its last ``ENDS`` columns."""
+    over its end's columns (``Piece.tail``). On a thin soft wire the centre pixel holds some of the
+    background too, which moves the figure toward it but not past it."""
     c, r = piece.tail(right)
     return float(np.median(lum[np.clip(np.rint(r).astype(np.int64), 0, lum.shape[0] - 1), c]))
 
@@ -152,8 +154,8 @@ def _half(matte: np.ndarray, piece: Piece, right: bool) -> float:
 
 
 def _owns(lum: np.ndarray, a: Piece, b: Piece, cols: np.ndarray) -> np.ndarray:
-    """The wire's own luminance over ``cols`` between piece ``a``'s right end and ``b``'s left end:
-    from one end's (``_own``) to the other's, in proportion to the way along."""
+    """The wire's own luminance over ``cols`` between piece ``a``'s right end and ``b``'s left end,
+    float32 (n,): from one end's (``_own``) to the other's, in proportion to the way along."""
     t = (cols - cols[0] + 1) / float(cols.size + 1)
     return np.asarray((1 - t) * _own(lum, a, True) + t * _own(lum, b, False), np.float32)
 
@@ -168,7 +170,8 @@ def _polarity(lum: np.ndarray, piece: Piece, right: bool, half: float) -> float:
 def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float,
            own: float | np.ndarray) -> bool:
     """Whether a line of a wire whose own luminance is ``own`` runs along the course (``_seen``: in
-    each column, the polarity such a wire has against what lies there): it stands out from both
+    each column, the polarity such a wire has against what lies there; -inf or +inf: a dark or a
+    bright line throughout): it stands out from both
     its sides in ``SHOWN`` of the columns, and by more (median) than the same course moved off the
     wire by two, three and four of its widths either side, wherever what such a course reads
     holds no wire matted (``matte`` >= 0.5 in a fifth of its columns: the stroke's other wire,

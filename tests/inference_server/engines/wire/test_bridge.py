@@ -17,14 +17,15 @@ PATCH = (130, 200)  # columns of the dark cloth the wire crosses
 
 
 def _plate(over_patch: str, beside: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(plate, hint, true wire alpha): a 3 px dark wire, gently sloped, across a textured wall
-    with a patch of dark cloth in columns ``PATCH``. ``over_patch``: "faint" (the wire crosses the
-    cloth, 0.03 under its mean), "grey" (a grey wire, 0.45, over a paler wall: dark against the
-    wall, bright against the cloth), "hidden" (the cloth is in front of the wire) or
-    "other" (over the cloth the wire is 12 px lower: no course continues). ``beside``: a rig's bright 2.5 px
-    wire runs 12 px under the dark one all along (not in the alpha returned)."""
+    """(plate, hint, true wire alpha): a 3 px wire, gently sloped, across a textured wall with a
+    patch of dark cloth in columns ``PATCH``. ``over_patch``: "faint" (a dark wire, 0.04; over the
+    cloth 0.11, 0.03 under its mean), "grey" (a grey wire, 0.45, over a paler wall: dark against
+    the wall, bright against the cloth), "hidden" (a dark wire; the cloth is in front of it) or
+    "other" (a dark wire, 12 px lower over the cloth: no course continues). ``beside``: a rig's
+    bright 2.5 px wire runs 12 px under the first one all along (not in the alpha returned)."""
+    grey = over_patch == "grey"
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-    wall = texture(H, W, 5) * (0.3 if over_patch == "grey" else 0.5) + (0.65 if over_patch == "grey" else 0.3)
+    wall = texture(H, W, 5) * 0.3 + 0.65 if grey else texture(H, W, 5) * 0.5 + 0.3
     cloth = (0.14 + 0.1 * (texture(H, W, 6) - 0.5)).astype(np.float32)
     on = (xx >= PATCH[0]) & (xx < PATCH[1])
     truth = np.where(on[:, :, None], cloth, wall).astype(np.float32)
@@ -34,8 +35,7 @@ def _plate(over_patch: str, beside: bool = False) -> tuple[np.ndarray, np.ndarra
     alpha = np.clip(2.0 - np.abs(yy - centre), 0, 1)
     if over_patch == "hidden":
         alpha = np.where(on, 0.0, alpha)
-    value = np.where(on, 0.11, 0.04)[:, :, None] if over_patch != "grey" else np.full((1, W, 1), 0.45)
-    # "faint": over the cloth 0.03 under its mean
+    value = np.full((1, W, 1), 0.45) if grey else np.where(on, 0.11, 0.04)[:, :, None]
     plate = (truth * (1 - alpha[:, :, None]) + value * alpha[:, :, None]).astype(np.float32)
     if beside:
         bright = np.clip(1.75 - np.abs(yy - centre - 12.0), 0, 1)[:, :, None]
@@ -118,6 +118,24 @@ def test_pieces_that_do_not_continue_each_others_course_are_not_joined() -> None
     out, lines, alpha, before = _bridged("other")
     assert _over_cloth(out, before, alpha) == (False, False)
     assert not (lines & ~_lost(alpha)[0])[:, PATCH[0] + 4:PATCH[1] - 4].any()  # its line ends at the cloth's edge
+
+
+def test_a_wire_of_one_luminance_is_read_dark_or_bright_by_what_lies_beside_it() -> None:
+    # a 0.4 line over a pale wall (columns 0-19) and over dark cloth (20-39): read as a wire of its
+    # own luminance it stands out all along; read as a dark line, only over the wall
+    from inference_server.engines.wire.bridge import _seen
+
+    lum = np.full((21, 40), 0.8, np.float32)
+    lum[:, 20:] = 0.1
+    lum[10, :] = 0.4
+    cols, rows = np.arange(40), np.full(40, 10.0)
+    own = _seen(lum, cols, rows, 1.0, 0.4)
+    assert np.allclose(own[:20], 0.4) and np.allclose(own[20:], 0.3)
+    dark = _seen(lum, cols, rows, 1.0, -np.inf)
+    assert np.allclose(dark[:20], 0.4) and (dark[20:] <= 0).all()
+    # one own luminance per column: as a 0.05 wire over the cloth, darker than it, no line stands out there
+    each = _seen(lum, cols, rows, 1.0, np.r_[np.full(20, 0.4), np.full(20, 0.05)].astype(np.float32))
+    assert np.allclose(each[:20], 0.4) and (each[20:] <= 0).all()
 
 
 def test_the_course_leaves_and_meets_the_ends_along_their_slopes() -> None:
