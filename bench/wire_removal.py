@@ -262,13 +262,14 @@ def linear_exr_scene(frames: int) -> tuple[str, Scene]:
     return "scene-linear half EXR (highlights > 1)", scene
 
 
-def speed(rows: list[dict[str, object]], frames: int) -> None:
+def speed(rows: list[dict[str, object]], frames: int, runs: int = 1) -> None:
     """s/frame with regrain on: 2K and 4K, the same two wires (same pixel length, width and sag: 65 px);
     and 4K with the sag scaled with the frame (130 px: the wires' boxes twice as tall), as this bench
     measured 4K up to stop 26. Per frame, as a daemon repairs a shot: a process's first wire repair
     first loads numba and the compiled loops (``compiled.py``, about half a second, once per process);
     that one-off cost is paid here on a small synthetic shot and printed on its own line, not spread
-    over the frames timed."""
+    over the frames timed. ``runs``: each size is timed this many times, one after the other (this
+    machine's speed drifts by a quarter from run to run); the median and the slowest are printed."""
     from wire_scenes import Stroke, Wire, compose, load_clip
 
     from inference_server.engines.wire.synthetic import wire_shot
@@ -286,15 +287,24 @@ def speed(rows: list[dict[str, object]], frames: int) -> None:
         span = ((size[0] - 1900) / 2 / size[0], (size[0] + 1900) / 2 / size[0])
         scene = compose(label, big, (Stroke((Wire(4.0, (0.04,) * 3, offset=-6), Wire(3.0, (0.93,) * 3, offset=6)),
                                             top=0.33, sag=sag / size[1], drift=1.0, span=span),))
-        cpu = time.process_time()
-        _, _, _, spf, _ = ours(scene.plates, scene.hints, 1.0)
-        cpf = (time.process_time() - cpu) / len(scene.plates)
-        rows.append({"speed": label, "seconds_per_frame": spf, "cpu_seconds_per_frame": cpf})
-        print(f"speed {label} {size[0]}x{size[1]}, two wires x 1900 px, sag {sag:.0f} px, regrain on: {spf:.3f} s/frame wall, "
-              f"{cpf:.3f} s/frame CPU of this process (load {os.getloadavg()[0]:.1f})", flush=True)
+        walls, cpus = [], []
+        for run in range(runs):
+            cpu = time.process_time()
+            _, _, _, spf, _ = ours(scene.plates, scene.hints, 1.0)
+            cpf = (time.process_time() - cpu) / len(scene.plates)
+            walls.append(spf)
+            cpus.append(cpf)
+            print(f"speed {label} {size[0]}x{size[1]}, two wires x 1900 px, sag {sag:.0f} px, regrain on, run {run + 1}/"
+                  f"{runs}: {spf:.3f} s/frame wall, {cpf:.3f} s/frame CPU of this process "
+                  f"(load {os.getloadavg()[0]:.1f})", flush=True)
+        rows.append({"speed": label, "seconds_per_frame": float(np.median(walls)), "slowest_seconds_per_frame": max(walls),
+                     "cpu_seconds_per_frame": float(np.median(cpus)), "runs": runs})
+        if runs > 1:
+            print(f"speed {label}: median {np.median(walls):.3f} s/frame wall over {runs} runs, slowest {max(walls):.3f}, "
+                  f"fastest {min(walls):.3f}", flush=True)
     t = {r["speed"]: float(r["seconds_per_frame"]) for r in rows if "speed" in r}  # type: ignore[arg-type]
-    print(f"speed ratio 4K / 2K, the same wires: x{t['4K'] / t['2K']:.2f} (target <= 1.5); "
-          f"sag x2: x{t['4K, sag x2'] / t['2K']:.2f}", flush=True)
+    print(f"speed ratio 4K / 2K, the same wires{' (medians)' if runs > 1 else ''}: x{t['4K'] / t['2K']:.2f} "
+          f"(target <= 1.5); sag x2: x{t['4K, sag x2'] / t['2K']:.2f}", flush=True)
 
 
 def total(rows: list[dict[str, object]], key: str) -> int:
@@ -316,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="run only classes whose name contains this (several: a|b)")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--speed-runs", type=int, default=1, help="time each speed size this many times (median, slowest)")
     args = parser.parse_args(argv)
     import cv2
 
@@ -362,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{total(rows, 'unmatted_frames')} frames, QC flagged {total(rows, 'unmatted_flagged')} | flagged with "
               f"no wire left of either kind: {total(rows, 'flagged_clean')} | sheets in {OUT}")
     if not args.no_speed and not args.quick:
-        speed(rows, frames)  # a shot long enough that a frame has all its neighbours (3 frames had 2 at most)
+        # a shot long enough that a frame has all its neighbours (3 frames had 2 at most)
+        speed(rows, frames, max(args.speed_runs, 1))
     if args.json:
         Path(args.json).write_text(json.dumps(rows + matrix, indent=2, default=str) + "\n")
     return 0
