@@ -49,6 +49,7 @@ class Stroke:
     hint_pad: float = 1.75                   # hint half-width beyond the outer wires, in wire widths
     hint_shift: float = 0.0                  # hint centre offset (px) a wire can leave the hint by
     wobble: float = 0.25
+    tilt: float = 0.0                        # dy/dx of the whole stroke (a wire run on a diagonal)
 
 
 @dataclass
@@ -104,7 +105,8 @@ def _stroke_layers(stroke: Stroke, t: int, h: int, w: int, wobble_phase: float
     x = xs[0]
     x0, x1 = stroke.span[0] * w, stroke.span[1] * w
     u = (x - (x0 + x1) / 2) / ((x1 - x0) / 2)
-    centre = stroke.top * h + stroke.sag * h * (1 - u * u) + stroke.drift * t + 2.0 * np.sin(t / 3.0 + x / 200.0)
+    centre = (stroke.top * h + stroke.sag * h * (1 - u * u) + stroke.drift * t + 2.0 * np.sin(t / 3.0 + x / 200.0)
+              + stroke.tilt * (x - (x0 + x1) / 2))
     slope_c = np.gradient(centre)
     inside_span = (x >= x0) & (x < x1)
     layers = []
@@ -220,6 +222,16 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
                    drift=0.7),)),
         "2 dark wires 6 px apart": lambda: compose("close-pair", load_clip("bedroom", frames), (
             Stroke((Wire(2.5, DARK, offset=-3), Wire(2.5, DARK, offset=3)), top=0.35, drift=0.7),)),
+        # wires on a diagonal (a guy line, a rig's line down to the subject), the stroke along them
+        "diagonal 30 deg, dark over graffiti": lambda: compose("diag-30", load_clip("bmx-trees", frames), (
+            Stroke((Wire(3.0, DARK),), top=0.5, sag=0.03, drift=0.6, tilt=0.58, span=(0.15, 0.85)),)),
+        "diagonal 45 deg, dark+bright": lambda: compose("diag-45-pair", load_clip("tennis", frames), (
+            Stroke((Wire(3.0, DARK, offset=-6), Wire(2.5, BRIGHT, offset=6)), top=0.5, sag=0.02, drift=0.6,
+                   tilt=1.0, span=(0.25, 0.75)),)),
+        "diagonal 45 deg (rising), bright": lambda: compose("diag-45-bright", load_clip("schoolgirls", frames), (
+            Stroke((Wire(2.5, BRIGHT),), top=0.5, sag=0.02, drift=0.6, tilt=-1.0, span=(0.25, 0.75)),)),
+        "diagonal 60 deg, dark": lambda: compose("diag-60", load_clip("bedroom", frames), (
+            Stroke((Wire(3.0, DARK),), top=0.5, sag=0.0, drift=0.6, tilt=1.7, span=(0.36, 0.64)),)),
     }
     if big:
         out["thick 10px at 2K, 2 wires"] = lambda: compose("2K-thick", load_clip("tennis", max(frames // 2, 3),

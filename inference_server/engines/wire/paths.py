@@ -23,6 +23,8 @@ LONG = 0.6         # a path on this fraction of the stroke's length is held to a
 FADE = 0.1         # a wire's ridge ends across it where its gain falls under this fraction of its peak
 RIVAL = 0.5        # a ridge beside a wire this fraction as strong as it is another wire: the corridor stops short of it
 MARGIN = 3         # px of a wire's corridor kept past its ridge even then (its soft edge)
+STEEP = 0.4        # rows a column: a stroke this steep over most of its length is searched along its course (``lean``)
+ACROSS = 1.2       # rows a column: ... up to this steep (past it, the other axis's search is the stroke's)
 STEER = 25.0       # the path is traced on the gain seen through a soft ceiling this many times the evidence level
 
 
@@ -82,6 +84,34 @@ def best_near(gain: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarra
     return np.asarray(np.max([gain[np.clip(rows + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0))
 
 
+def lean(inside: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """(the row of a diagonal stroke's own course in each column, float64 (W,); how far its rows
+    reach from it, px) for bool (H, W) ``inside``; None for a stroke that runs within ``STEEP`` rows
+    a column of level over most of its length, or more than ``ACROSS`` (the search along the
+    other axis is its own). The course is a parabola (a hanging wire's shape, or
+    a straight line) fitted to the middle of the rows ``inside`` holds in each column, read where
+    they are one run no taller than twice the stroke's usual height (not where another stroke
+    crosses it): a hand's wobble is no course. The reach is read in those columns too."""
+    w = inside.shape[1]
+    tall = inside.sum(axis=0)
+    starts = (np.diff(inside.astype(np.int8), axis=0) == 1).sum(axis=0) + inside[0]
+    held = tall > 0
+    if held.sum() < 8:
+        return None
+    cols = np.nonzero(held & (starts == 1) & (tall <= 2 * np.median(tall[held])))[0]
+    if cols.size < 8:
+        return None
+    ys = np.arange(inside.shape[0], dtype=np.float64)[:, None]
+    centre = (ys * inside[:, cols]).sum(axis=0) / tall[cols]
+    fit = np.polyfit(cols.astype(np.float64), centre, 2)
+    x = np.arange(w, dtype=np.float64)
+    if not STEEP <= float(np.median(np.abs(np.polyval(np.polyder(fit), x[held])))) <= ACROSS:
+        return None  # level, or the stroke runs more across this axis than along it (the other axis is its own)
+    course = np.polyval(fit, x)
+    reach = np.abs(ys - course[None, cols])[inside[:, cols]]
+    return course, int(np.ceil(reach.max())) + 2
+
+
 def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: float = PENALTY) -> np.ndarray:
     """Row of the best smooth path through ``gain`` per column (int (W,)); -1 where no hint."""
     w = gain.shape[1]
@@ -99,7 +129,27 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
     g = np.where(inside, gain, -1e6).astype(np.float32)
     g[:, ~cols] = 0.0
     gt = np.ascontiguousarray(g[:, x0:x1].T)
-    path[x0:x1] = _best_path(gt, max_step, np.float32(penalty))
+    diagonal = lean(inside[:, x0:x1])
+    if diagonal is None:
+        path[x0:x1] = _best_path(gt, max_step, np.float32(penalty))
+    else:
+        # a diagonal stroke: the path is found in the gain resampled along the stroke's course (its
+        # rows within the stroke's reach of it), so a sideways step is counted from the course, not
+        # from the level: counted from the level, a 30-degree wire paid half its gain in every
+        # column, and over dark paint the path ran level instead, off the wire. (Sheared by whole
+        # rows instead, a thin wire's steps and the course's parted every few columns, and each
+        # parting cost two steps.)
+        import cv2
+
+        course, reach = diagonal
+        hh, ww = gt.shape[1], gt.shape[0]
+        start = course - reach  # the course runs along row ``reach`` of what is searched
+        map_y = (np.arange(2 * reach + 1, dtype=np.float64)[:, None] + start[None, :]).astype(np.float32)
+        map_x = np.broadcast_to(np.arange(ww, dtype=np.float32)[None, :], map_y.shape).copy()
+        along = cv2.remap(np.ascontiguousarray(gt.T), map_x, map_y, cv2.INTER_LINEAR,
+                          borderMode=cv2.BORDER_CONSTANT, borderValue=-1e6)
+        rows = _best_path(np.ascontiguousarray(along.T), max_step, np.float32(penalty))
+        path[x0:x1] = np.clip(np.rint(rows + start), 0, hh - 1).astype(np.int64)
     path[~cols] = -1
     return path
 

@@ -66,7 +66,8 @@ def test_masks_and_holdout_split() -> None:
 
 def test_training_smoke_loss_decreases_and_registers(project: ProjectStore) -> None:
     seen: list[int] = []
-    cfg = replace(TINY, steps=150, batch=8)
+    # 250 steps: the classical matte follows the training's diagonal wires too (150 steps beat it by 0.44 dB)
+    cfg = replace(TINY, steps=250, batch=8)
     result = train_wire_removal(project, cfg, progress=lambda d, t, m: seen.append(d))
     m = result.metrics
     assert m["train_loss_last"] < 0.7 * m["train_loss_first"]
@@ -74,7 +75,7 @@ def test_training_smoke_loss_decreases_and_registers(project: ProjectStore) -> N
     assert result.version == "v001" and result.promoted and result.parent is None
     assert seen[-1] == cfg.steps and 10 in seen
     manifest = registry.read_manifest(project, "wire_removal", "v001")
-    assert manifest["steps"] == 150 and sorted(manifest["data"]["shots"]) == ["sh010", "sh020"]
+    assert manifest["steps"] == 250 and sorted(manifest["data"]["shots"]) == ["sh010", "sh020"]
     assert not (project.cache_dir / "train" / "wire_removal" / "checkpoint.pt").exists()
 
 

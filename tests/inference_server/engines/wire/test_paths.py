@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference_server.engines.wire.paths import WirePath, find_paths, track
+from inference_server.engines.wire.paths import WirePath, find_paths, lean, trace, track
 
 
 def _line(h: int, w: int, y0: float, slope: float, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -107,3 +107,49 @@ def test_faint_lobes_beside_a_wire_are_not_found_as_wires() -> None:
     scale = np.full((h, w), 5.0, np.float32)
     paths = find_paths(gain, np.ones((h, w), bool), scale, min_len=60, texture=1.0)
     assert len(paths) == 1 and np.abs(paths[0].rows - 30).max() <= 1
+
+
+def _diagonal_stroke(h: int, w: int, y0: float, slope: float, half: int) -> np.ndarray:
+    ys = np.arange(h)[:, None]
+    centre = y0 + slope * np.arange(w)[None, :]
+    return np.asarray(np.abs(ys - centre) <= half)
+
+
+def test_a_faint_wire_on_a_diagonal_is_followed_along_its_stroke() -> None:
+    # a wire at 30 degrees, 0.6 a column over texture at 0.3 everywhere: counted from the level, its
+    # slope costs 0.87 a column and a level path through the texture wins; counted from the stroke's
+    # own course, the wire is the best path
+    h, w, slope = 140, 200, 0.58
+    rng = np.random.default_rng(3)
+    gain = (0.3 + 0.02 * rng.random((h, w))).astype(np.float32)
+    ys = np.rint(10.3 + slope * np.arange(w)).astype(int)  # the wire 0.3 px off the stroke's middle
+    gain[ys, np.arange(w)] = 0.6
+    inside = _diagonal_stroke(h, w, 10.0, slope, 8)
+    rows = trace(gain, inside)
+    assert np.mean(np.abs(rows - ys) <= 1) >= 0.95
+    diagonal = lean(inside)
+    assert diagonal is not None and np.abs(diagonal[0] - (10.0 + slope * np.arange(w))).max() < 0.5
+
+
+def test_a_level_stroke_is_searched_as_it_was_and_a_hand_wobble_is_no_course() -> None:
+    h, w = 120, 400
+    x = np.arange(w)
+    ys = np.arange(h)[:, None]
+    sag = 30.0 + 50.0 * (1 - ((x - w / 2) / (w / 2)) ** 2)  # 0.5 a column at its ends, level in its middle
+    assert lean(np.abs(ys - sag[None, :]) <= 6) is None
+    wobbly = np.abs(ys - (20.0 + 0.1 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6  # a hand's wobble of 0.67 a column
+    assert lean(wobbly) is None
+    diagonal = np.abs(ys[:, :] - (5.0 + 0.25 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6
+    assert lean(diagonal) is None  # 0.25 a column: level enough, its steps paid as before
+    h2 = 300
+    steep = np.abs(np.arange(h2)[:, None] - (5.0 + 0.6 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6
+    diagonal = lean(steep)
+    assert diagonal is not None and np.abs(diagonal[0] - (5.0 + 0.6 * x)).max() < 3  # the wobble averaged out
+
+
+def test_a_stroke_crossed_by_another_reads_its_course_beside_the_crossing() -> None:
+    h, w = 200, 300
+    inside = _diagonal_stroke(h, w, 20.0, 0.5, 6)
+    inside[:, 140:160] = True  # a stroke across it, as tall as the crop
+    diagonal = lean(inside)
+    assert diagonal is not None and np.abs(diagonal[0] - (20.0 + 0.5 * np.arange(w))).max() < 1.0
