@@ -41,6 +41,7 @@ it. The search of a repaired frame (the QC) reads luminance only.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -49,7 +50,7 @@ from inference_server.engines.wire import loglin
 from inference_server.engines.wire.compiled import compiled
 from inference_server.engines.wire.components import components
 from inference_server.engines.wire.flow import luminance
-from inference_server.engines.wire.paths import GAP, WirePath, best_near, find_paths, hops, spans, trace
+from inference_server.engines.wire.paths import GAP, WirePath, best_near, find_paths, hops, lean, spans, trace
 
 SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
@@ -78,6 +79,17 @@ COLOUR_KEPT = 0.5  # a colour line's colour strays along it by less than this sh
 Dull = tuple[int, WirePath, tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray],
              Callable[[np.ndarray], np.ndarray], np.ndarray | None]
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
+
+
+@dataclass(frozen=True)
+class Direction:
+    """A stroke's own direction, for ridges weighted by how well they run along it (``ridge_responses``):
+    ``angle`` in radians from x toward y (rows grow down), within 50 degrees of x."""
+
+    angle: float
+
+
+Along = int | Direction | None  # None: every ridge; 0 (x) or 1 (y): along an axis; or along a stroke's direction
 
 
 def scene_linear(lum: np.ndarray) -> bool:
@@ -151,22 +163,22 @@ def _ridge_terms_py(lxx: np.ndarray, lyy: np.ndarray, lxy: np.ndarray, sx: np.nd
 _ridge_terms = compiled(_ridge_terms_py)
 
 
-def ridge_response(image: np.ndarray, scales: tuple[float, ...] = SCALES, along: int | None = None,
+def ridge_response(image: np.ndarray, scales: tuple[float, ...] = SCALES, along: Along = None,
                    side_lobe: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Scale-normalised (dark, bright) ridge strength, each float32 (H, W), for (H, W, C) float32,
     and the scale (Gaussian sigma, px) at which each peaked (``ridge_responses`` for one ``along``)."""
     return ridge_responses(image, scales, (along,), side_lobe)[along][:4]  # type: ignore[return-value]
 
 
-def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[int | None, ...],
-                    side_lobe: float = 0.0) -> dict[int | None, tuple[np.ndarray, ...]]:
+def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[Along, ...],
+                    side_lobe: float = 0.0) -> dict[Along, tuple[np.ndarray, ...]]:
     """{along: (dark, bright, dark scale, bright scale, whole dark, whole bright)} from one pass over
     the scales, for an (H, W, C) image (read through ``analysis_luma``) or one (H, W) analysis channel.
     Along an axis, the gap between two lines close together is no line of theirs (``_split``); the
     "whole" responses keep it (the texture's floor is measured on them: ``_gains``).
 
-    ``along`` None: every ridge counts, whatever its direction; 0 (x) or 1 (y): only ridges that
-    run that way, each scale's response weighted by cos^4 of the angle between the ridge and the
+    ``along`` None: every ridge counts, whatever its direction; 0 (x) or 1 (y), or a stroke's
+    ``Direction``: only ridges that run that way, each scale's response weighted by cos^4 of the angle between the ridge and the
     axis (a wire follows its stroke; the edges of stripes, leaves and window frames that cross
     the stroke do not, and it is their ridges that raised the texture floor above a dark wire on
     a blue car, or took the path off it). ``side_lobe``: the fraction of the other polarity's
@@ -176,7 +188,7 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
     import cv2
 
     lum = analysis_luma(image) if image.ndim == 3 else image
-    out: dict[int | None, tuple[np.ndarray, ...]] = {}
+    out: dict[Along, tuple[np.ndarray, ...]] = {}
     finer: list[tuple[float, np.ndarray, np.ndarray]] = []  # (scale, dark, bright) of the scales so far
     for along in alongs:
         out[along] = (np.zeros(lum.shape, np.float32), np.zeros(lum.shape, np.float32),
@@ -195,34 +207,50 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
             finer.append((s, d0, b0))
         r = int(np.ceil(2.5 * s))
         fine = _finer(finer, s) if SPLIT > 0.0 and any(a is not None for a in alongs) else None  # one for every axis
+        sin2q: np.ndarray | None = None
         for along, (dark, bright, dark_s, bright_s, whole_d, whole_b) in out.items():
             d, b = d0, b0
             if side_lobe > 0.0:
                 ker = np.ones((2 * r + 1, 1) if along == 0 else (1, 2 * r + 1) if along == 1 else (2 * r + 1, 2 * r + 1),
-                              np.uint8)
+                              np.uint8)  # none, or a direction: every way
                 d, b = (np.maximum(d0 - np.float32(side_lobe) * cv2.dilate(b0, ker), 0.0),
                         np.maximum(b0 - np.float32(side_lobe) * cv2.dilate(d0, ker), 0.0))
-            sd, sb = _split(d, b, along, s, fine) if along is not None and fine is not None else (d, b)
-            _keep(d, b, sd, sb, q, -1 if along is None else along, np.float32(s), dark, bright, dark_s, bright_s,
-                  whole_d, whole_b)
+            axis = (0 if abs(np.cos(along.angle)) >= abs(np.sin(along.angle)) else 1) if isinstance(along, Direction) \
+                else along  # a direction's gaps are read across the axis it runs nearer
+            sd, sb = _split(d, b, axis, s, fine) if axis is not None and fine is not None else (d, b)
+            if isinstance(along, Direction):
+                if sin2q is None:  # the eigenvector's sin 2 alpha / 2, as q holds cos 2 alpha / 2
+                    sin2q = (lxy / np.maximum(2.0 * np.sqrt((0.5 * (lxx - lyy)) ** 2 + lxy**2), 1e-12)).astype(np.float32)
+                _keep(d, b, sd, sb, q, sin2q, 2, np.float32(np.cos(2 * along.angle)), np.float32(np.sin(2 * along.angle)),
+                      np.float32(s), dark, bright, dark_s, bright_s, whole_d, whole_b)
+            else:
+                _keep(d, b, sd, sb, q, q, -1 if along is None else along, np.float32(1), np.float32(0), np.float32(s),
+                      dark, bright, dark_s, bright_s, whole_d, whole_b)
     return out
 
 
-def _keep_py(d: np.ndarray, b: np.ndarray, sd: np.ndarray, sb: np.ndarray, q: np.ndarray, along: int, s: np.float32,
-             dark: np.ndarray, bright: np.ndarray, dark_s: np.ndarray, bright_s: np.ndarray, whole_d: np.ndarray,
-             whole_b: np.ndarray) -> None:
+def _keep_py(d: np.ndarray, b: np.ndarray, sd: np.ndarray, sb: np.ndarray, q: np.ndarray, r: np.ndarray, along: int,
+             cos2: np.float32, sin2: np.float32, s: np.float32, dark: np.ndarray, bright: np.ndarray, dark_s: np.ndarray,
+             bright_s: np.ndarray, whole_d: np.ndarray, whole_b: np.ndarray) -> None:
     """One scale's (dark, bright) ``d``, ``b`` (and split, ``sd``, ``sb``: ``_split``) kept where they are
     the most so far: ``dark``/``bright`` and their scale ``dark_s``/``bright_s`` from the split ones,
     ``whole_d``/``whole_b`` from the others. Along an axis (``along`` 0 or 1; -1: none) each is first
     weighted by cos^4 of the angle between its ridge and the axis: cos^2 between a dark ridge (across
     it: the big eigenvector) and x is ``0.5 - q`` (clipped to [0, 1]); a bright ridge runs across
-    the small eigenvector, at the complement. Compiled (``_keep``), float32 as numpy would."""
+    the small eigenvector, at the complement. ``along`` 2: weighted so by the angle between the ridge
+    and a direction phi instead, whose ``cos2`` and ``sin2`` are cos and sin of 2 phi: cos^2 between a
+    dark ridge and it is ``0.5 - (q cos2 + r sin2)``, ``r`` the eigenvector's sin 2 alpha / 2 (read only
+    here). Compiled (``_keep``), float32 as numpy would."""
     zero, one, half = np.float32(0.0), np.float32(1.0), np.float32(0.5)
     h, w = d.shape
     for i in range(h):
         for j in range(w):
             dv, bv, sdv, sbv = d[i, j], b[i, j], sd[i, j], sb[i, j]
-            if along >= 0:
+            if along == 2:
+                c = min(max(half - (q[i, j] * cos2 + r[i, j] * sin2), zero), one)
+                dw2, bw2 = c * c, (one - c) * (one - c)
+                dv, bv, sdv, sbv = dv * dw2, bv * bw2, sdv * dw2, sbv * bw2
+            elif along >= 0:
                 c = min(max(half - q[i, j], zero), one)
                 dw, bw = (c, one - c) if along == 0 else (one - c, c)
                 dw2, bw2 = dw * dw, bw * bw
@@ -352,9 +380,9 @@ def texture_floor(resp: np.ndarray, outside: np.ndarray) -> np.ndarray:
 
 
 def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: float, excess: dict[str, np.ndarray],
-               memo: dict[str, Any] | None = None, alongs: tuple[int | None, ...] = (None,), side_lobe: float = 0.0,
-               responses: dict[int | None, tuple[np.ndarray, ...]] | None = None, prefix: str = ""
-               ) -> dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+               memo: dict[str, Any] | None = None, alongs: tuple[Along, ...] = (None,), side_lobe: float = 0.0,
+               responses: dict[Along, tuple[np.ndarray, ...]] | None = None, prefix: str = ""
+               ) -> dict[Along, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
     """{along: ({polarity: ridge response / the texture's floor}, {polarity: peak scale})} for the
     polarities asked for and each ridge direction of ``alongs`` (``ridge_responses``); the floor
     is the texture's response around the hint, column by column.
@@ -377,8 +405,8 @@ def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: floa
             for along, resp in responses.items()}
 
 
-def stroke_responses(image: np.ndarray, width: float, alongs: tuple[int | None, ...], side_lobe: float
-                     ) -> dict[int | None, tuple[np.ndarray, ...]]:
+def stroke_responses(image: np.ndarray, width: float, alongs: tuple[Along, ...], side_lobe: float
+                     ) -> dict[Along, tuple[np.ndarray, ...]]:
     """``ridge_responses`` at the scales a stroke ``width`` px wide can hold."""
     scales = tuple(s for s in SCALES if s <= max(width / 4.0, SCALES[1]))
     return ridge_responses(image, scales, alongs, side_lobe)  # type: ignore[return-value]
@@ -693,14 +721,21 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     # the first matte looks for ridges that run along each axis, with the other polarity's side
     # lobes taken off; the search of a repaired frame (``lenient=False``) keeps the isotropic
     # response, which the QC's thresholds were measured on (oriented, it took the fill's own seams
-    # along the stroke for wires)
+    # along the stroke for wires). A diagonal stroke (``lean``) is weighted by its own direction
+    # on either axis's search: by its angle to an axis, a wire at 45 degrees kept a quarter of its
+    # response, and texture that runs along the axes all of its own
     oriented = ORIENTED and lenient
     side_lobe = SIDE_LOBE if lenient else 0.0
     axes = (0, 1) if cross else (0,)
-    alongs = axes if oriented else (None,)
+    diagonal = lean(inside) if oriented else None
+    way: dict[int, Along] = {axis: (axis if oriented else None) for axis in axes}
+    if diagonal is not None:
+        held = inside.any(axis=0)
+        way = dict.fromkeys(axes, Direction(float(np.arctan(np.median(np.gradient(diagonal[0])[held])))))
+    alongs = tuple(dict.fromkeys(way.values()))
     responses = raw[1] if raw is not None else {
         prefix: stroke_responses(ch, width, alongs, side_lobe) for prefix, ch in channels.items()}  # the frame's transfer
-    measured: dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {
+    measured: dict[Along, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]] = {
         along: ({}, {}) for along in alongs}
     for prefix in channels:
         for along, (g, pk) in line_gains(image, inside, polarity, width, excess, memo, alongs, side_lobe,
@@ -723,7 +758,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
         group_found: list[WirePath] = []
         group_seen: list[tuple[float, np.ndarray]] = []
         for axis in axes:
-            along = axis if oriented else None
+            along = way[axis]
             gains, peak = ({n: v for n, v in d.items() if (CHROMA in n) == bool(group)} for d in measured[along])
             if not gains:
                 continue
@@ -767,7 +802,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 lines |= line
         found += group_found
     if chroma and lenient:
-        dull += _joint_lines(measured, excess, inside, width, lum, chroma, axes, oriented, memo, centres)
+        dull += _joint_lines(measured, excess, inside, width, lum, chroma, axes, way, memo, centres)
     # the dull lines luminance's paths do not run along (within 2 rows): not followed past the hint's
     # edge (a line found only this way is no strong evidence of a wire beyond it)
     for axis, path, (g_t, p_t, e_t, ins), tr, judged in dull:
@@ -818,9 +853,9 @@ def _axis_search(gain: np.ndarray, peak_scale: np.ndarray, inside: np.ndarray, w
     return tr, ins, gain_t, min_len, find_paths(gain_t, ins, tr(peak_scale), min_len, texture, lenient=lenient)
 
 
-def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
+def _joint_lines(measured: dict[Along, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
                  excess: dict[str, np.ndarray], inside: np.ndarray, width: float, lum: np.ndarray,
-                 chroma: dict[str, np.ndarray], axes: tuple[int, ...], oriented: bool, memo: dict[str, Any],
+                 chroma: dict[str, np.ndarray], axes: tuple[int, ...], way: dict[int, Along], memo: dict[str, Any],
                  centres: np.ndarray) -> list[Dull]:
     """Dull lines (``_dull_line``) seen in luminance along part of their length and in colour along
     the rest: a mid-grey wire over graffiti is darker than the white paint, brighter than the black
@@ -837,7 +872,7 @@ def _joint_lines(measured: dict[int | None, tuple[dict[str, np.ndarray], dict[st
     many of the lines found (``centres``) as any does: no line was found in pieces there."""
     out: list[Dull] = []
     for axis in axes:
-        gains, peak = measured[axis if oriented else None]
+        gains, peak = measured[way[axis]]
         count = (centres > 0).sum(axis=axis)[inside.any(axis=axis)]  # lines found per column
         if not gains or count.size == 0 or int(count.min()) >= int(count.max()):
             continue

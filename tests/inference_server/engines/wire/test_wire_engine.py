@@ -433,7 +433,7 @@ def test_compiled_ridge_loops_give_what_numpy_and_their_python_source_give() -> 
             acc = [np.full(lxx.shape, 0.004, np.float32) for _ in range(2)] + [np.full(lxx.shape, 0.8, np.float32)
                                                                               for _ in range(2)]
             acc += [np.zeros(lxx.shape, np.float32) for _ in range(2)]
-            fn(d0, b0, 0.5 * d0, 0.5 * b0, q, along, np.float32(s), *acc)
+            fn(d0, b0, 0.5 * d0, 0.5 * b0, q, q, along, np.float32(1), np.float32(0), np.float32(s), *acc)
             kept.append(acc)
         for a, b in zip(*kept, strict=True):
             np.testing.assert_array_equal(a, b)
@@ -443,6 +443,23 @@ def test_compiled_ridge_loops_give_what_numpy_and_their_python_source_give() -> 
         np.testing.assert_array_equal(whole_d, np.maximum(0.0, d0 * w))
         np.testing.assert_array_equal(dark, np.maximum(0.004, 0.5 * d0 * w))
         assert set(np.unique(dark_s)) == {np.float32(0.8), np.float32(s)}
+    # along a direction (2): at 0 degrees it is the x axis, bit for bit; at 90 the y axis
+    r = (lxy / np.maximum(2.0 * np.sqrt((0.5 * (lxx - lyy)) ** 2 + lxy**2), 1e-12)).astype(np.float32)
+    for cos2, sin2, axis in ((1.0, 0.0, 0), (-1.0, 0.0, 1)):
+        got = {}
+        for along, fn in ((2, matte._keep), (2, matte._keep_py), (axis, matte._keep)):
+            acc = [np.zeros(lxx.shape, np.float32) for _ in range(2)] + [np.full(lxx.shape, 0.8, np.float32)
+                                                                         for _ in range(2)]
+            acc += [np.zeros(lxx.shape, np.float32) for _ in range(2)]
+            fn(d0, b0, d0, b0, q, r, along, np.float32(cos2), np.float32(sin2), np.float32(s), *acc)
+            got[(along, fn)] = acc
+        direction, python, by_axis = got.values()
+        for a, b, c in zip(direction, python, by_axis, strict=True):
+            np.testing.assert_array_equal(a, b)
+            if axis == 0:
+                np.testing.assert_array_equal(a, c)
+            else:  # 1 - (0.5 - q) against 0.5 + q: the last bit may differ
+                np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-7)
 
 
 def test_a_loop_numba_cannot_cache_is_still_compiled_and_run() -> None:

@@ -30,6 +30,23 @@ def test_oriented_response_keeps_only_ridges_along_the_axis() -> None:
     assert abs(along_y[20, W // 2] - iso[20, W // 2]) < 1e-4 and along_y[H // 2, 40] < 1e-3
 
 
+def test_a_direction_keeps_the_ridges_that_run_along_it() -> None:
+    """A stroke on a diagonal weighs ridges by their angle to its own direction: a 45-degree wire keeps
+    its whole response (by its angle to either axis it kept a quarter), a level line a quarter."""
+    diagonal = _line(0, 2.5, 1.0)
+    level = _line(-40, 2.5, 0.0)
+    img = (np.full((H, W, 3), 0.6, np.float32) * (1 - np.maximum(diagonal, level)[:, :, None])
+           + 0.3 * np.maximum(diagonal, level)[:, :, None]).astype(np.float32)
+    iso = matte.ridge_response(img)[0]
+    along = matte.ridge_response(img, along=matte.Direction(float(np.pi / 4)))[0]
+    by_x = matte.ridge_response(img, along=0)[0]
+    on_diagonal = (H // 2 + 10, W // 2 + 10)  # on the 45-degree wire
+    on_level = (H // 2 - 40, 30)
+    assert along[on_diagonal] > 0.9 * iso[on_diagonal] > 0.0
+    assert by_x[on_diagonal] < 0.35 * iso[on_diagonal]
+    assert 0.15 * iso[on_level] < along[on_level] < 0.35 * iso[on_level]
+
+
 def test_side_lobes_of_a_bright_wire_are_no_dark_ridge() -> None:
     alpha = _line(0)
     img = (np.full((H, W, 3), 0.5, np.float32) * (1 - alpha[:, :, None]) + 0.95 * alpha[:, :, None]).astype(np.float32)
@@ -72,3 +89,23 @@ def test_extend_follows_a_wire_through_weak_columns_on_its_line_only() -> None:
     raw[55:75] = 0.0  # a long stretch without the wire: not bridged
     grown = extend(on, rows, raw, 0.5, hops(rows))
     assert grown[50:55].all() and not grown[55:].any()
+
+
+def test_a_wire_at_45_degrees_over_tiles_is_found_along_its_stroke() -> None:
+    """Tiles' joints run along both axes, as dark as a faint wire drawn at 45 degrees over them: by
+    its angle to either axis the wire kept a quarter of its response and the joints all of theirs,
+    nothing stood out and the whole stroke was repaired. Along the stroke's own direction the wire
+    stands out."""
+    h, w = 200, 200
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = np.full((h, w), 0.6, np.float32)
+    base[((yy % 11) < 1) | ((xx % 13) < 1)] = 0.45
+    truth = np.repeat(base[:, :, None], 3, 2) + np.random.default_rng(2).normal(0, 0.01, (h, w, 3)).astype(np.float32)
+    centre = 20 + xx
+    alpha = np.clip(1.5 - np.abs(yy - centre) / np.sqrt(2.0), 0, 1)
+    plate = (truth * (1 - alpha[:, :, None]) + 0.45 * alpha[:, :, None]).astype(np.float32)
+    hint = ((np.abs(yy - centre) <= 12) & (xx >= 10) & (xx < 170)).astype(np.float32)
+    m = matte.refine_wire_matte(plate, hint)
+    core = (alpha > 0.5) & (hint > 0)
+    assert float((m[core] > 0.3).mean()) > 0.95
+    assert float((m > 0)[hint > 0].mean()) < 0.5  # the wire, not the whole stroke
