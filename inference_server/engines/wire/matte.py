@@ -7,7 +7,8 @@ the texture's own ridge response just outside the hint (its "floor"), so a pixel
 how far it stands out from the plate's texture whatever the wire's polarity; a cable that is
 lit against a dark wall and dark against the sky keeps a gain along its whole length.
 For the first matte the response only counts ridges that run along the axis being followed
-(weighted by cos^4 of the angle), and a ridge loses half the other polarity's peak nearby (a
+(weighted by cos^4 of the angle; along a diagonal stroke, by the angle to the stroke's own
+direction: ``Direction``), and a ridge loses half the other polarity's peak nearby (a
 wire's own side lobes): the stripes, window frames and leaf edges that cross a stroke no longer
 set the floor a faint wire must clear, nor draw the path off it.
 
@@ -50,7 +51,7 @@ from inference_server.engines.wire import loglin
 from inference_server.engines.wire.compiled import compiled
 from inference_server.engines.wire.components import components
 from inference_server.engines.wire.flow import luminance
-from inference_server.engines.wire.paths import GAP, WirePath, best_near, find_paths, hops, lean, spans, trace
+from inference_server.engines.wire.paths import GAP, STEEP, WirePath, best_near, find_paths, hops, lean, spans, trace
 
 SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
@@ -87,9 +88,11 @@ class Direction:
     ``angle`` in radians from x toward y (rows grow down), within 50 degrees of x."""
 
     angle: float
+    across: bool = False  # the direction across the stroke (its floors are kept apart from those along it)
 
 
 Along = int | Direction | None  # None: every ridge; 0 (x) or 1 (y): along an axis; or along a stroke's direction
+ALONG_DIRECTION = 2  # ``_keep``'s ``along`` for a direction (-1: none, 0 and 1: the axes)
 
 
 def scene_linear(lum: np.ndarray) -> bool:
@@ -178,11 +181,12 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
     "whole" responses keep it (the texture's floor is measured on them: ``_gains``).
 
     ``along`` None: every ridge counts, whatever its direction; 0 (x) or 1 (y), or a stroke's
-    ``Direction``: only ridges that run that way, each scale's response weighted by cos^4 of the angle between the ridge and the
-    axis (a wire follows its stroke; the edges of stripes, leaves and window frames that cross
-    the stroke do not, and it is their ridges that raised the texture floor above a dark wire on
-    a blue car, or took the path off it). ``side_lobe``: the fraction of the other polarity's
-    peak within 2.5 sigma across the axis taken off each ridge (a line's second derivative has
+    ``Direction``: only ridges that run that way, each scale's response weighted by cos^4 of the
+    angle between the ridge and the axis (or the direction): a wire follows its stroke; the edges
+    of stripes, leaves and window frames that cross the stroke do not, and it is their ridges that
+    raised the texture floor above a dark wire on a blue car, or took the path off it. ``side_lobe``:
+    the fraction of the other polarity's peak within 2.5 sigma across the axis (every way, for none
+    or a direction) taken off each ridge (a line's second derivative has
     side lobes of the other sign, up to 0.45 of its peak at sqrt(3) sigma either side: the flanks
     of a bright wire are no dark ridges, and the reverse)."""
     import cv2
@@ -221,8 +225,8 @@ def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[
             if isinstance(along, Direction):
                 if sin2q is None:  # the eigenvector's sin 2 alpha / 2, as q holds cos 2 alpha / 2
                     sin2q = (lxy / np.maximum(2.0 * np.sqrt((0.5 * (lxx - lyy)) ** 2 + lxy**2), 1e-12)).astype(np.float32)
-                _keep(d, b, sd, sb, q, sin2q, 2, np.float32(np.cos(2 * along.angle)), np.float32(np.sin(2 * along.angle)),
-                      np.float32(s), dark, bright, dark_s, bright_s, whole_d, whole_b)
+                _keep(d, b, sd, sb, q, sin2q, ALONG_DIRECTION, np.float32(np.cos(2 * along.angle)),
+                      np.float32(np.sin(2 * along.angle)), np.float32(s), dark, bright, dark_s, bright_s, whole_d, whole_b)
             else:
                 _keep(d, b, sd, sb, q, q, -1 if along is None else along, np.float32(1), np.float32(0), np.float32(s),
                       dark, bright, dark_s, bright_s, whole_d, whole_b)
@@ -237,7 +241,8 @@ def _keep_py(d: np.ndarray, b: np.ndarray, sd: np.ndarray, sb: np.ndarray, q: np
     ``whole_d``/``whole_b`` from the others. Along an axis (``along`` 0 or 1; -1: none) each is first
     weighted by cos^4 of the angle between its ridge and the axis: cos^2 between a dark ridge (across
     it: the big eigenvector) and x is ``0.5 - q`` (clipped to [0, 1]); a bright ridge runs across
-    the small eigenvector, at the complement. ``along`` 2: weighted so by the angle between the ridge
+    the small eigenvector, at the complement. ``along`` ``ALONG_DIRECTION``: weighted so by the angle
+    between the ridge
     and a direction phi instead, whose ``cos2`` and ``sin2`` are cos and sin of 2 phi: cos^2 between a
     dark ridge and it is ``0.5 - (q cos2 + r sin2)``, ``r`` the eigenvector's sin 2 alpha / 2 (read only
     here). Compiled (``_keep``), float32 as numpy would."""
@@ -246,7 +251,7 @@ def _keep_py(d: np.ndarray, b: np.ndarray, sd: np.ndarray, sb: np.ndarray, q: np
     for i in range(h):
         for j in range(w):
             dv, bv, sdv, sbv = d[i, j], b[i, j], sd[i, j], sb[i, j]
-            if along == 2:
+            if along == ALONG_DIRECTION:
                 c = min(max(half - (q[i, j] * cos2 + r[i, j] * sin2), zero), one)
                 dw2, bw2 = c * c, (one - c) * (one - c)
                 dv, bv, sdv, sbv = dv * dw2, bv * bw2, sdv * dw2, sbv * bw2
@@ -401,8 +406,18 @@ def line_gains(image: np.ndarray, inside: np.ndarray, polarity: str, width: floa
     outside &= ~cv2.dilate(inside.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     if responses is None:
         responses = stroke_responses(image, width, alongs, side_lobe)
-    return {along: _gains(resp, outside, polarity, excess, memo, f"{along}-{side_lobe}", prefix)  # type: ignore[arg-type]
+    # a direction's floors are keyed without its angle: each band of a stroke reads its own, and
+    # the bands' floors are pooled by key (``pooled_floors``)
+    return {along: _gains(resp, outside, polarity, excess, memo,  # type: ignore[arg-type]
+                          f"{_floor_tag(along)}-{side_lobe}", prefix)
             for along, resp in responses.items()}
+
+
+def _floor_tag(along: Along) -> str:
+    """How ``along`` names its floors: a direction without its angle (``line_gains``)."""
+    if isinstance(along, Direction):
+        return "across" if along.across else "direction"
+    return str(along)
 
 
 def stroke_responses(image: np.ndarray, width: float, alongs: tuple[Along, ...], side_lobe: float
@@ -730,8 +745,14 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     diagonal = lean(inside) if oriented else None
     way: dict[int, Along] = {axis: (axis if oriented else None) for axis in axes}
     if diagonal is not None:
-        held = inside.any(axis=0)
-        way = dict.fromkeys(axes, Direction(float(np.arctan(np.median(np.gradient(diagonal[0])[held])))))
+        slope = float(np.median(np.gradient(diagonal[0])[inside.any(axis=0)]))
+        if abs(slope) >= STEEP:  # one way over most of it (a deep sag's two steep ends lean both ways)
+            # along the stroke, and square to it for the search across it, which looks for wires that
+            # cross it (weighted along the stroke both ways, an upright wire across a 30-degree stroke
+            # was left; by the y axis, the 45-degree pair lost 1.9 dB to the across search's paths)
+            way[0] = Direction(float(np.arctan(slope)))
+            if 1 in way:
+                way[1] = Direction(float(np.arctan(slope) + np.pi / 2), across=True)
     alongs = tuple(dict.fromkeys(way.values()))
     responses = raw[1] if raw is not None else {
         prefix: stroke_responses(ch, width, alongs, side_lobe) for prefix, ch in channels.items()}  # the frame's transfer

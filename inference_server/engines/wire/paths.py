@@ -89,9 +89,10 @@ def lean(inside: np.ndarray) -> tuple[np.ndarray, int] | None:
     reach from it, px) for bool (H, W) ``inside``; None for a stroke that runs within ``STEEP`` rows
     a column of level over most of its length, or more than ``ACROSS`` (the search along the
     other axis is its own). The course is a parabola (a hanging wire's shape, or
-    a straight line) fitted to the middle of the rows ``inside`` holds in some 64 columns across it,
-    read where they are one run no taller than twice the stroke's usual height (not where another
-    stroke crosses it): a hand's wobble is no course. The reach is read in those columns too."""
+    a straight line) fitted to the middle of the rows ``inside`` holds in 64 to 127 columns across it
+    (every column of a narrower crop), read where they are one run no taller than twice the stroke's
+    usual height (not where another stroke crosses it): a hand's wobble is no course. None too where
+    fewer than 8 such columns can be read. The reach is read in those columns, with 3 px to spare."""
     h, w = inside.shape
     read = np.arange(0, w, max(1, w // 64))  # some 64 columns tell a parabola (the search asks often)
     part = inside[:, read]
@@ -114,7 +115,9 @@ def lean(inside: np.ndarray) -> tuple[np.ndarray, int] | None:
 
 
 def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: float = PENALTY) -> np.ndarray:
-    """Row of the best smooth path through ``gain`` per column (int (W,)); -1 where no hint."""
+    """Row of the best smooth path through ``gain`` per column (int (W,)); -1 where no hint. Each row
+    of sideways step costs ``penalty``, counted from the level, or along a diagonal stroke from its
+    own course (``lean``)."""
     w = gain.shape[1]
     cols = inside.any(axis=0)
     idx = np.nonzero(cols)[0]

@@ -116,9 +116,10 @@ def _diagonal_stroke(h: int, w: int, y0: float, slope: float, half: int) -> np.n
 
 
 def test_a_faint_wire_on_a_diagonal_is_followed_along_its_stroke() -> None:
-    # a wire at 30 degrees, 0.6 a column over texture at 0.3 everywhere: counted from the level, its
-    # slope costs 0.87 a column and a level path through the texture wins; counted from the stroke's
-    # own course, the wire is the best path
+    # a wire at 30 degrees, 0.6 a column over texture at 0.3 everywhere: counted from the level, every
+    # path across the stroke pays for the same climb, and the best one cut the stroke's corners off
+    # the wire at both ends (columns 0-10 and 189-199); counted from the stroke's own course, the
+    # wire is the best path end to end
     h, w, slope = 140, 200, 0.58
     rng = np.random.default_rng(3)
     gain = (0.3 + 0.02 * rng.random((h, w))).astype(np.float32)
@@ -139,8 +140,16 @@ def test_a_level_stroke_is_searched_as_it_was_and_a_hand_wobble_is_no_course() -
     assert lean(np.abs(ys - sag[None, :]) <= 6) is None
     wobbly = np.abs(ys - (20.0 + 0.1 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6  # a hand's wobble of 0.67 a column
     assert lean(wobbly) is None
-    diagonal = np.abs(ys[:, :] - (5.0 + 0.25 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6
-    assert lean(diagonal) is None  # 0.25 a column: level enough, its steps paid as before
+    gentle = np.abs(ys[:, :] - (5.0 + 0.25 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6
+    assert lean(gentle) is None  # 0.25 a column: level enough, its steps paid as before
+    gain = np.random.default_rng(4).random((h, w)).astype(np.float32)
+    cols = gentle.any(axis=0)
+    g = np.where(gentle, gain, -1e6).astype(np.float32)
+    g[:, ~cols] = 0.0
+    from inference_server.engines.wire.paths import _best_path
+    x0, x1 = int(np.nonzero(cols)[0][0]), int(np.nonzero(cols)[0][-1]) + 1
+    want = _best_path(np.ascontiguousarray(g[:, x0:x1].T), 2, np.float32(1.5))
+    assert np.array_equal(trace(gain, gentle)[x0:x1], want)  # searched as before: the same path
     h2 = 300
     steep = np.abs(np.arange(h2)[:, None] - (5.0 + 0.6 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6
     diagonal = lean(steep)

@@ -445,7 +445,7 @@ def test_compiled_ridge_loops_give_what_numpy_and_their_python_source_give() -> 
         assert set(np.unique(dark_s)) == {np.float32(0.8), np.float32(s)}
     # along a direction (2): at 0 degrees it is the x axis, bit for bit; at 90 the y axis
     r = (lxy / np.maximum(2.0 * np.sqrt((0.5 * (lxx - lyy)) ** 2 + lxy**2), 1e-12)).astype(np.float32)
-    for cos2, sin2, axis in ((1.0, 0.0, 0), (-1.0, 0.0, 1)):
+    for cos2, sin2, axis in ((1.0, 0.0, 0), (-1.0, 0.0, 1), (0.0, 1.0, -1)):  # 0, 90 and 45 degrees
         got = {}
         for along, fn in ((2, matte._keep), (2, matte._keep_py), (axis, matte._keep)):
             acc = [np.zeros(lxx.shape, np.float32) for _ in range(2)] + [np.full(lxx.shape, 0.8, np.float32)
@@ -458,8 +458,11 @@ def test_compiled_ridge_loops_give_what_numpy_and_their_python_source_give() -> 
             np.testing.assert_array_equal(a, b)
             if axis == 0:
                 np.testing.assert_array_equal(a, c)
-            else:  # 1 - (0.5 - q) against 0.5 + q: the last bit may differ
+            elif axis == 1:  # 1 - (0.5 - q) against 0.5 + q: the last bit may differ
                 np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-7)
+        if axis < 0:  # 45 degrees: the weight is cos^4 of the angle to it, read from r (sin 2 alpha / 2)
+            w45 = np.clip(0.5 - r, 0.0, 1.0) ** 2
+            np.testing.assert_allclose(direction[4], np.maximum(0.0, d0 * w45), rtol=1e-5, atol=1e-7)
 
 
 def test_a_loop_numba_cannot_cache_is_still_compiled_and_run() -> None:

@@ -109,3 +109,25 @@ def test_a_wire_at_45_degrees_over_tiles_is_found_along_its_stroke() -> None:
     core = (alpha > 0.5) & (hint > 0)
     assert float((m[core] > 0.3).mean()) > 0.95
     assert float((m > 0)[hint > 0].mean()) < 0.5  # the wire, not the whole stroke
+
+
+def test_a_wire_across_a_diagonal_stroke_is_still_found_across_it() -> None:
+    """The search across a stroke looks for wires that cross it: a diagonal stroke's own direction
+    weighs only the search along it, and an upright wire across a 30-degree stroke is found."""
+    h, w = 300, 300
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    rng = np.random.default_rng(5)
+    truth = (0.6 + 0.03 * rng.standard_normal((h, w, 3))).astype(np.float32)
+    slope = 0.58
+    centre = 30 + slope * xx
+    diagonal = np.clip(1.5 - np.abs(yy - centre) / np.sqrt(1 + slope * slope), 0, 1)
+    upright = np.clip(1.5 - np.abs(xx - 150), 0, 1) * (np.abs(yy - (30 + slope * 150)) <= 110)
+    alpha = np.maximum(diagonal, upright)
+    plate = (truth * (1 - alpha[:, :, None]) + 0.35 * alpha[:, :, None]).astype(np.float32)
+    hint = (((np.abs(yy - centre) <= 12) & (xx >= 10) & (xx < 290))
+            | ((np.abs(xx - 150) <= 12) & (np.abs(yy - (30 + slope * 150)) <= 110))).astype(np.float32)
+    m = matte.refine_wire_matte(plate, hint)
+    across = (upright > 0.5) & (np.abs(yy - (30 + slope * 150)) > 20) & (hint > 0)  # away from the crossing
+    along = (diagonal > 0.5) & (hint > 0)
+    assert float((m[along] > 0.3).mean()) > 0.9
+    assert float((m[across] > 0.3).mean()) > 0.9
