@@ -85,7 +85,8 @@ FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_g
 @dataclass(frozen=True)
 class Direction:
     """A stroke's own direction, for ridges weighted by how well they run along it (``ridge_responses``):
-    ``angle`` in radians from x toward y (rows grow down), within 50 degrees of x."""
+    ``angle`` in radians from x toward y (rows grow down); along the stroke within 50 degrees of x,
+    across it (``across``) square to that."""
 
     angle: float
     across: bool = False  # the direction across the stroke (its floors are kept apart from those along it)
@@ -242,10 +243,9 @@ def _keep_py(d: np.ndarray, b: np.ndarray, sd: np.ndarray, sb: np.ndarray, q: np
     weighted by cos^4 of the angle between its ridge and the axis: cos^2 between a dark ridge (across
     it: the big eigenvector) and x is ``0.5 - q`` (clipped to [0, 1]); a bright ridge runs across
     the small eigenvector, at the complement. ``along`` ``ALONG_DIRECTION``: weighted so by the angle
-    between the ridge
-    and a direction phi instead, whose ``cos2`` and ``sin2`` are cos and sin of 2 phi: cos^2 between a
-    dark ridge and it is ``0.5 - (q cos2 + r sin2)``, ``r`` the eigenvector's sin 2 alpha / 2 (read only
-    here). Compiled (``_keep``), float32 as numpy would."""
+    between the ridge and a direction phi instead, whose ``cos2`` and ``sin2`` are cos and sin of
+    2 phi: cos^2 between a dark ridge and it is ``0.5 - (q cos2 + r sin2)``, ``r`` the eigenvector's
+    sin 2 alpha / 2 (read only here). Compiled (``_keep``), float32 as numpy would."""
     zero, one, half = np.float32(0.0), np.float32(1.0), np.float32(0.5)
     h, w = d.shape
     for i in range(h):
@@ -737,7 +737,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     # lobes taken off; the search of a repaired frame (``lenient=False``) keeps the isotropic
     # response, which the QC's thresholds were measured on (oriented, it took the fill's own seams
     # along the stroke for wires). A diagonal stroke (``lean``) is weighted by its own direction
-    # on either axis's search: by its angle to an axis, a wire at 45 degrees kept a quarter of its
+    # instead of the axes: by its angle to an axis, a wire at 45 degrees kept a quarter of its
     # response, and texture that runs along the axes all of its own
     oriented = ORIENTED and lenient
     side_lobe = SIDE_LOBE if lenient else 0.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference_server.engines.wire.paths import WirePath, find_paths, lean, trace, track
+from inference_server.engines.wire.paths import WirePath, _best_path, find_paths, lean, trace, track
 
 
 def _line(h: int, w: int, y0: float, slope: float, level: float) -> tuple[np.ndarray, np.ndarray]:
@@ -140,13 +140,12 @@ def test_a_level_stroke_is_searched_as_it_was_and_a_hand_wobble_is_no_course() -
     assert lean(np.abs(ys - sag[None, :]) <= 6) is None
     wobbly = np.abs(ys - (20.0 + 0.1 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6  # a hand's wobble of 0.67 a column
     assert lean(wobbly) is None
-    gentle = np.abs(ys[:, :] - (5.0 + 0.25 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6
+    gentle = np.abs(ys - (5.0 + 0.25 * x + 6.0 * np.sin(x / 9.0))[None, :]) <= 6
     assert lean(gentle) is None  # 0.25 a column: level enough, its steps paid as before
     gain = np.random.default_rng(4).random((h, w)).astype(np.float32)
     cols = gentle.any(axis=0)
     g = np.where(gentle, gain, -1e6).astype(np.float32)
     g[:, ~cols] = 0.0
-    from inference_server.engines.wire.paths import _best_path
     x0, x1 = int(np.nonzero(cols)[0][0]), int(np.nonzero(cols)[0][-1]) + 1
     want = _best_path(np.ascontiguousarray(g[:, x0:x1].T), 2, np.float32(1.5))
     assert np.array_equal(trace(gain, gentle)[x0:x1], want)  # searched as before: the same path
