@@ -1,6 +1,6 @@
 """Wire matte refinement: from the artist's rough hint to a tight, soft matte on every wire in it.
 
-Oriented ridge filtering: the Hessian of the (log-)luminance at several scales; a thin dark
+Oriented ridge filtering (``ridges``): the Hessian of the (log-)luminance at several scales; a thin dark
 line has one large positive eigenvalue across it and ~0 along it (a bright line the reverse),
 so blobs and flat texture respond weakly. Both polarities are measured and each is divided by
 the texture's own ridge response just outside the hint (its "floor"), so a pixel's gain says
@@ -30,283 +30,46 @@ A coloured rope need not stand out in luminance (a red rope over a grey wall is 
 the wall by a third of a dark cable's contrast). With ``polarity="auto"`` the first matte also
 searches two opponent channels (``analysis_chroma``), each ridge measured against the higher of
 its own floor and luminance's, before the luminance search: a path found there is kept as a colour
-line only where it stands out more in colour than in luminance, is more saturated than what lies
-beside it and differs from its two sides more than they differ from each other (a strip of grass
-between a banner and a wall is a boundary); its extent is measured in colour, and luminance is not
-searched again on it. A line less saturated than what it crosses (a grey wire or a dull rope over
-graffiti; a neutral wire over a blue banner too) is taken in colour only where it keeps one colour
-along its length while the paint beside it changes, and luminance's search found no path along
-it. The search of a repaired frame (the QC) reads luminance only.
+line (``colour_lines`` judges it) only where it stands out more in colour than in luminance, is more
+saturated than what lies beside it and differs from its two sides more than they differ from each
+other (a strip of grass between a banner and a wall is a boundary); its extent is measured in
+colour, and luminance is not searched again on it. A line less saturated than what it crosses (a
+grey wire or a dull rope over graffiti; a neutral wire over a blue banner too) is taken in colour
+only where it keeps one colour along its length while the paint beside it changes, and luminance's
+search found no path along it. The search of a repaired frame (the QC) reads luminance only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from inference_server.engines.wire import loglin
-from inference_server.engines.wire.compiled import compiled
+from inference_server.engines.wire.colour_lines import colour_line, dull_columns, dull_line
 from inference_server.engines.wire.components import components
-from inference_server.engines.wire.flow import luminance
 from inference_server.engines.wire.paths import GAP, STEEP, WirePath, best_near, find_paths, hops, lean, spans, trace
+from inference_server.engines.wire.ridges import SCALES, Along, Direction, analysis_chroma, luma_and_linear, ridge_responses
 
-SCALES = (0.8, 1.2, 1.8, 2.6, 3.6, 5.0)
 FRACTION = 0.25
 RECENTRE = 3     # px: a wire's core is also measured from a row this near its path (``_wire_matte``) ...
 WEAK_ON = 0.5     # ... where the line's contrast on the path falls under this share of its median
 BACK_ON = 0.8     # ... and that row holds this share of it
-EDGE_WEIGHT = 0.5
 TEXTURE_CAP = 1.5  # the texture score counted at most (a fence beside a stroke must not hide the wire in it)
 
 ORIENTED = True  # ridges weighted by how well they run along the stroke's axis (``ridge_response``)
 SIDE_LOBE = 0.5  # of the other polarity's peak nearby taken off a ridge (``ridge_response``)
-SPLIT = 1.0  # of the gap between two close lines of one polarity taken off a coarse ridge there (``_split``)
 BEYOND_SHARE = 0.5  # a wire's core is followed past the hint's edge when it scores this share of the best found
 HINT_INSIDE = 0.05  # a hint value above this is inside the artist's stroke
 RAW = "raw"  # a stroke memo's key for what a floors-only pass measured, taken by the search that follows
 CHROMA = ":"  # the opponent channels' gains are named "rg:dark", ... (``line_gains``)
 DULL_FOUND = 1 / 3  # a dull line of colour is luminance's where a path of its runs along this share of the line
-DULL_SPREAD = 0.5  # a dull line's colour strays along it by less than this share of its sides' (``_dull_line``)
-OFF_BOUNDARY = 2.0  # a column of a dull line lies this much farther off its sides' segment than they do (``_dull_line``)
 JOINT_HELD = 1 / 4  # of a joint line's run must run along lines found for the rest to be taken (``_joint_lines``)
-DULL_MOST = 1 / 2  # the share of its columns where a dull line differs from its sides as a line does
-COLOUR_MOST = 2 / 3  # the share of a path's columns that must show a colour line over one background (``_colour_line``)
-COLOUR_KEPT = 0.5  # a colour line's colour strays along it by less than this share of its strength, or of its sides'
 # a dull line's candidate: (axis, path, its (gains, peak scales, excess, inside) along that axis, the
-# transpose to that axis, and for a joint line (``_joint_lines``) its columns judged by ``_dull_columns``, else None)
+# transpose to that axis, and for a joint line (``_joint_lines``) its columns judged by ``dull_columns``, else None)
 Dull = tuple[int, WirePath, tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray],
              Callable[[np.ndarray], np.ndarray], np.ndarray | None]
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
-
-
-@dataclass(frozen=True)
-class Direction:
-    """A stroke's own direction, for ridges weighted by how well they run along it (``ridge_responses``):
-    ``angle`` in radians from x toward y (rows grow down); along the stroke within 50 degrees of x,
-    across it (``across``) square to that."""
-
-    angle: float
-    across: bool = False  # the direction across the stroke (its floors are kept apart from those along it)
-
-
-Along = int | Direction | None  # None: every ridge; 0 (x) or 1 (y): along an axis; or along a stroke's direction
-ALONG_DIRECTION = 2  # ``_keep``'s ``along`` for a direction (-1: none, 0 and 1: the axes)
-
-
-def scene_linear(lum: np.ndarray) -> bool:
-    """Whether a luminance image is scene-linear (highlights well above 1, or negatives)."""
-    return float(np.percentile(lum, 99.5)) > 1.5 or float(lum.min()) < 0.0
-
-
-def analysis_luma(image: np.ndarray) -> np.ndarray:
-    return _analysis(image)[0]
-
-
-def _analysis(image: np.ndarray) -> tuple[np.ndarray, bool]:
-    """(``analysis_luma``, whether the image is scene-linear and so read in log)."""
-    lum = luminance(image)
-    if scene_linear(lum):  # work in log
-        return np.log2(np.maximum(lum, 1e-4) + loglin.OFFSET).astype(np.float32), True
-    return lum, False
-
-
-def analysis_chroma(image: np.ndarray, linear: bool) -> dict[str, np.ndarray]:
-    """{"rg": red - green, "yb": (red + green) / 2 - blue}, float32 (H, W), in the transfer
-    ``analysis_luma`` reads the plate in (scene-linear: log2 of each channel): two opponent
-    channels, so a line of any hue is a ridge in at least one of them at 0.7 of its chroma
-    contrast or more. Empty for an image without three channels, or a neutral one. ``linear``: as ``_analysis`` found
-    the whole frame (a crop's own percentiles can say otherwise)."""
-    if image.ndim != 3 or image.shape[2] < 3:
-        return {}
-    rgb = image[..., :3]
-    if linear:
-        rgb = np.log2(np.maximum(rgb, 1e-4) + loglin.OFFSET)
-    r, g, b = (np.asarray(rgb[..., k], np.float32) for k in range(3))
-    out = {"rg": r - g, "yb": np.float32(0.5) * (r + g) - b}
-    return out if any(float(np.abs(v).max()) > 1e-4 for v in out.values()) else {}  # a neutral plate has no colour lines
-
-
-def _ridge_terms_py(lxx: np.ndarray, lyy: np.ndarray, lxy: np.ndarray, sx: np.ndarray, sy: np.ndarray,
-                    norm: np.float32, weight: np.float32, d0: np.ndarray, b0: np.ndarray, q: np.ndarray) -> None:
-    """One scale's (dark, bright) ridge strength into ``d0``, ``b0`` and the eigenvector term ``q``
-    into ``q``, from the second derivatives ``lxx``, ``lyy``, ``lxy`` and the Sobel slopes ``sx``,
-    ``sy`` (float32 (H, W) each), pixel by pixel in float32 as numpy would. ``norm``: sigma^2
-    (scale normalisation); ``weight``: EDGE_WEIGHT * sigma. Compiled (``_ridge_terms``): as numpy
-    expressions it made some 25 full-size temporaries per scale, the largest share of the search.
-
-    The Hessian's eigenvalues are ``big`` and ``small``; a dark ridge has ``big`` > |``small``|
-    (across it: the big eigenvector), a bright one ``-small`` > |``big``|. A line's centre has no
-    slope across it; an edge's foot does. Only the slope across the ridge is taken off (its root,
-    times ``weight``): an edge the wire crosses (a stripe, a window frame) slopes along the wire and
-    took it out of the matte there, a stub left in the plate. ``q`` gives cos^2 of the angle between
-    the big eigenvector and x as ``0.5 + q`` (clipped to [0, 1])."""
-    half_, eighth, tiny, zero, one = np.float32(0.5), np.float32(0.125), np.float32(1e-12), np.float32(0.0), np.float32(1.0)
-    h, w = lxx.shape
-    for i in range(h):
-        for j in range(w):
-            xx, yy, xy = lxx[i, j], lyy[i, j], lxy[i, j]
-            dxy = half_ * (xx - yy)
-            root = np.sqrt(dxy * dxy + xy * xy)
-            half = half_ * (xx + yy)
-            big, small = half + root, half - root
-            gx, gy = sx[i, j] * eighth, sy[i, j] * eighth
-            qq = (xx - yy) / max(np.float32(4.0) * root, tiny)
-            c2 = min(max(half_ + qq, zero), one)
-            s2 = one - c2
-            mixed = gx * gy * xy / max(root, tiny)
-            across_big = max(gx * gx * c2 + gy * gy * s2 + mixed, zero)
-            across_small = max(gx * gx * s2 + gy * gy * c2 - mixed, zero)
-            d0[i, j] = max(norm * max(big - abs(small), zero) - weight * np.sqrt(across_big), zero)
-            b0[i, j] = max(norm * max(-small - abs(big), zero) - weight * np.sqrt(across_small), zero)
-            q[i, j] = qq
-
-
-_ridge_terms = compiled(_ridge_terms_py)
-
-
-def ridge_response(image: np.ndarray, scales: tuple[float, ...] = SCALES, along: Along = None,
-                   side_lobe: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Scale-normalised (dark, bright) ridge strength, each float32 (H, W), for (H, W, C) float32,
-    and the scale (Gaussian sigma, px) at which each peaked (``ridge_responses`` for one ``along``)."""
-    return ridge_responses(image, scales, (along,), side_lobe)[along][:4]  # type: ignore[return-value]
-
-
-def ridge_responses(image: np.ndarray, scales: tuple[float, ...], alongs: tuple[Along, ...],
-                    side_lobe: float = 0.0) -> dict[Along, tuple[np.ndarray, ...]]:
-    """{along: (dark, bright, dark scale, bright scale, whole dark, whole bright)} from one pass over
-    the scales, for an (H, W, C) image (read through ``analysis_luma``) or one (H, W) analysis channel.
-    Along an axis, the gap between two lines close together is no line of theirs (``_split``); the
-    "whole" responses keep it (the texture's floor is measured on them: ``_gains``).
-
-    ``along`` None: every ridge counts, whatever its direction; 0 (x) or 1 (y), or a stroke's
-    ``Direction``: only ridges that run that way, each scale's response weighted by cos^4 of the
-    angle between the ridge and the axis (or the direction): a wire follows its stroke; the edges
-    of stripes, leaves and window frames that cross the stroke do not, and it is their ridges that
-    raised the texture floor above a dark wire on a blue car, or took the path off it. ``side_lobe``:
-    the fraction of the other polarity's peak within 2.5 sigma across the axis (every way, for none
-    or a direction) taken off each ridge (a line's second derivative has
-    side lobes of the other sign, up to 0.45 of its peak at sqrt(3) sigma either side: the flanks
-    of a bright wire are no dark ridges, and the reverse)."""
-    import cv2
-
-    lum = analysis_luma(image) if image.ndim == 3 else image
-    out: dict[Along, tuple[np.ndarray, ...]] = {}
-    finer: list[tuple[float, np.ndarray, np.ndarray]] = []  # (scale, dark, bright) of the scales so far
-    for along in alongs:
-        out[along] = (np.zeros(lum.shape, np.float32), np.zeros(lum.shape, np.float32),
-                      np.full(lum.shape, scales[0], np.float32), np.full(lum.shape, scales[0], np.float32),
-                      np.zeros(lum.shape, np.float32), np.zeros(lum.shape, np.float32))
-    for s in scales:
-        g = cv2.GaussianBlur(lum, (0, 0), s)
-        lxx = cv2.Sobel(g, cv2.CV_32F, 2, 0, ksize=3)
-        lyy = cv2.Sobel(g, cv2.CV_32F, 0, 2, ksize=3)
-        lxy = cv2.Sobel(g, cv2.CV_32F, 1, 1, ksize=3)
-        gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)
-        gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
-        d0, b0, q = np.empty_like(lxx), np.empty_like(lxx), np.empty_like(lxx)
-        _ridge_terms(lxx, lyy, lxy, gx, gy, np.float32(s * s), np.float32(EDGE_WEIGHT * s), d0, b0, q)
-        if s <= 0.5 * max(scales):  # what a coarser scale reads (``_split``)
-            finer.append((s, d0, b0))
-        r = int(np.ceil(2.5 * s))
-        fine = _finer(finer, s) if SPLIT > 0.0 and any(a is not None for a in alongs) else None  # one for every axis
-        sin2q: np.ndarray | None = None
-        for along, (dark, bright, dark_s, bright_s, whole_d, whole_b) in out.items():
-            d, b = d0, b0
-            if side_lobe > 0.0:
-                ker = np.ones((2 * r + 1, 1) if along == 0 else (1, 2 * r + 1) if along == 1 else (2 * r + 1, 2 * r + 1),
-                              np.uint8)  # none, or a direction: every way
-                d, b = (np.maximum(d0 - np.float32(side_lobe) * cv2.dilate(b0, ker), 0.0),
-                        np.maximum(b0 - np.float32(side_lobe) * cv2.dilate(d0, ker), 0.0))
-            axis = (0 if abs(np.cos(along.angle)) >= abs(np.sin(along.angle)) else 1) if isinstance(along, Direction) \
-                else along  # a direction's gaps are read across the axis it runs nearer
-            sd, sb = _split(d, b, axis, s, fine) if axis is not None and fine is not None else (d, b)
-            if isinstance(along, Direction):
-                if sin2q is None:  # the eigenvector's sin 2 alpha / 2, as q holds cos 2 alpha / 2
-                    sin2q = (lxy / np.maximum(2.0 * np.sqrt((0.5 * (lxx - lyy)) ** 2 + lxy**2), 1e-12)).astype(np.float32)
-                _keep(d, b, sd, sb, q, sin2q, ALONG_DIRECTION, np.float32(np.cos(2 * along.angle)),
-                      np.float32(np.sin(2 * along.angle)), np.float32(s), dark, bright, dark_s, bright_s, whole_d, whole_b)
-            else:
-                _keep(d, b, sd, sb, q, q, -1 if along is None else along, np.float32(1), np.float32(0), np.float32(s),
-                      dark, bright, dark_s, bright_s, whole_d, whole_b)
-    return out
-
-
-def _keep_py(d: np.ndarray, b: np.ndarray, sd: np.ndarray, sb: np.ndarray, q: np.ndarray, r: np.ndarray, along: int,
-             cos2: np.float32, sin2: np.float32, s: np.float32, dark: np.ndarray, bright: np.ndarray, dark_s: np.ndarray,
-             bright_s: np.ndarray, whole_d: np.ndarray, whole_b: np.ndarray) -> None:
-    """One scale's (dark, bright) ``d``, ``b`` (and split, ``sd``, ``sb``: ``_split``) kept where they are
-    the most so far: ``dark``/``bright`` and their scale ``dark_s``/``bright_s`` from the split ones,
-    ``whole_d``/``whole_b`` from the others. Along an axis (``along`` 0 or 1; -1: none) each is first
-    weighted by cos^4 of the angle between its ridge and the axis: cos^2 between a dark ridge (across
-    it: the big eigenvector) and x is ``0.5 - q`` (clipped to [0, 1]); a bright ridge runs across
-    the small eigenvector, at the complement. ``along`` ``ALONG_DIRECTION``: weighted so by the angle
-    between the ridge and a direction phi instead, whose ``cos2`` and ``sin2`` are cos and sin of
-    2 phi: cos^2 between a dark ridge and it is ``0.5 - (q cos2 + r sin2)``, ``r`` the eigenvector's
-    sin 2 alpha / 2 (read only here). Compiled (``_keep``), float32 as numpy would."""
-    zero, one, half = np.float32(0.0), np.float32(1.0), np.float32(0.5)
-    h, w = d.shape
-    for i in range(h):
-        for j in range(w):
-            dv, bv, sdv, sbv = d[i, j], b[i, j], sd[i, j], sb[i, j]
-            if along == ALONG_DIRECTION:
-                c = min(max(half - (q[i, j] * cos2 + r[i, j] * sin2), zero), one)
-                dw2, bw2 = c * c, (one - c) * (one - c)
-                dv, bv, sdv, sbv = dv * dw2, bv * bw2, sdv * dw2, sbv * bw2
-            elif along >= 0:
-                c = min(max(half - q[i, j], zero), one)
-                dw, bw = (c, one - c) if along == 0 else (one - c, c)
-                dw2, bw2 = dw * dw, bw * bw
-                dv, bv, sdv, sbv = dv * dw2, bv * bw2, sdv * dw2, sbv * bw2
-            whole_d[i, j] = max(whole_d[i, j], dv)
-            whole_b[i, j] = max(whole_b[i, j], bv)
-            if sdv > dark[i, j]:
-                dark_s[i, j], dark[i, j] = s, sdv
-            if sbv > bright[i, j]:
-                bright_s[i, j], bright[i, j] = s, sbv
-
-
-_keep = compiled(_keep_py)
-
-
-def _finer(finer: Sequence[tuple[float, np.ndarray, np.ndarray]], s: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """(dark, bright): the most of ``finer``'s (scale, dark, bright) at half ``s`` or finer; None without any."""
-    fine = [(fd, fb) for fs, fd, fb in finer if fs <= 0.5 * s]
-    if not fine:
-        return None
-    if len(fine) == 1:
-        return fine[0]
-    return np.maximum.reduce([x for x, _ in fine]), np.maximum.reduce([x for _, x in fine])
-
-
-def _split(dark: np.ndarray, bright: np.ndarray, along: int, s: float,
-           fine: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """(dark, bright) at scale ``s`` less, at each pixel, the gap between two lines (``SPLIT``).
-
-    Two dark wires a few pixels apart blur, at a coarse scale, into one dark line along the pale
-    gap between them: a path there took both wires' cores out of the search. At half the scale or
-    finer (``fine``: the most of their (dark, bright) before side lobes, ``_finer``) that gap is a
-    bright line with a dark one either side of it across the axis within 2 ``s``; the least of the
-    three is taken off the coarse dark ridge there (and the reverse for bright wires). A single
-    line's flanks have a line on one side only; a thick wire's middle is no line of the other
-    polarity: neither loses anything."""
-    import cv2
-
-    fd, fb = fine
-    reach = int(np.ceil(2.0 * s))
-    ker = np.ones((reach + 1, 1) if along == 0 else (1, reach + 1), np.uint8)
-    before, after = ((0, reach), (0, 0)) if along == 0 else ((reach, 0), (0, 0))
-
-    def either_side(x: np.ndarray) -> np.ndarray:
-        return np.minimum(cv2.dilate(x, ker, anchor=before), cv2.dilate(x, ker, anchor=after))
-
-    gap_b = np.minimum(fb, either_side(fd))  # a bright gap between two dark lines
-    gap_d = np.minimum(fd, either_side(fb))
-    return (np.maximum(dark - np.float32(SPLIT) * gap_b, 0.0).astype(np.float32),
-            np.maximum(bright - np.float32(SPLIT) * gap_d, 0.0).astype(np.float32))
-
 
 def hint_width(hint: np.ndarray) -> float:
     """A stroke's width in px from bool (H, W) ``hint``: twice the median distance to its edge
@@ -549,127 +312,6 @@ def _stands_out(path: WirePath, gain: np.ndarray) -> float:
     return float(np.median(best_near(gain, path.rows[cols], cols))) if cols.size else 0.0
 
 
-def _colour_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float) -> bool:
-    """Whether ``path`` runs along a line of colour over one background: in ``COLOUR_MOST`` of its
-    columns each (a path through colourful texture holds either about half the time; a rope over
-    graffiti, whose two sides differ, 0.72-0.78 of the time), the pixel on it is more saturated
-    than the mean of its two sides (each side: the median from 4 px out to the larger of 5 px and
-    half the stroke's width; a neutral wire over a blue banner is a line of colour too, but a less
-    saturated one: ``_dull_line``), and differs from the mean of its two sides by more than the
-    sides differ from each other (in luminance and colour: a strip of grass between a blue banner
-    and a grey wall is a boundary). And a rope keeps its colour along its length, in and out of shade:
-    its colour (the opponent channels) strays from its median by less than ``COLOUR_KEPT`` of that
-    median's strength, or less than the pixels beside it do on average (a path through colourful
-    texture picks the most saturated blobs of every hue it passes: 1.6-3.0 times its median's
-    strength, and 1.2-1.7 times its sides' spread, on the tests' random texture)."""
-    around = _around(path, lum, chroma, width)
-    if around is None:
-        return False
-    on, above, below, beside = around
-    sat = np.hypot(on[1], on[2]) - 0.5 * (np.hypot(above[1], above[2]) + np.hypot(below[1], below[2]))
-    if not (float(np.mean(sat > 0.0)) >= COLOUR_MOST and float(np.mean(_contrast(on, above, below) > 0.0)) >= COLOUR_MOST):
-        return False
-    strength = float(np.linalg.norm(np.median(on[1:], axis=1)))
-    spread = _colour_spread(on)
-    return bool(spread < COLOUR_KEPT * strength or spread < _mean_spread(beside))
-
-
-def _dull_line(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float,
-               off_boundary: bool = False) -> bool:
-    """Whether ``path`` runs along a line of colour that is not ``_colour_line``'s more saturated kind:
-    a grey wire or a dull rope over graffiti. Such a line keeps one colour along its length while
-    the paint changes: its colour (the opponent channels) strays from its median along it by less
-    than ``DULL_SPREAD`` of what the pixels at each offset beside it do, on average, and it is a
-    line (``_dull_columns``) in ``DULL_MOST`` of its columns. (A path through colourful texture
-    varies along it as much as its sides do. A neutral path through colourful paint, a grey seam,
-    passes too: the caller takes such a line only where luminance's search found none along it.)"""
-    judged = _dull_columns(path, lum, chroma, width, off_boundary)
-    return judged is not None and judged[1]
-
-
-def _dull_columns(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float,
-                  off_boundary: bool = False) -> tuple[np.ndarray, bool] | None:
-    """(per column of ``path`` on its wire: bool, whether the pixel there is a line of the colour the
-    path keeps; whether the path is ``_dull_line``'s), None without columns or colour. A column is
-    a line where its pixel differs from its sides more than they differ from each other (where
-    the paint above and below differs most, a grey wire does not); with ``off_boundary``, also
-    where it lies ``OFF_BOUNDARY`` times farther off the segment between its sides' colours than
-    the pixels beside it do (a boundary's pixels and its soft edge's mixes lie on it; a grey wire
-    between white paint and red does not, and nor does a strip of hills between the sea and the
-    grass: only for a line already found in pieces, ``_joint_lines``). Its colour lies within
-    ``DULL_SPREAD`` of the sides' spread (or three times the path's own) of the path's median."""
-    around = _around(path, lum, chroma, width)
-    if around is None:
-        return None
-    on, above, below, beside = around
-    spread_beside = _mean_spread(beside)
-    line = _contrast(on, above, below) > 0.0
-    if off_boundary:
-        line |= _off_boundary(on, above, below) > OFF_BOUNDARY * np.mean(
-            [_off_boundary(b, above, below) for b in beside], axis=0)
-    own = _colour_spread(on)  # (over even paint the sides' spread is the grain's, and so is the line's)
-    whole = float(np.mean(line)) >= DULL_MOST and own < DULL_SPREAD * spread_beside
-    kept = np.linalg.norm(on[1:] - np.median(on[1:], axis=1, keepdims=True), axis=0) < max(DULL_SPREAD * spread_beside,
-                                                                                         3.0 * own)
-    return line & kept, whole
-
-
-def _around(path: WirePath, lum: np.ndarray, chroma: dict[str, np.ndarray], width: float
-            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]] | None:
-    """(on the path, its side above, its side below, each offset beside it), every one (channels:
-    luminance then the opponent ones, columns) over the path's columns; a side is the median over
-    the offsets from 4 px out to the larger of 5 px and half the stroke's ``width``. None without
-    columns or colour."""
-    cols = np.nonzero(path.on & (path.rows >= 0))[0]
-    if cols.size == 0 or not chroma:
-        return None
-    h = lum.shape[0]
-    rows = path.rows[cols]
-    reach = range(4, max(int(width / 2), 5) + 1)
-    planes = [lum, *chroma.values()]
-
-    def off(d: int) -> np.ndarray:
-        return np.stack([p[np.clip(rows + d, 0, h - 1), cols] for p in planes])
-
-    beside = {s: [off(s * d) for d in reach] for s in (-1, 1)}
-    on = off(0)  # the ridge's centre: a thin wire's flanks are its background's
-    above, below = (np.median(np.stack(beside[s]), axis=0) for s in (-1, 1))
-    return on, above, below, beside[-1] + beside[1]
-
-
-def _contrast(on: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarray:
-    """Per column: how far the pixel on a path differs from the mean of its sides, less how far the
-    sides differ from each other (> 0: a line over one background; < 0: a boundary)."""
-    return np.asarray(np.linalg.norm(on - 0.5 * (above + below), axis=0) - np.linalg.norm(above - below, axis=0))
-
-
-def _off_boundary(on: np.ndarray, above: np.ndarray, below: np.ndarray) -> np.ndarray:
-    """Per column: the distance (luminance and colour) from the pixel on a path to the segment between
-    its two sides. A boundary's pixels, and its soft edge's mixes, lie on that segment; a line of a
-    third colour lies off it (a grey wire between white paint and red)."""
-    ab = below - above
-    t = np.clip(np.sum((on - above) * ab, axis=0) / np.maximum(np.sum(ab * ab, axis=0), 1e-12), 0.0, 1.0)
-    return np.asarray(np.linalg.norm(on - (above + t * ab), axis=0))
-
-
-def _mean_spread(beside: list[np.ndarray]) -> float:
-    """The mean ``_colour_spread`` of the arrays ``beside`` (each (channels, columns), all one shape),
-    in one pass over them all."""
-    return float(np.mean(_colour_spreads(np.stack(beside)).astype(np.float64)))
-
-
-def _colour_spread(pixels: np.ndarray) -> float:
-    """How far the colour of ``pixels`` ((luminance, opponent channels...), columns) strays from
-    its median: the median distance in the opponent channels."""
-    return float(_colour_spreads(pixels[None])[0])
-
-
-def _colour_spreads(pixels: np.ndarray) -> np.ndarray:
-    """``_colour_spread`` of each of ``pixels`` (k, channels, columns): (k,)."""
-    chroma = pixels[:, 1:]
-    return np.asarray(np.median(np.linalg.norm(chroma - np.median(chroma, axis=2, keepdims=True), axis=1), axis=1))
-
-
 def _core(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray, limit: np.ndarray, grow: int) -> np.ndarray:
     """Bool (H, W): the extent (``_extent``) either side of the centre ``rows`` at ``cols``, ``grow`` px wider."""
     h, w = chosen.shape
@@ -797,9 +439,9 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 planes, lum_t = {k: tr(v) for k, v in (chroma or {}).items()}, tr(lum)
                 paths = [p for p in paths if int(p.on.sum()) >= min_len  # each piece a line of its own
                          and _stands_out(p, gain_t) > _stands_out(p, luma)]
-                saturated = [_colour_line(p, lum_t, planes, width) for p in paths]
+                saturated = [colour_line(p, lum_t, planes, width) for p in paths]
                 dull += [(axis, p, (g_t, p_t, e_t, ins), tr, None) for p, sat in zip(paths, saturated, strict=True)
-                         if not sat and _dull_line(p, lum_t, planes, width)]
+                         if not sat and dull_line(p, lum_t, planes, width)]
                 paths = [p for p, sat in zip(paths, saturated, strict=True) if sat]
             for path in paths:
                 wire, line = _wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient)
@@ -878,12 +520,12 @@ def _joint_lines(measured: dict[Along, tuple[dict[str, np.ndarray], dict[str, np
                  excess: dict[str, np.ndarray], inside: np.ndarray, width: float, lum: np.ndarray,
                  chroma: dict[str, np.ndarray], axes: tuple[int, ...], way: dict[int, Along], memo: dict[str, Any],
                  centres: np.ndarray) -> list[Dull]:
-    """Dull lines (``_dull_line``) seen in luminance along part of their length and in colour along
+    """Dull lines (``dull_line``) seen in luminance along part of their length and in colour along
     the rest: a mid-grey wire over graffiti is darker than the white paint, brighter than the black
     and, over the red, as light as the paint and only less saturated. Neither channel's search
     holds it for long enough; one over the greater of the two gains (luminance's and the opponent
     channels', each in units of the texture's floor) does. Each path found is a candidate for the
-    dull lines' route (with its columns judged by ``_dull_columns``), which takes the rest of a
+    dull lines' route (with its columns judged by ``dull_columns``), which takes the rest of a
     line found in pieces: in each stretch of the path between hops that runs along lines found
     before in ``JOINT_HELD`` of its columns, the columns away from them where it is the line it
     keeps, at least a run of evidence (``2 * GAP + 1``) in all. (A stretch that holds no found
@@ -905,7 +547,7 @@ def _joint_lines(measured: dict[Along, tuple[dict[str, np.ndarray], dict[str, np
         e_t = {k: tr(v) for k, v in excess.items()}
         planes, lum_t = {k: tr(v) for k, v in chroma.items()}, tr(lum)
         for p in paths:
-            judged = _dull_columns(p, lum_t, planes, width, off_boundary=True) if int(p.on.sum()) >= min_len else None
+            judged = dull_columns(p, lum_t, planes, width, off_boundary=True) if int(p.on.sum()) >= min_len else None
             if judged is not None and judged[1]:  # a dull line: the judgement of each column goes with it
                 out.append((axis, p, (g_t, p_t, e_t, ins), tr, judged[0]))
     return out
@@ -966,7 +608,7 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
     scores: list[float] = []
     if not inside.any():
         return out, scores
-    lum, linear = _analysis(image)
+    lum, linear = luma_and_linear(image)
     labels, each = components(cv2.dilate(inside.astype(np.uint8), np.ones((3, 3), np.uint8)))
     h, w = hint.shape
     for k, (ys, xs) in enumerate(each, start=1):

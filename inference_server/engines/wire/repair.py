@@ -19,15 +19,7 @@ import numpy as np
 from inference_server.engines.wire import loglin
 from inference_server.engines.wire.bridge import bridge_gaps
 from inference_server.engines.wire.flow import luminance
-from inference_server.engines.wire.matte import (
-    HINT_INSIDE,
-    analysis_luma,
-    find_wire_matte,
-    forget_raw,
-    pooled_floors,
-    scene_linear,
-    share_floors,
-)
+from inference_server.engines.wire.matte import HINT_INSIDE, find_wire_matte, forget_raw, pooled_floors, share_floors
 from inference_server.engines.wire.paths import ACCEPT
 from inference_server.engines.wire.qc import (
     GAP_FLAG,
@@ -38,6 +30,7 @@ from inference_server.engines.wire.qc import (
     wire_gaps,
 )
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
+from inference_server.engines.wire.ridges import analysis_luma, scene_linear
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import fill_temporal, seam_correction
 from inference_server.frames import from_float, to_float

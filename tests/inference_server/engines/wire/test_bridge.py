@@ -7,9 +7,9 @@ import pytest
 
 from inference_server.engines.wire import repair
 from inference_server.engines.wire.bridge import bridge_gaps, course
-from inference_server.engines.wire.matte import analysis_luma
 from inference_server.engines.wire.qc import GAP_FLAG
 from inference_server.engines.wire.repair import WireRemover, WireSettings
+from inference_server.engines.wire.ridges import analysis_luma
 from inference_server.engines.wire.synthetic import texture
 
 H, W = 120, 320

@@ -9,7 +9,7 @@ import pytest
 
 from inference_server.engines.wire import bridge
 from inference_server.engines.wire.bridge import bridge_gaps
-from inference_server.engines.wire.matte import analysis_luma
+from inference_server.engines.wire.ridges import analysis_luma
 from inference_server.engines.wire.synthetic import texture
 
 H, W = 120, 360

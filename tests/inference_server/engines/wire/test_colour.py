@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference_server.engines.wire import matte
+from inference_server.engines.wire import colour_lines, matte, ridges
 from inference_server.engines.wire.flow import luminance
 from inference_server.engines.wire.paths import WirePath
 from inference_server.engines.wire.synthetic import texture
@@ -77,7 +77,7 @@ def test_colourful_texture_leaves_a_grey_wires_matte_as_luminance_finds_it(monke
     plate = (wall * (1 - alpha) + np.where(cloth, 0.11, 0.04)[:, :, None] * alpha).astype(np.float32)
     hint = np.zeros((H, w), np.float32)
     hint[35:80, 8:w - 8] = 1.0
-    judged = _judgements(monkeypatch, "_colour_line")
+    judged = _judgements(monkeypatch, "colour_line")
     auto = matte.refine_wire_matte(plate, hint)
     assert judged and not any(judged)  # candidates met, none taken
     monkeypatch.setattr(matte, "analysis_chroma", lambda image, linear: {})
@@ -100,17 +100,17 @@ def _planes(above: tuple[float, float, float], line: tuple[float, float, float],
     img[H // 2] = line
     img[H // 2 + 1:] = below
     img += rng.normal(0, 0.01, img.shape).astype(np.float32)
-    return luminance(img), matte.analysis_chroma(img, linear=False)
+    return luminance(img), ridges.analysis_chroma(img, linear=False)
 
 
 def test_a_colour_line_is_more_saturated_than_one_background_on_both_sides() -> None:
     grey, red, blue, dark, green = (0.4, 0.4, 0.4), (0.75, 0.12, 0.1), (0.1, 0.3, 0.7), (0.04, 0.04, 0.05), (0.3, 0.45, 0.1)
-    assert matte._colour_line(_along(H // 2), *_planes(grey, red, grey), 28.0)  # a red rope over a grey wall
+    assert colour_lines.colour_line(_along(H // 2), *_planes(grey, red, grey), 28.0)  # a red rope over a grey wall
     # a neutral wire over a blue banner stands out in colour as well, but less saturated: luminance's
-    assert not matte._colour_line(_along(H // 2), *_planes(blue, dark, blue), 28.0)
+    assert not colour_lines.colour_line(_along(H // 2), *_planes(blue, dark, blue), 28.0)
     # a strip of grass between a blue banner and a grey wall: the sides differ more than the strip
     # does from their mean, a boundary
-    assert not matte._colour_line(_along(H // 2), *_planes(blue, green, grey), 28.0)
+    assert not colour_lines.colour_line(_along(H // 2), *_planes(blue, green, grey), 28.0)
 
 
 def _graffiti(w: int) -> np.ndarray:
@@ -143,7 +143,7 @@ def test_a_grey_wire_over_paint_of_its_own_luminance_is_matted_in_colour(monkeyp
     m = matte.refine_wire_matte(plate, hint)
     assert float((m[wire] > 0.3).mean()) > 0.9
     assert float((m > 0)[hint > 0].mean()) < 0.5  # the wire's matte, not the stroke's
-    monkeypatch.setattr(matte, "DULL_SPREAD", 0.0)  # no line is that even: the saturated lines only
+    monkeypatch.setattr(colour_lines, "DULL_SPREAD", 0.0)  # no line is that even: the saturated lines only
     assert float((matte.refine_wire_matte(plate, hint)[wire] > 0.3).mean()) < 0.5
 
 
@@ -152,7 +152,7 @@ def test_a_dark_neutral_wire_over_paint_keeps_luminances_matte(monkeypatch: pyte
     runs along it, so it is luminance's to measure, and the matte is the one luminance alone gives."""
     wall = _graffiti(300)
     plate, wire, hint = _wire_over(wall, np.repeat(0.8 * luminance(wall)[:, :, None], 3, axis=2))
-    dull = _judgements(monkeypatch, "_dull_line")
+    dull = _judgements(monkeypatch, "dull_line")
     auto = matte.refine_wire_matte(plate, hint)
     assert any(dull)  # met as a dull line of colour
     assert float((auto[wire] > 0.3).mean()) > 0.95
@@ -166,11 +166,11 @@ def test_a_dull_line_keeps_its_colour_along_it() -> None:
     grey = np.repeat(lum[:, :, None], 3, axis=2)
     line = wall.copy()
     line[H // 2] = grey[H // 2]  # a neutral row across the paint
-    chroma = matte.analysis_chroma(line, linear=False)
-    assert matte._dull_line(_along(H // 2), lum, chroma, 28.0)
-    assert not matte._colour_line(_along(H // 2), lum, chroma, 28.0)  # less saturated than the paint
+    chroma = ridges.analysis_chroma(line, linear=False)
+    assert colour_lines.dull_line(_along(H // 2), lum, chroma, 28.0)
+    assert not colour_lines.colour_line(_along(H // 2), lum, chroma, 28.0)  # less saturated than the paint
     # a row of the same texture: its colour changes along it as the paint's does
-    assert not matte._dull_line(_along(H // 2), lum, matte.analysis_chroma(wall, linear=False), 28.0)
+    assert not colour_lines.dull_line(_along(H // 2), lum, ridges.analysis_chroma(wall, linear=False), 28.0)
 
 
 def test_a_colour_line_keeps_its_colour_along_it_in_and_out_of_shade(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,17 +180,17 @@ def test_a_colour_line_keeps_its_colour_along_it_in_and_out_of_shade(monkeypatch
     rope[H // 2] = np.array([0.8, 0.15, 0.1], np.float32) * shade[:, None]  # a red rope over a grey wall
     rng = np.random.default_rng(0)
     rope += rng.normal(0, 0.01, rope.shape).astype(np.float32)
-    assert matte._colour_line(_along(H // 2), luminance(rope), matte.analysis_chroma(rope, linear=False), 28.0)
+    assert colour_lines.colour_line(_along(H // 2), luminance(rope), ridges.analysis_chroma(rope, linear=False), 28.0)
     # a path through blobs of every hue, each more saturated than its sides (the most saturated
     # blobs are what a colour search's path through colourful texture picks): no rope
     hues = np.array([[0.8, 0.1, 0.1], [0.1, 0.7, 0.1], [0.1, 0.2, 0.8], [0.8, 0.7, 0.1], [0.7, 0.1, 0.7]], np.float32)
     blobs = grey.copy()
     blobs[H // 2] = np.repeat(hues, W // len(hues) + 1, axis=0)[:W]
     blobs += rng.normal(0, 0.01, blobs.shape).astype(np.float32)
-    lum, chroma = luminance(blobs), matte.analysis_chroma(blobs, linear=False)
-    assert not matte._colour_line(_along(H // 2), lum, chroma, 28.0)
-    monkeypatch.setattr(matte, "COLOUR_KEPT", 1e9)  # without the test, the same path passes
-    assert matte._colour_line(_along(H // 2), lum, chroma, 28.0)
+    lum, chroma = luminance(blobs), ridges.analysis_chroma(blobs, linear=False)
+    assert not colour_lines.colour_line(_along(H // 2), lum, chroma, 28.0)
+    monkeypatch.setattr(colour_lines, "COLOUR_KEPT", 1e9)  # without the test, the same path passes
+    assert colour_lines.colour_line(_along(H // 2), lum, chroma, 28.0)
 
 
 def test_a_line_between_two_paints_lies_off_their_boundary() -> None:
@@ -199,8 +199,8 @@ def test_a_line_between_two_paints_lies_off_their_boundary() -> None:
     boundary's soft edge (their mix) lies on it."""
     white, grey, red = (0.8, 0.8, 0.8), (0.4, 0.4, 0.4), (0.75, 0.12, 0.1)
     mix = tuple(0.5 * (a + b) for a, b in zip(white, red, strict=True))
-    wire = matte._dull_columns(_along(H // 2), *_planes(white, grey, red), 28.0, off_boundary=True)
-    edge = matte._dull_columns(_along(H // 2), *_planes(white, mix, red), 28.0, off_boundary=True)
+    wire = colour_lines.dull_columns(_along(H // 2), *_planes(white, grey, red), 28.0, off_boundary=True)
+    edge = colour_lines.dull_columns(_along(H // 2), *_planes(white, mix, red), 28.0, off_boundary=True)
     assert wire is not None and edge is not None
     assert float(wire[0].mean()) > 0.95 and float(edge[0].mean()) < 0.05
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference_server.engines.wire import matte
+from inference_server.engines.wire import matte, ridges
 from inference_server.engines.wire.repair import WireRemover, WireSettings
 from inference_server.engines.wire.synthetic import texture
 from inference_server.tasks.wire_removal import wire_qc
@@ -203,7 +203,7 @@ def test_two_dark_wires_close_together_are_two_ridges_not_one_between_them() -> 
     upper, lower = _line(-3, width=2.0), _line(3, width=2.0)
     both = np.maximum(upper, lower)[:, :, None]
     img = (np.full((H, W, 3), 0.6, np.float32) * (1 - both) + 0.03 * both).astype(np.float32)
-    col = matte.ridge_response(img, along=0)[0][:, W // 2]
+    col = ridges.ridge_response(img, along=0)[0][:, W // 2]
     assert col[H // 2] < 0.1 * col[H // 2 - 3] and col[H // 2] < 0.1 * col[H // 2 + 3]
     # over a plain wall, sloping: a path along the gap took both wires' cores out of the search
     # (the later paths ran on their outer flanks, and left their cores unmatted)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from inference_server.engines.metrics import psnr
-from inference_server.engines.wire import flow, matte, regrain, spatial, temporal
+from inference_server.engines.wire import flow, matte, regrain, ridges, spatial, temporal
 from inference_server.engines.wire.repair import WireRemover, WireSettings, frames_read, hint_bands, neighbour_steps
 from inference_server.engines.wire.synthetic import texture, wire_shot
 from inference_server.engines.wire.temporal import fill_temporal
@@ -418,10 +418,10 @@ def test_compiled_ridge_loops_give_what_numpy_and_their_python_source_give() -> 
     mixed = gx * gy * lxy / np.maximum(root, 1e-12)
     across_big = np.maximum(gx * gx * c2 + gy * gy * (1.0 - c2) + mixed, 0.0)
     across_small = np.maximum(gx * gx * (1.0 - c2) + gy * gy * c2 - mixed, 0.0)
-    norm, weight = np.float32(s * s), np.float32(matte.EDGE_WEIGHT * s)
+    norm, weight = np.float32(s * s), np.float32(ridges.EDGE_WEIGHT * s)
     d0 = np.maximum(norm * np.maximum(big - np.abs(small), 0.0) - weight * np.sqrt(across_big), 0.0)
     b0 = np.maximum(norm * np.maximum(-small - np.abs(big), 0.0) - weight * np.sqrt(across_small), 0.0)
-    for fn in (matte._ridge_terms, matte._ridge_terms_py):
+    for fn in (ridges._ridge_terms, ridges._ridge_terms_py):
         got = [np.empty_like(lxx) for _ in range(3)]
         fn(lxx, lyy, lxy, sx, sy, norm, weight, *got)
         for g, want in zip(got, (d0, b0, q), strict=True):
@@ -429,7 +429,7 @@ def test_compiled_ridge_loops_give_what_numpy_and_their_python_source_give() -> 
     assert d0.max() > 0.01 and b0.max() > 0.0
     for along in (-1, 0, 1):
         kept = []
-        for fn in (matte._keep, matte._keep_py):
+        for fn in (ridges._keep, ridges._keep_py):
             acc = [np.full(lxx.shape, 0.004, np.float32) for _ in range(2)] + [np.full(lxx.shape, 0.8, np.float32)
                                                                               for _ in range(2)]
             acc += [np.zeros(lxx.shape, np.float32) for _ in range(2)]
@@ -447,7 +447,7 @@ def test_compiled_ridge_loops_give_what_numpy_and_their_python_source_give() -> 
     r = (lxy / np.maximum(2.0 * np.sqrt((0.5 * (lxx - lyy)) ** 2 + lxy**2), 1e-12)).astype(np.float32)
     for cos2, sin2, axis in ((1.0, 0.0, 0), (-1.0, 0.0, 1), (0.0, 1.0, -1)):  # 0, 90 and 45 degrees
         got = {}
-        for along, fn in ((2, matte._keep), (2, matte._keep_py), (axis, matte._keep)):
+        for along, fn in ((2, ridges._keep), (2, ridges._keep_py), (axis, ridges._keep)):
             acc = [np.zeros(lxx.shape, np.float32) for _ in range(2)] + [np.full(lxx.shape, 0.8, np.float32)
                                                                          for _ in range(2)]
             acc += [np.zeros(lxx.shape, np.float32) for _ in range(2)]

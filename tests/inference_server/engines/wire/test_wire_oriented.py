@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference_server.engines.wire import matte
+from inference_server.engines.wire import matte, ridges
 from inference_server.engines.wire.paths import extend, hops
 
 H, W = 120, 240
@@ -22,9 +22,9 @@ def test_oriented_response_keeps_only_ridges_along_the_axis() -> None:
     img = np.full((H, W, 3), 0.5, np.float32)
     img[H // 2 - 1:H // 2 + 2] = 0.2  # a horizontal dark line
     img[:, W // 2 - 1:W // 2 + 2] = 0.2  # and a vertical one of the same contrast
-    iso = matte.ridge_response(img)[0]
-    along_x = matte.ridge_response(img, along=0)[0]
-    along_y = matte.ridge_response(img, along=1)[0]
+    iso = ridges.ridge_response(img)[0]
+    along_x = ridges.ridge_response(img, along=0)[0]
+    along_y = ridges.ridge_response(img, along=1)[0]
     assert iso[H // 2, 40] > 0.3 and abs(iso[H // 2, 40] - iso[20, W // 2]) < 1e-4
     assert abs(along_x[H // 2, 40] - iso[H // 2, 40]) < 1e-4 and along_x[20, W // 2] < 1e-3
     assert abs(along_y[20, W // 2] - iso[20, W // 2]) < 1e-4 and along_y[H // 2, 40] < 1e-3
@@ -37,9 +37,9 @@ def test_a_direction_keeps_the_ridges_that_run_along_it() -> None:
     level = _line(-40, 2.5, 0.0)
     img = (np.full((H, W, 3), 0.6, np.float32) * (1 - np.maximum(diagonal, level)[:, :, None])
            + 0.3 * np.maximum(diagonal, level)[:, :, None]).astype(np.float32)
-    iso = matte.ridge_response(img)[0]
-    along = matte.ridge_response(img, along=matte.Direction(float(np.pi / 4)))[0]
-    by_x = matte.ridge_response(img, along=0)[0]
+    iso = ridges.ridge_response(img)[0]
+    along = ridges.ridge_response(img, along=ridges.Direction(float(np.pi / 4)))[0]
+    by_x = ridges.ridge_response(img, along=0)[0]
     on_diagonal = (H // 2 + 10, W // 2 + 10)  # on the 45-degree wire
     on_level = (H // 2 - 40, 30)
     assert along[on_diagonal] > 0.9 * iso[on_diagonal] > 0.0
@@ -51,9 +51,9 @@ def test_side_lobes_of_a_bright_wire_are_no_dark_ridge() -> None:
     alpha = _line(0)
     img = (np.full((H, W, 3), 0.5, np.float32) * (1 - alpha[:, :, None]) + 0.95 * alpha[:, :, None]).astype(np.float32)
     band = slice(H // 2 - 10, H // 2 + 11)
-    dark, bright, _, _ = matte.ridge_response(img, along=0)
+    dark, bright, _, _ = ridges.ridge_response(img, along=0)
     assert float(dark[band, 120].max()) > 0.35 * float(bright[band, 120].max())  # the Hessian's flanks
-    dark, bright, _, _ = matte.ridge_response(img, along=0, side_lobe=matte.SIDE_LOBE)
+    dark, bright, _, _ = ridges.ridge_response(img, along=0, side_lobe=matte.SIDE_LOBE)
     assert float(dark[band, 120].max()) < 0.2 * float(bright[band, 120].max())
 
 
