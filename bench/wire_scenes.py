@@ -232,6 +232,10 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
             Stroke((Wire(2.5, BRIGHT),), top=0.5, sag=0.02, drift=0.6, tilt=-1.0, span=(0.25, 0.75)),)),
         "diagonal 60 deg, dark": lambda: compose("diag-60", load_clip("bedroom", frames), (
             Stroke((Wire(3.0, DARK),), top=0.5, sag=0.0, drift=0.6, tilt=1.7, span=(0.36, 0.64)),)),
+        # a wire that was there when the shot was filmed: the camera's sharpening and the codec act on it
+        # (a bright halo beside a dark wire, ringing), on the clean plate alike
+        "in camera: 2 wires, sharpened + JPEG": lambda: in_camera(compose("in-camera", load_clip("bedroom", frames), (
+            Stroke((Wire(2.5, DARK, offset=-6), Wire(2.0, BRIGHT, offset=6)), top=0.35, sag=0.04, drift=0.6),))),
     }
     if big:
         out["thick 10px at 2K, 2 wires"] = lambda: compose("2K-thick", load_clip("tennis", max(frames // 2, 3),
@@ -240,6 +244,25 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
         out["4K, 2 wires"] = lambda: compose("4K", load_clip("running-car", 3, size=(4096, 2160)), (
             Stroke((Wire(6.0, DARK, offset=-10), Wire(5.0, BRIGHT, offset=10)), top=0.3, drift=2.0),))
     return out
+
+
+def in_camera(scene: Scene, amount: float = 0.8, quality: int = 80) -> Scene:
+    """``scene`` as a camera would have recorded it, the wires and the clean plate alike: an unsharp
+    mask (``amount`` over a 1 px Gaussian: the bright halo in-camera sharpening draws beside a dark
+    line) and a JPEG round trip at ``quality`` (the codec's ringing and blocks)."""
+    import cv2
+
+    def camera(img: np.ndarray) -> np.ndarray:
+        sharp = np.clip(img + amount * (img - cv2.GaussianBlur(img, (0, 0), 1.0)), 0.0, 1.0)
+        ok, buf = cv2.imencode(".jpg", np.rint(sharp[:, :, ::-1] * 255).astype(np.uint8),
+                               [cv2.IMWRITE_JPEG_QUALITY, quality])
+        if not ok:
+            raise RuntimeError("in_camera: JPEG encoding failed")
+        return (cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1].astype(np.float32) / 255.0).copy()
+
+    scene.plates = [camera(p) for p in scene.plates]
+    scene.truth = [camera(g) for g in scene.truth]
+    return scene
 
 
 MATRIX = "2 wires over "  # the label every class of ``two_wire_matrix`` starts with
