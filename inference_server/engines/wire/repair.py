@@ -18,6 +18,7 @@ import numpy as np
 
 from inference_server.engines.wire import loglin
 from inference_server.engines.wire.bridge import bridge_gaps
+from inference_server.engines.wire.components import components
 from inference_server.engines.wire.flow import luminance
 from inference_server.engines.wire.matte import HINT_INSIDE, find_wire_matte, forget_raw, pooled_floors, share_floors
 from inference_server.engines.wire.paths import ACCEPT
@@ -43,6 +44,7 @@ SIDE_SIGMA = 3.0   # px: around a pixel, the changes that say on which side of t
 SIDE_AGREE = 0.9   # ...and how far they must agree (1: every change the same way) to hold the fill
 OTHER_WAY = 0.02   # a plate pixel this far off its surroundings the other way is another wire's: not held
 HOLD_REACH = 16    # px read around a band's core by the hold: the median's 2 and the side's Gaussian's 12, and more
+GAP_REACH = 8  # px along a stroke past a stretch that lost a wire, searched with it (``_gap_search``)
 QC_THRESHOLD = ACCEPT  # a line left in the hint that stands out this much from the texture flags the frame
 FAR_UNSEEN = 0.02  # a still band whose near frames leave more of its hole unseen asks the far ones
 BRIDGE = True  # carry a wire across a stretch of its stroke where the bands lost it (``bridge``)
@@ -376,10 +378,12 @@ class WireRemover:
         neither read by this frame's fill nor lent by a neighbour.
 
         A wire the first matte missed scores under the search's margin, and the search of the
-        repaired frame does not see it either; but wires run on through a stroke. The frame is
-        also flagged where a stretch of a stroke (``GAP_FLAG`` px or more) holds fewer of the
-        wires found than most of the stroke does (``qc.wire_gaps``; ``last_qc.gap``, ``gap_at``):
-        a wire missed there, or hidden behind something, for the artist to look at."""
+        repaired frame does not see it either; but wires run on through a stroke. A stretch of a
+        stroke (``GAP_FLAG`` px or more) that holds fewer of the wires found than most of the stroke
+        does (``qc.wire_gaps``) is searched again on its own, against the texture around it alone
+        (``_gap_search``), and a wire found there is mended as a line left is. Where the stroke still
+        holds a wire fewer, the frame is flagged (``last_qc.gap``, ``gap_at``): a wire missed there,
+        or hidden behind something, for the artist to look at."""
         import cv2
 
         matte = self._matte_u8(i)
@@ -396,6 +400,10 @@ class WireRemover:
         if self.matte_model is None:  # what the classical matte's rest looks like: see ``qc.along_a_wire``
             mend = along_a_wire(mend, lines[_sl(box)]) | (mend & missing[_sl(box)])
         unmended = (left[_sl(box)] > 0) & ~mend
+        if self.matte_model is None and missing.any():  # a wire the stroke lost for a stretch, looked for there alone
+            again, again_lines = self._gap_search(i, missing, matte)
+            mend |= again[_sl(box)]
+            lines = lines | again_lines
         if mend.any():  # the evidence: the line found, a pixel wider
             grown = cv2.dilate(mend.astype(np.uint8), np.ones((3, 3), np.uint8))
             added = np.zeros(hint.shape, bool)
@@ -417,6 +425,52 @@ class WireRemover:
         gap, gap_at, _ = wire_gaps(lines, hint, matte)
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
         return out, self._inside(i, matte)
+
+    def _gap_search(self, i: int, missing: np.ndarray, matte: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(bool (H, W) cores of wires found in frame i's plate where the stroke holds a wire fewer than
+        along most of it (``missing``, ``qc.wire_gaps``) and the matte has none; their centre lines).
+
+        The first search measures a wire's gain against the whole stroke's texture: a grey wire that
+        crosses graffiti and then grass, a cream one over a pale sky, falls under the margin for the
+        stretch past the busy part, and the stroke holds a wire fewer there. Searched again with the
+        hint cut to that stretch (``GAP_REACH`` px more either way along it), against the texture
+        around the stretch alone, it stands out. What is kept: the pieces of the wires found there that
+        lie off the matte (more than 2 px from its solid part) and run ``GAP_FLAG`` px or more (the
+        wires the matte holds are found again too; a stretch shorter than that is not searched)."""
+        import cv2
+
+        hint = self.hint(i)
+        plate = self.plate(i)
+        out = np.zeros(hint.shape, bool)
+        centres = np.zeros(hint.shape, bool)
+        h, w = hint.shape
+        _, each = components(missing.astype(np.uint8))
+        held = cv2.dilate((matte >= 128).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        for ys, xs in each:
+            if max(np.ptp(ys), np.ptp(xs)) + 1 < GAP_FLAG:
+                continue
+            y0, y1 = max(ys.min() - GAP_REACH, 0), min(ys.max() + GAP_REACH + 1, h)
+            x0, x1 = max(xs.min() - GAP_REACH, 0), min(xs.max() + GAP_REACH + 1, w)
+            stretch = np.zeros(hint.shape, np.uint8)
+            stretch[ys, xs] = 1
+            reach = 2 * GAP_REACH + 1
+            near = cv2.dilate(stretch[y0:y1, x0:x1], np.ones((reach, reach), np.uint8)) > 0
+            pad = GAP_REACH + 24  # room for the texture around the stretch
+            cy0, cy1, cx0, cx1 = max(y0 - pad, 0), min(y1 + pad, h), max(x0 - pad, 0), min(x1 + pad, w)
+            cut = np.zeros((cy1 - cy0, cx1 - cx0), np.float32)
+            cut[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = hint[y0:y1, x0:x1] * near
+            mid = np.zeros(cut.shape, bool)
+            m, scores = find_wire_matte(to_float(plate[cy0:cy1, cx0:cx1]), cut, self.settings.polarity, centres=mid)
+            if not scores:
+                continue
+            new = (m >= 0.5) & (cut > HINT_INSIDE) & ~held[cy0:cy1, cx0:cx1]
+            for py, px in components(new.astype(np.uint8))[1]:
+                if max(np.ptp(py), np.ptp(px)) + 1 >= GAP_FLAG:
+                    out[py + cy0, px + cx0] = True
+                    piece = np.zeros(cut.shape, bool)
+                    piece[py, px] = True
+                    centres[cy0:cy1, cx0:cx1] |= mid & piece
+        return out, centres
 
     def _composite(self, i: int, matte_u8: np.ndarray, strict: str,
                    base: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, where: np.ndarray | None = None

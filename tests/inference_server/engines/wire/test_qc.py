@@ -328,3 +328,55 @@ def test_a_line_the_qc_found_but_did_not_mend_is_not_lent_to_the_neighbours() ->
     assert (rem._not_lent(1, (0, H, 0, W))[across] == 1.0).all()  # but the neighbours do not take them
     assert (rem._not_lent(1, (40, 80, 90, 130))[across[40:80, 90:130]] == 1.0).all()  # in any band's box
     assert (rem._not_lent(0, (0, H, 0, W))[across] == 0).all()  # a frame not repaired doubts nothing
+
+
+def _calm_stretch_plate(contrast: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(truth, plate, the grey wire's alpha): a dark wire and a grey one (0.25) over busy texture up to
+    x 160, then over a calmer one whose mean lies ``contrast`` above the grey wire: the stroke's texture,
+    measured around all of it, is the busy part's, and the grey wire's gain past x 160 falls under it."""
+    busy = texture(H, W, 3) * 0.9 + 0.05
+    rng = np.random.default_rng(1)
+    calm = texture(H, W, 7) * 0.2 + 0.15 + contrast + rng.normal(0, 0.004, (H, W, 3))
+    truth = np.where((np.arange(W) >= 160)[None, :, None], calm, busy).astype(np.float32)
+    plate = truth.copy()
+    grey = _line(6)
+    for alpha, level in ((_line(-6), 0.03), (grey, 0.25)):
+        plate = plate * (1 - alpha[:, :, None]) + level * alpha[:, :, None]
+    return truth, plate.astype(np.float32), grey
+
+
+def test_a_wire_lost_past_the_busy_part_of_its_stroke_is_found_there_and_repaired() -> None:
+    # the grey wire is found over the busy texture and lost over the calm stretch (the first matte's
+    # search measures it against the busy part's texture); the stroke holds a wire fewer there, and
+    # the search of that stretch alone, against its own texture, finds it: repaired, not flagged
+    truth, plate, grey = _calm_stretch_plate(0.058)
+    hint = _stroke()
+    rem = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    lost = (grey > 0.5) & (hint > 0) & (np.arange(W) >= 164)[None, :]
+    assert float((rem.matte(0)[lost] >= 0.5).mean()) < 0.1  # the first matte misses it past x 160
+    out, matte = rem.repair(0)
+    qc = rem.last_qc
+    assert qc is not None and qc.passes == 2 and not qc.flagged and qc.gap < GAP_FLAG
+    assert float((matte[lost] >= 128).mean()) > 0.9
+    before = float(np.abs(plate - truth).max(axis=2)[lost].mean())
+    after = float(np.abs(out.astype(np.float32) - truth).max(axis=2)[lost].mean())
+    assert after < 0.7 * before  # painted from one frame over a textured wall: not the truth, far nearer it
+
+
+def test_the_gap_search_adds_only_the_wire_the_matte_lacks_in_the_stretch() -> None:
+    truth = texture(H, W, 3) * 0.6 + 0.2
+    dark, bright = _line(-6), _line(6)
+    plate = truth * (1 - dark[:, :, None]) + 0.03 * dark[:, :, None]
+    plate = (plate * (1 - bright[:, :, None]) + 0.97 * bright[:, :, None]).astype(np.float32)
+    hint = _stroke()
+    rem = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    matte = np.zeros((H, W), np.uint8)  # a matte holding the dark wire, and the bright one up to x 150
+    matte[(dark > 0) & (hint > 0)] = 255
+    matte[(bright > 0) & (hint > 0) & (np.arange(W) < 150)[None, :]] = 255
+    missing = (hint > 0) & (np.arange(W) >= 150)[None, :]
+    found, centres = rem._gap_search(0, missing, matte)
+    cols = np.arange(W)[None, :]
+    assert float(found[(bright > 0.5) & (hint > 0) & (cols >= 152)].mean()) > 0.95
+    assert not (found & (dark > 0)).any() and not (found & (cols < 150 - 8)).any()
+    assert not (found & (np.abs(np.arange(H)[:, None] - (H / 2 + 6)) > 4)).any()  # the bright wire's core only
+    assert centres[:, 152:W - 8].sum(axis=0).min() >= 1 and not (centres & ~found).any()
