@@ -24,6 +24,12 @@ issue's own case over every clip: one stroke over a dark and a bright wire, high
   many of those the QC flagged (the safety net's recall), with the frames it flagged without one;
   and in how many of them the final matte left a stretch of that length uncovered (``unmatted``:
   the wire was never looked for) rather than filled as wrongly as the wire was;
+- the faint line left along the wire, which the stretch above does not count (a fill 19 code values
+  darker than a pale wall along a dark wire is a line to the eye, a tenth of the way back to it by
+  that measure; a pale streak where a sharpened dark wire was is none at all): ``traces``, the
+  longest stretch along the wire where the repair draws a line the truth does not have (or lacks
+  one it has) by ``TRACE`` or more, in pieces joined across a codec's block; the frames where it
+  reaches ``REMNANT`` px;
 - seconds per frame (auto, regrain on) and the bit-exactness of every pixel outside the hint.
 
 It writes one contact sheet per class (before / after / ground truth at 1:1 around the hint,
@@ -55,6 +61,8 @@ from inference_server.engines.wire.repair import WireRemover, WireSettings  # no
 
 OUT = ROOT / "bench-out" / "wire"
 REMNANT = 30  # px: a stretch of wire this long left in a frame is a wire left in the plate
+TRACE = 10 / 255  # a line this far off the truth's, drawn by the repair along the wire, is one the eye sees
+TRACE_JOIN = 8    # px: such a line's pieces joined across this (a codec's block: dashes are a line too)
 
 
 def remnants(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.ndarray],
@@ -72,6 +80,37 @@ def remnants(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.
     return out
 
 
+def traces(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.ndarray],
+           alphas: list[np.ndarray], hints: list[np.ndarray]) -> list[tuple[int, float]]:
+    """Per frame, (the longest stretch (px), the share of the wire's pixels) of a line the repair left
+    along the wire that the truth
+    does not have, however faint, either way: wire pixels (coverage > 0.5, standing out from the truth
+    by more than 0.1) where the repair's luminance stands off what the repair holds 3-5 px beside the
+    wire by ``TRACE`` or more unlike the truth's off the truth's (a darker or paler streak; or a
+    line of the background the wire hid, a fence's rail, missing), the repair is ``TRACE`` or more
+    off the truth there, and twice as far as it is beside the wire (a line, not a fill wrong all
+    over, as over a moving subject); joined across ``TRACE_JOIN`` px gaps."""
+    import cv2
+
+    from inference_server.engines.wire.flow import luminance
+
+    out = []
+    ring = np.ones((11, 11), np.uint8)
+    for r, g, p, a, h in zip(result, truth, plates, alphas, hints, strict=True):
+        lr, lg = luminance(r), luminance(g)
+        wire = (a > 0.5) & (h > 0) & (np.abs(p - g).max(axis=2) > 0.1)
+        beside = ((cv2.dilate((a > 0.5).astype(np.uint8), ring) > 0) & (h > 0)
+                  & ~(cv2.dilate((a > 0.02).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)).astype(np.float32)
+        near = np.maximum(cv2.GaussianBlur(beside, (0, 0), 4.0), 1e-3)
+        around = [cv2.GaussianBlur(x * beside, (0, 0), 4.0) / near for x in (lr, lg, np.abs(lr - lg))]
+        err = np.abs(lr - lg)
+        off = around[2]
+        line = np.abs((lr - around[0]) - (lg - around[1]))
+        drawn = wire & (line >= TRACE) & (err >= TRACE) & (err >= 2.0 * off)
+        out.append((longest_stretch(drawn, TRACE_JOIN), float(drawn.sum() / max(int(wire.sum()), 1))))
+    return out
+
+
 def unmatted(mattes: list[np.ndarray], alphas: list[np.ndarray], hints: list[np.ndarray]) -> list[int]:
     """Per frame, the longest stretch (px, as ``remnants``) of wire inside the hint that the final
     matte (after the QC's passes) does not cover: the wire the repair never looked for. A wire left
@@ -80,13 +119,14 @@ def unmatted(mattes: list[np.ndarray], alphas: list[np.ndarray], hints: list[np.
     return [longest_stretch((a > 0.5) & (h > 0) & (m < 0.5)) for m, a, h in zip(mattes, alphas, hints, strict=True)]
 
 
-def longest_stretch(mask: np.ndarray) -> int:
+def longest_stretch(mask: np.ndarray, join: int = 4) -> int:
     """The longest stretch (px, the longer side of its box) of bool (H, W) ``mask``, its pixels
-    joined across 4 px gaps; 0 when it is empty."""
+    joined across ``join`` px gaps; 0 when it is empty."""
     import cv2
 
-    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(mask.astype(np.uint8), np.ones((5, 5), np.uint8)))
-    return max([int(max(st[2], st[3])) - 4 for st in stats[1:]] + [0])
+    size = join + 1
+    _, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(mask.astype(np.uint8), np.ones((size, size), np.uint8)))
+    return max([int(max(st[2], st[3])) - join for st in stats[1:]] + [0])
 
 
 def ssim_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -224,6 +264,9 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     row["qc_passes"] = float(np.mean([float(q.get("passes", 1)) for q in qcs]))
     row["remnant_px"] = remnants(results["ours"], truth, results["plate"], list(scene.alphas), scene.hints)
     row["unmatted_px"] = unmatted(mattes, list(scene.alphas), scene.hints)
+    lines = traces(results["ours"], truth, results["plate"], list(scene.alphas), scene.hints)
+    row["trace_px"] = [n for n, _ in lines]
+    row["trace_share"] = float(np.mean([f for _, f in lines]))
     left = np.array(row["remnant_px"]) >= REMNANT     # a wire left in the frame
     never = np.array(row["unmatted_px"]) >= REMNANT   # a wire the final matte never covered
     row["remnant_frames"] = int(left.sum())
@@ -312,6 +355,13 @@ def total(rows: list[dict[str, object]], key: str) -> int:
     return sum(int(r[key]) for r in rows)  # type: ignore[call-overload]
 
 
+def lines_line(rows: list[dict[str, object]]) -> str:
+    """The classes' faint line along the wire (``traces``): its mean share of the wire, and the worst class."""
+    shares = [float(r["trace_share"]) for r in rows]  # type: ignore[arg-type]
+    return (f"faint line along the wire: {np.mean(shares):.0%} of it on average, worst {max(shares):.0%} "
+            f"({rows[int(np.argmax(shares))]['class']})")
+
+
 def gains_line(rows: list[dict[str, object]]) -> str:
     """The classes' gain over the better OpenCV baseline (mean, worst), and their worst flicker."""
     gains = [float(r["gain_db"]) for r in rows]  # type: ignore[arg-type]
@@ -353,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
               f"(longest {max(row['remnant_px'])} px; the matte missed the wire in {row['remnant_unmatted']} of them; "  # type: ignore[call-overload]
               f"QC flagged {row['remnant_flagged']} of them, "
               f"{row['flagged_without']} others) | wire never matted >= {REMNANT} px in {row['unmatted_frames']} frames, "
-              f"QC flagged {row['unmatted_flagged']}; flagged with no wire left {row['flagged_clean']} | "
+              f"QC flagged {row['unmatted_flagged']}; flagged with no wire left {row['flagged_clean']} | faint line "
+              f"along {row['trace_share']:.0%} of the wire (longest {max(row['trace_px'])} px) | "  # type: ignore[call-overload]
               f"{row['s_per_frame_noregrain']:.2f} s/f | "
               f"outside exact {row['outside_bit_exact']}"
               + (f" | out {row['dtype_out']}, values > 1 kept {row['highlights_kept']}" if "dtype_out" in row else ""),
@@ -364,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"two-wire matrix: {len(matrix)} clip x height | {gains_line(matrix)} | wire left >= {REMNANT} px in "
               f"{total(matrix, 'remnant_frames')} of {total(matrix, 'frames')} frames, QC flagged "
               f"{total(matrix, 'remnant_flagged')} of them | flagged with no wire left of either kind: "
-              f"{total(matrix, 'flagged_clean')}", flush=True)
+              f"{total(matrix, 'flagged_clean')} | {lines_line(matrix)}", flush=True)
     if rows:
         print(f"summary: {len(rows)} classes | {gains_line(rows)} | outside bit-exact: "
               f"{all(bool(r['outside_bit_exact']) for r in rows)} | wire left >= {REMNANT} px in "
@@ -372,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{total(rows, 'remnant_unmatted')}), QC flagged {total(rows, 'remnant_flagged')} of them and "
               f"{total(rows, 'flagged_without')} frames without | wire never matted >= {REMNANT} px in "
               f"{total(rows, 'unmatted_frames')} frames, QC flagged {total(rows, 'unmatted_flagged')} | flagged with "
-              f"no wire left of either kind: {total(rows, 'flagged_clean')} | sheets in {OUT}")
+              f"no wire left of either kind: {total(rows, 'flagged_clean')} | {lines_line(rows)} | sheets in {OUT}")
     if not args.no_speed and not args.quick:
         # a shot long enough that a frame has all its neighbours (3 frames had 2 at most)
         speed(rows, frames, max(args.speed_runs, 1))
