@@ -89,7 +89,8 @@ def traces(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.nd
     wire by ``TRACE`` or more unlike the truth's off the truth's (a darker or paler streak; or a
     line of the background the wire hid, a fence's rail, missing), the repair is ``TRACE`` or more
     off the truth there, and twice as far as it is beside the wire (a line, not a fill wrong all
-    over, as over a moving subject); joined across ``TRACE_JOIN`` px gaps."""
+    over, as over a moving subject), and by more than the truth's texture beside the wire varies;
+    joined across ``TRACE_JOIN`` px gaps."""
     import cv2
 
     from inference_server.engines.wire.flow import luminance
@@ -106,7 +107,10 @@ def traces(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.nd
         err = np.abs(lr - lg)
         off = around[2]
         line = np.abs((lr - around[0]) - (lg - around[1]))
-        drawn = wire & (line >= TRACE) & (err >= TRACE) & (err >= 2.0 * off)
+        # the truth's own texture beside the wire (its spread about the local mean): a line fainter
+        # than that is lost in it (a fill that softens a chain-link fence is no line to the eye)
+        texture = np.sqrt(cv2.GaussianBlur(np.square(lg - around[1]) * beside, (0, 0), 4.0) / near)
+        drawn = wire & (line >= np.maximum(TRACE, texture)) & (err >= TRACE) & (err >= 2.0 * off)
         out.append((longest_stretch(drawn, TRACE_JOIN), float(drawn.sum() / max(int(wire.sum()), 1))))
     return out
 
