@@ -90,7 +90,8 @@ def traces(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.nd
     line of the background the wire hid, a fence's rail, missing), the repair is ``TRACE`` or more
     off the truth there, and twice as far as it is beside the wire (a line, not a fill wrong all
     over, as over a moving subject), and by more than the truth's texture beside the wire varies;
-    joined across ``TRACE_JOIN`` px gaps."""
+    joined across ``TRACE_JOIN`` px gaps. A wire pixel with nothing of that ring near it (another
+    wire beside it) is not judged."""
     import cv2
 
     from inference_server.engines.wire.flow import luminance
@@ -100,7 +101,8 @@ def traces(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.nd
     for r, g, p, a, h in zip(result, truth, plates, alphas, hints, strict=True):
         lr, lg = luminance(r), luminance(g)
         wire = (a > 0.5) & (h > 0) & (np.abs(p - g).max(axis=2) > 0.1)
-        beside = ((cv2.dilate((a > 0.5).astype(np.uint8), ring) > 0) & (h > 0)
+        # 3-5 px off the wire, past the hint's edge too (a tight stroke's: the plate there is the truth)
+        beside = ((cv2.dilate((a > 0.5).astype(np.uint8), ring) > 0)
                   & ~(cv2.dilate((a > 0.02).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)).astype(np.float32)
         near = np.maximum(cv2.GaussianBlur(beside, (0, 0), 4.0), 1e-3)
         around = [cv2.GaussianBlur(x * beside, (0, 0), 4.0) / near for x in (lr, lg, np.abs(lr - lg))]
@@ -110,7 +112,8 @@ def traces(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.nd
         # the truth's own texture beside the wire (its spread about the local mean): a line fainter
         # than that is lost in it (a fill that softens a chain-link fence is no line to the eye)
         texture = np.sqrt(cv2.GaussianBlur(np.square(lg - around[1]) * beside, (0, 0), 4.0) / near)
-        drawn = wire & (line >= np.maximum(TRACE, texture)) & (err >= TRACE) & (err >= 2.0 * off)
+        judged = cv2.GaussianBlur(beside, (0, 0), 4.0) > 0.05  # where something beside the wire is seen
+        drawn = wire & judged & (line >= np.maximum(TRACE, texture)) & (err >= TRACE) & (err >= 2.0 * off)
         out.append((longest_stretch(drawn, TRACE_JOIN), float(drawn.sum() / max(int(wire.sum()), 1))))
     return out
 

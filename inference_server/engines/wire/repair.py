@@ -20,7 +20,14 @@ from inference_server.engines.wire import loglin
 from inference_server.engines.wire.bridge import bridge_gaps
 from inference_server.engines.wire.components import components
 from inference_server.engines.wire.flow import luminance
-from inference_server.engines.wire.matte import HINT_INSIDE, find_wire_matte, forget_raw, pooled_floors, share_floors
+from inference_server.engines.wire.matte import (
+    HINT_INSIDE,
+    find_wire_matte,
+    forget_raw,
+    hint_width,
+    pooled_floors,
+    share_floors,
+)
 from inference_server.engines.wire.paths import ACCEPT
 from inference_server.engines.wire.qc import (
     GAP_FLAG,
@@ -381,7 +388,7 @@ class WireRemover:
         repaired frame does not see it either; but wires run on through a stroke. A stretch of a
         stroke (``GAP_FLAG`` px or more) that holds fewer of the wires found than most of the stroke
         does (``qc.wire_gaps``) is searched again on its own, against the texture around it alone
-        (``_gap_search``), and a wire found there is mended as a line left is. Where the stroke still
+        (``_gap_search``; with the classical matte), and a wire found there is mended as a line left is. Where the stroke still
         holds a wire fewer, the frame is flagged (``last_qc.gap``, ``gap_at``): a wire missed there,
         or hidden behind something, for the artist to look at."""
         import cv2
@@ -400,8 +407,9 @@ class WireRemover:
         if self.matte_model is None:  # what the classical matte's rest looks like: see ``qc.along_a_wire``
             mend = along_a_wire(mend, lines[_sl(box)]) | (mend & missing[_sl(box)])
         unmended = (left[_sl(box)] > 0) & ~mend
+        again_lines = None
         if self.matte_model is None and missing.any():  # a wire the stroke lost for a stretch, looked for there alone
-            again, again_lines = self._gap_search(i, missing, matte)
+            again, again_lines = self._gap_search(i, missing, matte, box)
             mend |= again[_sl(box)]
             lines = lines | again_lines
         if mend.any():  # the evidence: the line found, a pixel wider
@@ -416,6 +424,8 @@ class WireRemover:
             passes = 2
         if i in self._mattes:
             self._mattes[i] = matte
+            if again_lines is not None and again_lines.any():  # kept with the matte they mended
+                self._centres[i] = np.nonzero(lines)  # type: ignore[assignment]
             # the lines it found left and did not mend (no wire's rest, by their course), a pixel wider:
             # whatever they are, the neighbours do not take them from this frame's plate
             ys, xs = np.nonzero((cv2.dilate(unmended.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & inside)
@@ -426,17 +436,22 @@ class WireRemover:
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
         return out, self._inside(i, matte)
 
-    def _gap_search(self, i: int, missing: np.ndarray, matte: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _gap_search(self, i: int, missing: np.ndarray, matte: np.ndarray, box: Rect
+                    ) -> tuple[np.ndarray, np.ndarray]:
         """(bool (H, W) cores of wires found in frame i's plate where the stroke holds a wire fewer than
-        along most of it (``missing``, ``qc.wire_gaps``) and the matte has none; their centre lines).
+        along most of it (``missing``, ``qc.wire_gaps``) and the matte has none; their centre lines),
+        within ``box`` (the bands' box: the hint lies inside it).
 
         The first search measures a wire's gain against the whole stroke's texture: a grey wire that
         crosses graffiti and then grass, a cream one over a pale sky, falls under the margin for the
         stretch past the busy part, and the stroke holds a wire fewer there. Searched again with the
         hint cut to that stretch (``GAP_REACH`` px more either way along it), against the texture
         around the stretch alone, it stands out. What is kept: the pieces of the wires found there that
-        lie off the matte (more than 2 px from its solid part) and run ``GAP_FLAG`` px or more (the
-        wires the matte holds are found again too; a stretch shorter than that is not searched)."""
+        lie off the matte (more than 2 px from its solid part), run ``GAP_FLAG`` px or more and hold a
+        centre line of a wire found (the search fills a stroke with no wire whole). The cut holds the
+        stretch's own stroke only: a sliver of another stroke within reach, searched, took a line of
+        its texture for a wire. A stretch is searched only where it could hold a
+        wire: ``GAP_FLAG`` px and twice its stroke's width long (what the search asks a path to run)."""
         import cv2
 
         hint = self.hint(i)
@@ -444,18 +459,21 @@ class WireRemover:
         out = np.zeros(hint.shape, bool)
         centres = np.zeros(hint.shape, bool)
         h, w = hint.shape
-        _, each = components(missing.astype(np.uint8))
-        held = cv2.dilate((matte >= 128).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+        _, each = components(missing[_sl(box)].astype(np.uint8))
         for ys, xs in each:
-            if max(np.ptp(ys), np.ptp(xs)) + 1 < GAP_FLAG:
-                continue
+            ys, xs = ys + box[0], xs + box[2]
             y0, y1 = max(ys.min() - GAP_REACH, 0), min(ys.max() + GAP_REACH + 1, h)
             x0, x1 = max(xs.min() - GAP_REACH, 0), min(xs.max() + GAP_REACH + 1, w)
-            stretch = np.zeros(hint.shape, np.uint8)
-            stretch[ys, xs] = 1
+            width = hint_width(hint[y0:y1, x0:x1] > HINT_INSIDE)
+            if max(np.ptp(ys), np.ptp(xs)) + 1 < max(GAP_FLAG, 2.0 * width):
+                continue
+            stretch = np.zeros((y1 - y0, x1 - x0), np.uint8)
+            stretch[ys - y0, xs - x0] = 1
             reach = 2 * GAP_REACH + 1
-            near = cv2.dilate(stretch[y0:y1, x0:x1], np.ones((reach, reach), np.uint8)) > 0
-            pad = GAP_REACH + 24  # room for the texture around the stretch
+            near = cv2.dilate(stretch, np.ones((reach, reach), np.uint8)) > 0
+            labels, _ = components((hint[y0:y1, x0:x1] > HINT_INSIDE) & near)
+            near &= np.isin(labels, np.unique(labels[stretch > 0]))  # the stretch's stroke only, no other's
+            pad = int(max(GAP_REACH + 24, 1.5 * width + 6))  # room for the texture around the stretch
             cy0, cy1, cx0, cx1 = max(y0 - pad, 0), min(y1 + pad, h), max(x0 - pad, 0), min(x1 + pad, w)
             cut = np.zeros((cy1 - cy0, cx1 - cx0), np.float32)
             cut[y0 - cy0:y1 - cy0, x0 - cx0:x1 - cx0] = hint[y0:y1, x0:x1] * near
@@ -463,13 +481,15 @@ class WireRemover:
             m, scores = find_wire_matte(to_float(plate[cy0:cy1, cx0:cx1]), cut, self.settings.polarity, centres=mid)
             if not scores:
                 continue
-            new = (m >= 0.5) & (cut > HINT_INSIDE) & ~held[cy0:cy1, cx0:cx1]
+            held = cv2.dilate((matte[cy0:cy1, cx0:cx1] >= 128).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+            new = (m >= 0.5) & (cut > HINT_INSIDE) & ~held
             for py, px in components(new.astype(np.uint8))[1]:
-                if max(np.ptp(py), np.ptp(px)) + 1 >= GAP_FLAG:
-                    out[py + cy0, px + cx0] = True
-                    piece = np.zeros(cut.shape, bool)
-                    piece[py, px] = True
-                    centres[cy0:cy1, cx0:cx1] |= mid & piece
+                if max(np.ptp(py), np.ptp(px)) + 1 < GAP_FLAG or not mid[py, px].any():
+                    continue
+                out[py + cy0, px + cx0] = True
+                piece = np.zeros(cut.shape, bool)
+                piece[py, px] = True
+                centres[cy0:cy1, cx0:cx1] |= mid & piece
         return out, centres
 
     def _composite(self, i: int, matte_u8: np.ndarray, strict: str,

@@ -369,14 +369,37 @@ def test_the_gap_search_adds_only_the_wire_the_matte_lacks_in_the_stretch() -> N
     plate = truth * (1 - dark[:, :, None]) + 0.03 * dark[:, :, None]
     plate = (plate * (1 - bright[:, :, None]) + 0.97 * bright[:, :, None]).astype(np.float32)
     hint = _stroke()
+    hint[80:100, 8:W - 8] = 1.0  # a second stroke 4 px below, with no wire: none of it is taken
     rem = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
     matte = np.zeros((H, W), np.uint8)  # a matte holding the dark wire, and the bright one up to x 150
     matte[(dark > 0) & (hint > 0)] = 255
     matte[(bright > 0) & (hint > 0) & (np.arange(W) < 150)[None, :]] = 255
-    missing = (hint > 0) & (np.arange(W) >= 150)[None, :]
-    found, centres = rem._gap_search(0, missing, matte)
-    cols = np.arange(W)[None, :]
+    missing = (_stroke() > 0) & (np.arange(W) >= 150)[None, :]
+    found, centres = rem._gap_search(0, missing, matte, (0, H, 0, W))
+    cols, rows = np.arange(W)[None, :], np.arange(H)[:, None]
     assert float(found[(bright > 0.5) & (hint > 0) & (cols >= 152)].mean()) > 0.95
-    assert not (found & (dark > 0)).any() and not (found & (cols < 150 - 8)).any()
-    assert not (found & (np.abs(np.arange(H)[:, None] - (H / 2 + 6)) > 4)).any()  # the bright wire's core only
-    assert centres[:, 152:W - 8].sum(axis=0).min() >= 1 and not (centres & ~found).any()
+    assert not (found & (np.abs(rows - (H / 2 + 6)) > 4)).any()  # the bright wire's core only: not the sliver
+    assert centres[:, 152:W - 8].sum(axis=0).min() >= 1
+
+
+def test_the_gap_search_takes_nothing_where_the_wires_are_hidden() -> None:
+    # a flat grey board 40 px wide in front of both wires: the stroke holds no wire there, the search
+    # finds none (nor in the second stroke 4 px below), and the frame is flagged
+    truth = texture(H, W, 3) * 0.6 + 0.2
+    dark, bright = _line(-6), _line(6)
+    plate = truth * (1 - dark[:, :, None]) + 0.03 * dark[:, :, None]
+    plate = plate * (1 - bright[:, :, None]) + 0.97 * bright[:, :, None]
+    plate[30:90, 150:190] = 0.5
+    plate = plate.astype(np.float32)
+    hint = _stroke()
+    hint[80:100, 8:W - 8] = 1.0
+    rem = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    matte = np.zeros((H, W), np.uint8)
+    matte[((dark > 0) | (bright > 0)) & (hint > 0) & ((np.arange(W) < 150) | (np.arange(W) >= 190))[None, :]] = 255
+    missing = (np.arange(H)[:, None] >= 44) & (np.arange(H)[:, None] < 76) & (np.arange(W) >= 150)[None, :] \
+        & (np.arange(W) < 190)[None, :]
+    found, centres = rem._gap_search(0, missing, matte, (0, H, 0, W))
+    assert not found.any() and not centres.any()
+    rem.repair(0)
+    qc = rem.last_qc
+    assert qc is not None and qc.flagged and qc.gap >= 35 and qc.gap_at is not None and 145 <= qc.gap_at[0] <= 155
