@@ -409,7 +409,7 @@ class WireRemover:
         unmended = (left[_sl(box)] > 0) & ~mend
         again_lines = None
         if self.matte_model is None and missing.any():  # a wire the stroke lost for a stretch, looked for there alone
-            again, again_lines = self._gap_search(i, missing, matte, box)
+            again, again_lines = self._gap_search(i, missing, matte, box, lines)
             mend |= again[_sl(box)]
             lines = lines | again_lines
         if mend.any():  # the evidence: the line found, a pixel wider
@@ -436,11 +436,12 @@ class WireRemover:
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
         return out, self._inside(i, matte)
 
-    def _gap_search(self, i: int, missing: np.ndarray, matte: np.ndarray, box: Rect
+    def _gap_search(self, i: int, missing: np.ndarray, matte: np.ndarray, box: Rect, found: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
         """(bool (H, W) cores of wires found in frame i's plate where the stroke holds a wire fewer than
         along most of it (``missing``, ``qc.wire_gaps``) and the matte has none; their centre lines),
-        within ``box`` (the bands' box: the hint lies inside it).
+        within ``box`` (the bands' box: the hint lies inside it); ``found``: bool (H, W), the centre
+        lines of the wires the first search found.
 
         The first search measures a wire's gain against the whole stroke's texture: a grey wire that
         crosses graffiti and then grass, a cream one over a pale sky, falls under the margin for the
@@ -450,7 +451,10 @@ class WireRemover:
         lie off the matte (more than 2 px from its solid part), run ``GAP_FLAG`` px or more and hold a
         centre line of a wire found (the search fills a stroke with no wire whole). The cut holds the
         stretch's own stroke only: a sliver of another stroke within reach, searched, took a line of
-        its texture for a wire. A stretch is searched only where it could hold a
+        its texture for a wire. A piece must also come within ``GAP_REACH`` px of a wire the first
+        search found (it goes on from where one stopped, or runs beside one): a line found in the
+        middle of the stretch, away from every wire, is the edge of something in front of them, not
+        a wire's rest. A stretch is searched only where it could hold a
         wire: ``GAP_FLAG`` px and twice its stroke's width long (what the search asks a path to run)."""
         import cv2
 
@@ -483,8 +487,9 @@ class WireRemover:
                 continue
             held = cv2.dilate((matte[cy0:cy1, cx0:cx1] >= 128).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
             new = (m >= 0.5) & (cut > HINT_INSIDE) & ~held
+            ends = cv2.dilate(found[cy0:cy1, cx0:cx1].astype(np.uint8), np.ones((reach, reach), np.uint8)) > 0
             for py, px in components(new.astype(np.uint8))[1]:
-                if max(np.ptp(py), np.ptp(px)) + 1 < GAP_FLAG or not mid[py, px].any():
+                if max(np.ptp(py), np.ptp(px)) + 1 < GAP_FLAG or not mid[py, px].any() or not ends[py, px].any():
                     continue
                 out[py + cy0, px + cx0] = True
                 piece = np.zeros(cut.shape, bool)

@@ -375,11 +375,16 @@ def test_the_gap_search_adds_only_the_wire_the_matte_lacks_in_the_stretch() -> N
     matte[(dark > 0) & (hint > 0)] = 255
     matte[(bright > 0) & (hint > 0) & (np.arange(W) < 150)[None, :]] = 255
     missing = (_stroke() > 0) & (np.arange(W) >= 150)[None, :]
-    found, centres = rem._gap_search(0, missing, matte, (0, H, 0, W))
+    lines = np.zeros((H, W), bool)  # the first search's centre lines: the dark wire, the bright one up to x 150
+    lines[H // 2 - 6, 8:W - 8] = True
+    lines[H // 2 + 6, 8:150] = True
+    found, centres = rem._gap_search(0, missing, matte, (0, H, 0, W), lines)
     cols, rows = np.arange(W)[None, :], np.arange(H)[:, None]
     assert float(found[(bright > 0.5) & (hint > 0) & (cols >= 152)].mean()) > 0.95
     assert not (found & (np.abs(rows - (H / 2 + 6)) > 4)).any()  # the bright wire's core only: not the sliver
     assert centres[:, 152:W - 8].sum(axis=0).min() >= 1
+    lines[H // 2 + 6] = False  # with no wire found within reach of it, a line found there is not taken
+    assert not rem._gap_search(0, missing, matte, (0, H, 0, W), lines)[0].any()
 
 
 def test_the_gap_search_takes_nothing_where_the_wires_are_hidden() -> None:
@@ -398,7 +403,10 @@ def test_the_gap_search_takes_nothing_where_the_wires_are_hidden() -> None:
     matte[((dark > 0) | (bright > 0)) & (hint > 0) & ((np.arange(W) < 150) | (np.arange(W) >= 190))[None, :]] = 255
     missing = (np.arange(H)[:, None] >= 44) & (np.arange(H)[:, None] < 76) & (np.arange(W) >= 150)[None, :] \
         & (np.arange(W) < 190)[None, :]
-    found, centres = rem._gap_search(0, missing, matte, (0, H, 0, W))
+    lines = np.zeros((H, W), bool)
+    lines[H // 2 - 6, 8:150] = lines[H // 2 - 6, 190:W - 8] = True
+    lines[H // 2 + 6, 8:150] = lines[H // 2 + 6, 190:W - 8] = True
+    found, centres = rem._gap_search(0, missing, matte, (0, H, 0, W), lines)
     assert not found.any() and not centres.any()
     rem.repair(0)
     qc = rem.last_qc
