@@ -27,9 +27,8 @@ issue's own case over every clip: one stroke over a dark and a bright wire, high
 - the faint line left along the wire, which the stretch above does not count (a fill 19 code values
   darker than a pale wall along a dark wire is a line to the eye, a tenth of the way back to it by
   that measure; a pale streak where a sharpened dark wire was is none at all): ``traces``, the
-  longest stretch along the wire where the repair draws a line the truth does not have (or lacks
-  one it has) by ``TRACE`` or more, in pieces joined across a codec's block; the frames where it
-  reaches ``REMNANT`` px;
+  share of the wire along which the repair draws a line the truth does not have (or lacks one it
+  has) by ``TRACE`` or more, and its longest stretch, in pieces joined across a codec's block;
 - seconds per frame (auto, regrain on) and the bit-exactness of every pixel outside the hint.
 
 It writes one contact sheet per class (before / after / ground truth at 1:1 around the hint,
@@ -82,16 +81,15 @@ def remnants(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.
 
 def traces(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.ndarray],
            alphas: list[np.ndarray], hints: list[np.ndarray]) -> list[tuple[int, float]]:
-    """Per frame, (the longest stretch (px), the share of the wire's pixels) of a line the repair left
-    along the wire that the truth
-    does not have, however faint, either way: wire pixels (coverage > 0.5, standing out from the truth
-    by more than 0.1) where the repair's luminance stands off what the repair holds 3-5 px beside the
-    wire by ``TRACE`` or more unlike the truth's off the truth's (a darker or paler streak; or a
-    line of the background the wire hid, a fence's rail, missing), the repair is ``TRACE`` or more
-    off the truth there, and twice as far as it is beside the wire (a line, not a fill wrong all
-    over, as over a moving subject), and by more than the truth's texture beside the wire varies;
-    joined across ``TRACE_JOIN`` px gaps. A wire pixel with nothing of that ring near it (another
-    wire beside it) is not judged."""
+    """Per frame, (the longest stretch (px), the share of the wire's pixels) of a line the repair
+    left along the wire that the truth does not have, however faint, either way: wire pixels
+    (coverage > 0.5, standing out from the truth by more than 0.1) where the repair's luminance
+    stands off what the repair holds 3-5 px beside the wire by ``TRACE`` or more unlike the truth's
+    off the truth's (a darker or paler streak; or a line of the background the wire hid, a fence's
+    rail, missing), the repair is ``TRACE`` or more off the truth there, and twice as far as it is
+    beside the wire (a line, not a fill wrong all over, as over a moving subject), and by more than
+    the truth's texture beside the wire varies; joined across ``TRACE_JOIN`` px gaps. A wire pixel
+    with nothing of that ring near it (another wire beside it) is not judged."""
     import cv2
 
     from inference_server.engines.wire.flow import luminance
@@ -104,15 +102,16 @@ def traces(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.nd
         # 3-5 px off the wire, past the hint's edge too (a tight stroke's: the plate there is the truth)
         beside = ((cv2.dilate((a > 0.5).astype(np.uint8), ring) > 0)
                   & ~(cv2.dilate((a > 0.02).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0)).astype(np.float32)
-        near = np.maximum(cv2.GaussianBlur(beside, (0, 0), 4.0), 1e-3)
-        around = [cv2.GaussianBlur(x * beside, (0, 0), 4.0) / near for x in (lr, lg, np.abs(lr - lg))]
+        seen = cv2.GaussianBlur(beside, (0, 0), 4.0)
+        judged = seen > 0.05  # where something beside the wire is seen
+        near = np.maximum(seen, 1e-3)
         err = np.abs(lr - lg)
+        around = [cv2.GaussianBlur(x * beside, (0, 0), 4.0) / near for x in (lr, lg, err)]
         off = around[2]
         line = np.abs((lr - around[0]) - (lg - around[1]))
         # the truth's own texture beside the wire (its spread about the local mean): a line fainter
         # than that is lost in it (a fill that softens a chain-link fence is no line to the eye)
         texture = np.sqrt(cv2.GaussianBlur(np.square(lg - around[1]) * beside, (0, 0), 4.0) / near)
-        judged = cv2.GaussianBlur(beside, (0, 0), 4.0) > 0.05  # where something beside the wire is seen
         drawn = wire & judged & (line >= np.maximum(TRACE, texture)) & (err >= TRACE) & (err >= 2.0 * off)
         out.append((longest_stretch(drawn, TRACE_JOIN), float(drawn.sum() / max(int(wire.sum()), 1))))
     return out

@@ -388,9 +388,9 @@ class WireRemover:
         repaired frame does not see it either; but wires run on through a stroke. A stretch of a
         stroke (``GAP_FLAG`` px or more) that holds fewer of the wires found than most of the stroke
         does (``qc.wire_gaps``) is searched again on its own, against the texture around it alone
-        (``_gap_search``; with the classical matte), and a wire found there is mended as a line left is. Where the stroke still
-        holds a wire fewer, the frame is flagged (``last_qc.gap``, ``gap_at``): a wire missed there,
-        or hidden behind something, for the artist to look at."""
+        (``_gap_search``; with the classical matte), and a wire found there is mended as a line left
+        is. Where the stroke still holds a wire fewer, the frame is flagged (``last_qc.gap``,
+        ``gap_at``): a wire missed there, or hidden behind something, for the artist to look at."""
         import cv2
 
         matte = self._matte_u8(i)
@@ -454,8 +454,8 @@ class WireRemover:
         its texture for a wire. A piece must also come within ``GAP_REACH`` px of a wire the first
         search found (it goes on from where one stopped, or runs beside one): a line found in the
         middle of the stretch, away from every wire, is the edge of something in front of them, not
-        a wire's rest. A stretch is searched only where it could hold a
-        wire: ``GAP_FLAG`` px and twice its stroke's width long (what the search asks a path to run)."""
+        a wire's rest. A stretch is searched only where it could hold a wire: ``GAP_FLAG`` px and
+        twice its stroke's width long (what the search asks a path to run)."""
         import cv2
 
         hint = self.hint(i)
@@ -492,9 +492,7 @@ class WireRemover:
                 if max(np.ptp(py), np.ptp(px)) + 1 < GAP_FLAG or not mid[py, px].any() or not ends[py, px].any():
                     continue
                 out[py + cy0, px + cx0] = True
-                piece = np.zeros(cut.shape, bool)
-                piece[py, px] = True
-                centres[cy0:cy1, cx0:cx1] |= mid & piece
+                centres[py + cy0, px + cx0] |= mid[py, px]
         return out, centres
 
     def _composite(self, i: int, matte_u8: np.ndarray, strict: str,
