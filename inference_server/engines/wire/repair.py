@@ -40,7 +40,7 @@ from inference_server.engines.wire.qc import (
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.ridges import analysis_luma, scene_linear
 from inference_server.engines.wire.spatial import fill_spatial
-from inference_server.engines.wire.temporal import fill_temporal, seam_correction
+from inference_server.engines.wire.temporal import CLEAN, fill_temporal, seam_correction
 from inference_server.frames import from_float, to_float
 
 MatteModel = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -57,6 +57,8 @@ FAR_UNSEEN = 0.02  # a still band whose near frames leave more of its hole unsee
 BRIDGE = True  # carry a wire across a stretch of its stroke where the bands lost it (``bridge``)
 REDO_NEAR = np.ones((7, 7), np.uint8)  # a later pass's repair is kept within 3 px of the lines it was asked to mend
 LENT = 0.5  # a fill pixel this much a neighbour's (``_fill``'s confidence) was seen, not painted
+DOUBT_K = 2.0     # a pixel lent only from inside the neighbours' wires is kept within this many times the
+DOUBT_FLOOR = 2 / 255  # ... surroundings' local deviation (and this) of what painting gives there (``doubted_lent``)
 # where a repair's pixel came from (``_composite``): the plate (untouched), painted, or a neighbour's
 PLATE, PAINTED, SHOWN = 0, 1, 2
 PAINT_READ = np.ones((5, 5), np.uint8)  # a painted pixel within 2 px of a shown one read it (a later pass may repaint it)
@@ -696,6 +698,7 @@ class WireRemover:
         if self.matte_model is not None:  # revealed: the guard matte; not revealed: the tight one
             matte = np.where(conf >= 0.5, matte, tight).astype(np.float32)
             hole = matte > 1e-3
+        conf = np.where(doubted_lent(target, filled, tf.clean, hole, conf >= 0.5, seen_f), 0.0, conf)
         if float(conf[hole].min(initial=1.0)) >= 0.999:
             fill = filled
         else:
@@ -747,6 +750,36 @@ class WireRemover:
     def _spatial(self, target: np.ndarray, matte: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
         """Fill where ``matte`` > 0 from around it."""
         return fill_spatial(target, (matte > 1e-3).astype(np.float32), only=only)
+
+
+def doubted_lent(target: np.ndarray, filled: np.ndarray, clean: np.ndarray, hole: np.ndarray, lent: np.ndarray,
+                 seen: np.ndarray) -> np.ndarray:
+    """Bool (H, W): the pixels of ``hole`` that the neighbours lent (``lent``) only from inside their own
+    wires' mattes (``clean``, ``TemporalFill.clean``, under ``CLEAN``) and that stand off what painting
+    from the rest gives there by more than ``DOUBT_K`` times the surroundings' own local deviation (and
+    ``DOUBT_FLOOR``): a wire's fringe, lent. ``target``, ``filled`` (the temporal fill): float (H, W, C);
+    ``seen`` (float (H, W)): wire seen past the hint's edge, never read as the surroundings.
+
+    A neighbour's matte moves with a flow that is least sure beside the hole, and its feather may
+    hold its wire: over a pale wall such pixels were a dark dash every few pixels along the wire (the
+    wire bench's in-camera class and two dark wires 6 px apart). Over a busy background the texture
+    varies widely, and a lent pixel, which carries it, is kept: painted instead wherever its
+    neighbours were inside their mattes, graffiti and the car lost up to 1.1 dB."""
+    import cv2
+
+    doubtful = hole & lent & (clean < CLEAN)
+    if not doubtful.any():
+        return doubtful
+    sure = hole & lent & ~doubtful
+    base = np.where(sure[:, :, None], filled, target).astype(np.float32)
+    unknown = np.maximum((hole & ~sure).astype(np.float32), seen)
+    paint = fill_spatial(base, (unknown > 1e-3).astype(np.float32), only=doubtful)
+    lum = luminance(target)
+    known = (cv2.dilate(((hole | (seen > 0))).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0).astype(np.float32)
+    den = np.maximum(cv2.GaussianBlur(known, (0, 0), 6.0), 1e-3)
+    mean = cv2.GaussianBlur(lum * known, (0, 0), 6.0) / den
+    dev = np.sqrt(np.maximum(cv2.GaussianBlur(np.square(lum - mean) * known, (0, 0), 6.0) / den, 0.0))
+    return doubtful & (np.abs(luminance(filled) - luminance(paint)) > DOUBT_K * dev + DOUBT_FLOOR)
 
 
 def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.ndarray:
