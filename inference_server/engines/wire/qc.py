@@ -22,6 +22,7 @@ TOUCHED = 0.5  # a line the repaired frame's search finds is the repair's when h
 KEEPS_OFFSET = 1.5  # px: a wire's rest keeps its distance from the wire found (a fringe, the wire brought back) to this
 KEEPS_ALONG = 0.8   # ...along this share of its length at least
 ONE_WIRE = 2  # px: a step of a wire's rest lies by one wire: its pixels' nearest centre-line pixels this close across
+LINE_STEP = 0.03  # a line stands out of the plate from both its sides by this (working code) at least
 ALONG_REACH = 32  # px: no line farther than this from every wire found runs along one
 
 
@@ -35,8 +36,9 @@ class FrameQC:
     repaired: the fraction of the hint that was repaired; passes: repairs run (1 = the first
     matte held everything); gap: the longest stretch (columns of its stroke's box along the longer
     side) where the matte holds fewer wires than along most of the stroke (``wire_gaps``: a wire
-    missed, or hidden there), and ``gap_at`` its box (x0, y0, x1, y1); flagged: residual >=
-    ``repair.QC_THRESHOLD`` or gap >= GAP_FLAG, a frame the artist should check."""
+    missed, or hidden there; one the last resort repaired counts still), and ``gap_at`` its box
+    (x0, y0, x1, y1); flagged: residual >= ``repair.QC_THRESHOLD`` or gap >= GAP_FLAG, a frame the
+    artist should check."""
 
     residual: float
     repaired: float
@@ -251,3 +253,40 @@ def along_a_wire(lines: np.ndarray, found: np.ndarray) -> np.ndarray:
             near = np.abs(off - at_it) <= 2 * KEEPS_OFFSET
             out[ys[near], xs[near]] = True
     return out
+
+
+def trial_lines(plate: np.ndarray, before: np.ndarray, trial: np.ndarray, where: np.ndarray, moved: float,
+                thick: float, near: np.ndarray | None = None) -> np.ndarray:
+    """Bool (H, W): the lines a trial repair of ``where`` took out of the plate. ``plate``,
+    ``before`` (the repair before the trial), ``trial``: luminance (H, W), in the repair's working
+    code. A piece of the pixels of ``where`` the trial moved by ``moved`` or more is a line taken
+    out when it runs ``GAP_FLAG`` px or more, is no thicker than ``thick`` px on average (its area
+    over its length: not a blotch of fill over a moving subject) and stands out of the plate from
+    both its sides (``stands_as_line``: not one side of an edge the trial's fill smeared); with
+    ``near`` (bool (H, W)), it must also touch it (the wires found, grown: a wire's rest goes on
+    from where one stopped or runs beside one)."""
+    out = np.zeros(where.shape, bool)
+    changed = (np.abs(trial - before) >= moved) & where
+    for ys, xs in components(changed.astype(np.uint8))[1]:
+        length = max(np.ptp(ys), np.ptp(xs)) + 1
+        if length >= GAP_FLAG and ys.size <= thick * length and (near is None or near[ys, xs].any()) \
+                and stands_as_line(plate, ys, xs):
+            out[ys, xs] = True
+    return out
+
+
+def stands_as_line(lum: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> bool:
+    """Whether the piece (``ys``, ``xs``) of ``lum`` (H, W) stands out from both its sides, the same
+    way, by ``LINE_STEP`` on half its pixels or more: a line. Its sides are read across its longer
+    side, its half-thickness and 2 px away; a pixel on an edge lies between them."""
+    h, w = lum.shape
+    length = max(np.ptp(ys), np.ptp(xs)) + 1
+    k = int(np.ceil(ys.size / length / 2)) + 2
+    if np.ptp(xs) >= np.ptp(ys):
+        a, b = lum[np.clip(ys - k, 0, h - 1), xs], lum[np.clip(ys + k, 0, h - 1), xs]
+    else:
+        a, b = lum[ys, np.clip(xs - k, 0, w - 1)], lum[ys, np.clip(xs + k, 0, w - 1)]
+    p = lum[ys, xs]
+    dark = float((p < np.minimum(a, b) - LINE_STEP).mean())
+    bright = float((p > np.maximum(a, b) + LINE_STEP).mean())
+    return max(dark, bright) >= 0.5
