@@ -428,13 +428,12 @@ class WireRemover:
             # searched again: the bands it redid, and those holding a line it did not mend (still the residual's)
             left, residual = self._residual(i, bare, where=added | (left > 0), missing=missing)
             passes = 2
-        named: tuple[int, tuple[int, int, int, int] | None] = (0, None)  # a stretch the last resort repaired: named still
+        # the gap named is the one before the last resort: its matte only grows, over the same lines,
+        # so the stretch it repaired is still named for the artist
         gap, gap_at, still = wire_gaps(lines, hint, matte)
         if gap >= GAP_FLAG:
             matte, out, bare, source, tried = self._last_resort(i, still, matte, box, (out, bare, source), lines)
-            if tried:
-                passes += 1
-                named = (gap, gap_at)
+            passes += int(tried)
         if i in self._mattes:
             self._mattes[i] = matte
             if again_lines is not None and again_lines.any():  # kept with the matte they mended
@@ -445,9 +444,6 @@ class WireRemover:
             self._doubted[i] = (ys + box[0], xs + box[2])
         out = self._away_from_wire(i, out, matte)  # last: the QC's figures are of the frame before it
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
-        gap, gap_at, _ = wire_gaps(lines, hint, matte)
-        if named[0] > gap:
-            gap, gap_at = named
         self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
         return out, self._inside(i, matte)
 
