@@ -52,6 +52,8 @@ from inference_server.engines.wire.paths import GAP, STEEP, WirePath, best_near,
 from inference_server.engines.wire.ridges import SCALES, Along, Direction, analysis_chroma, luma_and_linear, ridge_responses
 
 FRACTION = 0.25
+PLATEAU = 0.05       # of a wire's excess: past its flank, a fall over two rows under this ends its extent ...
+PLATEAU_BELOW = 0.9  # ... where the excess is under this share of the wire's (``_extent``; the first matte's)
 RECENTRE = 3     # px: a wire's core is also measured from a row this near its path (``_wire_matte``) ...
 WEAK_ON = 0.5     # ... where the line's contrast on the path falls under this share of its median
 BACK_ON = 0.8     # ... and that row holds this share of it
@@ -85,9 +87,18 @@ def hint_width(hint: np.ndarray) -> float:
     return float(2.0 * np.median(peak)) if peak.size else 1.0
 
 
-def _extent(excess: np.ndarray, path: np.ndarray, limit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _extent(excess: np.ndarray, path: np.ndarray, limit: np.ndarray, plateau: bool = False
+            ) -> tuple[np.ndarray, np.ndarray]:
     """How far (up, down) from the path each column's excess stays above a fraction of its peak,
-    at most ``limit`` (int (W,)) pixels."""
+    at most ``limit`` (int (W,)) pixels. With ``plateau`` (the first matte), it also ends, 3 px or
+    more from the path, where the excess is under ``PLATEAU_BELOW`` of the peak's and fell by less
+    than ``PLATEAU`` of it over the last two rows: past a wire's flank, something flat and darker
+    than the surroundings' median lies beside it (a car's body under the dark wire, a wristband),
+    and was matted to the limit and painted over. A thick or blurred wire's flat middle stands at
+    its peak's excess, and its ramp keeps falling: both are kept (without ``PLATEAU_BELOW``, the
+    thick 10 px class lost 8.2 dB and motion blur 7.6). Wire bench: 16 classes +0.1 to +0.7 dB
+    (4K +0.5, 3 wires +0.5, running car at 30% +0.7), wire over a moving subject -0.6 (a
+    wristband's edge the tighter matte left beside the wire, which the QC then repaired over)."""
     from scipy.ndimage import median_filter
 
     h, w = excess.shape
@@ -102,12 +113,16 @@ def _extent(excess: np.ndarray, path: np.ndarray, limit: np.ndarray) -> tuple[np
     for direction, out in ((-1, up), (1, down)):
         going = np.ones(cols.size, bool)
         lim = limit[cols]
+        seen = [centre, centre]  # the excess one and two rows back
         for k in range(1, int(lim.max()) + 1):
             yy = py + direction * k
             ok = (yy >= 0) & (yy < h) & (k <= lim)
             val = np.where(ok, excess[np.clip(yy, 0, h - 1), cols], 0.0)
             going &= ok & (val > thr)
+            if plateau and k >= 3:  # no fall over two rows, well under the wire's own: a region beside it
+                going &= (val < seen[0] - PLATEAU * centre) | (val >= PLATEAU_BELOW * centre)
             out[cols[going]] = k
+            seen = [seen[1], val]
     size = min(15, max(3, cols.size // 4 * 2 + 1))
     up[cols] = median_filter(up[cols], size=size, mode="nearest")
     down[cols] = median_filter(down[cols], size=size, mode="nearest")
@@ -288,7 +303,7 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
     for k, n in enumerate(names):
         sel = cols[pick == k]
         chosen[:, sel] = excess[f"{n}-median"][:, sel]  # the extent: where it stands out from its surroundings
-    core = _core(chosen, rows, cols, limit, grow)
+    core = _core(chosen, rows, cols, limit, grow, recentre)
     if RECENTRE and recentre and cols.size:
         # the DP path runs where the gain (a ridge response over the texture's) peaks; beside a faint
         # wire over patterned cloth or along a path's edge that can be a ridge a few px off the wire,
@@ -305,7 +320,7 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
                         shifts[pick], 0)
         move = median_filter(move, size=9, mode="nearest")
         if move.any():
-            core |= _core(chosen, np.clip(rows + move, 0, h - 1), cols, limit, grow)
+            core |= _core(chosen, np.clip(rows + move, 0, h - 1), cols, limit, grow, True)
     half = (core & ~inside).sum(axis=0) <= (core & inside).sum(axis=0)
     return core, core & half[None, :]
 
@@ -316,12 +331,13 @@ def _stands_out(path: WirePath, gain: np.ndarray) -> float:
     return float(np.median(best_near(gain, path.rows[cols], cols))) if cols.size else 0.0
 
 
-def _core(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray, limit: np.ndarray, grow: int) -> np.ndarray:
+def _core(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray, limit: np.ndarray, grow: int, plateau: bool = False
+          ) -> np.ndarray:
     """Bool (H, W): the extent (``_extent``) either side of the centre ``rows`` at ``cols``, ``grow`` px wider."""
     h, w = chosen.shape
     only = np.full(w, -1, np.int64)
     only[cols] = rows
-    up, down = _extent(chosen, only, limit)
+    up, down = _extent(chosen, only, limit, plateau)
     yy = np.arange(h, dtype=np.float32)[:, None]
     py = only.astype(np.float32)[None, :]
     return np.asarray((only >= 0)[None, :] & (yy >= py - up[None, :] - grow) & (yy <= py + down[None, :] + grow))
