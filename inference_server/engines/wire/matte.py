@@ -71,8 +71,8 @@ JOINT_HELD = 1 / 4  # of a joint line's run must run along lines found for the r
 # transpose to that axis, and for a joint line (``_joint_lines``) its columns judged by ``dull_columns``, else None)
 Dull = tuple[int, WirePath, tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray],
              Callable[[np.ndarray], np.ndarray], np.ndarray | None]
-GAPS_DROPPED = True
-EDGE_PATHS = True
+GAPS_DROPPED = True  # no path along the background between two lines (``between_lines``)
+EDGE_PATHS = True    # no path along one side of an edge (``stands_across``)
 EDGE_STEP = 0.1  # of a plane's spread over a core: how far a path's line stands out of both sides (``stands_across``)
 GAP_TOUCH = 4     # px: a path's core this near the cores of lines either side of it lies between them (``between_lines``)
 GAP_SHARE = 0.25  # of the contrast of the lines either side
@@ -305,7 +305,7 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
     for k, n in enumerate(names):
         sel = cols[pick == k]
         chosen[:, sel] = excess[f"{n}-median"][:, sel]  # the extent: where it stands out from its surroundings
-    core = _core(chosen, rows, cols, limit, grow, recentre)
+    core = _core(chosen, rows, cols, limit, grow, recentre)  # the first matte's ends at a flat region beside it
     if RECENTRE and recentre and cols.size:
         # the DP path runs where the gain (a ridge response over the texture's) peaks; beside a faint
         # wire over patterned cloth or along a path's edge that can be a ridge a few px off the wire,
@@ -561,7 +561,8 @@ def stands_across(path: WirePath, core: np.ndarray, planes: Sequence[np.ndarray]
     The search's paths run where a ridge response beats the texture's; along one side of an edge
     (a car's livery stripe, graffiti's outlines, a blurred wire's shoulder) that happens too, and
     its core was matted and painted over though no line was there: repaired under the true alpha,
-    matting what is no wire carried half the error in the car pan, one-stroke and 4K classes."""
+    matting what is no wire carried half the error in the car pan, one-stroke, red rope and tennis
+    classes."""
     cols = np.nonzero(path.on & (path.rows >= 0) & core.any(axis=0))[0]
     if not cols.size:
         return True
@@ -645,10 +646,10 @@ def between_lines(paths: Sequence[WirePath], cores: Sequence[np.ndarray], gains:
 
 def _past(flank: np.ndarray, lum: np.ndarray, edge: np.ndarray, step: int, sign: np.ndarray
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Column by column of ``flank`` (bool (H, N)), going ``step`` from row ``edge`` (int (N,)): (whether
+    """Column by column of ``flank`` (bool (H, N)), going ``step`` from row ``edge`` (int (N,)): whether
     a line of it begins within ``GAP_TOUCH`` px and ends within ``GAP_LINE`` px more; ``lum`` (float
-    (H, N)) on the first row past that line; the line's own value that stands out most, its least
-    where ``sign`` (float (N,)) is 1 (a dark line beside a bright path), its greatest where -1)."""
+    (H, N)) on the first row past that line; and that line's own value that stands out most: its least
+    where ``sign`` (float (N,)) is 1 (a dark line beside a bright path), its greatest where -1."""
     h, n = flank.shape
     steps = np.arange(GAP_TOUCH + GAP_LINE + 1)[:, None]  # step k reads row edge + step * (k + 1)
     yy = edge[None, :] + step * (steps + 1)
