@@ -475,10 +475,8 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 paths = [p for p in paths if p.on.any()]
             if not group and lenient and EDGE_PATHS:  # no path along one side of an edge (``stands_across``)
                 read = [tr(lum)] + [tr(v) for v in (chroma or {}).values()]
-                every = [wire for wire, _ in made]
-                keep = [stands_across(p, wire, read, np.logical_or.reduce([c for j, c in enumerate(every) if j != k]
-                                                                            + [np.zeros_like(wire)]))
-                        for k, (p, wire) in enumerate(zip(paths, every, strict=True))]
+                count = np.sum([wire for wire, _ in made], axis=0, dtype=np.int32)  # cores over each pixel
+                keep = [stands_across(p, wire, read, count - wire > 0) for p, (wire, _) in zip(paths, made, strict=True)]
                 paths = [p for p, k in zip(paths, keep, strict=True) if k]
                 made = [m for m, k in zip(made, keep, strict=True) if k]
             for path, (wire, line) in zip(paths, made, strict=True):
@@ -567,24 +565,19 @@ def stands_across(path: WirePath, core: np.ndarray, planes: Sequence[np.ndarray]
     if not cols.size:
         return True
     h = core.shape[0]
-    top = np.argmax(core[:, cols], axis=0)
-    bottom = h - 1 - np.argmax(core[::-1, cols], axis=0)
+    top, bottom = _edges(core, cols)
     above, below = np.clip(top - 2, 0, h - 1), np.clip(bottom + 2, 0, h - 1)
-    near = np.zeros(others.shape, bool)  # another line's core, a pixel wider
-    near[1:] |= others[:-1]
-    near[:-1] |= others[1:]
-    near |= others
-    judged = ~near[above, cols] & ~near[below, cols]  # a side on another wire (a crossing, a pair) says nothing
+    # a side on another line's core, a pixel wider (a crossing, a close pair), says nothing
+    judged = ~best_near(others, above, cols) & ~best_near(others, below, cols)
     if float(np.mean(judged)) < 0.25:
         return True
     cols, above, below = cols[judged], above[judged], below[judged]
-    rows = np.clip(path.rows[cols][None, :] + np.arange(-1, 2)[:, None], 0, h - 1)
+    rows, at = path.rows[cols], np.arange(cols.size)
     for plane in planes:
-        a, b = plane[above, cols], plane[below, cols]
-        centre = plane[rows, cols[None, :]]
+        a, b, read = plane[above, cols], plane[below, cols], plane[:, cols]
         step = EDGE_STEP * float(np.std(plane[core]) + 1e-6)
-        dark = centre.min(axis=0) < np.minimum(a, b) - step
-        bright = centre.max(axis=0) > np.maximum(a, b) + step
+        dark = -best_near(-read, rows, at) < np.minimum(a, b) - step
+        bright = best_near(read, rows, at) > np.maximum(a, b) + step
         if float(np.mean(dark | bright)) >= 0.5:
             return True
     return False
@@ -608,7 +601,7 @@ def between_lines(paths: Sequence[WirePath], cores: Sequence[np.ndarray], gains:
     rather than column by column, a path that ran on along a wire elsewhere took it with it."""
     from scipy.ndimage import median_filter
 
-    h, w = lum.shape
+    w = lum.shape[1]
     out = [np.zeros(w, bool) for _ in paths]
     dark = [n for n in gains if n.endswith("dark")]
     bright = [n for n in gains if n.endswith("bright")]
@@ -629,19 +622,23 @@ def between_lines(paths: Sequence[WirePath], cores: Sequence[np.ndarray], gains:
             continue
         sign = sides[k, cols].astype(np.float32)
         flank = np.where(sign[None, :] > 0, of[-1][:, cols], of[1][:, cols])  # the other polarity's lines
-        top = np.argmax(core[:, cols], axis=0)
-        bottom = h - 1 - np.argmax(core[::-1, cols], axis=0)
+        top, bottom = _edges(core, cols)
         ends = [_past(flank, lum[:, cols], top, -1, sign), _past(flank, lum[:, cols], bottom, 1, sign)]
         both = ends[0][0] & ends[1][0]
         if not both.any():
             continue
-        rows = np.clip(paths[k].rows[cols][None, :] + np.arange(-1, 2)[:, None], 0, h - 1)
-        line = np.max(sign[None, :] * lum[rows, cols[None, :]], axis=0)  # the path's line, signed
+        at = np.arange(cols.size)
+        line = best_near(lum[:, cols] * sign[None, :], paths[k].rows[cols], at)  # the path's line, signed
         stands = line - np.maximum(sign * ends[0][1], sign * ends[1][1])
         apart = np.minimum(sign * (ends[0][1] - ends[0][2]), sign * (ends[1][1] - ends[1][2]))
         gap = both & (stands < GAP_SHARE * apart)
         out[k][cols] = median_filter(gap.astype(np.uint8), size=9, mode="nearest") > 0
     return out
+
+
+def _edges(core: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row, last row) of ``core`` (bool (H, W)) in each of ``cols`` (each holding some of it)."""
+    return np.argmax(core[:, cols], axis=0), core.shape[0] - 1 - np.argmax(core[::-1, cols], axis=0)
 
 
 def _past(flank: np.ndarray, lum: np.ndarray, edge: np.ndarray, step: int, sign: np.ndarray
