@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import wire_removal  # noqa: E402
 from wire_removal import opencv, scores  # noqa: E402
 from wire_scenes import Scene, scenes, two_wire_matrix  # noqa: E402
 
@@ -41,25 +42,21 @@ def true_matte(scene: Scene, i: int) -> np.ndarray:
     return ((cv2.dilate(wire, np.ones((3, 3), np.uint8)) > 0) & (scene.hints[i] > 0)).astype(np.uint8) * 255
 
 
-def repaired(scene: Scene, given: bool) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """(repaired frames, float 0..1; the mattes used): the repair as it is, or under the true matte."""
+def under_true_matte(scene: Scene) -> list[np.ndarray]:
+    """The repaired frames (float 0..1) with the true matte (``true_matte``) in place of the repair's
+    own, every other step the same."""
     native = [np.rint(p * 255).astype(np.uint8) for p in scene.plates]
     rem = WireRemover(lambda i: native[i], lambda i: scene.hints[i], len(native), WireSettings(regrain=0.0))
-    if given:
-        for i in range(len(native)):
-            rem._mattes[i] = true_matte(scene, i)
-            rem._centres[i] = np.nonzero(scene.alphas[i] > 0.9)  # type: ignore[assignment]
-        rem._matte_u8 = lambda i, guard=False: rem._mattes[i]  # type: ignore[method-assign]
-    outs, mattes = [], []
     for i in range(len(native)):
-        out, matte = rem.repair(i)
-        outs.append(out.astype(np.float32) / 255)
-        mattes.append(matte)
-    return outs, mattes
+        rem._mattes[i] = true_matte(scene, i)
+        rem._centres[i] = np.nonzero(scene.alphas[i] > 0.9)  # type: ignore[assignment]
+    rem._matte_u8 = lambda i, guard=False: rem._mattes[i]  # type: ignore[method-assign]
+    return [rem.repair(i)[0].astype(np.float32) / 255 for i in range(len(native))]
 
 
 def error_split(scene: Scene, outs: list[np.ndarray], mattes: list[np.ndarray]) -> dict[str, float]:
-    """Share of the squared error inside the hint, by where it falls."""
+    """Share of the squared error inside the hint, by where it falls; ``mattes`` as ``wire_removal.ours``
+    returns them (0..1)."""
     import cv2
 
     parts = {"missed": 0.0, "filled": 0.0, "beside": 0.0, "beyond": 0.0}
@@ -69,8 +66,8 @@ def error_split(scene: Scene, outs: list[np.ndarray], mattes: list[np.ndarray]) 
         wire = (alpha > 0.05) & hint
         near = cv2.dilate((alpha > 0.02).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         matted = (matte > 0) & hint & ~wire
-        parts["missed"] += float(err[wire & (matte < 128)].sum())
-        parts["filled"] += float(err[wire & (matte >= 128)].sum())
+        parts["missed"] += float(err[wire & (matte < 0.5)].sum())
+        parts["filled"] += float(err[wire & (matte >= 0.5)].sum())
         parts["beside"] += float(err[matted & near].sum())
         parts["beyond"] += float(err[matted & ~near].sum())
     total = max(sum(parts.values()), 1e-12)
@@ -95,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         truth = list(scene.truth)
         telea = scores(opencv(list(scene.plates), scene.hints, cv2.INPAINT_TELEA), truth, scene.hints)[0]
-        ours, mattes = repaired(scene, given=False)
-        given, _ = repaired(scene, given=True)
+        ours, mattes = wire_removal.ours(list(scene.plates), scene.hints, 0.0)[:2]
+        given = under_true_matte(scene)
         p_ours, p_given = scores(ours, truth, scene.hints)[0], scores(given, truth, scene.hints)[0]
         split = error_split(scene, ours, mattes)
         print(f"{label:42s} | over Telea: ours {p_ours - telea:+.2f} dB, under the true matte {p_given - telea:+.2f} dB"
