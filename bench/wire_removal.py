@@ -6,9 +6,10 @@ crossing wires, two strokes, a wire that leaves the hint, over a moving subject,
 foreground, a near-horizontal wire on a horizontal pan, motion blur, a red rope beside a dark
 wire, two mid-grey wires, two dark wires 6 px apart, wires on a diagonal (30, 45 and 60 degrees, the
 stroke along them), two wires filmed in camera (the camera's sharpening and a JPEG round trip over
-wires and plate alike), 2K and 4K, and a scene-linear half-float EXR with highlights above 1; then the
-issue's own case over every clip: one stroke over a dark and a bright wire, high and low in the frame
-(``two_wire_matrix``: ten classes, summed up on their own line). Per class it prints:
+wires and plate alike), lit cables (a grey or dark body with a specular stripe along its lit edge; a
+cable lit from one side, a dark half touching a bright one), 2K and 4K, and a scene-linear half-float
+EXR with highlights above 1; then the issue's own case over every clip: one stroke over a dark and a
+bright wire, high and low in the frame (``two_wire_matrix``: ten classes, summed up on their own line). Per class it prints:
 
 - PSNR and SSIM inside the hint: ours (auto, no regrain, so every method is compared as an
   estimate of the clean plate) vs cv2.inpaint Telea and Navier-Stokes given the same hint;

@@ -236,6 +236,15 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
         # (a bright halo beside a dark wire, ringing), on the clean plate alike
         "in camera: 2 wires, sharpened + JPEG": lambda: in_camera(compose("in-camera", load_clip("bedroom", frames), (
             Stroke((Wire(2.5, DARK, offset=-6), Wire(2.0, BRIGHT, offset=6)), top=0.35, sag=0.04, drift=0.6),))),
+        # a steel cable in daylight is no one-tone line: a grey body with a specular stripe along the lit
+        # edge, or lit from one side, a bright half touching a dark one. Two lines of opposite polarity
+        # side by side, or a line luminance sees beside one only colour sees (grey over a blue banner)
+        "lit cable: grey body, specular edge": lambda: compose("lit-grey", load_clip("tennis", frames), (
+            Stroke((Wire(3.5, (0.35, 0.35, 0.37)), Wire(1.2, BRIGHT, offset=-2.0)), top=0.25, drift=0.6),)),
+        "lit cable: dark body, specular edge": lambda: compose("lit-dark", load_clip("bmx-trees", frames), (
+            Stroke((Wire(3.0, DARK), Wire(1.2, BRIGHT, offset=1.8)), top=0.3, drift=0.8),)),
+        "cable lit from one side (dark and bright halves)": lambda: compose("half-lit", load_clip("schoolgirls", frames), (
+            Stroke((Wire(2.5, DARK, offset=-1.5), Wire(2.5, BRIGHT, offset=1.5)), top=0.3, drift=0.9),)),
     }
     if big:
         out["thick 10px at 2K, 2 wires"] = lambda: compose("2K-thick", load_clip("tennis", max(frames // 2, 3),
