@@ -48,7 +48,7 @@ import numpy as np
 
 from inference_server.engines.wire.colour_lines import colour_line, dull_columns, dull_line
 from inference_server.engines.wire.components import components
-from inference_server.engines.wire.paths import GAP, STEEP, WirePath, best_near, find_paths, hops, lean, spans, trace
+from inference_server.engines.wire.paths import GAP, STEEP, Polar, WirePath, best_near, find_paths, hops, lean, spans, trace
 from inference_server.engines.wire.ridges import SCALES, Along, Direction, analysis_chroma, luma_and_linear, ridge_responses
 
 FRACTION = 0.25
@@ -449,10 +449,14 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 continue
             gain = np.max(np.stack(list(gains.values())), axis=0)
             peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
+            # the first matte's luminance search tells a cable lit from one side's dark half from its bright
+            # one (``paths.other_half``); the search of a repaired frame does not (the QC's thresholds)
+            polar = Polar(gains["dark"], gains["bright"], excess["bright-median"] - excess["dark-median"]) \
+                if not group and lenient and {"dark", "bright"} <= set(gains) else None
             if not group and taken.any():
                 gain = np.where(cv2.dilate(taken.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0, 0.0, gain)
             tr, ins, gain_t, min_len, paths = _axis_search(gain, peak_scale, inside, width, axis, memo,
-                                                           f"texture-{axis}-{along}-{side_lobe}{group}", lenient)
+                                                           f"texture-{axis}-{along}-{side_lobe}{group}", lenient, polar)
             g_t, p_t = ({k: tr(v) for k, v in d.items()} for d in (gains, peak))
             e_t = {k: tr(v) for k, v in excess.items() if (CHROMA in k) == bool(group)}  # this channel's only
             if group:  # a colour line stands out more in colour than in luminance, over one background,
@@ -667,18 +671,19 @@ def _past(flank: np.ndarray, lum: np.ndarray, edge: np.ndarray, step: int, sign:
 
 
 def _axis_search(gain: np.ndarray, peak_scale: np.ndarray, inside: np.ndarray, width: float, axis: int,
-                 memo: dict[str, Any], key: str, lenient: bool = True
+                 memo: dict[str, Any], key: str, lenient: bool = True, polar: Polar | None = None
                  ) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray, np.ndarray, int, list[WirePath]]:
     """The search of ``gain`` (peak ridge scales ``peak_scale``) along ``axis``: (the transpose to it,
     ``inside`` and ``gain`` transposed, the length a wire must hold there, the paths ``find_paths``
-    follows), the texture's score kept in ``memo`` under ``key``."""
+    follows), the texture's score kept in ``memo`` under ``key``. ``polar``: see ``find_paths``."""
     tr = (lambda a: a) if axis == 0 else (lambda a: np.ascontiguousarray(a.T))
     ins, gain_t = tr(inside), tr(gain)
     length = int(ins.any(axis=0).sum())
     min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
     texture = memo[key] if key in memo else min(texture_score(gain_t, ins, width), TEXTURE_CAP)
     memo[key] = texture
-    return tr, ins, gain_t, min_len, find_paths(gain_t, ins, tr(peak_scale), min_len, texture, lenient=lenient)
+    polar_t = None if polar is None else Polar(tr(polar.dark), tr(polar.bright), tr(polar.signed))
+    return tr, ins, gain_t, min_len, find_paths(gain_t, ins, tr(peak_scale), min_len, texture, lenient=lenient, polar=polar_t)
 
 
 def _joint_lines(measured: dict[Along, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],

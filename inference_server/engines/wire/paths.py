@@ -26,6 +26,12 @@ MARGIN = 3         # px of a wire's corridor kept past its ridge even then (its 
 STEEP = 0.4        # rows a column: a stroke this steep over most of its length is searched along its course (``lean``)
 ACROSS = 1.2       # rows a column: ... up to this steep (past it, the other axis's search is the stroke's)
 STEER = 25.0       # the path is traced on the gain seen through a soft ceiling this many times the evidence level
+# a cable lit from one side is two lines side by side, a bright half and a dark one (``other_half``):
+OTHER = 0.2        # a ridge of the other polarity this fraction as strong as the wire, within its corridor, ...
+TOUCH = 1          # ... whose excess begins within this many px of where the wire's own falls under half its peak, ...
+OTHER_ON = 0.25    # ... (the other polarity's excess, as a fraction of the wire's peak excess), ...
+ONE_SIDE = 0.5     # ... on one side only (the other side's other-polarity ridge under this share of it), ...
+ALONG = 31         # ... along half the wire's columns at least, over this many around each: the corridor stops short of it
 
 
 def _best_path_py(gt: np.ndarray, max_step: int, penalty: np.float32) -> np.ndarray:
@@ -61,6 +67,16 @@ def _best_path_py(gt: np.ndarray, max_step: int, penalty: np.float32) -> np.ndar
 
 
 _best_path = compiled(_best_path_py)
+
+
+@dataclass(frozen=True)
+class Polar:
+    """What a luminance search knows of polarity (each float (H, W)): the dark and the bright gains, and the
+    signed excess (bright less dark, over the surroundings' median: ``matte._excess``)."""
+
+    dark: np.ndarray
+    bright: np.ndarray
+    signed: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -281,7 +297,52 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
     return out
 
 
-def corridor(gain: np.ndarray, rows: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def other_half(polar: Polar, peak: np.ndarray, cols: np.ndarray, top_gain: np.ndarray, walks: list[tuple[np.ndarray, np.ndarray]]
+               ) -> list[np.ndarray]:
+    """Per side (above, below), bool (steps, n): the rows walked out from a wire's ``peak`` rows
+    (``walks``: each side's rows, clipped, and whether the corridor may reach them) that hold the
+    other polarity's ridge of a cable lit from one side: its dark half beside its bright half, touching.
+
+    Such a ridge is another line, and the corridor stops short of it. Swallowed, the dark half of a
+    cable in daylight was left across the frame in 8 of 8 frames (the wire bench's cable lit from one
+    side, +2.90 dB). A ridge is the other half where it holds ``OTHER`` of the wire's gain; where the
+    other polarity's excess begins within ``TOUCH`` px of where the wire's own excess falls under half
+    its peak (a ridge with the background between is the scenery's: a strip 4 px under a bright wire
+    at 4K took the path, -1.5 dB); not where the wire's own polarity comes back past it (the
+    background between two wires of one polarity: three wires -0.36 dB); on one side only (``ONE_SIDE``:
+    a sharpening halo shows on both sides and stays the wire's); and along a line (``ALONG``: a texture
+    ridge beside a wire, 1-6 px, was made a wire of its own: two strokes -1.05 dB).
+
+    What it cannot tell from a cable's other half is scenery that touches a wire on one side and runs
+    along it (a dark rim under a bright wire, a strip of paint between a dark wire and a dark stripe):
+    that is matted and painted as a wire is (the wire bench's classes lost up to 0.5 dB by it)."""
+    from scipy.ndimage import uniform_filter1d
+
+    dark_own = polar.dark[peak, cols] >= polar.bright[peak, cols]
+    sign = np.where(dark_own, -1.0, 1.0).astype(np.float32)
+    top = np.maximum(sign * polar.signed[peak, cols], 1e-6)
+    found, most = [], []
+    for yc, ok in walks:
+        other = np.where(ok, np.where(dark_own[None, :], polar.bright[yc, cols[None, :]], polar.dark[yc, cols[None, :]]), 0.0)
+        own = sign[None, :] * polar.signed[yc, cols[None, :]] / top[None, :]  # the wire's excess, of its peak
+        own_end = np.logical_and.accumulate(ok & (own >= 0.5), axis=0).sum(axis=0)
+        begins = ok & (-own >= OTHER_ON)
+        first = np.where(begins.any(axis=0), np.argmax(begins, axis=0), own_end.max(initial=0) + TOUCH + 1)
+        # past it, the wire's own polarity again: that is the background between two lines of it
+        back = ok & (own >= 0.5) & (np.arange(ok.shape[0])[:, None] > first[None, :])
+        half = (first <= own_end + TOUCH) & ~back.any(axis=0)
+        found.append((other >= OTHER * top_gain[None, :]) & half[None, :])
+        most.append(other.max(axis=0, initial=0.0))
+    out = []
+    for side in (0, 1):
+        one = found[side].any(axis=0) & (most[1 - side] < ONE_SIDE * most[side])
+        one &= uniform_filter1d(one.astype(np.float32), ALONG, mode="constant") >= 0.5
+        out.append(found[side] & one[None, :])
+    return out
+
+
+def corridor(gain: np.ndarray, rows: np.ndarray, reach: np.ndarray, polar: Polar | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Rows (int (W,) each, >= 0) a wire's corridor spans above and below its path ``rows``:
     ``reach`` (float (W,)), unless a rival ridge lies within it. Walking out from the wire's peak
     (within 2 px of the path) its ridge ends where ``gain`` (float (H, W)) falls under ``FADE`` of
@@ -290,7 +351,8 @@ def corridor(gain: np.ndarray, rows: np.ndarray, reach: np.ndarray) -> tuple[np.
     twice the ridge scale, and a scale read off a wire over bright texture can be the
     texture's (5 px for a 2 px wire): a rig's other wire 10 px away was swallowed, and its path
     went elsewhere. Fainter ridges in the reach (a blurred wire's lobes, texture that hugs it)
-    stay inside: the next path must not find them."""
+    stay inside: the next path must not find them. With ``polar`` (a luminance search's), a cable's
+    other half (``other_half``) is such a rival too."""
     h, w = gain.shape
     cols = np.nonzero(rows >= 0)[0]
     out = [np.zeros(w, np.int64), np.zeros(w, np.int64)]
@@ -303,14 +365,20 @@ def corridor(gain: np.ndarray, rows: np.ndarray, reach: np.ndarray) -> tuple[np.
     span = int(np.ceil(reach.max())) + 2
     steps = np.arange(1, span + 1)[:, None]
     lim = np.floor(reach[cols]).astype(np.int64)
-    for side, sign in enumerate((-1, 1)):
+    walks = []
+    for sign in (-1, 1):
         yd = peak[None, :] + sign * steps              # (span, n): the rows walked, out from the peak
         dist = sign * (yd - y[None, :])                # each one's distance from the path
         ok = np.logical_and.accumulate((yd >= 0) & (yd < h) & (dist <= lim[None, :]), axis=0)
-        g = gain[np.clip(yd, 0, h - 1), cols[None, :]]
+        walks.append((np.clip(yd, 0, h - 1), ok, dist))
+    halves = other_half(polar, peak, cols, top_gain, [(yc, ok) for yc, ok, _ in walks]) if polar is not None else None
+    for side, ((yc, ok, dist), sign) in enumerate(zip(walks, (-1, 1), strict=True)):
+        g = gain[yc, cols[None, :]]
         ridge = np.logical_and.accumulate(ok & (g >= FADE * top_gain[None, :]), axis=0)
         edge = np.where(ridge.any(axis=0), np.max(np.where(ridge, dist, -h), axis=0), sign * (peak - y))
         rival = ok & ~ridge & (g >= RIVAL * top_gain[None, :])
+        if halves is not None:
+            rival |= halves[side]
         has = rival.any(axis=0)
         first = np.argmax(rival, axis=0)               # the first rival row's step index
         # the lowest row between the ridge and the rival (the valley); the corridor ends there
@@ -323,7 +391,7 @@ def corridor(gain: np.ndarray, rows: np.ndarray, reach: np.ndarray) -> tuple[np.
 
 
 def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len: int, texture: float = 0.0,
-               max_wires: int = MAX_WIRES, lenient: bool = True) -> list[WirePath]:
+               max_wires: int = MAX_WIRES, lenient: bool = True, polar: Polar | None = None) -> list[WirePath]:
     """Every wire in ``gain`` inside ``inside`` (bool (H, W)), strongest first.
 
     ``scale`` (float (H, W)) is the ridge scale (px) at each pixel; ``texture`` the score the
@@ -333,7 +401,8 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     ``texture`` (with ``lenient``, 1.5x where the runs cover ``LONG`` of the stroke: not for a
     repaired frame, whose fill may leave soft seams along the stroke). After each wire, a corridor of
     twice its scale (+ 2 px) either side of it is
-    taken out of the search; a later path that crosses it is bridged there.
+    taken out of the search; a later path that crosses it is bridged there. ``polar``: the gains by
+    polarity (``Polar``), which the corridor reads for a cable's other half (``other_half``).
     """
     from scipy.ndimage import median_filter, uniform_filter1d
 
@@ -347,6 +416,8 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     found: list[WirePath] = []
     steer = np.float32(STEER * column)
     whole = work.copy()  # the gain as it was, for the tracker: ``work`` loses each wire's corridor
+    if polar is not None:
+        polar = Polar(np.where(inside, polar.dark, 0.0), np.where(inside, polar.bright, 0.0), polar.signed)
     for _ in range(max_wires):
         # the path is steered by the gain seen through a soft ceiling: on a wire thousands of times
         # the texture's level, the sideways penalty is nothing next to the gain, and the path swaps
@@ -386,7 +457,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
             pc = np.nonzero(part.rows >= 0)[0]
             r = np.zeros(w, np.float32)
             r[pc] = median_filter(2.0 * scale[part.rows[pc], pc], size=9, mode="nearest") + 2.0
-            up, down = corridor(whole, part.rows, r)
+            up, down = corridor(whole, part.rows, r, polar)
             band = part.on[None, :] & (yy >= (part.rows - up)[None, :]) & (yy <= (part.rows + down)[None, :])
             taken |= band
             work[band] = 0.0

@@ -27,8 +27,8 @@ def _plate() -> np.ndarray:
 def test_a_short_piece_over_a_subject_is_matted_as_thin_as_the_wire(monkeypatch: pytest.MonkeyPatch) -> None:
     real = matte.find_paths
 
-    def with_piece(gain, inside, scale, min_len, texture=0.0, max_wires=6, lenient=True):  # type: ignore[no-untyped-def]
-        found = real(gain, inside, scale, min_len, texture, max_wires, lenient)
+    def with_piece(gain, inside, scale, min_len, texture=0.0, max_wires=6, lenient=True, polar=None):  # type: ignore[no-untyped-def]
+        found = real(gain, inside, scale, min_len, texture, max_wires, lenient, polar)
         if gain.shape != (H, W) or not found:
             return found  # the search across the stroke, transposed: as it is
         rows = np.full(W, 56, np.int64)
