@@ -451,7 +451,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
             # the first matte's luminance search tells a cable lit from one side's dark half from its bright
             # one (``paths.other_half``); the search of a repaired frame does not (the QC's thresholds)
-            polar = Polar(gains["dark"], gains["bright"], excess["bright-median"] - excess["dark-median"]) \
+            polar = Polar(gains["dark"], gains["bright"], excess["bright-median"] - excess["dark-median"], lum) \
                 if not group and lenient and {"dark", "bright"} <= set(gains) else None
             if not group and taken.any():
                 gain = np.where(cv2.dilate(taken.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0, 0.0, gain)
@@ -682,7 +682,7 @@ def _axis_search(gain: np.ndarray, peak_scale: np.ndarray, inside: np.ndarray, w
     min_len = max(int(2 * width), int(0.15 * length), 8) if axis == 0 else max(int(3 * width), 40)
     texture = memo[key] if key in memo else min(texture_score(gain_t, ins, width), TEXTURE_CAP)
     memo[key] = texture
-    polar_t = None if polar is None else Polar(tr(polar.dark), tr(polar.bright), tr(polar.signed))
+    polar_t = None if polar is None else Polar(tr(polar.dark), tr(polar.bright), tr(polar.signed), tr(polar.lum))
     return tr, ins, gain_t, min_len, find_paths(gain_t, ins, tr(peak_scale), min_len, texture, lenient=lenient, polar=polar_t)
 
 

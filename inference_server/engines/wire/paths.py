@@ -31,6 +31,7 @@ OTHER = 0.2        # a ridge of the other polarity this fraction as strong as th
 TOUCH = 1          # ... whose excess begins within this many px of where the wire's own falls under half its peak, ...
 OTHER_ON = 0.25    # ... (the other polarity's excess, as a fraction of the wire's peak excess), ...
 ONE_SIDE = 0.5     # ... on one side only (the other side's other-polarity ridge under this share of it), ...
+SAME = 0.5         # ... with the background past it the wire's own (within this share of the wire's contrast), ...
 ALONG = 31         # ... along half the wire's columns at least, over this many around each: the corridor stops short of it
 
 
@@ -71,12 +72,13 @@ _best_path = compiled(_best_path_py)
 
 @dataclass(frozen=True)
 class Polar:
-    """What a luminance search knows of polarity (each float (H, W)): the dark and the bright gains, and the
-    signed excess (bright less dark, over the surroundings' median: ``matte._excess``)."""
+    """What a luminance search knows of polarity (each float (H, W)): the dark and the bright gains, the
+    signed excess (bright less dark, over the surroundings' median: ``matte._excess``) and the luminance."""
 
     dark: np.ndarray
     bright: np.ndarray
     signed: np.ndarray
+    lum: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -310,18 +312,21 @@ def other_half(polar: Polar, peak: np.ndarray, cols: np.ndarray, top_gain: np.nd
     its peak (a ridge with the background between is the scenery's: a strip 4 px under a bright wire
     at 4K took the path, -1.5 dB); not where the wire's own polarity comes back past it (the
     background between two wires of one polarity: three wires -0.36 dB); on one side only (``ONE_SIDE``:
-    a sharpening halo shows on both sides and stays the wire's); and along a line (``ALONG``: a texture
-    ridge beside a wire, 1-6 px, was made a wire of its own: two strokes -1.05 dB).
+    a sharpening halo shows on both sides and stays the wire's); where the background just past it is the
+    one just past the wire's other side (``SAME``: a cable lies over one background; a strip of orange
+    paint between a dark wire and a dark graffiti stripe was matted, diagonal 30 -0.37 dB); and along a
+    line (``ALONG``: a texture ridge beside a wire, 1-6 px, was made a wire of its own: two strokes -1.05 dB).
 
-    What it cannot tell from a cable's other half is scenery that touches a wire on one side and runs
-    along it (a dark rim under a bright wire, a strip of paint between a dark wire and a dark stripe):
-    that is matted and painted as a wire is (the wire bench's classes lost up to 0.5 dB by it)."""
+    What it cannot tell from a cable's other half is scenery that touches a wire on one side, runs along
+    it and has the wire's background past it (the pale edge of a path along a dark wire): that is matted
+    and painted as a wire is (the bench's bmx at 60% -0.5 dB)."""
     from scipy.ndimage import uniform_filter1d
 
     dark_own = polar.dark[peak, cols] >= polar.bright[peak, cols]
     sign = np.where(dark_own, -1.0, 1.0).astype(np.float32)
     top = np.maximum(sign * polar.signed[peak, cols], 1e-6)
-    found, most = [], []
+    n, at = walks[0][0].shape[0], np.arange(cols.size)
+    found, most, past_other, past_own = [], [], [], []
     for yc, ok in walks:
         other = np.where(ok, np.where(dark_own[None, :], polar.bright[yc, cols[None, :]], polar.dark[yc, cols[None, :]]), 0.0)
         own = sign[None, :] * polar.signed[yc, cols[None, :]] / top[None, :]  # the wire's excess, of its peak
@@ -333,9 +338,16 @@ def other_half(polar: Polar, peak: np.ndarray, cols: np.ndarray, top_gain: np.nd
         half = (first <= own_end + TOUCH) & ~back.any(axis=0)
         found.append((other >= OTHER * top_gain[None, :]) & half[None, :])
         most.append(other.max(axis=0, initial=0.0))
+        # the luminance a pixel past the other half's end, and a pixel past the wire's own
+        ended = ok & (np.arange(n)[:, None] > first[None, :]) & (-own < OTHER_ON)
+        end = np.where(ended.any(axis=0), np.argmax(ended, axis=0), np.minimum(first + 1, n - 1))
+        past_other.append(polar.lum[yc[np.clip(end + 1, 0, n - 1), at], cols])
+        past_own.append(polar.lum[yc[np.clip(own_end + 1, 0, n - 1), at], cols])
     out = []
     for side in (0, 1):
         one = found[side].any(axis=0) & (most[1 - side] < ONE_SIDE * most[side])
+        far = past_own[1 - side]  # the background past the wire's other side, and the wire's contrast over it
+        one &= np.abs(past_other[side] - far) <= SAME * np.maximum(np.abs(polar.lum[peak, cols] - far), 1e-3)
         one &= uniform_filter1d(one.astype(np.float32), ALONG, mode="constant") >= 0.5
         out.append(found[side] & one[None, :])
     return out
@@ -417,7 +429,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     steer = np.float32(STEER * column)
     whole = work.copy()  # the gain as it was, for the tracker: ``work`` loses each wire's corridor
     if polar is not None:
-        polar = Polar(np.where(inside, polar.dark, 0.0), np.where(inside, polar.bright, 0.0), polar.signed)
+        polar = Polar(np.where(inside, polar.dark, 0.0), np.where(inside, polar.bright, 0.0), polar.signed, polar.lum)
     for _ in range(max_wires):
         # the path is steered by the gain seen through a soft ceiling: on a wire thousands of times
         # the texture's level, the sideways penalty is nothing next to the gain, and the path swaps

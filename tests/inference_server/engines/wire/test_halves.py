@@ -35,14 +35,20 @@ def test_both_halves_of_a_cable_lit_from_one_side_are_matted(shared_data: Path, 
     assert float((m > 0)[hint > 0].mean()) < 0.7  # the stroke's background is kept
 
 
-def _gains(bright_rows: list[tuple[int, int]], dark_rows: list[tuple[int, int]], w: int = 80) -> tuple[np.ndarray, Polar]:
-    """(gain, Polar) of bright ridges (peak 10) and dark ones (4) at the rows given, flat 0 elsewhere."""
+def _gains(bright_rows: list[tuple[int, int]], dark_rows: list[tuple[int, int]], w: int = 80,
+           region: tuple[int, int, float] | None = None) -> tuple[np.ndarray, Polar]:
+    """(gain, Polar) of bright ridges (peak 10, luminance 0.9) and dark ones (4, luminance 0.1) at the
+    rows given over a background of 0.5; ``region``: rows (from, to) of a flat region at a luminance."""
     bright, dark, signed = (np.zeros((40, w), np.float32) for _ in range(3))
-    for rows, gain, level, excess in ((bright_rows, bright, 10.0, 0.3), (dark_rows, dark, 4.0, -0.2)):
+    lum = np.full((40, w), 0.5, np.float32)
+    if region is not None:
+        lum[region[0]:region[1]] = region[2]
+    for rows, gain, level, excess, value in ((bright_rows, bright, 10.0, 0.3, 0.9), (dark_rows, dark, 4.0, -0.2, 0.1)):
         for a, b in rows:
             gain[a:b] = level
             signed[a:b] = excess
-    return np.maximum(dark, bright), Polar(dark, bright, signed)
+            lum[a:b] = value
+    return np.maximum(dark, bright), Polar(dark, bright, signed, lum)
 
 
 def test_the_corridor_stops_short_of_a_dark_half_touching_the_wire_only() -> None:
@@ -50,8 +56,8 @@ def test_the_corridor_stops_short_of_a_dark_half_touching_the_wire_only() -> Non
     touching = _gains([(19, 22)], [(22, 25)])
     assert corridor(touching[0], rows, reach, touching[1])[1].max() <= 2  # short of the dark half
     assert corridor(touching[0], rows, reach)[1].min() >= 5               # without polarity: swallowed
-    for bright, dark in (([(19, 22)], [(26, 29)]),                        # the background between: scenery
-                         ([(19, 22)], [(16, 19), (22, 25)]),              # a halo on both sides: the wire's
-                         ([(19, 22), (25, 28)], [(22, 25)])):             # between two bright wires: background
-        gain, polar = _gains(bright, dark)
-        assert corridor(gain, rows, reach, polar)[1].min() >= 5
+    for gain, polar in (_gains([(19, 22)], [(26, 29)]),                   # the background between: scenery
+                        _gains([(19, 22)], [(16, 19), (22, 25)]),         # a halo on both sides: the wire's
+                        _gains([(19, 22), (25, 28)], [(22, 25)]),         # between two bright wires: background
+                        _gains([(19, 22)], [(22, 25)], region=(25, 40, 0.95))):  # a bright region past it, not
+        assert corridor(gain, rows, reach, polar)[1].min() >= 5          # the wire's background: scenery
