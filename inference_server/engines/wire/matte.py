@@ -439,6 +439,9 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
     # banner): luminance's if its search finds a path along them, taken in colour after it where not
     dull: list[Dull] = []
     searched = np.zeros(inside.shape, bool)  # the centre lines of luminance's paths (and of dull lines taken)
+    # the first matte's luminance search tells a cable lit from one side's dark half from its bright one
+    # (``paths.other_half``: both polarities asked for); the search of a repaired frame does not (the QC's thresholds)
+    signed = excess["bright-median"] - excess["dark-median"] if lenient and polarity == "auto" else None
     for group in (CHROMA, ""):
         group_found: list[WirePath] = []
         group_seen: list[tuple[float, np.ndarray]] = []
@@ -449,10 +452,7 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                 continue
             gain = np.max(np.stack(list(gains.values())), axis=0)
             peak_scale = np.max(np.stack([np.where(gain == gains[n], peak[n], 0) for n in gains]), axis=0)
-            # the first matte's luminance search tells a cable lit from one side's dark half from its bright
-            # one (``paths.other_half``); the search of a repaired frame does not (the QC's thresholds)
-            polar = Polar(gains["dark"], gains["bright"], excess["bright-median"] - excess["dark-median"], lum) \
-                if not group and lenient and {"dark", "bright"} <= set(gains) else None
+            polar = Polar(gains["dark"], gains["bright"], signed, lum) if not group and signed is not None else None
             if not group and taken.any():
                 gain = np.where(cv2.dilate(taken.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0, 0.0, gain)
             tr, ins, gain_t, min_len, paths = _axis_search(gain, peak_scale, inside, width, axis, memo,

@@ -326,6 +326,7 @@ def other_half(polar: Polar, peak: np.ndarray, cols: np.ndarray, top_gain: np.nd
     sign = np.where(dark_own, -1.0, 1.0).astype(np.float32)
     top = np.maximum(sign * polar.signed[peak, cols], 1e-6)
     n, at = walks[0][0].shape[0], np.arange(cols.size)
+    step = np.arange(n)[:, None]  # each walked row's step index
     found, most, past_other, past_own = [], [], [], []
     for yc, ok in walks:
         other = np.where(ok, np.where(dark_own[None, :], polar.bright[yc, cols[None, :]], polar.dark[yc, cols[None, :]]), 0.0)
@@ -334,12 +335,12 @@ def other_half(polar: Polar, peak: np.ndarray, cols: np.ndarray, top_gain: np.nd
         begins = ok & (-own >= OTHER_ON)
         first = np.where(begins.any(axis=0), np.argmax(begins, axis=0), own_end.max(initial=0) + TOUCH + 1)
         # past it, the wire's own polarity again: that is the background between two lines of it
-        back = ok & (own >= 0.5) & (np.arange(ok.shape[0])[:, None] > first[None, :])
+        back = ok & (own >= 0.5) & (step > first[None, :])
         half = (first <= own_end + TOUCH) & ~back.any(axis=0)
         found.append((other >= OTHER * top_gain[None, :]) & half[None, :])
         most.append(other.max(axis=0, initial=0.0))
         # the luminance a pixel past the other half's end, and a pixel past the wire's own
-        ended = ok & (np.arange(n)[:, None] > first[None, :]) & (-own < OTHER_ON)
+        ended = ok & (step > first[None, :]) & (-own < OTHER_ON)
         end = np.where(ended.any(axis=0), np.argmax(ended, axis=0), np.minimum(first + 1, n - 1))
         past_other.append(polar.lum[yc[np.clip(end + 1, 0, n - 1), at], cols])
         past_own.append(polar.lum[yc[np.clip(own_end + 1, 0, n - 1), at], cols])
