@@ -7,9 +7,12 @@ foreground, a near-horizontal wire on a horizontal pan, motion blur, a red rope 
 wire, two mid-grey wires, two dark wires 6 px apart, wires on a diagonal (30, 45 and 60 degrees, the
 stroke along them), two wires filmed in camera (the camera's sharpening and a JPEG round trip over
 wires and plate alike), lit cables (a grey or dark body with a specular stripe along its lit edge; a
-cable lit from one side, a dark half touching a bright one), 2K and 4K, and a scene-linear half-float
-EXR with highlights above 1; then the issue's own case over every clip: one stroke over a dark and a
-bright wire, high and low in the frame (``two_wire_matrix``: ten classes, summed up on their own line). Per class it prints:
+cable lit from one side, a dark half touching a bright one), 2K and 4K, a scene-linear half-float
+EXR with highlights above 1, and eight classes added at stop 59 (four wires under one stroke, an upright
+stroke from the frame's top edge over a locked-off shot, a wire at half opacity, a deep sag, a fast thin
+wire, orange and yellow cables, a broad stroke over two wires, two strokes of two wires crossing);
+then the issue's own case over every clip: one stroke over a dark and a bright wire, high and low in
+the frame (``two_wire_matrix``: ten classes, summed up on their own line). Per class it prints:
 
 - PSNR and SSIM inside the hint: ours (auto, no regrain, so every method is compared as an
   estimate of the clean plate) vs cv2.inpaint Telea and Navier-Stokes given the same hint;

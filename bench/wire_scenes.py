@@ -245,6 +245,30 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
             Stroke((Wire(3.0, DARK), Wire(1.2, BRIGHT, offset=1.8)), top=0.3, drift=0.8),)),
         "cable lit from one side (dark and bright halves)": lambda: compose("half-lit", load_clip("schoolgirls", frames), (
             Stroke((Wire(2.5, DARK, offset=-1.5), Wire(2.5, BRIGHT, offset=1.5)), top=0.3, drift=0.9),)),
+        # added at stop 59, drawn before any was run: a rig of four lines under one stroke (a grey one
+        # between a bright and a dark), a stroke from the top edge over a locked-off shot (a dark wire
+        # over dark leaves there), a wire seen through (half opacity), a deep sag, a fast thin wire,
+        # coloured cables, a broad stroke over two wires, and two strokes of two wires crossing
+        "4 wires, one stroke (dark, bright, grey, dark)": lambda: compose("four", load_clip("tennis", frames), (
+            Stroke((Wire(2.5, DARK, offset=-12), Wire(2.0, BRIGHT, offset=-4), Wire(3.0, (0.4, 0.4, 0.42), offset=4),
+                    Wire(2.0, DARK, offset=12)), top=0.3, drift=0.8),)),
+        "upright stroke from the top edge, tilted pair": lambda: compose("upright-pair", load_clip("schoolgirls", frames), (
+            Stroke((Wire(2.5, DARK, offset=-5), Wire(2.0, BRIGHT, offset=5)), top=0.6, vertical=True, tilt=0.25,
+                   drift=0.6),)),
+        "dark wire at half opacity": lambda: compose("half-opacity", load_clip("bedroom", frames), (
+            Stroke((Wire(3.0, DARK, opacity=0.5),), top=0.4, drift=0.7),)),
+        "deep sag (35% of the height), 2 wires": lambda: compose("deep-sag", load_clip("running-car", frames), (
+            Stroke((Wire(3.0, DARK, offset=-5), Wire(2.5, BRIGHT, offset=5)), top=0.15, sag=0.35, drift=0.9),)),
+        "fast thin bright wire (4 px a frame)": lambda: compose("fast-thin", load_clip("bmx-trees", frames), (
+            Stroke((Wire(1.5, BRIGHT),), top=0.35, drift=4.0),)),
+        "orange and yellow cables": lambda: compose("orange-yellow", load_clip("bedroom", frames), (
+            Stroke((Wire(3.0, (0.75, 0.35, 0.1), offset=-6), Wire(2.5, (0.95, 0.85, 0.2), offset=6)), top=0.3,
+                   drift=0.8),)),
+        "broad stroke over 2 wires": lambda: compose("broad-pair", load_clip("bmx-trees", frames), (
+            Stroke((Wire(2.5, DARK, offset=-8), Wire(2.0, BRIGHT, offset=8)), top=0.45, hint_pad=6.0, drift=0.8),)),
+        "2 strokes of 2 wires crossing": lambda: compose("cross-strokes", load_clip("bedroom", frames), (
+            Stroke((Wire(2.5, DARK, offset=-5), Wire(2.0, BRIGHT, offset=5)), top=0.3, drift=0.7),
+            Stroke((Wire(2.5, DARK, offset=-5), Wire(2.0, BRIGHT, offset=5)), top=0.5, vertical=True, drift=0.5))),
     }
     if big:
         out["thick 10px at 2K, 2 wires"] = lambda: compose("2K-thick", load_clip("tennis", max(frames // 2, 3),
