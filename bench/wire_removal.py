@@ -406,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:38s} {row['size']:>9s} | PSNR ours {row['psnr_ours']:.2f} telea {row['psnr_telea']:.2f} "
               f"ns {row['psnr_ns']:.2f} plate {row['psnr_plate']:.2f} -> {row['gain_db']:+.2f} dB | SSIM ours "
               f"{row['ssim_ours']:.3f} telea {row['ssim_telea']:.3f} | wire px PSNR ours {row['wire_psnr_ours']:.1f} "
-              f"plate {row['wire_psnr_plate']:.1f} | flicker x{row['flicker_ratio']:.2f} (regrain on "
+              f"plate {row['wire_psnr_plate']:.1f} | flicker x{row['flicker_ratio']:.2f} (ours "
+              f"{255 * row['flicker_ours']:.2f}, truth {255 * row['flicker_truth']:.2f} code values a frame; regrain on "  # type: ignore[operator]
               f"x{row['flicker_ratio_regrain']:.2f}) | hint repaired "
               f"{row['hint_repaired']:.0%} | QC worst {row['qc_worst']:.2f} flagged {row['qc_flagged']} passes "
               f"{row['qc_passes']:.1f} | wire left >= {REMNANT} px in {row['remnant_frames']}/{row['frames']} frames "
