@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
 
-from inference_server.engines.wire import loglin
+from inference_server.engines.wire import loglin, workers
 from inference_server.engines.wire.bridge import bridge_gaps
 from inference_server.engines.wire.components import components
 from inference_server.engines.wire.flow import luminance
@@ -65,8 +65,12 @@ DOUBT_FLOOR = 2 / 255  # ... surroundings' local deviation (and this) of what pa
 PLATE, PAINTED, SHOWN = 0, 1, 2
 PAINT_READ = np.ones((5, 5), np.uint8)  # a painted pixel within 2 px of a shown one read it (a later pass may repaint it)
 FAR_STEPS = 5     # far frame offsets each side at most (``neighbour_steps``)
-# bands worked side by side: their work is numpy and OpenCV on arrays, which release the GIL
+# bands worked side by side: their fills are numpy and OpenCV on arrays, which release the GIL (a frame's
+# first wire search, many small steps that hold it, runs in worker processes where they run: ``workers``)
 BAND_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
+# the thread that waits on the worker processes for the frames searched ahead (``WireRemover._ahead``)
+_AHEAD = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wire-ahead")
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -215,6 +219,11 @@ class WireRemover:
         self._bands: OrderedDict[int, list[tuple[Rect, Rect]]] = OrderedDict()
         self._grains: OrderedDict[int, GrainModel] = OrderedDict()
         self._linear: bool | None = None  # scene-linear plate: repaired in log (``loglin``); set by frame 1st repaired
+        # the first matte of a frame the next repair will need, searched in the worker processes while
+        # this one is filled (``_ahead``): its bands (as ``_matte_u8`` lists them) and the search under way
+        self._coming: dict[int, tuple[list[tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]],
+                                      Future[list[tuple[np.ndarray, np.ndarray]]]]] = {}
+        self._last_repaired: int | None = None
 
     def _work(self, pixels: np.ndarray) -> np.ndarray:
         """Plate pixels in the repair's working code: float 0-1, or log for a scene-linear plate."""
@@ -260,14 +269,11 @@ class WireRemover:
             cache.move_to_end(i)
             return cache[i]
         s = self.settings
-        plate, hint = self.plate(i), self.hint(i)
-        if hint.shape != plate.shape[:2]:
-            raise ValueError(f"hint of frame index {i} is {hint.shape[1]}x{hint.shape[0]}, "
-                             f"plate is {plate.shape[1]}x{plate.shape[0]}")
-        full = self._matte_u8(i).copy() if guard else np.zeros(hint.shape, np.uint8)  # guard: tight matte + classical
+        coming = None if guard else self._coming.pop(i, None)
         # each band: its core, the float crops of its context (plate, hint) and its memo
-        jobs = [(core, ctx, to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32), self._memo(i, ctx))
-                for core, ctx in self._hint_bands(i, hint)]
+        jobs = coming[0] if coming else self._band_jobs(i)
+        plate, hint = self.plate(i), self.hint(i)
+        full = self._matte_u8(i).copy() if guard else np.zeros(hint.shape, np.uint8)  # guard: tight matte + classical
         Job = tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]
 
         def one(job: Job) -> tuple[np.ndarray, np.ndarray | None]:
@@ -279,7 +285,15 @@ class WireRemover:
             inner = _core_in(core, ctx)
             return np.rint(m[inner] * 255).astype(np.uint8), (mid[inner] if mid is not None else None)
 
-        if not guard and self.matte_model is None and len(jobs) > 1:
+        bands = None
+        if coming:
+            try:
+                bands = self._cores(jobs, coming[1].result())
+            except RuntimeError:  # the processes failed: searched on threads below
+                bands = None
+        elif not guard and self.matte_model is None:
+            bands = self._band_mattes_in_processes(jobs)
+        if bands is None and not guard and self.matte_model is None and len(jobs) > 1:
             # the texture's floor is the stroke's, not each band's: every band's floors are
             # measured first, and each band is searched against their pool
             def floors(job: Job) -> None:
@@ -290,11 +304,12 @@ class WireRemover:
             pooled = pooled_floors([job[4] for job in jobs])
             for job in jobs:
                 share_floors(job[4], pooled)
-        try:
-            bands = _each(one, jobs)
-        finally:  # what the floors pass kept for the search is the plate's: never for a later search
-            for job in jobs:
-                forget_raw(job[4])
+        if bands is None:
+            try:
+                bands = _each(one, jobs)
+            finally:  # what the floors pass kept for the search is the plate's: never for a later search
+                for job in jobs:
+                    forget_raw(job[4])
         centres = np.zeros(hint.shape, bool)
         for (core, *_), (band, mid) in zip(jobs, bands, strict=True):
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
@@ -311,6 +326,53 @@ class WireRemover:
                 self._centres.pop(gone, None)  # kept exactly as long as the matte they came with
                 self._doubted.pop(gone, None)
         return full
+
+    def _band_mattes_in_processes(self, jobs: list[tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]]
+                                  ) -> list[tuple[np.ndarray, np.ndarray | None]] | None:
+        """The bands' first mattes and centre lines (uint8, bool, each its core's), searched in the
+        worker processes (``workers``: the search holds the GIL, so threads searched one band at a time);
+        None where they do not run (the caller searches on threads)."""
+        if len(jobs) < 2 or not workers.available():
+            return None
+        try:
+            return self._cores(jobs, workers.band_mattes([job[2:] for job in jobs], self.settings.polarity))
+        except RuntimeError:
+            return None
+
+    @staticmethod
+    def _cores(jobs: list[tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]],
+               found: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """Each band's matte (uint8) and centre lines as the processes found them, cut to its core."""
+        return [(np.rint(m[_core_in(core, ctx)] * 255).astype(np.uint8), mid[_core_in(core, ctx)])
+                for (core, ctx, *_), (m, mid) in zip(jobs, found, strict=True)]
+
+    def _band_jobs(self, i: int) -> list[tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]]:
+        """Frame i's bands to search: each one's core, the float crops of its context (plate, hint) and
+        its memo (read on the calling thread)."""
+        plate, hint = self.plate(i), self.hint(i)
+        if hint.shape != plate.shape[:2]:
+            raise ValueError(f"hint of frame index {i} is {hint.shape[1]}x{hint.shape[0]}, "
+                             f"plate is {plate.shape[1]}x{plate.shape[0]}")
+        return [(core, ctx, to_float(plate[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32), self._memo(i, ctx))
+                for core, ctx in self._hint_bands(i, hint)]
+
+    def _ahead(self, i: int) -> None:
+        """Start searching, in the worker processes, the first matte of the frame the repair of frame
+        i + 1 will ask for first (the farthest neighbour, i + 1 + the farthest step), while frame i is
+        repaired; only when frames come one after the other (i is the first repaired, or follows the
+        one repaired last: a render, not a viewer's jumps), with the classical matte, and where the
+        processes run. Frames searched ahead and then not asked for are dropped at the next call."""
+        nxt = i + 1 + max(neighbour_steps(self.settings.window, self.settings.method)[0], default=0)
+        if (self._last_repaired not in (None, i - 1) or self.matte_model is not None or nxt >= self.count
+                or nxt in self._mattes or nxt in self._coming or not workers.available()):
+            return
+        for j in [j for j in self._coming if not i < j < nxt]:  # asked for out of turn, or never: dropped
+            del self._coming[j]
+        jobs = self._band_jobs(nxt)
+        if len(jobs) < 2:
+            return
+        search = [job[2:] for job in jobs]
+        self._coming[nxt] = (jobs, _AHEAD.submit(workers.band_mattes, search, self.settings.polarity))
 
     def _centre_lines(self, i: int) -> np.ndarray:
         """Bool (H, W): the centre lines of the wires frame i's first matte found (``_matte_u8``)."""
@@ -399,6 +461,8 @@ class WireRemover:
         missed there, or hidden behind something, for the artist to look at."""
         import cv2
 
+        self._ahead(i)
+        self._last_repaired = i
         matte = self._matte_u8(i)
         hint = self.hint(i)
         lines = self._centre_lines(i)
@@ -675,7 +739,14 @@ class WireRemover:
                                         self.settings.polarity, whole_stroke=False, memo=memo, centres=centres)
             return m, scores, centres
 
-        for (core, ctx, _), (m, scores, centres) in zip(jobs, _each(one, jobs), strict=True):
+        found = None
+        if len(jobs) > 1 and workers.available():  # the search holds the GIL: in the worker processes
+            try:
+                found = workers.lines_left([(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32), memo)
+                                            for _, ctx, memo in jobs], self.settings.polarity)
+            except RuntimeError:  # they failed: on threads
+                found = None
+        for (core, ctx, _), (m, scores, centres) in zip(jobs, found or _each(one, jobs), strict=True):
             if not scores:
                 continue
             inner = _core_in(core, ctx)
@@ -778,22 +849,27 @@ class WireRemover:
         inside = self._inside(i, matte) > 0
         src = self.plate(i)
         h, w = inside.shape
-        held_out = out
-        for core, _ in self._hint_bands(i, self.hint(i)):
+
+        def one(core: Rect) -> tuple[np.ndarray, np.ndarray] | None:  # bands side by side: each reads ``out`` only
             ctx = _grow(core, HOLD_REACH, h, w)
             cs = _core_in(core, ctx)
             hole = inside[_sl(ctx)]
             if not hole[cs].any():
-                continue
+                return None
             rep = self._work(out[_sl(ctx)])
             held = away_from_wire(self._work(src[_sl(ctx)]), rep, hole)[cs]
             moved = hole[cs] & (held != rep[cs]).any(axis=2)  # only those: the rest stays exactly as repaired
             if not moved.any():
-                continue
-            held = loglin.decode(held) if self._linear else held
-            if held_out is out:
-                held_out = out.copy()
-            held_out[_sl(core)][moved] = from_float(held, src.dtype)[moved]
+                return None
+            return moved, from_float(loglin.decode(held) if self._linear else held, src.dtype)
+
+        cores = [core for core, _ in self._hint_bands(i, self.hint(i))]
+        held_out = out
+        for core, done in zip(cores, _each(one, cores), strict=True):
+            if done is not None:
+                if held_out is out:
+                    held_out = out.copy()
+                held_out[_sl(core)][done[0]] = done[1][done[0]]
         return held_out
 
     def _spatial(self, target: np.ndarray, matte: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:

@@ -379,22 +379,27 @@ def test_bands_worked_side_by_side_give_the_same_frames_as_one_at_a_time(
 
 
 def test_compiled_loops_give_what_their_python_source_gives() -> None:
-    """The path search and the ray march run compiled (numba, without the GIL); their Python
-    sources are the readable definition and must give the same answers."""
+    """The path search and the rays' march and interpolation run compiled (numba, without the GIL);
+    their Python sources are the readable definition and must give the same answers."""
     from inference_server.engines.wire import paths
 
     rng = np.random.default_rng(5)
     gt = np.round(rng.random((60, 40)) * 4).astype(np.float32)  # ties included
     np.testing.assert_array_equal(paths._best_path(gt, 2, np.float32(1.5)), paths._best_path_py(gt, 2, np.float32(1.5)))
-    state = rng.choice(np.array([0, 1, 1, 1], np.int8), size=(30 + 2 * 6) * (50 + 2 * 6))
+    state = np.full((30 + 2 * 6, 50 + 2 * 6), 2, np.int8)  # 2: off the image, around it
+    state[6:-6, 6:-6] = rng.choice(np.array([0, 1, 1, 1], np.int8), size=(30, 50))
+    state = state.ravel()
     ys, xs = np.nonzero(rng.random((30, 50)) < 0.2)
     start = ((ys + 6) * 62 + (xs + 6)).astype(np.int64)
-    oys, oxs = np.arange(1, 7, dtype=np.int64), np.zeros(6, np.int64)
-    got = spatial._march(state, start, ys.astype(np.int64), xs.astype(np.int64), oys, oxs, 62, 50)
-    want = spatial._march_py(state, start, ys.astype(np.int64), xs.astype(np.int64), oys, oxs, 62, 50)
+    steps = np.arange(1, 7)
+    oys = np.stack([np.rint(s * steps * np.sin(a)).astype(np.int64) for a in (0.0, 0.8, 1.6) for s in (1.0, -1.0)])
+    oxs = np.stack([np.rint(s * steps * np.cos(a)).astype(np.int64) for a in (0.0, 0.8, 1.6) for s in (1.0, -1.0)])
+    smooth = rng.random((30 * 50, 3)).astype(np.float32)
+    got = spatial._rays(state, start, oys, oxs, 62, 50, smooth, np.float32(0.2))
+    want = spatial._rays_py(state, start, oys, oxs, 62, 50, smooth, np.float32(0.2))
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
-    assert (got[0] > 0).any() and (got[0] == 0).any()
+    assert (got[1] > 0).any() and (got[1] == 0).any()  # rays that reach known pixels both ways, and none
 
 
 def test_compiled_ridge_loops_give_what_numpy_and_their_python_source_give() -> None:
