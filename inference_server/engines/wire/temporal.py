@@ -174,7 +174,9 @@ def _region(target: np.ndarray, matte: np.ndarray) -> _Region:
     known = (cv2.dilate(hole.astype(np.uint8), np.ones((7, 7), np.uint8)) == 0).astype(np.float32)
     ring = (cv2.dilate(hole.astype(np.uint8), np.ones((25, 25), np.uint8)) > 0) & (known > 0)
     noise = max(_noise_level(target, known), 1e-3 * float(np.abs(target).mean() + 1e-3))
-    level = float(np.abs(target[known > 0]).mean()) if known.any() else 0.0
+    # target[known > 0], read as rows of the flat image (a 3-D boolean index took ten times as long)
+    level = float(np.abs(np.compress(known.ravel() > 0, target.reshape(known.size, -1), axis=0)).mean()) \
+        if known.any() else 0.0
     allowed = LOCAL_K * noise + 0.02 * level  # local mismatch tolerated around a candidate
     lo, hi = (float(v) for v in np.percentile(luminance(target)[::2, ::2], [0.5, 99.5]))
     return _Region(hole, known, ring, noise, allowed, lo, hi)
