@@ -269,10 +269,10 @@ class WireRemover:
             cache.move_to_end(i)
             return cache[i]
         s = self.settings
+        plate, hint = self.plate(i), self.hint(i)
         coming = None if guard else self._coming.pop(i, None)
         # each band: its core, the float crops of its context (plate, hint) and its memo
-        jobs = coming[0] if coming else self._band_jobs(i)
-        plate, hint = self.plate(i), self.hint(i)
+        jobs = coming[0] if coming else self._band_jobs(i, plate, hint)
         full = self._matte_u8(i).copy() if guard else np.zeros(hint.shape, np.uint8)  # guard: tight matte + classical
         Job = tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]
 
@@ -282,15 +282,14 @@ class WireRemover:
                 m, mid = find_wire_matte(image, band_hint, s.polarity, memo=memo, beyond=True)[0], None
             else:
                 m, mid = self._band_matte(image, band_hint, memo)
-            inner = _core_in(core, ctx)
-            return np.rint(m[inner] * 255).astype(np.uint8), (mid[inner] if mid is not None else None)
+            return _in_core(core, ctx, m, mid)
 
         bands = None
         if coming:
             try:
                 bands = self._cores(jobs, coming[1].result())
             except RuntimeError:  # the processes failed: searched on threads below
-                bands = None
+                pass
         elif not guard and self.matte_model is None:
             bands = self._band_mattes_in_processes(jobs)
         if bands is None and not guard and self.matte_model is None and len(jobs) > 1:
@@ -343,13 +342,12 @@ class WireRemover:
     def _cores(jobs: list[tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]],
                found: list[tuple[np.ndarray, np.ndarray]]) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """Each band's matte (uint8) and centre lines as the processes found them, cut to its core."""
-        return [(np.rint(m[_core_in(core, ctx)] * 255).astype(np.uint8), mid[_core_in(core, ctx)])
-                for (core, ctx, *_), (m, mid) in zip(jobs, found, strict=True)]
+        return [_in_core(core, ctx, m, mid) for (core, ctx, *_), (m, mid) in zip(jobs, found, strict=True)]
 
-    def _band_jobs(self, i: int) -> list[tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]]:
-        """Frame i's bands to search: each one's core, the float crops of its context (plate, hint) and
-        its memo (read on the calling thread)."""
-        plate, hint = self.plate(i), self.hint(i)
+    def _band_jobs(self, i: int, plate: np.ndarray, hint: np.ndarray
+                   ) -> list[tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]]:
+        """Frame i's bands to search (``plate``, ``hint``: frame i's, read on the calling thread): each
+        one's core, the float crops of its context (plate, hint) and its memo."""
         if hint.shape != plate.shape[:2]:
             raise ValueError(f"hint of frame index {i} is {hint.shape[1]}x{hint.shape[0]}, "
                              f"plate is {plate.shape[1]}x{plate.shape[0]}")
@@ -368,7 +366,7 @@ class WireRemover:
             return
         for j in [j for j in self._coming if not i < j < nxt]:  # asked for out of turn, or never: dropped
             del self._coming[j]
-        jobs = self._band_jobs(nxt)
+        jobs = self._band_jobs(nxt, self.plate(nxt), self.hint(nxt))
         if len(jobs) < 2:
             return
         search = [job[2:] for job in jobs]
@@ -410,9 +408,7 @@ class WireRemover:
                 raise ValueError(f"wire matte model returned shape {m.shape}, expected {hint.shape}")
             if float(m.max(initial=0.0)) >= 0.5:
                 return m, matte_centres(m, hint)
-        centres = np.zeros(hint.shape, bool)
-        m = find_wire_matte(image, hint, self.settings.polarity, memo=memo, beyond=True, centres=centres)[0]
-        return m, centres
+        return workers.band_search(image, hint, self.settings.polarity, memo)
 
     def _neighbours(self, i: int) -> list[int]:
         return self._frames_at(i, neighbour_steps(self.settings.window, self.settings.method)[0])
@@ -729,24 +725,21 @@ class WireRemover:
         plate = self.plate(i) if self.matte_model is None else None
         left = np.zeros(hint.shape, np.uint8)
         worst = 0.0
-        jobs = [(core, ctx, self._memo(i, ctx)) for core, ctx in self._hint_bands(i, hint)
-                if where is None or where[_sl(core)].any()]
+        # each band: its core, its context, the crops the search reads (repaired frame, hint) and its memo
+        jobs = [(core, ctx, to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32), self._memo(i, ctx))
+                for core, ctx in self._hint_bands(i, hint) if where is None or where[_sl(core)].any()]
 
-        def one(job: tuple[Rect, Rect, dict[object, object]]) -> tuple[np.ndarray, list[float], np.ndarray]:
-            core, ctx, memo = job
-            centres = np.zeros((ctx[1] - ctx[0], ctx[3] - ctx[2]), np.int32)
-            m, scores = find_wire_matte(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32),
-                                        self.settings.polarity, whole_stroke=False, memo=memo, centres=centres)
-            return m, scores, centres
+        def one(job: tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]
+                ) -> tuple[np.ndarray, list[float], np.ndarray]:
+            return workers.lines(*job[2:4], self.settings.polarity, job[4])[:3]
 
         found = None
         if len(jobs) > 1 and workers.available():  # the search holds the GIL: in the worker processes
             try:
-                found = workers.lines_left([(to_float(out[_sl(ctx)]), hint[_sl(ctx)].astype(np.float32), memo)
-                                            for _, ctx, memo in jobs], self.settings.polarity)
+                found = workers.lines_left([job[2:] for job in jobs], self.settings.polarity)
             except RuntimeError:  # they failed: on threads
-                found = None
-        for (core, ctx, _), (m, scores, centres) in zip(jobs, found or _each(one, jobs), strict=True):
+                pass
+        for (core, ctx, *_), (m, scores, centres) in zip(jobs, found or _each(one, jobs), strict=True):
             if not scores:
                 continue
             inner = _core_in(core, ctx)
@@ -875,6 +868,12 @@ class WireRemover:
     def _spatial(self, target: np.ndarray, matte: np.ndarray, only: np.ndarray | None = None) -> np.ndarray:
         """Fill where ``matte`` > 0 from around it."""
         return fill_spatial(target, (matte > 1e-3).astype(np.float32), only=only)
+
+
+def _in_core(core: Rect, ctx: Rect, m: np.ndarray, mid: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """A band's matte (float, its context ``ctx``) as uint8 and its centre lines (or None), cut to its ``core``."""
+    inner = _core_in(core, ctx)
+    return np.rint(m[inner] * 255).astype(np.uint8), (mid[inner] if mid is not None else None)
 
 
 def doubted_lent(target: np.ndarray, filled: np.ndarray, clean: np.ndarray, hole: np.ndarray, lent: np.ndarray,

@@ -100,6 +100,7 @@ def _rays_py(state: np.ndarray, start: np.ndarray, oys: np.ndarray, oxs: np.ndar
     power = np.float32(SPAN_POWER)
     ends = np.zeros(2, np.int64)
     dist = np.zeros(2, np.float32)
+    pad = oys.shape[1]  # the rays' reach: the padding each side of the image in ``state``
     for i in range(n):
         for a in range(oys.shape[0] // 2):
             for way in range(2):
@@ -109,9 +110,7 @@ def _rays_py(state: np.ndarray, start: np.ndarray, oys: np.ndarray, oxs: np.ndar
                     at = start[i] + oys[r, k] * wp + oxs[r, k]
                     if state[at] == 0:
                         dist[way] = k + 1
-                        # the padded index back to the image's own: the pad is the rays' reach each side
-                        pad = oys.shape[1]
-                        ends[way] = (at // wp - pad) * w + (at % wp - pad)
+                        ends[way] = (at // wp - pad) * w + (at % wp - pad)  # back to the image's own index
                         break
                     if state[at] != 1:
                         break

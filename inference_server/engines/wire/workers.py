@@ -143,8 +143,7 @@ def without_raw(memo: dict[Any, Any]) -> dict[Any, Any]:
 
 def floors(key: str, image: np.ndarray, hint: np.ndarray, polarity: str, memo: dict[Any, Any]) -> dict[Any, Any]:
     """In a worker: a band's floors pass (``find_wire_matte(floors_only=True)``), its crop and what the
-    pass measured kept under ``key`` for its search; returns the memo without it."""
-    memo = dict(memo)
+    pass measured kept under ``key`` for its search; returns the memo (the worker's copy) without it."""
     find_wire_matte(image, hint, polarity, memo=memo, floors_only=True)
     _kept[key] = (image, hint, polarity, memo)
     return without_raw(memo)
@@ -156,16 +155,23 @@ def search(key: str, pooled: dict[str, tuple[float, float]]) -> tuple[np.ndarray
     centre lines, the memo without the floors pass's measurements)."""
     image, hint, polarity, memo = _kept.pop(key)
     share_floors(memo, pooled)
-    centres = np.zeros(hint.shape, bool)
-    m = find_wire_matte(image, hint, polarity, memo=memo, beyond=True, centres=centres)[0]
+    m, centres = band_search(image, hint, polarity, memo)
     return m, centres, without_raw(memo)
+
+
+def band_search(image: np.ndarray, hint: np.ndarray, polarity: str, memo: dict[Any, Any]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """A band's first search of the plate, wherever it runs (here, or ``repair.WireRemover._band_matte``
+    on a thread): (``find_wire_matte(beyond=True)``'s matte, bool centre lines); ``memo`` is updated."""
+    centres = np.zeros(hint.shape, bool)
+    return find_wire_matte(image, hint, polarity, memo=memo, beyond=True, centres=centres)[0], centres
 
 
 def lines(image: np.ndarray, hint: np.ndarray, polarity: str, memo: dict[Any, Any]
           ) -> tuple[np.ndarray, list[float], np.ndarray, dict[Any, Any]]:
-    """In a worker: the search of a repaired band for lines left (``find_wire_matte(whole_stroke=False,
-    centres=)``, int centre lines); returns (matte, scores, centre lines, the memo as it left it)."""
-    memo = dict(memo)
+    """The search of a repaired band for lines left, wherever it runs (a worker, or a thread of
+    ``repair.WireRemover._residual``): ``find_wire_matte(whole_stroke=False, centres=)``, int centre
+    lines; returns (matte, scores, centre lines, ``memo``, updated as the search left it)."""
     centres = np.zeros(hint.shape, np.int32)
     m, scores = find_wire_matte(image, hint, polarity, whole_stroke=False, memo=memo, centres=centres)
     return m, scores, centres, memo
