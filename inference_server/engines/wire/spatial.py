@@ -144,7 +144,8 @@ def _ray_fill(image: np.ndarray, hole: np.ndarray, max_len: int, targets: np.nda
     den = cv2.GaussianBlur(known, (0, 0), ENDPOINT_BLUR)
     smooth = num / np.maximum(den, 1e-6)[:, :, None]
     ys, xs = np.nonzero(targets)
-    around = np.compress(~hole.ravel(), smooth.reshape(h * w, -1), axis=0)  # smooth[~hole], a tenth of the time
+    flat_smooth = smooth.reshape(h * w, image.shape[2])
+    around = np.compress(~hole.ravel(), flat_smooth, axis=0)  # smooth[~hole], a tenth of the time
     scale = float(np.percentile(np.abs(around - np.median(around, axis=0)), 75)) + 1e-4
     # Every ray from pixel (y, x) visits (y + rint(k dy), x + rint(k dx)): the same offsets for
     # all pixels, so the march runs on flat indices into a copy padded by the reach, whose
@@ -153,7 +154,6 @@ def _ray_fill(image: np.ndarray, hole: np.ndarray, max_len: int, targets: np.nda
     state = np.full((h + 2 * max_len, wp), 2, np.int8)
     state[max_len:max_len + h, max_len:max_len + w] = hole
     state = state.ravel()
-    flat_smooth = smooth.reshape(h * w, image.shape[2])
     start = (ys + max_len) * wp + (xs + max_len)
     steps = np.arange(1, max_len + 1)
     angles = np.pi * np.arange(n_angles) / n_angles

@@ -91,7 +91,7 @@ def test_a_worker_process_that_dies_leaves_the_search_to_threads(
     if not workers.start():
         pytest.fail("the wire search processes did not start on this machine")
     try:
-        pid = next(iter(workers._pools[0]._processes))  # a worker process, killed as the OOM killer would
+        pid = workers.pids()[0]  # a worker process, killed as the OOM killer would
         os.kill(pid, signal.SIGKILL)
         after = _repair_all(plates, hints)
         assert not workers.available()  # said once in the log, then threads for the rest of the process
@@ -109,7 +109,7 @@ def test_the_workers_leave_when_the_process_that_started_them_is_killed() -> Non
 
     code = ("from inference_server.engines.wire import workers\n"
             "assert workers.start()\n"
-            "print(' '.join(str(pid) for pool in workers._pools for pid in pool._processes), flush=True)\n"
+            "print(' '.join(str(pid) for pid in workers.pids()), flush=True)\n"
             "import time; time.sleep(60)\n")
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                              env={**os.environ, "RUSHES_WIRE_PROCESSES": "2"})
