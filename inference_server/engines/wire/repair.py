@@ -64,6 +64,8 @@ DOUBT_FLOOR = 2 / 255  # ... surroundings' local deviation (and this) of what pa
 # where a repair's pixel came from (``_composite``): the plate (untouched), painted, or a neighbour's
 PLATE, PAINTED, SHOWN = 0, 1, 2
 PAINT_READ = np.ones((5, 5), np.uint8)  # a painted pixel within 2 px of a shown one read it (a later pass may repaint it)
+AGAIN = 0.25      # a pixel lent over a line a later pass mends, this near the plate's own (a share of the line's
+# contrast against what painting gives there), is the line again (``lent_again``)
 FAR_STEPS = 5     # far frame offsets each side at most (``neighbour_steps``)
 # bands worked side by side: their fills are numpy and OpenCV on arrays, which release the GIL (a frame's
 # first wire search, many small steps that hold it, runs in worker processes where they run: ``workers``)
@@ -671,7 +673,7 @@ class WireRemover:
             if not (matte * inside > 0).any():
                 return None
             done = self._fill(i, target, matte, inside, ctx, nbrs + far if more else nbrs, strict, frames,
-                              bool(far) and not more)
+                              bool(far) and not more, None if where is None else where[_sl(ctx)])
             if done is None:  # a still band the near frames did not uncover: asks for the far ones
                 return True
             fill, renew, hold, matte, conf = done
@@ -758,11 +760,12 @@ class WireRemover:
         return left, worst
 
     def _fill(self, i: int, target: np.ndarray, matte: np.ndarray, inside: np.ndarray, ctx: Rect, nbrs: list[int],
-              strict: str, frames: dict[int, tuple[np.ndarray, np.ndarray]], may_ask: bool = False
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+              strict: str, frames: dict[int, tuple[np.ndarray, np.ndarray]], may_ask: bool = False,
+              line: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """(fill (H, W, C), grain missing per pixel 0..1 that renews each frame, grain missing that holds
         still (``TemporalFill.renewal``), matte to composite with, how far each pixel of the fill is what
-        the neighbours showed there, 0..1: 0 painted) for one band;
+        the neighbours showed there, 0..1: 0 painted) for one band; ``line`` (bool, or None): the pixels a
+        later pass mends, where a still band paints what the neighbours lent back as that line (``lent_again``);
         ``frames``: the neighbours' (plate, hint), fetched by the caller. With ``may_ask``, None
         when the background is still and ``nbrs`` left more than ``FAR_UNSEEN`` of the hole unseen
         (the caller gives the band its far neighbours, ``_far_neighbours``, before anything is painted).
@@ -812,6 +815,8 @@ class WireRemover:
             hole = matte > 1e-3
         # a pixel lent only from inside the neighbours' own wires, off what painting gives: painted
         conf = np.where(doubted_lent(target, filled, tf.clean, hole, conf >= 0.5, seen_f), 0.0, conf)
+        if line is not None and tf.still:  # a line no neighbour's matte held, lent back by them: painted
+            conf = np.where(lent_again(target, filled, hole & line, hole, conf >= 0.5, seen_f), 0.0, conf)
         if float(conf[hole].min(initial=1.0)) >= 0.999:
             fill = filled
         else:
@@ -905,6 +910,28 @@ def doubted_lent(target: np.ndarray, filled: np.ndarray, clean: np.ndarray, hole
     mean = cv2.GaussianBlur(lum * known, (0, 0), 6.0) / den
     dev = np.sqrt(np.maximum(cv2.GaussianBlur(np.square(lum - mean) * known, (0, 0), 6.0) / den, 0.0))
     return doubtful & (np.abs(luminance(filled) - luminance(paint)) > DOUBT_K * dev + DOUBT_FLOOR)
+
+
+def lent_again(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole: np.ndarray, lent: np.ndarray,
+               seen: np.ndarray) -> np.ndarray:
+    """Bool (H, W): the pixels of ``line`` (a line a later pass mends: the first matte missed it) that the
+    neighbours (``lent``) lent within ``AGAIN`` of the line's contrast (the plate against what painting
+    from the rest gives there, more than ``DOUBT_FLOOR``) of the plate's own pixel: the same line, shown
+    again by neighbours whose first mattes missed it too. ``target``, ``filled`` (the temporal fill):
+    float (H, W, C); ``hole``: the band's hole; ``seen`` (float (H, W)): wire seen past the hint's edge.
+
+    Over a locked-off shot a slow wire hides the same background in the near frames, and where their
+    mattes missed it they lent it back: the upright stroke of the wire bench (a dark wire over dark leaves,
+    0.6 px a frame) kept a 30-46 px stretch of it in 4 of its 8 frames after the QC had matted it."""
+    doubtful = line & lent
+    if not doubtful.any():
+        return doubtful
+    sure = hole & lent & ~doubtful
+    base = np.where(sure[:, :, None], filled, target).astype(np.float32)
+    unknown = np.maximum((hole & ~sure).astype(np.float32), seen)
+    paint = luminance(fill_spatial(base, (unknown > 1e-3).astype(np.float32), only=doubtful))
+    lum, got = luminance(target), luminance(filled)
+    return doubtful & (np.abs(got - lum) < AGAIN * np.abs(lum - paint)) & (np.abs(lum - paint) > DOUBT_FLOOR)
 
 
 def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.ndarray:

@@ -261,7 +261,7 @@ class _Lending(WireRemover):
 
     calls = 0
 
-    def _fill(self, i, target, matte, inside, ctx, nbrs, strict, frames, may_ask=False):  # type: ignore[no-untyped-def]
+    def _fill(self, i, target, matte, inside, ctx, nbrs, strict, frames, may_ask=False, line=None):  # type: ignore[no-untyped-def]
         self.calls += 1
         conf = np.zeros(matte.shape, np.float32)
         if strict == "":
@@ -411,3 +411,23 @@ def test_the_gap_search_takes_nothing_where_the_wires_are_hidden() -> None:
     rem.repair(0)
     qc = rem.last_qc
     assert qc is not None and qc.flagged and qc.gap >= 35 and qc.gap_at is not None and 145 <= qc.gap_at[0] <= 155
+
+
+def test_a_wire_the_neighbours_mattes_missed_too_is_not_lent_back_over_a_still_shot() -> None:
+    """A locked-off shot and a wire that holds its place: every frame's first matte covers its top
+    edge only. The second pass mends the rest in the frame repaired, and the neighbours, whose mattes
+    missed the same rest, hold the wire there: lent, it would come back (``lent_again``); painted, it goes."""
+    wire = _line(0, width=6.0)
+    truth = texture(H, W, 3) * 0.6 + 0.2
+    plate = (truth * (1 - wire[:, :, None]) + 0.03 * wire[:, :, None]).astype(np.float32)
+    hint = _stroke()
+    keep = np.ones((H, W), bool)
+    keep[H // 2 - 2:, :] = False
+    rem = _Narrow(lambda i: plate, lambda i: hint, 3, WireSettings(method="static", regrain=0.0))
+    rem.keep, rem.found_too = keep, False
+    core = (wire > 0.5) & (hint > 0)
+    assert float((rem.matte(0)[core] >= 0.5).mean()) < 0.6  # the neighbours' first mattes left part of it
+    out, final = rem.repair(1)
+    assert rem.last_qc is not None and rem.last_qc.passes >= 2
+    assert float((final[core] > 0).mean()) > 0.9
+    assert float(np.abs(out - truth)[core].mean()) < 0.3 * float(np.abs(plate - truth)[core].mean())
