@@ -484,9 +484,12 @@ class WireRemover:
             grown = cv2.dilate(mend.astype(np.uint8), np.ones((3, 3), np.uint8))
             added = np.zeros(hint.shape, bool)
             added[_sl(box)] = (grown > 0) & inside
+            found = np.zeros(hint.shape, bool)  # the lines themselves, not grown: what a neighbour must not lend back
+            found[_sl(box)] = mend & inside
             matte = matte.copy()  # the cached first matte stays as it was
             matte[_sl(box)] = np.maximum(matte[_sl(box)], added[_sl(box)].astype(np.uint8) * 255)
-            out, bare, source = self._composite(i, matte, strict="matte", base=(out, bare, source), where=added)
+            out, bare, source = self._composite(i, matte, strict="matte", base=(out, bare, source), where=added,
+                                                line=added.astype(np.uint8) + found)
             # searched again: the bands it redid, and those holding a line it did not mend (still the residual's)
             left, residual = self._residual(i, bare, where=added | (left > 0), missing=missing)
             passes = 2
@@ -608,7 +611,8 @@ class WireRemover:
         return out, centres
 
     def _composite(self, i: int, matte_u8: np.ndarray, strict: str,
-                   base: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, where: np.ndarray | None = None
+                   base: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, where: np.ndarray | None = None,
+                   line: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(frame i repaired under ``matte_u8``, the same repair without the grain laid over it: what
         the QC searches; the same array without regrain; uint8 (H, W): where each pixel came from,
@@ -616,7 +620,8 @@ class WireRemover:
         from their whole mattes, feather included, a pixel wider (a wire's faint fringe in the feather
         of a neighbour's matte, copied back in, is the dashed trace along a thin wire); "": only
         their solid wire (``CAND_MATTE``). With ``base`` (an earlier repair of the frame, as this
-        returned it), only the bands that hold a pixel of ``where`` are redone, and a pixel is taken
+        returned it), only the bands that hold a pixel of ``where`` are redone (``line``: the lines that pass
+        mends, as ``lent_again`` reads them), and a pixel is taken
         from the new repair only within 3 px of ``where`` (``REDO_NEAR``: the bench's polarity class
         lost 3.9 dB on a frame where a later pass redid a whole band's fill), and never where the earlier
         repair had it from a neighbour and the new one paints it: a line that the fill continued from
@@ -673,7 +678,7 @@ class WireRemover:
             if not (matte * inside > 0).any():
                 return None
             done = self._fill(i, target, matte, inside, ctx, nbrs + far if more else nbrs, strict, frames,
-                              bool(far) and not more, None if where is None else where[_sl(ctx)])
+                              bool(far) and not more, None if line is None else line[_sl(ctx)])
             if done is None:  # a still band the near frames did not uncover: asks for the far ones
                 return True
             fill, renew, hold, matte, conf = done
@@ -764,8 +769,8 @@ class WireRemover:
               line: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
         """(fill (H, W, C), grain missing per pixel 0..1 that renews each frame, grain missing that holds
         still (``TemporalFill.renewal``), matte to composite with, how far each pixel of the fill is what
-        the neighbours showed there, 0..1: 0 painted) for one band; ``line`` (bool, or None): the pixels a
-        later pass mends, where a still band paints what the neighbours lent back as that line (``lent_again``);
+        the neighbours showed there, 0..1: 0 painted) for one band; ``line`` (uint8, or None): the lines a
+        later pass mends (``lent_again``'s), where a still band paints what the neighbours lent back as them;
         ``frames``: the neighbours' (plate, hint), fetched by the caller. With ``may_ask``, None
         when the background is still and ``nbrs`` left more than ``FAR_UNSEEN`` of the hole unseen
         (the caller gives the band its far neighbours, ``_far_neighbours``, before anything is painted).
@@ -816,7 +821,7 @@ class WireRemover:
         # a pixel lent only from inside the neighbours' own wires, off what painting gives: painted
         conf = np.where(doubted_lent(target, filled, tf.clean, hole, conf >= 0.5, seen_f), 0.0, conf)
         if line is not None and tf.still:  # a line no neighbour's matte held, lent back by them: painted
-            conf = np.where(lent_again(target, filled, hole & line, hole, conf >= 0.5, seen_f), 0.0, conf)
+            conf = np.where(lent_again(target, filled, np.where(hole, line, 0), hole, conf >= 0.5, seen_f), 0.0, conf)
         if float(conf[hole].min(initial=1.0)) >= 0.999:
             fill = filled
         else:
@@ -914,16 +919,22 @@ def doubted_lent(target: np.ndarray, filled: np.ndarray, clean: np.ndarray, hole
 
 def lent_again(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole: np.ndarray, lent: np.ndarray,
                seen: np.ndarray) -> np.ndarray:
-    """Bool (H, W): the pixels of ``line`` (a line a later pass mends: the first matte missed it) that the
-    neighbours (``lent``) lent within ``AGAIN`` of the line's contrast (the plate against what painting
-    from the rest gives there, more than ``DOUBT_FLOOR``) of the plate's own pixel: the same line, shown
-    again by neighbours whose first mattes missed it too. ``target``, ``filled`` (the temporal fill):
-    float (H, W, C); ``hole``: the band's hole; ``seen`` (float (H, W)): wire seen past the hint's edge.
+    """Bool (H, W): the pixels of a line a later pass mends (the first matte missed it) that the neighbours
+    (``lent``) lent within ``AGAIN`` of the line's contrast (the plate against what painting from the rest
+    gives there, more than ``DOUBT_FLOOR``) of the plate's own pixel: the same line, shown again by
+    neighbours whose first mattes missed it too. ``line``: uint8 (H, W), 2 on the line found, 1 on the
+    ring a pixel wide the pass grew it by, 0 elsewhere; a pixel of the ring is the line (the wire's edge)
+    only where the plate there lies nearer the line's own pixels beside it than what painting gives: a
+    background pixel there, lent as the plate shows it, is kept (painted, the locked-off shot below lost
+    0.1 dB and its flicker rose). ``target``, ``filled`` (the temporal fill): float (H, W, C); ``hole``:
+    the band's hole; ``seen`` (float (H, W)): wire seen past the hint's edge.
 
     Over a locked-off shot a slow wire hides the same background in the near frames, and where their
     mattes missed it they lent it back: the upright stroke of the wire bench (a dark wire over dark leaves,
     0.6 px a frame) kept a 30-46 px stretch of it in 4 of its 8 frames after the QC had matted it."""
-    doubtful = line & lent
+    import cv2
+
+    doubtful = (line > 0) & lent
     if not doubtful.any():
         return doubtful
     sure = hole & lent & ~doubtful
@@ -931,7 +942,13 @@ def lent_again(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole: n
     unknown = np.maximum((hole & ~sure).astype(np.float32), seen)
     paint = luminance(fill_spatial(base, (unknown > 1e-3).astype(np.float32), only=doubtful))
     lum, got = luminance(target), luminance(filled)
-    return doubtful & (np.abs(got - lum) < AGAIN * np.abs(lum - paint)) & (np.abs(lum - paint) > DOUBT_FLOOR)
+    core = (line >= 2).astype(np.float32)
+    near = cv2.GaussianBlur(core, (0, 0), 1.5)
+    colour = cv2.GaussianBlur(lum * core, (0, 0), 1.5) / np.maximum(near, 1e-6)
+    # the ring a pixel wide around the line is the line where the plate there is nearer the line's own
+    # pixels beside it than what painting gives (the wire's edge), and background otherwise
+    member = (line >= 2) | ((near > 1e-3) & (np.abs(lum - colour) < np.abs(lum - paint)))
+    return doubtful & member & (np.abs(got - lum) < AGAIN * np.abs(lum - paint)) & (np.abs(lum - paint) > DOUBT_FLOOR)
 
 
 def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.ndarray:
