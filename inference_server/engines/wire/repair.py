@@ -905,16 +905,24 @@ def doubted_lent(target: np.ndarray, filled: np.ndarray, clean: np.ndarray, hole
     doubtful = hole & lent & (clean < CLEAN)
     if not doubtful.any():
         return doubtful
-    sure = hole & lent & ~doubtful
-    base = np.where(sure[:, :, None], filled, target).astype(np.float32)
-    unknown = np.maximum((hole & ~sure).astype(np.float32), seen)
-    paint = fill_spatial(base, (unknown > 1e-3).astype(np.float32), only=doubtful)
+    paint = _painted_instead(target, filled, hole, lent, doubtful, seen)
     lum = luminance(target)
     known = (cv2.dilate((hole | (seen > 0)).astype(np.uint8), np.ones((5, 5), np.uint8)) == 0).astype(np.float32)
     den = np.maximum(cv2.GaussianBlur(known, (0, 0), 6.0), 1e-3)
     mean = cv2.GaussianBlur(lum * known, (0, 0), 6.0) / den
     dev = np.sqrt(np.maximum(cv2.GaussianBlur(np.square(lum - mean) * known, (0, 0), 6.0) / den, 0.0))
     return doubtful & (np.abs(luminance(filled) - luminance(paint)) > DOUBT_K * dev + DOUBT_FLOOR)
+
+
+def _painted_instead(target: np.ndarray, filled: np.ndarray, hole: np.ndarray, lent: np.ndarray,
+                     doubtful: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """(H, W, C) what painting gives at the ``doubtful`` pixels, read from the plate (``target``) and
+    the pixels of ``hole`` lent (``lent``) and not in doubt, never from ``seen`` (wire past the hint's
+    edge): ``doubted_lent``'s and ``lent_again``'s reference for a lent pixel."""
+    sure = hole & lent & ~doubtful
+    base = np.where(sure[:, :, None], filled, target).astype(np.float32)
+    unknown = np.maximum((hole & ~sure).astype(np.float32), seen)
+    return fill_spatial(base, (unknown > 1e-3).astype(np.float32), only=doubtful)
 
 
 def lent_again(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole: np.ndarray, lent: np.ndarray,
@@ -937,10 +945,7 @@ def lent_again(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole: n
     doubtful = (line > 0) & lent
     if not doubtful.any():
         return doubtful
-    sure = hole & lent & ~doubtful
-    base = np.where(sure[:, :, None], filled, target).astype(np.float32)
-    unknown = np.maximum((hole & ~sure).astype(np.float32), seen)
-    paint = luminance(fill_spatial(base, (unknown > 1e-3).astype(np.float32), only=doubtful))
+    paint = luminance(_painted_instead(target, filled, hole, lent, doubtful, seen))
     lum, got = luminance(target), luminance(filled)
     core = (line >= 2).astype(np.float32)
     near = cv2.GaussianBlur(core, (0, 0), 1.5)
