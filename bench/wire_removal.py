@@ -12,7 +12,9 @@ EXR with highlights above 1, and eight classes added at stop 59 (four wires unde
 stroke from the frame's top edge over a locked-off shot, a wire at half opacity, a deep sag, a fast thin
 wire, orange and yellow cables, a broad stroke over two wires, two strokes of two wires crossing);
 then the issue's own case over every clip: one stroke over a dark and a bright wire, high and low in
-the frame (``two_wire_matrix``: ten classes, summed up on their own line). Per class it prints:
+the frame (``two_wire_matrix``: ten classes, summed up on their own line); and eight classes over
+photographs no other class shows, drawn by another generator and run once before they joined
+(``wire_stills``: held out from the tuning, summed up on their own line). Per class it prints:
 
 - PSNR and SSIM inside the hint: ours (auto, no regrain, so every method is compared as an
   estimate of the clean plate) vs cv2.inpaint Telea and Navier-Stokes given the same hint;
@@ -58,6 +60,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from wire_scenes import MATRIX, Scene, scenes, two_wire_matrix  # noqa: E402
+from wire_stills import STILL, stills  # noqa: E402
 
 from inference_server.engines.metrics import psnr  # noqa: E402
 from inference_server.engines.wire.repair import WireRemover, WireSettings  # noqa: E402
@@ -417,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     builders["scene-linear half EXR (highlights > 1)"] = lambda: linear_exr_scene(frames)[1]
     if not args.quick:
         builders.update(two_wire_matrix(frames))
+        builders.update(stills(frames))
     rows: list[dict[str, object]] = []
     for label, build in builders.items():
         if args.only and not any(o.lower() in label.lower() for o in args.only.split("|")):
@@ -441,12 +445,18 @@ def main(argv: list[str] | None = None) -> int:
               + (f" | out {row['dtype_out']}, values > 1 kept {row['highlights_kept']}" if "dtype_out" in row else ""),
               flush=True)
     matrix = [r for r in rows if str(r["class"]).startswith(MATRIX)]
-    rows = [r for r in rows if r not in matrix]
+    held = [r for r in rows if str(r["class"]).startswith(STILL)]
+    rows = [r for r in rows if r not in matrix and r not in held]
     if matrix:
         print(f"two-wire matrix: {len(matrix)} clip x height | {gains_line(matrix)} | wire left >= {REMNANT} px in "
               f"{total(matrix, 'remnant_frames')} of {total(matrix, 'frames')} frames, QC flagged "
               f"{total(matrix, 'remnant_flagged')} of them | flagged with no wire left of either kind: "
               f"{total(matrix, 'flagged_clean')} | {lines_line(matrix)}", flush=True)
+    if held:
+        print(f"stills (held out, another generator): {len(held)} classes | {gains_line(held)} | wire left >= "
+              f"{REMNANT} px in {total(held, 'remnant_frames')} of {total(held, 'frames')} frames (the matte missed it "
+              f"in {total(held, 'remnant_unmatted')}), QC flagged {total(held, 'remnant_flagged')} of them | "
+              f"{lines_line(held)}", flush=True)
     if rows:
         print(f"summary: {len(rows)} classes | {gains_line(rows)} | outside bit-exact: "
               f"{all(bool(r['outside_bit_exact']) for r in rows)} | wire left >= {REMNANT} px in "
@@ -459,7 +469,7 @@ def main(argv: list[str] | None = None) -> int:
         # a shot long enough that a frame has all its neighbours (3 frames had 2 at most)
         speed(rows, frames, max(args.speed_runs, 1))
     if args.json:
-        Path(args.json).write_text(json.dumps(rows + matrix, indent=2, default=str) + "\n")
+        Path(args.json).write_text(json.dumps(rows + matrix + held, indent=2, default=str) + "\n")
     return 0
 
 
