@@ -300,11 +300,13 @@ def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: 
 
 @dataclass
 class KeyFill:
-    """A painted frame: ``image`` (H, W, C) float32 holds background only where ``good`` (H, W) bool."""
+    """A painted frame: ``image`` (H, W, C) float32 holds background only where ``good`` (H, W) bool;
+    ``painted`` (H, W) bool, the pixels it painted (None: not told)."""
 
     index: int
     image: np.ndarray
     good: np.ndarray
+    painted: np.ndarray | None = None
 
 
 @dataclass
@@ -314,20 +316,25 @@ class KeyFills:
     alignment: ShotAlignment
     keys: list[KeyFill] = field(default_factory=list)
 
-    def add(self, index: int, image: np.ndarray, good: np.ndarray) -> None:
+    def add(self, index: int, image: np.ndarray, good: np.ndarray, painted: np.ndarray | None = None) -> None:
         h, w = self.alignment.size
-        if image.shape[:2] != (h, w) or good.shape != (h, w):
-            raise ValueError(f"key fill for frame index {index} is {image.shape}, the shot is {(h, w)}")
-        self.keys.append(KeyFill(index, image.astype(np.float32), good.astype(bool)))
+        if image.shape[:2] != (h, w) or good.shape != (h, w) or (painted is not None and painted.shape != (h, w)):
+            raise ValueError(f"key fill for frame index {index} is {image.shape}"
+                             f"{'' if painted is None else f' (painted {painted.shape})'}, the shot is {(h, w)}")
+        self.keys.append(KeyFill(index, image.astype(np.float32), good.astype(bool),
+                                 None if painted is None else painted.astype(bool)))
 
     def snapshot(self) -> KeyFills:
         """The keys as they are now, apart: keys added to either later do not show in the other."""
         return KeyFills(self.alignment, list(self.keys))
 
     def carry(self, index: int, size: tuple[int, int], offset: tuple[int, int],
-              want: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+              want: np.ndarray, painted_only: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Keys resampled onto a (h, w) window at ``offset`` of frame ``index``, nearest key first,
-        each only where the earlier ones left ``want`` (h, w) bool uncovered: (image, covered)."""
+        each only where the earlier ones left ``want`` (h, w) bool uncovered: (image, covered).
+        ``painted_only`` (h, w) bool: there, a key is carried only where it painted (a key that was
+        not told what it painted is not carried there): elsewhere a key is its frame's own plate, one
+        frame's word on what is there."""
         import cv2
 
         h, w = self.alignment.size
@@ -341,6 +348,11 @@ class KeyFills:
             ok = coverage(m, (h, w), size, offset, margin=2)
             bad = cv2.dilate((~key.good).astype(np.uint8), np.ones((3, 3), np.uint8))
             ok &= warp_image(bad, m, size, offset, nearest=True) == 0
+            if painted_only is not None and painted_only.any():
+                shown = np.zeros(size, bool)
+                if key.painted is not None and key.painted.any():
+                    shown = warp_image(key.painted.astype(np.uint8), m, size, offset, nearest=True) > 0
+                ok &= ~painted_only | shown
             use = ok & want & ~got
             if use.any():
                 img = warp_image(key.image, m, size, offset).reshape(size + (c,))

@@ -75,7 +75,7 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
         raise ValueError(f"'prefer' is {prefer.shape}, the stack is {(n, h, w)}")
     scale = {np.dtype(np.uint8): 1 / 255.0, np.dtype(np.uint16): 1 / 65535.0}.get(stack.dtype, 1.0)
     if noise_floor is None:
-        noise_floor = _noise_floor(stack, valid, scale)
+        noise_floor = measured_noise(stack, valid, scale)
     if where is not None:
         ys, xs = np.nonzero(where)
         part = robust_temporal_estimate(stack[:, ys, xs][:, :, None], valid[:, ys, xs][:, :, None], rejection,
@@ -128,8 +128,9 @@ def scatter(part: TemporalEstimate, where: np.ndarray) -> TemporalEstimate:
     return full
 
 
-def _noise_floor(stack: np.ndarray, valid: np.ndarray, scale: float) -> float:
-    """Typical per-channel frame-to-frame deviation (code values), from a pixel subsample."""
+def measured_noise(stack: np.ndarray, valid: np.ndarray, scale: float) -> float:
+    """Typical per-channel frame-to-frame deviation (code values), from a pixel subsample: the
+    ``noise_floor`` ``robust_temporal_estimate`` measures when it is not given."""
     n, h, w, c = stack.shape
     if n < 2:
         return 1e-3

@@ -1,0 +1,88 @@
+"""Where the frames that show a hole's background disagree with each other far beyond the grain,
+the fill is not their blend (a ghost) nor one frame's plate: it is filled as never revealed."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inference_server.engines.cleanplate.align import align_shot
+from inference_server.engines.cleanplate.removal import DISAGREE, _disagreeing, remove_object
+from inference_server.engines.cleanplate.structure import KeyFills
+from inference_server.engines.cleanplate.synthetic import textured_background
+from inference_server.engines.cleanplate.temporal import TemporalEstimate
+
+MAGENTA = np.array([1.0, 0.0, 1.0], np.float32)
+
+
+def _estimate(spread_std: np.ndarray) -> TemporalEstimate:
+    h, w = spread_std.shape
+    return TemporalEstimate(np.zeros((h, w, 3), np.float32), np.full((h, w), 4, np.int32), np.full((h, w), 8, np.int32),
+                            np.ones((h, w), bool), np.square(spread_std).astype(np.float32))
+
+
+def test_a_wide_region_of_disagreement_is_doubted_grain_and_islands_are_not() -> None:
+    grain = 0.01
+    std = np.full((80, 120), grain, np.float32)                   # samples of one background: they differ by the grain
+    std[10:40, 10:50] = 10 * grain                                # a wide region where they disagree
+    std[60:64, 90:94] = 10 * grain                                # an island of four by four
+    std[50:80, 0:30] = 0.8 * DISAGREE * grain                     # spread, but under the limit
+    doubt = _disagreeing(_estimate(std), grain, np.ones(std.shape, bool), least=400)
+    assert doubt[14:36, 14:46].all()
+    assert not doubt[56:68, 86:98].any()
+    assert not doubt[54:80, 0:26].any()
+    assert not doubt[:, 60:85].any()
+    assert not _disagreeing(_estimate(std), grain, np.zeros(std.shape, bool), least=400).any()  # only what was shown
+    # the limit is the shot's grain: a grainier shot's same spread is agreement
+    assert not _disagreeing(_estimate(std), 0.1 * 2, np.ones(std.shape, bool), least=400).any()
+
+
+def _restless_shot(pan: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """A shot panning ``pan`` px a frame, a magenta object in frame 4; in the top half of its hole the
+    background is never the same twice (a fountain's spray: each frame shows other texture there);
+    the rest holds. Returns (frames, mattes, frame 4's hole, the restless part of it)."""
+    rng = np.random.default_rng(11)
+    h, w, n = 72, 104, 9
+    base = textured_background(h, w + pan * (n - 1), 4)
+    spray = np.zeros(base.shape[:2], bool)
+    spray[20:36, 30 + 4 * pan:74 + 4 * pan] = True                # where frame 4's hole is, in the scene
+    frames = []
+    for t in range(n):
+        scene = base.copy()
+        scene[spray] = rng.uniform(0.0, 1.0, (int(spray.sum()), 3)).astype(np.float32)
+        f = scene[:, pan * t:pan * t + w] + rng.normal(0, 0.004, (h, w, 3)).astype(np.float32)    # grain
+        frames.append(np.clip(f, 0, 1).astype(np.float32))
+    hole = np.zeros((h, w), np.float32)
+    hole[20:52, 30:74] = 1.0
+    frames[4][hole > 0] = MAGENTA
+    return frames, [hole if t == 4 else np.zeros_like(hole) for t in range(n)], hole > 0, spray[:, 4 * pan:4 * pan + w]
+
+
+def test_what_the_frames_disagree_on_is_not_a_blend_of_them_and_not_one_frames_plate() -> None:
+    frames, mattes, hole, restless = _restless_shot(pan=2)
+    al = align_shot(frames, 4, exclude=[m > 0 for m in mattes])
+    keys = KeyFills(al)
+    keys.add(3, frames[3], np.ones(hole.shape, bool))            # a key that does not say what it painted
+    rem = remove_object(frames, mattes, al, 4, regrain=0.0, margin=3, keys=keys)
+    steady = hole.copy()
+    steady[:42] = False                                           # the steady part, 6 px off the restless one
+    inner = np.zeros_like(hole)
+    inner[24:33, 36:68] = True                                    # the restless part, off its edges
+    assert rem.revealed[steady].all()                             # where the frames agree they are borrowed
+    assert not rem.revealed[inner].any()                          # where they disagree they are not
+    assert rem.painted is not None and rem.painted[inner].all()
+    assert rem.carried is None or not rem.carried[inner].any()    # frame 3's own spray is not taken
+    from_key = np.roll(frames[3], -2, axis=1)                     # frame 3's plate, moved onto frame 4
+    assert np.abs(rem.image[inner] - from_key[inner]).mean() > 0.1
+    # a blend of the spray is a flat grey; bridged from around, the fill there follows the surroundings
+    blend = np.mean([np.roll(frames[t], 2 * (t - 4), axis=1)[inner] for t in (3, 5, 2, 6)], axis=0)
+    assert np.abs(rem.image[inner] - blend).mean() > 0.02
+    assert np.linalg.norm(rem.image[hole] - MAGENTA, axis=1).min() > 0.5
+
+
+def test_over_a_locked_off_shot_the_nearest_frames_are_kept_where_they_disagree() -> None:
+    # the samples of a still camera line up: where they differ the scene moves (a passer-by), and the
+    # frames nearest in time show best what is there now
+    frames, mattes, hole, restless = _restless_shot(pan=0)
+    al = align_shot(frames, 4, exclude=[m > 0 for m in mattes])
+    rem = remove_object(frames, mattes, al, 4, regrain=0.0, margin=3)
+    assert rem.revealed[hole].all()
