@@ -361,8 +361,8 @@ def _disagreeing(est: TemporalEstimate, grain: float, revealed: np.ndarray, leas
     Asked only when the camera moves (``remove_object``): a locked-off shot's samples line up, and
     where they differ the scene moves (the schoolyard's children); the frames nearest in time show
     best what is there now, and bridged, the crossing rider's 36-frame class lost 0.27 dB. The bridge
-    is a smooth fill: across a treeline's edge it is a pale smear (follow-car frames 20-26 of 36, -1
-    to -3 dB each); structure paint there doubled the 2K removal's time."""
+    is a smooth fill: across a treeline's edge it is a pale smear (follow-car frames 20-26 of 36,
+    -0.6 to -3 dB each); structure paint there nearly doubled the 2K removal's time."""
     import cv2
 
     spread = cv2.GaussianBlur(np.sqrt(np.maximum(est.spread, 0.0)).astype(np.float32), (0, 0), DISAGREE_SIGMA)
