@@ -65,6 +65,7 @@ BAND_SIGMA = 8.0         # px: smoothing of that match (exposure and vignetting 
 BAND_STEP = 4            # the match is measured and continued at 1/4 size
 PREFER_SIGMA = 1.0       # BAND_STEP blocks: smoothing of a sample's residual beside the hole before it is continued in
 GAIN_SPREAD = 0.2        # band blocks whose log ratio is this far from the band's median are something moving
+STILL_CAMERA = 1.0       # px: a sample's frame moved less than this is the camera held still (no parallax, samples line up)
 DISAGREE = 6.0           # the kept samples' spread about their mean, in the shot's grain, past which they disagree
 DISAGREE_SIGMA = 2.0     # px: smoothing of that spread (one sample's grain is no disagreement)
 DISAGREE_SIDE = 4        # guard margins: a region of disagreement narrower than this square is kept as borrowed
@@ -191,7 +192,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
         est = scatter(robust_temporal_estimate(samples, shows, rejection, noise_floor=grain, nearest=per_pixel,
                                                prefer=None if prefer is None else prefer[:, :, None]), want)
         revealed = t_guard & est.seen
-        if moved >= 1.0:  # a locked-off shot's samples line up: they differ where the scene moves (``_disagreeing``)
+        if moved >= STILL_CAMERA:  # a locked-off shot's samples line up: they differ where the scene moves (``_disagreeing``)
             doubted = _disagreeing(est, grain, revealed, (DISAGREE_SIDE * margin) ** 2)
             revealed &= ~doubted
         est_img = est.image + _ring_offset(t_roi - est.image, ring & est.seen) if (ring & est.seen).any() \
@@ -213,7 +214,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     bridged = todo & doubted
     if (bridged & t_hole).any():
         around = (~t_guard | revealed | carried) & ~todo
-        spread = fill_spatial(filled, (~around).astype(np.float32), max_ray=4 * THIN)
+        spread = fill_spatial(filled, (~around).astype(np.float32), max_ray=4 * THIN, only=bridged)
         filled = np.where(bridged[..., None], spread, filled).astype(np.float32)
     todo &= ~bridged
     if (todo & t_hole).any():
@@ -528,7 +529,7 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
         sample = _resample(source, m, size, offset).reshape(t_roi.shape)
         moved = _camera_move(m, (h, w))
         most = max(most, moved)
-        if refine and moved >= 1.0:     # no camera move, no parallax: what the flow would see is movers
+        if refine and moved >= STILL_CAMERA:  # no camera move, no parallax: what the flow would see is movers
             sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset, min(40.0, 1.0 + 0.3 * moved))
         measured = band & ok
         off = np.full(_small(size), np.inf, np.float32)
