@@ -47,7 +47,7 @@ import numpy as np
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
 from inference_server.engines.cleanplate.plate import local_flow
 from inference_server.engines.cleanplate.qc import fill_check
-from inference_server.engines.cleanplate.structure import KeyFills, exemplar_fill
+from inference_server.engines.cleanplate.structure import KeyFills, exemplar_fill, layout_and_ends
 from inference_server.engines.cleanplate.temporal import TemporalEstimate, measured_noise, robust_temporal_estimate, scatter
 from inference_server.engines.wire.flow import luminance, warp
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
@@ -69,6 +69,9 @@ STILL_CAMERA = 1.0       # px: a sample's frame moved less than this is the came
 DISAGREE = 6.0           # the kept samples' spread about their mean, in the shot's grain, past which they disagree
 DISAGREE_SIGMA = 2.0     # px: smoothing of that spread (one sample's grain is no disagreement)
 DISAGREE_SIDE = 4        # guard margins: a region of disagreement narrower than this square is kept as borrowed
+BRIDGE_SIDE = 96         # px: a doubted region's surroundings are carried across it at most this size
+BRIDGE_PAD = 32          # px around a doubted region where its surroundings are looked for
+BRIDGE_ENDS = 0.3        # summed over channels: ends of a line this far apart are not one band (rays fill)
 
 
 @dataclass(frozen=True)
@@ -213,9 +216,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     # frame's plate (a key frame's own pixels there were its tennis player's shirt: a white blot)
     bridged = todo & doubted
     if (bridged & t_hole).any():
-        around = (~t_guard | revealed | carried) & ~todo
-        spread = fill_spatial(filled, (~around).astype(np.float32), max_ray=4 * THIN, only=bridged)
-        filled = np.where(bridged[..., None], spread, filled).astype(np.float32)
+        filled = _bridge(filled, bridged, (~t_guard | revealed | carried) & ~todo)
     todo &= ~bridged
     if (todo & t_hole).any():
         filled = paint(filled, todo, (~t_guard | revealed | carried | bridged) & ~todo, ~t_guard)
@@ -343,11 +344,55 @@ def _missing_grain(est: TemporalEstimate, revealed: np.ndarray, hole: np.ndarray
     return np.minimum(gain, most).astype(np.float32)
 
 
+def _bridge(image: np.ndarray, bridged: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``image`` (h, w, C) with ``bridged`` (h, w) bool filled from the ``known`` pixels around it,
+    region by region: carried straight across (``structure.layout_and_ends``, at most
+    ``BRIDGE_SIDE`` px a side) where the two ends of the line through a pixel agree, and by the
+    wire engine's edge-directed rays (``fill_spatial``) where they do not, blended by how far
+    apart the ends are (``BRIDGE_ENDS``).
+
+    Rays alone reach ``4 * THIN`` px: across a treeline's edge a wider region was a pale smear
+    where the trees stand (the clean plate bench's follow-car, frames 15-26 of 36). Carried alone,
+    a line whose ends fall in sky on one side and in ragged tree tops on the other paints a band
+    of tree colour into the sky (the large class lost 0.2 dB)."""
+    import cv2
+
+    out = image.copy()
+    count, label = cv2.connectedComponents(bridged.astype(np.uint8), connectivity=8)
+    h, w = bridged.shape
+    for c in range(1, count):
+        ys, xs = np.nonzero(label == c)
+        y0, y1 = max(0, ys.min() - BRIDGE_PAD), min(h, ys.max() + BRIDGE_PAD + 1)
+        x0, x1 = max(0, xs.min() - BRIDGE_PAD), min(w, xs.max() + BRIDGE_PAD + 1)
+        part = label[y0:y1, x0:x1] == c
+        crop, unknown = image[y0:y1, x0:x1], ~known[y0:y1, x0:x1]
+        full = (crop.shape[1], crop.shape[0])
+        f = min(1.0, BRIDGE_SIDE / max(crop.shape[:2]))
+        if f < 1.0:   # the layout is smooth: made small, it costs the same at 2K as at 854x480
+            size = (max(2, round(full[0] * f)), max(2, round(full[1] * f)))
+            small = resize(crop, size, cv2.INTER_AREA)
+            lay, ends = layout_and_ends(small, cv2.resize(unknown.astype(np.float32), size,
+                                                          interpolation=cv2.INTER_AREA) > 0)
+            lay = resize(lay, full, cv2.INTER_LINEAR)
+            ends = cv2.resize(np.minimum(ends, 2 * BRIDGE_ENDS), full, interpolation=cv2.INTER_LINEAR)
+        else:
+            lay, ends = layout_and_ends(crop, unknown)
+        carry = np.clip(1.0 - ends / BRIDGE_ENDS, 0.0, 1.0)[..., None]
+        rays = fill_spatial(crop, unknown.astype(np.float32), max_ray=4 * THIN, only=part)
+        out[y0:y1, x0:x1][part] = (carry * lay + (1.0 - carry) * rays)[part]
+    return out
+
+
 def _disagreeing(est: TemporalEstimate, grain: float, revealed: np.ndarray, least: int) -> np.ndarray:
     """(h, w) bool: the pixels of ``revealed`` where the samples the estimate averaged disagree: their
-    spread about their mean (``est.spread``, smoothed over ``DISAGREE_SIGMA`` px) is more than
-    ``DISAGREE`` times ``grain`` (the shot's frame-to-frame deviation per channel, code values), in
-    regions of ``least`` px or more.
+    spread about their mean (``est.spread``, smoothed over ``DISAGREE_SIGMA`` px among the pixels
+    two or more samples show) is more than ``DISAGREE`` times ``grain`` (the shot's frame-to-frame
+    deviation per channel, code values), in regions of ``least`` px or more.
+
+    A pixel one sample shows (a far frame alone, at the edge of what the pan reveals) has no spread
+    of its own; it takes its neighbours'. Counted as 0, such pixels diluted the disagreement beside
+    them: a misplaced treeline at the last frame of follow-car, shown by one frame, was kept (25 dB
+    there against Telea's 36).
 
     Samples of the same background differ by the grain. Far more, and they are not the same
     background: far frames of a pan over a slope and a treeline, aligned by one model, put the
@@ -355,18 +400,21 @@ def _disagreeing(est: TemporalEstimate, grain: float, revealed: np.ndarray, leas
     (the clean plate bench's follow-car, 12 dB there against Telea's 18); the host's own tennis
     player, shown in some frames and not others, left his shoe in the fill (follow-tennis). Such a
     region is no better known than one no frame showed: it is carried where a key fill painted it,
-    and otherwise bridged from around it (``fill_spatial``), never taken from one frame's plate. A
+    and otherwise bridged from around it (``_bridge``), never taken from one frame's plate. A
     narrower one is kept: a mover's edge crossing the fill (a racket's swing) is an island there,
     and filled from the uncertain fill around it, it was a white blot (enter-leave -0.8 dB).
 
     Asked only when the camera moves (``remove_object``): a locked-off shot's samples line up, and
     where they differ the scene moves (the schoolyard's children); the frames nearest in time show
-    best what is there now, and bridged, the crossing rider's 36-frame class lost 0.27 dB. The bridge
-    is a smooth fill: across a treeline's edge it is a pale smear (follow-car frames 20-26 of 36,
-    -0.6 to -3 dB each); structure paint there nearly doubled the 2K removal's time."""
+    best what is there now, and bridged, the crossing rider's 36-frame class lost 0.27 dB. Structure
+    paint (exemplar) in place of the bridge nearly doubled the 2K removal's time."""
     import cv2
 
-    spread = cv2.GaussianBlur(np.sqrt(np.maximum(est.spread, 0.0)).astype(np.float32), (0, 0), DISAGREE_SIGMA)
+    # one sample has no spread of its own: it neither dilutes its neighbours' nor counts as agreement
+    measured = (est.support >= 2).astype(np.float32)
+    num = cv2.GaussianBlur(np.sqrt(np.maximum(est.spread, 0.0)).astype(np.float32) * measured, (0, 0), DISAGREE_SIGMA)
+    den = cv2.GaussianBlur(measured, (0, 0), DISAGREE_SIGMA)
+    spread = np.where(den > 0.02, num / np.maximum(den, 1e-6), 0.0)
     doubt = revealed & (spread > DISAGREE * grain)
     if not doubt.any():
         return doubt

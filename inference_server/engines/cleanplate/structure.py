@@ -138,6 +138,15 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
 
 def directional_layout(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """(H, W, C) float32: ``image`` with ``hole`` (H, W) bool filled by its surroundings carried
+    straight across it, along the orientation in which they agree best (``layout_and_ends``)."""
+    return layout_and_ends(image, hole)[0]
+
+
+def layout_and_ends(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(``directional_layout``'s fill, (H, W) float32 how far apart the two ends it was carried
+    from are at each hole pixel: summed over channels, inf where it was not carried from both).
+
+    ``directional_layout``: ``image`` with ``hole`` (H, W) bool filled by its surroundings carried
     straight across it, along the orientation in which they agree best.
 
     Each hole pixel takes the (lightly smoothed) values where the line through it leaves the
@@ -153,14 +162,15 @@ def directional_layout(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
 
     known = ~hole
     membrane = push_pull(image, known.astype(np.float32))
+    apart = np.full(hole.shape, np.inf, np.float32)
     if not hole.any() or not known.any():
-        return membrane
+        return membrane, apart
     kn = known.astype(np.float32)
     smooth = cv2.GaussianBlur(image * kn[..., None], (0, 0), 1.0).reshape(image.shape) / np.maximum(
         cv2.GaussianBlur(kn, (0, 0), 1.0), 1e-6)[..., None]
     h, w = hole.shape
     ys, xs = np.nonzero(hole)
-    best: tuple[float, np.ndarray] | None = None
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
     for theta in np.arange(ORIENTATIONS) * np.pi / ORIENTATIONS:
         dx, dy = float(np.cos(theta)), float(np.sin(theta))
         ends = []
@@ -190,11 +200,13 @@ def directional_layout(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
             w2 = np.where(d2 > 0, 1.0 / np.maximum(d2, 1), 0.0)
             den = w1 + w2
             fill = (v1 * w1[:, None] + v2 * w2[:, None]) / np.maximum(den, 1e-9)[:, None]
-            best = (cost, np.where((den > 0)[:, None], fill, membrane[ys, xs]))
+            best = (cost, np.where((den > 0)[:, None], fill, membrane[ys, xs]),
+                    np.where(both, np.abs(v1 - v2).sum(axis=1), np.inf))
     out = membrane.copy()
     if best is not None:
         out[ys, xs] = best[1]
-    return out.astype(np.float32)
+        apart[ys, xs] = best[2]
+    return out.astype(np.float32), apart
 
 
 def _best_source(im: np.ndarray, tmpl: np.ndarray, mask: np.ndarray, cost_mask: np.ndarray, py: int, px: int,

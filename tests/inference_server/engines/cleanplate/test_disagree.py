@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from inference_server.engines.cleanplate.align import align_shot
-from inference_server.engines.cleanplate.removal import DISAGREE, _disagreeing, remove_object
+from inference_server.engines.cleanplate.removal import DISAGREE, _bridge, _disagreeing, remove_object
 from inference_server.engines.cleanplate.structure import KeyFills
 from inference_server.engines.cleanplate.synthetic import textured_background
 from inference_server.engines.cleanplate.temporal import TemporalEstimate
@@ -34,6 +34,47 @@ def test_a_wide_region_of_disagreement_is_doubted_grain_and_islands_are_not() ->
     assert not _disagreeing(_estimate(std), grain, np.zeros(std.shape, bool), least=400).any()  # only what was shown
     # the limit is the shot's grain: a grainier shot's same spread is agreement
     assert not _disagreeing(_estimate(std), 0.1 * 2, np.ones(std.shape, bool), least=400).any()
+
+
+def test_a_pixel_one_sample_shows_is_judged_by_its_neighbours_that_more_show() -> None:
+    """One sample has no spread of its own (0): it must neither dilute its neighbours' disagreement
+    (a far frame alone showing every other column beside a treeline two frames put apart) nor, with
+    none measured near it, count as disagreeing."""
+    grain = 0.01
+    h, w = 60, 90
+    std = np.full((h, w), grain, np.float32)
+    support = np.full((h, w), 4, np.int32)
+    std[10:40, 10:50] = 9 * grain                                 # they disagree, 1.5x the limit
+    support[10:40, 10:50:2] = 1                                   # every other column shown by one sample
+    std[10:40, 10:50:2] = 0.0
+    support[20:50, 60:85] = 1                                     # a wide region only one sample shows
+    std[20:50, 60:85] = 0.0
+    est = _estimate(std)
+    est.support[:] = support
+    doubt = _disagreeing(est, grain, np.ones((h, w), bool), least=400)
+    assert doubt[13:37, 13:47].all()                              # both kinds of column, off the edges
+    assert not doubt[24:46, 64:81].any()
+    assert not doubt[:, 52:58].any()
+
+
+def test_a_wide_doubted_region_across_an_edge_is_bridged_with_the_edge_carried_on() -> None:
+    """A treeline's tilted edge across a region 110 x 60 px that no frame showed cleanly: the bridge
+    carries the dark band and the light one on each side of the edge (local rays of 24 px left a
+    smear there: 0.52 off the truth beside the edge, where this is under 0.1)."""
+    h, w = 110, 150
+    yy, xx = np.mgrid[0:h, 0:w]
+    edge = 55 + 0.25 * (xx - 75)
+    dark, light = np.float32([0.15, 0.3, 0.12]), np.float32([0.9, 0.92, 0.95])
+    truth = np.where((yy < edge)[..., None], dark, light).astype(np.float32)
+    truth += np.random.default_rng(0).normal(0, 0.01, truth.shape).astype(np.float32)
+    region = np.zeros((h, w), bool)
+    region[25:85, 20:130] = True
+    plate = truth.copy()
+    plate[region] = MAGENTA
+    out = _bridge(plate, region, ~region)
+    off_edge = region & (np.abs(yy - edge) > 6)
+    assert np.abs(out - truth)[off_edge].max() < 0.1
+    assert np.array_equal(out[~region], plate[~region])
 
 
 def _restless_shot(pan: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
