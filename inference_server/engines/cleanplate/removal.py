@@ -69,7 +69,7 @@ STILL_CAMERA = 1.0       # px: a sample's frame moved less than this is the came
 DISAGREE = 6.0           # the kept samples' spread about their mean, in the shot's grain, past which they disagree
 DISAGREE_SIGMA = 2.0     # px: smoothing of that spread (one sample's grain is no disagreement)
 DISAGREE_SIDE = 4        # guard margins: a region of disagreement narrower than this square is kept as borrowed
-BRIDGE_SIDE = 96         # px: a doubted region's surroundings are carried across it at most this size
+BRIDGE_SIDE = 96         # px: a doubted region's crop is laid out (carried across) at most this size, then enlarged
 BRIDGE_PAD = 32          # px around a doubted region where its surroundings are looked for
 BRIDGE_ENDS = 0.3        # summed over channels: ends of a line this far apart are not one band (rays fill)
 
@@ -358,12 +358,14 @@ def _bridge(image: np.ndarray, bridged: np.ndarray, known: np.ndarray) -> np.nda
     import cv2
 
     out = image.copy()
-    count, label = cv2.connectedComponents(bridged.astype(np.uint8), connectivity=8)
+    count, label, stats, _ = cv2.connectedComponentsWithStats(bridged.astype(np.uint8), connectivity=8)
     h, w = bridged.shape
     for c in range(1, count):
-        ys, xs = np.nonzero(label == c)
-        y0, y1 = max(0, ys.min() - BRIDGE_PAD), min(h, ys.max() + BRIDGE_PAD + 1)
-        x0, x1 = max(0, xs.min() - BRIDGE_PAD), min(w, xs.max() + BRIDGE_PAD + 1)
+        bx, by, bw, bh = (int(v) for v in stats[c, :4])
+        y0, y1 = max(0, by - BRIDGE_PAD), min(h, by + bh + BRIDGE_PAD)
+        x0, x1 = max(0, bx - BRIDGE_PAD), min(w, bx + bw + BRIDGE_PAD)
+        if not known[y0:y1, x0:x1].any():   # unfilled all round it: its surroundings are further out
+            y0, y1, x0, x1 = 0, h, 0, w
         part = label[y0:y1, x0:x1] == c
         crop, unknown = image[y0:y1, x0:x1], ~known[y0:y1, x0:x1]
         full = (crop.shape[1], crop.shape[0])

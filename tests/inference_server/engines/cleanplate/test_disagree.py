@@ -75,6 +75,15 @@ def test_a_wide_doubted_region_across_an_edge_is_bridged_with_the_edge_carried_o
     off_edge = region & (np.abs(yy - edge) > 6)
     assert np.abs(out - truth)[off_edge].max() < 0.1
     assert np.array_equal(out[~region], plate[~region])
+    # a doubted region with nothing known within reach around it (still to be painted all round)
+    # is bridged from what is known further out, not refused
+    known = np.ones((h, w), bool)
+    known[10:100, 10:140] = False
+    small = np.zeros((h, w), bool)
+    small[50:60, 70:80] = True
+    out = _bridge(plate, small, known)
+    assert np.isfinite(out).all() and np.array_equal(out[~small], plate[~small])
+    assert np.abs(out[small] - MAGENTA).max(axis=1).min() > 0.1
 
 
 def _restless_shot(pan: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
