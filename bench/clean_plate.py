@@ -81,18 +81,19 @@ def load_movie(path: Path, start: int = 0, count: int = 10_000, gray: bool = Fal
 
 
 def load_stills(folder: Path, count: int) -> list[np.ndarray]:
-    """The first ``count`` JPGs of ``folder`` (RGB uint8, resized to ``SIZE``)."""
+    """The first ``count`` frames of the JPG sequence in ``folder`` (RGB uint8, resized to ``SIZE``),
+    read by the product's own sequence reader, as ``wire_scenes.load_clip`` reads the same clip."""
     import cv2
 
+    from inference_server import media
+
+    seq = media.open_sequence(str(_need(folder) / "#####.jpg"))
+    if len(seq) < count:
+        raise SystemExit(f"bench/clean_plate.py: {folder} holds {len(seq)} frames, {count} wanted")
     out = []
-    for f in sorted(glob.glob(str(_need(folder) / "*.jpg")))[:count]:
-        img = cv2.imread(f)
-        if img is None:
-            raise SystemExit(f"bench/clean_plate.py: cannot read {f}")
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    for i in range(count):
+        img = np.ascontiguousarray(seq[i].pixels[:, :, :3])
         out.append(img if img.shape[1::-1] == SIZE else cv2.resize(img, SIZE, interpolation=cv2.INTER_AREA))
-    if len(out) < count:
-        raise SystemExit(f"bench/clean_plate.py: {folder} holds {len(out)} frames, {count} wanted")
     return out
 
 
