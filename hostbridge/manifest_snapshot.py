@@ -54,7 +54,7 @@ MANIFESTS: List[Dict[str, Any]] = [{'name': 'exposure',
               'label': 'Hint',
               'kind': 'matte',
               'optional': False,
-              'tooltip': 'A rough stroke over the wire, a few times wider than it (alpha if it has four channels, else '
+              'tooltip': 'A rough stroke over the wire, a few times wider than it (its alpha where that varies, else '
                          'the brightest channel).'}],
   'outputs': [{'name': 'repair', 'label': 'Result', 'kind': 'frames', 'optional': False, 'tooltip': ''}],
   'params': [{'name': 'method',

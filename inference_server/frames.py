@@ -108,3 +108,22 @@ def to_rgb_float(pixels: np.ndarray) -> np.ndarray:
     if out.shape[2] == 1:
         out = np.repeat(out, 3, axis=2)
     return np.ascontiguousarray(out[:, :, :3])
+
+
+def colour_count(channels: int) -> int:
+    """How many of a frame's ``channels`` are colour: all but the last of 2 (luma, alpha) or 4 (RGBA)."""
+    return channels - 1 if channels in (2, 4) else channels
+
+
+def matte_values(pixels: np.ndarray) -> np.ndarray:
+    """A matte or hint frame (H, W, C), any dtype, as float32 (H, W): its alpha (the last of 2 or 4
+    channels) where that varies over the frame, else the brightest colour channel. A stroke saved
+    as RGB with a solid alpha is the stroke, not a matte covering the whole frame. Not clipped:
+    the caller decides what NaN or a value outside 0-1 means."""
+    f = to_float(pixels if pixels.ndim == 3 else pixels[:, :, None])
+    c = f.shape[2]
+    colour = colour_count(c)
+    if colour < c and np.ptp(f[:, :, c - 1]) > 0:
+        return np.ascontiguousarray(f[:, :, c - 1])
+    return f[:, :, :colour].max(axis=2)
+

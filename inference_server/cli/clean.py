@@ -16,10 +16,16 @@ import sys
 from typing import Any
 
 from inference_server import media
-from inference_server.cli.common import add_server_arg, check_matching_frames, check_out_holds, progress_bar, run_task
+from inference_server.cli.common import (
+    add_server_arg,
+    check_matching_frames,
+    check_out_holds,
+    open_matte,
+    progress_bar,
+    run_task,
+)
 from inference_server.cli.outputs import StagedOutputs
 from inference_server.frames import Frame, from_float, to_float
-from inference_server.media import FrameSequence
 from inference_server.windows import align
 
 _TOKEN = re.compile(r"([._])(#+|%0?\d*d|@+)$")
@@ -61,29 +67,22 @@ def removal_summary(summary: dict[str, Any], written: int, out: str) -> str:
     text += f"; camera model {summary.get('model')})"
     qc = summary.get("qc")
     if isinstance(qc, dict) and qc.get("note"):
-        text += f"\nQC ({qc.get('measure', 'check')}): {qc['note']}"
+        text += f"\nQC: {qc['note']} ({qc.get('measure', 'check')})"
     return text
-
-
-def _open_mask(spec: str, plate_spec: str, plate: FrameSequence, frames: tuple[int, int] | None) -> FrameSequence:
-    """The mask sequence matched to the plate's frames (a still stands for every frame)."""
-    span = (plate.numbers[0], plate.numbers[-1])
-    if media.is_movie(spec):   # a mask movie is numbered from 1 like a plate movie
-        return media.open_sequence(spec, span if media.is_movie(plate_spec) else None)
-    single = not media.is_pattern(spec)
-    return media.open_sequence(spec, span if (single or frames) else None, window="display")
 
 
 def clean_plate(args: argparse.Namespace) -> int:
     frames = media.parse_frame_range(args.frames) if args.frames else None
     inputs_specs = [args.plate] + ([args.mask] if args.mask else [])
     media.refuse_overwrite(inputs_specs, args.out)
+    media.output_path(args.out, 0)  # a movie OUT is refused here, before any work
+    media.check_writable_format(args.out)
     if not args.mask:
         media.refuse_overwrite(inputs_specs, unseen_spec(args.out))
     plate = media.open_sequence(args.plate, frames)
     mask = None
     if args.mask:
-        mask = _open_mask(args.mask, args.plate, plate, frames)
+        mask = open_matte("mask", args.mask, args.plate, plate)
         check_matching_frames("mask", args.mask, mask, plate)
         check_out_holds(args.out, len(plate), "clean.####.exr")
     elif len(plate) < 2:

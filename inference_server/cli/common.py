@@ -45,6 +45,26 @@ def check_matching_frames(what: str, spec: str, frames: Sequence[Frame], plate: 
                          f"but the plate has {len(plate)} ({b[0]}-{b[-1]})")
 
 
+def open_matte(what: str, spec: str, plate_spec: str, plate: media.FrameSequence) -> media.FrameSequence:
+    """The ``what`` ("hint", "mask") sequence matched to the plate's frames by their numbers: plate frame 1001 takes
+    matte frame 1001, and a matte frame missing in the plate's range is an error naming it (paired by
+    position, a matte rendered from 1002 was laid one frame late over the whole shot, silently). A
+    still stands for every frame. A movie's numbers (from 1) and a still plate's are only order: a
+    movie matte pairs with a movie plate by number and with a sequence by position, and a matte
+    sequence with a movie or still plate by position."""
+    span = (plate.numbers[0], plate.numbers[-1])
+    try:
+        if media.is_movie(spec):
+            return media.open_sequence(spec, span if media.is_movie(plate_spec) else None)
+        if media.is_pattern(spec) and not media.is_pattern(plate_spec):
+            return media.open_sequence(spec, None, window="display")
+        return media.open_sequence(spec, span, window="display")
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"the {what}: {exc}") from None
+    except ValueError as exc:
+        raise ValueError(f"the {what}: {exc}") from None
+
+
 def check_out_holds(out: str, count: int, example: str) -> None:
     """Refuse an OUT that names one file when ``count`` frames will be written."""
     if count > 1 and not media.is_pattern(out):

@@ -188,6 +188,7 @@ def look_apply(args: argparse.Namespace) -> int:
     media.refuse_overwrite([args.input, args.look_file], args.output)
     if args.balance not in (None, "auto", "none"):
         media.refuse_overwrite([args.balance], args.output)
+    media.check_writable_format(args.output)
     seq = media.open_sequence(args.input)
     processor = _balance_processor(args, seq)
     if len(seq) > 1 and not media.is_pattern(args.output):

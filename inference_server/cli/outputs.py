@@ -95,9 +95,39 @@ class StagedOutputs:
         self.files[path] = staged
 
     def commit(self) -> list[str]:
-        """Move every staged frame to its final name; returns the final paths in write order."""
-        for final, staged in self.files.items():
-            os.replace(staged, final)
+        """Move every staged frame to its final name; returns the final paths in write order.
+
+        All or nothing: a final name held by a folder is refused before any frame moves, and a move
+        that fails part way puts back what was there (frames of an earlier render are moved aside
+        into the staging folder first, not overwritten) and raises naming the frame's final path."""
+        for final in self.files:
+            if os.path.isdir(final):
+                raise FileExistsError(f"cannot write {final}: a folder has that name; no frame of this render "
+                                      "was put under its final name")
+        done: list[str] = []
+        kept: dict[str, str] = {}   # final path -> the earlier file there, moved aside
+        try:
+            for final, staged in self.files.items():
+                if os.path.lexists(final):
+                    aside = staged + ".before"
+                    os.replace(final, aside)
+                    kept[final] = aside
+                os.replace(staged, final)
+                done.append(final)
+        except OSError as exc:
+            for final in done:
+                try:
+                    os.remove(final)
+                except OSError:
+                    pass
+            for final, aside in kept.items():
+                try:
+                    os.replace(aside, final)
+                except OSError:
+                    pass
+            failed = next(f for f in self.files if f not in done)
+            raise OSError(exc.errno, f"{failed} could not be put in place ({exc.strerror or exc}); no frame of "
+                                     "this render was left under its final name") from None
         self.committed = True
         self.discard()
         return list(self.files)

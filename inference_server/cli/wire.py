@@ -11,6 +11,7 @@ from inference_server.cli.common import (
     add_server_arg,
     check_matching_frames,
     check_out_holds,
+    open_matte,
     param_help,
     progress_bar,
     run_task,
@@ -50,13 +51,10 @@ def wire_remove(args: argparse.Namespace) -> int:
         raise ValueError("--model-version needs --project (the project whose model versions to choose from)")
     frames = media.parse_frame_range(args.frames) if args.frames else None
     media.refuse_overwrite([args.plate, args.hint], args.out)
+    media.output_path(args.out, 0)  # a movie OUT is refused here, before any work
+    media.check_writable_format(args.out)
     plate = media.open_sequence(args.plate, frames)
-    hint_frames = (plate.numbers[0], plate.numbers[-1])
-    if media.is_movie(args.hint):  # a hint movie is numbered from 1 like the plate movie
-        hint = media.open_sequence(args.hint, hint_frames if media.is_movie(args.plate) else None)
-    else:
-        single = not media.is_pattern(args.hint)
-        hint = media.open_sequence(args.hint, hint_frames if (single or frames) else None, window="display")
+    hint = open_matte("hint", args.hint, args.plate, plate)
     check_matching_frames("hint", args.hint, hint, plate)
     check_out_holds(args.out, len(plate), "repair.####.exr")
     media.ensure_folder(media.output_path(args.out, plate.numbers[0]))

@@ -105,12 +105,46 @@ def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, 
     return pixels, box, display_box(spec)
 
 
+# compressions that give back exactly what they were given (PXR24 only for half: it rounds float32)
+LOSSLESS = frozenset({"none", "rle", "zip", "zips", "piz", "lzw", "packbits", "deflate"})
+
+
+def _travels(name: str, value: Any, fmt: str) -> bool:
+    """Whether a reference image's header attribute is copied to an image written like it: not what
+    OpenImageIO reports about the file it read (``oiio:`` figures such as subimages, rows per chunk),
+    except the colour space; and its compression only when lossless: a DWAA plate written back as
+    DWAA moved pixels outside the repair by up to 0.25 (they are written with the writer's lossless
+    default instead)."""
+    if name == "compression":
+        method = str(value).split(":", 1)[0].lower()
+        return method in LOSSLESS or (method == "pxr24" and fmt == "float16")
+    return not name.startswith("oiio:") or name == "oiio:ColorSpace"
+
+
+def check_writable_format(path: str) -> None:
+    """ValueError, before any work, when ``path`` (a file or a pattern) names no image format
+    OpenImageIO can write: no extension, or one it has no writer for."""
+    import OpenImageIO as oiio
+
+    if os.path.isdir(path):
+        raise ValueError(f"output {path!r} is a folder; name the file(s) to write, e.g. repair.####.exr")
+    ext = os.path.splitext(path)[1]
+    if not ext[1:].isalnum() or ext[1:].isdigit():  # none, or a frame token or number ("r.####", "r.1001")
+        raise ValueError(f"output {path!r} has no file extension; name the format, e.g. repair.####.exr")
+    out = oiio.ImageOutput.create("x" + ext)
+    if out is None:
+        oiio.geterror()  # taken, or OpenImageIO prints it at exit
+        raise ValueError(f"output {path!r}: no image format is written as {ext} files (use .exr, .dpx, .tif or .png)")
+
+
 def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: str | None = None) -> None:
     """Write (H, W, C) ``pixels`` to ``path`` atomically, keeping their bit depth.
 
     ``like_format`` may name a dtype (``"uint16"``...) to write in, or a reference image file
     whose pixel format and bits per sample (10-bit DPX, say) the output copies; an EXR written
-    like an EXR plate also takes the plate's display window and data-window origin (overscan).
+    like an EXR plate also takes the plate's display window and data-window origin (overscan). Written
+    in the reference's own format, the image takes its header (compression, metadata) and, with as
+    many channels, its channel names.
     The folder must exist. Every step is checked (``inference_server.writers``); a failed write
     raises ``WriteFailed`` and leaves ``path`` as it was.
     """
@@ -127,6 +161,8 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"output folder {folder!r} does not exist")
     fmt, bits, windows = arr.dtype.name, 0, None
+    names: tuple[str, ...] = ()
+    header: list[tuple[str, Any, Any]] = []
     if like_format in ALLOWED_DTYPES:
         fmt = str(like_format)
     elif like_format:
@@ -137,9 +173,18 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
         fmt, bits = native_dtype(rspec), rspec.get_int_attribute("oiio:BitsPerSample", 0)
         if path.lower().endswith(".exr"):
             windows = like_windows(rspec, arr.shape)
+        if os.path.splitext(path)[1].lower() == os.path.splitext(like_format)[1].lower():
+            # the same format: its header travels (compression, timecode, camera metadata), and with the
+            # same channel count its channel names (R, G, B, Z is no RGBA)
+            names = tuple(rspec.channelnames) if rspec.nchannels == arr.shape[2] else ()
+            header = [(a.name, a.type, a.value) for a in rspec.extra_attribs if _travels(a.name, a.value, fmt)]
         ref.close()
     h, w, c = arr.shape
     spec = oiio.ImageSpec(w, h, c, _OIIO_TYPE[fmt])
+    if names:
+        spec.channelnames = names
+    for name, kind, value in header:
+        spec.attribute(name, kind, value)
     if windows is not None:
         (spec.x, spec.y, _, _), (fx0, fy0, fx1, fy1) = windows
         spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0

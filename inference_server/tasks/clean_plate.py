@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.cleanplate.plate import build_clean_plate
-from inference_server.frames import Frame, from_float, to_float
+from inference_server.frames import Frame, from_float, matte_values, to_float
 from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 
 MATTE_FLOOR = 0.02      # matte values below this are treated as 0 (compression noise in movie mattes)
@@ -56,10 +56,16 @@ MANIFEST = TaskManifest(
 
 class FloatFrames(Sequence[np.ndarray]):
     """Lazy (H, W, C) float32 view of a frame sequence (integer code values scaled 0-1), cached;
-    safe to read from several threads."""
+    safe to read from several threads. ``channels``: only the first that many of each frame (a
+    plate's colour without its alpha). Every frame must be the first frame's size, channel count
+    and pixel type: a frame that is not is bad input, named by its number (a 16-bit frame in an
+    8-bit shot, written back as 8-bit, would lose its depth and change outside the matte)."""
 
-    def __init__(self, frames: Sequence[Frame]) -> None:
+    def __init__(self, frames: Sequence[Frame], channels: int | None = None) -> None:
         self.frames = frames
+        self.channels = channels
+        first = frames[0].pixels if len(frames) else None
+        self.like = None if first is None else (first.shape, first.dtype)
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self.limit = 4
         self.lock = threading.Lock()
@@ -74,7 +80,14 @@ class FloatFrames(Sequence[np.ndarray]):
             if i in self.cache:
                 self.cache.move_to_end(i)
                 return self.cache[i]
-            img = to_float(self.frames[i].pixels)
+            frame = self.frames[i]
+            px = frame.pixels
+            if self.like is not None and (px.shape, px.dtype) != self.like:
+                (h, w, c), dt = self.like
+                raise TaskInputError(f"plate frame {frame.number} is {px.shape[1]}x{px.shape[0]} with "
+                                     f"{px.shape[2]} channel(s) of {px.dtype}, unlike the first frame's "
+                                     f"{w}x{h} with {c} of {dt}")
+            img = to_float(px if self.channels is None else px[:, :, :self.channels])
             self.limit = max(4, CACHE_BYTES // max(img.nbytes, 1))
             self.cache[i] = img
             while len(self.cache) > self.limit:
@@ -83,7 +96,8 @@ class FloatFrames(Sequence[np.ndarray]):
 
 
 class MatteFrames(Sequence[np.ndarray]):
-    """Lazy (H, W) float32 0-1 view of matte frames: alpha when it varies, else the max of R, G, B;
+    """Lazy (H, W) float32 0-1 view of matte frames (``frames.matte_values``: alpha when it varies, else the
+    brightest colour channel);
     safe to read from several threads."""
 
     def __init__(self, frames: Sequence[Frame], size: tuple[int, int]) -> None:
@@ -103,15 +117,11 @@ class MatteFrames(Sequence[np.ndarray]):
         if i in self.cache:
             return self.cache[i]
         frame = self.frames[i]
-        px = to_float(frame.pixels)
+        px = frame.pixels
         if px.shape[:2] != self.size:
             raise TaskInputError(f"matte frame {frame.number} is {px.shape[1]}x{px.shape[0]}, "
                                  f"the plate is {self.size[1]}x{self.size[0]}")
-        c = px.shape[2]
-        if c in (2, 4) and np.ptp(px[:, :, c - 1]) > 0:
-            m = px[:, :, c - 1]
-        else:
-            m = px[:, :, : min(c, 3)].max(axis=2)
+        m = matte_values(px)
         if not np.isfinite(m).all():
             raise TaskInputError(f"matte frame {frame.number} holds NaN or infinite values")
         m = np.clip(m, 0.0, 1.0).astype(np.float32)

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.cleanplate.align import align_shot
-from inference_server.engines.cleanplate.qc import qc_report
+from inference_server.engines.cleanplate.qc import fill_check, qc_report
 from inference_server.engines.cleanplate.removal import Removal, default_margin, grow, remove_in_order, remove_object
 from inference_server.engines.cleanplate.structure import KeyFills
 from inference_server.engines.wire.spatial import fill_spatial
-from inference_server.frames import Frame, from_float
+from inference_server.frames import Frame, colour_count, from_float
 from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 from inference_server.tasks.clean_plate import MOTION, REJECTION, FloatFrames, check_mattes, check_plate
 
@@ -68,7 +68,9 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     if covered == 0:
         raise TaskInputError("the matte is empty in every frame: nothing to remove "
                              "(white or alpha > 0 marks what to remove)")
-    frames = FloatFrames(plates)
+    channels = plates[0].pixels.shape[2]
+    colour = colour_count(channels)  # a plate's alpha is no picture: it passes through as it is
+    frames = FloatFrames(plates, colour)
     margin = default_margin(size)
     ctx.progress(0, n + 1, "tracking the camera")
     try:
@@ -105,17 +107,16 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         ctx.check_cancelled()
         src = plates[i]
         alpha = mattes[i]
-        row: dict[str, Any] = {"frame": src.number, "value": 0.0}
-        if shot is None or not (alpha > 0).any():
-            out, revealed = src.pixels.copy(), np.zeros(size, bool)
-        else:
+        row: dict[str, Any] = {"frame": src.number}
+        out, revealed = src.pixels.copy(), np.zeros(size, bool)
+        if shot is not None and (alpha > 0).any():
             if i == key and first is not None:
                 rem = first
             else:
                 done, rem = next(removals)
                 assert done == i, (done, i)
-            out = from_float(rem.image, src.pixels.dtype)
-            out[~rem.hole] = src.pixels[~rem.hole]          # untouched outside the matte, bit for bit
+            # replaced where the matte is, untouched outside it bit for bit (and the alpha everywhere)
+            out[:, :, :colour][rem.hole] = from_float(rem.image, src.pixels.dtype)[rem.hole]
             revealed = rem.revealed
             hole_px = int(rem.hole.sum())
             filled_px += hole_px
@@ -124,13 +125,16 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
             row.update(value=rem.check, never_revealed=round(rem.never_revealed, 4),
                        carried=round(float(rem.carried.sum()) / hole_px, 4) if rem.carried is not None else 0.0,
                        painted=round(float(rem.painted.sum()) / hole_px, 4) if rem.painted is not None else 0.0)
-        if shot is None and (alpha > 0).any():
-            fl = fill_spatial(frames[i], (alpha > 0).astype(np.float32))
-            out = from_float(fl, src.pixels.dtype)
-            out[alpha <= 0] = src.pixels[alpha <= 0]
-            filled_px += int((alpha > 0).sum())
-            never_px += int((alpha > 0).sum())
-        rows.append(row)
+        if shot is None and (alpha > 0).any():  # one frame: painted from around the matte
+            hole = alpha > 0
+            fl = fill_spatial(frames[i], hole.astype(np.float32))
+            out[:, :, :colour][hole] = from_float(fl, src.pixels.dtype)[hole]
+            filled_px += int(hole.sum())
+            never_px += int(hole.sum())
+            row.update(value=fill_check(frames[i], np.where(hole[:, :, None], fl, frames[i]), hole,
+                                        grow(hole, margin)), never_revealed=1.0, carried=0.0, painted=1.0)
+        if "value" in row:  # a frame the matte leaves empty was not repaired, so not checked
+            rows.append(row)
         ctx.emit("repair", Frame(out, src.number, src.colour_space))
         if params["revealed_matte"]:
             ctx.emit("revealed", Frame(from_float(revealed.astype(np.float32)[:, :, None], src.pixels.dtype),

@@ -13,7 +13,7 @@ import numpy as np
 from inference_server.engines.wire.matte import HINT_INSIDE
 from inference_server.engines.wire.qc import GAP_FLAG
 from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings, frames_kept
-from inference_server.frames import Frame, from_float, to_float
+from inference_server.frames import Frame, colour_count, from_float, matte_values, to_float
 from inference_server.project import serving
 from inference_server.project.store import open_project
 from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
@@ -32,7 +32,7 @@ MANIFEST = TaskManifest(
                 "replaced from neighbouring frames (or from around it), regrained to match.",
     inputs=(Port("plate", "Source", tooltip="The plate with the wire."),
             Port("hint", "Hint", "matte", tooltip="A rough stroke over the wire, a few times wider than it "
-                 "(alpha if it has four channels, else the brightest channel).")),
+                 "(its alpha where that varies, else the brightest channel).")),
     outputs=(Port("repair", "Result"),),
     params=(
         Param("method", "choice", "auto", "Repair method",
@@ -58,10 +58,8 @@ MANIFEST = TaskManifest(
 
 
 def hint_alpha(pixels: np.ndarray) -> np.ndarray:
-    """A hint frame (H, W, C) as float32 (H, W) 0..1: alpha with 4 channels, else the max channel."""
-    f = to_float(pixels)
-    a = f[:, :, 3] if f.shape[2] == 4 else f.max(axis=2)
-    return np.clip(np.nan_to_num(a), 0.0, 1.0).astype(np.float32)
+    """A hint frame (H, W, C) as float32 (H, W) 0..1 (``frames.matte_values``; NaN is no hint)."""
+    return np.clip(np.nan_to_num(matte_values(pixels)), 0.0, 1.0).astype(np.float32)
 
 
 class _Hints:
@@ -109,7 +107,7 @@ def _output_frame(choice: str, repaired: np.ndarray, matte: np.ndarray, src: Fra
     alpha = from_float(to_float(matte[:, :, None]), src.pixels.dtype)
     if choice == "matte":
         return alpha
-    base = repaired[:, :, :3] if repaired.shape[2] >= 4 else repaired
+    base = repaired[:, :, :colour_count(repaired.shape[2])]  # the matte in place of the plate's alpha
     return np.concatenate([base, alpha], axis=2)
 
 
@@ -124,16 +122,23 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     size = first.shape[:2]
     window = int(params["window"])
     hint = _Hints(hints, size, frames_kept(window))  # as many as the remover keeps mattes
-    covered = [bool((hint(i) > HINT_INSIDE).any()) for i in range(len(hints))]
+    covered = []
+    for i in range(len(hints)):
+        inside = hint(i) > HINT_INSIDE
+        if inside.all():
+            raise TaskInputError(f"the hint covers the whole of frame {hints[i].number}; paint a stroke along "
+                                 "the wire, with background around it for the repair to read")
+        covered.append(bool(inside.any()))
     if not any(covered):
         raise TaskInputError("the hint is empty on every frame; paint a stroke over the wire")
+    colour = colour_count(first.shape[2])  # a plate's alpha is no picture: it passes through as it is
 
     def plate(i: int) -> np.ndarray:
         px = plates[i].pixels
         if px.shape != first.shape or px.dtype != first.dtype:
             raise TaskInputError(f"plate frame {plates[i].number} is {px.shape} {px.dtype}, "
                                  f"unlike the first frame's {first.shape} {first.dtype}")
-        return px
+        return px[:, :, :colour]
 
     settings = WireSettings(method=params["method"], window=window, regrain=float(params["regrain"]))
     matte_model = _load_matte_model(params, ctx)
@@ -147,6 +152,8 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         ctx.check_cancelled()
         if covered[i] and params["output"] != "source":
             repaired, matte = remover.repair(i)
+            if colour < first.shape[2]:
+                repaired = np.concatenate([repaired, src.pixels[:, :, colour:]], axis=2)
             if remover.last_qc is not None:
                 checks.append({"frame": src.number, "value": round(remover.last_qc.residual, 3),
                                **remover.last_qc.as_dict()})

@@ -43,6 +43,39 @@ def test_write_like_format_dtype_name_and_reference_file(tmp_path: Path) -> None
     assert media.read_image(tmp_path / "b.exr").dtype == np.float16
 
 
+def _exr(path: Path, pixels: np.ndarray, names: tuple[str, ...], compression: str) -> None:
+    import OpenImageIO as oiio
+
+    spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], "half")
+    spec.channelnames = names
+    spec.attribute("compression", compression)
+    spec.attribute("Make", "ARRI")
+    out = oiio.ImageOutput.create(str(path))
+    assert out.open(str(path), spec) and out.write_image(pixels) and out.close()
+
+
+def test_written_like_a_plate_keeps_its_header_and_channel_names(tmp_path: Path) -> None:
+    import OpenImageIO as oiio
+
+    plate = (_ramp(16, 20, 4, "float32") * 3).astype(np.float16)
+    _exr(tmp_path / "rgbz.exr", plate, ("R", "G", "B", "Z"), "piz")
+    media.write_image(tmp_path / "out.exr", plate, like_format=str(tmp_path / "rgbz.exr"))
+    spec = oiio.ImageInput.open(str(tmp_path / "out.exr")).spec()
+    assert tuple(spec.channelnames) == ("R", "G", "B", "Z")        # depth stays depth, not alpha
+    assert spec.get_string_attribute("compression") == "piz" and spec.get_string_attribute("Make") == "ARRI"
+    # one channel fewer: the names are not the plate's to give, the header still is
+    media.write_image(tmp_path / "rgb.exr", plate[:, :, :3], like_format=str(tmp_path / "rgbz.exr"))
+    spec = oiio.ImageInput.open(str(tmp_path / "rgb.exr")).spec()
+    assert tuple(spec.channelnames) == ("R", "G", "B") and spec.get_string_attribute("Make") == "ARRI"
+    # a lossy plate (DWAA) is written back losslessly: its pixels come back exactly
+    _exr(tmp_path / "dwaa.exr", plate[:, :, :3], ("R", "G", "B"), "dwaa:45")
+    read = media.read_image(tmp_path / "dwaa.exr")
+    media.write_image(tmp_path / "again.exr", read, like_format=str(tmp_path / "dwaa.exr"))
+    spec = oiio.ImageInput.open(str(tmp_path / "again.exr")).spec()
+    assert not spec.get_string_attribute("compression").startswith("dwa")
+    np.testing.assert_array_equal(media.read_image(tmp_path / "again.exr"), read)
+
+
 def test_single_channel_reads_as_hwc(tmp_path: Path) -> None:
     media.write_image(tmp_path / "m.png", _ramp(5, 3, 1, "uint8"))
     assert media.read_image(tmp_path / "m.png").shape == (5, 3, 1)

@@ -84,6 +84,8 @@ def hint_width(hint: np.ndarray) -> float:
     over its widest tenth."""
     import cv2
 
+    if hint.all():  # no edge to measure from (a stroke over the whole crop): as wide as the crop
+        return float(min(hint.shape))
     dist = cv2.distanceTransform(hint.astype(np.uint8), cv2.DIST_L2, 3)
     peak = dist[dist >= np.percentile(dist[hint], 90)] if hint.any() else dist
     return float(2.0 * np.median(peak)) if peak.size else 1.0

@@ -97,7 +97,7 @@ def test_mask_run_prints_the_qc_note(tmp_path: Path, shot: SyntheticShot, capsys
                  "--mask", str(tmp_path / "mask.####.png")])
     assert code == 0
     err = capsys.readouterr().err
-    assert "QC (fill's distance from its surroundings" in err and "all 7 frame(s) pass" in err
+    assert "QC: all 7 frame(s) pass (fill's distance from its surroundings" in err
     assert "never revealed and painted" in err
 
 
@@ -108,7 +108,7 @@ def test_removal_summary_names_flagged_frames_and_copes_without_qc() -> None:
                                   "model": "affine", "qc": qc}, 5, "rep.####.exr")
     assert text.startswith("wrote 5 repaired frame(s) to rep.####.exr (80.0% of the masked pixels")
     assert "20.0% never revealed and painted on key frame(s) 1002" in text
-    assert text.endswith("QC (m): 2 frame(s) to check: 1003, 1004")
+    assert text.endswith("QC: 2 frame(s) to check: 1003, 1004 (m)")
     old = clean.removal_summary({"revealed_percent": 99.0, "model": "homography"}, 3, "o.exr")   # an older daemon
     assert old == "wrote 3 repaired frame(s) to o.exr (99.0% of the masked pixels taken from other frames; " \
                   "camera model homography)"
