@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy as np
 from inference_server.frames import Frame, FrameSeq
 from inference_server.media.images import Box, read_image_boxes, read_image_rgb
 from inference_server.media.movies import MovieReader, read_movie_frames
-from inference_server.media.paths import is_movie, scan, split_pattern
+from inference_server.media.paths import is_movie, scan, split_frame_number, split_pattern
 
 CACHE_BYTES = 1.0e9
 
@@ -117,6 +118,13 @@ def _check_range(spec: str, available: list[int], frames: tuple[int, int]) -> li
     return wanted
 
 
+def still_number(path: str) -> int:
+    """The frame number a single image carries in its name (``plate.1003.exr``: 1003, as the sequence's
+    frame 1003 would be numbered), else 0."""
+    parts = split_frame_number(Path(path))
+    return parts[1] if parts is not None and parts[0].endswith(".") else 0
+
+
 def open_sequence(spec: str, frames: tuple[int, int] | None = None, colour_space: str = "",
                   cache_size: int = 16, window: str = "union") -> FrameSequence:
     """Open ``spec`` lazily (see the package docstring); ``frames`` is an inclusive range.
@@ -137,7 +145,7 @@ def open_sequence(spec: str, frames: tuple[int, int] | None = None, colour_space
     if split_pattern(spec) is None:
         if not os.path.isfile(spec):
             raise FileNotFoundError(f"no image file {spec!r}")
-        numbers = list(range(frames[0], frames[1] + 1)) if frames else [0]
+        numbers = list(range(frames[0], frames[1] + 1)) if frames else [still_number(spec)]
         if not numbers:
             raise ValueError(f"frame range {frames} for {spec!r} ends before it starts")
         return FrameSequence(spec, numbers, [spec] * len(numbers), colour_space, cache_size=cache_size,

@@ -129,6 +129,12 @@ def test_single_image_stands_for_a_range(tmp_path: Path) -> None:
     assert seq.numbers == [10, 11, 12]
     np.testing.assert_array_equal(seq[2].pixels, px)
     assert media.open_sequence(str(tmp_path / "hint.png")).numbers == [0]
+    # a still named as a sequence's frame carries that frame's number (the output and the grain seed
+    # are the sequence's frame 1003's); a number without the frame's dot is part of the name
+    media.write_image(tmp_path / "plate.1003.png", px)
+    media.write_image(tmp_path / "IMG_4512.png", px)
+    assert media.open_sequence(str(tmp_path / "plate.1003.png")).numbers == [1003]
+    assert media.open_sequence(str(tmp_path / "IMG_4512.png")).numbers == [0]
 
 
 def test_movie_frames_are_lazy_and_numbered_from_one(tmp_path: Path) -> None:

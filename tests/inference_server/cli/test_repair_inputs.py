@@ -191,3 +191,10 @@ def test_commit_is_all_or_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert any(c.endswith("r.1002.png") for c in calls)   # frames before it had moved
     assert (tmp_path / "r.1001.png").read_bytes() == b"earlier render"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.1001.png"]
+
+
+def test_a_still_plate_keeps_its_frame_number(tmp_path: Path) -> None:
+    _wire(tmp_path, 3)
+    assert main(["wire-remove", str(tmp_path / "plate.1003.png"), str(tmp_path / "one.####.png"),
+                 "--hint", str(tmp_path / "hint.1003.png"), "--mode", "spatial"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("one.*")) == ["one.1003.png"]
