@@ -48,20 +48,32 @@ def check_path_format(path: str, what: str = "path frame") -> None:
                                          f"path, not {ext or 'files without an extension'}")
 
 
-def read_path(path: str, limits: Limits | None = None) -> np.ndarray:
-    """Read an image file in its own pixel type as (H, W, C); failures become typed protocol errors."""
+def read_path(path: str, limits: Limits | None = None, window: str = "union", what: str = "",
+              temporary: bool = False) -> np.ndarray:
+    """Read an image file in its own pixel type as (H, W, C); failures become typed protocol errors
+    naming ``what`` (default: the file). ``window``: the region read of an EXR with a data window
+    (``inference_server.windows``: "union" for plates, "display" for mattes, as the CLI reads them).
+    ``temporary``: ``path`` is a file of the daemon's holding a client's bytes, never named."""
     limits = limits or Limits()
     check_path_format(path)
     try:
-        return read_image(path, limits.max_side, limits.max_bytes, limits.max_pixels)
+        return read_image(path, limits.max_side, limits.max_bytes, limits.max_pixels, window=window)
     except ImageTooLarge as exc:
-        raise ProtocolError("frame_too_large", f"{exc}; the daemon refuses frames that large") from None
+        raise ProtocolError("frame_too_large", f"{what + ': ' if what else ''}{exc}; the daemon refuses frames "
+                                               "that large") from None
     except (OSError, ValueError) as exc:
-        raise ProtocolError("bad_frame", f"cannot read frame {path}: {exc}") from None
+        if temporary:  # the bytes a client sent, in a file of ours: its name means nothing to them
+            raise ProtocolError("bad_frame", f"cannot read {what or 'the encoded frame'}: "
+                                             f"{str(exc).replace(f'image {path!r}: ', '').replace(path, 'the bytes')}"
+                                ) from None
+        raise ProtocolError("bad_frame", f"cannot read {what + ' (' + path + ')' if what else 'frame ' + path}: "
+                                         f"{exc}") from None
 
 
-def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = None) -> np.ndarray:
-    """Decode an encoded image (EXR, PNG...) from memory, read only by ``fmt``'s reader."""
+def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = None, window: str = "union",
+                 what: str = "") -> np.ndarray:
+    """Decode an encoded image (EXR, PNG...) from memory, read only by ``fmt``'s reader (``read_path``'s
+    ``window``; errors name ``what``, default "encoded FMT frame", never the temporary file)."""
     limits = limits or Limits()
     view = memoryview(data)
     if view.nbytes > limits.max_encoded:
@@ -75,7 +87,7 @@ def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = Non
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-        return read_path(tmp, limits)
+        return read_path(tmp, limits, window, what or f"encoded {fmt} frame", temporary=True)
     finally:
         os.unlink(tmp)
 
@@ -126,18 +138,22 @@ class LazyFrames(FrameSeq):
 
 
 def build_inputs(descs: dict[str, list[dict[str, Any]]], parts: Sequence[Any],
-                 attach: Callable[[str], Any], policy: NanPolicy, limits: Limits | None = None) -> dict[str, LazyFrames]:
+                 attach: Callable[[str], Any], policy: NanPolicy, limits: Limits | None = None,
+                 mattes: frozenset[str] = frozenset()) -> dict[str, LazyFrames]:
     """Turn validated descriptors into lazy frame sequences. Buffer sizes are checked here.
 
     ``attach(name)`` opens a shared-memory segment (an ``inference_server.shm_cache.Segment``),
     raising ProtocolError when it can't; its pixels are copied out when the task reads them.
+    ``mattes``: the ports whose files are read to their display window (a Nuke Roto's EXR holds the
+    stroke's bounding box, which may run off the frame: read whole, it was a frame of another size).
     """
     out: dict[str, LazyFrames] = {}
     for port, items in descs.items():
         loaders: list[Callable[[], np.ndarray]] = []
         for k, d in enumerate(items):
             what = f"input {port!r} frame {d.get('number', k)}"
-            loaders.append(_loader(d, parts, attach, what, limits or Limits()))
+            loaders.append(_loader(d, parts, attach, what, limits or Limits(),
+                                   "display" if port in mattes else "union"))
         out[port] = LazyFrames(loaders, [int(d.get("number", 0)) for d in items],
                                [str(d.get("colour_space", "")) for d in items],
                                [f"input {port!r} frame {d.get('number', 0)}" for d in items], policy)
@@ -145,12 +161,12 @@ def build_inputs(descs: dict[str, list[dict[str, Any]]], parts: Sequence[Any],
 
 
 def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any], what: str,
-            limits: Limits) -> Callable[[], np.ndarray]:
+            limits: Limits, window: str = "union") -> Callable[[], np.ndarray]:
     """How to load one frame. Paths must have been checked by the caller (allowed roots, existence)."""
     where = d["where"]
     if where == "path":
         path = d["path"]
-        return lambda: read_path(path, limits)
+        return lambda: read_path(path, limits, window, what)
     if where == "encoded":
         buf = parts[d["encoded"]["part"]]
         fmt = d["encoded"]["format"]
@@ -162,7 +178,7 @@ def _loader(d: dict[str, Any], parts: Sequence[Any], attach: Callable[[str], Any
             check_magic(bytes(memoryview(buf)[:16]), EXTENSIONS[fmt], f"{what}: encoded {fmt} bytes")
         except ValueError as exc:
             raise ProtocolError("bad_frame", str(exc)) from None
-        return lambda: decode_bytes(buf, fmt, limits)
+        return lambda: decode_bytes(buf, fmt, limits, window, what)
     shape, dtype = tuple(d["shape"]), d["dtype"]
     if shape[0] * shape[1] > limits.max_pixels:
         raise ProtocolError("frame_too_large", f"{what}: {shape[1]}x{shape[0]} is over the "

@@ -283,7 +283,8 @@ class Daemon:
                 self.segments.unpin(seg)
 
         try:
-            frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy, self.limits)
+            frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy, self.limits,
+                                  frozenset(p.name for p in manifest.inputs if p.kind == "matte"))
             encode = header.get("encode")
             reply = header.get("reply_shm")
             reply_seg = None

@@ -93,29 +93,38 @@ def like_windows(ref_spec: Any, shape: tuple[int, ...]) -> tuple[Box, Box] | Non
 class AlignedFrames(FrameSeq):
     """A matte sequence seen in a plate's pixel frame: each matte frame pasted where its windows put it.
 
-    Both sequences give ``boxes(i)``: (region read, display window) of frame ``i``. A matte whose
-    display window is not the plate's size is passed through unchanged (the task refuses it).
+    Both sequences give ``boxes(i)``: (region read, display window) of frame ``i`` (without them the
+    frames pass as they are). A matte whose display window is not the plate's size is passed through
+    unchanged (the task refuses it). ``by_position``: frame ``i`` takes the plate's frame ``i``'s number
+    (a matte paired in order, where the plate's numbers are only order: a movie's, a still's).
     """
 
-    def __init__(self, frames: Any, plate: Any) -> None:
+    def __init__(self, frames: Any, plate: Any, by_position: bool = False) -> None:
         self.frames, self.plate = frames, plate
-        self.numbers = getattr(frames, "numbers", None)
+        self.windows = hasattr(frames, "boxes") and hasattr(plate, "boxes")
+        self.numbers = (list(getattr(plate, "numbers", None) or [f.number for f in plate]) if by_position
+                        else getattr(frames, "numbers", None))
+        self.by_position = by_position
 
     def __len__(self) -> int:
         return len(self.frames)
 
     def _frame(self, i: int) -> Frame:
         f = self.frames[i]
+        number = self.numbers[i] if self.by_position and self.numbers is not None else f.number
+        if not self.windows:
+            return Frame(f.pixels, number, f.colour_space)
         (hx0, hy0, _, _), hd = self.frames.boxes(i)
         pr, pd = self.plate.boxes(min(i, len(self.plate) - 1))
         if (hd[2] - hd[0], hd[3] - hd[1]) != (pd[2] - pd[0], pd[3] - pd[1]):
-            return f
+            return Frame(f.pixels, number, f.colour_space)
         origin = (hx0 + pd[0] - hd[0], hy0 + pd[1] - hd[1])
-        return Frame(place(f.pixels, origin, pr), f.number, f.colour_space)
+        return Frame(place(f.pixels, origin, pr), number, f.colour_space)
 
 
-def align(frames: Sequence[Frame], plate: Sequence[Frame]) -> Sequence[Frame]:
-    """``frames`` (a matte read with the display window) placed in ``plate``'s pixel frame."""
-    if not hasattr(frames, "boxes") or not hasattr(plate, "boxes"):
+def align(frames: Sequence[Frame], plate: Sequence[Frame], by_position: bool = False) -> Sequence[Frame]:
+    """``frames`` (a matte read with the display window) placed in ``plate``'s pixel frame; with
+    ``by_position``, numbered as the plate's frames (``AlignedFrames``)."""
+    if not by_position and not (hasattr(frames, "boxes") and hasattr(plate, "boxes")):
         return frames
-    return AlignedFrames(frames, plate)
+    return AlignedFrames(frames, plate, by_position)

@@ -165,6 +165,8 @@ def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str) -> bytes:
     spec = oiio.ImageSpec(w, h, c, base)
     if fmt == "exr":
         spec.attribute("compression", "zip")
+    if fmt == "png":  # straight alpha, as a PNG's pixels are read (``media.images._as_stored``)
+        spec.attribute("oiio:UnassociatedAlpha", 1)
     try:
         folder = tempfile.mkdtemp(prefix="rushes-enc-")
     except OSError as exc:

@@ -18,7 +18,6 @@ from typing import Any
 from inference_server import media
 from inference_server.cli.common import (
     add_server_arg,
-    check_matching_frames,
     check_out_holds,
     open_matte,
     progress_bar,
@@ -26,7 +25,6 @@ from inference_server.cli.common import (
 )
 from inference_server.cli.outputs import StagedOutputs
 from inference_server.frames import Frame, from_float, to_float
-from inference_server.windows import align
 
 _TOKEN = re.compile(r"([._])(#+|%0?\d*d|@+)$")
 
@@ -83,7 +81,6 @@ def clean_plate(args: argparse.Namespace) -> int:
     mask = None
     if args.mask:
         mask = open_matte("mask", args.mask, args.plate, plate)
-        check_matching_frames("mask", args.mask, mask, plate)
         check_out_holds(args.out, len(plate), "clean.####.exr")
     elif len(plate) < 2:
         raise ValueError(f"the plate {args.plate!r} has one frame; a clean plate needs a shot of several frames")
@@ -109,7 +106,7 @@ def clean_plate(args: argparse.Namespace) -> int:
         staged.prepare(media.output_path(args.out, plate.numbers[0]))
         if mask is not None:
             with progress_bar("object removal") as update:
-                summary = run_task("object_removal", {"plate": plate, "matte": align(mask, plate)}, {},
+                summary = run_task("object_removal", {"plate": plate, "matte": mask}, {},
                                    server=args.server, on_frame=on_frame, on_progress=update)
             staged.commit()
             print(removal_summary(summary, len(written.get("repair", [])), args.out), file=sys.stderr)

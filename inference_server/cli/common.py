@@ -17,6 +17,7 @@ from hostbridge.manifest import TaskManifest
 from inference_server import media, runner
 from inference_server.config import ENV_PREFIX
 from inference_server.frames import Frame
+from inference_server.windows import align
 
 log = logging.getLogger("rushes")
 
@@ -45,24 +46,31 @@ def check_matching_frames(what: str, spec: str, frames: Sequence[Frame], plate: 
                          f"but the plate has {len(plate)} ({b[0]}-{b[-1]})")
 
 
-def open_matte(what: str, spec: str, plate_spec: str, plate: media.FrameSequence) -> media.FrameSequence:
-    """The ``what`` ("hint", "mask") sequence matched to the plate's frames by their numbers: plate frame 1001 takes
-    matte frame 1001, and a matte frame missing in the plate's range is an error naming it (paired by
-    position, a matte rendered from 1002 was laid one frame late over the whole shot, silently). A
-    still stands for every frame. A movie's numbers (from 1) and a still plate's are only order: a
-    movie matte pairs with a movie plate by number and with a sequence by position, and a matte
-    sequence with a movie or still plate by position."""
+def open_matte(what: str, spec: str, plate_spec: str, plate: media.FrameSequence) -> Sequence[Frame]:
+    """The ``what`` ("hint", "mask") sequence matched to the plate's frames, in the plate's pixel frame
+    (``windows.align``): by frame number, plate frame 1001 taking matte frame 1001, a matte frame missing
+    in the plate's range an error naming it (paired by position, a matte rendered from 1002 was laid one
+    frame late over the whole shot, silently). A still stands for every frame. A movie's numbers (from 1)
+    and a still plate's are only order: a movie matte pairs with a movie plate by number and with a
+    sequence by position, and a matte sequence with a movie or still plate by position (numbered as
+    the plate's frames, as the task asks)."""
     span = (plate.numbers[0], plate.numbers[-1])
+    by_position = False
     try:
         if media.is_movie(spec):
-            return media.open_sequence(spec, span if media.is_movie(plate_spec) else None)
-        if media.is_pattern(spec) and not media.is_pattern(plate_spec):
-            return media.open_sequence(spec, None, window="display")
-        return media.open_sequence(spec, span, window="display")
+            by_position = not media.is_movie(plate_spec)
+            seq = media.open_sequence(spec, None if by_position else span)
+        elif media.is_pattern(spec) and not media.is_pattern(plate_spec):
+            by_position = True
+            seq = media.open_sequence(spec, None, window="display")
+        else:
+            seq = media.open_sequence(spec, span, window="display")
     except FileNotFoundError as exc:
         raise FileNotFoundError(f"the {what}: {exc}") from None
     except ValueError as exc:
         raise ValueError(f"the {what}: {exc}") from None
+    check_matching_frames(what, spec, seq, plate)
+    return align(seq, plate, by_position)
 
 
 def check_out_holds(out: str, count: int, example: str) -> None:

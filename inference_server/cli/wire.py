@@ -9,7 +9,6 @@ import sys
 from inference_server import media
 from inference_server.cli.common import (
     add_server_arg,
-    check_matching_frames,
     check_out_holds,
     open_matte,
     param_help,
@@ -19,7 +18,6 @@ from inference_server.cli.common import (
 from inference_server.cli.outputs import StagedOutputs
 from inference_server.frames import Frame, from_float, to_float
 from inference_server.tasks.wire_removal import MANIFEST
-from inference_server.windows import align
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -55,7 +53,6 @@ def wire_remove(args: argparse.Namespace) -> int:
     media.check_writable_format(args.out)
     plate = media.open_sequence(args.plate, frames)
     hint = open_matte("hint", args.hint, args.plate, plate)
-    check_matching_frames("hint", args.hint, hint, plate)
     check_out_holds(args.out, len(plate), "repair.####.exr")
     media.ensure_folder(media.output_path(args.out, plate.numbers[0]))
     out_ext = os.path.splitext(args.out)[1].lower()
@@ -78,7 +75,7 @@ def wire_remove(args: argparse.Namespace) -> int:
             staged.write(media.output_path(args.out, frame.number), px, like, frame.number)
 
         with progress_bar("wire removal") as update:
-            summary = run_task("wire_removal", {"plate": plate, "hint": align(hint, plate)}, params,
+            summary = run_task("wire_removal", {"plate": plate, "hint": hint}, params,
                                server=args.server, project=args.project, on_frame=on_frame, on_progress=update)
         written = staged.commit()
     print(f"wrote {len(written)} frame(s) to {args.out} ({summary.get('seconds_per_frame', '?')} s/frame, "

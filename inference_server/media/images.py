@@ -5,6 +5,7 @@ OpenImageIO is imported inside the functions so that importing the media package
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import Any
 
@@ -29,6 +30,20 @@ MAGIC: dict[str, tuple[bytes, ...]] = {
     ".jpeg": (b"\xff\xd8\xff",),
 }
 IMAGE_EXTS = frozenset(MAGIC)   # the still formats ingest picks up
+
+
+@functools.cache
+def _as_stored() -> Any:
+    """The reading configuration that gives a file's pixels as stored: colour under a straight
+    (unassociated) alpha, as PNG and many TIFFs keep it, is not premultiplied on read (OpenImageIO's
+    default: a pixel of alpha 0 lost its colour, and written back the rest was unpremultiplied with
+    rounding; pixels outside a repair were not the plate's). The file's spec then says
+    ``oiio:UnassociatedAlpha``, which a file written like it takes (``_travels``)."""
+    import OpenImageIO as oiio
+
+    config = oiio.ImageSpec()
+    config.attribute("oiio:UnassociatedAlpha", 1)
+    return config
 
 
 class ImageTooLarge(ValueError):
@@ -79,7 +94,7 @@ def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, 
     with open(path, "rb") as fh:
         check_magic(fh.read(16), os.path.splitext(path)[1], f"image {path!r}")
     oiio.attribute("try_all_readers", 0)
-    inp = oiio.ImageInput.open(path)
+    inp = oiio.ImageInput.open(path, _as_stored())
     if inp is None:
         raise ValueError(f"cannot read image {path!r}: {oiio.geterror()}")
     try:
@@ -112,13 +127,13 @@ LOSSLESS = frozenset({"none", "rle", "zip", "zips", "piz", "lzw", "packbits", "d
 def _travels(name: str, value: Any, fmt: str) -> bool:
     """Whether a reference image's header attribute is copied to an image written like it: not what
     OpenImageIO reports about the file it read (``oiio:`` figures such as subimages, rows per chunk),
-    except the colour space; and its compression only when lossless: a DWAA plate written back as
-    DWAA moved pixels outside the repair by up to 0.25 (they are written with the writer's lossless
-    default instead)."""
+    except the colour space and whether its alpha is straight (``_as_stored``); and its compression
+    only when lossless: a DWAA plate written back as DWAA moved pixels outside the repair by up to
+    0.25 (they are written with the writer's lossless default instead)."""
     if name == "compression":
         method = str(value).split(":", 1)[0].lower()
         return method in LOSSLESS or (method == "pxr24" and fmt == "float16")
-    return not name.startswith("oiio:") or name == "oiio:ColorSpace"
+    return not name.startswith("oiio:") or name in ("oiio:ColorSpace", "oiio:UnassociatedAlpha")
 
 
 def check_writable_format(path: str) -> None:
@@ -166,7 +181,7 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
     if like_format in ALLOWED_DTYPES:
         fmt = str(like_format)
     elif like_format:
-        ref = oiio.ImageInput.open(like_format)
+        ref = oiio.ImageInput.open(like_format, _as_stored())
         if ref is None:
             raise ValueError(f"cannot read reference image {like_format!r}: {oiio.geterror()}")
         rspec = ref.spec()
@@ -190,6 +205,7 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
         spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0
     if path.lower().endswith(".png"):
         spec.attribute("png:compressionLevel", 3)
+        spec.attribute("oiio:UnassociatedAlpha", 1)  # a PNG's alpha is straight, as its pixels were read
     if bits and bits not in (8, 16, 32):
         spec.attribute("oiio:BitsPerSample", bits)
     write_file(path, arr, spec)

@@ -16,7 +16,7 @@ import numpy as np
 
 from inference_server.engines.cleanplate.plate import build_clean_plate
 from inference_server.frames import Frame, from_float, matte_values, to_float
-from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest, check_paired
 
 MATTE_FLOOR = 0.02      # matte values below this are treated as 0 (compression noise in movie mattes)
 CACHE_BYTES = 768 << 20
@@ -143,10 +143,12 @@ def check_plate(plates: Sequence[Frame], minimum: int = 2) -> tuple[int, int]:
 
 
 def check_mattes(mattes: Sequence[Frame], plates: Sequence[Frame], size: tuple[int, int]) -> MatteFrames:
-    """A matte view matched to the plate; TaskInputError naming a wrong count."""
+    """A matte view matched to the plate; TaskInputError naming a wrong count or frames numbered off the
+    plate's (``base.check_paired``)."""
     if len(mattes) != len(plates):
         raise TaskInputError(f"the matte has {len(mattes)} frame(s) but the plate has {len(plates)}; "
                              "give one matte frame per plate frame")
+    check_paired("matte", mattes, plates)
     return MatteFrames(mattes, size)
 
 

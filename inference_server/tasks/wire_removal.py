@@ -16,7 +16,15 @@ from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, Wire
 from inference_server.frames import Frame, colour_count, from_float, matte_values, to_float
 from inference_server.project import serving
 from inference_server.project.store import open_project
-from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
+from inference_server.tasks.base import (
+    Param,
+    Port,
+    TaskContext,
+    TaskInputError,
+    TaskManifest,
+    check_paired,
+    frame_numbers,
+)
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +126,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     if len(hints) != len(plates):
         raise TaskInputError(f"the hint has {len(hints)} frame(s) but the plate has {len(plates)}; "
                              "give one hint frame per plate frame")
+    check_paired("hint", hints, plates)
     first = plates[0].pixels
     size = first.shape[:2]
     window = int(params["window"])
@@ -142,7 +151,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
 
     settings = WireSettings(method=params["method"], window=window, regrain=float(params["regrain"]))
     matte_model = _load_matte_model(params, ctx)
-    numbers = getattr(plates, "numbers", None) or [f.number for f in plates]  # a lazy sequence knows them unread
+    numbers = frame_numbers(plates)  # a lazy sequence knows them unread
     remover = WireRemover(plate, hint, len(plates), settings, matte_model=matte_model,
                           number=lambda i: numbers[i])  # grain seeded by frame number: a chunk matches the shot
     start = time.perf_counter()

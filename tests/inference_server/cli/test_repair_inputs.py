@@ -29,7 +29,8 @@ def _wire(folder: Path, n: int = 3, first: int = 1001, alpha: bool = False) -> l
         px = np.rint(p * 255).astype(np.uint8)
         if alpha:
             a = np.full(px.shape[:2] + (1,), 255, np.uint8)
-            a[::2, ::3] = 128                          # a textured alpha: data, not picture to fill
+            a[::2, ::3] = 0                            # a textured alpha: data, not picture to fill; the
+            a[1::4] = 90                               # colour under it is kept as stored (straight PNG)
             px = np.concatenate([px, a], axis=2)
         media.write_image(folder / f"plate.{first + i:04d}.png", px)
         media.write_image(folder / f"hint.{first + i:04d}.png", np.rint(h[:, :, None] * 255).astype(np.uint8))
@@ -106,6 +107,7 @@ def test_wire_removal_passes_the_plate_alpha_through(tmp_path: Path) -> None:
     assert rep.shape == src.shape == (96, 160, 4)
     np.testing.assert_array_equal(rep[:, :, 3], src[:, :, 3])
     inside = hints[1] > 0
+    np.testing.assert_array_equal(rep[~inside], src[~inside])   # colour under alpha 0 included
     assert np.abs(rep[:, :, :3][inside].astype(int) - src[:, :, :3][inside]).max() > 40   # the wire went
 
 

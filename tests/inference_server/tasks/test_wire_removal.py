@@ -71,10 +71,11 @@ def test_output_choices() -> None:
 
 def test_bad_hints_are_rejected_clearly() -> None:
     inputs, _, _ = _inputs(2)
-    empty = {"plate": inputs["plate"], "hint": [Frame(np.zeros((96, 160, 1), np.uint8), n) for n in (1, 2)]}
+    numbers = [f.number for f in inputs["plate"]]
+    empty = {"plate": inputs["plate"], "hint": [Frame(np.zeros((96, 160, 1), np.uint8), n) for n in numbers]}
     with pytest.raises(TaskInputError, match="empty on every frame"):
         _run(empty)
-    small = {"plate": inputs["plate"], "hint": [Frame(np.full((50, 80, 1), 255, np.uint8), n) for n in (1, 2)]}
+    small = {"plate": inputs["plate"], "hint": [Frame(np.full((50, 80, 1), 255, np.uint8), n) for n in numbers]}
     with pytest.raises(TaskInputError, match="80x50 but the plate is 160x96"):
         _run(small)
     short = {"plate": inputs["plate"], "hint": inputs["hint"][:1]}

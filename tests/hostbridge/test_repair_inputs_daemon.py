@@ -1,0 +1,100 @@
+"""The repairs through a real daemon, as a host sends them: mattes numbered off the plate, a Nuke
+Roto whose bounding box runs off the frame, an RGBA PNG plate, a frame that is not the file it
+claims to be."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hostbridge import Client
+from hostbridge.errors import BadFrame, BadInput
+from hostbridge.frames import array_frame, encoded_frame, file_frame
+from inference_server.codec import decode_bytes, encode_pixels
+from inference_server.engines.wire.synthetic import wire_shot
+
+
+def _shot(n: int = 3) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    _, plates, hints = wire_shot(n, drift=5.0)
+    return [p.astype(np.float16) for p in plates], [h[:, :, None].astype(np.float16) for h in hints]
+
+
+def test_a_matte_numbered_off_the_plate_is_refused(daemon: str) -> None:
+    plates, hints = _shot()
+    plate = [array_frame(p, 1001 + i) for i, p in enumerate(plates)]
+    with Client(daemon) as c:
+        with pytest.raises(BadInput, match="hint's frame 1002 would be laid over plate frame 1001"):
+            c.run("wire_removal", {"plate": plate, "hint": [array_frame(h, 1002 + i) for i, h in enumerate(hints)]},
+                  {"method": "spatial"})
+        # a client that numbers none of its hint frames pairs them in order
+        res = c.run("wire_removal", {"plate": plate, "hint": [array_frame(h) for h in hints]}, {"method": "spatial"})
+        assert [f.number for f in res.frames["repair"]] == [1001, 1002, 1003]
+        with pytest.raises(BadInput, match="matte's frame 1000 would be laid over plate frame 1001"):
+            c.run("object_removal", {"plate": plate, "matte": [array_frame(h, 1000 + i) for i, h in enumerate(hints)]})
+
+
+def _roto_exr(path: Path, hint: np.ndarray, top: int) -> None:
+    """``hint`` (H, W, 1) as a Nuke Write of a Roto gives it: the display window is the format, the data
+    window the stroke's bounding box, here running ``top`` px off the top of the frame."""
+    import OpenImageIO as oiio
+
+    h, w = hint.shape[:2]
+    ys, xs = np.nonzero(hint[:, :, 0] > 0)
+    x0, x1, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.max()) + 1
+    data = np.zeros((y1 + top, x1 - x0, 1), np.float16)
+    data[top:] = hint[:y1, x0:x1]
+    spec = oiio.ImageSpec(x1 - x0, y1 + top, 1, "half")
+    spec.x, spec.y = x0, -top
+    spec.full_x, spec.full_y, spec.full_width, spec.full_height = 0, 0, w, h
+    spec.channelnames = ("A",)
+    out = oiio.ImageOutput.create(str(path))
+    assert out.open(str(path), spec) and out.write_image(data) and out.close()
+
+
+def test_a_roto_whose_box_runs_off_the_frame_is_read_to_the_frame(daemon: str, tmp_path: Path) -> None:
+    plates, hints = _shot()
+    hints = [h.copy() for h in hints]
+    for h in hints:
+        h[:4] = np.maximum(h[:4], (h[4:5] > 0))      # the stroke touches the top edge and runs on past it
+    frames = []
+    for i, h in enumerate(hints):
+        _roto_exr(tmp_path / f"roto.{1001 + i}.exr", h, top=8)
+        frames.append(file_frame(str(tmp_path / f"roto.{1001 + i}.exr"), 1001 + i, by_path=False))
+    with Client(daemon) as c:
+        res = c.run("wire_removal", {"plate": [array_frame(p, 1001 + i) for i, p in enumerate(plates)],
+                                     "hint": frames}, {"method": "spatial", "regrain": 0.0})
+    out = res.frames["repair"][1].array()
+    outside = hints[1][:, :, 0] == 0
+    np.testing.assert_array_equal(out[outside], plates[1][outside])
+    assert not np.array_equal(out[~outside], plates[1][~outside])
+
+
+def test_an_rgba_png_plate_comes_back_as_it_was_outside_the_hint(daemon: str) -> None:
+    plates, hints = _shot(2)
+    rgba = []
+    for p in plates:
+        px = np.rint(p.astype(np.float32) * 255).astype(np.uint8)
+        a = np.full(px.shape[:2] + (1,), 255, np.uint8)
+        a[::2, ::3] = 0                               # colour under zero alpha, as straight PNGs keep it
+        a[1::4] = 90
+        rgba.append(np.concatenate([px, a], axis=2))
+    with Client(daemon) as c:
+        res = c.run("wire_removal", {"plate": [encoded_frame(encode_pixels(p, "png"), "png", 1 + i)
+                                               for i, p in enumerate(rgba)],
+                                     "hint": [array_frame(h, 1 + i) for i, h in enumerate(hints)]},
+                    {"method": "spatial"}, encode="png")
+    back = decode_bytes(bytes(res.frames["repair"][0].data), "png")
+    outside = hints[0][:, :, 0] == 0
+    np.testing.assert_array_equal(back[outside], rgba[0][outside])
+    np.testing.assert_array_equal(back[:, :, 3], rgba[0][:, :, 3])
+
+
+def test_a_frame_that_is_not_its_file_is_named_by_port_and_number(daemon: str) -> None:
+    plates, hints = _shot(1)
+    with Client(daemon) as c:
+        with pytest.raises(BadFrame, match="input 'plate' frame 7") as err:
+            c.run("wire_removal", {"plate": [encoded_frame(b"\x76\x2f\x31\x01" + b"\0" * 64, "exr", 7)],
+                                   "hint": [array_frame(hints[0], 7)]})
+    assert "/tmp" not in str(err.value)
