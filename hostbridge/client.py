@@ -28,6 +28,7 @@ from hostbridge import protocol as P
 from hostbridge.errors import (
     Cancelled,
     DaemonUnavailable,
+    FrameTooLarge,
     GaveUp,
     HostBridgeError,
     SegmentNotRegistered,
@@ -108,6 +109,7 @@ class Client:
         self.client_keys = client_keys if client_keys is not None else (read_client_keys(key_file) if key_file else None)
         self.use_shm = use_shm
         self.same_host: Optional[bool] = None
+        self.max_part: Optional[int] = None  # the daemon's largest message part (its hello says; older ones do not)
         self._identity = ("rh-" + secrets.token_hex(16)).encode()  # kept across reconnects: owns our segments
         self._monitor: Optional[zmq.Socket] = None
         self._registered: Dict[str, None] = {}
@@ -216,6 +218,8 @@ class Client:
                 probe.close()
                 probe.unlink()
         self.same_host = bool(header.get("same_host")) and probe is not None
+        most = header.get("max_part_bytes")
+        self.max_part = int(most) if isinstance(most, int) and most > 0 else None
         if self.same_host:
             self._register_segments()
         return header
@@ -321,6 +325,13 @@ class Client:
         if self.token:
             fields = dict(fields, token=self.token)
         header = P.encode_header(P.make_header(mtype, rid, **fields))
+        for k, part in enumerate(parts):  # the daemon drops a larger part with the connection, unanswered
+            size = memoryview(part).nbytes
+            if self.max_part is not None and size > self.max_part:
+                raise FrameTooLarge(f"part {k} of this request is {size} bytes; the daemon takes parts of up to "
+                                    f"{self.max_part} bytes (its max_frame_bytes / max_encoded_bytes): send the "
+                                    "frame in pieces the daemon accepts, by shared memory or by path",
+                                    code="frame_too_large", retryable=False)
         self._socket().send_multipart([header, *parts], copy=False)
 
     def _recv(self, rid: str, deadline_s: float) -> Tuple[Dict[str, Any], List[Any]]:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from hostbridge.protocol import ProtocolError, frame_nbytes
-from inference_server.frames import Frame, FrameSeq, NanPolicy
+from inference_server.frames import Frame, FrameSeq, NanPolicy, TaskInputError
 from inference_server.media import ImageTooLarge, check_magic, read_image
 from inference_server.shm_cache import SegmentError
 from inference_server.writers import encode_bytes
@@ -93,12 +93,17 @@ def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = Non
 
 
 def encode_pixels(pixels: np.ndarray, fmt: str) -> bytes:
-    """Encode (H, W, C) pixels as an image file's bytes (EXR keeps half/float; PNG/TIFF keep 8/16 bit).
+    """Encode (H, W, C) pixels as an image file's bytes (EXR keeps half/float and holds 8/16-bit code
+    values as float, exactly; PNG/TIFF keep 8/16 bit; JPEG is a preview, 8 bit).
 
-    Every step is checked (``inference_server.writers``): a full temporary folder raises
-    ``WriteFailed`` instead of sending undecodable bytes, and JPEG never reaches libjpeg's
-    process-ending error handler.
+    A lossless format asked for that cannot hold the pixels is refused (``TaskInputError``), not
+    clipped: float frames as PNG (values above 1 were clipped to 8 bit). Every step is checked
+    (``inference_server.writers``): a full temporary folder raises ``WriteFailed`` instead of sending
+    undecodable bytes, and JPEG never reaches libjpeg's process-ending error handler.
     """
+    if fmt == "png" and pixels.dtype.kind == "f":
+        raise TaskInputError(f"the reply was asked for as PNG, which holds 8 or 16-bit code values, but this "
+                             f"task's frames are {pixels.dtype} (values above 1 would be clipped); ask for exr or tif")
     return encode_bytes(np.ascontiguousarray(pixels), fmt, EXTENSIONS[fmt])
 
 

@@ -59,7 +59,9 @@ class Daemon:
         self.router.setsockopt(zmq.ROUTER_HANDOVER, 1)  # a client reconnecting keeps its identity
         self.router.setsockopt(zmq.SNDBUF, 8 << 20)  # large frames: fewer, bigger kernel copies
         self.router.setsockopt(zmq.RCVBUF, 8 << 20)
-        self.router.setsockopt(zmq.MAXMSGSIZE, max(cfg.max_frame_bytes, cfg.max_encoded_bytes) + P.MAX_HEADER_BYTES)
+        # a larger part drops the connection unanswered: the hello tells clients, who refuse it before sending
+        self.max_part = max(cfg.max_frame_bytes, cfg.max_encoded_bytes) + P.MAX_HEADER_BYTES
+        self.router.setsockopt(zmq.MAXMSGSIZE, self.max_part)
         self.auth = auth.setup(self.ctx, self.router, cfg.token, cfg.curve_secret_file, cfg.curve_authorized_keys)
         self.outflow = Outflow(self.router, self._client_gone)  # lossless, flow-controlled replies
         self.outbox = self.ctx.socket(zmq.PULL)
@@ -211,7 +213,7 @@ class Daemon:
             self._send(identity, P.make_header(
                 P.HELLO_REPLY, rid, server_version=__version__, protocol=P.PROTOCOL_VERSION, device=self.device,
                 tasks=sorted(TASK_MODULES), same_host=same_host, segments=registered,
-                host=socket.gethostname()))
+                host=socket.gethostname(), max_part_bytes=self.max_part))
         elif mtype == P.PING:
             self._send(identity, P.make_header(P.PONG, rid))
         elif mtype == P.LIST_TASKS:

@@ -162,6 +162,8 @@ def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str) -> bytes:
         return jpeg_bytes(pixels)
     h, w, c = pixels.shape
     base = {"uint8": oiio.UINT8, "uint16": oiio.UINT16, "float16": oiio.HALF, "float32": oiio.FLOAT}[pixels.dtype.name]
+    if fmt == "exr" and pixels.dtype.kind == "u":  # EXR has no 8/16-bit type: float holds them exactly, half did not
+        base = oiio.FLOAT
     spec = oiio.ImageSpec(w, h, c, base)
     if fmt == "exr":
         spec.attribute("compression", "zip")

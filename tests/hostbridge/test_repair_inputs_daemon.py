@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hostbridge import Client
-from hostbridge.errors import BadFrame, BadInput
+from hostbridge.errors import BadFrame, BadInput, FrameTooLarge
 from hostbridge.frames import array_frame, encoded_frame, file_frame
 from inference_server.codec import decode_bytes, encode_pixels
 from inference_server.engines.wire.synthetic import wire_shot
@@ -98,3 +98,35 @@ def test_a_frame_that_is_not_its_file_is_named_by_port_and_number(daemon: str) -
             c.run("wire_removal", {"plate": [encoded_frame(b"\x76\x2f\x31\x01" + b"\0" * 64, "exr", 7)],
                                    "hint": [array_frame(hints[0], 7)]})
     assert "/tmp" not in str(err.value)
+
+
+def test_a_reply_format_that_cannot_hold_the_frames_is_refused_or_widened(daemon: str) -> None:
+    deep = np.random.default_rng(3).integers(0, 65536, (8, 10, 3)).astype(np.uint16)
+    bright = (np.random.default_rng(4).random((8, 10, 3)) * 2).astype(np.float16)
+    with Client(daemon) as c:
+        # 16-bit code values in an EXR reply come back exactly (as float; half rounded them)
+        res = c.run("echo", {"plate": [array_frame(deep, 1)]}, encode="exr")
+        back = decode_bytes(bytes(res.frames["result"][0].data), "exr")
+        np.testing.assert_array_equal(np.rint(back.astype(np.float64) * 65535).astype(np.uint16), deep)
+        # float frames with values over 1 asked for as PNG: refused, not clipped to 8 bit
+        with pytest.raises(BadInput, match="asked for as PNG.*float16.*ask for exr"):
+            c.run("echo", {"plate": [array_frame(bright, 1)]}, encode="png")
+        assert c.run("echo", {"plate": [array_frame(bright, 1)]}).frames["result"][0].array().max() > 1.0
+
+
+def test_a_part_over_the_daemons_limit_is_refused_before_it_is_sent(tmp_path: Path) -> None:
+    from tests.conftest import DaemonProcess
+
+    proc = DaemonProcess(tmp_path / "store", env={"RUSHES_MAX_FRAME_BYTES": "200000",
+                                                  "RUSHES_MAX_ENCODED_BYTES": "200000"}).start()
+    try:
+        big = np.zeros((400, 800, 4), np.float32)                   # 5 MB: the daemon would drop the connection
+        with Client(proc.url, use_shm=False, timeout=3.0) as c:
+            assert c.hello()["max_part_bytes"] > 200000
+            with pytest.raises(FrameTooLarge, match="part 0 of this request is 5120000 bytes"):
+                c.run("echo", {"plate": [array_frame(big, 1)]})
+            small = np.ones((8, 8, 3), np.float32)
+            np.testing.assert_array_equal(c.run("echo", {"plate": [array_frame(small, 1)]})
+                                          .frames["result"][0].array(), small)
+    finally:
+        proc.stop()
