@@ -90,6 +90,19 @@ def _close_arenas(*arenas: Arena) -> None:
         arena.close()
 
 
+def check_url(url: str) -> None:
+    """ValueError naming ``url`` unless it is a ZeroMQ address the client can connect to
+    (``tcp://host:port``, ``ipc://path``): pyzmq raised a bare "Invalid argument" for
+    ``127.0.0.1:5557``, which reached the artist as a traceback."""
+    scheme, sep, rest = str(url).partition("://")
+    if not sep or scheme not in ("tcp", "ipc", "inproc") or not rest:
+        raise ValueError(f"the daemon address {url!r} is not one Rushes can connect to; write it as "
+                         "tcp://HOST:PORT, e.g. tcp://127.0.0.1:5557")
+    if scheme == "tcp" and not rest.rpartition(":")[2].isdigit():
+        raise ValueError(f"the daemon address {url!r} has no port; write it as tcp://HOST:PORT, "
+                         "e.g. tcp://127.0.0.1:5557")
+
+
 class Client:
     """Talks to one daemon. Use as a context manager, or call ``close()``."""
 
@@ -97,6 +110,7 @@ class Client:
                  token: Optional[str] = None, server_key: Optional[bytes] = None,
                  use_shm: bool = True, give_up: Optional[float] = None,
                  client_keys: Optional[Tuple[bytes, bytes]] = None) -> None:
+        check_url(url)
         self.url = url
         self.timeout = float(timeout)
         self.retries = int(retries)

@@ -57,7 +57,7 @@ def manifests(url: str, timeout: float = 1.0, refresh: bool = False) -> list[dic
     try:
         with connect(url, timeout=min(timeout, hello_timeout()), retries=0) as client:
             tasks = client.list_tasks()
-    except (HostBridgeMissing, HostBridgeError) as exc:
+    except (HostBridgeMissing, HostBridgeError, ValueError) as exc:  # ValueError: an address it cannot use
         _MANIFESTS.pop(url, None)
         _ERRORS[url] = str(exc)
         return None
@@ -88,6 +88,8 @@ def status_line(url: str, timeout: float = 1.0) -> str:
         return f"Rushes cannot load hostbridge ({exc})"
     except DaemonUnavailable:
         return not_running(url) + "."
+    except ValueError as exc:  # an address it cannot connect to: says how to write one
+        return str(exc)
     except HostBridgeError as exc:  # it answered, but refused us (token, version...): say why
         return f"answering at {url} but refusing: {exc}"
     return f"running at {url} (version {info.get('server_version', '?')}, on {where})"

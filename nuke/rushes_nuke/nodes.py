@@ -29,6 +29,10 @@ from rushes_nuke.knobs import (
 from rushes_nuke.specs import NodeSpec, kind_for, manifest_for, output_choices, output_param, spec_from_manifest
 
 RANGE_CMD = "import rushes_nuke.actions; rushes_nuke.actions.use_input_range_this()"
+# tasks that repair a plate's colour and give its alpha back as it was (the daemon's ``colour_count``):
+# their Source is rendered with its alpha, so the result keeps it (rendered as rgb, a keyed plate's
+# matte was lost, and a Merge over it gave A+B)
+ALPHA_THROUGH = ("wire_removal", "object_removal")
 
 
 def resolve_spec(kind: str, url: str | None = None) -> tuple[NodeSpec, str]:
@@ -59,6 +63,8 @@ def build(node: nuke.Group, spec: NodeSpec, url: str | None = None) -> None:
     for param in own_knob_params(spec.params):
         node.addKnob(make_param_knob(param))
     _task_knobs(node, spec)
+    # the QC line, here on the Rushes tab (added when first shown, it landed on the last tab, Advanced)
+    node.addKnob(nuke.Text_Knob(state.NOTE_KNOB, "Status", ""))
     common_knobs(node, url)
     _internal_graph(node, spec)
     view.refresh(node)
@@ -104,7 +110,8 @@ def _internal_graph(node: nuke.Group, spec: NodeSpec) -> None:
             write.setName("Write_" + cache.safe_key(in_spec.port))
             write.setInput(0, inp)
             write["file_type"].setValue("exr")
-            write["channels"].setValue("alpha" if in_spec.kind == "matte" else "rgb")
+            write["channels"].setValue("alpha" if in_spec.kind == "matte" else
+                                       "rgba" if spec.task in ALPHA_THROUGH else "rgb")
             write["datatype"].setValue("32 bit float")
             write["raw"].setValue(True)
             write["disable"].setValue(True)
@@ -117,6 +124,10 @@ def _internal_graph(node: nuke.Group, spec: NodeSpec) -> None:
             read.setName("Read_" + cache.safe_key(port))
             read["raw"].setValue(True)
             read["on_error"].setValue("black")
+            # past the processed range: black, not the last repaired frame held (Read's default), which
+            # rendered as a repair of frames never processed
+            read["before"].setValue("black")
+            read["after"].setValue("black")
             read.setXYpos(i * 150, 250)
             reads[port] = read
         slots: list[nuke.Node | None] = [reads[p] for p, _ in spec.outputs]

@@ -163,7 +163,12 @@ def process(node: nuke.Group, reporter: Reporter) -> str:
 
 
 def _failure(exc: BaseException) -> str | None:
-    """The sentence for an expected failure; None for a cancel; re-raise anything else."""
+    """The sentence for a failure; None for a cancel. An unexpected one (a bug, a library's error)
+    is a sentence too, its traceback printed to the Script Editor: raised, it reached the artist as
+    a traceback on the main thread, and on the worker thread nowhere at all (the progress bar went
+    and nothing was said)."""
+    import traceback
+
     from hostbridge import HostBridgeError
 
     if isinstance(exc, ProcessCancelled):
@@ -172,7 +177,10 @@ def _failure(exc: BaseException) -> str | None:
         return str(exc)
     if isinstance(exc, (ValueError, OSError, RuntimeError)):  # this plugin's own (HostBridgeMissing included) and Nuke's
         return str(exc)
-    raise exc
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        raise exc
+    traceback.print_exception(type(exc), exc, exc.__traceback__)
+    return f"Rushes failed unexpectedly ({type(exc).__name__}: {exc}); the Script Editor holds the details"
 
 
 def run(node: nuke.Group, reporter: Reporter, background: bool = False,

@@ -53,4 +53,6 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
     else:
         made = choice_label(node, "output", str(job.get("params", {}).get("output") or "")) or \
             (labels[shown] if labels else "")
-        show_status(node, f"{version} {made}".strip() if choice != "Source" else f"{version} (Source shown)")
+        span = cache.frame_range(job, output_ports(node)[0][0]) if output_ports(node) else None
+        done = f" {span[0]}-{span[1]}" if span else ""  # the frames processed: black outside them
+        show_status(node, f"{version} {made}{done}".strip() if choice != "Source" else f"{version} (Source shown)")

@@ -69,7 +69,13 @@ def frame_path(pattern: str, frame: int) -> str:
 def upstream_pixels(node: Any, frame: int) -> np.ndarray:
     """What ``node`` outputs at ``frame`` in the fake graph (Read, Grade, Dot, Input)."""
     cls = node.Class()
-    if cls == "Read":
+    if cls == "Read":  # Foundry, Read reference: outside first-last, before/after say what shows
+        first, last = int(node["first"].value()), int(node["last"].value())
+        mode = node["before"].value() if frame < first else node["after"].value() if frame > last else ""
+        if mode == "black":
+            return np.zeros_like(read_exr(frame_path(str(node["file"].value()), first)))
+        if mode:  # hold (loop and bounce are not used by Rushes)
+            frame = min(max(frame, first), last)
         return read_exr(frame_path(str(node["file"].value()), frame))
     if cls == "Input":
         group = node.parent()
@@ -90,8 +96,13 @@ def render_write(write: Any, frame: int) -> None:
     src = write.input(0)
     assert src is not None
     pixels = upstream_pixels(src, frame)
-    if write["channels"].value() == "alpha":
-        pixels = pixels[..., 3:4] if pixels.shape[2] == 4 else pixels[..., :1]
+    # a channel the stream does not hold is written as 0 (Nuke's channel model: what is missing reads 0)
+    channels = str(write["channels"].value())
+    alpha = pixels[..., 3:4] if pixels.shape[2] == 4 else np.zeros(pixels.shape[:2] + (1,), pixels.dtype)
+    if channels == "alpha":
+        pixels = alpha
+    elif channels == "rgba":
+        pixels = np.concatenate([pixels[..., :3], alpha], axis=2)
     else:
         pixels = pixels[..., :3]
     import nuke

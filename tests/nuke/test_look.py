@@ -116,7 +116,7 @@ def test_fit_from_selected_pairs_against_the_daemon(fake: ModuleType, daemon: st
         (tmp_path / "plates").mkdir(exist_ok=True)
         pixels = np.random.default_rng(k).uniform(0.1, 0.9, (32, 32, 3)).astype(np.float32)  # ACEScct code values
         write_exr(tmp_path / "plates" / f"shot{k}.1001.exr", pixels)
-        read = fake.nodes.Read(file=str(tmp_path / "plates" / f"shot{k}.####.exr"))
+        read = fake.nodes.Read(file=str(tmp_path / "plates" / f"shot{k}.####.exr"), first=1001, last=1001)
         grade = fake.nodes.Grade()
         white = fake.Double_Knob("white", "gain")
         white.setValue(1.2)

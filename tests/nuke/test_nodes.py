@@ -22,7 +22,11 @@ def test_wire_removal_node_without_daemon(fake: ModuleType, down: str) -> None:
     assert node.Class() == "Group" and node.name() == "WireRemoval1"
     inside = {n.name(): n for n in node.nodes()}
     assert [inside["Source"]["number"].value(), inside["Hint"]["number"].value()] == [0, 1]
-    assert inside["Write_plate"]["channels"].value() == "rgb"
+    assert inside["Write_plate"]["channels"].value() == "rgba", "the plate's alpha goes through the repair"
+    # Foundry, Read reference: frames past first-last hold the last by default; a repair never made is black
+    assert (inside["Read_repair"]["before"].value(), inside["Read_repair"]["after"].value()) == ("black", "black")
+    order = [k.name() for k in node.allKnobs()]
+    assert order.index("rushes_note") < order.index("advanced"), "the QC line is on the Rushes tab"
     assert inside["Write_hint"]["channels"].value() == "alpha", "the roto's alpha is the hint"
     assert all(inside[w]["disable"].value() for w in ("Write_plate", "Write_hint")), "Render All never runs them"
     assert inside["Read_repair"]["file"].value() == ""

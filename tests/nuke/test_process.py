@@ -26,7 +26,7 @@ def press_process(fake: ModuleType, node: object) -> None:
 def exposure_node(fake: ModuleType, url: str, plates: Path, stops: float = 1.0):
     from rushes_nuke import kinds
 
-    read = fake.nodes.Read(file=make_plate(plates, "plate", FRAMES))
+    read = fake.nodes.Read(file=make_plate(plates, "plate", FRAMES), first=FRAMES[0], last=FRAMES[-1])
     read.setSelected(True)
     node = kinds.create("exposure", url=url)
     assert node.input(0) is read, "a new node connects to the selected node, as in Nuke"
@@ -109,13 +109,13 @@ def test_cancel_keeps_nothing(fake: ModuleType, daemon: str, tmp_path: Path) -> 
 
 def test_daemon_down_says_so_and_how_to_start_it(fake: ModuleType, down: str, tmp_path: Path) -> None:
     url = down
-    read = fake.nodes.Read(file=make_plate(tmp_path / "plates", "plate", FRAMES))
+    read = fake.nodes.Read(file=make_plate(tmp_path / "plates", "plate", FRAMES), first=FRAMES[0], last=FRAMES[-1])
     read.setSelected(True)
     from rushes_nuke import kinds
 
     node = kinds.create("WireRemoval", url=url)   # static knobs while the daemon is down
     assert node["method"].values() == ["Auto", "Temporal (moving scene)", "Temporal (static scene)", "Spatial"]
-    node.setInput(1, fake.nodes.Read(file=make_plate(tmp_path / "plates", "hint", FRAMES)))
+    node.setInput(1, fake.nodes.Read(file=make_plate(tmp_path / "plates", "hint", FRAMES), first=FRAMES[0], last=FRAMES[-1]))
     before = tree(tmp_path)
     node["server"].setValue(url)
     fake.fake_press(node, "check_daemon")
@@ -134,7 +134,7 @@ def test_unconnected_input_is_named(fake: ModuleType, down: str, tmp_path: Path,
     from rushes_nuke import kinds
 
     node = kinds.create("WireRemoval", url=down)
-    read = fake.nodes.Read(file=make_plate(tmp_path / "plates", "plate", FRAMES))
+    read = fake.nodes.Read(file=make_plate(tmp_path / "plates", "plate", FRAMES), first=FRAMES[0], last=FRAMES[-1])
     node.setInput(0, None if missing == "Source" else read)
     press_process(fake, node)
     assert fake.fake_state().messages == [f"WireRemoval1: connect the {missing} input first"]
@@ -149,8 +149,9 @@ def wire_plates(folder: Path) -> tuple[str, str, np.ndarray]:
     folder.mkdir(parents=True)
     for i, f in enumerate(FRAMES):
         col = 12 + 4 * i
-        plate = scene.copy()
-        plate[:, col:col + 2] = 0.02
+        plate = np.concatenate([scene, np.ones((h, w, 1))], axis=2)   # a keyed plate: its alpha is its matte
+        plate[:, :6, 3] = 0.5
+        plate[:, col:col + 2, :3] = 0.02
         hint = np.zeros((h, w, 4), np.float32)
         hint[:, col - 3:col + 5, 3] = 1.0
         write_exr(folder / f"plate.{f}.exr", plate.astype(np.float32))
@@ -162,10 +163,10 @@ def test_process_wire_removal_repairs_the_wire(fake: ModuleType, daemon: str, tm
     from rushes_nuke import kinds
 
     plate_pattern, hint_pattern, scene = wire_plates(tmp_path / "plates")
-    plate = fake.nodes.Read(file=plate_pattern)
+    plate = fake.nodes.Read(file=plate_pattern, first=FRAMES[0], last=FRAMES[-1])
     plate.setSelected(True)
     node = kinds.create("WireRemoval", url=daemon)
-    node.setInput(1, fake.nodes.Read(file=hint_pattern))
+    node.setInput(1, fake.nodes.Read(file=hint_pattern, first=FRAMES[0], last=FRAMES[-1]))
     assert [k for k in ("method", "window", "regrain", "output") if node.knob(k) is None] == []
     node["method"].setValue("Temporal (static scene)")
     node["regrain"].setValue(0.0)
@@ -183,11 +184,12 @@ def test_process_wire_removal_repairs_the_wire(fake: ModuleType, daemon: str, tm
     for i, f in enumerate(FRAMES):
         got = read_exr(cache_dir / "v001" / "repair" / f"repair.{f}.exr")
         col = 12 + 4 * i
-        np.testing.assert_allclose(got[:, :col - 3], scene[:, :col - 3], atol=1e-6)  # outside the hint: untouched
-        assert np.abs(got[:, col:col + 2] - scene[:, col:col + 2]).max() < 0.05, "the wire is gone"
+        np.testing.assert_allclose(got[:, :col - 3, :3], scene[:, :col - 3], atol=1e-6)  # outside the hint: untouched
+        assert np.abs(got[:, col:col + 2, :3] - scene[:, col:col + 2]).max() < 0.05, "the wire is gone"
+        assert (got[:, :6, 3] == 0.5).all() and (got[:, 6:, 3] == 1.0).all(), "the plate's alpha, as it was"
     job = json.loads((cache_dir / "v001" / "job.json").read_text())
     assert job["params"]["method"] == "static" and job["summary"]["wire_pixels"] > 0  # the stable value
-    assert node["rushes_status"].value() == "v001 Repair" and node["label"].value() == ""
+    assert node["rushes_status"].value() == "v001 Repair 1001-1003" and node["label"].value() == ""  # black outside
     fake.fake_user_set(node["output"], "Source")     # shown at once, without processing
     assert node.node("OutputSwitch")["which"].value() == 1
 
@@ -200,9 +202,9 @@ def test_a_task_error_becomes_one_message_and_keeps_nothing(fake: ModuleType, da
     empty.mkdir()
     for f in FRAMES:
         write_exr(empty / f"hint.{f}.exr", np.zeros((24, 40, 4), np.float32))
-    fake.nodes.Read(file=plate_pattern).setSelected(True)
+    fake.nodes.Read(file=plate_pattern, first=FRAMES[0], last=FRAMES[-1]).setSelected(True)
     node = kinds.create("WireRemoval", url=daemon)
-    node.setInput(1, fake.nodes.Read(file=str(empty / "hint.####.exr")))
+    node.setInput(1, fake.nodes.Read(file=str(empty / "hint.####.exr"), first=FRAMES[0], last=FRAMES[-1]))
     node["first_frame"].setValue(FRAMES[0])
     node["last_frame"].setValue(FRAMES[-1])
     before = tree(tmp_path)
@@ -232,9 +234,9 @@ def test_process_object_removal_with_a_matte_input(fake: ModuleType, daemon: str
         matte[16:32, col - 2:col + 10, 3] = 1.0               # the artist's roto, in alpha
         write_exr(folder / f"plate.{f}.exr", plate)
         write_exr(folder / f"matte.{f}.exr", matte)
-    fake.nodes.Read(file=str(folder / "plate.####.exr")).setSelected(True)
+    fake.nodes.Read(file=str(folder / "plate.####.exr"), first=frames[0], last=frames[-1]).setSelected(True)
     node = kinds.create("ObjectRemoval", url=daemon)
-    node.setInput(1, fake.nodes.Read(file=str(folder / "matte.####.exr")))
+    node.setInput(1, fake.nodes.Read(file=str(folder / "matte.####.exr"), first=frames[0], last=frames[-1]))
     node["regrain"].setValue(0.0)
     node["first_frame"].setValue(frames[0])
     node["last_frame"].setValue(frames[-1])
@@ -245,8 +247,9 @@ def test_process_object_removal_with_a_matte_input(fake: ModuleType, daemon: str
     cache_dir = Path(str(node["cache_root"].value())) / str(node["rushes_id"].value())
     got = read_exr(cache_dir / "v001" / "repair" / "repair.1003.exr")
     hole = (slice(18, 30), slice(28, 36))
-    assert np.abs(got[hole] - scene[hole]).mean() < 0.03, "the object is gone"
-    np.testing.assert_allclose(got[:, 50:], scene[:, 50:], atol=1e-5)
+    assert np.abs(got[hole][..., :3] - scene[hole]).mean() < 0.03, "the object is gone"
+    np.testing.assert_allclose(got[:, 50:, :3], scene[:, 50:], atol=1e-5)
+    assert (got[..., 3] == 0).all(), "a plate without alpha: Nuke's missing channel, 0"
     assert node.node("Read_repair")["file"].value().endswith("/v001/repair/repair.####.exr")
 
 

@@ -39,15 +39,41 @@ def test_an_older_daemon_without_list_tasks_means_the_built_in_knobs(fake: Modul
         process.task_manifest(c, "exposure")
 
 
-def test_failures_show_hostbridges_sentence_and_the_plugins_own(fake: ModuleType) -> None:
+def test_failures_show_hostbridges_sentence_and_the_plugins_own(fake: ModuleType,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
     from rushes_nuke import process
     from rushes_nuke.report import ProcessCancelled
 
     assert process._failure(HostBridgeError("the daemon refused: no token")) == "the daemon refused: no token"
     assert process._failure(ValueError("Read1 is not a Rushes node")) == "Read1 is not a Rushes node"
     assert process._failure(ProcessCancelled()) is None
-    with pytest.raises(KeyError):  # a bug is not dressed up as a sentence
-        process._failure(KeyError("knob"))
+    # a bug is one sentence for the artist (raised on the worker thread it was nothing at all) and its
+    # traceback goes to the Script Editor for whoever supports them
+    try:
+        {}["knob"]
+    except KeyError as exc:
+        text = process._failure(exc)
+    assert text == "Rushes failed unexpectedly (KeyError: 'knob'); the Script Editor holds the details"
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "KeyError: 'knob'" in err
+    with pytest.raises(KeyboardInterrupt):
+        process._failure(KeyboardInterrupt())
+
+
+def test_a_daemon_address_without_its_scheme_is_one_sentence(fake: ModuleType) -> None:
+    from rushes_nuke import daemon, process
+
+    with pytest.raises(ValueError, match="'127.0.0.1:5557' is not one Rushes can connect to.*tcp://HOST:PORT"):
+        daemon.connect("127.0.0.1:5557")
+    assert daemon.manifests("127.0.0.1:5557", refresh=True) is None
+    assert "tcp://HOST:PORT" in daemon.manifest_error("127.0.0.1:5557")
+    assert "tcp://HOST:PORT" in daemon.status_line("127.0.0.1:5557")
+    with pytest.raises(ValueError, match="has no port"):
+        daemon.connect("tcp://127.0.0.1")
+    try:
+        daemon.connect("127.0.0.1:5557")
+    except ValueError as exc:
+        assert "tcp://127.0.0.1:5557" in str(process._failure(exc))
 
 
 def test_daemon_status_says_hostbridge_cannot_load_where_pyzmq_is_missing(

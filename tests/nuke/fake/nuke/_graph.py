@@ -27,8 +27,11 @@ _BUILTIN_KNOBS: dict[str, list[tuple[str, type, Any]]] = {
     "*": [("name", String_Knob, ""), ("label", String_Knob, ""), ("selected", Boolean_Knob, False),
           ("disable", Disable_Knob, False), ("tile_color", Int_Knob, 0), ("knobChanged", String_Knob, ""),
           ("showPanel", Boolean_Knob, False), ("autolabel", String_Knob, ""), ("icon", File_Knob, "")],
+    # Foundry, Read reference: before/after (what frames outside first-last show) are hold, loop,
+    # bounce or black, hold by default ("a still picture of the first frame")
     "Read": [("file", File_Knob, ""), ("first", Int_Knob, 1), ("last", Int_Knob, 1),
              ("origfirst", Int_Knob, 1), ("origlast", Int_Knob, 1), ("on_error", Enumeration_Knob, None),
+             ("before", Enumeration_Knob, None), ("after", Enumeration_Knob, None),
              ("raw", Boolean_Knob, False), ("colorspace", String_Knob, "")],
     "Write": [("file", File_Knob, ""), ("file_type", String_Knob, ""), ("channels", String_Knob, "rgb"),
               ("datatype", String_Knob, "16 bit half"), ("compression", String_Knob, ""),
@@ -42,6 +45,8 @@ _BUILTIN_KNOBS: dict[str, list[tuple[str, type, Any]]] = {
                          ("power", Color_Knob, (1.0, 1.0, 1.0)), ("saturation", Double_Knob, 1.0),
                          ("working_space", Colorspace_Knob, None)],
 }
+_CHOICES = {"on_error": ["continue", "error", "black"], "before": ["hold", "loop", "bounce", "black"],
+            "after": ["hold", "loop", "bounce", "black"]}
 _MAX_INPUTS = {"Read": 0, "Input": 0, "Constant": 0, "Output": 1, "Write": 1, "Switch": 8, "Copy": 2,
                "Merge2": 2, "Group": 0, "Root": 0}
 
@@ -55,7 +60,7 @@ class Node:
         self._parent: Group | None = None
         self._xy = (0, 0)
         for name, kcls, default in _BUILTIN_KNOBS["*"] + _BUILTIN_KNOBS.get(self._class, []):
-            knob = kcls(name, name, ["continue", "error", "black"]) if kcls is Enumeration_Knob else kcls(name)  # noqa: E501
+            knob = kcls(name, name, _CHOICES.get(name, [])) if kcls is Enumeration_Knob else kcls(name)
             if default is not None:
                 knob._value = default
             self.addKnob(knob)
