@@ -25,6 +25,7 @@ from inference_server.frames import Frame
 from inference_server.shm_cache import SegmentError
 from inference_server.tasks import load_task
 from inference_server.tasks.base import TaskContext
+from inference_server.windows import Box
 
 log = logging.getLogger("rushes.scheduler")
 
@@ -173,7 +174,7 @@ class Scheduler:
         pixels = np.ascontiguousarray(frame.pixels)
         desc: dict[str, Any] = {"number": frame.number, "colour_space": frame.colour_space}
         if job.encode:
-            data = encode_pixels(pixels, job.encode)
+            data = encode_pixels(pixels, job.encode, _windows(job, frame))
             desc.update(where="encoded", encoded={"format": job.encode, "part": 0})
             return self._reply(job, P.FRAME, [data], output=name, frame=desc)
         desc.update(shape=list(pixels.shape), dtype=pixels.dtype.name, layout="HWC")
@@ -189,3 +190,18 @@ class Scheduler:
                 return self._reply(job, P.FRAME, output=name, frame=desc)
         desc.update(where="part", part=0)
         self._reply(job, P.FRAME, [pixels], output=name, frame=desc)
+
+
+def _windows(job: Job, frame: Frame) -> tuple[Box, Box] | None:
+    """The (data window, display window) an encoded result takes: its plate frame's (the input read with
+    windows, numbered as the result) where the result covers the same region; else None."""
+    h, w = frame.pixels.shape[:2]
+    for seq in job.inputs.values():
+        numbers = getattr(seq, "numbers", None)
+        if not hasattr(seq, "boxes") or not numbers or frame.number not in numbers:
+            continue
+        box, display = seq.boxes(list(numbers).index(frame.number))
+        if (box[2] - box[0], box[3] - box[1]) == (w, h) and (box != display or box[:2] != (0, 0)):
+            return box, display
+    return None
+

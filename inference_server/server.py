@@ -286,7 +286,8 @@ class Daemon:
 
         try:
             frames = build_inputs(inputs, parts, open_segment, manifest.nan_policy, self.limits,
-                                  frozenset(p.name for p in manifest.inputs if p.kind == "matte"))
+                                  frozenset(p.name for p in manifest.inputs if p.kind == "matte"),
+                                  next((p.name for p in manifest.inputs if p.kind != "matte"), ""))
             encode = header.get("encode")
             reply = header.get("reply_shm")
             reply_seg = None

@@ -152,8 +152,10 @@ def write_file(path: str, arr: np.ndarray, spec: Any) -> None:
             os.unlink(tmp)
 
 
-def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str) -> bytes:
-    """An image file's bytes for (H, W, C) ``pixels`` (``suffix`` picks the format), every step checked."""
+def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str,
+                 windows: tuple[tuple[int, int, int, int], tuple[int, int, int, int]] | None = None) -> bytes:
+    """An image file's bytes for (H, W, C) ``pixels`` (``suffix`` picks the format), every step checked.
+    ``windows``: (data window, display window) as (x0, y0, x1, y1), for formats that hold them (EXR)."""
     import tempfile
 
     import OpenImageIO as oiio
@@ -167,6 +169,9 @@ def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str) -> bytes:
     spec = oiio.ImageSpec(w, h, c, base)
     if fmt == "exr":
         spec.attribute("compression", "zip")
+        if windows is not None:
+            (spec.x, spec.y, _, _), (fx0, fy0, fx1, fy1) = windows
+            spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0
     if fmt == "png":  # straight alpha, as a PNG's pixels are read (``media.images._as_stored``)
         spec.attribute("oiio:UnassociatedAlpha", 1)
     try:

@@ -83,6 +83,23 @@ def read_image_rgb(path: str | os.PathLike[str]) -> np.ndarray:
     return to_rgb_float(read_image(path, window="data"))
 
 
+def read_boxes(path: str | os.PathLike[str], window: str = "union") -> tuple[Box, Box]:
+    """(the region ``read_image_boxes`` would read, the display window) of an image file, from its
+    header alone (no pixel is decoded)."""
+    import OpenImageIO as oiio
+
+    path = os.fspath(path)
+    oiio.attribute("try_all_readers", 0)
+    inp = oiio.ImageInput.open(path)
+    if inp is None:
+        raise ValueError(f"cannot read image {path!r}: {oiio.geterror()}")
+    try:
+        spec = inp.spec()
+        return region_of(spec, window), display_box(spec)
+    finally:
+        inp.close()
+
+
 def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None,
                      window: str = "union", max_pixels: int | None = None) -> tuple[np.ndarray, Box, Box]:
     """``read_image``, with the region the array covers and the display window (x0, y0, x1, y1)."""

@@ -130,3 +130,39 @@ def test_a_part_over_the_daemons_limit_is_refused_before_it_is_sent(tmp_path: Pa
                                           .frames["result"][0].array(), small)
     finally:
         proc.stop()
+
+
+def _exr_windows(path: Path, pixels: np.ndarray, data: tuple[int, int], display: tuple[int, int, int, int]) -> None:
+    import OpenImageIO as oiio
+
+    spec = oiio.ImageSpec(pixels.shape[1], pixels.shape[0], pixels.shape[2], "half")
+    spec.x, spec.y = data
+    spec.full_x, spec.full_y, spec.full_width, spec.full_height = display
+    out = oiio.ImageOutput.create(str(path))
+    assert out.open(str(path), spec) and out.write_image(pixels) and out.close()
+
+
+def test_an_overscan_plate_is_repaired_with_its_overscan(daemon: str, tmp_path: Path) -> None:
+    import OpenImageIO as oiio
+
+    plates, hints = _shot(3)
+    h, w = plates[0].shape[:2]
+    frames, mattes, union = [], [], []
+    for i, (p, hint) in enumerate(zip(plates, hints, strict=True)):
+        big = np.pad(p, ((6, 6), (4, 4), (0, 0)), mode="reflect")    # 4 px overscan left/right, 6 top/bottom
+        union.append(big)
+        _exr_windows(tmp_path / f"plate.{i}.exr", big, (-4, -6), (0, 0, w, h))
+        _exr_windows(tmp_path / f"hint.{i}.exr", hint, (0, 0), (0, 0, w, h))
+        frames.append(file_frame(str(tmp_path / f"plate.{i}.exr"), 1001 + i, by_path=False))
+        mattes.append(file_frame(str(tmp_path / f"hint.{i}.exr"), 1001 + i, by_path=False))
+    with Client(daemon) as c:
+        res = c.run("wire_removal", {"plate": frames, "hint": mattes}, {"method": "spatial", "regrain": 0.0},
+                    encode="exr")
+    (tmp_path / "out.exr").write_bytes(bytes(res.frames["repair"][1].data))
+    spec = oiio.ImageInput.open(str(tmp_path / "out.exr")).spec()
+    assert (spec.x, spec.y, spec.width, spec.height) == (-4, -6, w + 8, h + 12), "the overscan kept"
+    assert (spec.full_x, spec.full_y, spec.full_width, spec.full_height) == (0, 0, w, h)
+    out = decode_bytes(bytes(res.frames["repair"][1].data), "exr")
+    inside = np.pad(hints[1][:, :, 0] > 0, ((6, 6), (4, 4)))      # the hint, laid where its window puts it
+    np.testing.assert_array_equal(out[~inside], union[1][~inside])
+    assert np.abs(out[inside].astype(np.float32) - union[1][inside]).max() > 0.2   # the wire went
