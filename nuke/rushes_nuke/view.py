@@ -30,12 +30,14 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
     choice = str(node["output"].value()) if node.knob("output") is not None else ""
     layout = node_cache(node)
     job = layout.job(version) if version else {}
+    holds: set[str] = set()   # the outputs this version holds frames of
     for port, _label in output_ports(node):
         read = node.node("Read_" + cache.safe_key(port))
         if read is None:
             continue
         span = cache.frame_range(job, port) if version else None
         if version and span:
+            holds.add(port)
             read["file"].setValue(layout.output_pattern(version, port))
             for name, value in (("first", span[0]), ("last", span[1]), ("origfirst", span[0]),
                                 ("origlast", span[1])):
@@ -44,12 +46,17 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
             read["file"].setValue("")
     source = labels.index("Source") if "Source" in labels else 0
     shown = labels.index(choice) if choice in labels else 0
+    ports = output_ports(node)
+    # an output this version never made (Revealed Matte, not asked for): the Source, said so, not black
+    missing = bool(version) and shown < len(ports) and ports[shown][0] not in holds and choice != "Source"
     switch = node.node("OutputSwitch")
     if switch is not None:
-        switch["which"].setValue(shown if version and choice != "Source" else source)
+        switch["which"].setValue(shown if version and choice != "Source" and not missing else source)
     show_note(node, qc_note(job.get("summary")))
     if not version:
         show_status(node, "not processed")
+    elif missing:
+        show_status(node, f"{version} has no {choice} (it was not asked for); Source shown")
     else:
         made = choice_label(node, "output", str(job.get("params", {}).get("output") or "")) or \
             (labels[shown] if labels else "")

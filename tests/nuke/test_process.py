@@ -251,6 +251,12 @@ def test_process_object_removal_with_a_matte_input(fake: ModuleType, daemon: str
     np.testing.assert_allclose(got[:, 50:, :3], scene[:, 50:], atol=1e-5)
     assert (got[..., 3] == 0).all(), "a plate without alpha: Nuke's missing channel, 0"
     assert node.node("Read_repair")["file"].value().endswith("/v001/repair/repair.####.exr")
+    # the revealed matte was not asked for: choosing it shows the Source and says so, not black
+    from rushes_nuke.state import output_labels
+
+    fake.fake_user_set(node["output"], "Revealed Matte")
+    assert node["rushes_status"].value() == "v001 has no Revealed Matte (it was not asked for); Source shown"
+    assert node.node("OutputSwitch")["which"].value() == output_labels(node).index("Source")
 
 
 def test_a_pasted_copy_gets_its_own_cache(fake: ModuleType, daemon: str, tmp_path: Path) -> None:
