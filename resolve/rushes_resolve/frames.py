@@ -111,17 +111,23 @@ def parse_source_path(file_path: str) -> SourceMedia:
 def source_frame_number(media: SourceMedia, source_start: int, offset: int) -> int:
     """The file frame number shown ``offset`` frames into a clip.
 
-    ``source_start`` is ``TimelineItem.GetSourceStartFrame()``. For a sequence Resolve
-    reports it either as the file frame number (1001...) or counted from the first file
-    (0...); a value inside the sequence's range is taken as a file frame number.
+    ``source_start`` is ``TimelineItem.GetSourceStartFrame()``: "the start frame position of the media
+    pool clip in the timeline clip" (Resolve's scripting README), counted from the media's first frame,
+    as others' tools read it (the media's start plus it) and as ``AppendToTimeline``'s ``startFrame``
+    takes it. Read as a file frame number whenever it fell inside the sequence's numbers, a take
+    numbered 0001 trimmed in by 4 was read one frame late, and one numbered 1001-2500 trimmed in by 1200
+    a thousand frames early. ValueError when the frame lies outside the sequence's files.
     """
     if offset < 0:
         raise ValueError(f"offset {offset} is before the clip's first frame")
     if media.kind != "sequence":
         return source_start + offset
-    if media.first <= source_start <= media.last:
-        return source_start + offset
-    return media.first + source_start + offset
+    number = media.first + source_start + offset
+    if not media.first <= number <= media.last:
+        raise ValueError(f"the clip starts {source_start} frame(s) into {media.pattern} (GetSourceStartFrame), "
+                         f"so its frame {offset} is file frame {number}, outside the files {media.first}-"
+                         f"{media.last}; Resolve's media and the files on disk disagree (relink the clip)")
+    return number
 
 
 def sequence_spec(folder: str, stem: str, first: int, last: int, ext: str = "exr") -> tuple[str, list[str]]:

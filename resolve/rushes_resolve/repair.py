@@ -69,8 +69,10 @@ def run(session: Session, values: Mapping[str, Any] | None = None) -> dict[str, 
     return summary
 
 
-def find_matte(clips: list[Clip], plate: Clip, matte_track: int) -> list[Clip]:
-    """Matte clips covering the plate: on ``matte_track``, or the nearest track above with any."""
+def find_matte(clips: list[Clip], plate: Clip, matte_track: int, ours: str = "") -> list[Clip]:
+    """Matte clips covering the plate: on ``matte_track``, or the nearest track above with any that
+    is not a repair of Rushes' own (media under ``ours``, the render folder): run again, the first
+    run's repair above the plate was taken for the matte."""
     if matte_track:
         found = overlapping(clips, matte_track, plate.start, plate.end)
         if not found:
@@ -78,10 +80,21 @@ def find_matte(clips: list[Clip], plate: Clip, matte_track: int) -> list[Clip]:
         return found
     top = max([c.track for c in clips], default=plate.track)
     for track in range(plate.track + 1, top + 1):
-        found = overlapping(clips, track, plate.start, plate.end)
+        found = [c for c in overlapping(clips, track, plate.start, plate.end) if not _made_by_rushes(c, ours)]
         if found:
             return found
     raise ValueError(f"no matte clip above {plate.name!r}: put the matte on a video track above the plate")
+
+
+def _made_by_rushes(clip: Clip, ours: str) -> bool:
+    """Whether ``clip`` shows media Rushes rendered (under the render folder ``ours``)."""
+    if not ours:
+        return False
+    try:
+        path = os.path.abspath(clip.media().path)
+    except ValueError:  # a generator or title: no media, not ours
+        return False
+    return path.startswith(os.path.abspath(ours) + os.sep)
 
 
 def repair_clip(session: Session, client: Any, manifest: TaskManifest, plate: Clip,
@@ -95,8 +108,10 @@ def repair_clip(session: Session, client: Any, manifest: TaskManifest, plate: Cl
     plate_paths = [source_path(plate, r) for r in records]
     inputs: dict[str, list[Any]] = {frames_in[0]: [file_frame(client, p, n) for p, n in plate_paths]}
     needs_matte = bool(mattes_in) and any(p.name == mattes_in[0] and not p.optional for p in manifest.inputs)
+    matte_top = 0
     if needs_matte:
-        mattes = find_matte(clips, plate, matte_track)
+        mattes = find_matte(clips, plate, matte_track, session.render_folder())
+        matte_top = max(m.track for m in mattes)
         inputs[mattes_in[0]] = [_matte_frame(client, mattes, r, n) for r, (_, n) in zip(records, plate_paths)]
     outputs = [p.name for p in manifest.outputs]
     wanted = "repair" if "repair" in outputs else (outputs[0] if outputs else "")
@@ -124,13 +139,13 @@ def repair_clip(session: Session, client: Any, manifest: TaskManifest, plate: Cl
         if not written:
             raise ValueError(f"the daemon returned no {wanted!r} frame for {plate.name!r}; nothing was imported")
         still = written[min(written)]
-        track = place(session, plate, still, None, clips, log_run)
+        track = place(session, plate, still, None, clips, log_run, matte_top)
         return {"clip": plate.name, "folder": folder, "pattern": still, "track": track, "frames": [min(written)]}
     missing = [n for _, n in plate_paths if n not in written]
     if missing:
         raise ValueError(f"the daemon returned no {wanted!r} frame for {len(missing)} frame(s) of "
                          f"{plate.name!r} (first missing: {missing[0]}); nothing was imported")
-    track = place(session, plate, pattern, (first, last), clips, log_run)
+    track = place(session, plate, pattern, (first, last), clips, log_run, matte_top)
     return {"clip": plate.name, "folder": folder, "pattern": pattern, "track": track, "frames": [first, last]}
 
 
@@ -143,9 +158,9 @@ def _matte_frame(client: Any, mattes: list[Clip], record: int, number: int) -> A
 
 
 def place(session: Session, plate: Clip, pattern: str, frame_range: tuple[int, int] | None, clips: list[Clip],
-          log_run: Run) -> int:
+          log_run: Run, above: int = 0) -> int:
     """Import ``pattern`` (a sequence over ``frame_range``, or one still when None) and put it
-    over the whole plate on the first free track above."""
+    over the whole plate on the first free track above it and above track ``above`` (its matte's)."""
     pool = session.media_pool
     if frame_range is None:
         imported = pool.ImportMedia([pattern])
@@ -158,7 +173,7 @@ def place(session: Session, plate: Clip, pattern: str, frame_range: tuple[int, i
     timeline = session.timeline
     where = {"timeline_id": timeline.GetUniqueId(), "source_clip": plate.name, "source_clip_id": plate.uid}
     log_run.add_change("import", media_id=media.GetUniqueId(), value=pattern, **where)
-    track, added = free_track_above(session, plate, clips)
+    track, added = free_track_above(session, plate, clips, above)
     if added:
         log_run.add_change("track", track=track, **where)
     carry_colour_space(plate, media, session)
@@ -198,11 +213,12 @@ def carry_colour_space(plate: Clip, media: Any, session: Session) -> None:
                                f"{plate.name!r}; set it by hand to match the plate")
 
 
-def free_track_above(session: Session, plate: Clip, clips: list[Clip]) -> tuple[int, bool]:
-    """The first video track above the plate with nothing over its frames; adds one if needed."""
+def free_track_above(session: Session, plate: Clip, clips: list[Clip], above: int = 0) -> tuple[int, bool]:
+    """The first video track above the plate (and above track ``above``: its matte's) with nothing
+    over its frames; adds one if needed. Under its matte, the repair did not show."""
     timeline = session.timeline
     count = int(timeline.GetTrackCount("video"))
-    for track in range(plate.track + 1, count + 1):
+    for track in range(max(plate.track, above) + 1, count + 1):
         if not overlapping(clips, track, plate.start, plate.end):
             return track, False
     if not timeline.AddTrack("video", "mono"):

@@ -19,7 +19,7 @@ def make(tmp: Path) -> tuple[FakeProject, FakeTimeline, FakeTimelineItem, FakeTi
              for n in ("A", "B", "C")]
     a = scene.clip(timeline, 1, "A", paths[0], 86400, 5, source_start=2)
     b = scene.clip(timeline, 1, "B", paths[1], 86405, 5)
-    c = scene.clip(timeline, 2, "C", paths[2], 86402, 3, source_start=1004)
+    c = scene.clip(timeline, 2, "C", paths[2], 86402, 3, source_start=3)
     return project, timeline, a, b, c
 
 
@@ -55,8 +55,12 @@ def test_source_frames_follow_the_edit(tmp_path: Path) -> None:
     assert pick_frame(ca, timeline) == 86403 and pick_frame(cb, timeline) == 86407  # middle of B
     # A starts 2 frames into its media (counted from the first file): 1001 + 2 + 3
     assert source_path(ca, 86403) == (str(tmp_path / "A" / "A.1006.exr"), 1006)
-    # C reports its source start as a file frame number (1004)
+    # C starts 3 frames into its media: record 86403 is its frame 1, file 1001 + 3 + 1 (read as a file
+    # number whenever it fell inside the files' numbers, a take from 0001 trimmed by 4 was a frame late)
     assert source_path(cc, 86403)[1] == 1005
+    c.source_start = 1004      # past the files: an error naming them, not another frame
+    with pytest.raises(ValueError, match="file frame 2006, outside the files 1001-1010"):
+        source_path(cc, 86403)
     with pytest.raises(ValueError, match="outside clip 'B'"):
         cb.source_frame(86400)
     (tmp_path / "B" / "B.1003.exr").unlink()

@@ -44,9 +44,11 @@ def test_source_paths_as_resolve_shows_them() -> None:
     assert frames.parse_source_path("/s/still.tif").kind == "image"
     with pytest.raises(ValueError, match="no File Path"):
         frames.parse_source_path("")
-    # GetSourceStartFrame counted from the first file, or as a file frame number
+    # GetSourceStartFrame counts from the media's first frame (Resolve's README; others' tools read it so)
     assert frames.source_frame_number(seq, 3, 2) == 998 + 5
-    assert frames.source_frame_number(seq, 1001, 2) == 1003
+    assert frames.source_frame_number(seq, 0, 0) == 998
+    with pytest.raises(ValueError, match="file frame 2001, outside the files 998-1010"):
+        frames.source_frame_number(seq, 1001, 2)
 
 
 def test_output_names_and_versions() -> None:

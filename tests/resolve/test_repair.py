@@ -182,7 +182,9 @@ def test_object_removal_takes_the_matte_from_the_given_track(rushes_env: Path) -
     reporter = Reporter()
     values = {"task": "object_removal", "matte_track": 3}
     assert main("repair", {"resolve": resolve}, values, reporter) == 0, reporter.lines
-    [placed] = timeline.video[1]  # track 2 was free
+    # above its matte (track 3), on a track added for it: on the free track 2, under the matte, it did not show
+    assert timeline.video[1] == [] and len(timeline.video) == 4
+    [placed] = timeline.video[3]
     assert (placed.start, placed.duration) == (86400, 5)
     out = tmp / "renders" / "Test_Show" / "E001_object_removal_v001"
     assert sorted(p.name for p in out.iterdir()) == [f"E001_object_removal.{n:04d}.exr" for n in range(1, 6)]
@@ -221,3 +223,25 @@ def test_resolve_19_0_0_to_19_0_1_is_told_to_update(rushes_env: Path, version: t
     if not ok:
         assert reporter.lines[-1] == ("error: DaVinci Resolve 19.0.1 lacks TimelineItem.GetSourceStartFrame and "
                                       "GetStart(subframe), which Rushes needs; update Resolve to 19.0.2 or later")
+
+
+def test_a_second_run_takes_the_matte_not_the_first_runs_repair(rushes_env: Path) -> None:
+    """The repair goes above its matte, and a clip Rushes rendered is never taken for a matte."""
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "E001", 1, 5, walker_frame)
+    matte_path = scene.write_sequence(tmp / "media" / "matte", "E001_matte", 1, 5, walker_matte, "png")
+    resolve, project, timeline = scene.project(tmp, tracks=3)
+    plate = scene.clip(timeline, 1, "E001", plate_path, 86400, 5)
+    scene.clip(timeline, 3, "E001 matte", matte_path, 86400, 5)      # track 2 left empty
+    for _run in (1, 2):
+        timeline.selected = plate
+        reporter = Reporter()
+        assert main("repair", {"resolve": resolve}, {"task": "object_removal", "matte_track": 0}, reporter) == 0, \
+            reporter.lines
+    # run 1 above the matte, on track 4 (under it, on track 2, it did not show and run 2 took it for the
+    # matte); run 2, its matte still track 3's, on track 5
+    assert [len(timeline.video[k]) for k in range(5)] == [1, 0, 1, 1, 1]
+    out = tmp / "renders" / "Test_Show"
+    first, second = (scene.read_image(out / f"E001_object_removal_v00{v}" / "E001_object_removal.0003.exr")
+                     for v in (1, 2))
+    np.testing.assert_allclose(second, first, atol=1e-4)   # the same matte, the same repair
