@@ -18,7 +18,7 @@ import numpy as np
 
 from hostbridge.protocol import ProtocolError, frame_nbytes
 from inference_server.frames import Frame, FrameSeq, NanPolicy, TaskInputError
-from inference_server.media import ImageTooLarge, check_magic, read_boxes, read_image_boxes
+from inference_server.media import ImageTooLarge, check_magic, read_boxes, read_image_info
 from inference_server.shm_cache import SegmentError
 from inference_server.windows import AlignedFrames, Box
 from inference_server.writers import encode_bytes
@@ -56,7 +56,7 @@ def read_path(path: str, limits: Limits | None = None, window: str = "union", wh
 
 
 def read_path_boxes(path: str, limits: Limits | None = None, window: str = "union", what: str = "",
-                    temporary: bool = False) -> tuple[np.ndarray, tuple[Box, Box]]:
+                    temporary: bool = False) -> tuple[np.ndarray, tuple[Box, Box], bool]:
     """Read an image file in its own pixel type as (H, W, C); failures become typed protocol errors
     naming ``what`` (default: the file). ``window``: the region read of an EXR with a data window
     (``inference_server.windows``: "union" for plates, "display" for mattes, as the CLI reads them).
@@ -64,8 +64,9 @@ def read_path_boxes(path: str, limits: Limits | None = None, window: str = "unio
     limits = limits or Limits()
     check_path_format(path)
     try:
-        pixels, box, display = read_image_boxes(path, limits.max_side, limits.max_bytes, window, limits.max_pixels)
-        return pixels, (box, display)
+        pixels, box, display, straight = read_image_info(path, limits.max_side, limits.max_bytes, window,
+                                                         limits.max_pixels)
+        return pixels, (box, display), straight
     except ImageTooLarge as exc:
         raise ProtocolError("frame_too_large", f"{what + ': ' if what else ''}{exc}; the daemon refuses frames "
                                                "that large") from None
@@ -85,7 +86,7 @@ def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = Non
 
 
 def decode_bytes_boxes(data: bytes | memoryview, fmt: str, limits: Limits | None = None, window: str = "union",
-                       what: str = "") -> tuple[np.ndarray, tuple[Box, Box]]:
+                       what: str = "") -> tuple[np.ndarray, tuple[Box, Box], bool]:
     """Decode an encoded image (EXR, PNG...) from memory, read only by ``fmt``'s reader (``read_path``'s
     ``window``; errors name ``what``, default "encoded FMT frame", never the temporary file)."""
     limits = limits or Limits()
@@ -106,7 +107,8 @@ def decode_bytes_boxes(data: bytes | memoryview, fmt: str, limits: Limits | None
         os.unlink(tmp)
 
 
-def encode_pixels(pixels: np.ndarray, fmt: str, windows: tuple[Box, Box] | None = None) -> bytes:
+def encode_pixels(pixels: np.ndarray, fmt: str, windows: tuple[Box, Box] | None = None,
+                  straight: bool = False) -> bytes:
     """Encode (H, W, C) pixels as an image file's bytes (EXR keeps half/float and holds 8/16-bit code
     values as float, exactly; PNG/TIFF keep 8/16 bit; JPEG is a preview, 8 bit).
 
@@ -115,11 +117,13 @@ def encode_pixels(pixels: np.ndarray, fmt: str, windows: tuple[Box, Box] | None 
     (``inference_server.writers``): a full temporary folder raises ``WriteFailed`` instead of sending
     undecodable bytes, and JPEG never reaches libjpeg's process-ending error handler. ``windows``: an
     EXR's (data window, display window), the plate's: an overscan result keeps its overscan.
+    ``straight``: the pixels' alpha is straight, as their plate's file stored it (``writers.store_straight``).
     """
     if fmt == "png" and pixels.dtype.kind == "f":
         raise TaskInputError(f"the reply was asked for as PNG, which holds 8 or 16-bit code values, but this "
-                             f"task's frames are {pixels.dtype} (values above 1 would be clipped); ask for exr or tif")
-    return encode_bytes(np.ascontiguousarray(pixels), fmt, EXTENSIONS[fmt], windows if fmt == "exr" else None)
+                             f"task's frames are {pixels.dtype} (values above 1 would be clipped); ask for exr or tiff")
+    return encode_bytes(np.ascontiguousarray(pixels), fmt, EXTENSIONS[fmt], windows if fmt == "exr" else None,
+                        straight and pixels.shape[2] in (2, 4))
 
 
 def check_pixels(pixels: np.ndarray, what: str, policy: NanPolicy) -> None:
@@ -131,8 +135,9 @@ def check_pixels(pixels: np.ndarray, what: str, policy: NanPolicy) -> None:
 
 class LazyFrames(FrameSeq):
     """Frames loaded on first access, with a small cache; pixels checked as they load. A loader
-    returns the pixels, or the pixels and (region read, display window) of a file with windows:
-    ``boxes(i)`` (``windows.AlignedFrames`` reads them), the frame's own size where it has none."""
+    returns the pixels, or the pixels, (region read, display window) and whether its alpha is straight,
+    of a file: ``boxes(i)`` (``windows.AlignedFrames`` reads them; the frame's own size where it has
+    none) and ``straight(i)`` (a reply encoded from it stores its alpha as the file did)."""
 
     def __init__(self, loaders: list[Callable[[], Loaded]], numbers: list[int], spaces: list[str],
                  names: list[str], policy: NanPolicy, cache: int = 8,
@@ -142,6 +147,7 @@ class LazyFrames(FrameSeq):
         self._policy = policy
         self._cache: OrderedDict[int, Frame] = OrderedDict()
         self._boxes: dict[int, tuple[Box, Box]] = {}
+        self._straight: dict[int, bool] = {}
         self._size = cache
         self._lock = threading.Lock()    # a task may read frames from two threads (object removal)
 
@@ -154,7 +160,8 @@ class LazyFrames(FrameSeq):
                 self._cache.move_to_end(i)
                 return self._cache[i]
             got = self._loaders[i]()
-            pixels, boxes = got if isinstance(got, tuple) else (got, None)
+            pixels, boxes, straight = got if isinstance(got, tuple) else (got, None, False)
+            self._straight[i] = straight
             check_pixels(pixels, self._names[i], self._policy)
             frame = Frame(pixels, self.numbers[i], self._spaces[i])
             h, w = frame.pixels.shape[:2]
@@ -163,6 +170,12 @@ class LazyFrames(FrameSeq):
             if len(self._cache) > self._size:
                 self._cache.popitem(last=False)
             return frame
+
+    def straight(self, i: int) -> bool:
+        """Whether frame ``i`` was read from a file with a straight (unassociated) alpha."""
+        if i not in self._straight:
+            self[i]
+        return self._straight[i]
 
     def boxes(self, i: int) -> tuple[Box, Box]:
         """(region read, display window) of frame ``i``: from its header or its shape where that is
@@ -176,7 +189,7 @@ class LazyFrames(FrameSeq):
         return self._boxes[i]
 
 
-Loaded = np.ndarray | tuple[np.ndarray, tuple[Box, Box]]
+Loaded = np.ndarray | tuple[np.ndarray, tuple[Box, Box], bool]
 
 
 def build_inputs(descs: dict[str, list[dict[str, Any]]], parts: Sequence[Any],

@@ -174,7 +174,7 @@ class Scheduler:
         pixels = np.ascontiguousarray(frame.pixels)
         desc: dict[str, Any] = {"number": frame.number, "colour_space": frame.colour_space}
         if job.encode:
-            data = encode_pixels(pixels, job.encode, _windows(job, frame))
+            data = encode_pixels(pixels, job.encode, _windows(job, frame), _straight(job, frame))
             desc.update(where="encoded", encoded={"format": job.encode, "part": 0})
             return self._reply(job, P.FRAME, [data], output=name, frame=desc)
         desc.update(shape=list(pixels.shape), dtype=pixels.dtype.name, layout="HWC")
@@ -204,4 +204,14 @@ def _windows(job: Job, frame: Frame) -> tuple[Box, Box] | None:
         if (box[2] - box[0], box[3] - box[1]) == (w, h) and (box != display or box[:2] != (0, 0)):
             return box, display
     return None
+
+
+def _straight(job: Job, frame: Frame) -> bool:
+    """Whether a result's alpha is straight: its plate frame (the input read with windows, numbered as the
+    result) came from a file that stored it so (a PNG). A task gives a plate's alpha back as it read it."""
+    for seq in job.inputs.values():
+        numbers = getattr(seq, "numbers", None)
+        if hasattr(seq, "straight") and hasattr(seq, "boxes") and numbers and frame.number in numbers:
+            return bool(seq.straight(list(numbers).index(frame.number)))
+    return False
 

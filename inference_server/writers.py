@@ -152,10 +152,27 @@ def write_file(path: str, arr: np.ndarray, spec: Any) -> None:
             os.unlink(tmp)
 
 
+def store_straight(arr: np.ndarray, spec: Any, ext: str) -> np.ndarray:
+    """Pixels read with a straight (unassociated) alpha, as stored, made ready for a file of ``ext``:
+    PNG and TIFF hold straight alpha (``spec`` says so, and they are written as they are); other
+    formats (EXR) hold associated alpha, so the colour is multiplied by the alpha, as OpenImageIO does
+    on reading such a file by default. (H, W, 2|4) ``arr``; returned as a new array when changed."""
+    if ext.lower() in (".png", ".tif", ".tiff"):
+        spec.attribute("oiio:UnassociatedAlpha", 1)
+        return arr
+    f = to_float(arr)
+    f[..., :-1] *= f[..., -1:]
+    return from_float(f, arr.dtype)
+
+
 def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str,
-                 windows: tuple[tuple[int, int, int, int], tuple[int, int, int, int]] | None = None) -> bytes:
+                 windows: tuple[tuple[int, int, int, int], tuple[int, int, int, int]] | None = None,
+                 straight: bool = False) -> bytes:
     """An image file's bytes for (H, W, C) ``pixels`` (``suffix`` picks the format), every step checked.
-    ``windows``: (data window, display window) as (x0, y0, x1, y1), for formats that hold them (EXR)."""
+    ``windows``: (data window, display window) as (x0, y0, x1, y1), for formats that hold them (EXR).
+    ``straight``: the alpha is straight (unassociated), as the plate's file stored it: kept so in PNG
+    and TIFF, multiplied into the colour for EXR (``store_straight``); otherwise the pixels are
+    associated, as OpenImageIO takes them."""
     import tempfile
 
     import OpenImageIO as oiio
@@ -172,8 +189,8 @@ def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str,
         if windows is not None:
             (spec.x, spec.y, _, _), (fx0, fy0, fx1, fy1) = windows
             spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0
-    if fmt == "png":  # straight alpha, as a PNG's pixels are read (``media.images._as_stored``)
-        spec.attribute("oiio:UnassociatedAlpha", 1)
+    if straight:
+        pixels = store_straight(pixels, spec, suffix)
     try:
         folder = tempfile.mkdtemp(prefix="rushes-enc-")
     except OSError as exc:

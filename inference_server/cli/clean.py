@@ -80,7 +80,7 @@ def clean_plate(args: argparse.Namespace) -> int:
     plate = media.open_sequence(args.plate, frames)
     mask = None
     if args.mask:
-        mask = open_matte("mask", args.mask, args.plate, plate)
+        mask = open_matte("mask", args.mask, args.plate, plate, frames)
         check_out_holds(args.out, len(plate), "clean.####.exr")
     elif len(plate) < 2:
         raise ValueError(f"the plate {args.plate!r} has one frame; a clean plate needs a shot of several frames")
@@ -88,7 +88,9 @@ def clean_plate(args: argparse.Namespace) -> int:
     out_ext = os.path.splitext(args.out)[1].lower()
     paths = plate.paths or []
     same_format = bool(paths) and out_ext == os.path.splitext(paths[0])[1].lower()
-    like = paths[0] if same_format else plate.info.dtype
+    # each frame is written like its own plate frame (its timecode, its header), in the plate's format;
+    # the clean plate and its matte like the reference frame's
+    likes = dict(zip(plate.numbers, paths)) if same_format else {}
     written: dict[str, list[str]] = {}
     staged = StagedOutputs()
 
@@ -98,7 +100,7 @@ def clean_plate(args: argparse.Namespace) -> int:
             px = from_float(to_float(px), plate.info.dtype)
         spec = unseen_spec(args.out) if output == "unseen" else args.out
         path = media.output_path(spec, frame.number)
-        staged.write(path, px, like, frame.number)
+        staged.write(path, px, likes.get(frame.number, plate.info.dtype), frame.number, output != "unseen")
         if path not in written.setdefault(output, []):
             written[output].append(path)
 

@@ -46,7 +46,8 @@ def check_matching_frames(what: str, spec: str, frames: Sequence[Frame], plate: 
                          f"but the plate has {len(plate)} ({b[0]}-{b[-1]})")
 
 
-def open_matte(what: str, spec: str, plate_spec: str, plate: media.FrameSequence) -> Sequence[Frame]:
+def open_matte(what: str, spec: str, plate_spec: str, plate: media.FrameSequence,
+               frames: tuple[int, int] | None = None) -> Sequence[Frame]:
     """The ``what`` ("hint", "mask") sequence matched to the plate's frames, in the plate's pixel frame
     (``windows.align``): by frame number, plate frame 1001 taking matte frame 1001, a matte frame missing
     in the plate's range an error naming it (paired by position, a matte rendered from 1002 was laid one
@@ -60,7 +61,7 @@ def open_matte(what: str, spec: str, plate_spec: str, plate: media.FrameSequence
         if media.is_movie(spec):
             by_position = not media.is_movie(plate_spec)
             seq = media.open_sequence(spec, None if by_position else span)
-        elif media.is_pattern(spec) and not media.is_pattern(plate_spec):
+        elif media.is_pattern(spec) and not media.is_pattern(plate_spec) and frames is None:
             by_position = True
             seq = media.open_sequence(spec, None, window="display")
         else:

@@ -52,12 +52,14 @@ def wire_remove(args: argparse.Namespace) -> int:
     media.output_path(args.out, 0)  # a movie OUT is refused here, before any work
     media.check_writable_format(args.out)
     plate = media.open_sequence(args.plate, frames)
-    hint = open_matte("hint", args.hint, args.plate, plate)
+    hint = open_matte("hint", args.hint, args.plate, plate, frames)
     check_out_holds(args.out, len(plate), "repair.####.exr")
     media.ensure_folder(media.output_path(args.out, plate.numbers[0]))
     out_ext = os.path.splitext(args.out)[1].lower()
     same_format = out_ext == os.path.splitext(plate.paths[0])[1].lower() if plate.paths else False
-    like = plate.paths[0] if same_format and plate.paths else plate.info.dtype
+    # each frame is written like its own plate frame (its timecode, its header), in the plate's format
+    likes = dict(zip(plate.numbers, plate.paths)) if same_format and plate.paths else {}
+    names = args.output in ("repair", "source")  # a matte in the alpha is no plate's fourth channel
     params: dict[str, object] = {"method": args.mode, "output": args.output}
     if args.window is not None:
         params["window"] = args.window
@@ -72,7 +74,8 @@ def wire_remove(args: argparse.Namespace) -> int:
             px = frame.pixels
             if px.dtype.name != plate.info.dtype:
                 px = from_float(to_float(px), plate.info.dtype)
-            staged.write(media.output_path(args.out, frame.number), px, like, frame.number)
+            staged.write(media.output_path(args.out, frame.number), px, likes.get(frame.number, plate.info.dtype),
+                         frame.number, names)
 
         with progress_bar("wire removal") as update:
             summary = run_task("wire_removal", {"plate": plate, "hint": hint}, params,

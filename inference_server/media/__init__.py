@@ -30,6 +30,7 @@ from inference_server.media.images import (
     read_boxes,
     read_image,
     read_image_boxes,
+    read_image_info,
     read_image_rgb,
     write_image,
 )
@@ -51,6 +52,6 @@ __all__ = [
     "CACHE_BYTES", "IMAGE_EXTS", "MAGIC", "MOVIE_EXTS", "FrameSequence", "ImageTooLarge", "SequenceInfo",
     "check_magic", "check_writable_format", "ensure_folder", "is_movie", "is_pattern", "open_sequence",
     "output_path", "parse_frame_range", "probe_image", "probe_movie", "read_boxes", "read_clip_frames", "read_image",
-    "read_image_boxes", "read_image_rgb", "read_movie_frames", "refuse_overwrite", "split_frame_number",
-    "write_image",
+    "read_image_boxes", "read_image_info", "read_image_rgb", "read_movie_frames", "refuse_overwrite",
+    "split_frame_number", "write_image",
 ]

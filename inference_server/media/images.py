@@ -13,7 +13,7 @@ import numpy as np
 
 from inference_server.frames import ALLOWED_DTYPES, to_rgb_float
 from inference_server.windows import data_box, display_box, like_windows, place, region_of
-from inference_server.writers import write_file
+from inference_server.writers import store_straight, write_file
 
 Box = tuple[int, int, int, int]
 
@@ -103,6 +103,13 @@ def read_boxes(path: str | os.PathLike[str], window: str = "union") -> tuple[Box
 def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None,
                      window: str = "union", max_pixels: int | None = None) -> tuple[np.ndarray, Box, Box]:
     """``read_image``, with the region the array covers and the display window (x0, y0, x1, y1)."""
+    return read_image_info(path, max_side, max_bytes, window, max_pixels)[:3]  # type: ignore[return-value]
+
+
+def read_image_info(path: str | os.PathLike[str], max_side: int | None = None, max_bytes: int | None = None,
+                    window: str = "union", max_pixels: int | None = None) -> tuple[np.ndarray, Box, Box, bool]:
+    """``read_image_boxes``, and whether the pixels' alpha is straight (unassociated: PNG, many TIFFs),
+    as they are read (``_as_stored``); a file written from them in another format needs to know."""
     import OpenImageIO as oiio
 
     path = os.fspath(path)
@@ -134,7 +141,7 @@ def read_image_boxes(path: str | os.PathLike[str], max_side: int | None = None, 
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
     pixels = place(np.ascontiguousarray(pixels.astype(dtype, copy=False)), data_box(spec)[:2], box)
-    return pixels, box, display_box(spec)
+    return pixels, box, display_box(spec), spec.get_int_attribute("oiio:UnassociatedAlpha", 0) == 1
 
 
 # compressions that give back exactly what they were given (PXR24 only for half: it rounds float32)
@@ -169,14 +176,15 @@ def check_writable_format(path: str) -> None:
         raise ValueError(f"output {path!r}: no image format is written as {ext} files (use .exr, .dpx, .tif or .png)")
 
 
-def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: str | None = None) -> None:
+def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: str | None = None,
+                channel_names: bool = True) -> None:
     """Write (H, W, C) ``pixels`` to ``path`` atomically, keeping their bit depth.
 
     ``like_format`` may name a dtype (``"uint16"``...) to write in, or a reference image file
     whose pixel format and bits per sample (10-bit DPX, say) the output copies; an EXR written
     like an EXR plate also takes the plate's display window and data-window origin (overscan). Written
     in the reference's own format, the image takes its header (compression, metadata) and, with as
-    many channels, its channel names.
+    many channels, its channel names (unless ``channel_names`` is False: the channels mean other things).
     The folder must exist. Every step is checked (``inference_server.writers``); a failed write
     raises ``WriteFailed`` and leaves ``path`` as it was.
     """
@@ -195,6 +203,7 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
     fmt, bits, windows = arr.dtype.name, 0, None
     names: tuple[str, ...] = ()
     header: list[tuple[str, Any, Any]] = []
+    straight = False
     if like_format in ALLOWED_DTYPES:
         fmt = str(like_format)
     elif like_format:
@@ -203,12 +212,13 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
             raise ValueError(f"cannot read reference image {like_format!r}: {oiio.geterror()}")
         rspec = ref.spec()
         fmt, bits = native_dtype(rspec), rspec.get_int_attribute("oiio:BitsPerSample", 0)
+        straight = rspec.get_int_attribute("oiio:UnassociatedAlpha", 0) == 1 and arr.shape[2] in (2, 4)
         if path.lower().endswith(".exr"):
             windows = like_windows(rspec, arr.shape)
         if os.path.splitext(path)[1].lower() == os.path.splitext(like_format)[1].lower():
             # the same format: its header travels (compression, timecode, camera metadata), and with the
             # same channel count its channel names (R, G, B, Z is no RGBA)
-            names = tuple(rspec.channelnames) if rspec.nchannels == arr.shape[2] else ()
+            names = tuple(rspec.channelnames) if rspec.nchannels == arr.shape[2] and channel_names else ()
             header = [(a.name, a.type, a.value) for a in rspec.extra_attribs if _travels(a.name, a.value, fmt)]
         ref.close()
     h, w, c = arr.shape
@@ -222,7 +232,8 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
         spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0
     if path.lower().endswith(".png"):
         spec.attribute("png:compressionLevel", 3)
-        spec.attribute("oiio:UnassociatedAlpha", 1)  # a PNG's alpha is straight, as its pixels were read
+    if straight and not header:  # another format than the straight reference's (the same copies its header)
+        arr = store_straight(arr, spec, os.path.splitext(path)[1])
     if bits and bits not in (8, 16, 32):
         spec.attribute("oiio:BitsPerSample", bits)
     write_file(path, arr, spec)

@@ -95,11 +95,12 @@ def frame_numbers(frames: Sequence[Frame]) -> list[int]:
 def check_paired(what: str, mattes: Sequence[Frame], plates: Sequence[Frame]) -> None:
     """TaskInputError unless ``mattes`` (the hint, the matte: as many frames as ``plates``) pair with
     the plate's frames: numbered as the plate's, frame by frame. A matte whose frames all carry one
-    number (a client that numbers none of them) pairs in order. Paired in order regardless, a matte
+    number, or 0, 1, 2... (a client that numbers none of them: hostbridge numbers bare arrays so)
+    pairs in order. Paired in order regardless, a matte
     rendered from 1002 for a plate from 1001 was laid one frame late over the whole shot, silently."""
     ours, theirs = frame_numbers(mattes), frame_numbers(plates)
-    if len(set(ours)) <= 1 or ours == theirs:
-        return
+    if len(set(ours)) <= 1 or ours == theirs or ours == list(range(len(ours))):
+        return  # one number, or hostbridge's own 0, 1, 2... for arrays sent without numbers: in order
     k = next(k for k, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b)
     raise TaskInputError(f"the {what}'s frame {ours[k]} would be laid over plate frame {theirs[k]} (the {what} runs "
                          f"{ours[0]}-{ours[-1]}, the plate {theirs[0]}-{theirs[-1]}); number the {what}'s frames as "

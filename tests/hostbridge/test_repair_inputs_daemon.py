@@ -81,7 +81,7 @@ def test_an_rgba_png_plate_comes_back_as_it_was_outside_the_hint(daemon: str) ->
         a[1::4] = 90
         rgba.append(np.concatenate([px, a], axis=2))
     with Client(daemon) as c:
-        res = c.run("wire_removal", {"plate": [encoded_frame(encode_pixels(p, "png"), "png", 1 + i)
+        res = c.run("wire_removal", {"plate": [encoded_frame(encode_pixels(p, "png", straight=True), "png", 1 + i)
                                                for i, p in enumerate(rgba)],
                                      "hint": [array_frame(h, 1 + i) for i, h in enumerate(hints)]},
                     {"method": "spatial"}, encode="png")
@@ -166,3 +166,11 @@ def test_an_overscan_plate_is_repaired_with_its_overscan(daemon: str, tmp_path: 
     inside = np.pad(hints[1][:, :, 0] > 0, ((6, 6), (4, 4)))      # the hint, laid where its window puts it
     np.testing.assert_array_equal(out[~inside], union[1][~inside])
     assert np.abs(out[inside].astype(np.float32) - union[1][inside]).max() > 0.2   # the wire went
+
+
+def test_bare_arrays_for_the_hint_pair_in_order_with_a_numbered_plate(daemon: str) -> None:
+    plates, hints = _shot()
+    with Client(daemon) as c:     # hostbridge numbers bare arrays 0, 1, 2: the client numbered none
+        res = c.run("wire_removal", {"plate": [array_frame(p, 1001 + i) for i, p in enumerate(plates)],
+                                     "hint": list(hints)}, {"method": "spatial"})
+    assert [f.number for f in res.frames["repair"]] == [1001, 1002, 1003]

@@ -201,3 +201,41 @@ def test_read_image_refuses_an_oversized_header_before_reading(tmp_path: Path) -
     with pytest.raises(media.ImageTooLarge):
         media.read_image(path, max_bytes=8 * 40 * 3 * 4 - 1)
     assert media.read_image(path, max_side=40, max_bytes=8 * 40 * 3 * 4).shape == (8, 40, 3)
+
+
+def test_straight_alpha_is_kept_in_its_own_format_and_associated_for_exr(tmp_path: Path) -> None:
+    import OpenImageIO as oiio
+
+    px = np.zeros((2, 3, 4), np.uint8)
+    px[..., 0], px[..., 3] = 200, 128
+    px[0, 0, 3] = 0                                        # colour under alpha 0: kept as stored
+    media.write_image(tmp_path / "straight.png", px, like_format="uint8")   # no reference: associated
+    cfg = oiio.ImageSpec()
+    cfg.attribute("oiio:UnassociatedAlpha", 1)
+    spec = oiio.ImageSpec(3, 2, 4, "uint8")
+    spec.attribute("oiio:UnassociatedAlpha", 1)
+    out = oiio.ImageOutput.create(str(tmp_path / "s.png"))
+    assert out.open(str(tmp_path / "s.png"), spec) and out.write_image(px) and out.close()
+    read = media.read_image(tmp_path / "s.png")
+    np.testing.assert_array_equal(read, px)                # read as stored
+    media.write_image(tmp_path / "again.png", read, like_format=str(tmp_path / "s.png"))
+    np.testing.assert_array_equal(media.read_image(tmp_path / "again.png"), px)   # PNG to PNG: as it was
+    media.write_image(tmp_path / "as.exr", read, like_format=str(tmp_path / "s.png"))
+    exr = media.read_image(tmp_path / "as.exr").astype(np.float32)
+    # EXR holds associated alpha: the colour multiplied by the alpha, as reading the PNG by default gives
+    np.testing.assert_allclose(exr[0, 1, 0], 200 / 255 * 128 / 255, atol=1 / 255)   # in 8 bit, as read
+    assert exr[0, 0, 0] == 0.0
+
+
+def test_each_frame_keeps_its_own_header(tmp_path: Path) -> None:
+    import OpenImageIO as oiio
+
+    for n in (1, 2):
+        spec = oiio.ImageSpec(4, 4, 3, "half")
+        spec.attribute("smpte:TimeCode", oiio.TypeDesc("timecode"), (0x01000000 + n, 0))
+        out = oiio.ImageOutput.create(str(tmp_path / f"p.{n}.exr"))
+        assert out.open(str(tmp_path / f"p.{n}.exr"), spec) and out.write_image(np.zeros((4, 4, 3), np.float16))
+        out.close()
+        media.write_image(tmp_path / f"o.{n}.exr", np.ones((4, 4, 3), np.float16), like_format=str(tmp_path / f"p.{n}.exr"))
+    codes = [oiio.ImageInput.open(str(tmp_path / f"o.{n}.exr")).spec().getattribute("smpte:TimeCode")[0] for n in (1, 2)]
+    assert codes == [0x01000001, 0x01000002]

@@ -200,3 +200,56 @@ def test_a_still_plate_keeps_its_frame_number(tmp_path: Path) -> None:
     assert main(["wire-remove", str(tmp_path / "plate.1003.png"), str(tmp_path / "one.####.png"),
                  "--hint", str(tmp_path / "hint.1003.png"), "--mode", "spatial"]) == 0
     assert sorted(p.name for p in tmp_path.glob("one.*")) == ["one.1003.png"]
+
+
+def test_a_movie_plate_pairs_a_hint_sequence_by_number_with_frames_and_in_order_without(tmp_path: Path) -> None:
+    """A farm chunk runs `wire-remove plate.mp4 ... --frames 2-4`: the hint's frames 2-4 (a movie's
+    frames count from 1, as the hint rendered for it does); without --frames, in order."""
+    import av
+
+    _, plates, hints = wire_shot(6, drift=5.0)
+    h, w = plates[0].shape[:2]
+    with av.open(str(tmp_path / "plate.mp4"), "w") as box:
+        stream = box.add_stream("mpeg4", rate=24)
+        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
+        for p in plates:
+            frame = av.VideoFrame.from_ndarray(np.rint(p[:, :, :3] * 255).astype(np.uint8), format="rgb24")
+            for packet in stream.encode(frame):
+                box.mux(packet)
+        for packet in stream.encode():
+            box.mux(packet)
+    for i, hh in enumerate(hints):
+        media.write_image(tmp_path / f"hint.{i + 1:04d}.png", np.rint(hh[:, :, None] * 255).astype(np.uint8))
+    assert main(["wire-remove", str(tmp_path / "plate.mp4"), str(tmp_path / "r.####.png"), "--hint",
+                 str(tmp_path / "hint.####.png"), "--frames", "2-4", "--mode", "spatial"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("r.*.png")) == ["r.0002.png", "r.0003.png", "r.0004.png"]
+    got = media.read_image(tmp_path / "r.0003.png")
+    plate = media.open_sequence(str(tmp_path / "plate.mp4"))[2].pixels
+    np.testing.assert_array_equal(got[hints[2] == 0], plate[hints[2] == 0])   # hint frame 3 over plate frame 3
+    assert main(["wire-remove", str(tmp_path / "plate.mp4"), str(tmp_path / "all.####.png"), "--hint",
+                 str(tmp_path / "hint.####.png"), "--mode", "spatial"]) == 0
+    assert len(list(tmp_path.glob("all.*.png"))) == 6
+
+
+def test_each_repaired_frame_keeps_its_plate_frames_timecode_and_a_matte_is_named_alpha(tmp_path: Path) -> None:
+    import OpenImageIO as oiio
+
+    _, plates, hints = wire_shot(3, drift=5.0)
+    for i, (p, hh) in enumerate(zip(plates, hints, strict=True)):
+        rgbz = np.concatenate([p, np.full(p.shape[:2] + (1,), 50.0, np.float32)], axis=2).astype(np.float16)
+        spec = oiio.ImageSpec(rgbz.shape[1], rgbz.shape[0], 4, "half")
+        spec.channelnames = ("R", "G", "B", "Z")
+        spec.attribute("smpte:TimeCode", oiio.TypeDesc("timecode"), (0x01000000 + i, 0))
+        path = str(tmp_path / f"plate.{1001 + i}.exr")
+        out = oiio.ImageOutput.create(path)
+        assert out.open(path, spec) and out.write_image(rgbz) and out.close()
+        media.write_image(tmp_path / f"hint.{1001 + i}.png", np.rint(hh[:, :, None] * 255).astype(np.uint8))
+    assert main(["wire-remove", str(tmp_path / "plate.####.exr"), str(tmp_path / "r.####.exr"), "--hint",
+                 str(tmp_path / "hint.####.png"), "--mode", "spatial"]) == 0
+    codes = [oiio.ImageInput.open(str(tmp_path / f"r.{n}.exr")).spec().getattribute("smpte:TimeCode")[0]
+             for n in (1001, 1002, 1003)]
+    assert codes == [0x01000000, 0x01000001, 0x01000002]
+    assert main(["wire-remove", str(tmp_path / "plate.####.exr"), str(tmp_path / "m.####.exr"), "--hint",
+                 str(tmp_path / "hint.####.png"), "--mode", "spatial", "--output", "repair-matted"]) == 0
+    spec = oiio.ImageInput.open(str(tmp_path / "m.1002.exr")).spec()
+    assert tuple(spec.channelnames)[-1] == "A", spec.channelnames   # the wire matte, not the plate's Z
