@@ -193,12 +193,34 @@ def place(session: Session, plate: Clip, pattern: str, frame_range: tuple[int, i
     if placed != plate.duration:
         raise ValueError(f"Resolve placed {os.path.basename(pattern)} as {placed} frame(s) over {plate.name!r} "
                          f"({plate.duration} frames); Revert removes it")
+    carry_framing(plate, item, session)
     # the repaired clip covers the plate: it needs the plate's grade, or it shows ungraded
     if not plate.item.CopyGrades([item]):
         session.reporter.error(f"Resolve did not copy the grade of {plate.name!r} onto the repaired clip on "
                                f"video track {track}; copy it by hand (Color page, middle-click)")
     session.reporter.say(f"placed {os.path.basename(pattern)} on video track {track} over {plate.name}")
     return track
+
+
+# the Edit page Inspector's framing (README, "Looking up Timeline item properties"): a repair laid over a
+# blown-up, repositioned or cropped plate without them jumps back to the plate's full frame
+FRAMING = ("Pan", "Tilt", "ZoomX", "ZoomY", "ZoomGang", "RotationAngle", "AnchorPointX", "AnchorPointY",
+           "Pitch", "Yaw", "FlipX", "FlipY", "CropLeft", "CropRight", "CropTop", "CropBottom", "CropSoftness",
+           "CropRetain", "Distortion")
+
+
+def carry_framing(plate: Clip, item: Any, session: Session) -> None:
+    """Give the placed repair the plate's Inspector framing (zoom, position, rotation, crop, lens)."""
+    missed = []
+    for key in FRAMING:
+        value = plate.item.GetProperty(key)
+        if value is None or value == item.GetProperty(key):
+            continue
+        if not item.SetProperty(key, value):
+            missed.append(f"{key} {value}")
+    if missed:
+        session.reporter.error(f"Resolve did not take the plate's framing on the repair of {plate.name!r} "
+                               f"({', '.join(missed)}); set it by hand in the Inspector")
 
 
 COLOUR_SPACE_PROPERTY = "Input Color Space"

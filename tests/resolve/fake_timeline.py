@@ -92,6 +92,15 @@ class FakeGraph:
         return True
 
 
+# README, "Looking up Timeline item properties": the Inspector's keys, at a fresh clip's values
+INSPECTOR: dict[str, object] = {
+    "Pan": 0.0, "Tilt": 0.0, "ZoomX": 1.0, "ZoomY": 1.0, "ZoomGang": True, "RotationAngle": 0.0,
+    "AnchorPointX": 0.0, "AnchorPointY": 0.0, "Pitch": 0.0, "Yaw": 0.0, "FlipX": False, "FlipY": False,
+    "CropLeft": 0.0, "CropRight": 0.0, "CropTop": 0.0, "CropBottom": 0.0, "CropSoftness": 0.0,
+    "CropRetain": False, "DynamicZoomEase": 0, "CompositeMode": 0, "Opacity": 100.0, "Distortion": 0.0,
+}
+
+
 class FakeTimelineItem(ColouredItem, GradedItem):
     def __init__(self, name: str, media: FakeMediaPoolItem | None, start: int, duration: int,
                  source_start: int = 0, nodes: int = 2, layers: int = 1, speed: float = 1.0) -> None:
@@ -108,7 +117,20 @@ class FakeTimelineItem(ColouredItem, GradedItem):
         self.timeline: FakeTimeline | None = None
         self.track = 0
         self.speed = speed  # a retime: the clip plays round(duration * speed) source frames
+        self.properties: dict[str, object] = dict(INSPECTOR)
         self._init_versions()
+
+    def GetProperty(self, propertyKey: str | None) -> object:
+        """README, "Looking up Timeline item properties": the value of a key, or every key's (None)."""
+        if propertyKey is None:
+            return dict(self.properties)
+        return self.properties.get(propertyKey)
+
+    def SetProperty(self, propertyKey: str, propertyValue: object) -> bool:
+        if propertyKey not in self.properties:
+            return False
+        self.properties[propertyKey] = propertyValue
+        return True
 
     def _since_19_0_2(self, method: str) -> None:
         """GetSourceStartFrame/GetSourceEndFrame are "New in 19.0.2" and GetStart(subframe_precision)

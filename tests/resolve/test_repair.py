@@ -245,3 +245,23 @@ def test_a_second_run_takes_the_matte_not_the_first_runs_repair(rushes_env: Path
     first, second = (scene.read_image(out / f"E001_object_removal_v00{v}" / "E001_object_removal.0003.exr")
                      for v in (1, 2))
     np.testing.assert_allclose(second, first, atol=1e-4)   # the same matte, the same repair
+
+
+def test_the_repair_takes_the_plates_framing(rushes_env: Path) -> None:
+    """A blown-up, repositioned, cropped plate: the repair over it is framed the same (README, "Looking up
+    Timeline item properties"), or it jumps back to the full frame."""
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "E001", 1, 5, walker_frame)
+    matte_path = scene.write_sequence(tmp / "media" / "matte", "E001_matte", 1, 5, walker_matte, "png")
+    resolve, project, timeline = scene.project(tmp, tracks=2)
+    plate = scene.clip(timeline, 1, "E001", plate_path, 86400, 5)
+    scene.clip(timeline, 2, "E001 matte", matte_path, 86400, 5)
+    for key, value in (("ZoomX", 1.2), ("ZoomY", 1.2), ("Pan", 30.0), ("CropLeft", 10.0), ("FlipX", True)):
+        assert plate.SetProperty(key, value)
+    timeline.selected = plate
+    reporter = Reporter()
+    assert main("repair", {"resolve": resolve}, {"task": "object_removal", "matte_track": 2}, reporter) == 0, \
+        reporter.lines
+    [placed] = timeline.video[2]
+    assert {k: placed.GetProperty(k) for k in ("ZoomX", "ZoomY", "Pan", "CropLeft", "FlipX", "Opacity")} == {
+        "ZoomX": 1.2, "ZoomY": 1.2, "Pan": 30.0, "CropLeft": 10.0, "FlipX": True, "Opacity": 100.0}
