@@ -54,6 +54,8 @@ def run(session: Session, values: Mapping[str, Any] | None = None) -> dict[str, 
         raise ValueError("no clip to repair: put the playhead on it, or mark it with the clip colour or flag")
     client = session.client(opts["server"])
     manifest = task_manifest(client, task)
+    for plate in plates:  # every plate's frames and matte found before the first is repaired
+        check_sources(session, manifest, plate, clips, int(opts["matte_track"]))
     log_run = session.log.start_run("repair", {k: v for k, v in opts.items() if k != "server"})
     repaired: list[dict[str, Any]] = []
     try:
@@ -97,6 +99,24 @@ def _made_by_rushes(clip: Clip, ours: str) -> bool:
     return path.startswith(os.path.abspath(ours) + os.sep)
 
 
+def check_sources(session: Session, manifest: TaskManifest, plate: Clip, clips: list[Clip], matte_track: int) -> None:
+    """Raise naming the fault when ``plate``'s source frames or its matte cannot be found: a run of
+    several plates found plate 2 had no matte after plate 1's repair was placed, and stopped halfway."""
+    for record in range(plate.start, plate.end):
+        source_path(plate, record)
+    if _needs_matte(manifest):
+        for record in range(plate.start, plate.end):
+            matte = [m for m in find_matte(clips, plate, matte_track, session.render_folder()) if m.contains(record)]
+            if not matte:
+                raise ValueError(f"the matte does not cover record frame {record} of {plate.name!r}")
+            source_path(matte[0], record)
+
+
+def _needs_matte(manifest: TaskManifest) -> bool:
+    mattes_in = [p.name for p in manifest.inputs if p.kind == "matte"]
+    return bool(mattes_in) and any(p.name == mattes_in[0] and not p.optional for p in manifest.inputs)
+
+
 def repair_clip(session: Session, client: Any, manifest: TaskManifest, plate: Clip,
                 clips: list[Clip], matte_track: int, log_run: Run) -> dict[str, Any]:
     task = manifest.name
@@ -107,7 +127,7 @@ def repair_clip(session: Session, client: Any, manifest: TaskManifest, plate: Cl
     records = list(range(plate.start, plate.end))
     plate_paths = [source_path(plate, r) for r in records]
     inputs: dict[str, list[Any]] = {frames_in[0]: [file_frame(client, p, n) for p, n in plate_paths]}
-    needs_matte = bool(mattes_in) and any(p.name == mattes_in[0] and not p.optional for p in manifest.inputs)
+    needs_matte = _needs_matte(manifest)
     matte_top = 0
     if needs_matte:
         mattes = find_matte(clips, plate, matte_track, session.render_folder())

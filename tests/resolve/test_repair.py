@@ -265,3 +265,20 @@ def test_the_repair_takes_the_plates_framing(rushes_env: Path) -> None:
     [placed] = timeline.video[2]
     assert {k: placed.GetProperty(k) for k in ("ZoomX", "ZoomY", "Pan", "CropLeft", "FlipX", "Opacity")} == {
         "ZoomX": 1.2, "ZoomY": 1.2, "Pan": 30.0, "CropLeft": 10.0, "FlipX": True, "Opacity": 100.0}
+
+
+def test_every_plate_is_checked_before_the_first_is_repaired(rushes_env: Path) -> None:
+    """Two marked plates, the second with no matte over it: nothing is sent, imported or placed."""
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "P", 1, 6, plate_frame)
+    hint_path = scene.write_sequence(tmp / "media" / "hint", "P_hint", 1, 3, hint_frame, "png")
+    resolve, project, timeline = scene.project(tmp, tracks=2)
+    first = scene.clip(timeline, 1, "P1", plate_path, 86400, 3)
+    second = scene.clip(timeline, 1, "P2", plate_path, 86410, 3, source_start=3)
+    scene.clip(timeline, 2, "P hint", hint_path, 86400, 3)       # over P1 only
+    first.SetClipColor("Pink")
+    second.SetClipColor("Pink")
+    reporter = Reporter()
+    assert main("repair", {"resolve": resolve}, {"task": "wire_removal", "clip_color": "Pink"}, reporter) == 1
+    assert "no matte clip above 'P2'" in reporter.lines[-1]
+    assert project.calls.named("ImportMedia") == [] and project.calls.named("AppendToTimeline") == []
