@@ -160,7 +160,7 @@ def store_straight(arr: np.ndarray, spec: Any, ext: str) -> np.ndarray:
     if ext.lower() in (".png", ".tif", ".tiff"):
         spec.attribute("oiio:UnassociatedAlpha", 1)
         return arr
-    f = to_float(arr)
+    f = to_float(arr).copy()   # never the caller's array (float32 comes back as itself)
     f[..., :-1] *= f[..., -1:]
     return from_float(f, arr.dtype)
 

@@ -91,6 +91,7 @@ def clean_plate(args: argparse.Namespace) -> int:
     # each frame is written like its own plate frame (its timecode, its header), in the plate's format;
     # the clean plate and its matte like the reference frame's
     likes = dict(zip(plate.numbers, paths)) if same_format else {}
+    index = {n: i for i, n in enumerate(plate.numbers)}
     written: dict[str, list[str]] = {}
     staged = StagedOutputs()
 
@@ -100,7 +101,9 @@ def clean_plate(args: argparse.Namespace) -> int:
             px = from_float(to_float(px), plate.info.dtype)
         spec = unseen_spec(args.out) if output == "unseen" else args.out
         path = media.output_path(spec, frame.number)
-        staged.write(path, px, likes.get(frame.number, plate.info.dtype), frame.number, output != "unseen")
+        k = index.get(frame.number)
+        staged.write(path, px, likes.get(frame.number, plate.info.dtype), frame.number, output != "unseen",
+                     k is not None and plate.straight(k))
         if path not in written.setdefault(output, []):
             written[output].append(path)
 

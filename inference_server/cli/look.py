@@ -203,7 +203,8 @@ def look_apply(args: argparse.Namespace) -> int:
             frame = seq[i]
             like = paths[i] if same_ext else frame.pixels.dtype.name
             graded = apply_look(frame.pixels, processor, f"frame {frame.number} of {args.input}")
-            staged.write(media.output_path(args.output, frame.number), graded, like, frame.number)
+            staged.write(media.output_path(args.output, frame.number), graded, like, frame.number,
+                         straight=seq.straight(i))
             bar(i + 1, len(seq), f"frame {frame.number}")
         staged.commit()
     print(f"Graded {len(seq)} frame(s) into {args.output}")

@@ -83,13 +83,15 @@ class StagedOutputs:
             self._stages[folder] = stage
         return self._stages[folder]
 
-    def write(self, path: str, pixels: np.ndarray, like: str | None, number: int, names: bool = True) -> None:
+    def write(self, path: str, pixels: np.ndarray, like: str | None, number: int, names: bool = True,
+              straight: bool = False) -> None:
         """Write frame ``number`` (bound for ``path``) into the staging folder; raises naming the frame.
-        ``names``: the channels are the ``like`` file's (``media.write_image``)."""
+        ``names``: the channels are the ``like`` file's; ``straight``: the alpha is straight, as the
+        source file stored it (``media.write_image``)."""
         folder = os.path.dirname(os.path.abspath(path))
         staged = os.path.join(self._stage(folder), os.path.basename(path))
         try:
-            media.write_image(staged, pixels, like_format=like, channel_names=names)
+            media.write_image(staged, pixels, like_format=like, channel_names=names, straight=straight)
         except WriteFailed as exc:
             raise WriteFailed(f"frame {number} ({path}) was not written: {str(exc).split(': ', 1)[-1]}; "
                               "no frame of this render was put under its final name") from None

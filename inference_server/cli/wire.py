@@ -60,6 +60,7 @@ def wire_remove(args: argparse.Namespace) -> int:
     # each frame is written like its own plate frame (its timecode, its header), in the plate's format
     likes = dict(zip(plate.numbers, plate.paths)) if same_format and plate.paths else {}
     names = args.output in ("repair", "source")  # a matte in the alpha is no plate's fourth channel
+    index = {n: i for i, n in enumerate(plate.numbers)}
     params: dict[str, object] = {"method": args.mode, "output": args.output}
     if args.window is not None:
         params["window"] = args.window
@@ -75,7 +76,7 @@ def wire_remove(args: argparse.Namespace) -> int:
             if px.dtype.name != plate.info.dtype:
                 px = from_float(to_float(px), plate.info.dtype)
             staged.write(media.output_path(args.out, frame.number), px, likes.get(frame.number, plate.info.dtype),
-                         frame.number, names)
+                         frame.number, names, frame.number in index and plate.straight(index[frame.number]))
 
         with progress_bar("wire removal") as update:
             summary = run_task("wire_removal", {"plate": plate, "hint": hint}, params,

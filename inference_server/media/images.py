@@ -177,7 +177,7 @@ def check_writable_format(path: str) -> None:
 
 
 def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: str | None = None,
-                channel_names: bool = True) -> None:
+                channel_names: bool = True, straight: bool = False) -> None:
     """Write (H, W, C) ``pixels`` to ``path`` atomically, keeping their bit depth.
 
     ``like_format`` may name a dtype (``"uint16"``...) to write in, or a reference image file
@@ -185,6 +185,9 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
     like an EXR plate also takes the plate's display window and data-window origin (overscan). Written
     in the reference's own format, the image takes its header (compression, metadata) and, with as
     many channels, its channel names (unless ``channel_names`` is False: the channels mean other things).
+    ``straight``: the pixels' alpha is straight, as their file stored it (``read_image_info``; a
+    straight reference file says so itself): written to a format of associated alpha (EXR), the
+    colour is multiplied by it (``writers.store_straight``).
     The folder must exist. Every step is checked (``inference_server.writers``); a failed write
     raises ``WriteFailed`` and leaves ``path`` as it was.
     """
@@ -203,7 +206,7 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
     fmt, bits, windows = arr.dtype.name, 0, None
     names: tuple[str, ...] = ()
     header: list[tuple[str, Any, Any]] = []
-    straight = False
+    straight = straight and arr.shape[2] in (2, 4)
     if like_format in ALLOWED_DTYPES:
         fmt = str(like_format)
     elif like_format:
@@ -212,7 +215,7 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
             raise ValueError(f"cannot read reference image {like_format!r}: {oiio.geterror()}")
         rspec = ref.spec()
         fmt, bits = native_dtype(rspec), rspec.get_int_attribute("oiio:BitsPerSample", 0)
-        straight = rspec.get_int_attribute("oiio:UnassociatedAlpha", 0) == 1 and arr.shape[2] in (2, 4)
+        straight = straight or (rspec.get_int_attribute("oiio:UnassociatedAlpha", 0) == 1 and arr.shape[2] in (2, 4))
         if path.lower().endswith(".exr"):
             windows = like_windows(rspec, arr.shape)
         if os.path.splitext(path)[1].lower() == os.path.splitext(like_format)[1].lower():

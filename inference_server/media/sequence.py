@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.frames import Frame, FrameSeq
-from inference_server.media.images import Box, read_image_boxes, read_image_rgb
+from inference_server.media.images import Box, read_image_info, read_image_rgb
 from inference_server.media.movies import MovieReader, read_movie_frames
 from inference_server.media.paths import is_movie, scan, split_frame_number, split_pattern
 
@@ -46,6 +46,7 @@ class FrameSequence(FrameSeq):
         self.spec = spec
         self.window = window
         self._boxes: dict[int, tuple[Box, Box]] = {}
+        self._straight: dict[int, bool] = {}
         self.numbers = numbers
         self.paths = paths
         self.colour_space = colour_space
@@ -77,8 +78,9 @@ class FrameSequence(FrameSeq):
                 self._decoded.pop(idx, None)
         else:
             assert self.paths is not None
-            arr, region, display = read_image_boxes(self.paths[i], window=self.window)
+            arr, region, display, straight = read_image_info(self.paths[i], window=self.window)
             self._boxes[i] = (region, display)
+            self._straight[i] = straight
         with self._lock:
             self._cache[i] = arr
             while len(self._cache) > self._cache_size:
@@ -87,6 +89,13 @@ class FrameSequence(FrameSeq):
 
     def _frame(self, i: int) -> Frame:
         return Frame(self._pixels(i), self.numbers[i], self.colour_space)
+
+    def straight(self, i: int) -> bool:
+        """Whether frame ``i``'s file stores a straight (unassociated) alpha, as its pixels are read:
+        a file written from them in another format needs it (``media.write_image``'s ``straight``)."""
+        if i not in self._straight:
+            self._pixels(i)
+        return self._straight.get(i, False)
 
     def boxes(self, i: int) -> tuple[Box, Box]:
         """(region the array of frame ``i`` covers, display window), as x0, y0, x1, y1."""

@@ -239,3 +239,14 @@ def test_each_frame_keeps_its_own_header(tmp_path: Path) -> None:
         media.write_image(tmp_path / f"o.{n}.exr", np.ones((4, 4, 3), np.float16), like_format=str(tmp_path / f"p.{n}.exr"))
     codes = [oiio.ImageInput.open(str(tmp_path / f"o.{n}.exr")).spec().getattribute("smpte:TimeCode")[0] for n in (1, 2)]
     assert codes == [0x01000001, 0x01000002]
+
+
+def test_store_straight_leaves_the_callers_pixels_alone() -> None:
+    import OpenImageIO as oiio
+
+    from inference_server.writers import store_straight
+
+    a = np.full((1, 1, 4), 0.8, np.float32)
+    a[..., 3] = 0.5
+    out = store_straight(a, oiio.ImageSpec(1, 1, 4, "float"), ".exr")
+    assert out[0, 0].tolist() == [0.4, 0.4, 0.4, 0.5] and a[0, 0].tolist() == [0.8, 0.8, 0.8, 0.5]

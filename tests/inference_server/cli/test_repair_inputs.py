@@ -253,3 +253,22 @@ def test_each_repaired_frame_keeps_its_plate_frames_timecode_and_a_matte_is_name
                  str(tmp_path / "hint.####.png"), "--mode", "spatial", "--output", "repair-matted"]) == 0
     spec = oiio.ImageInput.open(str(tmp_path / "m.1002.exr")).spec()
     assert tuple(spec.channelnames)[-1] == "A", spec.channelnames   # the wire matte, not the plate's Z
+
+
+def test_a_straight_alpha_plate_written_to_exr_is_associated_and_to_tiff_stays_straight(tmp_path: Path) -> None:
+    import OpenImageIO as oiio
+
+    hints = _wire(tmp_path, 2, alpha=True)           # straight RGBA PNGs: colour under alpha 0 and 90
+    for ext in ("exr", "tif"):
+        assert main(["wire-remove", str(tmp_path / "plate.####.png"), str(tmp_path / f"r.####.{ext}"),
+                     "--hint", str(tmp_path / "hint.####.png"), "--mode", "spatial"]) == 0
+    src = media.read_image(tmp_path / "plate.1001.png").astype(np.float64) / 255
+    outside = hints[0] == 0
+    exr = media.read_image(tmp_path / "r.1001.exr").astype(np.float64)
+    # EXR holds associated alpha: the colour multiplied by it, as a default read of the PNG gives
+    np.testing.assert_allclose(exr[outside][:, :3], (src[..., :3] * src[..., 3:])[outside], atol=1 / 255 + 1e-3)
+    tif = media.read_image(tmp_path / "r.1001.tif")
+    np.testing.assert_array_equal(tif[outside], media.read_image(tmp_path / "plate.1001.png")[outside])
+    cfg = oiio.ImageSpec()
+    cfg.attribute("oiio:UnassociatedAlpha", 1)
+    assert oiio.ImageInput.open(str(tmp_path / "r.1001.tif"), cfg).spec().get_int_attribute("oiio:UnassociatedAlpha") == 1
