@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -171,13 +172,20 @@ def walker_matte(n: int) -> np.ndarray:
     return matte
 
 
-def test_object_removal_takes_the_matte_from_the_given_track(rushes_env: Path) -> None:
-    tmp = rushes_env
+def walker_scene(tmp: Path, tracks: int, matte_track: int) -> tuple[FakeResolve, Any, Any, Any]:
+    """The walker plate E001 on video track 1 (five frames at 86400) and its matte on ``matte_track``:
+    (resolve, project, timeline, plate clip)."""
     plate_path = scene.write_sequence(tmp / "media" / "plate", "E001", 1, 5, walker_frame)
     matte_path = scene.write_sequence(tmp / "media" / "matte", "E001_matte", 1, 5, walker_matte, "png")
-    resolve, project, timeline = scene.project(tmp, tracks=3)
+    resolve, project, timeline = scene.project(tmp, tracks=tracks)
     plate = scene.clip(timeline, 1, "E001", plate_path, 86400, 5)
-    scene.clip(timeline, 3, "E001 matte", matte_path, 86400, 5)
+    scene.clip(timeline, matte_track, "E001 matte", matte_path, 86400, 5)
+    return resolve, project, timeline, plate
+
+
+def test_object_removal_takes_the_matte_from_the_given_track(rushes_env: Path) -> None:
+    tmp = rushes_env
+    resolve, project, timeline, plate = walker_scene(tmp, 3, 3)
     timeline.selected = plate
     reporter = Reporter()
     values = {"task": "object_removal", "matte_track": 3}
@@ -228,11 +236,7 @@ def test_resolve_19_0_0_to_19_0_1_is_told_to_update(rushes_env: Path, version: t
 def test_a_second_run_takes_the_matte_not_the_first_runs_repair(rushes_env: Path) -> None:
     """The repair goes above its matte, and a clip Rushes rendered is never taken for a matte."""
     tmp = rushes_env
-    plate_path = scene.write_sequence(tmp / "media" / "plate", "E001", 1, 5, walker_frame)
-    matte_path = scene.write_sequence(tmp / "media" / "matte", "E001_matte", 1, 5, walker_matte, "png")
-    resolve, project, timeline = scene.project(tmp, tracks=3)
-    plate = scene.clip(timeline, 1, "E001", plate_path, 86400, 5)
-    scene.clip(timeline, 3, "E001 matte", matte_path, 86400, 5)      # track 2 left empty
+    resolve, project, timeline, plate = walker_scene(tmp, 3, 3)      # track 2 left empty
     for _run in (1, 2):
         timeline.selected = plate
         reporter = Reporter()
@@ -250,12 +254,7 @@ def test_a_second_run_takes_the_matte_not_the_first_runs_repair(rushes_env: Path
 def test_the_repair_takes_the_plates_framing(rushes_env: Path) -> None:
     """A blown-up, repositioned, cropped plate: the repair over it is framed the same (README, "Looking up
     Timeline item properties"), or it jumps back to the full frame."""
-    tmp = rushes_env
-    plate_path = scene.write_sequence(tmp / "media" / "plate", "E001", 1, 5, walker_frame)
-    matte_path = scene.write_sequence(tmp / "media" / "matte", "E001_matte", 1, 5, walker_matte, "png")
-    resolve, project, timeline = scene.project(tmp, tracks=2)
-    plate = scene.clip(timeline, 1, "E001", plate_path, 86400, 5)
-    scene.clip(timeline, 2, "E001 matte", matte_path, 86400, 5)
+    resolve, project, timeline, plate = walker_scene(rushes_env, 2, 2)
     for key, value in (("ZoomX", 1.2), ("ZoomY", 1.2), ("Pan", 30.0), ("CropLeft", 10.0), ("FlipX", True)):
         assert plate.SetProperty(key, value)
     timeline.selected = plate
