@@ -10,6 +10,7 @@ clip and its media are never modified.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -153,8 +154,26 @@ def repair_clip(session: Session, client: Any, manifest: TaskManifest, plate: Cl
         atomic_write(path, bytes(frame.data))
         written[frame.number] = path
 
-    run_task(client, task, inputs, {}, session.reporter.progress, encode="exr",
-             project=session.rushes_project, on_frame=on_frame)
+    try:
+        run_task(client, task, inputs, {}, session.reporter.progress, encode="exr",
+                 project=session.rushes_project, on_frame=on_frame)
+        return _place_result(session, task, plate, plate_paths, written, wanted, folder, pattern, clips, log_run,
+                             matte_top)
+    except BaseException:
+        if not _imported_from(log_run, folder):  # a refused or failed run leaves no version folder behind
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def _imported_from(log_run: Run, folder: str) -> bool:
+    """Whether this run imported anything from ``folder`` (then Revert, not this, removes it)."""
+    return any(str(c.get("value", "")).startswith(folder + os.sep) for c in log_run.changes)
+
+
+def _place_result(session: Session, task: str, plate: Clip, plate_paths: list[tuple[str, int]], written: dict[int, str],
+                  wanted: str, folder: str, pattern: str, clips: list[Clip], log_run: Run,
+                  matte_top: int) -> dict[str, Any]:
+    first, last = plate_paths[0][1], plate_paths[-1][1]
     if task in SINGLE_FRAME_TASKS:
         if not written:
             raise ValueError(f"the daemon returned no {wanted!r} frame for {plate.name!r}; nothing was imported")

@@ -281,3 +281,22 @@ def test_every_plate_is_checked_before_the_first_is_repaired(rushes_env: Path) -
     assert main("repair", {"resolve": resolve}, {"task": "wire_removal", "clip_color": "Pink"}, reporter) == 1
     assert "no matte clip above 'P2'" in reporter.lines[-1]
     assert project.calls.named("ImportMedia") == [] and project.calls.named("AppendToTimeline") == []
+
+
+def test_a_refused_repair_leaves_no_version_folder(rushes_env: Path) -> None:
+    """The daemon refuses (a matte of another size): nothing imported, and no empty E001_..._v001 left to
+    make the next run v002."""
+    tmp = rushes_env
+    plate_path = scene.write_sequence(tmp / "media" / "plate", "E001", 1, 5, walker_frame)
+    small = scene.write_sequence(tmp / "media" / "small", "E001_small", 1, 5,
+                                 lambda n: np.full((8, 8, 3), 255, np.uint8), "png")
+    resolve, project, timeline = scene.project(tmp, tracks=2)
+    plate = scene.clip(timeline, 1, "E001", plate_path, 86400, 5)
+    scene.clip(timeline, 2, "E001 small", small, 86400, 5)
+    timeline.selected = plate
+    reporter = Reporter()
+    assert main("repair", {"resolve": resolve}, {"task": "object_removal", "matte_track": 2}, reporter) == 1
+    assert "8x8" in reporter.lines[-1], reporter.lines
+    renders = tmp / "renders" / "Test_Show"
+    assert not renders.exists() or list(renders.iterdir()) == []
+    assert project.calls.named("ImportMedia") == []
