@@ -49,12 +49,6 @@ def check_path_format(path: str, what: str = "path frame") -> None:
                                          f"path, not {ext or 'files without an extension'}")
 
 
-def read_path(path: str, limits: Limits | None = None, window: str = "union", what: str = "",
-              temporary: bool = False) -> np.ndarray:
-    """``read_path_boxes``' pixels."""
-    return read_path_boxes(path, limits, window, what, temporary)[0]
-
-
 def read_path_boxes(path: str, limits: Limits | None = None, window: str = "union", what: str = "",
                     temporary: bool = False) -> tuple[np.ndarray, tuple[Box, Box], bool]:
     """Read an image file in its own pixel type as (H, W, C); failures become typed protocol errors
@@ -87,7 +81,7 @@ def decode_bytes(data: bytes | memoryview, fmt: str, limits: Limits | None = Non
 
 def decode_bytes_boxes(data: bytes | memoryview, fmt: str, limits: Limits | None = None, window: str = "union",
                        what: str = "") -> tuple[np.ndarray, tuple[Box, Box], bool]:
-    """Decode an encoded image (EXR, PNG...) from memory, read only by ``fmt``'s reader (``read_path``'s
+    """Decode an encoded image (EXR, PNG...) from memory, read only by ``fmt``'s reader (``read_path_boxes``'
     ``window``; errors name ``what``, default "encoded FMT frame", never the temporary file)."""
     limits = limits or Limits()
     view = memoryview(data)
@@ -123,7 +117,7 @@ def encode_pixels(pixels: np.ndarray, fmt: str, windows: tuple[Box, Box] | None 
         raise TaskInputError(f"the reply was asked for as PNG, which holds 8 or 16-bit code values, but this "
                              f"task's frames are {pixels.dtype} (values above 1 would be clipped); ask for exr or tiff")
     return encode_bytes(np.ascontiguousarray(pixels), fmt, EXTENSIONS[fmt], windows if fmt == "exr" else None,
-                        straight and pixels.shape[2] in (2, 4))
+                        straight)
 
 
 def check_pixels(pixels: np.ndarray, what: str, policy: NanPolicy) -> None:

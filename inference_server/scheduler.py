@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -192,26 +192,30 @@ class Scheduler:
         self._reply(job, P.FRAME, [pixels], output=name, frame=desc)
 
 
-def _windows(job: Job, frame: Frame) -> tuple[Box, Box] | None:
-    """The (data window, display window) an encoded result takes: its plate frame's (the input read with
-    windows, numbered as the result) where the result covers the same region; else None."""
-    h, w = frame.pixels.shape[:2]
+def _plate_frames(job: Job, frame: Frame) -> Iterator[tuple[Any, int]]:
+    """(input, index in it) of each input frame a result may be the repair of: inputs whose frames know
+    their windows (``boxes``: plates; mattes are seen through ``AlignedFrames``) holding its number."""
     for seq in job.inputs.values():
         numbers = getattr(seq, "numbers", None)
-        if not hasattr(seq, "boxes") or not numbers or frame.number not in numbers:
-            continue
-        box, display = seq.boxes(list(numbers).index(frame.number))
+        if hasattr(seq, "boxes") and numbers and frame.number in numbers:
+            yield seq, list(numbers).index(frame.number)
+
+
+def _windows(job: Job, frame: Frame) -> tuple[Box, Box] | None:
+    """The (data window, display window) an encoded result takes: its plate frame's (``_plate_frames``)
+    where the result covers the same region; else None."""
+    h, w = frame.pixels.shape[:2]
+    for seq, k in _plate_frames(job, frame):
+        box, display = seq.boxes(k)
         if (box[2] - box[0], box[3] - box[1]) == (w, h) and (box != display or box[:2] != (0, 0)):
             return box, display
     return None
 
 
 def _straight(job: Job, frame: Frame) -> bool:
-    """Whether a result's alpha is straight: its plate frame (the input read with windows, numbered as the
-    result) came from a file that stored it so (a PNG). A task gives a plate's alpha back as it read it."""
-    for seq in job.inputs.values():
-        numbers = getattr(seq, "numbers", None)
-        if hasattr(seq, "straight") and hasattr(seq, "boxes") and numbers and frame.number in numbers:
-            return bool(seq.straight(list(numbers).index(frame.number)))
+    """Whether a result's alpha is straight: its plate frame (``_plate_frames``, the first that knows)
+    came from a file that stored it so (a PNG). A task gives a plate's alpha back as it read it."""
+    for seq, k in _plate_frames(job, frame):
+        if hasattr(seq, "straight"):
+            return bool(seq.straight(k))
     return False
-

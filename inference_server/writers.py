@@ -156,13 +156,23 @@ def store_straight(arr: np.ndarray, spec: Any, ext: str) -> np.ndarray:
     """Pixels read with a straight (unassociated) alpha, as stored, made ready for a file of ``ext``:
     PNG and TIFF hold straight alpha (``spec`` says so, and they are written as they are); other
     formats (EXR) hold associated alpha, so the colour is multiplied by the alpha, as OpenImageIO does
-    on reading such a file by default. (H, W, 2|4) ``arr``; returned as a new array when changed."""
+    on reading such a file by default. (H, W, C) ``arr``; without an alpha (C not 2 or 4) it is returned as
+    it is; returned as a new array when changed."""
+    if arr.shape[2] not in (2, 4):
+        return arr
     if ext.lower() in (".png", ".tif", ".tiff"):
         spec.attribute("oiio:UnassociatedAlpha", 1)
         return arr
     f = to_float(arr).copy()   # never the caller's array (float32 comes back as itself)
     f[..., :-1] *= f[..., -1:]
     return from_float(f, arr.dtype)
+
+
+def set_windows(spec: Any, windows: tuple[tuple[int, int, int, int], tuple[int, int, int, int]]) -> None:
+    """Give ``spec`` (data window, display window), each (x0, y0, x1, y1): the data window's origin (its
+    size is the pixels') and the display window."""
+    (spec.x, spec.y, _, _), (fx0, fy0, fx1, fy1) = windows
+    spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0
 
 
 def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str,
@@ -187,8 +197,7 @@ def encode_bytes(pixels: np.ndarray, fmt: str, suffix: str,
     if fmt == "exr":
         spec.attribute("compression", "zip")
         if windows is not None:
-            (spec.x, spec.y, _, _), (fx0, fy0, fx1, fy1) = windows
-            spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0
+            set_windows(spec, windows)
     if straight:
         pixels = store_straight(pixels, spec, suffix)
     try:

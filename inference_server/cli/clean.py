@@ -23,8 +23,8 @@ from inference_server.cli.common import (
     progress_bar,
     run_task,
 )
-from inference_server.cli.outputs import StagedOutputs
-from inference_server.frames import Frame, from_float, to_float
+from inference_server.cli.outputs import LikePlate, StagedOutputs
+from inference_server.frames import Frame
 
 _TOKEN = re.compile(r"([._])(#+|%0?\d*d|@+)$")
 
@@ -85,25 +85,14 @@ def clean_plate(args: argparse.Namespace) -> int:
     elif len(plate) < 2:
         raise ValueError(f"the plate {args.plate!r} has one frame; a clean plate needs a shot of several frames")
     media.ensure_folder(media.output_path(args.out, plate.numbers[0]))
-    out_ext = os.path.splitext(args.out)[1].lower()
-    paths = plate.paths or []
-    same_format = bool(paths) and out_ext == os.path.splitext(paths[0])[1].lower()
-    # each frame is written like its own plate frame (its timecode, its header), in the plate's format;
-    # the clean plate and its matte like the reference frame's
-    likes = dict(zip(plate.numbers, paths)) if same_format else {}
-    index = {n: i for i, n in enumerate(plate.numbers)}
+    like = LikePlate(plate, args.out)  # the clean plate and its matte: like the reference frame
     written: dict[str, list[str]] = {}
     staged = StagedOutputs()
 
     def on_frame(output: str, frame: Frame) -> None:
-        px = frame.pixels
-        if px.dtype.name != plate.info.dtype:
-            px = from_float(to_float(px), plate.info.dtype)
         spec = unseen_spec(args.out) if output == "unseen" else args.out
         path = media.output_path(spec, frame.number)
-        k = index.get(frame.number)
-        staged.write(path, px, likes.get(frame.number, plate.info.dtype), frame.number, output != "unseen",
-                     k is not None and plate.straight(k))
+        like.write(staged, path, frame, output != "unseen")
         if path not in written.setdefault(output, []):
             written[output].append(path)
 

@@ -19,6 +19,7 @@ from types import TracebackType
 import numpy as np
 
 from inference_server import media
+from inference_server.frames import Frame, from_float, to_float
 from inference_server.writers import WriteFailed
 
 PREFIX = ".rushes-staging-"
@@ -139,3 +140,26 @@ class StagedOutputs:
         for stage in self._stages.values():
             shutil.rmtree(stage, ignore_errors=True)
         self._stages.clear()
+
+
+class LikePlate:
+    """How a command writes a result frame (``write``): like its own plate frame, found by number, in the
+    plate's pixel type; in the plate's format that frame's file is the reference (its header, timecode,
+    channel names: frame 1's on every frame stamped its timecode on all), and its alpha is written as
+    that file stored it (``media.write_image``'s ``straight``)."""
+
+    def __init__(self, plate: media.FrameSequence, out: str) -> None:
+        self.plate = plate
+        paths = plate.paths or []
+        same_format = bool(paths) and os.path.splitext(out)[1].lower() == os.path.splitext(paths[0])[1].lower()
+        self.likes = dict(zip(plate.numbers, paths)) if same_format else {}
+        self.index = {n: i for i, n in enumerate(plate.numbers)}
+
+    def write(self, staged: StagedOutputs, path: str, frame: Frame, names: bool = True) -> None:
+        """Write ``frame`` to ``path`` through ``staged``; ``names``: its channels are the plate's."""
+        dtype = self.plate.info.dtype
+        px = frame.pixels if frame.pixels.dtype.name == dtype else from_float(to_float(frame.pixels), dtype)
+        k = self.index.get(frame.number)
+        staged.write(path, px, self.likes.get(frame.number, dtype), frame.number, names,
+                     k is not None and self.plate.straight(k))
+

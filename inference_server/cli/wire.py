@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from inference_server import media
@@ -15,8 +14,8 @@ from inference_server.cli.common import (
     progress_bar,
     run_task,
 )
-from inference_server.cli.outputs import StagedOutputs
-from inference_server.frames import Frame, from_float, to_float
+from inference_server.cli.outputs import LikePlate, StagedOutputs
+from inference_server.frames import Frame
 from inference_server.tasks.wire_removal import MANIFEST
 
 
@@ -55,12 +54,8 @@ def wire_remove(args: argparse.Namespace) -> int:
     hint = open_matte("hint", args.hint, args.plate, plate, frames)
     check_out_holds(args.out, len(plate), "repair.####.exr")
     media.ensure_folder(media.output_path(args.out, plate.numbers[0]))
-    out_ext = os.path.splitext(args.out)[1].lower()
-    same_format = out_ext == os.path.splitext(plate.paths[0])[1].lower() if plate.paths else False
-    # each frame is written like its own plate frame (its timecode, its header), in the plate's format
-    likes = dict(zip(plate.numbers, plate.paths)) if same_format and plate.paths else {}
+    like = LikePlate(plate, args.out)
     names = args.output in ("repair", "source")  # a matte in the alpha is no plate's fourth channel
-    index = {n: i for i, n in enumerate(plate.numbers)}
     params: dict[str, object] = {"method": args.mode, "output": args.output}
     if args.window is not None:
         params["window"] = args.window
@@ -72,11 +67,7 @@ def wire_remove(args: argparse.Namespace) -> int:
         staged.prepare(media.output_path(args.out, plate.numbers[0]))
 
         def on_frame(_output: str, frame: Frame) -> None:
-            px = frame.pixels
-            if px.dtype.name != plate.info.dtype:
-                px = from_float(to_float(px), plate.info.dtype)
-            staged.write(media.output_path(args.out, frame.number), px, likes.get(frame.number, plate.info.dtype),
-                         frame.number, names, frame.number in index and plate.straight(index[frame.number]))
+            like.write(staged, media.output_path(args.out, frame.number), frame, names)
 
         with progress_bar("wire removal") as update:
             summary = run_task("wire_removal", {"plate": plate, "hint": hint}, params,

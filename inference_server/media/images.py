@@ -13,7 +13,7 @@ import numpy as np
 
 from inference_server.frames import ALLOWED_DTYPES, to_rgb_float
 from inference_server.windows import data_box, display_box, like_windows, place, region_of
-from inference_server.writers import store_straight, write_file
+from inference_server.writers import set_windows, store_straight, write_file
 
 Box = tuple[int, int, int, int]
 
@@ -206,7 +206,6 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
     fmt, bits, windows = arr.dtype.name, 0, None
     names: tuple[str, ...] = ()
     header: list[tuple[str, Any, Any]] = []
-    straight = straight and arr.shape[2] in (2, 4)
     if like_format in ALLOWED_DTYPES:
         fmt = str(like_format)
     elif like_format:
@@ -215,7 +214,7 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
             raise ValueError(f"cannot read reference image {like_format!r}: {oiio.geterror()}")
         rspec = ref.spec()
         fmt, bits = native_dtype(rspec), rspec.get_int_attribute("oiio:BitsPerSample", 0)
-        straight = straight or (rspec.get_int_attribute("oiio:UnassociatedAlpha", 0) == 1 and arr.shape[2] in (2, 4))
+        straight = straight or rspec.get_int_attribute("oiio:UnassociatedAlpha", 0) == 1
         if path.lower().endswith(".exr"):
             windows = like_windows(rspec, arr.shape)
         if os.path.splitext(path)[1].lower() == os.path.splitext(like_format)[1].lower():
@@ -231,8 +230,7 @@ def write_image(path: str | os.PathLike[str], pixels: np.ndarray, like_format: s
     for name, kind, value in header:
         spec.attribute(name, kind, value)
     if windows is not None:
-        (spec.x, spec.y, _, _), (fx0, fy0, fx1, fy1) = windows
-        spec.full_x, spec.full_y, spec.full_width, spec.full_height = fx0, fy0, fx1 - fx0, fy1 - fy0
+        set_windows(spec, windows)
     if path.lower().endswith(".png"):
         spec.attribute("png:compressionLevel", 3)
     if straight and not header:  # another format than the straight reference's (the same copies its header)

@@ -106,3 +106,14 @@ def check_paired(what: str, mattes: Sequence[Frame], plates: Sequence[Frame]) ->
                          f"{ours[0]}-{ours[-1]}, the plate {theirs[0]}-{theirs[-1]}); number the {what}'s frames as "
                          f"the plate's, or all alike to pair them in order")
 
+
+def check_like_first(frame: Frame, first: tuple[tuple[int, ...], Any]) -> None:
+    """TaskInputError naming ``frame`` unless its pixels have the (shape, dtype) of the plate's first
+    frame, ``first``: a 16-bit frame in an 8-bit shot, written back as 8-bit, would lose its depth and
+    change outside the repair."""
+    px = frame.pixels
+    if (px.shape, px.dtype) != first:
+        (h, w, c), dt = first
+        raise TaskInputError(f"plate frame {frame.number} is {px.shape[1]}x{px.shape[0]} with {px.shape[2]} "
+                             f"channel(s) of {px.dtype}, unlike the first frame's {w}x{h} with {c} of {dt}")
+

@@ -16,7 +16,7 @@ import numpy as np
 
 from inference_server.engines.cleanplate.plate import build_clean_plate
 from inference_server.frames import Frame, from_float, matte_values, to_float
-from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest, check_paired
+from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest, check_like_first, check_paired
 
 MATTE_FLOOR = 0.02      # matte values below this are treated as 0 (compression noise in movie mattes)
 CACHE_BYTES = 768 << 20
@@ -58,8 +58,7 @@ class FloatFrames(Sequence[np.ndarray]):
     """Lazy (H, W, C) float32 view of a frame sequence (integer code values scaled 0-1), cached;
     safe to read from several threads. ``channels``: only the first that many of each frame (a
     plate's colour without its alpha). Every frame must be the first frame's size, channel count
-    and pixel type: a frame that is not is bad input, named by its number (a 16-bit frame in an
-    8-bit shot, written back as 8-bit, would lose its depth and change outside the matte)."""
+    and pixel type (``base.check_like_first``)."""
 
     def __init__(self, frames: Sequence[Frame], channels: int | None = None) -> None:
         self.frames = frames
@@ -81,12 +80,9 @@ class FloatFrames(Sequence[np.ndarray]):
                 self.cache.move_to_end(i)
                 return self.cache[i]
             frame = self.frames[i]
+            if self.like is not None:
+                check_like_first(frame, self.like)
             px = frame.pixels
-            if self.like is not None and (px.shape, px.dtype) != self.like:
-                (h, w, c), dt = self.like
-                raise TaskInputError(f"plate frame {frame.number} is {px.shape[1]}x{px.shape[0]} with "
-                                     f"{px.shape[2]} channel(s) of {px.dtype}, unlike the first frame's "
-                                     f"{w}x{h} with {c} of {dt}")
             img = to_float(px if self.channels is None else px[:, :, :self.channels])
             self.limit = max(4, CACHE_BYTES // max(img.nbytes, 1))
             self.cache[i] = img

@@ -22,6 +22,7 @@ from inference_server.tasks.base import (
     TaskContext,
     TaskInputError,
     TaskManifest,
+    check_like_first,
     check_paired,
     frame_numbers,
 )
@@ -143,11 +144,9 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     colour = colour_count(first.shape[2])  # a plate's alpha is no picture: it passes through as it is
 
     def plate(i: int) -> np.ndarray:
-        px = plates[i].pixels
-        if px.shape != first.shape or px.dtype != first.dtype:
-            raise TaskInputError(f"plate frame {plates[i].number} is {px.shape} {px.dtype}, "
-                                 f"unlike the first frame's {first.shape} {first.dtype}")
-        return px[:, :, :colour]
+        frame = plates[i]
+        check_like_first(frame, (first.shape, first.dtype))
+        return frame.pixels[:, :, :colour]
 
     settings = WireSettings(method=params["method"], window=window, regrain=float(params["regrain"]))
     matte_model = _load_matte_model(params, ctx)

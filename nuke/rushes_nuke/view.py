@@ -30,8 +30,9 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
     choice = str(node["output"].value()) if node.knob("output") is not None else ""
     layout = node_cache(node)
     job = layout.job(version) if version else {}
+    ports = output_ports(node)
     holds: set[str] = set()   # the outputs this version holds frames of
-    for port, _label in output_ports(node):
+    for port, _label in ports:
         read = node.node("Read_" + cache.safe_key(port))
         if read is None:
             continue
@@ -46,7 +47,6 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
             read["file"].setValue("")
     source = labels.index("Source") if "Source" in labels else 0
     shown = labels.index(choice) if choice in labels else 0
-    ports = output_ports(node)
     # an output this version never made (Revealed Matte, not asked for): the Source, said so, not black
     missing = bool(version) and shown < len(ports) and ports[shown][0] not in holds and choice != "Source"
     switch = node.node("OutputSwitch")
@@ -60,6 +60,6 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
     else:
         made = choice_label(node, "output", str(job.get("params", {}).get("output") or "")) or \
             (labels[shown] if labels else "")
-        span = cache.frame_range(job, output_ports(node)[0][0]) if output_ports(node) else None
+        span = cache.frame_range(job, ports[0][0]) if ports else None
         done = f" {span[0]}-{span[1]}" if span else ""  # the frames processed: black outside them
         show_status(node, f"{version} {made}{done}".strip() if choice != "Source" else f"{version} (Source shown)")

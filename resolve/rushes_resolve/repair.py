@@ -103,14 +103,11 @@ def _made_by_rushes(clip: Clip, ours: str) -> bool:
 def check_sources(session: Session, manifest: TaskManifest, plate: Clip, clips: list[Clip], matte_track: int) -> None:
     """Raise naming the fault when ``plate``'s source frames or its matte cannot be found: a run of
     several plates found plate 2 had no matte after plate 1's repair was placed, and stopped halfway."""
+    mattes = find_matte(clips, plate, matte_track, session.render_folder()) if _needs_matte(manifest) else []
     for record in range(plate.start, plate.end):
-        source_path(plate, record)
-    if _needs_matte(manifest):
-        for record in range(plate.start, plate.end):
-            matte = [m for m in find_matte(clips, plate, matte_track, session.render_folder()) if m.contains(record)]
-            if not matte:
-                raise ValueError(f"the matte does not cover record frame {record} of {plate.name!r}")
-            source_path(matte[0], record)
+        _, number = source_path(plate, record)
+        if mattes:
+            _matte_path(mattes, record, number)
 
 
 def _needs_matte(manifest: TaskManifest) -> bool:
@@ -189,10 +186,14 @@ def _place_result(session: Session, task: str, plate: Clip, plate_paths: list[tu
 
 
 def _matte_frame(client: Any, mattes: list[Clip], record: int, number: int) -> Any:
+    return file_frame(client, _matte_path(mattes, record, number), number)
+
+
+def _matte_path(mattes: list[Clip], record: int, number: int) -> str:
+    """The matte file shown at ``record`` (plate frame ``number``); ValueError where no matte clip covers it."""
     for matte in mattes:
         if matte.contains(record):
-            path, _ = source_path(matte, record)
-            return file_frame(client, path, number)
+            return source_path(matte, record)[0]
     raise ValueError(f"the matte does not cover record frame {record} (frame {number} of the plate)")
 
 
