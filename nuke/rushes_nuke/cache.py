@@ -27,6 +27,7 @@ from hostbridge.files import atomic_write
 _VERSION = re.compile(r"^v(\d{3,})$")
 JOB_FILE = "job.json"
 INPUTS_DIR = "inputs"
+STILL_TASKS = ("clean_plate",)  # one frame for the whole shot (a clean background), held over it in the node
 
 
 def default_root(script_path: str = "") -> str:

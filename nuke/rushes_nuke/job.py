@@ -48,6 +48,22 @@ def frames_for(rendered: dict[str, list[str]], numbers: list[int], by_path: bool
             for port, paths in rendered.items()}
 
 
+def check_frames(task: str, written: dict[str, list[int]], numbers: list[int]) -> None:
+    """Raise naming what is missing unless the daemon sent every frame asked for, for each output
+    it sent any of (one frame for the shot of a still task, ``cache.STILL_TASKS``): a version is
+    published only whole (a run the daemon ended early, or an older daemon that skipped a frame,
+    must not read as done over frames never repaired)."""
+    if not written:
+        raise ValueError(f"the daemon's {task} returned no frames; nothing was cached")
+    if task in cache.STILL_TASKS:
+        return
+    for port, got in sorted(written.items()):
+        missing = sorted(set(numbers) - set(got))
+        if missing:
+            raise ValueError(f"the daemon's {task} returned no {port} frame {missing[0]} ({len(missing)} of "
+                             f"{len(numbers)} missing); nothing was cached")
+
+
 def execute(job: Job, reporter: Reporter) -> str:
     """Send the rendered inputs, write what comes back atomically, publish the version.
 
@@ -81,6 +97,8 @@ def execute(job: Job, reporter: Reporter) -> str:
                 raise ProcessCancelled() from None
         if job.require_blobs and not result.blobs:
             raise ValueError(f"the daemon's {job.task} returned no files")
+        if not job.require_blobs:
+            check_frames(job.task, writer.written, job.numbers)
         for name, data in result.blobs.items():
             writer.blob(name, data)
         inputs = os.path.join(job.work, cache.INPUTS_DIR)

@@ -32,6 +32,7 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
     job = layout.job(version) if version else {}
     ports = output_ports(node)
     holds: set[str] = set()   # the outputs this version holds frames of
+    still = job.get("task") in cache.STILL_TASKS
     for port, _label in ports:
         read = node.node("Read_" + cache.safe_key(port))
         if read is None:
@@ -43,6 +44,9 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
             for name, value in (("first", span[0]), ("last", span[1]), ("origfirst", span[0]),
                                 ("origlast", span[1])):
                 read[name].setValue(value)
+            # a still for the shot (a clean plate) is held over it; a repair is black past its range
+            for name in ("before", "after"):
+                read[name].setValue("hold" if still else "black")
         else:
             read["file"].setValue("")
     source = labels.index("Source") if "Source" in labels else 0
@@ -62,4 +66,6 @@ def refresh(node: nuke.Group, changed: str = "") -> None:
             (labels[shown] if labels else "")
         span = cache.frame_range(job, ports[0][0]) if ports else None
         done = f" {span[0]}-{span[1]}" if span else ""  # the frames processed: black outside them
+        if still and span:
+            done = f" (frame {span[0]}, held over the shot)"
         show_status(node, f"{version} {made}{done}".strip() if choice != "Source" else f"{version} (Source shown)")

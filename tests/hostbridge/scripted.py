@@ -32,8 +32,9 @@ def frame_reply(header: dict[str, Any], number: int) -> Reply:
 class ScriptedDaemon:
     """A ROUTER thread answering each request as ``script`` says; hello is answered for it."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, tasks: tuple[str, ...] = ("echo",)) -> None:
         self.script = script
+        self.tasks = list(tasks)
         self.seen: list[dict[str, Any]] = []
         self.sock: zmq.Socket[bytes] = zmq.Context.instance().socket(zmq.ROUTER)
         self.sock.setsockopt(zmq.LINGER, 0)
@@ -54,7 +55,7 @@ class ScriptedDaemon:
             self.seen.append(header)
             mtype = header["type"]
             if mtype == P.HELLO:
-                replies = [reply(header, P.HELLO_REPLY, same_host=False, tasks=["echo"])]
+                replies = [reply(header, P.HELLO_REPLY, same_host=False, tasks=self.tasks)]
             else:
                 replies = self.script(header, counts[mtype])
             counts[mtype] += 1

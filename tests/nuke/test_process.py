@@ -9,7 +9,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from tests.nuke.helpers import make_plate, plate_pixels, read_exr, tree, write_exr
+from tests.nuke.helpers import make_plate, plate_pixels, read_exr, tree, upstream_pixels, write_exr
 
 FRAMES = range(1001, 1004)
 
@@ -271,3 +271,29 @@ def test_a_pasted_copy_gets_its_own_cache(fake: ModuleType, daemon: str, tmp_pat
     cache_root = Path(str(original["cache_root"].value()))
     assert sorted(p.name for p in cache_root.iterdir()) == sorted([original["rushes_id"].value(),
                                                                    copy["rushes_id"].value()])
+
+
+def test_a_clean_plate_is_one_frame_held_over_the_shot(fake: ModuleType, daemon: str, tmp_path: Path) -> None:
+    """CleanPlate's daemon task returns one clean frame for the whole shot: it is a whole version
+    (not a run missing frames), and the node holds it over every frame of the shot, not black."""
+    from rushes_nuke import kinds
+
+    frames = range(1001, 1006)
+    pattern = make_plate(tmp_path / "plates", "plate", frames, channels=3, h=24, w=32)
+    fake.nodes.Read(file=pattern, first=frames[0], last=frames[-1]).setSelected(True)
+    node = kinds.create("CleanPlate", url=daemon)
+    node["first_frame"].setValue(frames[0])
+    node["last_frame"].setValue(frames[-1])
+
+    press_process(fake, node)
+
+    assert fake.fake_state().messages == []
+    cache_dir = Path(str(node["cache_root"].value())) / str(node["rushes_id"].value())
+    job = json.loads((cache_dir / "v001" / "job.json").read_text())
+    assert job["outputs"]["clean"] == [1003], "one frame: the middle of the range, the reference"
+    read = node.node("Read_clean")
+    assert (read["before"].value(), read["after"].value()) == ("hold", "hold")
+    held = read_exr(cache_dir / "v001" / "clean" / "clean.1003.exr")
+    for f in (1001, 1005, 1010):
+        np.testing.assert_array_equal(upstream_pixels(read, f), held)
+    assert node["rushes_status"].value() == "v001 Clean Plate (frame 1003, held over the shot)"

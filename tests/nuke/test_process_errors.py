@@ -4,9 +4,11 @@ list_tasks falls back to the built-in knobs, any other refusal reaches the artis
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import pytest
 
 import hostbridge
@@ -15,6 +17,7 @@ from hostbridge import protocol as P
 from hostbridge.errors import BadRequest, DaemonUnavailable, HostBridgeError
 from tests.conftest import free_port
 from tests.hostbridge.scripted import Reply, ScriptedDaemon, reply
+from tests.nuke.helpers import tree, write_exr
 
 
 def _refuse_list_tasks(code: str) -> ScriptedDaemon:
@@ -87,3 +90,38 @@ def test_daemon_status_says_hostbridge_cannot_load_where_pyzmq_is_missing(
     line = daemon.status_line(f"tcp://127.0.0.1:{free_port()}")
     assert line.startswith("Rushes cannot load hostbridge (") and "pyzmq" in line
     assert daemon.manifests(f"tcp://127.0.0.1:{free_port()}", refresh=True) is None
+
+
+def test_a_run_missing_a_frame_publishes_no_version(fake: ModuleType, tmp_path: Path) -> None:
+    """The daemon ends a run having sent frames 1001 and 1003 of three: the node says which frame
+    is missing and caches nothing (a version over a frame never repaired would read as done)."""
+    from rushes_nuke import actions
+
+    from tests.nuke.test_process import FRAMES, exposure_node
+
+    sent = {}
+    for n in (FRAMES[0], FRAMES[-1]):
+        write_exr(tmp_path / "reply.exr", np.full((12, 16, 3), 0.5, np.float32))
+        sent[n] = (tmp_path / "reply.exr").read_bytes()
+
+    def script(header: dict[str, Any], _before: int) -> list[Reply]:
+        if header["type"] == P.LIST_TASKS:
+            return [reply(header, P.ERROR, code="unknown_type", detail="no list_tasks", retryable=False)]
+        return [*(reply(header, P.FRAME, sent[n], output="result", frame={
+                    "number": n, "colour_space": "", "where": "encoded", "encoded": {"format": "exr", "part": 0}})
+                  for n in sent),
+                reply(header, P.RESULT, summary={})]
+
+    scripted = ScriptedDaemon(script, tasks=("exposure",))
+    try:
+        node = exposure_node(fake, scripted.url, tmp_path / "plates")
+        before = tree(tmp_path)
+        fake.fake_press(node, "process")
+        assert actions.wait(30)
+        fake.fake_process_events()
+    finally:
+        scripted.close()
+    assert len(scripted.requests(P.RUN)) == 1
+    assert fake.fake_state().messages == [
+        f"{node.name()}: the daemon's exposure returned no result frame {FRAMES[1]} (1 of 3 missing); nothing was cached"]
+    assert tree(tmp_path) == before and node["version"].values() == ["none"]
