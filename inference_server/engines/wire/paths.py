@@ -17,6 +17,7 @@ PENALTY = 1.5      # per pixel of sideways step, in units of the texture's ridge
 EVIDENCE = 1.0     # a path column shows a wire where its gain reaches this (and the texture's own score)
 ACCEPT = 2.0       # a path is a wire when its median gain reaches this, and twice the texture's score
 GAP = 8            # columns without evidence bridged inside a run (faint or briefly hidden wire)
+END_FIT = 3.0      # px: a short run at a path's end lies this near the course of the wire it holds (``end_runs``)
 MAX_WIRES = 6      # paths searched per stroke and axis
 WEAK = 0.5        # a found wire is followed on through columns whose gain reaches this fraction of EVIDENCE's level
 LONG = 0.6         # a path on this fraction of the stroke's length is held to a lower margin over the texture
@@ -110,7 +111,10 @@ def lean(inside: np.ndarray) -> tuple[np.ndarray, int] | None:
     a straight line) fitted to the middle of the rows ``inside`` holds in 64 to 127 columns across it
     (every column of a narrower crop), read where they are one run no taller than twice the stroke's
     usual height (not where another stroke crosses it): a hand's wobble is no course. None too where
-    fewer than 8 such columns can be read. The reach is read in those columns, with 3 px to spare."""
+    fewer than 8 such columns can be read, or fewer than half the stroke's: two strokes crossing (an X)
+    have no one course, and the one fitted to the few columns by their crossing kept the search off
+    the lower arms (a crossing pair of wires was left as a V in a frame). The reach is read in those
+    columns, with 3 px to spare."""
     h, w = inside.shape
     read = np.arange(0, w, max(1, w // 64))  # some 64 columns tell a parabola (the search asks often)
     part = inside[:, read]
@@ -121,7 +125,7 @@ def lean(inside: np.ndarray) -> tuple[np.ndarray, int] | None:
     top = part.argmax(axis=0)
     bottom = h - 1 - part[::-1].argmax(axis=0)
     one = held & (bottom - top + 1 == tall) & (tall <= 2 * np.median(tall[held]))  # one run, no crossing
-    if one.sum() < 8:
+    if one.sum() < max(8, int(held.sum()) // 2):  # two strokes crossing (an X): no one course
         return None
     centre = 0.5 * (top[one] + bottom[one])
     fit = np.polyfit(read[one].astype(np.float64), centre, 2)
@@ -130,6 +134,22 @@ def lean(inside: np.ndarray) -> tuple[np.ndarray, int] | None:
     course = np.polyval(fit, np.arange(w, dtype=np.float64))
     reach = np.maximum(course[read[one]] - top[one], bottom[one] - course[read[one]])
     return course, int(np.ceil(reach.max())) + 3
+
+
+def stroke_course(inside: np.ndarray) -> np.ndarray | None:
+    """The row of a diagonal stroke's own course in each column (float64 (W,), as ``trace`` follows
+    it: ``lean`` of the stroke's rows and columns), or None for a level stroke."""
+    cols = np.nonzero(inside.any(axis=0))[0]
+    band = np.nonzero(inside.any(axis=1))[0]
+    if cols.size == 0:
+        return None
+    x0, x1, top = int(cols[0]), int(cols[-1]) + 1, int(band[0])
+    diagonal = lean(inside[top:int(band[-1]) + 1, x0:x1])
+    if diagonal is None:
+        return None
+    course = np.zeros(inside.shape[1], np.float64)
+    course[x0:x1] = diagonal[0] + top
+    return course
 
 
 def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: float = PENALTY) -> np.ndarray:
@@ -200,14 +220,17 @@ def runs(evidence: np.ndarray, bridge: np.ndarray, gap: int, min_len: int,
     return out
 
 
-def hops(rows: np.ndarray, reach: int = 3, slope: float = 1.2) -> np.ndarray:
+def hops(rows: np.ndarray, reach: int = 3, slope: float = 1.2, course: np.ndarray | None = None) -> np.ndarray:
     """Columns (bool (W,)) where a path leaves one line for another: it moves sideways faster
     than ``slope`` rows a column over ``2 * reach`` columns (a wire follows its curve; the DP
-    path only jumps when it swaps wires, or slips off a wire onto texture)."""
+    path only jumps when it swaps wires, or slips off a wire onto texture). Along a diagonal
+    stroke, sideways is counted from its ``course`` (float (W,), ``stroke_course``), as the path
+    was traced: counted from the level, a wire steeper than ``slope`` hopped in every column and
+    none was found (a grey wire at 50 degrees in a 54 px stroke: the whole stroke repainted)."""
     w = rows.size
     out = np.zeros(w, bool)
     valid = rows >= 0
-    r = rows.astype(np.float32)
+    r = rows.astype(np.float32) - (0.0 if course is None else course.astype(np.float32))
     for x in range(reach, w - reach):
         a, b = x - reach, x + reach
         if valid[a] and valid[b] and abs(r[b] - r[a]) > slope * 2 * reach:
@@ -279,7 +302,8 @@ def track(gain: np.ndarray, inside: np.ndarray, path: WirePath, level: float) ->
                 if not cand:
                     break
                 best = max(cand, key=lambda r: float(gain[r, x]))
-                rows[x] = best if float(gain[best, x]) >= level else int(round(pred))
+                # the prediction may lie a row past the frame's edge when a row beside it is inside
+                rows[x] = best if float(gain[best, x]) >= level else min(max(int(round(pred)), 0), h - 1)
                 if float(gain[best, x]) >= level:
                     slope = min(max(0.8 * slope + 0.2 * (best - y), -1.5), 1.5)
                     y, misses = float(best), 0
@@ -403,6 +427,32 @@ def corridor(gain: np.ndarray, rows: np.ndarray, reach: np.ndarray, polar: Polar
     return out[0], out[1]
 
 
+def end_runs(short: np.ndarray, on: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Bool (W,): the runs of ``short`` (bool (W,), runs of evidence too short to be a wire alone) at
+    either end of the path (within ``GAP`` columns of its first or last column, ``cols``) that lie on
+    the course of the wire its long runs ``on`` hold: a parabola through their ``rows``, fitted again
+    without the columns off it by more than ``END_FIT`` px, and the run's median column within that of
+    it. That is the wire where it enters its stroke (the frame's edge) before the path slipped off it
+    where it was hidden: a hairline hidden by a pale lamp 33 px from the frame's edge, the path on the
+    lamp's rim there, and the 33 px before it dropped and left in the plate. Off that course, such a
+    run is texture at the stroke's end (taken, the bench's loose hint and crossing wires lost 1.0 dB
+    each)."""
+    out = np.zeros(short.shape, bool)
+    held = np.nonzero(on)[0]
+    if held.size < 3 or not short.any():
+        return out
+    x, y = held.astype(np.float64), rows[held].astype(np.float64)
+    fit = np.polyfit(x, y, 2)
+    kept = np.abs(y - np.polyval(fit, x)) <= END_FIT  # once more without where the path slipped off the wire
+    if kept.sum() >= 3:
+        fit = np.polyfit(x[kept], y[kept], 2)
+    for a, b in spans(short):
+        if (a <= cols[0] + GAP or b > cols[-1] - GAP) and \
+                float(np.median(np.abs(rows[a:b] - np.polyval(fit, np.arange(a, b))))) <= END_FIT:
+            out[a:b] = True
+    return out
+
+
 def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len: int, texture: float = 0.0,
                max_wires: int = MAX_WIRES, lenient: bool = True, polar: Polar | None = None) -> list[WirePath]:
     """Every wire in ``gain`` inside ``inside`` (bool (H, W)), strongest first.
@@ -431,6 +481,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
     whole = work.copy()  # the gain as it was, for the tracker: ``work`` loses each wire's corridor
     if polar is not None:
         polar = Polar(np.where(inside, polar.dark, 0.0), np.where(inside, polar.bright, 0.0), polar.signed, polar.lum)
+    course = stroke_course(inside)
     for _ in range(max_wires):
         # the path is steered by the gain seen through a soft ceiling: on a wire thousands of times
         # the texture's level, the sideways penalty is nothing next to the gain, and the path swaps
@@ -446,7 +497,7 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
         ev[cols] = uniform_filter1d(ev[cols], 2 * GAP + 1, mode="nearest")  # a wire's gain dips; texture's stays low
         bridge = np.zeros(w, bool)
         bridge[cols] = taken[rows[cols], cols]
-        hop = hops(rows) & ~bridge  # crossing an earlier wire's corridor is bridging, not swapping
+        hop = hops(rows, course=course) & ~bridge  # crossing an earlier wire's corridor is bridging, not swapping
         ev[hop] = 0.0
         # a column holds evidence where most of its neighbourhood does: each column counts at most
         # twice the level (the tails of a strong wire just outside its corridor, thousands of times a
@@ -455,6 +506,9 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
         held[cols] = uniform_filter1d(np.minimum(raw[cols], 2.0 * column), 2 * GAP + 1, mode="nearest")
         held[hop] = 0.0
         on = runs(held >= column, bridge & ~hop, GAP, max(2 * GAP + 1, min_len // 2), breaks=hop)
+        # a shorter run at the stroke's end, cut off from the rest by a hop: the wire where it enters the
+        # stroke (the frame's edge), before the path slipped off it where it was hidden
+        on |= end_runs(runs(held >= column, bridge & ~hop, GAP, 2 * GAP + 1, breaks=hop) & ~on, on, rows, cols)
         if int((on & (held >= column)).sum()) < min_len:  # a wire may be cut (a crossing, a foreground) but not short
             on[:] = False
         path = WirePath(rows, on, ev)
