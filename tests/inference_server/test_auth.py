@@ -44,7 +44,7 @@ def test_curve_encrypted_daemon(tmp_path: Path) -> None:
                 break
             except DaemonUnavailable:
                 assert time.monotonic() < end, "CURVE daemon never answered"
-        with Client(url, timeout=5, retries=0) as plain:  # no key: the handshake fails, and the client says so
+        with Client(url, timeout=15, retries=0) as plain:  # no key: the handshake fails, and the client says so
             with pytest.raises(Unauthorized, match="refused this client while connecting"):
                 plain.ping()
     finally:
