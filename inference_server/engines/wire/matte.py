@@ -48,7 +48,19 @@ import numpy as np
 
 from inference_server.engines.wire.colour_lines import colour_line, dull_columns, dull_line
 from inference_server.engines.wire.components import components
-from inference_server.engines.wire.paths import GAP, STEEP, Polar, WirePath, best_near, find_paths, hops, lean, spans, trace
+from inference_server.engines.wire.paths import (
+    GAP,
+    STEEP,
+    Polar,
+    WirePath,
+    best_near,
+    find_paths,
+    hops,
+    lean,
+    spans,
+    stroke_course,
+    trace,
+)
 from inference_server.engines.wire.ridges import SCALES, Along, Direction, analysis_chroma, luma_and_linear, ridge_responses
 
 FRACTION = 0.25
@@ -528,7 +540,9 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
             near = tr(cv2.dilate(found_here, np.ones((3, 3), np.uint8))).astype(np.float32)
             held = best_near(near, path.rows[cols], cols) > 0
             on = np.zeros_like(path.on)
-            for a, b in spans((path.rows >= 0) & ~hops(path.rows)):  # each stretch of one line (a hop ends one)
+            # each stretch of one line (a hop ends one; along a diagonal stroke, counted from its course as
+            # the path was traced: from the level, a steep line hopped in every column and none was kept)
+            for a, b in spans((path.rows >= 0) & ~hops(path.rows, course=stroke_course(ins))):
                 here = (cols >= a) & (cols < b)
                 if here.any() and float(np.mean(held[here])) >= JOINT_HELD:  # that holds found pieces
                     on[a:b] = path.on[a:b]

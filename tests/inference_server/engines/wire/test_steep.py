@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from inference_server.engines.wire import matte
-from inference_server.engines.wire.paths import WirePath, find_paths, lean
+from inference_server.engines.wire.paths import WirePath, find_paths, hops, lean, stroke_course
 
 
 def _steep_scene(h: int = 240, w: int = 300, slope: float = 1.25, half: int = 27
@@ -89,3 +89,14 @@ def test_a_wire_entering_the_stroke_keeps_its_run_before_its_path_slipped() -> N
     for p in paths:
         covered |= p.on & (np.abs(p.rows - wire) <= 1)
     assert covered[:28].mean() > 0.9 and covered[60:].mean() > 0.9
+
+
+def test_a_steep_wires_path_hops_nowhere_counted_from_its_strokes_course() -> None:
+    # the contract the search and the joint lines of colour (``matte._axis_cores``) both rely on
+    _, hint, wire = _steep_scene()
+    inside = hint > 0
+    rows = np.full(inside.shape[1], -1, np.int64)
+    cols = [x for x in np.nonzero(inside.any(axis=0))[0] if wire[:, x].any()]
+    rows[cols] = [int(np.nonzero(wire[:, x])[0].mean()) for x in cols]
+    assert hops(rows).sum() > 0.8 * len(cols)  # from the level: a hop in nearly every column
+    assert not hops(rows, course=stroke_course(inside)).any()
