@@ -99,10 +99,8 @@ def test_a_run_missing_a_frame_publishes_no_version(fake: ModuleType, tmp_path: 
 
     from tests.nuke.test_process import FRAMES, exposure_node
 
-    sent = {}
-    for n in (FRAMES[0], FRAMES[-1]):
-        write_exr(tmp_path / "reply.exr", np.full((12, 16, 3), 0.5, np.float32))
-        sent[n] = (tmp_path / "reply.exr").read_bytes()
+    write_exr(tmp_path / "reply.exr", np.full((12, 16, 3), 0.5, np.float32))
+    sent = dict.fromkeys((FRAMES[0], FRAMES[-1]), (tmp_path / "reply.exr").read_bytes())
 
     def script(header: dict[str, Any], _before: int) -> list[Reply]:
         if header["type"] == P.LIST_TASKS:

@@ -136,9 +136,11 @@ def lean(inside: np.ndarray) -> tuple[np.ndarray, int] | None:
     return course, int(np.ceil(reach.max())) + 3
 
 
-def stroke_course(inside: np.ndarray) -> np.ndarray | None:
-    """The row of a diagonal stroke's own course in each column (float64 (W,), as ``trace`` follows
-    it: ``lean`` of the stroke's rows and columns), or None for a level stroke."""
+def stroke_lean(inside: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """``lean`` of the stroke ``inside`` (bool (H, W)) cropped to its own rows and columns, in the
+    frame's: (the row of its course in each column, float64 (W,), 0 off its columns; its reach), or
+    None for a level stroke. The one reading of a stroke's course: ``trace`` follows it and ``hops``
+    counts sideways from it (``stroke_course``)."""
     cols = np.nonzero(inside.any(axis=0))[0]
     band = np.nonzero(inside.any(axis=1))[0]
     if cols.size == 0:
@@ -149,13 +151,20 @@ def stroke_course(inside: np.ndarray) -> np.ndarray | None:
         return None
     course = np.zeros(inside.shape[1], np.float64)
     course[x0:x1] = diagonal[0] + top
-    return course
+    return course, diagonal[1]
+
+
+def stroke_course(inside: np.ndarray) -> np.ndarray | None:
+    """The row of a diagonal stroke's own course in each column (float64 (W,), as ``trace`` follows
+    it: ``stroke_lean``), or None for a level stroke."""
+    found = stroke_lean(inside)
+    return None if found is None else found[0]
 
 
 def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: float = PENALTY) -> np.ndarray:
     """Row of the best smooth path through ``gain`` per column (int (W,)); -1 where no hint. Each row
     of sideways step costs ``penalty``, counted from the level, or along a diagonal stroke from its
-    own course (``lean``)."""
+    own course (``stroke_lean``)."""
     w = gain.shape[1]
     cols = inside.any(axis=0)
     idx = np.nonzero(cols)[0]
@@ -171,7 +180,7 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
     g = np.where(inside, gain, -1e6).astype(np.float32)
     g[:, ~cols] = 0.0
     gt = np.ascontiguousarray(g[:, x0:x1].T)
-    diagonal = lean(inside[:, x0:x1])
+    diagonal = stroke_lean(inside)  # here the hint fills the rows searched
     if diagonal is None:
         path[x0:x1] = _best_path(gt, max_step, np.float32(penalty))
     else:
@@ -183,7 +192,7 @@ def trace(gain: np.ndarray, inside: np.ndarray, max_step: int = 2, penalty: floa
         # parting cost two steps.)
         import cv2
 
-        course, reach = diagonal
+        course, reach = diagonal[0][x0:x1], diagonal[1]
         hh, ww = gt.shape[1], gt.shape[0]
         start = course - reach  # the course runs along row ``reach`` of what is searched
         map_y = (np.arange(2 * reach + 1, dtype=np.float64)[:, None] + start[None, :]).astype(np.float32)
