@@ -50,14 +50,18 @@ def frames_for(rendered: dict[str, list[str]], numbers: list[int], by_path: bool
 
 def check_frames(task: str, written: dict[str, list[int]], numbers: list[int]) -> None:
     """Raise naming what is missing unless the daemon sent every frame asked for, for each output
-    it sent any of (one frame for the shot of a still task, ``cache.STILL_TASKS``): a version is
-    published only whole (a run the daemon ended early, or an older daemon that skipped a frame,
-    must not read as done over frames never repaired)."""
+    it sent any of (one frame for the shot of a still task, ``cache.STILL_TASKS``), and none it was
+    not sent: a version is published only whole (a run the daemon ended early, or an older daemon
+    that skipped a frame, must not read as done over frames never repaired)."""
     if not written:
         raise ValueError(f"the daemon's {task} returned no frames; nothing was cached")
-    if task in cache.STILL_TASKS:
-        return
     for port, got in sorted(written.items()):
+        stray = sorted(set(got) - set(numbers))
+        if stray:   # cached, it would show over a frame of the shot the artist never sent
+            raise ValueError(f"the daemon's {task} returned {port} frame {stray[0]}, outside the frames sent "
+                             f"({min(numbers)}-{max(numbers)}); nothing was cached")
+        if task in cache.STILL_TASKS:
+            continue
         missing = sorted(set(numbers) - set(got))
         if missing:
             raise ValueError(f"the daemon's {task} returned no {port} frame {missing[0]} ({len(missing)} of "

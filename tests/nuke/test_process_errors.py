@@ -92,27 +92,28 @@ def test_daemon_status_says_hostbridge_cannot_load_where_pyzmq_is_missing(
     assert daemon.manifests(f"tcp://127.0.0.1:{free_port()}", refresh=True) is None
 
 
-def test_a_run_missing_a_frame_publishes_no_version(fake: ModuleType, tmp_path: Path) -> None:
-    """The daemon ends a run having sent frames 1001 and 1003 of three: the node says which frame
-    is missing and caches nothing (a version over a frame never repaired would read as done)."""
+def _run_sending(fake: ModuleType, tmp_path: Path, numbers: tuple[int, ...]) -> Any:
+    """Press Process on an exposure node over a daemon that answers the run with result frames
+    ``numbers``, whatever it was sent."""
     from rushes_nuke import actions
 
-    from tests.nuke.test_process import FRAMES, exposure_node
+    from tests.nuke.test_process import exposure_node
 
     write_exr(tmp_path / "reply.exr", np.full((12, 16, 3), 0.5, np.float32))
-    sent = dict.fromkeys((FRAMES[0], FRAMES[-1]), (tmp_path / "reply.exr").read_bytes())
+    data = (tmp_path / "reply.exr").read_bytes()
 
     def script(header: dict[str, Any], _before: int) -> list[Reply]:
         if header["type"] == P.LIST_TASKS:
             return [reply(header, P.ERROR, code="unknown_type", detail="no list_tasks", retryable=False)]
-        return [*(reply(header, P.FRAME, sent[n], output="result", frame={
+        return [*(reply(header, P.FRAME, data, output="result", frame={
                     "number": n, "colour_space": "", "where": "encoded", "encoded": {"format": "exr", "part": 0}})
-                  for n in sent),
+                  for n in numbers),
                 reply(header, P.RESULT, summary={})]
 
     scripted = ScriptedDaemon(script, tasks=("exposure",))
     try:
         node = exposure_node(fake, scripted.url, tmp_path / "plates")
+        (tmp_path / "reply.exr").unlink()
         before = tree(tmp_path)
         fake.fake_press(node, "process")
         assert actions.wait(30)
@@ -120,6 +121,26 @@ def test_a_run_missing_a_frame_publishes_no_version(fake: ModuleType, tmp_path: 
     finally:
         scripted.close()
     assert len(scripted.requests(P.RUN)) == 1
+    assert tree(tmp_path) == before and node["version"].values() == ["none"]
+    return node
+
+
+def test_a_run_missing_a_frame_publishes_no_version(fake: ModuleType, tmp_path: Path) -> None:
+    """The daemon ends a run having sent frames 1001 and 1003 of three: the node says which frame
+    is missing and caches nothing (a version over a frame never repaired would read as done)."""
+    from tests.nuke.test_process import FRAMES
+
+    node = _run_sending(fake, tmp_path, (FRAMES[0], FRAMES[-1]))
     assert fake.fake_state().messages == [
         f"{node.name()}: the daemon's exposure returned no result frame {FRAMES[1]} (1 of 3 missing); nothing was cached"]
-    assert tree(tmp_path) == before and node["version"].values() == ["none"]
+
+
+def test_a_frame_the_node_never_sent_publishes_no_version(fake: ModuleType, tmp_path: Path) -> None:
+    """Every frame sent comes back, and one more past the range: refused by name, nothing cached
+    (cached, it would show as repaired over a frame of the shot the artist never sent)."""
+    from tests.nuke.test_process import FRAMES
+
+    node = _run_sending(fake, tmp_path, (*FRAMES, FRAMES[-1] + 1))
+    assert fake.fake_state().messages == [
+        f"{node.name()}: the daemon's exposure returned result frame {FRAMES[-1] + 1}, outside the frames sent "
+        f"({FRAMES[0]}-{FRAMES[-1]}); nothing was cached"]
