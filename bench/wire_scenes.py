@@ -116,7 +116,9 @@ def _stroke_layers(stroke: Stroke, t: int, h: int, w: int, wobble_phase: float
         cy = centre + wire.offset + wire.slope * (x - w / 2)
         cos = 1.0 / np.sqrt(1.0 + (slope_c + wire.slope) ** 2)
         alpha = np.zeros((h, w), np.float32)
-        offsets = np.linspace(-wire.blur / 2, wire.blur / 2, 7) if wire.blur else [0.0]
+        # the shutter's smear: copies 0.25 px apart (7 copies of a 3 px wire over 8 px were 7 stripes)
+        offsets = np.linspace(-wire.blur / 2, wire.blur / 2, max(7, int(np.ceil(4 * wire.blur)) + 1)) \
+            if wire.blur else [0.0]
         for off in offsets:
             d = np.abs(ys - (cy + off)[None, :]) * cos[None, :]
             alpha += np.clip(wire.width / 2 + 0.5 - d, 0, 1) / len(offsets)
