@@ -10,9 +10,11 @@ wires and plate alike), lit cables (a grey or dark body with a specular stripe a
 cable lit from one side, a dark half touching a bright one), 2K and 4K, a scene-linear half-float
 EXR with highlights above 1, and eight classes added at stop 59 (four wires under one stroke, an upright
 stroke from the frame's top edge over a locked-off shot, a wire at half opacity, a deep sag, a fast thin
-wire, orange and yellow cables, a broad stroke over two wires, two strokes of two wires crossing);
-then the issue's own case over every clip: one stroke over a dark and a bright wire, high and low in
-the frame (``two_wire_matrix``: ten classes, summed up on their own line); and eight classes over
+wire, orange and yellow cables, a broad stroke over two wires, two strokes of two wires crossing),
+three added at stop 69 (a 4 px wire smeared over 14 px over a car pan and over a pan with a player
+in the stroke, a bright one smeared over 10 px over a handheld interior); then the issue's own
+case over every clip: one stroke over a dark and a bright wire, high and low in the frame
+(``two_wire_matrix``: ten classes, summed up on their own line); and eight classes over
 photographs no other class shows, drawn by another generator and run once before they joined
 (``wire_stills``: held out from the tuning, summed up on their own line). Per class it prints:
 

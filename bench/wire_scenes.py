@@ -271,6 +271,15 @@ def scenes(frames: int = 8, big: bool = True) -> dict[str, Callable[[], Scene]]:
         "2 strokes of 2 wires crossing": lambda: compose("cross-strokes", load_clip("bedroom", frames), (
             Stroke((Wire(2.5, DARK, offset=-5), Wire(2.0, BRIGHT, offset=5)), top=0.3, drift=0.7),
             Stroke((Wire(2.5, DARK, offset=-5), Wire(2.0, BRIGHT, offset=5)), top=0.5, vertical=True, drift=0.5))),
+        # added at stop 69, after a held-out check smeared a wire far more than the 8 px class: a
+        # 4 px wire moving 28 px a frame under a half shutter (smeared over 14 px), and a bright one
+        # over a handheld interior; the artist's stroke is drawn round the smear
+        "motion blur (14px), dark wire, car pan": lambda: compose("blur14-car", load_clip("running-car", frames, start=40), (
+            Stroke((Wire(4.0, DARK, blur=14.0),), top=0.3, drift=7.0),)),
+        "motion blur (14px), dark wire over a pan and a player": lambda: compose("blur14-tennis", load_clip(
+            "tennis", frames, start=10), (Stroke((Wire(4.0, DARK, blur=14.0),), top=0.35, drift=7.0),)),
+        "motion blur (10px), bright wire, handheld interior": lambda: compose("blur10-bedroom", load_clip(
+            "bedroom", frames, start=10), (Stroke((Wire(3.0, BRIGHT, blur=10.0),), top=0.4, drift=5.0),)),
     }
     if big:
         out["thick 10px at 2K, 2 wires"] = lambda: compose("2K-thick", load_clip("tennis", max(frames // 2, 3),
