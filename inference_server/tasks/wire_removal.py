@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from inference_server.engines.wire.matte import HINT_INSIDE
+from inference_server.engines.wire.matte import HINT_INSIDE, WHOLE_STROKE_WIDEST
 from inference_server.engines.wire.qc import GAP_FLAG
 from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings, frames_kept
 from inference_server.frames import Frame, colour_count, from_float, matte_values, to_float
@@ -180,18 +180,28 @@ def wire_qc(checks: list[dict[str, Any]]) -> dict[str, Any]:
     """The task's QC report (the shared "qc" schema) from per-frame checks: each frame's
     residual line energy in the hint, the fraction of the hint repaired and the longest stretch
     of a stroke holding a wire fewer than the rest of it (``gap``, at ``gap_at``); flagged
-    frames named, and ``places``: where in a flagged frame a wire is missing, to look at."""
+    frames named, and ``places``: where in a flagged frame a wire is missing, to look at (and
+    where a broad stroke held no wire that stood out and was left as it was: ``left_at``)."""
     flagged = [c["frame"] for c in checks if c["flagged"]]
-    places = [f"{c['frame']} (x {c['gap_at'][0]}-{c['gap_at'][2]}, y {c['gap_at'][1]}-{c['gap_at'][3]})"
-              for c in checks if c["flagged"] and c.get("gap", 0) >= GAP_FLAG and c.get("gap_at")]
+    gaps = [f"{c['frame']} {_at(c['gap_at'])}"
+            for c in checks if c["flagged"] and c.get("gap", 0) >= GAP_FLAG and c.get("gap_at")]
+    left = [f"{c['frame']} {_at(c['left_at'])}" for c in checks if c.get("left_at")]
+    places = gaps + [f"{p} left as it was" for p in left]
     if flagged:
-        note = f"{len(flagged)} frame(s) to check, a wire may be left in the hint: {first(flagged, 12)}" + qc_places(places)
+        note = f"{len(flagged)} frame(s) to check, a wire may be left in the hint: {first(flagged, 12)}" + qc_places(gaps)
+        if left:
+            note += (f"; no wire stood out in a stroke broader than {WHOLE_STROKE_WIDEST:.0f} px, left as it was "
+                     f"(a tighter stroke is repaired whole) in {first(left, 6)}")
     else:
         note = f"no line left in the hint on {len(checks)} repaired frame(s)"
     return {"measure": "residual line energy in the hint (x the plate's texture); a stretch of a stroke "
                        "with a wire fewer than the rest of it (px)",
             "threshold": QC_THRESHOLD, "gap_threshold": GAP_FLAG, "frames": checks, "flagged": flagged,
             "places": places, "note": note}
+
+
+def _at(box: Sequence[int]) -> str:
+    return f"(x {box[0]}-{box[2]}, y {box[1]}-{box[3]})"
 
 
 def qc_places(places: list[str]) -> str:

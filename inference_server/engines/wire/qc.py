@@ -37,8 +37,10 @@ class FrameQC:
     matte held everything); gap: the longest stretch (columns of its stroke's box along the longer
     side) where the matte holds fewer wires than along most of the stroke (``wire_gaps``: a wire
     missed, or hidden there; one the last resort repaired counts still), and ``gap_at`` its box
-    (x0, y0, x1, y1); flagged: residual >= ``repair.QC_THRESHOLD`` or gap >= GAP_FLAG, a frame the
-    artist should check."""
+    (x0, y0, x1, y1); left_at: the box (x0, y0, x1, y1) of a stroke where no wire stood out and
+    nothing was repaired, left as it was (``unfound``: a stroke broader than
+    ``matte.WHOLE_STROKE_WIDEST``), or None; flagged: residual >= ``repair.QC_THRESHOLD``, gap >=
+    GAP_FLAG or a stroke left, a frame the artist should check."""
 
     residual: float
     repaired: float
@@ -46,11 +48,28 @@ class FrameQC:
     flagged: bool
     gap: int = 0
     gap_at: tuple[int, int, int, int] | None = None
+    left_at: tuple[int, int, int, int] | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {"residual": round(self.residual, 3), "repaired": round(self.repaired, 3),
                 "passes": self.passes, "flagged": self.flagged, "gap": self.gap,
-                "gap_at": list(self.gap_at) if self.gap_at else None}
+                "gap_at": list(self.gap_at) if self.gap_at else None,
+                "left_at": list(self.left_at) if self.left_at else None}
+
+
+def unfound(hint: np.ndarray, matte: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The box (x0, y0, x1, y1) of the largest stroke of ``hint`` (H, W) where ``matte`` (H, W)
+    holds nothing: no wire stood out there and the stroke was too broad to repaint whole (a
+    wire left for the artist to see to, with a tighter stroke); None when every stroke holds some."""
+    best, where = 0, None
+    for (ys, xs), ins, _ in strokes(hint):
+        if (np.asarray(matte[ys, xs]) > 0)[ins].any() or int(ins.sum()) <= best:
+            continue
+        best = int(ins.sum())
+        rows, cols = np.nonzero(ins)
+        where = (xs.start + int(cols.min()), ys.start + int(rows.min()), xs.start + int(cols.max()) + 1,
+                 ys.start + int(rows.max()) + 1)
+    return where
 
 
 def counts(centres: np.ndarray) -> np.ndarray:

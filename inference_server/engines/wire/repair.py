@@ -36,6 +36,7 @@ from inference_server.engines.wire.qc import (
     lines_of_the_repair,
     matte_centres,
     trial_lines,
+    unfound,
     wire_gaps,
 )
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
@@ -509,7 +510,9 @@ class WireRemover:
             self._doubted[i] = (ys + box[0], xs + box[2])
         out = self._away_from_wire(i, out, matte)  # last: the QC's figures are of the frame before it
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
-        self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG, gap, gap_at)
+        left_at = unfound(hint, matte)
+        self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG or left_at is not None,
+                               gap, gap_at, left_at)
         return out, self._inside(i, matte)
 
     def _last_resort(self, i: int, still: np.ndarray, matte: np.ndarray, box: Rect,

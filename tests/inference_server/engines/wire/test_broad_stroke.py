@@ -1,0 +1,56 @@
+"""A stroke where no wire stands out from the texture: repaired whole when narrow, left as it was
+and named in the QC when broad (repainted whole, a broad stroke takes out what it crosses)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from inference_server.engines.wire.matte import WHOLE_STROKE_WIDEST, find_wire_matte
+from inference_server.engines.wire.repair import WireRemover, WireSettings
+from inference_server.engines.wire.synthetic import texture
+from inference_server.tasks.wire_removal import wire_qc
+
+H, W = 160, 240
+
+
+def _plate() -> np.ndarray:
+    """A grainy wall with a wire far too faint to stand out of it (2% darker, smeared over 16 px)."""
+    wall = 0.5 + 0.05 * (texture(H, W, 3) - 0.5) + np.random.default_rng(3).normal(0.0, 0.02, (H, W, 3))
+    rows = np.arange(H, dtype=np.float32)[:, None]
+    smear = np.clip(1.0 - np.abs(rows - 80.0) / 8.0, 0.0, 1.0)
+    return (wall * (1.0 - 0.02 * smear[..., None])).astype(np.float32)
+
+
+def _stroke(width: int) -> np.ndarray:
+    hint = np.zeros((H, W), np.float32)
+    hint[80 - width // 2:80 + width // 2, 10:W - 10] = 1.0
+    return hint
+
+
+def test_a_broad_stroke_where_nothing_stands_out_is_left_and_named() -> None:
+    plate, hint = _plate(), _stroke(int(WHOLE_STROKE_WIDEST) + 24)
+    matte, scores = find_wire_matte(plate, hint)
+    assert scores == [] and not matte.any()
+    rem = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    out, m = rem.repair(0)
+    np.testing.assert_array_equal(out, plate)          # not repainted: the plate as it came
+    assert not m.any()
+    qc = rem.last_qc
+    assert qc is not None and qc.flagged and qc.repaired == 0.0
+    assert qc.left_at == (10, 80 - hint[:, 120].sum() // 2, W - 10, 80 + hint[:, 120].sum() // 2)
+    report = wire_qc([{"frame": 1001, **qc.as_dict()}])
+    assert report["flagged"] == [1001]
+    assert report["places"] == [f"1001 (x 10-{W - 10}, y 48-112) left as it was"]
+    assert f"no wire stood out in a stroke broader than {WHOLE_STROKE_WIDEST:.0f} px, left as it was" in report["note"]
+
+
+def test_a_narrow_stroke_where_nothing_stands_out_is_repaired_whole() -> None:
+    plate, hint = _plate(), _stroke(24)
+    matte, scores = find_wire_matte(plate, hint)
+    assert scores == [] and (matte > 0).sum() == (hint > 0).sum()
+    rem = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    out, m = rem.repair(0)
+    assert (m > 0)[hint > 0].all()
+    assert not np.array_equal(out[hint > 0], plate[hint > 0])
+    qc = rem.last_qc
+    assert qc is not None and qc.left_at is None and qc.repaired == 1.0
