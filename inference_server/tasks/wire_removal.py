@@ -195,7 +195,7 @@ def wire_qc(checks: list[dict[str, Any]]) -> dict[str, Any]:
     else:
         note = f"no line left in the hint on {len(checks)} repaired frame(s)"
     return {"measure": "residual line energy in the hint (x the plate's texture); a stretch of a stroke "
-                       "with a wire fewer than the rest of it (px)",
+                       "with a wire fewer than the rest of it (px); a stretch of a broad stroke left as it was",
             "threshold": QC_THRESHOLD, "gap_threshold": GAP_FLAG, "frames": checks, "flagged": flagged,
             "places": places, "note": note}
 

@@ -58,8 +58,8 @@ def check_frames(task: str, written: dict[str, list[int]], numbers: list[int]) -
     for port, got in sorted(written.items()):
         stray = sorted(set(got) - set(numbers))
         if stray:   # cached, it would show over a frame of the shot the artist never sent
-            raise ValueError(f"the daemon's {task} returned {port} frame {stray[0]}, outside the frames sent "
-                             f"({min(numbers)}-{max(numbers)}); nothing was cached")
+            raise ValueError(f"the daemon's {task} returned {port} frame {stray[0]}, not among the {len(numbers)} "
+                             f"frame(s) sent; nothing was cached")
         if task in cache.STILL_TASKS:
             continue
         missing = sorted(set(numbers) - set(got))

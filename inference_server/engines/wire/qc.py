@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inference_server.engines.wire.components import components
-from inference_server.engines.wire.matte import HINT_INSIDE
+from inference_server.engines.wire.matte import HINT_INSIDE, WHOLE_STROKE_WIDEST
 
 GAP_FLAG = 30  # px: a stretch of a stroke this long with a wire fewer than along most of it is named
 TOUCHED = 0.5  # a line the repaired frame's search finds is the repair's when half of it lies by what it changed
@@ -37,8 +37,8 @@ class FrameQC:
     matte held everything); gap: the longest stretch (columns of its stroke's box along the longer
     side) where the matte holds fewer wires than along most of the stroke (``wire_gaps``: a wire
     missed, or hidden there; one the last resort repaired counts still), and ``gap_at`` its box
-    (x0, y0, x1, y1); left_at: the box (x0, y0, x1, y1) of a stroke where no wire stood out and
-    nothing was repaired, left as it was (``unfound``: a stroke broader than
+    (x0, y0, x1, y1); left_at: the box (x0, y0, x1, y1) of the longest stretch of a stroke where
+    no wire stood out and nothing was repaired, left as it was (``unfound``: broader there than
     ``matte.WHOLE_STROKE_WIDEST``), or None; flagged: residual >= ``repair.QC_THRESHOLD``, gap >=
     GAP_FLAG or a stroke left, a frame the artist should check."""
 
@@ -58,17 +58,31 @@ class FrameQC:
 
 
 def unfound(hint: np.ndarray, matte: np.ndarray) -> tuple[int, int, int, int] | None:
-    """The box (x0, y0, x1, y1) of the largest stroke of ``hint`` (H, W) where ``matte`` (H, W)
-    holds nothing: no wire stood out there and the stroke was too broad to repaint whole (a
-    wire left for the artist to see to, with a tighter stroke); None when every stroke holds some."""
-    best, where = 0, None
-    for (ys, xs), ins, _ in strokes(hint):
-        if (np.asarray(matte[ys, xs]) > 0)[ins].any() or int(ins.sum()) <= best:
-            continue
-        best = int(ins.sum())
-        rows, cols = np.nonzero(ins)
-        where = (xs.start + int(cols.min()), ys.start + int(rows.min()), xs.start + int(cols.max()) + 1,
-                 ys.start + int(rows.max()) + 1)
+    """The box (x0, y0, x1, y1) of the longest stretch (at least ``GAP_FLAG`` columns along its
+    stroke's longer side) of a stroke of ``hint`` (H, W) broader there than
+    ``matte.WHOLE_STROKE_WIDEST`` where ``matte`` (H, W) holds nothing: no wire stood out and the
+    stroke was too broad to repaint whole (a wire left for the artist to see to, with a tighter
+    stroke); None where there is none. By columns, not whole strokes: a stroke is searched band by
+    band, and one that broadens along its length is repainted whole where narrow and left where
+    broad (a tapering stroke left from x 560 on was named nowhere)."""
+    longest, where = 0, None
+    for (ys, xs), ins, tall in strokes(hint):
+        held = (np.asarray(matte[ys, xs]) > 0) & ins
+        if tall:
+            ins, held = ins.T, held.T
+        cols = np.nonzero(ins.any(axis=0))[0]
+        bare = (ins[:, cols].sum(axis=0) > WHOLE_STROKE_WIDEST) & ~held[:, cols].any(axis=0)
+        edges = np.flatnonzero(np.diff(np.r_[0, bare.astype(np.int8), 0]))
+        for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+            span = int(cols[b - 1] - cols[a]) + 1
+            if span < GAP_FLAG or span <= longest:
+                continue
+            lo, hi = int(cols[a]), int(cols[b - 1]) + 1
+            rows = np.nonzero(ins[:, lo:hi].any(axis=1))[0]
+            r0, r1 = int(rows[0]), int(rows[-1]) + 1
+            longest = span
+            where = (xs.start + r0, ys.start + lo, xs.start + r1, ys.start + hi) if tall else \
+                (xs.start + lo, ys.start + r0, xs.start + hi, ys.start + r1)
     return where
 
 

@@ -54,3 +54,25 @@ def test_a_narrow_stroke_where_nothing_stands_out_is_repaired_whole() -> None:
     assert not np.array_equal(out[hint > 0], plate[hint > 0])
     qc = rem.last_qc
     assert qc is not None and qc.left_at is None and qc.repaired == 1.0
+
+
+def test_a_stroke_broadening_past_the_width_is_named_where_it_was_left() -> None:
+    """A stroke 1300 px long tapering from 24 to 80 px, searched in three bands: the narrow end is
+    repainted whole, the broad one left; the frame is named with the stretch left (a stroke holding
+    some matte was named nowhere)."""
+    h, w = 200, 1300
+    plate = (0.5 + 0.05 * (texture(h, w, 3) - 0.5) + np.random.default_rng(3).normal(0.0, 0.02, (h, w, 3))
+             ).astype(np.float32)
+    hint = np.zeros((h, w), np.float32)
+    for x in range(20, 1280):
+        wd = 24 + (80 - 24) * (x - 20) / 1260
+        hint[int(100 - wd / 2):int(100 + wd / 2), x] = 1.0
+    rem = WireRemover(lambda i: plate, lambda i: hint, 1, WireSettings(method="spatial", regrain=0.0))
+    out, m = rem.repair(0)
+    inside = hint > 0
+    assert (m[:, 40] > 0)[inside[:, 40]].all()                     # narrow: repainted whole
+    assert not m[:, 1200].any() and np.array_equal(out[:, 1200], plate[:, 1200])   # broad: left
+    qc = rem.last_qc
+    assert qc is not None and qc.flagged and qc.left_at is not None
+    x0, _, x1, _ = qc.left_at
+    assert x1 == 1280 and 500 <= x0 <= 780, qc.left_at              # the stretch left, to the stroke's end
