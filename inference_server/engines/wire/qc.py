@@ -72,18 +72,32 @@ def unfound(hint: np.ndarray, matte: np.ndarray) -> tuple[int, int, int, int] | 
             ins, held = ins.T, held.T
         cols = np.nonzero(ins.any(axis=0))[0]
         bare = (ins[:, cols].sum(axis=0) > WHOLE_STROKE_WIDEST) & ~held[:, cols].any(axis=0)
-        edges = np.flatnonzero(np.diff(np.r_[0, bare.astype(np.int8), 0]))
-        for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-            span = int(cols[b - 1] - cols[a]) + 1
-            if span < GAP_FLAG or span <= longest:
-                continue
-            lo, hi = int(cols[a]), int(cols[b - 1]) + 1
-            rows = np.nonzero(ins[:, lo:hi].any(axis=1))[0]
-            r0, r1 = int(rows[0]), int(rows[-1]) + 1
-            longest = span
-            where = (xs.start + r0, ys.start + lo, xs.start + r1, ys.start + hi) if tall else \
-                (xs.start + lo, ys.start + r0, xs.start + hi, ys.start + r1)
+        span, at = _longest_run(bare, cols, ins, (ys, xs), tall, max(longest, GAP_FLAG - 1))
+        if at is not None:
+            longest, where = span, at
     return where
+
+
+def _longest_run(run: np.ndarray, cols: np.ndarray, ins: np.ndarray, box: tuple[slice, slice], tall: bool,
+                 longer_than: int) -> tuple[int, tuple[int, int, int, int] | None]:
+    """The longest run of ``run`` (a flag per column ``cols`` of a stroke's bool ``ins``, read along
+    its longer side: transposed where ``tall``; ``box``: the stroke's (rows, columns) in the frame)
+    spanning more than ``longer_than`` columns: (its span, its box (x0, y0, x1, y1) in the frame),
+    or (``longer_than``, None)."""
+    ys, xs = box
+    longest, where = longer_than, None
+    edges = np.flatnonzero(np.diff(np.r_[0, run.astype(np.int8), 0]))
+    for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
+        span = int(cols[b - 1] - cols[a]) + 1
+        if span <= longest:
+            continue
+        lo, hi = int(cols[a]), int(cols[b - 1]) + 1
+        rows = np.nonzero(ins[:, lo:hi].any(axis=1))[0]
+        r0, r1 = int(rows[0]), int(rows[-1]) + 1
+        longest = span
+        where = (xs.start + r0, ys.start + lo, xs.start + r1, ys.start + hi) if tall else \
+            (xs.start + lo, ys.start + r0, xs.start + hi, ys.start + r1)
+    return longest, where
 
 
 def counts(centres: np.ndarray) -> np.ndarray:
@@ -153,17 +167,9 @@ def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = 
         repaired = whole[:, cols].sum(axis=0) >= 0.9 * ins[:, cols].sum(axis=0)
         low = (n < usual(n)) & ~repaired
         gone[:, cols[low]] |= ins[:, cols[low]]  # a view of ``missing``
-        edges = np.flatnonzero(np.diff(np.r_[0, low.astype(np.int8), 0]))
-        for a, b in zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True):
-            span = int(cols[b - 1] - cols[a]) + 1
-            if span <= longest:
-                continue
-            lo, hi = int(cols[a]), int(cols[b - 1]) + 1
-            rows = np.nonzero(ins[:, lo:hi].any(axis=1))[0]
-            r0, r1 = int(rows[0]), int(rows[-1]) + 1
-            longest = span
-            where = (xs.start + r0, ys.start + lo, xs.start + r1, ys.start + hi) if tall else \
-                (xs.start + lo, ys.start + r0, xs.start + hi, ys.start + r1)
+        span, at = _longest_run(low, cols, ins, (ys, xs), tall, longest)
+        if at is not None:
+            longest, where = span, at
     return longest, where, missing
 
 
