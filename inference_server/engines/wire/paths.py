@@ -514,10 +514,15 @@ def find_paths(gain: np.ndarray, inside: np.ndarray, scale: np.ndarray, min_len:
         held = np.zeros(w, np.float32)
         held[cols] = uniform_filter1d(np.minimum(raw[cols], 2.0 * column), 2 * GAP + 1, mode="nearest")
         held[hop] = 0.0
-        on = runs(held >= column, bridge & ~hop, GAP, max(2 * GAP + 1, min_len // 2), breaks=hop)
-        # a shorter run at the stroke's end, cut off from the rest by a hop: the wire where it enters the
-        # stroke (the frame's edge), before the path slipped off it where it was hidden
-        on |= end_runs(runs(held >= column, bridge & ~hop, GAP, 2 * GAP + 1, breaks=hop) & ~on, on, rows, cols)
+        # the runs once, the shortest counted: those long enough are a wire alone; a shorter one at the
+        # stroke's end, cut off from the rest by a hop, is the wire where it enters the stroke (the
+        # frame's edge), before the path slipped off it where it was hidden
+        evidence = held >= column
+        short = runs(evidence, bridge & ~hop, GAP, 2 * GAP + 1, breaks=hop)
+        on = np.zeros(w, bool)
+        for a, b in spans(short):
+            on[a:b] = int(evidence[a:b].sum()) >= max(2 * GAP + 1, min_len // 2)
+        on |= end_runs(short & ~on, on, rows, cols)
         if int((on & (held >= column)).sum()) < min_len:  # a wire may be cut (a crossing, a foreground) but not short
             on[:] = False
         path = WirePath(rows, on, ev)

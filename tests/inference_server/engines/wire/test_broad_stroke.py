@@ -13,11 +13,11 @@ from inference_server.tasks.wire_removal import wire_qc
 H, W = 160, 240
 
 
-def _plate() -> np.ndarray:
+def _plate(h: int = H, w: int = W) -> np.ndarray:
     """A grainy wall with a wire far too faint to stand out of it (2% darker, smeared over 16 px)."""
-    wall = 0.5 + 0.05 * (texture(H, W, 3) - 0.5) + np.random.default_rng(3).normal(0.0, 0.02, (H, W, 3))
-    rows = np.arange(H, dtype=np.float32)[:, None]
-    smear = np.clip(1.0 - np.abs(rows - 80.0) / 8.0, 0.0, 1.0)
+    wall = 0.5 + 0.05 * (texture(h, w, 3) - 0.5) + np.random.default_rng(3).normal(0.0, 0.02, (h, w, 3))
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    smear = np.clip(1.0 - np.abs(rows - h / 2) / 8.0, 0.0, 1.0)
     return (wall * (1.0 - 0.02 * smear[..., None])).astype(np.float32)
 
 
@@ -61,8 +61,7 @@ def test_a_stroke_broadening_past_the_width_is_named_where_it_was_left() -> None
     repainted whole, the broad one left; the frame is named with the stretch left (a stroke holding
     some matte was named nowhere)."""
     h, w = 200, 1300
-    plate = (0.5 + 0.05 * (texture(h, w, 3) - 0.5) + np.random.default_rng(3).normal(0.0, 0.02, (h, w, 3))
-             ).astype(np.float32)
+    plate = _plate(h, w)
     hint = np.zeros((h, w), np.float32)
     for x in range(20, 1280):
         wd = 24 + (80 - 24) * (x - 20) / 1260
