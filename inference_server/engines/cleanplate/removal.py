@@ -10,6 +10,13 @@ background-only samples; the spatial fill copies only from pixels outside the gr
 adds synthetic grain, not pixels; and the repair *replaces* the plate wherever the matte is
 above 0 (a soft matte edge is removed, not blended back over the object).
 
+And a donor must show the frame's own scene beside the hole (``_elsewhere``): a sample, or a
+carried key, whose light there is more than ``LIGHT_MOST`` stops off the frame's, or whose
+residual there once its light is matched stands ``MISMATCH`` times beyond the band's own
+texture, shows another place or time (a truck the camera followed stood there in the other
+frames and has gone in this one: pasted back, it was a truck-shaped patch over the snow, worse
+than leaving the object in). It is not taken; what nothing else shows is painted.
+
 For frame ``t`` and its matte (the hole), other frames of the shot are resampled onto frame
 ``t`` through the shot alignment (which was measured on the background only: the mattes are left
 out of tracking), only inside a region of interest around the hole. Samples are taken nearest in
@@ -71,6 +78,9 @@ DISAGREE_SIGMA = 2.0     # px: smoothing of that spread (one sample's grain is n
 DISAGREE_SIDE = 4        # guard margins: a region of disagreement narrower than this square is kept as borrowed
 BRIDGE_SIDE = 96         # px: a doubted region's crop is laid out (carried across) at most this size, then enlarged
 BRIDGE_PAD = 32          # px around a doubted region where its surroundings are looked for
+MISMATCH = 4.0          # a donor whose residual beside the hole is this many times the band's own texture shows elsewhere
+LIGHT_MOST = 1.0        # stops: a donor lighter or darker than this beside the hole is something else there
+MISMATCH_FLOOR = 2 / 255  # ... and that texture is taken as at least this (code values: flat sky, grain)
 BRIDGE_ENDS = 0.3        # summed over channels: ends of a line this far apart are not one band (rays fill)
 
 
@@ -183,8 +193,11 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     t_guard = guard[y0:y1, x0:x1]
     ring = _ring(t_guard, 6)
     want = t_guard | ring
+    band = _ring(t_guard, BAND)
+    texture = band_texture(t_roi, band)
     stack, valid, prefer, moved = _gather(frames, mattes, alignment, index, t_roi, t_guard, want, offset,
-                                   max_samples, min(max(VOTES, per_pixel), max_samples), window, refine, margin)
+                                          max_samples, min(max(VOTES, per_pixel), max_samples), window, refine,
+                                          margin, texture)
     filled = t_roi.copy()
     revealed = np.zeros_like(t_hole)
     doubted = np.zeros_like(t_hole)  # shown, but by samples that disagree (``_disagreeing``)
@@ -207,6 +220,9 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     if rest.any() and keys is not None and keys.keys:
         img_k, cov = keys.carry(index, size, offset, np.ones(size, bool), painted_only=doubted)
         carried = cov & rest
+        kb = band & cov
+        if carried.any() and kb.sum() >= 16 and _elsewhere(*_match_light(t_roi, img_k.copy(), kb), texture):
+            carried = np.zeros_like(carried)   # the key shows another scene there (``_elsewhere``)
         if carried.any():
             near = cov & (~t_guard | revealed) & grow(carried, 8)
             off = _ring_offset(filled - img_k, near) if near.any() else np.zeros_like(img_k)
@@ -456,6 +472,56 @@ def _gain_field(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> np.
     return resize(np.exp(field).astype(np.float32), (w, h), cv2.INTER_LINEAR)
 
 
+def _match_light(target: np.ndarray, donor: np.ndarray, band: np.ndarray,
+                 box: tuple[slice, slice] | None = None) -> tuple[np.ndarray, float]:
+    """Match ``donor``'s light to ``target``'s (both (h, w, C)) on ``band`` (h, w) bool, in place
+    inside ``box`` (the region later read; default the band's box): (the residual per block
+    after, ``_band_residual``; the stops it was off before, ``light_step``)."""
+    if box is None:
+        rows, cols = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
+        box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+    step = light_step(target, donor, band)
+    donor[box] *= _gain_field(target[box], donor[box], band[box])
+    return _band_residual(target, donor, band), step
+
+
+def band_texture(image: np.ndarray, band: np.ndarray) -> float:
+    """Mean |image - its 4 px blur| over ``band`` (h, w) bool, over channels (code values): how
+    much the surroundings themselves vary at the scale a misplaced donor shows."""
+    import cv2
+
+    if not band.any():
+        return 0.0
+    return float(np.abs(image - cv2.GaussianBlur(image, (0, 0), 4).reshape(image.shape)).mean(axis=2)[band].mean())
+
+
+def light_step(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> float:
+    """How many stops (log2, the mean over channels of |mean target / mean sample| on ``band``
+    (h, w) bool) ``sample`` (h, w, C) is lighter or darker than ``target`` beside the hole."""
+    k = band[..., None]
+    mean_t = (target * k).sum(axis=(0, 1)) / max(int(band.sum()), 1)
+    mean_s = (sample * k).sum(axis=(0, 1)) / max(int(band.sum()), 1)
+    eps = np.float32(0.02)
+    return float(np.abs(np.log2(np.maximum(mean_t, 0) + eps) - np.log2(np.maximum(mean_s, 0) + eps)).mean())
+
+
+def _elsewhere(off: np.ndarray, step: float, texture: float) -> bool:
+    """Whether a donor shows another place (or time) than the frame beside the hole: its light is
+    ``step`` stops off the frame's there (``light_step``), more than ``LIGHT_MOST``, or its
+    residual once its light is matched (``off``, ``_band_residual``) is typically ``MISMATCH``
+    times the band's own ``texture`` (``band_texture``; at least ``MISMATCH_FLOOR``) or more.
+
+    The light first: a smooth gain field matches a flat dark truck to the snow it stood over,
+    and what is left is the snow's own texture; no exposure drift within a shot is that far.
+    The residual then: a textured truck over flat snow stands far beyond the snow's texture,
+    where the same background, misplaced a few pixels by parallax, differs by about its texture.
+    The test is the blocks' median: a mover crossing part of the band is not the whole band."""
+    if step > LIGHT_MOST:
+        return True
+    finite = np.isfinite(off)
+    return bool(finite.any()) and float(np.median(off[finite])) > MISMATCH * max(texture, MISMATCH_FLOOR)
+
+
 def _small(size: tuple[int, int]) -> tuple[int, int]:
     """(h, w) of a (h, w) region measured in BAND_STEP blocks."""
     return max(1, size[0] // BAND_STEP), max(1, size[1] // BAND_STEP)
@@ -544,7 +610,7 @@ def _candidates(n: int, index: int, window: int) -> list[int]:
 def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment: ShotAlignment, index: int,
             t_roi: np.ndarray, t_hole: np.ndarray, want: np.ndarray, offset: tuple[int, int],
             max_samples: int, need: int, window: int, refine: bool,
-            margin: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None, float]:
+            margin: int, texture: float) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None, float]:
     """Aligned samples and where each shows background, chosen to cover ``t_hole``: of each
     sample only the pixels of ``want`` (ROI-sized bool), (P, C) and (P,), in row-major order;
     the samples' preference at each of those pixels, (N, P) (``_preference``; None for none); and
@@ -584,8 +650,9 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
         measured = band & ok
         off = np.full(_small(size), np.inf, np.float32)
         if measured.sum() >= 16:
-            sample[box] *= _gain_field(t_roi[box], sample[box], measured[box])
-            off = _band_residual(t_roi, sample, measured)
+            off, step = _match_light(t_roi, sample, measured, box)
+            if _elsewhere(off, step, texture):
+                continue
         stack.append(sample[want])
         valid.append(ok[want])
         offs.append(off)
