@@ -39,6 +39,8 @@ VOTE = 2              # working pixels either side whose offsets vote on a full-
 VOTE_SIGMA = 1.0      # working px: Gaussian weight of those votes
 LAYER_SIGMA = 2.0     # working px: coarser than this the layout rules, finer the copied texture
 ORIENTATIONS = 24     # orientations the layout tries (7.5 degrees apart)
+ENDS_DISAGREE = 0.3   # summed over channels: two ends this far apart on average are no layout of the hole
+RUN = 4               # px past a line's end where a hole at the frame's edge reads how the background runs on
 LAYOUT_PIXELS = 16384 # hole pixels the layout is made for at most (a larger hole's is made smaller)
 
 
@@ -154,9 +156,14 @@ def layout_and_ends(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np
     the other leaves the frame). Of ``ORIENTATIONS`` orientations the one kept is the one whose
     two ends differ least over the hole: a tree line or a horizon carries on as a band of its
     own colour (ends in flat sky agree at any angle and choose nothing). An orientation whose
-    lines find known pixels at both ends for less than half the hole is not considered; where
-    none is (a hole along a whole frame edge), or no line reaches known pixels, the smooth
-    membrane fills.
+    lines find known pixels at both ends for less than half the hole is not considered. A hole at
+    the frame's edge has lines that leave the frame; where no orientation's two ends agree within
+    ``ENDS_DISAGREE``, each line with one end is scored by how far the background changes ``RUN``
+    px past that end, and the orientation is chosen over all lines (a tree line runs on to the
+    edge: scored on two-ended lines only, the one orientation that had them, upright, carried sky
+    and snow across the trees as a pale slab; scored so where two ends agreed, a banner's blue
+    across a player at the top edge, the court was carried up into it). Where no orientation has
+    lines enough, or no line reaches known pixels, the smooth membrane fills.
     """
     import cv2
 
@@ -168,45 +175,83 @@ def layout_and_ends(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np
     kn = known.astype(np.float32)
     smooth = cv2.GaussianBlur(image * kn[..., None], (0, 0), 1.0).reshape(image.shape) / np.maximum(
         cv2.GaussianBlur(kn, (0, 0), 1.0), 1e-6)[..., None]
-    h, w = hole.shape
     ys, xs = np.nonzero(hole)
+    # a hole at the frame's edge: lines that leave the frame there are judged by how the background
+    # runs on past their one end (``_ends``), when no orientation's two ends agree well
+    edge = bool(hole[0].any() or hole[-1].any() or hole[:, 0].any() or hole[:, -1].any())
     best: tuple[float, np.ndarray, np.ndarray] | None = None
+    one_sided: tuple[float, np.ndarray, np.ndarray] | None = None
     for theta in np.arange(ORIENTATIONS) * np.pi / ORIENTATIONS:
-        dx, dy = float(np.cos(theta)), float(np.sin(theta))
-        ends = []
-        for sign in (1.0, -1.0):
-            val = np.zeros((ys.size, image.shape[2]), np.float32)
-            dist = np.zeros(ys.size, np.float32)
-            todo = np.arange(ys.size)
-            for step in range(1, h + w):
-                qy = np.rint(ys[todo] + sign * step * dy).astype(int)
-                qx = np.rint(xs[todo] + sign * step * dx).astype(int)
-                inside = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
-                hit = inside.copy()
-                hit[inside] = known[qy[inside], qx[inside]]
-                val[todo[hit]] = smooth[qy[hit], qx[hit]]
-                dist[todo[hit]] = step
-                todo = todo[inside & ~hit]
-                if todo.size == 0:
-                    break
-            ends.append((val, dist))
-        (v1, d1), (v2, d2) = ends
+        (v1, d1, r1), (v2, d2, r2) = _ends(smooth, known, ys, xs, float(theta))
         both = (d1 > 0) & (d2 > 0)
-        if both.sum() < 0.5 * ys.size:
-            continue
-        cost = float(np.abs(v1[both] - v2[both]).sum(axis=1).mean())
-        if best is None or cost < best[0]:
-            w1 = np.where(d1 > 0, 1.0 / np.maximum(d1, 1), 0.0)
-            w2 = np.where(d2 > 0, 1.0 / np.maximum(d2, 1), 0.0)
-            den = w1 + w2
-            fill = (v1 * w1[:, None] + v2 * w2[:, None]) / np.maximum(den, 1e-9)[:, None]
-            best = (cost, np.where((den > 0)[:, None], fill, membrane[ys, xs]),
-                    np.where(both, np.abs(v1 - v2).sum(axis=1), np.inf))
+        diff = np.abs(v1 - v2).sum(axis=1)
+        carried = None
+        if both.sum() >= 0.5 * ys.size:
+            cost = float(diff[both].mean())
+            if best is None or cost < best[0]:
+                carried = _carried(v1, d1, v2, d2, membrane[ys, xs])
+                best = (cost, carried, np.where(both, diff, np.inf))
+        if edge:
+            one = (d1 > 0) ^ (d2 > 0)
+            run = np.where(d1 > 0, r1, r2)
+            measured = both | (one & np.isfinite(run))
+            if measured.sum() >= 0.5 * ys.size:
+                cost = float(np.where(both, diff, run)[measured].mean())
+                if one_sided is None or cost < one_sided[0]:
+                    carried = _carried(v1, d1, v2, d2, membrane[ys, xs]) if carried is None else carried
+                    one_sided = (cost, carried, np.where(both, diff, np.inf))
+    if one_sided is not None and (best is None or best[0] > ENDS_DISAGREE):
+        best = one_sided
     out = membrane.copy()
     if best is not None:
         out[ys, xs] = best[1]
         apart[ys, xs] = best[2]
     return out.astype(np.float32), apart
+
+
+def _carried(v1: np.ndarray, d1: np.ndarray, v2: np.ndarray, d2: np.ndarray, otherwise: np.ndarray) -> np.ndarray:
+    """The two ends' values (P, C) weighted by inverse distance (P,) (one end where the other's
+    distance is 0: that line left the frame); ``otherwise`` (P, C) where neither was found."""
+    w1 = np.where(d1 > 0, 1.0 / np.maximum(d1, 1), 0.0)
+    w2 = np.where(d2 > 0, 1.0 / np.maximum(d2, 1), 0.0)
+    den = w1 + w2
+    fill = (v1 * w1[:, None] + v2 * w2[:, None]) / np.maximum(den, 1e-9)[:, None]
+    return np.where((den > 0)[:, None], fill, otherwise)
+
+
+def _ends(smooth: np.ndarray, known: np.ndarray, ys: np.ndarray, xs: np.ndarray, theta: float
+          ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """For the pixels (``ys``, ``xs``), along ``theta`` each way (+, -): the value of ``smooth``
+    (H, W, C) at the first ``known`` pixel (P, C), its distance (P,) (0: the line left the frame
+    first), and how far the background changes past it (P,): summed over channels, |the value
+    ``RUN`` px further on - it| (inf where that is not known)."""
+    h, w = known.shape
+    dx, dy = float(np.cos(theta)), float(np.sin(theta))
+    ends = []
+    for sign in (1.0, -1.0):
+        val = np.zeros((ys.size, smooth.shape[2]), np.float32)
+        dist = np.zeros(ys.size, np.float32)
+        todo = np.arange(ys.size)
+        for step in range(1, h + w):
+            qy = np.rint(ys[todo] + sign * step * dy).astype(int)
+            qx = np.rint(xs[todo] + sign * step * dx).astype(int)
+            inside = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
+            hit = inside.copy()
+            hit[inside] = known[qy[inside], qx[inside]]
+            val[todo[hit]] = smooth[qy[hit], qx[hit]]
+            dist[todo[hit]] = step
+            todo = todo[inside & ~hit]
+            if todo.size == 0:
+                break
+        run = np.full(ys.size, np.inf, np.float32)   # how the background runs on past the end
+        got = np.flatnonzero(dist > 0)
+        qy = np.rint(ys[got] + sign * (dist[got] + RUN) * dy).astype(int)
+        qx = np.rint(xs[got] + sign * (dist[got] + RUN) * dx).astype(int)
+        ok = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
+        ok[ok] = known[qy[ok], qx[ok]]
+        run[got[ok]] = np.abs(smooth[qy[ok], qx[ok]] - val[got[ok]]).sum(axis=1)
+        ends.append((val, dist, run))
+    return ends
 
 
 def _best_source(im: np.ndarray, tmpl: np.ndarray, mask: np.ndarray, cost_mask: np.ndarray, py: int, px: int,
