@@ -19,6 +19,11 @@ other frames' rotos is what their donors must not bring in. Classes:
   with the rider crossing a third of the frame in front of them. The clip has no masks, so the
   children are scored: behind the rider the truth is a child in a pose no other frame shows
   (added at stop 66 and run as it stood; nothing was changed for it).
+- ``edge-held``: the tennis player held at the left edge, half cut by it, over running-car 164-:
+  the background behind it comes in from the edge, and what no frame shows is painted there;
+- ``over-a-mover``: running-car 140-, where the camera follows a tracked truck and then lets it
+  go, with the rider held in frame over it: the frames that show the background behind the
+  rider show the truck elsewhere (added at stop 70, after a held-out check found both cases).
 
 Per class: PSNR / SSIM inside the pasted mask (less the host's own dilated DAVIS mask, where
 it has one) for ours (the ``object_removal`` pipeline, regrain off so every method is scored
@@ -216,6 +221,14 @@ def build(name: str, n: int, rider: Cutout, player: Cutout) -> Scenario:
         host, host_masks = load_davis("bmx-trees", n, SIZE)
         obj, where = player, [(lerp(0.25 * w, 0.6 * w, t), 0.45 * h) for t in range(n)]
         what = "bmx-trees x2 (handheld, trees at many depths), tennis player drifting"
+    elif name == "edge-held":
+        host = load_movie(DATA / "running-car/running_car.mp4", 164, n)
+        obj, where = player, [(0.04 * w, 0.6 * h)] * n
+        what = "running-car 164- (pan over trees), tennis player held at the left edge, half cut by it"
+    elif name == "over-a-mover":
+        host = load_movie(DATA / "running-car/running_car.mp4", 140, n)
+        obj, where = rider, [(0.48 * w, 0.58 * h)] * n
+        what = "running-car 140- (the camera follows a tracked truck, then lets it go), bmx rider held over it"
     else:
         raise SystemExit(f"bench/clean_plate.py: unknown scenario {name!r}")
     plate, masks = [], []
@@ -404,7 +417,8 @@ def run_class(sc: Scenario) -> dict[str, float]:
             "cpu": c_rem}
 
 
-CLASSES = ("static-crossing", "follow-tennis", "follow-car", "large", "enter-leave", "parallax", "handheld-interior")
+CLASSES = ("static-crossing", "follow-tennis", "follow-car", "large", "enter-leave", "parallax", "handheld-interior",
+           "edge-held", "over-a-mover")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
