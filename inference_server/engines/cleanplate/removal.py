@@ -54,7 +54,7 @@ import numpy as np
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
 from inference_server.engines.cleanplate.plate import local_flow
 from inference_server.engines.cleanplate.qc import fill_check
-from inference_server.engines.cleanplate.structure import KeyFills, exemplar_fill, layout_and_ends
+from inference_server.engines.cleanplate.structure import ENDS_DISAGREE, KeyFills, exemplar_fill, layout_and_ends
 from inference_server.engines.cleanplate.temporal import TemporalEstimate, measured_noise, robust_temporal_estimate, scatter
 from inference_server.engines.wire.flow import luminance, warp
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
@@ -81,7 +81,6 @@ BRIDGE_PAD = 32          # px around a doubted region where its surroundings are
 MISMATCH = 4.0          # a donor whose residual beside the hole is this many times the band's own texture shows elsewhere
 LIGHT_MOST = 1.0        # stops: a donor lighter or darker than this beside the hole is something else there
 MISMATCH_FLOOR = 2 / 255  # ... and that texture is taken as at least this (code values: flat sky, grain)
-BRIDGE_ENDS = 0.3        # summed over channels: ends of a line this far apart are not one band (rays fill)
 
 
 @dataclass(frozen=True)
@@ -194,10 +193,10 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     ring = _ring(t_guard, 6)
     want = t_guard | ring
     band = _ring(t_guard, BAND)
-    texture = band_texture(t_roi, band)
+    texture = band_texture(t_roi, band, ~t_guard)
     stack, valid, prefer, moved = _gather(frames, mattes, alignment, index, t_roi, t_guard, want, offset,
                                           max_samples, min(max(VOTES, per_pixel), max_samples), window, refine,
-                                          margin, texture)
+                                          margin, band, texture)
     filled = t_roi.copy()
     revealed = np.zeros_like(t_hole)
     doubted = np.zeros_like(t_hole)  # shown, but by samples that disagree (``_disagreeing``)
@@ -365,7 +364,7 @@ def _bridge(image: np.ndarray, bridged: np.ndarray, known: np.ndarray) -> np.nda
     region by region: carried straight across (``structure.layout_and_ends``, at most
     ``BRIDGE_SIDE`` px a side) where the two ends of the line through a pixel agree, and by the
     wire engine's edge-directed rays (``fill_spatial``) where they do not, blended by how far
-    apart the ends are (``BRIDGE_ENDS``).
+    apart the ends are (``structure.ENDS_DISAGREE``).
 
     Rays alone reach ``4 * THIN`` px: across a treeline's edge a wider region was a pale smear
     where the trees stand (the clean plate bench's follow-car, frames 15-26 of 36). Carried alone,
@@ -392,10 +391,10 @@ def _bridge(image: np.ndarray, bridged: np.ndarray, known: np.ndarray) -> np.nda
             lay, ends = layout_and_ends(small, cv2.resize(unknown.astype(np.float32), size,
                                                           interpolation=cv2.INTER_AREA) > 0)
             lay = resize(lay, full, cv2.INTER_LINEAR)
-            ends = cv2.resize(np.minimum(ends, 2 * BRIDGE_ENDS), full, interpolation=cv2.INTER_LINEAR)
+            ends = cv2.resize(np.minimum(ends, 2 * ENDS_DISAGREE), full, interpolation=cv2.INTER_LINEAR)
         else:
             lay, ends = layout_and_ends(crop, unknown)
-        carry = np.clip(1.0 - ends / BRIDGE_ENDS, 0.0, 1.0)[..., None]
+        carry = np.clip(1.0 - ends / ENDS_DISAGREE, 0.0, 1.0)[..., None]
         rays = fill_spatial(crop, unknown.astype(np.float32), max_ray=4 * THIN, only=part)
         out[y0:y1, x0:x1][part] = (carry * lay + (1.0 - carry) * rays)[part]
     return out
@@ -477,6 +476,8 @@ def _match_light(target: np.ndarray, donor: np.ndarray, band: np.ndarray,
     """Match ``donor``'s light to ``target``'s (both (h, w, C)) on ``band`` (h, w) bool, in place
     inside ``box`` (the region later read; default the band's box): (the residual per block
     after, ``_band_residual``; the stops it was off before, ``light_step``)."""
+    if not band.any():
+        raise ValueError("_match_light needs a band with pixels in it")
     if box is None:
         rows, cols = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
         box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
@@ -485,37 +486,53 @@ def _match_light(target: np.ndarray, donor: np.ndarray, band: np.ndarray,
     return _band_residual(target, donor, band), step
 
 
-def band_texture(image: np.ndarray, band: np.ndarray) -> float:
-    """Mean |image - its 4 px blur| over ``band`` (h, w) bool, over channels (code values): how
-    much the surroundings themselves vary at the scale a misplaced donor shows."""
+def band_texture(image: np.ndarray, band: np.ndarray, known: np.ndarray) -> float:
+    """Mean |image - its 4 px blur| over ``band`` (h, w) bool, over channels (code values), the
+    blur taken over ``known`` (h, w) bool pixels only (the object's contrast is not the
+    surroundings'): how much the surroundings themselves vary at the scale a misplaced donor shows."""
     import cv2
 
     if not band.any():
         return 0.0
-    return float(np.abs(image - cv2.GaussianBlur(image, (0, 0), 4).reshape(image.shape)).mean(axis=2)[band].mean())
+    k = known.astype(np.float32)
+    blur = cv2.GaussianBlur(image * k[..., None], (0, 0), 4).reshape(image.shape) / np.maximum(
+        cv2.GaussianBlur(k, (0, 0), 4), 1e-6)[..., None]
+    return float(np.abs(image - blur).mean(axis=2)[band].mean())
 
 
 def light_step(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> float:
-    """How many stops (log2, the mean over channels of |mean target / mean sample| on ``band``
-    (h, w) bool) ``sample`` (h, w, C) is lighter or darker than ``target`` beside the hole."""
-    k = band[..., None]
-    mean_t = (target * k).sum(axis=(0, 1)) / max(int(band.sum()), 1)
-    mean_s = (sample * k).sum(axis=(0, 1)) / max(int(band.sum()), 1)
+    """How many stops ``sample`` (h, w, C) is lighter or darker than ``target`` beside the hole:
+    over the ``BAND_STEP`` blocks mostly in ``band`` (h, w) bool, the median per channel of
+    log2((mean target + 0.02) / (mean sample + 0.02)), its size averaged over channels (a mover
+    over part of the band is not the band's light). 0 when no block is."""
+    import cv2
+
+    hs, ws = _small(band.shape)
+    k = cv2.resize(band.astype(np.float32), (ws, hs), interpolation=cv2.INTER_AREA)
+    blocks = k > 0.2
+    if not blocks.any():
+        return 0.0
+    kb = band.astype(np.float32)[..., None]
+    mean_t = resize(target * kb, (ws, hs), cv2.INTER_AREA)[blocks] / k[blocks][:, None]
+    mean_s = resize(sample * kb, (ws, hs), cv2.INTER_AREA)[blocks] / k[blocks][:, None]
     eps = np.float32(0.02)
-    return float(np.abs(np.log2(np.maximum(mean_t, 0) + eps) - np.log2(np.maximum(mean_s, 0) + eps)).mean())
+    ratio = np.log2(np.maximum(mean_t, 0) + eps) - np.log2(np.maximum(mean_s, 0) + eps)
+    return float(np.abs(np.median(ratio, axis=0)).mean())
 
 
 def _elsewhere(off: np.ndarray, step: float, texture: float) -> bool:
     """Whether a donor shows another place (or time) than the frame beside the hole: its light is
     ``step`` stops off the frame's there (``light_step``), more than ``LIGHT_MOST``, or its
-    residual once its light is matched (``off``, ``_band_residual``) is typically ``MISMATCH``
-    times the band's own ``texture`` (``band_texture``; at least ``MISMATCH_FLOOR``) or more.
+    residual once its light is matched (``off``, ``_band_residual``) has a median over blocks above
+    ``MISMATCH`` times the band's own ``texture`` (``band_texture``; at least ``MISMATCH_FLOOR``).
 
     The light first: a smooth gain field matches a flat dark truck to the snow it stood over,
     and what is left is the snow's own texture; no exposure drift within a shot is that far.
     The residual then: a textured truck over flat snow stands far beyond the snow's texture,
     where the same background, misplaced a few pixels by parallax, differs by about its texture.
-    The test is the blocks' median: a mover crossing part of the band is not the whole band."""
+    Both are medians over the band's blocks: a mover crossing part of the band is not the whole
+    band. A real exposure jump of more than a stop (a light switched on) is taken for another
+    scene: those frames are not borrowed, and what the others do not show is painted."""
     if step > LIGHT_MOST:
         return True
     finite = np.isfinite(off)
@@ -610,19 +627,22 @@ def _candidates(n: int, index: int, window: int) -> list[int]:
 def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment: ShotAlignment, index: int,
             t_roi: np.ndarray, t_hole: np.ndarray, want: np.ndarray, offset: tuple[int, int],
             max_samples: int, need: int, window: int, refine: bool,
-            margin: int, texture: float) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None, float]:
+            margin: int, band: np.ndarray, texture: float
+            ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None, float]:
     """Aligned samples and where each shows background, chosen to cover ``t_hole``: of each
     sample only the pixels of ``want`` (ROI-sized bool), (P, C) and (P,), in row-major order;
     the samples' preference at each of those pixels, (N, P) (``_preference``; None for none); and
-    the largest camera move (px, ``_camera_move``) from a sample's frame to this one.
+    the largest camera move (px, ``_camera_move``) from a kept sample's frame to this one.
+    ``band`` (ROI-sized bool): the ring beside ``t_hole`` where each sample's light is matched;
+    ``texture``: its own (``band_texture``).
 
     The ghost rule lives here: a sample is valid only inside its own frame and outside its own
-    matte grown by ``margin`` px in its own frame, then by ``KERNEL`` px once resampled.
+    matte grown by ``margin`` px in its own frame, then by ``KERNEL`` px once resampled; and a
+    sample that shows another scene on ``band`` is not taken (``_elsewhere``).
     """
     h, w = alignment.size
     size = want.shape
     counts = np.zeros(size, np.int32)
-    band = _ring(t_hole, BAND)
     reads = band | t_hole           # what the estimate reads of a sample lies in here (``want`` too)
     rows, cols = np.flatnonzero(reads.any(axis=1)), np.flatnonzero(reads.any(axis=0))
     box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
@@ -644,7 +664,9 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
         source = np.asarray(frames[s], np.float32)
         sample = _resample(source, m, size, offset).reshape(t_roi.shape)
         moved = _camera_move(m, (h, w))
-        most = max(most, moved)
+        measured = band & ok
+        if measured.sum() >= 16 and light_step(t_roi, sample, measured) > LIGHT_MOST:
+            continue  # another light beside the hole (``_elsewhere``): not worth refining
         if refine and moved >= STILL_CAMERA:  # no camera move, no parallax: what the flow would see is movers
             sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset, min(40.0, 1.0 + 0.3 * moved))
         measured = band & ok
@@ -653,6 +675,7 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
             off, step = _match_light(t_roi, sample, measured, box)
             if _elsewhere(off, step, texture):
                 continue
+        most = max(most, moved)
         stack.append(sample[want])
         valid.append(ok[want])
         offs.append(off)

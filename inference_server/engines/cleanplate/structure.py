@@ -140,11 +140,12 @@ def exemplar_fill(image: np.ndarray, fill: np.ndarray, source: np.ndarray, patch
 
 def directional_layout(image: np.ndarray, hole: np.ndarray) -> np.ndarray:
     """(H, W, C) float32: ``image`` with ``hole`` (H, W) bool filled by its surroundings carried
-    straight across it, along the orientation in which they agree best (``layout_and_ends``)."""
-    return layout_and_ends(image, hole)[0]
+    straight across it, along the orientation in which they agree best (``layout_and_ends``;
+    the image's border is the frame's wherever the hole touches it: ``framed``)."""
+    return layout_and_ends(image, hole, framed=True)[0]
 
 
-def layout_and_ends(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def layout_and_ends(image: np.ndarray, hole: np.ndarray, framed: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """(``directional_layout``'s fill, (H, W) float32 how far apart the two ends it was carried
     from are at each hole pixel: summed over channels, inf where it was not carried from both).
 
@@ -156,14 +157,17 @@ def layout_and_ends(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np
     the other leaves the frame). Of ``ORIENTATIONS`` orientations the one kept is the one whose
     two ends differ least over the hole: a tree line or a horizon carries on as a band of its
     own colour (ends in flat sky agree at any angle and choose nothing). An orientation whose
-    lines find known pixels at both ends for less than half the hole is not considered. A hole at
-    the frame's edge has lines that leave the frame; where no orientation's two ends agree within
+    lines find known pixels at both ends for less than half the hole is not considered. With
+    ``framed`` (the image's border is the frame's where the hole touches it: a crop cut inside
+    the frame says nothing past its border), a hole at the frame's edge has lines that leave the
+    frame; where no orientation's two ends agree within
     ``ENDS_DISAGREE``, each line with one end is scored by how far the background changes ``RUN``
     px past that end, and the orientation is chosen over all lines (a tree line runs on to the
     edge: scored on two-ended lines only, the one orientation that had them, upright, carried sky
     and snow across the trees as a pale slab; scored so where two ends agreed, a banner's blue
-    across a player at the top edge, the court was carried up into it). Where no orientation has
-    lines enough, or no line reaches known pixels, the smooth membrane fills.
+    across a player at the top edge, the court was carried up into it). The score then leaves
+    out lines with no end and one-ended lines whose run past the end leaves the frame. Where no
+    orientation has lines enough, or no line reaches known pixels, the smooth membrane fills.
     """
     import cv2
 
@@ -178,7 +182,7 @@ def layout_and_ends(image: np.ndarray, hole: np.ndarray) -> tuple[np.ndarray, np
     ys, xs = np.nonzero(hole)
     # a hole at the frame's edge: lines that leave the frame there are judged by how the background
     # runs on past their one end (``_ends``), when no orientation's two ends agree well
-    edge = bool(hole[0].any() or hole[-1].any() or hole[:, 0].any() or hole[:, -1].any())
+    edge = framed and bool(hole[0].any() or hole[-1].any() or hole[:, 0].any() or hole[:, -1].any())
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     one_sided: tuple[float, np.ndarray, np.ndarray] | None = None
     for theta in np.arange(ORIENTATIONS) * np.pi / ORIENTATIONS:

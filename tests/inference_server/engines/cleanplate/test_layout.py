@@ -25,7 +25,7 @@ def test_a_hole_at_the_frame_edge_carries_the_tree_line_on_to_the_edge() -> None
     img = _treeline()
     hole = np.zeros(img.shape[:2], bool)
     hole[8:72, :44] = True
-    lay, apart = layout_and_ends(img, hole)
+    lay, apart = layout_and_ends(img, hole, framed=True)
     band = hole.copy()
     band[:33] = band[42:] = False                                 # the tree line's rows, off its edges
     assert np.abs(lay[band] - TREES).max() < 0.08
@@ -33,6 +33,9 @@ def test_a_hole_at_the_frame_edge_carries_the_tree_line_on_to_the_edge() -> None
     assert np.abs(lay[hole & (np.arange(80) >= 49)[:, None]] - SNOW).max() < 0.08
     assert np.isinf(apart[band]).all()                            # carried from one side
     assert np.array_equal(lay[~hole], img[~hole])
+    # a crop cut inside the frame says nothing past its border: there only two-ended lines count
+    crop, _ = layout_and_ends(img, hole)
+    assert np.abs(crop[band] - TREES).min() > 0.3
 
 
 def test_inside_the_frame_two_ends_decide() -> None:
