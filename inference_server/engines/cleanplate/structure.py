@@ -40,7 +40,7 @@ VOTE_SIGMA = 1.0      # working px: Gaussian weight of those votes
 LAYER_SIGMA = 2.0     # working px: coarser than this the layout rules, finer the copied texture
 ORIENTATIONS = 24     # orientations the layout tries (7.5 degrees apart)
 ENDS_DISAGREE = 0.3   # summed over channels: two ends this far apart on average are no layout of the hole
-RUN = 4               # px past a line's end where a hole at the frame's edge reads how the background runs on
+RUN = 4               # px: least run past a line's end where a hole at the frame's edge reads how the background runs on
 LAYOUT_PIXELS = 16384 # hole pixels the layout is made for at most (a larger hole's is made smaller)
 
 
@@ -161,13 +161,15 @@ def layout_and_ends(image: np.ndarray, hole: np.ndarray, framed: bool = False) -
     ``framed`` (the image's border is the frame's where the hole touches it: a crop cut inside
     the frame says nothing past its border), a hole at the frame's edge has lines that leave the
     frame; where no orientation's two ends agree within
-    ``ENDS_DISAGREE``, each line with one end is scored by how far the background changes ``RUN``
-    px past that end, and the orientation is chosen over all lines (a tree line runs on to the
-    edge: scored on two-ended lines only, the one orientation that had them, upright, carried sky
-    and snow across the trees as a pale slab; scored so where two ends agreed, a banner's blue
-    across a player at the top edge, the court was carried up into it). The score then leaves
-    out lines with no end and one-ended lines whose run past the end leaves the frame. Where no
-    orientation has lines enough, or no line reaches known pixels, the smooth membrane fills.
+    ``ENDS_DISAGREE``, each line with one end is scored by how far the background changes as far
+    past that end as the pixel lies before it (at least ``RUN`` px), and the orientation is chosen
+    over all lines (a tree line runs on to the edge: scored on two-ended lines only, the one
+    orientation that had them, upright, carried sky and snow across the trees as a pale slab;
+    scored so where two ends agreed, a banner's blue across a player at the top edge, the court
+    was carried up into it; scored 4 px past the end, a truck's orange was carried 100 px up a
+    diagonal, as it runs on for 4 px and not for 100). The score then leaves out lines with no
+    end and one-ended lines whose run past the end leaves the frame. Where no orientation has
+    lines enough, or no line reaches known pixels, the smooth membrane fills.
     """
     import cv2
 
@@ -227,8 +229,9 @@ def _ends(smooth: np.ndarray, known: np.ndarray, ys: np.ndarray, xs: np.ndarray,
           ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """For the pixels (``ys``, ``xs``), along ``theta`` each way (+, -): the value of ``smooth``
     (H, W, C) at the first ``known`` pixel (P, C), its distance (P,) (0: the line left the frame
-    first), and how far the background changes past it (P,): summed over channels, |the value
-    ``RUN`` px further on - it| (inf where that is not known)."""
+    first), and how far the background changes past it (P,): summed over channels, |the value as
+    far past the end as the pixel lies before it (at least ``RUN`` px) - it| (inf where that is
+    not known)."""
     h, w = known.shape
     dx, dy = float(np.cos(theta)), float(np.sin(theta))
     ends = []
@@ -249,8 +252,8 @@ def _ends(smooth: np.ndarray, known: np.ndarray, ys: np.ndarray, xs: np.ndarray,
                 break
         run = np.full(ys.size, np.inf, np.float32)   # how the background runs on past the end
         got = np.flatnonzero(dist > 0)
-        qy = np.rint(ys[got] + sign * (dist[got] + RUN) * dy).astype(int)
-        qx = np.rint(xs[got] + sign * (dist[got] + RUN) * dx).astype(int)
+        qy = np.rint(ys[got] + sign * (dist[got] + np.maximum(RUN, dist[got])) * dy).astype(int)
+        qx = np.rint(xs[got] + sign * (dist[got] + np.maximum(RUN, dist[got])) * dx).astype(int)
         ok = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
         ok[ok] = known[qy[ok], qx[ok]]
         run[got[ok]] = np.abs(smooth[qy[ok], qx[ok]] - val[got[ok]]).sum(axis=1)
