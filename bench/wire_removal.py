@@ -32,6 +32,12 @@ photographs no other class shows, drawn by another generator and run once before
   many of those the QC flagged (the safety net's recall), with the frames it flagged without one;
   and in how many of them the final matte left a stretch of that length uncovered (``unmatted``:
   the wire was never looked for) rather than filled as wrongly as the wire was;
+- the wire left as the eye sees it whatever its coverage (``seen_left``): the stretch above counts only
+  pixels a wire covers more than half of, so a wire smeared by motion blur or drawn at half opacity
+  was never counted (a 3 px wire smeared over 10 px covers 0.3 of each pixel); this counts the pixels
+  where the wire adds 10 code values or more and the repair keeps most of that (a grey blotch left
+  where the smear crossed under the car of the 14 px class, the smear left whole over the children
+  of the handheld interior), with the frames the QC flagged among them;
 - the faint line left along the wire, which the stretch above does not count (a fill 19 code values
   darker than a pale wall along a dark wire is a line to the eye, a tenth of the way back to it by
   that measure; a pale streak where a sharpened dark wire was is none at all): ``traces``, the
@@ -71,6 +77,8 @@ OUT = ROOT / "bench-out" / "wire"
 REMNANT = 30  # px: a stretch of wire this long left in a frame is a wire left in the plate
 TRACE = 10 / 255  # a line this far off the truth's, drawn by the repair along the wire, is one the eye sees
 TRACE_JOIN = 8    # px: such a line's pieces joined across this (a codec's block: dashes are a line too)
+SEEN = 10 / 255   # what a wire adds to the plate's luminance that the eye sees, however thin or smeared it is
+KEPT = 0.6        # ... and the share of it a repair that keeps it still shows (averaged over 3 px of the wire)
 
 
 def remnants(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.ndarray],
@@ -85,6 +93,32 @@ def remnants(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.
     for r, g, p, a, h in zip(result, truth, plates, alphas, hints, strict=True):
         before = np.abs(p - g).max(axis=2)
         out.append(longest_stretch((a > 0.5) & (h > 0) & (before > 0.1) & (np.abs(r - g).max(axis=2) > 0.8 * before)))
+    return out
+
+
+def seen_left(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np.ndarray],
+              hints: list[np.ndarray]) -> list[int]:
+    """Per frame, the longest stretch (px, as ``remnants``) of wire left inside the hint as the eye sees
+    it, whatever the wire's coverage: the pixels where the wire adds ``SEEN`` or more to the plate's
+    luminance (either way) and the repair still holds ``KEPT`` of it, and ``SEEN`` or more, in its
+    direction, averaged over the wire's pixels within about 3 px. ``remnants`` counts only pixels the wire covers more than half
+    of, by 0.1 or more: a wire smeared by motion blur (a 3 px wire over 10 px, 0.3 of each pixel) or
+    drawn at half opacity has none, and a smear left whole over the children of the handheld interior
+    counted as no wire left."""
+    import cv2
+
+    from inference_server.engines.wire.flow import luminance
+
+    out = []
+    for r, g, p, h in zip(result, truth, plates, hints, strict=True):
+        lg = luminance(g)
+        adds = luminance(p) - lg
+        wire = (h > 0) & (np.abs(adds) >= SEEN)
+        w = wire.astype(np.float32)
+        near = np.maximum(cv2.GaussianBlur(w, (0, 0), 3.0), 1e-6)
+        kept = cv2.GaussianBlur((luminance(r) - lg) * np.sign(adds) * w, (0, 0), 3.0) / near
+        added = cv2.GaussianBlur(np.abs(adds) * w, (0, 0), 3.0) / near
+        out.append(longest_stretch(wire & (kept >= np.maximum(KEPT * added, SEEN))))
     return out
 
 
@@ -280,6 +314,7 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     row["qc_frames"] = qcs  # per frame, as the task result gives it (residual, gap, gap_at, flagged...)
     row["remnant_px"] = remnants(results["ours"], truth, results["plate"], list(scene.alphas), scene.hints)
     row["unmatted_px"] = unmatted(mattes, list(scene.alphas), scene.hints)
+    row["seen_px"] = seen_left(results["ours"], truth, results["plate"], scene.hints)
     lines = traces(results["ours"], truth, results["plate"], list(scene.alphas), scene.hints)
     row["trace_px"] = [n for n, _ in lines]
     row["trace_share"] = float(np.mean([f for _, f in lines]))
@@ -292,6 +327,9 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     row["unmatted_flagged"] = int((never & flagged).sum())
     row["unmatted_frames"] = int(never.sum())
     row["flagged_clean"] = int((~left & ~never & flagged).sum())  # flagged, and no wire left of either kind
+    seen = np.array(row["seen_px"]) >= REMNANT       # a wire left as the eye sees it, any coverage
+    row["seen_frames"] = int(seen.sum())
+    row["seen_flagged"] = int((seen & flagged).sum())
     if scene.plates[0].dtype == np.float16:
         row["dtype_out"] = ours.last_dtype  # type: ignore[attr-defined]
         hi = [(p.astype(np.float32) > 1.0).any(axis=2) for p in scene.plates]
@@ -439,7 +477,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['qc_passes']:.1f} | wire left >= {REMNANT} px in {row['remnant_frames']}/{row['frames']} frames "
               f"(longest {max(row['remnant_px'])} px; the matte missed the wire in {row['remnant_unmatted']} of them; "  # type: ignore[call-overload]
               f"QC flagged {row['remnant_flagged']} of them, "
-              f"{row['flagged_without']} others) | wire never matted >= {REMNANT} px in {row['unmatted_frames']} frames, "
+              f"{row['flagged_without']} others) | seen left (any coverage) >= {REMNANT} px in {row['seen_frames']} "
+              f"(longest {max(row['seen_px'])} px), QC flagged {row['seen_flagged']} | "  # type: ignore[call-overload]
+              f"wire never matted >= {REMNANT} px in {row['unmatted_frames']} frames, "
               f"QC flagged {row['unmatted_flagged']}; flagged with no wire left {row['flagged_clean']} | faint line "
               f"along {row['trace_share']:.0%} of the wire (longest {max(row['trace_px'])} px) | "  # type: ignore[call-overload]
               f"{row['s_per_frame_noregrain']:.2f} s/f | "
@@ -452,19 +492,23 @@ def main(argv: list[str] | None = None) -> int:
     if matrix:
         print(f"two-wire matrix: {len(matrix)} clip x height | {gains_line(matrix)} | wire left >= {REMNANT} px in "
               f"{total(matrix, 'remnant_frames')} of {total(matrix, 'frames')} frames, QC flagged "
-              f"{total(matrix, 'remnant_flagged')} of them | flagged with no wire left of either kind: "
+              f"{total(matrix, 'remnant_flagged')} of them | seen left (any coverage) in {total(matrix, 'seen_frames')}, "
+              f"QC flagged {total(matrix, 'seen_flagged')} | flagged with no wire left of either kind: "
               f"{total(matrix, 'flagged_clean')} | {lines_line(matrix)}", flush=True)
     if held:
         print(f"stills (held out, another generator): {len(held)} classes | {gains_line(held)} | wire left >= "
               f"{REMNANT} px in {total(held, 'remnant_frames')} of {total(held, 'frames')} frames (the matte missed it "
-              f"in {total(held, 'remnant_unmatted')}), QC flagged {total(held, 'remnant_flagged')} of them | "
+              f"in {total(held, 'remnant_unmatted')}), QC flagged {total(held, 'remnant_flagged')} of them | seen left "
+              f"(any coverage) in {total(held, 'seen_frames')}, QC flagged {total(held, 'seen_flagged')} | "
               f"{lines_line(held)}", flush=True)
     if rows:
         print(f"summary: {len(rows)} classes | {gains_line(rows)} | outside bit-exact: "
               f"{all(bool(r['outside_bit_exact']) for r in rows)} | wire left >= {REMNANT} px in "
               f"{total(rows, 'remnant_frames')} of {total(rows, 'frames')} frames (the matte missed it in "
               f"{total(rows, 'remnant_unmatted')}), QC flagged {total(rows, 'remnant_flagged')} of them and "
-              f"{total(rows, 'flagged_without')} frames without | wire never matted >= {REMNANT} px in "
+              f"{total(rows, 'flagged_without')} frames without | seen left (any coverage) >= {REMNANT} px in "
+              f"{total(rows, 'seen_frames')} frames, QC flagged {total(rows, 'seen_flagged')} | wire never matted >= "
+              f"{REMNANT} px in "
               f"{total(rows, 'unmatted_frames')} frames, QC flagged {total(rows, 'unmatted_flagged')} | flagged with "
               f"no wire left of either kind: {total(rows, 'flagged_clean')} | {lines_line(rows)} | sheets in {OUT}")
     if not args.no_speed and not args.quick:
