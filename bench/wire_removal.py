@@ -101,10 +101,10 @@ def seen_left(result: list[np.ndarray], truth: list[np.ndarray], plates: list[np
     """Per frame, the longest stretch (px, as ``remnants``) of wire left inside the hint as the eye sees
     it, whatever the wire's coverage: the pixels where the wire adds ``SEEN`` or more to the plate's
     luminance (either way) and the repair still holds ``KEPT`` of it, and ``SEEN`` or more, in its
-    direction, averaged over the wire's pixels within about 3 px. ``remnants`` counts only pixels the wire covers more than half
-    of, by 0.1 or more: a wire smeared by motion blur (a 3 px wire over 10 px, 0.3 of each pixel) or
-    drawn at half opacity has none, and a smear left whole over the children of the handheld interior
-    counted as no wire left."""
+    direction, averaged over the wire's pixels within about 3 px. ``remnants`` counts only pixels the
+    wire covers more than half of, by 0.1 or more: a wire smeared by motion blur (a 3 px wire over
+    10 px, 0.3 of each pixel) or drawn at half opacity has none, and a smear left whole over the
+    children of the handheld interior counted as no wire left."""
     import cv2
 
     from inference_server.engines.wire.flow import luminance
