@@ -188,7 +188,7 @@ def layout_and_ends(image: np.ndarray, hole: np.ndarray, framed: bool = False) -
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     one_sided: tuple[float, np.ndarray, np.ndarray] | None = None
     for theta in np.arange(ORIENTATIONS) * np.pi / ORIENTATIONS:
-        (v1, d1, r1), (v2, d2, r2) = _ends(smooth, known, ys, xs, float(theta))
+        (v1, d1, r1), (v2, d2, r2) = _ends(smooth, known, ys, xs, float(theta), runs=edge)
         both = (d1 > 0) & (d2 > 0)
         diff = np.abs(v1 - v2).sum(axis=1)
         carried = None
@@ -225,13 +225,13 @@ def _carried(v1: np.ndarray, d1: np.ndarray, v2: np.ndarray, d2: np.ndarray, oth
     return np.where((den > 0)[:, None], fill, otherwise)
 
 
-def _ends(smooth: np.ndarray, known: np.ndarray, ys: np.ndarray, xs: np.ndarray, theta: float
+def _ends(smooth: np.ndarray, known: np.ndarray, ys: np.ndarray, xs: np.ndarray, theta: float, runs: bool = True
           ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """For the pixels (``ys``, ``xs``), along ``theta`` each way (+, -): the value of ``smooth``
     (H, W, C) at the first ``known`` pixel (P, C), its distance (P,) (0: the line left the frame
     first), and how far the background changes past it (P,): summed over channels, |the value as
     far past the end as the pixel lies before it (at least ``RUN`` px) - it| (inf where that is
-    not known)."""
+    not known; all inf without ``runs``: only a hole at the frame's edge reads them)."""
     h, w = known.shape
     dx, dy = float(np.cos(theta)), float(np.sin(theta))
     ends = []
@@ -251,12 +251,14 @@ def _ends(smooth: np.ndarray, known: np.ndarray, ys: np.ndarray, xs: np.ndarray,
             if todo.size == 0:
                 break
         run = np.full(ys.size, np.inf, np.float32)   # how the background runs on past the end
-        got = np.flatnonzero(dist > 0)
-        qy = np.rint(ys[got] + sign * (dist[got] + np.maximum(RUN, dist[got])) * dy).astype(int)
-        qx = np.rint(xs[got] + sign * (dist[got] + np.maximum(RUN, dist[got])) * dx).astype(int)
-        ok = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
-        ok[ok] = known[qy[ok], qx[ok]]
-        run[got[ok]] = np.abs(smooth[qy[ok], qx[ok]] - val[got[ok]]).sum(axis=1)
+        if runs:
+            got = np.flatnonzero(dist > 0)
+            far = dist[got] + np.maximum(RUN, dist[got])
+            qy = np.rint(ys[got] + sign * far * dy).astype(int)
+            qx = np.rint(xs[got] + sign * far * dx).astype(int)
+            ok = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
+            ok[ok] = known[qy[ok], qx[ok]]
+            run[got[ok]] = np.abs(smooth[qy[ok], qx[ok]] - val[got[ok]]).sum(axis=1)
         ends.append((val, dist, run))
     return ends
 
