@@ -31,13 +31,16 @@ as an estimate of the plate), cv2 Telea, an unaligned temporal median (samples u
 left out; Telea where no frame is unmasked) and "object left in"; the frames where ours is
 worse inside the mask than leaving the object in; flicker (mean |change of the error| between
 consecutive frames, code values, inside both masks; the host's own is 0); the never-revealed
-fraction; QC-flagged frames. Then seconds per frame at 854x480 (every class) and 2K
+fraction; QC-flagged frames, and how many of the frames worse than leaving the object in the QC
+named (the issue's net: such a frame must be named). Then seconds per frame at 854x480 (every class) and 2K
 (follow-tennis upscaled), and the foreground matte IoU (``clean_plate_matte``). A contact
 sheet per class (before / ours / Telea / median / truth, 1:1 crops around the mask, worst and
 median frame by our PSNR) goes to ``out/bench_clean_plate/`` (git-ignored).
 
     python bench/clean_plate.py --quick        # 16 frames a class, matte IoU on 9 frames
     python bench/clean_plate.py                # 36 frames a class, matte IoU on 70
+    python bench/clean_plate.py --json F.json  # also each class's figures, frame by frame (PSNR of
+                                               # each method, the QC's value and flag), to compare runs
 
 Timings are wall-clock on whatever else the machine runs: figures only, nothing passes or fails.
 """
@@ -46,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import sys
 import time
@@ -399,9 +403,10 @@ def run_class(sc: Scenario) -> dict[str, float]:
         p = [s[0] for s in scores[k]]
         print(f"  {k:<22}{mean[k][0]:9.2f}{min(p):7.2f}{mean[k][1]:7.3f}{fl.get(k, float('nan')):9.2f}")
     best = max(mean["telea"][0], mean["median"][0])
+    named = [i for i in worse if i in set(qc["flagged"])]  # the QC's word where it matters: a fill worse than nothing
     print(f"  ours - better baseline: {mean['ours'][0] - best:+.2f} dB (Telea {mean['ours'][0] - mean['telea'][0]:+.2f}, "
           f"median {mean['ours'][0] - mean['median'][0]:+.2f}); frames worse than object left in: "
-          f"{len(worse)} {worse if worse else ''}")
+          f"{len(worse)} {worse if worse else ''}" + (f", the QC named {len(named)} of them" if worse else ""))
     print(f"  never revealed {100 * never:.1f}% of the mask; QC: {qc['note']}; align {t_align / n:.3f} s/frame, "
           f"removal {t_rem:.3f} s/frame (CPU {c_rem:.3f})")
     ps = [s[0] for s in scores["ours"]]
@@ -413,8 +418,12 @@ def run_class(sc: Scenario) -> dict[str, float]:
         rows.append((i, {f"ours {ps[j]:.1f} dB": res[i], f"Telea {scores['telea'][j][0]:.1f}": methods["telea"][j],
                          f"median {scores['median'][j][0]:.1f}": med[i]}, f"frame {i} ({label})"))
     contact_sheet(OUT / f"{sc.name}.png", sc, rows)
-    return {"gain": mean["ours"][0] - best, "worse": len(worse), "align": t_align / n, "remove": t_rem,
-            "cpu": c_rem}
+    flagged = set(qc["flagged"])
+    frames = [{"frame": i, **{k.replace(" ", "_"): round(float(scores[k][j][0]), 3) for k in methods},
+               "qc": round(float(rems[i].check), 3), "qc_flagged": i in flagged}  # type: ignore[attr-defined]
+              for j, i in enumerate(idx)]
+    return {"gain": mean["ours"][0] - best, "worse": len(worse), "named": len(named), "align": t_align / n,
+            "remove": t_rem, "cpu": c_rem, "psnr": {k: float(mean[k][0]) for k in methods}, "frames": frames}
 
 
 CLASSES = ("static-crossing", "follow-tennis", "follow-car", "large", "enter-leave", "parallax", "handheld-interior",
@@ -427,6 +436,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--frames", type=int, default=0, help="frames a class (default 36, 16 with --quick)")
     ap.add_argument("--only", nargs="*", choices=CLASSES, help="run only these classes")
     ap.add_argument("--no-matte", action="store_true", help="skip the foreground matte IoU")
+    ap.add_argument("--json", help="also write each class's figures, frame by frame, to this JSON file")
     args = ap.parse_args(argv)
     n = args.frames or (16 if args.quick else 36)
     rf, rm = load_davis("bmx-trees", max(n, 70))
@@ -453,9 +463,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\nsummary (target: >= +3 dB over the better baseline in every class; no frame worse than "
           "leaving the object in; 2K removal <= 2 s/frame):")
     for name, s in summary.items():
-        print(f"  {name:<16} {s['gain']:+6.2f} dB  frames worse than left in: {s['worse']}  "
+        print(f"  {name:<16} {s['gain']:+6.2f} dB  frames worse than left in: {s['worse']} (QC named {s['named']})  "
               f"854x480 removal {s['remove']:.2f} s/frame (CPU {s['cpu']:.2f})")
     print(f"  2K removal {t_r2:.2f} s/frame (CPU {c_r2:.2f}); contact sheets in {OUT}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"classes": summary, "2k_removal_s": t_r2}, indent=1) + "\n")
     return 0
 
 
