@@ -32,8 +32,8 @@ left out; Telea where no frame is unmasked) and "object left in"; the frames whe
 worse inside the mask than leaving the object in; flicker (mean |change of the error| between
 consecutive frames, code values, inside both masks; the host's own is 0); the never-revealed
 fraction; QC-flagged frames, and how many of the frames worse than leaving the object in the QC
-named (the issue's net: such a frame must be named). Then seconds per frame at 854x480 (every class) and 2K
-(follow-tennis upscaled), and the foreground matte IoU (``clean_plate_matte``). A contact
+named (the issue's net: such a frame must be named). Then seconds per frame at 854x480 (every
+class) and 2K (follow-tennis upscaled), and the foreground matte IoU (``clean_plate_matte``). A contact
 sheet per class (before / ours / Telea / median / truth, 1:1 crops around the mask, worst and
 median frame by our PSNR) goes to ``out/bench_clean_plate/`` (git-ignored).
 
@@ -403,7 +403,8 @@ def run_class(sc: Scenario) -> dict[str, float]:
         p = [s[0] for s in scores[k]]
         print(f"  {k:<22}{mean[k][0]:9.2f}{min(p):7.2f}{mean[k][1]:7.3f}{fl.get(k, float('nan')):9.2f}")
     best = max(mean["telea"][0], mean["median"][0])
-    named = [i for i in worse if i in set(qc["flagged"])]  # the QC's word where it matters: a fill worse than nothing
+    flagged = set(qc["flagged"])
+    named = [i for i in worse if i in flagged]  # the QC's word where it matters: a fill worse than nothing
     print(f"  ours - better baseline: {mean['ours'][0] - best:+.2f} dB (Telea {mean['ours'][0] - mean['telea'][0]:+.2f}, "
           f"median {mean['ours'][0] - mean['median'][0]:+.2f}); frames worse than object left in: "
           f"{len(worse)} {worse if worse else ''}" + (f", the QC named {len(named)} of them" if worse else ""))
@@ -418,7 +419,6 @@ def run_class(sc: Scenario) -> dict[str, float]:
         rows.append((i, {f"ours {ps[j]:.1f} dB": res[i], f"Telea {scores['telea'][j][0]:.1f}": methods["telea"][j],
                          f"median {scores['median'][j][0]:.1f}": med[i]}, f"frame {i} ({label})"))
     contact_sheet(OUT / f"{sc.name}.png", sc, rows)
-    flagged = set(qc["flagged"])
     frames = [{"frame": i, **{k.replace(" ", "_"): round(float(scores[k][j][0]), 3) for k in methods},
                "qc": round(float(rems[i].check), 3), "qc_flagged": i in flagged}  # type: ignore[attr-defined]
               for j, i in enumerate(idx)]
