@@ -15,7 +15,12 @@ carried key, whose light there is more than ``LIGHT_MOST`` stops off the frame's
 residual there once its light is matched stands ``MISMATCH`` times beyond the band's own
 texture, shows another place or time (a truck the camera followed stood there in the other
 frames and has gone in this one: pasted back, it was a truck-shaped patch over the snow, worse
-than leaving the object in). It is not taken; what nothing else shows is painted.
+than leaving the object in). It is not taken; what nothing else shows is painted. Where the frame
+itself holds, on both sides of the hole, what the frames that reveal the hole do not show beside it
+(``_mover_across``: a truck under the removed rider, moving with the camera, so that the rider
+hides the same part of it in every frame), what those frames show there is the background the
+truck hides: it is neither borrowed nor carried from a key, and the hole is continued from the
+frame's own surroundings (``_bridge``).
 
 For frame ``t`` and its matte (the hole), other frames of the shot are resampled onto frame
 ``t`` through the shot alignment (which was measured on the background only: the mattes are left
@@ -81,6 +86,7 @@ BRIDGE_PAD = 32          # px around a doubted region where its surroundings are
 MISMATCH = 4.0          # a donor whose residual beside the hole is this many times the band's own texture shows elsewhere
 LIGHT_MOST = 1.0        # stops: a donor lighter or darker than this beside the hole is something else there
 MISMATCH_FLOOR = 2 / 255  # ... and that texture is taken as at least this (code values: flat sky, grain)
+DRIFT = 2.0              # BAND_STEP blocks a sample may lie misplaced beside the hole and still show the frame's scene
 
 
 @dataclass(frozen=True)
@@ -194,9 +200,14 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     want = t_guard | ring
     band = _ring(t_guard, BAND)
     texture = band_texture(t_roi, band, ~t_guard)
-    stack, valid, prefer, moved = _gather(frames, mattes, alignment, index, t_roi, t_guard, want, offset,
-                                          max_samples, min(max(VOTES, per_pixel), max_samples), window, refine,
-                                          margin, band, texture)
+    stack, valid, prefer, moved, colour = _gather(frames, mattes, alignment, index, t_roi, t_guard, want, offset,
+                                                  max_samples, min(max(VOTES, per_pixel), max_samples), window,
+                                                  refine, margin, band, texture)
+    across = np.zeros_like(t_hole)  # where the frame holds a mover on both sides of the hole (``_mover_across``)
+    if stack and moved >= STILL_CAMERA:
+        across = _mover_across(*colour, t_hole.shape)
+        # out to the band across the guard: its pixels in the band's blocks would be the ends the bridge carries in
+        across |= grow(across, BAND_STEP) & t_guard & ~t_hole
     filled = t_roi.copy()
     revealed = np.zeros_like(t_hole)
     doubted = np.zeros_like(t_hole)  # shown, but by samples that disagree (``_disagreeing``)
@@ -208,7 +219,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
                                                prefer=None if prefer is None else prefer[:, :, None]), want)
         revealed = t_guard & est.seen
         if moved >= STILL_CAMERA:  # a locked-off shot's samples line up: they differ where the scene moves (``_disagreeing``)
-            doubted = _disagreeing(est, grain, revealed, (DISAGREE_SIDE * margin) ** 2)
+            doubted = _disagreeing(est, grain, revealed, (DISAGREE_SIDE * margin) ** 2) | (revealed & across)
             revealed &= ~doubted
         est_img = est.image + _ring_offset(t_roi - est.image, ring & est.seen) if (ring & est.seen).any() \
             else est.image
@@ -218,7 +229,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     painted = np.zeros_like(t_hole)
     if rest.any() and keys is not None and keys.keys:
         img_k, cov = keys.carry(index, size, offset, np.ones(size, bool), painted_only=doubted)
-        carried = cov & rest
+        carried = cov & rest & ~across   # a key holds the background; across, the frame holds a mover there
         kb = band & cov
         if carried.any() and kb.sum() >= 16 and _elsewhere(*_match_light(t_roi, img_k.copy(), kb), texture):
             carried = np.zeros_like(carried)   # the key shows another scene there (``_elsewhere``)
@@ -505,19 +516,50 @@ def light_step(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> floa
     over the ``BAND_STEP`` blocks mostly in ``band`` (h, w) bool, the median per channel of
     log2((mean target + 0.02) / (mean sample + 0.02)), its size averaged over channels (a mover
     over part of the band is not the band's light). 0 when no block is."""
+    mean_t, k = _block_means(target, band)
+    mean_s, _ = _block_means(sample, band)
+    return float(np.abs(_median_ratio(mean_t, mean_s, k > 0.2)).mean())
+
+
+def _block_means(image: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """((hs, ws, C) means of ``image`` over the ``band`` pixels of each ``BAND_STEP`` block, (hs, ws)
+    the share of each block in ``band``)."""
     import cv2
 
     hs, ws = _small(band.shape)
-    k = cv2.resize(band.astype(np.float32), (ws, hs), interpolation=cv2.INTER_AREA)
-    blocks = k > 0.2
+    k = cv2.resize(band.astype(np.float32), (ws, hs), interpolation=cv2.INTER_AREA).reshape(hs, ws)
+    sums = resize(image * band.astype(np.float32)[..., None], (ws, hs), cv2.INTER_AREA).reshape(hs, ws, -1)
+    return sums / np.maximum(k, 1e-6)[..., None], k
+
+
+def _median_ratio(mean_t: np.ndarray, mean_s: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """(C,) float32: the median over ``blocks`` of log2((target + 0.02) / (sample + 0.02)) per channel."""
     if not blocks.any():
-        return 0.0
-    kb = band.astype(np.float32)[..., None]
-    mean_t = resize(target * kb, (ws, hs), cv2.INTER_AREA)[blocks] / k[blocks][:, None]
-    mean_s = resize(sample * kb, (ws, hs), cv2.INTER_AREA)[blocks] / k[blocks][:, None]
+        return np.zeros(mean_t.shape[-1], np.float32)
     eps = np.float32(0.02)
-    ratio = np.log2(np.maximum(mean_t, 0) + eps) - np.log2(np.maximum(mean_s, 0) + eps)
-    return float(np.abs(np.median(ratio, axis=0)).mean())
+    ratio = np.log2(np.maximum(mean_t[blocks], 0) + eps) - np.log2(np.maximum(mean_s[blocks], 0) + eps)
+    return np.median(ratio, axis=0).astype(np.float32)
+
+
+def _colour_residual(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How far ``sample``'s colour lies from ``target``'s on ``band`` (h, w) bool, per ``BAND_STEP``
+    block: ((hs, ws) float32 the mean |difference| of the block means over channels, code values,
+    the sample's light matched by one gain per channel (``light_step``'s), not by a field: a
+    smooth gain field makes a dark truck of the snow it stood over, and what is left is the
+    snow's texture; (hs, ws) float32 how far the sample's own block means change to the next
+    block, the most over the four sides: what a background misplaced by a block differs by).
+    inf where a block holds too little band."""
+    mean_t, k = _block_means(target, band)
+    mean_s, _ = _block_means(sample, band)
+    blocks = k > 0.2
+    mean_s = mean_s * np.exp2(_median_ratio(mean_t, mean_s, blocks))
+    off = np.where(blocks, np.abs(mean_t - mean_s).mean(axis=2), np.inf).astype(np.float32)
+    step = np.zeros(blocks.shape, np.float32)
+    for grid, seen, flip in ((mean_s, blocks, False), (mean_s.transpose(1, 0, 2), blocks.T, True)):
+        d = np.where(seen[:, 1:] & seen[:, :-1], np.abs(np.diff(grid, axis=1)).mean(axis=2), 0.0)
+        most = np.maximum(np.pad(d, ((0, 0), (0, 1))), np.pad(d, ((0, 0), (1, 0))))
+        step = np.maximum(step, most.T if flip else most)
+    return off, np.where(blocks, step, np.inf).astype(np.float32)
 
 
 def _elsewhere(off: np.ndarray, step: float, texture: float) -> bool:
@@ -587,6 +629,58 @@ def _preference(offs: list[np.ndarray], want: np.ndarray) -> np.ndarray | None:
     return out
 
 
+def _mover_across(offs: list[np.ndarray], steps: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+    """(h, w) bool of a (h, w) region: where the frame holds, on both sides of the hole along a row or
+    a column, something the frames that reveal the hole do not show beside it: a mover the hole
+    lies across (a truck under the removed rider, moving with the camera, which the rider hides
+    in every frame). What those frames show there is the background the mover hides; the hole is
+    continued from the frame's own surroundings instead (``_disagreeing``'s doubt, then the
+    carried key or the bridge).
+
+    ``offs``: each sample's colour residual on the band per ``BAND_STEP`` block
+    (``_colour_residual``, inf where unmeasured); ``steps``: each sample's own change from block
+    to block there. A block, seen by 3 samples or more, holds what they do not show where the
+    median residual is beyond ``DRIFT`` times their median change (a background misplaced by
+    that many blocks, a treeline's edge among the far frames of a pan) and beyond ``MISMATCH``
+    times ``MISMATCH_FLOOR`` (grain, flat sky).
+
+    Both sides: a mover on one side only (the host's tennis player beside the rider) may end at
+    the hole or inside it; continued across, he was smeared over the wall the other frames
+    showed right (the clean plate bench's follow-tennis lost 1.5 dB, frames 3-5 and 19-22).
+    Read along rows and columns only: a mover the hole cuts on the slant is taken as not across."""
+    import cv2
+
+    o = np.stack(offs)
+    finite = np.isfinite(o)
+    judged = finite.sum(axis=0) >= 3
+    held = np.zeros(judged.shape, bool)
+    if judged.any():
+        med = np.nanmedian(np.where(finite, o, np.nan)[:, judged], axis=0)
+        step = np.nanmedian(np.where(finite, np.stack(steps), np.nan)[:, judged], axis=0)
+        held[judged] = med > np.maximum(DRIFT * step, MISMATCH * MISMATCH_FLOOR)
+    if not held.any():
+        return np.zeros(size, bool)
+    across = np.zeros(judged.shape, bool)
+    for grid_held, grid_judged, flip in ((held, judged, False), (held.T, judged.T, True)):
+        both = _last_seen(grid_held, grid_judged) & _last_seen(grid_held[:, ::-1], grid_judged[:, ::-1])[:, ::-1]
+        across |= (both.T if flip else both) & ~judged
+    # rows and columns each say it of their own: a gap of a block between them is no edge of the mover
+    across = cv2.morphologyEx(across.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool) & ~judged
+    h, w = size
+    return cv2.resize(across.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+
+def _last_seen(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """(r, c) bool: along each row, ``values`` at the nearest ``seen`` block at or left of each block
+    (False before the first)."""
+    out = np.zeros(values.shape, bool)
+    last = np.zeros(values.shape[0], bool)
+    for c in range(values.shape[1]):
+        last = np.where(seen[:, c], values[:, c], last)
+        out[:, c] = last
+    return out
+
+
 def _ring_offset(residual: np.ndarray, ring: np.ndarray, sigma: float = RING_SIGMA,
                  most: float = RING_MAX) -> np.ndarray:
     """Smooth (h, w, C) brightness offset continuing ``residual`` measured on ``ring`` inwards.
@@ -628,11 +722,14 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
             t_roi: np.ndarray, t_hole: np.ndarray, want: np.ndarray, offset: tuple[int, int],
             max_samples: int, need: int, window: int, refine: bool,
             margin: int, band: np.ndarray, texture: float
-            ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None, float]:
+            ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None, float,
+                       tuple[list[np.ndarray], list[np.ndarray]]]:
     """Aligned samples and where each shows background, chosen to cover ``t_hole``: of each
     sample only the pixels of ``want`` (ROI-sized bool), (P, C) and (P,), in row-major order;
-    the samples' preference at each of those pixels, (N, P) (``_preference``; None for none); and
-    the largest camera move (px, ``_camera_move``) from a kept sample's frame to this one.
+    the samples' preference at each of those pixels, (N, P) (``_preference``; None for none);
+    the largest camera move (px, ``_camera_move``) from a kept sample's frame to this one; and
+    each kept sample's colour residual on ``band`` and its own change there, block by block
+    (``_colour_residual``; inf blocks where it measured too little band).
     ``band`` (ROI-sized bool): the ring beside ``t_hole`` where each sample's light is matched;
     ``texture``: its own (``band_texture``).
 
@@ -649,6 +746,8 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
     stack: list[np.ndarray] = []
     valid: list[np.ndarray] = []
     offs: list[np.ndarray] = []
+    raws: list[np.ndarray] = []
+    steps: list[np.ndarray] = []
     most = 0.0
     for s in _candidates(len(frames), index, window):
         if len(stack) >= max_samples or (counts[t_hole] >= need).all():
@@ -671,7 +770,9 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
             sample, ok = _refine(t_roi, t_hole, sample, ok, source, m, offset, min(40.0, 1.0 + 0.3 * moved))
         measured = band & ok
         off = np.full(_small(size), np.inf, np.float32)
+        raw = change = off
         if measured.sum() >= 16:
+            raw, change = _colour_residual(t_roi, sample, measured)
             off, step = _match_light(t_roi, sample, measured, box)
             if _elsewhere(off, step, texture):
                 continue
@@ -679,8 +780,10 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
         stack.append(sample[want])
         valid.append(ok[want])
         offs.append(off)
+        raws.append(raw)
+        steps.append(change)
         counts += ok
-    return stack, valid, _preference(offs, want), most
+    return stack, valid, _preference(offs, want), most, (raws, steps)
 
 
 def _resample(source: np.ndarray, matrix: np.ndarray, size: tuple[int, int], offset: tuple[int, int],
