@@ -483,16 +483,18 @@ def _gain_field(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> np.
 
 
 def _match_light(target: np.ndarray, donor: np.ndarray, band: np.ndarray,
-                 box: tuple[slice, slice] | None = None) -> tuple[np.ndarray, float]:
+                 box: tuple[slice, slice] | None = None, step: float | None = None) -> tuple[np.ndarray, float]:
     """Match ``donor``'s light to ``target``'s (both (h, w, C)) on ``band`` (h, w) bool, in place
     inside ``box`` (the region later read; default the band's box): (the residual per block
-    after, ``_band_residual``; the stops it was off before, ``light_step``)."""
+    after, ``_band_residual``; the stops it was off before, ``light_step``, or ``step`` where the
+    caller measured it already, as ``_colour_residual`` does)."""
     if not band.any():
         raise ValueError("_match_light needs a band with pixels in it")
     if box is None:
         rows, cols = np.flatnonzero(band.any(axis=1)), np.flatnonzero(band.any(axis=0))
         box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    step = light_step(target, donor, band)
+    if step is None:
+        step = light_step(target, donor, band)
     donor[box] *= _gain_field(target[box], donor[box], band[box])
     return _band_residual(target, donor, band), step
 
@@ -541,25 +543,27 @@ def _median_ratio(mean_t: np.ndarray, mean_s: np.ndarray, blocks: np.ndarray) ->
     return np.median(ratio, axis=0).astype(np.float32)
 
 
-def _colour_residual(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _colour_residual(target: np.ndarray, sample: np.ndarray, band: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, float]:
     """How far ``sample``'s colour lies from ``target``'s on ``band`` (h, w) bool, per ``BAND_STEP``
     block: ((hs, ws) float32 the mean |difference| of the block means over channels, code values,
     the sample's light matched by one gain per channel (``light_step``'s), not by a field: a
     smooth gain field makes a dark truck of the snow it stood over, and what is left is the
     snow's texture; (hs, ws) float32 how far the sample's own block means change to the next
-    block, the most over the four sides: what a background misplaced by a block differs by).
-    inf where a block holds too little band."""
+    block, the most over the four sides: what a background misplaced by a block differs by; the
+    ``light_step`` the gain was taken from). inf where a block holds too little band."""
     mean_t, k = _block_means(target, band)
     mean_s, _ = _block_means(sample, band)
     blocks = k > 0.2
-    mean_s = mean_s * np.exp2(_median_ratio(mean_t, mean_s, blocks))
+    ratio = _median_ratio(mean_t, mean_s, blocks)
+    mean_s = mean_s * np.exp2(ratio)
     off = np.where(blocks, np.abs(mean_t - mean_s).mean(axis=2), np.inf).astype(np.float32)
     step = np.zeros(blocks.shape, np.float32)
     for grid, seen, flip in ((mean_s, blocks, False), (mean_s.transpose(1, 0, 2), blocks.T, True)):
         d = np.where(seen[:, 1:] & seen[:, :-1], np.abs(np.diff(grid, axis=1)).mean(axis=2), 0.0)
         most = np.maximum(np.pad(d, ((0, 0), (0, 1))), np.pad(d, ((0, 0), (1, 0))))
         step = np.maximum(step, most.T if flip else most)
-    return off, np.where(blocks, step, np.inf).astype(np.float32)
+    return off, np.where(blocks, step, np.inf).astype(np.float32), float(np.abs(ratio).mean())
 
 
 def _elsewhere(off: np.ndarray, step: float, texture: float) -> bool:
@@ -772,8 +776,8 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
         off = np.full(_small(size), np.inf, np.float32)
         raw = change = off
         if measured.sum() >= 16:
-            raw, change = _colour_residual(t_roi, sample, measured)
-            off, step = _match_light(t_roi, sample, measured, box)
+            raw, change, step = _colour_residual(t_roi, sample, measured)
+            off, step = _match_light(t_roi, sample, measured, box, step)
             if _elsewhere(off, step, texture):
                 continue
         most = max(most, moved)
