@@ -41,6 +41,8 @@ LAYER_SIGMA = 2.0     # working px: coarser than this the layout rules, finer th
 ORIENTATIONS = 24     # orientations the layout tries (7.5 degrees apart)
 ENDS_DISAGREE = 0.3   # summed over channels: two ends this far apart on average are no layout of the hole
 RUN = 4               # px: least run past a line's end where a hole at the frame's edge reads how the background runs on
+ISOPHOTE = 2.0        # an orientation's cost x (1 + this x the edges' coherence x sin^2 of its angle to them)
+ISOPHOTE_RING = 8     # px around the hole whose edges say which way the background runs (``_isophote``)
 LAYOUT_PIXELS = 16384 # hole pixels the layout is made for at most (a larger hole's is made smaller)
 
 
@@ -185,34 +187,57 @@ def layout_and_ends(image: np.ndarray, hole: np.ndarray, framed: bool = False) -
     # a hole at the frame's edge: lines that leave the frame there are judged by how the background
     # runs on past their one end (``_ends``), when no orientation's two ends agree well
     edge = framed and bool(hole[0].any() or hole[-1].any() or hole[:, 0].any() or hole[:, -1].any())
-    best: tuple[float, np.ndarray, np.ndarray] | None = None
-    one_sided: tuple[float, np.ndarray, np.ndarray] | None = None
+    best: tuple[float, np.ndarray, np.ndarray, float] | None = None
+    one_sided: tuple[float, np.ndarray, np.ndarray, float] | None = None
+    phi, coherence = _isophote(smooth, known, hole)
     for theta in np.arange(ORIENTATIONS) * np.pi / ORIENTATIONS:
         (v1, d1, r1), (v2, d2, r2) = _ends(smooth, known, ys, xs, float(theta), runs=edge)
         both = (d1 > 0) & (d2 > 0)
         diff = np.abs(v1 - v2).sum(axis=1)
+        across = 1.0 + ISOPHOTE * coherence * float(np.sin(theta - phi)) ** 2  # carried across the edges around
         carried = None
         if both.sum() >= 0.5 * ys.size:
             cost = float(diff[both].mean())
-            if best is None or cost < best[0]:
+            if best is None or cost * across < best[0]:
                 carried = _carried(v1, d1, v2, d2, membrane[ys, xs])
-                best = (cost, carried, np.where(both, diff, np.inf))
+                best = (cost * across, carried, np.where(both, diff, np.inf), cost)
         if edge:
             one = (d1 > 0) ^ (d2 > 0)
             run = np.where(d1 > 0, r1, r2)
             measured = both | (one & np.isfinite(run))
             if measured.sum() >= 0.5 * ys.size:
                 cost = float(np.where(both, diff, run)[measured].mean())
-                if one_sided is None or cost < one_sided[0]:
+                if one_sided is None or cost * across < one_sided[0]:
                     carried = _carried(v1, d1, v2, d2, membrane[ys, xs]) if carried is None else carried
-                    one_sided = (cost, carried, np.where(both, diff, np.inf))
-    if one_sided is not None and (best is None or best[0] > ENDS_DISAGREE):
+                    one_sided = (cost * across, carried, np.where(both, diff, np.inf), cost)
+    if one_sided is not None and (best is None or best[3] > ENDS_DISAGREE):
         best = one_sided
     out = membrane.copy()
     if best is not None:
         out[ys, xs] = best[1]
         apart[ys, xs] = best[2]
     return out.astype(np.float32), apart
+
+
+def _isophote(smooth: np.ndarray, known: np.ndarray, hole: np.ndarray) -> tuple[float, float]:
+    """(orientation, radians, of the edges in the background just around ``hole``; their coherence
+    0..1): the structure tensor of ``smooth``'s luminance summed over the known pixels 2 to
+    ``ISOPHOTE_RING`` px from the hole."""
+    import cv2
+
+    near = cv2.dilate(hole.astype(np.uint8), np.ones((2 * ISOPHOTE_RING + 1,) * 2, np.uint8)) > 0
+    off = cv2.dilate(hole.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    ring = near & ~off & known
+    if ring.sum() < 16:
+        return 0.0, 0.0
+    lum = smooth.mean(axis=2).astype(np.float32)
+    gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3)[ring]
+    gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3)[ring]
+    jxx, jyy, jxy = float((gx * gx).sum()), float((gy * gy).sum()), float((gx * gy).sum())
+    if jxx + jyy <= 1e-12:
+        return 0.0, 0.0
+    gradient = 0.5 * np.arctan2(2.0 * jxy, jxx - jyy)
+    return float(gradient + np.pi / 2), float(np.hypot(jxx - jyy, 2.0 * jxy) / (jxx + jyy))
 
 
 def _carried(v1: np.ndarray, d1: np.ndarray, v2: np.ndarray, d2: np.ndarray, otherwise: np.ndarray) -> np.ndarray:

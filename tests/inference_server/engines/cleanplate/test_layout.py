@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from inference_server.engines.cleanplate.structure import layout_and_ends
+from inference_server.engines.cleanplate.structure import _isophote, layout_and_ends
 
 SKY = np.array([0.6, 0.75, 0.9], np.float32)
 TREES = np.array([0.08, 0.18, 0.06], np.float32)
@@ -47,3 +47,47 @@ def test_inside_the_frame_two_ends_decide() -> None:
     band[:33] = band[42:] = False
     assert np.abs(lay[band] - TREES).max() < 0.08
     assert np.isfinite(apart[band]).all() and apart[band].max() < 0.1
+
+
+HAZE = np.array([0.80, 0.86, 0.93], np.float32)
+
+
+def _tilted_treeline(h: int = 96, w: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """Pale haze, a tree line falling 1 px in 5 to the left (16 px thick, ragged tops up to 3 px,
+    its trees shaded 0.6-1.4 in 2 px columns) and snow: (image, the tree line's middle row per column)."""
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[:h, :w]
+    middle = 40 - 0.2 * (xx - w / 2)
+    ragged = np.repeat(rng.integers(0, 4, w // 3 + 1), 3)[:w][None, :]
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = HAZE
+    img[yy >= middle + 8] = SNOW
+    shade = np.repeat(rng.uniform(0.6, 1.4, w // 2 + 1), 2)[:w][None, :, None]
+    trees = (yy >= middle - 8 - ragged) & (yy < middle + 8)
+    img = np.where(trees[..., None], TREES * shade, img).astype(np.float32)
+    return img + rng.normal(0, 0.01, img.shape).astype(np.float32), middle
+
+
+def test_a_tree_line_is_carried_along_its_edges_not_across_them() -> None:
+    """Upright lines run from haze to snow, which agree better than the ragged tops and shaded
+    trees at the two ends of a line along the tilted tree line; carried upright, the trees were a
+    pale slab (the clean plate bench's follow-car frame 1). The edges around the hole say which way
+    the background runs: the tree line is carried along them, in its own colour."""
+    img, middle = _tilted_treeline()
+    hole = np.zeros(img.shape[:2], bool)
+    hole[14:70, 44:84] = True
+    lay, _ = layout_and_ends(img, hole)
+    band = hole & (np.abs(np.mgrid[:96, :128][0] - middle) <= 4)   # the tree line's middle rows
+    assert np.abs(lay[band] - TREES).sum(axis=1).mean() < 0.2
+    assert np.array_equal(lay[~hole], img[~hole])
+
+
+def test_the_edges_around_a_hole_give_their_orientation_and_coherence() -> None:
+    img, _ = _tilted_treeline()
+    hole = np.zeros(img.shape[:2], bool)
+    hole[14:70, 44:84] = True
+    phi, coherence = _isophote(img, ~hole, hole)
+    assert abs(np.degrees(phi) % 180 - (180 - np.degrees(np.arctan(0.2)))) < 6   # falling 1 in 5 to the left
+    assert coherence > 0.7
+    noise = np.random.default_rng(1).normal(0.5, 0.1, (96, 128, 3)).astype(np.float32)
+    assert _isophote(noise, ~hole, hole)[1] < 0.2                      # no edges that run one way
