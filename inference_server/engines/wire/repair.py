@@ -67,6 +67,7 @@ PLATE, PAINTED, SHOWN = 0, 1, 2
 PAINT_READ = np.ones((5, 5), np.uint8)  # a painted pixel within 2 px of a shown one read it (a later pass may repaint it)
 AGAIN = 0.25      # a pixel lent over a line a later pass mends, this near the plate's own (a share of the line's
 # contrast against what painting gives there), is the line again (``lent_again``)
+SHOWS_LINE = 0.5  # of such a line's contrast: a neighbour's pixel this far off the plate's shows what it hides
 FAR_STEPS = 5     # far frame offsets each side at most (``neighbour_steps``)
 # bands worked side by side: their fills are numpy and OpenCV on arrays, which release the GIL (a frame's
 # first wire search, many small steps that hold it, runs in worker processes where they run: ``workers``)
@@ -217,6 +218,8 @@ class WireRemover:
         self._centres: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()  # (rows, cols)
         # (rows, cols) of the lines a frame's QC found left in its repair and did not mend: not lent (``repair``)
         self._doubted: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # (rows, cols) a frame's later passes added to its first matte, and the first matte's values there
+        self._mended: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.last_qc: FrameQC | None = None
         self._memos: OrderedDict[int, dict[Rect, dict[object, object]]] = OrderedDict()
         self._bands: OrderedDict[int, list[tuple[Rect, Rect]]] = OrderedDict()
@@ -261,6 +264,19 @@ class WireRemover:
                 m = m.copy()
                 m[ys[sel] - rect[0], xs[sel] - rect[2]] = 1.0
         return m
+
+    def _first_held(self, j: int, rect: Rect) -> np.ndarray:
+        """Bool inside ``rect``: frame j's wires as its first matte held them, feather included (what
+        ``_not_lent`` reads, without what its later passes added: a line they mended is matted wider than
+        the wire, and where the wire has moved off in frame j, frame j shows the background)."""
+        m = self._not_lent(j, rect)
+        if j in self._mended and self._mended[j][0].size:
+            ys, xs, was = self._mended[j]
+            sel = (ys >= rect[0]) & (ys < rect[1]) & (xs >= rect[2]) & (xs < rect[3])
+            if sel.any():
+                m = m.copy()
+                m[ys[sel] - rect[0], xs[sel] - rect[2]] = was[sel].astype(np.float32) / np.float32(255.0)
+        return m > 0
 
     def _matte_u8(self, i: int, guard: bool = False) -> np.ndarray:
         """The wire matte of frame i, uint8. With a matte model, ``guard=True`` gives the union of
@@ -327,6 +343,7 @@ class WireRemover:
             if not guard:
                 self._centres.pop(gone, None)  # kept exactly as long as the matte they came with
                 self._doubted.pop(gone, None)
+                self._mended.pop(gone, None)
         return full
 
     def _band_mattes_in_processes(self, jobs: list[tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]]
@@ -501,6 +518,9 @@ class WireRemover:
             matte, out, bare, source, tried = self._last_resort(i, still, matte, box, (out, bare, source), lines)
             passes += int(tried)
         if i in self._mattes:
+            first = self._mattes[i]
+            ys, xs = np.nonzero(matte > first)
+            self._mended[i] = (ys, xs, first[ys, xs])
             self._mattes[i] = matte
             if again_lines is not None and again_lines.any():  # kept with the matte they mended
                 self._centres[i] = np.nonzero(lines)  # type: ignore[assignment]
@@ -773,7 +793,8 @@ class WireRemover:
         """(fill (H, W, C), grain missing per pixel 0..1 that renews each frame, grain missing that holds
         still (``TemporalFill.renewal``), matte to composite with, how far each pixel of the fill is what
         the neighbours showed there, 0..1: 0 painted) for one band; ``line`` (uint8, or None): the lines a
-        later pass mends (``lent_again``'s), where a still band paints what the neighbours lent back as them;
+        later pass mends (``lent_again``'s), where a still band takes what the frames the line has moved off
+        show (``farthest_from_line``) and paints what the neighbours lent back as them;
         ``frames``: the neighbours' (plate, hint), fetched by the caller. With ``may_ask``, None
         when the background is still and ``nbrs`` left more than ``FAR_UNSEEN`` of the hole unseen
         (the caller gives the band its far neighbours, ``_far_neighbours``, before anything is painted).
@@ -811,11 +832,19 @@ class WireRemover:
             seen_nb = [cv2.dilate(m, np.ones((3, 3), np.uint8)).astype(np.float32) for m in seen_nb]
         tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=s.method,  # never spatial here
                            far_from=len(self._neighbours(i)), neighbour_seen=seen_nb)
+        moved_off = None
+        if line is not None and tf.static:  # a line no neighbour's matte held: taken from the frames it moved off
+            fill_l, moved_off = farthest_from_line(target, tf.fill, np.where(hole, line, 0), hole, tf.weight > 0,
+                                                   seen_f, imgs, [self._first_held(j, ctx) for j in nbrs])
         filled = tf.fill + seam_correction(target, tf.fill, tf.weight, np.maximum(matte, seen_f))
+        if moved_off is not None:
+            filled[moved_off] = fill_l[moved_off]
         conf = np.clip(tf.n_eff, 0.0, 1.0).astype(np.float32) * (tf.weight > 0)
         spread = cv2.GaussianBlur(hole.astype(np.float32), (0, 0), 1.0)
         conf = cv2.GaussianBlur(conf * hole, (0, 0), 1.0) / np.maximum(spread, 1e-3)
         conf = np.clip(conf, 0, 1) * (tf.weight > 0)
+        if moved_off is not None:
+            conf[moved_off] = 1.0
         if may_ask and tf.still and float(np.mean(conf[hole] < 0.5)) > FAR_UNSEEN:
             return None
         if self.matte_model is not None:  # revealed: the guard matte; not revealed: the tight one
@@ -824,7 +853,8 @@ class WireRemover:
         # a pixel lent only from inside the neighbours' own wires, off what painting gives: painted
         conf = np.where(doubted_lent(target, filled, tf.clean, hole, conf >= 0.5, seen_f), 0.0, conf)
         if line is not None and tf.still:  # a line no neighbour's matte held, lent back by them: painted
-            conf = np.where(lent_again(target, filled, np.where(hole, line, 0), hole, conf >= 0.5, seen_f), 0.0, conf)
+            again = lent_again(target, filled, np.where(hole, line, 0), hole, conf >= 0.5, seen_f)
+            conf = np.where(again & ~moved_off if moved_off is not None else again, 0.0, conf)
         if float(conf[hole].min(initial=1.0)) >= 0.999:
             fill = filled
         else:
@@ -943,20 +973,104 @@ def lent_again(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole: n
     Over a locked-off shot a slow wire hides the same background in the near frames, and where their
     mattes missed it they lent it back: the upright stroke of the wire bench (a dark wire over dark leaves,
     0.6 px a frame) kept a 30-46 px stretch of it in 4 of its 8 frames after the QC had matted it."""
-    import cv2
 
     doubtful = (line > 0) & lent
     if not doubtful.any():
         return doubtful
+    lum, member, step = _line_pixels(target, filled, line, hole, lent, seen)
+    return doubtful & member & (np.abs(luminance(filled) - lum) < AGAIN * np.abs(step))
+
+
+def farthest_from_line(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole: np.ndarray,
+                       lent: np.ndarray, seen: np.ndarray, neighbours: Sequence[np.ndarray],
+                       held: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(fill (H, W, C), bool (H, W) where it holds) over a line a later pass mends (``line``, as
+    ``lent_again`` reads it) in a band whose background holds still: at each pixel of the line, the
+    neighbours' pixels (``neighbours``, float (H, W, C), taken where they are; not where ``held``, their
+    first mattes) that lie farthest from the plate's on the side away from the line (brightest under a
+    dark line), and those within the frames' own noise of them, averaged; where they lie at least
+    ``SHOWS_LINE`` of the line's contrast (against what painting gives there) off the plate's.
+
+    A wire is composited over the background, so a frame that shows it over a pixel, whole or in part,
+    shows that pixel nearer the wire's colour than the background is: over a still background the frames
+    farthest from it are the ones the wire has moved off. The near frames that the slow wire still half
+    covered, whose mattes had missed it too, lent it back: averaged with the frames it had left, a faint
+    line that came and went from frame to frame (the wire bench's upright stroke kept a dark line along its
+    top 40 rows in 6 of 8 frames). The side the background lies on is painting's, where the line's core
+    around reads it the same way, and only where the plate stands off painting by half its line's
+    contrast (past a line's end, painting's own error reads either way, and the frame farthest that way
+    may be one that shows the wire there)."""
+    import cv2
+
+    none = np.zeros(line.shape, bool)
+    if not ((line > 0) & hole).any() or not neighbours:
+        return filled, none
+    lum, member, step = _line_pixels(target, filled, line, hole, lent, seen)
+    # the background lies from the plate the way painting does, where the line's core around agrees (a pixel
+    # of the ring, or the texture beside the line, brighter than painting beside a dark line, is not judged)
+    side = np.sign(step)
+    core = ((line >= 2) & member).astype(np.float32)
+    member &= hole & (side == np.sign(cv2.GaussianBlur(core * step, (0, 0), 3.0)))
+    # ... and the plate stands off painting by half its line's contrast at least (the median over the line's
+    # core, a connected piece of it; the ring takes the nearest piece's): past a line's end the step is
+    # painting's own error, either way, and the frame farthest that way may be one that shows the wire
+    member &= np.abs(step) >= 0.5 * _line_contrast(line >= 2, np.abs(step))
+    if not member.any():
+        return filled, none
+    known = cv2.dilate((hole | (seen > 0)).astype(np.uint8), np.ones((3, 3), np.uint8)) == 0
+    away = np.where(np.stack(held), -np.inf, np.stack([side * (luminance(nb) - lum) for nb in neighbours]))
+    far = away.max(axis=0)
+    ok = member & (far >= SHOWS_LINE * np.abs(step))
+    # the frames that show the background there agree with the farthest within the plate's noise
+    agree = 2.0 * _frame_noise(lum, neighbours, known, held) + DOUBT_FLOOR
+    close = (away >= (far - agree)[None]).astype(np.float32)
+    shown = np.einsum("khw,khwc->hwc", close, np.stack(neighbours)) / np.maximum(close.sum(axis=0), 1.0)[:, :, None]
+    out = np.where(ok[:, :, None], shown, filled).astype(np.float32)
+    return out, ok
+
+
+def _line_contrast(core: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+    """Float (H, W): at each pixel, the median of ``contrast`` over the connected piece of bool ``core``
+    nearest it (0 where there is none)."""
+    import cv2
+    from scipy import ndimage
+
+    n, labels = cv2.connectedComponents(core.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return np.zeros(core.shape, np.float32)
+    medians = np.concatenate([[0.0], ndimage.median(contrast, labels, index=np.arange(1, n))]).astype(np.float32)
+    _, nearest = ndimage.distance_transform_edt(~core, return_indices=True)
+    return medians[labels[nearest[0], nearest[1]]]
+
+
+def _frame_noise(lum: np.ndarray, neighbours: Sequence[np.ndarray], known: np.ndarray,
+                 held: Sequence[np.ndarray]) -> float:
+    """How far (luminance, a robust sigma) a still plate's pixel changes from frame to frame: over the
+    ``known`` pixels, against each neighbour off its own wire (``held``), the median of the medians. The
+    plate's spatial detail (leaves) is no part of it: over a still background the frames agree on it."""
+    devs = [float(np.median(np.abs(luminance(nb) - lum)[known & ~h])) for nb, h in zip(neighbours, held, strict=True)
+            if (known & ~h).any()]
+    return 1.4826 * float(np.median(devs)) / np.sqrt(2.0) if devs else 0.0
+
+
+def _line_pixels(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole: np.ndarray, lent: np.ndarray,
+                 seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(the plate's luminance, bool: the pixels of ``line`` that are the line, the line's step there:
+    what painting gives less the plate, 0 where under ``DOUBT_FLOOR``): ``lent_again``'s and
+    ``farthest_from_line``'s reading of a line a later pass mends. The ring a pixel wide around the line
+    (``line`` 1) is the line where the plate there is nearer the line's own pixels beside it than what
+    painting gives (the wire's edge), and background otherwise."""
+    import cv2
+
+    doubtful = (line > 0) & lent
     paint = luminance(_painted_instead(target, filled, hole, lent, doubtful, seen))
-    lum, got = luminance(target), luminance(filled)
+    lum = luminance(target)
     core = (line >= 2).astype(np.float32)
     near = cv2.GaussianBlur(core, (0, 0), 1.5)
     colour = cv2.GaussianBlur(lum * core, (0, 0), 1.5) / np.maximum(near, 1e-6)
-    # the ring a pixel wide around the line is the line where the plate there is nearer the line's own
-    # pixels beside it than what painting gives (the wire's edge), and background otherwise
-    member = (line >= 2) | ((near > 1e-3) & (np.abs(lum - colour) < np.abs(lum - paint)))
-    return doubtful & member & (np.abs(got - lum) < AGAIN * np.abs(lum - paint)) & (np.abs(lum - paint) > DOUBT_FLOOR)
+    member = (line >= 2) | ((line > 0) & (near > 1e-3) & (np.abs(lum - colour) < np.abs(lum - paint)))
+    step = np.where(np.abs(paint - lum) > DOUBT_FLOOR, paint - lum, 0.0)
+    return lum, member & (step != 0), step
 
 
 def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.ndarray:
