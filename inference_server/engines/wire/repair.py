@@ -68,6 +68,7 @@ PAINT_READ = np.ones((5, 5), np.uint8)  # a painted pixel within 2 px of a shown
 AGAIN = 0.25      # a pixel lent over a line a later pass mends, this near the plate's own (a share of the line's
 # contrast against what painting gives there), is the line again (``lent_again``)
 SHOWS_LINE = 0.5  # of such a line's contrast: a neighbour's pixel this far off the plate's shows what it hides
+LOCAL = 5.0  # px: the blur over which a still frame must match the plate around a pixel it lends (``_apart``)
 FAR_STEPS = 5     # far frame offsets each side at most (``neighbour_steps``)
 # bands worked side by side: their fills are numpy and OpenCV on arrays, which release the GIL (a frame's
 # first wire search, many small steps that hold it, runs in worker processes where they run: ``workers``)
@@ -987,17 +988,18 @@ def farthest_from_line(target: np.ndarray, filled: np.ndarray, line: np.ndarray,
     """(fill (H, W, C), bool (H, W) where it holds) over a line a later pass mends (``line``, as
     ``lent_again`` reads it) in a band whose background holds still: at each pixel of the line, the
     neighbours' pixels (``neighbours``, float (H, W, C), taken where they are; not where ``held``, their
-    first mattes) that lie farthest from the plate's on the side away from the line (brightest under a
-    dark line), and those within the frames' own noise of them, averaged; where they lie at least
-    ``SHOWS_LINE`` of the line's contrast (against what painting gives there) off the plate's.
+    first mattes, nor where most of the plate around differs from theirs, ``_apart``) that lie farthest
+    from the plate's on the side away from the line (brightest under a dark line), and those within the
+    frames' own noise of them, averaged; where they lie at least ``SHOWS_LINE`` of the line's contrast
+    (against what painting gives there) off the plate's.
 
     A wire is composited over the background, so a frame that shows it over a pixel, whole or in part,
     shows that pixel nearer the wire's colour than the background is: over a still background the frames
     farthest from it are the ones the wire has moved off. The near frames that the slow wire still half
     covered, whose mattes had missed it too, lent it back: averaged with the frames it had left, a faint
-    line that came and went from frame to frame (the wire bench's upright stroke kept a dark line along its
-    top 40 rows in 6 of 8 frames). The side the background lies on is painting's, where the line's core
-    around reads it the same way, and only where the plate stands off painting by half its line's
+    line that came and went from frame to frame (the wire bench's upright stroke kept a dark line along
+    its top 40 rows in 6 of 8 frames). The side the background lies on is painting's, where the line's
+    core around reads it the same way, and only where the plate stands off painting by half its line's
     contrast (past a line's end, painting's own error reads either way, and the frame farthest that way
     may be one that shows the wire there)."""
     import cv2
@@ -1018,15 +1020,31 @@ def farthest_from_line(target: np.ndarray, filled: np.ndarray, line: np.ndarray,
     if not member.any():
         return filled, none
     known = cv2.dilate((hole | (seen > 0)).astype(np.uint8), np.ones((3, 3), np.uint8)) == 0
-    away = np.where(np.stack(held), -np.inf, np.stack([side * (luminance(nb) - lum) for nb in neighbours]))
+    # the frames agree with the plate within their own noise ...
+    agree = 2.0 * _frame_noise(lum, neighbours, known, held) + DOUBT_FLOOR
+    # ... and a frame is read at a pixel only where most of it matches the plate around, off the hole (a
+    # head moving past a rope in a locked-off shot: the frame it had left shows the wall there)
+    lums = [luminance(nb) for nb in neighbours]
+    apart = [_apart(lum, v, known & ~h, agree) for v, h in zip(lums, held, strict=True)]
+    away = np.stack([np.where(h | a, -np.inf, side * (v - lum)) for v, h, a in zip(lums, held, apart, strict=True)])
     far = away.max(axis=0)
     ok = member & (far >= SHOWS_LINE * np.abs(step))
-    # the frames that show the background there agree with the farthest within the plate's noise
-    agree = 2.0 * _frame_noise(lum, neighbours, known, held) + DOUBT_FLOOR
     close = (away >= (far - agree)[None]).astype(np.float32)
     shown = np.einsum("khw,khwc->hwc", close, np.stack(neighbours)) / np.maximum(close.sum(axis=0), 1.0)[:, :, None]
     out = np.where(ok[:, :, None], shown, filled).astype(np.float32)
     return out, ok
+
+
+def _apart(lum: np.ndarray, other: np.ndarray, known: np.ndarray, agree: float) -> np.ndarray:
+    """Bool (H, W): where luminance ``other`` differs from the plate's ``lum`` by more than ``agree`` at most
+    of the ``known`` pixels around (a Gaussian of sigma ``LOCAL``; apart where none is near). Most: a thin
+    wire of the other frame's, left in its plate beside the hole, is no subject moving by."""
+    import cv2
+
+    k = known.astype(np.float32)
+    den = cv2.GaussianBlur(k, (0, 0), LOCAL)
+    differ = (np.abs(other - lum) > agree).astype(np.float32) * k
+    return (cv2.GaussianBlur(differ, (0, 0), LOCAL) > 0.5 * den) | (den < 1e-3)
 
 
 def _line_contrast(core: np.ndarray, contrast: np.ndarray) -> np.ndarray:
@@ -1062,8 +1080,7 @@ def _line_pixels(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole:
     painting gives (the wire's edge), and background otherwise."""
     import cv2
 
-    doubtful = (line > 0) & lent
-    paint = luminance(_painted_instead(target, filled, hole, lent, doubtful, seen))
+    paint = luminance(_painted_instead(target, filled, hole, lent, (line > 0) & lent, seen))
     lum = luminance(target)
     core = (line >= 2).astype(np.float32)
     near = cv2.GaussianBlur(core, (0, 0), 1.5)
