@@ -271,7 +271,8 @@ class WireRemover:
         ``_not_lent`` reads, without what its later passes added: a line they mended is matted wider than
         the wire, and where the wire has moved off in frame j, frame j shows the background)."""
         m = self._not_lent(j, rect)
-        if j in self._mended and self._mended[j][0].size:
+        # (a learned matte's guard, which ``_not_lent`` reads then, never holds what the later passes add)
+        if self.matte_model is None and j in self._mended and self._mended[j][0].size:
             ys, xs, was = self._mended[j]
             sel = (ys >= rect[0]) & (ys < rect[1]) & (xs >= rect[2]) & (xs < rect[3])
             if sel.any():
