@@ -834,19 +834,17 @@ class WireRemover:
             seen_nb = [cv2.dilate(m, np.ones((3, 3), np.uint8)).astype(np.float32) for m in seen_nb]
         tf = fill_temporal(target, matte, imgs, mts, [j - i for j in nbrs], mode=s.method,  # never spatial here
                            far_from=len(self._neighbours(i)), neighbour_seen=seen_nb)
-        moved_off = None
+        fill_l, moved_off = tf.fill, np.zeros(hole.shape, bool)
         if line is not None and tf.static:  # a line no neighbour's matte held: taken from the frames it moved off
             fill_l, moved_off = farthest_from_line(target, tf.fill, np.where(hole, line, 0), hole, tf.weight > 0,
                                                    seen_f, imgs, [self._first_held(j, ctx) for j in nbrs])
         filled = tf.fill + seam_correction(target, tf.fill, tf.weight, np.maximum(matte, seen_f))
-        if moved_off is not None:
-            filled[moved_off] = fill_l[moved_off]
+        filled[moved_off] = fill_l[moved_off]
         conf = np.clip(tf.n_eff, 0.0, 1.0).astype(np.float32) * (tf.weight > 0)
         spread = cv2.GaussianBlur(hole.astype(np.float32), (0, 0), 1.0)
         conf = cv2.GaussianBlur(conf * hole, (0, 0), 1.0) / np.maximum(spread, 1e-3)
         conf = np.clip(conf, 0, 1) * (tf.weight > 0)
-        if moved_off is not None:
-            conf[moved_off] = 1.0
+        conf[moved_off] = 1.0
         if may_ask and tf.still and float(np.mean(conf[hole] < 0.5)) > FAR_UNSEEN:
             return None
         if self.matte_model is not None:  # revealed: the guard matte; not revealed: the tight one
@@ -856,7 +854,7 @@ class WireRemover:
         conf = np.where(doubted_lent(target, filled, tf.clean, hole, conf >= 0.5, seen_f), 0.0, conf)
         if line is not None and tf.still:  # a line no neighbour's matte held, lent back by them: painted
             again = lent_again(target, filled, np.where(hole, line, 0), hole, conf >= 0.5, seen_f)
-            conf = np.where(again & ~moved_off if moved_off is not None else again, 0.0, conf)
+            conf = np.where(again & ~moved_off, 0.0, conf)
         if float(conf[hole].min(initial=1.0)) >= 0.999:
             fill = filled
         else:
@@ -1021,11 +1019,11 @@ def farthest_from_line(target: np.ndarray, filled: np.ndarray, line: np.ndarray,
     if not member.any():
         return filled, none
     known = cv2.dilate((hole | (seen > 0)).astype(np.uint8), np.ones((3, 3), np.uint8)) == 0
+    lums = [luminance(nb) for nb in neighbours]
     # the frames agree with the plate within their own noise ...
-    agree = 2.0 * _frame_noise(lum, neighbours, known, held) + DOUBT_FLOOR
+    agree = 2.0 * _frame_noise(lum, lums, known, held) + DOUBT_FLOOR
     # ... and a frame is read at a pixel only where most of it matches the plate around, off the hole (a
     # head moving past a rope in a locked-off shot: the frame it had left shows the wall there)
-    lums = [luminance(nb) for nb in neighbours]
     apart = [_apart(lum, v, known & ~h, agree) for v, h in zip(lums, held, strict=True)]
     away = np.stack([np.where(h | a, -np.inf, side * (v - lum)) for v, h, a in zip(lums, held, apart, strict=True)])
     far = away.max(axis=0)
@@ -1062,12 +1060,13 @@ def _line_contrast(core: np.ndarray, contrast: np.ndarray) -> np.ndarray:
     return medians[labels[nearest[0], nearest[1]]]
 
 
-def _frame_noise(lum: np.ndarray, neighbours: Sequence[np.ndarray], known: np.ndarray,
+def _frame_noise(lum: np.ndarray, lums: Sequence[np.ndarray], known: np.ndarray,
                  held: Sequence[np.ndarray]) -> float:
     """How far (luminance, a robust sigma) a still plate's pixel changes from frame to frame: over the
-    ``known`` pixels, against each neighbour off its own wire (``held``), the median of the medians. The
-    plate's spatial detail (leaves) is no part of it: over a still background the frames agree on it."""
-    devs = [float(np.median(np.abs(luminance(nb) - lum)[known & ~h])) for nb, h in zip(neighbours, held, strict=True)
+    ``known`` pixels, against each neighbour's luminance (``lums``) off its own wire (``held``), the median
+    of the medians. The plate's spatial detail (leaves) is no part of it: over a still background the
+    frames agree on it."""
+    devs = [float(np.median(np.abs(v - lum)[known & ~h])) for v, h in zip(lums, held, strict=True)
             if (known & ~h).any()]
     return 1.4826 * float(np.median(devs)) / np.sqrt(2.0) if devs else 0.0
 
