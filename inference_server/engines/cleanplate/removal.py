@@ -33,10 +33,13 @@ background through another part of the lens). A robust temporal estimate (``temp
 all reveals of a pixel and averages ``per_pixel`` of the inliers: those that, light matched, lie
 nearest the frame itself on the band beside the hole near the pixel (``_preference``: a far
 frame's parallax, a mover crossing the hole's edge show there), nearest in time among equals;
-its brightness is matched to the frame by a smooth offset from the ring around the grown hole,
-and the patch is regrained for the grain the average removed (``_missing_grain``). Where the
-samples it keeps disagree with each other far beyond the shot's grain (``_disagreeing``), no
-frame really showed that background (a far frame's parallax, a mover the vote could not outnumber):
+where the frames the vote rejects agree among themselves, show what the kept frames on one side
+of the frame do not, and every one of them lies nearer than every one it keeps, they are taken
+instead (``temporal._better_matched``: the scene changed on one side); its brightness is
+matched to the frame by a smooth offset from the ring around the grown hole, and the patch is
+regrained for the grain the average removed (``_missing_grain``). Where the samples it keeps
+disagree with each other far beyond the shot's grain (``_disagreeing``), no frame really
+showed that background (a far frame's parallax, a mover the vote could not outnumber):
 it is carried from a key's paint or bridged from around it, not filled with a blend of what the
 frames show there (a ghost) nor with one frame's plate.
 
@@ -200,9 +203,9 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     want = t_guard | ring
     band = _ring(t_guard, BAND)
     texture = band_texture(t_roi, band, ~t_guard)
-    stack, valid, prefer, moved, colour = _gather(frames, mattes, alignment, index, t_roi, t_guard, want, offset,
-                                                  max_samples, min(max(VOTES, per_pixel), max_samples), window,
-                                                  refine, margin, band, texture)
+    stack, valid, prefer, moved, colour, sources = _gather(
+        frames, mattes, alignment, index, t_roi, t_guard, want, offset, max_samples,
+        min(max(VOTES, per_pixel), max_samples), window, refine, margin, band, texture)
     across = np.zeros_like(t_hole)  # where the frame holds a mover on both sides of the hole (``_mover_across``)
     if stack and moved >= STILL_CAMERA:
         across = _mover_across(*colour, t_hole.shape)
@@ -216,7 +219,8 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
         samples, shows = np.stack(stack)[:, :, None], np.stack(valid)[:, :, None]
         grain = measured_noise(samples, shows, 1.0)
         est = scatter(robust_temporal_estimate(samples, shows, rejection, noise_floor=grain, nearest=per_pixel,
-                                               prefer=None if prefer is None else prefer[:, :, None]), want)
+                                               prefer=None if prefer is None else prefer[:, :, None],
+                                               side=np.asarray(sources) - index), want)
         revealed = t_guard & est.seen
         if moved >= STILL_CAMERA:  # a locked-off shot's samples line up: they differ where the scene moves (``_disagreeing``)
             doubted = _disagreeing(est, grain, revealed, (DISAGREE_SIDE * margin) ** 2) | (revealed & across)
@@ -611,8 +615,10 @@ def _preference(offs: list[np.ndarray], want: np.ndarray) -> np.ndarray | None:
 
     Lower is preferred among the samples the vote keeps: beside the hole, a sample that misses
     the target's background (a far frame's parallax, what moved) shows there that it misses it
-    inside too, while the vote decides only what is background. Its limit: where the background's
-    depth changes inside the hole, what lines up beside it need not line up inside (the clean
+    inside too, while the vote decides what is background, unless a group it rejects from across
+    the frame is preferred to all it keeps, one and all (``temporal._better_matched``: a girl who
+    stepped in after the frame, shown by most frames nearest in time). Its limit: where the
+    background's depth changes inside the hole, what lines up beside it need not line up inside (the clean
     plate bench's parallax class lost 0.1-0.7 dB against nearest in time first, the classes with
     movers and light gained 0.4-1.4). ``None`` for no samples."""
     import cv2
@@ -727,13 +733,14 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
             max_samples: int, need: int, window: int, refine: bool,
             margin: int, band: np.ndarray, texture: float
             ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray | None, float,
-                       tuple[list[np.ndarray], list[np.ndarray]]]:
+                       tuple[list[np.ndarray], list[np.ndarray]], list[int]]:
     """Aligned samples and where each shows background, chosen to cover ``t_hole``: of each
     sample only the pixels of ``want`` (ROI-sized bool), (P, C) and (P,), in row-major order;
     the samples' preference at each of those pixels, (N, P) (``_preference``; None for none);
     the largest camera move (px, ``_camera_move``) from a kept sample's frame to this one; and
     each kept sample's colour residual on ``band`` and its own change there, block by block
-    (``_colour_residual``; inf blocks where it measured too little band).
+    (``_colour_residual``; inf blocks where it measured too little band); and each kept
+    sample's frame index.
     ``band`` (ROI-sized bool): the ring beside ``t_hole`` where each sample's light is matched;
     ``texture``: its own (``band_texture``).
 
@@ -749,6 +756,7 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
     box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
     stack: list[np.ndarray] = []
     valid: list[np.ndarray] = []
+    sources: list[int] = []
     offs: list[np.ndarray] = []
     raws: list[np.ndarray] = []
     steps: list[np.ndarray] = []
@@ -782,12 +790,13 @@ def _gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignmen
                 continue
         most = max(most, moved)
         stack.append(sample[want])
+        sources.append(s)
         valid.append(ok[want])
         offs.append(off)
         raws.append(raw)
         steps.append(change)
         counts += ok
-    return stack, valid, _preference(offs, want), most, (raws, steps)
+    return stack, valid, _preference(offs, want), most, (raws, steps), sources
 
 
 def _resample(source: np.ndarray, matrix: np.ndarray, size: tuple[int, int], offset: tuple[int, int],
