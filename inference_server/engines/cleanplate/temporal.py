@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+GROUP = 3                 # samples a group the vote rejects needs before it may be taken instead (``_better_matched``)
 BAND_PIXELS = 1 << 18     # pixels per band: memory ~ N * BAND_PIXELS * C * 4 bytes * a few
 
 
@@ -127,7 +128,7 @@ def robust_temporal_estimate(stack: np.ndarray, valid: np.ndarray, rejection: fl
 def _better_matched(x: np.ndarray, v: np.ndarray, inl: np.ndarray, prefer: np.ndarray, thr: np.ndarray,
                     side: np.ndarray) -> np.ndarray:
     """``inl`` (N, b, W), the samples the vote keeps; or, where the samples it rejects hold a group
-    of their own (two or more within ``thr`` of their median) that has a frame on a side of the
+    of their own (``GROUP`` or more within ``thr`` of their median) that has a frame on a side of the
     frame (``side``: frame offsets, < 0 before, > 0 after) where the vote keeps none, whose
     nearest frame is as near in time as the nearest the vote keeps, and every one of which is
     preferred to every sample the vote keeps (``prefer``, lower first), that group instead.
@@ -137,18 +138,22 @@ def _better_matched(x: np.ndarray, v: np.ndarray, inl: np.ndarray, prefer: np.nd
     that side's frames can outvote the other's; which side the frame is like, its own
     surroundings say: beside the hole, every frame of the other side matches it better than
     every frame the vote keeps (``removal._preference``). The clean plate bench's enter-leave
-    gained 0.4 dB (frame 19: +4.2 dB, a white blot of the host's player on the banner gone), static-crossing 0.16,
-    follow-car 0.15; no class lost.
+    gained 0.3 dB (frame 19: +4.0 dB, a white blot of the host's player on the banner gone),
+    static-crossing 0.14, follow-car 0.08; no class lost.
 
-    Three conditions, each from a case that went wrong without it. A group on the same side as
+    Each condition comes from a case that went wrong without it. A group on the same side as
     all the vote keeps is what moved there for a moment (the host's tennis player's arm, the two
     frames nearest after the frame, matched his own arm beside the hole): taken, a patch of his
     white shirt on the banner (follow-tennis frame 2, -10 dB). A group further in time than the
     frames kept (a child on the bed nine frames before, whose skirt beside the hole matched the
     frame a little better than the wall the frames after showed) put her skirt on the wall
-    (handheld-interior frames 9-11, -0.5 dB each). A lone sample is no group: the vote's outlier.
-    The price of the second: the schoolgirl who steps in four frames after frame 12 and stays
-    outvotes, at one frame nearer, the wall the frames before show; her leg stays there."""
+    (handheld-interior frames 9-11, -0.5 dB each). Two samples were a group at first: on a
+    held-out case with a matte too tight for the motion blur (a schoolgirl crossing at 50 px a
+    frame), the blur her matte left out passes a pixel in two frames, and the frame's own blur
+    beside the hole matched them: pink specks and a white blot on the wall (that frame 31.7 ->
+    25.1 dB); three agree only where something stood. The price of the nearness: the schoolgirl
+    who steps in four frames after frame 12 and stays outvotes, at one frame nearer, the wall the
+    frames before show; her leg stays there."""
     out = v & ~inl
     cnt = out.sum(axis=0)
     if not (cnt >= 2).any():
@@ -162,7 +167,7 @@ def _better_matched(x: np.ndarray, v: np.ndarray, inl: np.ndarray, prefer: np.nd
     other_side = ((grp & before).any(axis=0) & ~kept_b) | ((grp & after).any(axis=0) & ~kept_a)
     far = np.abs(side).astype(np.float32)[:, None, None]
     near = np.where(grp, far, np.inf).min(axis=0) <= np.where(inl, far, np.inf).min(axis=0)
-    swap = (grp.sum(axis=0) >= 2) & other_side & near & (worst_grp < best_kept)
+    swap = (grp.sum(axis=0) >= GROUP) & other_side & near & (worst_grp < best_kept)
     return np.where(swap[None], grp, inl)
 
 

@@ -100,27 +100,31 @@ def test_prefer_picks_which_inliers_are_averaged_but_not_the_vote() -> None:
 
 
 def test_a_group_the_vote_rejects_is_taken_from_across_the_frame_when_as_near_and_all_preferred() -> None:
-    # four frames after the frame show a leg that stepped in, two before it show the wall it has
-    # now; beside the hole, both wall frames match the frame better than any leg frame
-    stack = np.zeros((6, 1, 3, 1), np.float32)
-    stack[:, :, :, 0] = np.array([0.05, 0.55, 0.06, 0.07, 0.56, 0.05], np.float32)[:, None, None]
-    valid = np.ones((6, 1, 3), bool)
-    side = np.array([2, -1, 3, 4, -3, 5])     # frame offsets: a wall frame is the nearest
-    prefer = np.tile(np.array([0.07, 0.05, 0.08, 0.09, 0.06, 0.09], np.float32)[:, None, None], (1, 1, 3))
-    prefer[4, 0, 1] = 0.075                     # here one wall frame matches worse than a leg frame
+    # four frames after the frame show a leg that stepped in, three before it show the wall it has
+    # now; beside the hole, every wall frame matches the frame better than any leg frame
+    stack = np.zeros((7, 1, 3, 1), np.float32)
+    stack[:, :, :, 0] = np.array([0.05, 0.55, 0.06, 0.07, 0.56, 0.05, 0.55], np.float32)[:, None, None]
+    valid = np.ones((7, 1, 3), bool)
+    side = np.array([2, -1, 3, 4, -3, 5, -4])     # frame offsets: a wall frame is the nearest
+    prefer = np.tile(np.array([0.07, 0.05, 0.08, 0.09, 0.06, 0.09, 0.05], np.float32)[:, None, None], (1, 1, 3))
+    prefer[4, 0, 1] = 0.075                       # here one wall frame matches worse than a leg frame
     est = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer, side=side)
-    assert est.image[0, 0, 0] == pytest.approx(0.555)       # the wall: both its frames, averaged
-    assert est.support[0, 0] == 2
+    assert est.image[0, 0, 0] == pytest.approx(0.5533, abs=1e-4)   # the wall: its three frames, averaged
+    assert est.support[0, 0] == 3
     assert est.image[0, 1, 0] == pytest.approx(0.0575)      # not every one preferred: the vote stands
     same = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer,
-                                    side=np.array([1, 2, 3, 4, 5, 6]))
+                                    side=np.arange(1, 8))
     assert same.image[0, 0, 0] == pytest.approx(0.0575)     # all on one side: a moment's mover, the vote stands
     later = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer,
-                                     side=np.array([1, -4, 2, 3, -5, 6]))
+                                     side=np.array([1, -4, 2, 3, -5, 6, -6]))
     assert later.image[0, 0, 0] == pytest.approx(0.0575)    # the wall frames further in time: the vote stands
+    two = valid.copy()
+    two[6] = False                                          # two wall frames: no group (a blur tail in two frames)
+    assert robust_temporal_estimate(stack, two, nearest=4, noise_floor=0.01, prefer=prefer,
+                                    side=side).image[0, 0, 0] == pytest.approx(0.0575)
     part = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer, side=side,
                                     where=np.array([[True, False, True]]))
-    assert part.image[0, 0, 0] == pytest.approx(0.555)
+    assert part.image[0, 0, 0] == pytest.approx(0.5533, abs=1e-4)
     plain = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer)
     assert plain.image[0, 0, 0] == pytest.approx(0.0575)    # without sides, the majority
     with pytest.raises(ValueError, match="'side'"):
