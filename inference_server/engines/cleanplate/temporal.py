@@ -156,7 +156,7 @@ def _better_matched(x: np.ndarray, v: np.ndarray, inl: np.ndarray, prefer: np.nd
     frames before show; her leg stays there."""
     out = v & ~inl
     cnt = out.sum(axis=0)
-    if not (cnt >= 2).any():
+    if not (cnt >= GROUP).any():
         return inl
     med = _masked_median(np.where(out[..., None], x, np.inf), cnt[..., None]).astype(np.float32)
     grp = out & (np.abs(x - med[None]).sum(axis=3) <= thr[None])
