@@ -33,9 +33,10 @@ background through another part of the lens). A robust temporal estimate (``temp
 all reveals of a pixel and averages ``per_pixel`` of the inliers: those that, light matched, lie
 nearest the frame itself on the band beside the hole near the pixel (``_preference``: a far
 frame's parallax, a mover crossing the hole's edge show there), nearest in time among equals;
-where the frames the vote rejects agree among themselves, show what the kept frames on one side
-of the frame do not, and every one of them lies nearer than every one it keeps, they are taken
-instead (``temporal._better_matched``: the scene changed on one side); its brightness is
+where three or more frames the vote rejects agree among themselves, come from a side of the
+frame it keeps none from, as near in time as the nearest it keeps, and every one of them lies
+nearer the frame beside the hole than every one it keeps, they are taken instead
+(``temporal._better_matched``: the scene changed on one side); its brightness is
 matched to the frame by a smooth offset from the ring around the grown hole, and the patch is
 regrained for the grain the average removed (``_missing_grain``). Where the samples it keeps
 disagree with each other far beyond the shot's grain (``_disagreeing``), no frame really
@@ -615,12 +616,13 @@ def _preference(offs: list[np.ndarray], want: np.ndarray) -> np.ndarray | None:
 
     Lower is preferred among the samples the vote keeps: beside the hole, a sample that misses
     the target's background (a far frame's parallax, what moved) shows there that it misses it
-    inside too, while the vote decides what is background, unless a group it rejects from across
-    the frame is preferred to all it keeps, one and all (``temporal._better_matched``: a girl who
-    stepped in after the frame, shown by most frames nearest in time). Its limit: where the
-    background's depth changes inside the hole, what lines up beside it need not line up inside (the clean
-    plate bench's parallax class lost 0.1-0.7 dB against nearest in time first, the classes with
-    movers and light gained 0.4-1.4). ``None`` for no samples."""
+    inside too, while the vote decides what is background, unless a group it rejects, from across
+    the frame and as near in time, is preferred to all it keeps, one and all
+    (``temporal._better_matched``: a host's mover that stepped in just after the frame, shown by
+    most frames nearest in time). Its limit: where the background's depth changes inside the hole,
+    what lines up beside it need not line up inside (the clean plate bench's parallax class lost
+    0.1-0.7 dB against nearest in time first, the classes with movers and light gained 0.4-1.4).
+    ``None`` for no samples."""
     import cv2
 
     if not offs:
