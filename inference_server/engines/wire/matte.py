@@ -36,7 +36,10 @@ other (a strip of grass between a banner and a wall is a boundary); its extent i
 colour, and luminance is not searched again on it. A line less saturated than what it crosses (a
 grey wire or a dull rope over graffiti; a neutral wire over a blue banner too) is taken in colour
 only where it keeps one colour along its length while the paint beside it changes, and luminance's
-search found no path along it. The search of a repaired frame (the QC) reads luminance only.
+search found no path along it. A wire luminance's search finds is measured across in colour too
+(``_colour_core``): where its extent in colour runs on a body's width past luminance's, over one
+background, along a stretch of it (a lit cable's grey body beside its bright edge, over a blue
+banner), the matte takes that too. The search of a repaired frame (the QC) reads luminance only.
 """
 
 from __future__ import annotations
@@ -94,6 +97,11 @@ EDGE_STEP = 0.1  # of a plane's spread over a core: how far a path's line stands
 GAP_TOUCH = 4     # px: a path's core this near the cores of lines either side of it lies between them (``between_lines``)
 GAP_SHARE = 0.25  # of the contrast of the lines either side
 GAP_LINE = 24     # px: the thickest line either side read
+COLOUR_STEP = 0.1      # a luminance wire's path stands out in an opponent channel by this at least (``_colour_core``) ...
+COLOUR_BESIDE = 5.0    # ... and this many times what lies just past its extent there
+COLOUR_FRACTION = 0.5  # of the path's excess in that channel: its extent in colour ends under this
+COLOUR_MORE = 2        # px: colour widens a column's core only where it reaches this much past luminance's ...
+COLOUR_RUN = 32        # ... over this many columns in a row (a cable's body along it; not a fleck of paint beside it)
 FLOOR = "floor-"  # a stroke memo's keys for the texture's floors start so (``_gains``)
 
 def hint_width(hint: np.ndarray) -> float:
@@ -108,8 +116,8 @@ def hint_width(hint: np.ndarray) -> float:
     return float(2.0 * np.median(peak)) if peak.size else 1.0
 
 
-def _extent(excess: np.ndarray, path: np.ndarray, limit: np.ndarray, plateau: bool = False
-            ) -> tuple[np.ndarray, np.ndarray]:
+def _extent(excess: np.ndarray, path: np.ndarray, limit: np.ndarray, plateau: bool = False,
+            fraction: float = FRACTION) -> tuple[np.ndarray, np.ndarray]:
     """How far (up, down) from the path each column's excess stays above a fraction of its peak,
     at most ``limit`` (int (W,)) pixels. With ``plateau`` (the first matte), it also ends, 3 px or
     more from the path, where the excess is under ``PLATEAU_BELOW`` of the peak's and fell by less
@@ -130,7 +138,7 @@ def _extent(excess: np.ndarray, path: np.ndarray, limit: np.ndarray, plateau: bo
         return up, down
     py = path[cols]
     centre = np.max([excess[np.clip(py + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0)
-    thr = FRACTION * centre
+    thr = fraction * centre
     for direction, out in ((-1, up), (1, down)):
         going = np.ones(cols.size, bool)
         lim = limit[cols]
@@ -301,8 +309,8 @@ def forget_raw(memo: dict[Any, Any]) -> None:
 
 
 def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np.ndarray],
-                excess: dict[str, np.ndarray], width: float, grow: int, inside: np.ndarray, recentre: bool = True
-                ) -> tuple[np.ndarray, np.ndarray]:
+                excess: dict[str, np.ndarray], width: float, grow: int, inside: np.ndarray, recentre: bool = True,
+                colour: tuple[dict[str, np.ndarray], list[np.ndarray]] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Binary core (bool (H, W)) of one wire along ``path``: per column, the polarity that
     stands out there, and the extent its excess keeps either side of the path; and that core
     only in the columns where no more of it lies outside the hint (``inside``) than inside:
@@ -342,8 +350,60 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
         move = median_filter(move, size=9, mode="nearest")
         if move.any():
             core |= _core(chosen, np.clip(rows + move, 0, h - 1), cols, limit, grow, True)
+    if colour:  # what luminance's extent left of the wire's body, where colour shows it (``_colour_core``)
+        extra = _colour_core(colour, rows, cols, limit, grow) & ~core
+        wide = median_filter((extra.sum(axis=0) >= COLOUR_MORE).astype(np.uint8), size=9, mode="nearest") > 0
+        for a, b in spans(wide):
+            if b - a < COLOUR_RUN:
+                wide[a:b] = False
+        core |= extra & wide[None, :]
     half = (core & ~inside).sum(axis=0) <= (core & inside).sum(axis=0)
     return core, core & half[None, :]
+
+
+def _colour_core(colour: tuple[dict[str, np.ndarray], list[np.ndarray]], rows: np.ndarray, cols: np.ndarray,
+                 limit: np.ndarray, grow: int) -> np.ndarray:
+    """Bool (H, W): a luminance path's extent in colour. ``colour``: (each opponent channel's median
+    excess, both polarities, ``_excess``; the opponent channels themselves), all (H, W).
+
+    A lit cable over a blue banner is a bright specular stripe along a grey body of about the paint's
+    own luminance: luminance's search follows the stripe and its extent ends at the stripe's edge,
+    while the body, 2-4 px more, differs from the paint in colour only. Left, it was a grey line
+    along the whole banner in every frame (the wire bench's lit grey cable; the gap search found it
+    later only past 2 px of the matte, and a sliver stayed). In colour the stripe and the body are one
+    line over the blue. Measured per channel from the path's rows, as luminance's extent is (to
+    ``COLOUR_FRACTION`` of the path's excess, at most ``limit``), in the columns where the path stands
+    out in that channel by ``COLOUR_STEP`` and ``COLOUR_BESIDE`` times what lies 2-6 px past the limit,
+    and over one background: in the opponent channels the pixel on the path differs from the mean of
+    its two sides more than they differ (a path along the edge of a patch of paint has two sides that
+    differ). The caller keeps it only where it reaches ``COLOUR_MORE`` px past luminance's core along
+    ``COLOUR_RUN`` columns: chroma blurred a pixel past a sharp wire, a fleck of paint beside it, is
+    no body (each such pixel changed the fills near it: the polarity class lost 0.5-0.9 dB to them)."""
+    from scipy.ndimage import median_filter
+
+    excess, raw = colour
+    h, w = next(iter(excess.values())).shape
+    core = np.zeros((h, w), bool)
+    reach = limit[cols]
+
+    def beside(plane: np.ndarray, side: int) -> np.ndarray:
+        return np.median(np.stack([plane[np.clip(rows + side * (reach + d), 0, h - 1), cols] for d in range(2, 7)]), axis=0)
+
+    on = np.stack([p[rows, cols] for p in raw])
+    above, below = (np.stack([beside(p, s) for p in raw]) for s in (-1, 1))
+    one = np.linalg.norm(on - 0.5 * (above + below), axis=0) > np.linalg.norm(above - below, axis=0)
+    for plane in excess.values():
+        centre = np.max([plane[np.clip(rows + d, 0, h - 1), cols] for d in (-1, 0, 1)], axis=0)
+        near = 0.5 * (beside(plane, -1) + beside(plane, 1))
+        strong = (centre >= COLOUR_STEP) & (centre >= COLOUR_BESIDE * near) & one
+        strong = median_filter(strong.astype(np.uint8), size=9, mode="nearest") > 0
+        if strong.any():
+            core |= _core(plane, rows[strong], cols[strong], limit, grow, fraction=COLOUR_FRACTION)
+    # and of the line's colour: nearer the pixel on the path than its sides' (not the paint between two wires)
+    here = np.stack(raw)[:, :, cols]
+    like = np.linalg.norm(here - on[:, None, :], axis=0) < np.linalg.norm(here - 0.5 * (above + below)[:, None, :], axis=0)
+    core[:, cols] &= like
+    return core
 
 
 def _stands_out(path: WirePath, gain: np.ndarray) -> float:
@@ -352,13 +412,13 @@ def _stands_out(path: WirePath, gain: np.ndarray) -> float:
     return float(np.median(best_near(gain, path.rows[cols], cols))) if cols.size else 0.0
 
 
-def _core(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray, limit: np.ndarray, grow: int, plateau: bool = False
-          ) -> np.ndarray:
+def _core(chosen: np.ndarray, rows: np.ndarray, cols: np.ndarray, limit: np.ndarray, grow: int, plateau: bool = False,
+          fraction: float = FRACTION) -> np.ndarray:
     """Bool (H, W): the extent (``_extent``) either side of the centre ``rows`` at ``cols``, ``grow`` px wider."""
     h, w = chosen.shape
     only = np.full(w, -1, np.int64)
     only[cols] = rows
-    up, down = _extent(chosen, only, limit, plateau)
+    up, down = _extent(chosen, only, limit, plateau, fraction)
     yy = np.arange(h, dtype=np.float32)[:, None]
     py = only.astype(np.float32)[None, :]
     return np.asarray((only >= 0)[None, :] & (yy >= py - up[None, :] - grow) & (yy <= py + down[None, :] + grow))
@@ -489,7 +549,10 @@ def _axis_cores(image: np.ndarray, inside: np.ndarray, width: float, polarity: s
                          if not sat and dull_line(p, lum_t, planes, width)]
                 paths = [p for p, sat in zip(paths, saturated, strict=True) if sat]
             thick: list[float] = []  # the cores' thickness along the wires found (paths as long as a wire)
-            made = [_wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient) for path in paths]
+            # a wire luminance finds is measured across in colour too (``_colour_core``: a lit cable's grey body)
+            c_t = ({k: tr(v) for k, v in excess.items() if CHROMA in k and k.endswith("-median")},
+                   [tr(v) for v in chroma.values()]) if lenient and not group and chroma else None
+            made = [_wire_matte(path, g_t, p_t, e_t, width, grow, ins, lenient, c_t) for path in paths]
             if not group and GAPS_DROPPED:  # no path where it runs along the background between two lines
                 gaps = between_lines(paths, [w for w, _ in made], g_t, tr(lum))
                 paths = [WirePath(p.rows, p.on & ~g, p.evidence) for p, g in zip(paths, gaps, strict=True)]

@@ -220,3 +220,20 @@ def test_a_grey_wire_seen_in_luminance_over_some_paint_and_in_colour_over_the_re
     assert float((m > 0)[hint > 0].mean()) < 0.5  # the wire's matte, not the stroke's
     monkeypatch.setattr(matte, "_joint_lines", lambda *args: [])  # each channel's searches alone
     assert float((matte.refine_wire_matte(plate, hint)[wire] > 0.3).mean()) < 0.9
+
+
+def test_a_lit_cables_neutral_body_over_blue_paint_is_matted_with_its_bright_edge() -> None:
+    # a cable over a blue banner: a neutral body of the paint's own luminance, 4 px, and a bright
+    # specular stripe along its top edge. Luminance finds the stripe alone; the body beside it differs
+    # from the paint on both sides in colour only, and is matted with it (left, it was a grey line)
+    paint = _plate(grey=True) * 0.4 + 0.1 + _BLUE * 0.5
+    body, stripe = _line(1.0, width=4.0), _line(-2.0, width=1.2)
+    neutral = np.repeat(luminance(paint)[:, :, None], 3, axis=2)
+    plate = paint * (1 - body[:, :, None]) + neutral * body[:, :, None]
+    plate = (plate * (1 - stripe[:, :, None]) + 0.95 * stripe[:, :, None]).astype(np.float32)
+    hint = _hint()
+    m = matte.refine_wire_matte(plate, hint)
+    inner = (hint > 0) & (np.arange(W) >= 16)[None, :] & (np.arange(W) < W - 16)[None, :]
+    assert float((m[(body > 0.5) & inner] >= 0.5).mean()) > 0.95
+    assert float((m[(stripe > 0.5) & inner] >= 0.5).mean()) > 0.95
+    assert float((m > 0)[hint > 0].mean()) < 0.5  # tight: most of the stroke keeps the plate
