@@ -376,9 +376,11 @@ def _colour_core(colour: tuple[dict[str, np.ndarray], list[np.ndarray]], rows: n
     out in that channel by ``COLOUR_STEP`` and ``COLOUR_BESIDE`` times what lies 2-6 px past the limit,
     and over one background: in the opponent channels the pixel on the path differs from the mean of
     its two sides more than they differ (a path along the edge of a patch of paint has two sides that
-    differ). The caller keeps it only where it reaches ``COLOUR_MORE`` px past luminance's core along
-    ``COLOUR_RUN`` columns: chroma blurred a pixel past a sharp wire, a fleck of paint beside it, is
-    no body (each such pixel changed the fills near it: the polarity class lost 0.5-0.9 dB to them)."""
+    differ). A pixel is taken only where its colour lies nearer the path's own than its sides' (the
+    paint between two wires is not the line). The caller keeps it only where it reaches ``COLOUR_MORE``
+    px past luminance's core along ``COLOUR_RUN`` columns: chroma blurred a pixel past a sharp wire, a
+    fleck of paint beside it, is no body (each such pixel changed the fills near it: the polarity class
+    lost 0.5-0.9 dB to them)."""
     from scipy.ndimage import median_filter
 
     excess, raw = colour
