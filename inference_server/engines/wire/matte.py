@@ -60,6 +60,7 @@ from inference_server.engines.wire.paths import (
     find_paths,
     hops,
     lean,
+    runs,
     spans,
     stroke_course,
     trace,
@@ -353,10 +354,7 @@ def _wire_matte(path: WirePath, gains: dict[str, np.ndarray], peak: dict[str, np
     if colour:  # what luminance's extent left of the wire's body, where colour shows it (``_colour_core``)
         extra = _colour_core(colour, rows, cols, limit, grow) & ~core
         wide = median_filter((extra.sum(axis=0) >= COLOUR_MORE).astype(np.uint8), size=9, mode="nearest") > 0
-        for a, b in spans(wide):
-            if b - a < COLOUR_RUN:
-                wide[a:b] = False
-        core |= extra & wide[None, :]
+        core |= extra & runs(wide, np.zeros_like(wide), 0, COLOUR_RUN)[None, :]  # unbridged runs of COLOUR_RUN
     half = (core & ~inside).sum(axis=0) <= (core & inside).sum(axis=0)
     return core, core & half[None, :]
 
