@@ -12,11 +12,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
-from inference_server.engines.wire import loglin, workers
+from inference_server.engines.wire import loglin, steady, workers
 from inference_server.engines.wire.bridge import bridge_gaps
 from inference_server.engines.wire.components import components
 from inference_server.engines.wire.flow import luminance
@@ -129,17 +129,24 @@ def neighbour_steps(window: int, method: str) -> tuple[list[int], list[int]]:
     return near, far
 
 
-def frames_read(window: int) -> int:
-    """How far from a frame its repair may read other frames, whatever the method. A chunk of a shot
-    rendered with this many frames of handles each side matches the whole-shot render."""
+def _reach(window: int) -> int:
+    """How far from a frame its own repair may read other frames, whatever the method."""
     return max((max(near + far, default=0) for near, far in (neighbour_steps(window, m) for m in METHODS)), default=0)
+
+
+def frames_read(window: int) -> int:
+    """How far from a frame its repair may read other frames: its own repair's reach, and the repairs of
+    the ``steady.STEADY`` frames each side (``WireRemover.repair``), theirs. A chunk of a shot rendered
+    with this many frames of handles each side matches the whole-shot render."""
+    return _reach(window) + steady.STEADY
 
 
 def frames_kept(window: int) -> int:
     """How many frames' mattes (and their bands, texture figures, hints) a repair keeps: a frame and its
-    farthest neighbours on both sides (``frames_read``), and the next one. A sequential render fills
-    the caches to this size whether or not a band asks the far frames."""
-    return 2 * frames_read(window) + 3
+    farthest neighbours on both sides (``_reach``), the ``steady.STEADY`` frames the one asked for lags
+    the one repaired on its own (``WireRemover.repair``), and the next one. A sequential render fills the
+    caches to this size whether or not a band asks the far frames."""
+    return 2 * _reach(window) + steady.STEADY + 3
 
 
 def hint_bands(hint: np.ndarray, margin: int, band: int, cell: int = 8) -> list[tuple[Rect, Rect]]:
@@ -193,6 +200,45 @@ def _core_in(core: Rect, ctx: Rect) -> tuple[slice, slice]:
     return slice(oy, oy + core[1] - core[0]), slice(ox, ox + core[3] - core[2])
 
 
+class _Band(NamedTuple):
+    core: Rect
+    ctx: Rect
+    plate: np.ndarray
+    out: np.ndarray
+    bare: np.ndarray
+    still: bool  # the temporal fill found its background holding still (``TemporalFill.still``)
+
+
+@dataclass
+class _Own:
+    """Frame ``index``'s own repair (``WireRemover._own``), kept band by band: each band's core, its
+    plate, repair and repair without grain over the core grown by ``steady.NEAR`` and ``steady.APART``
+    (``ctx``), and whether the temporal fill found the background there holding still; with its whole
+    matte (uint8 (H, W), with the wire seen past the hint's edge) and its QC. Outside the cores the
+    frame is its plate."""
+
+    index: int
+    bands: list[_Band]
+    matte: np.ndarray
+    qc: FrameQC
+
+    def crop(self, field: str, rect: Rect) -> tuple[np.ndarray | None, np.ndarray]:
+        """(the bands' ``field`` ("plate", "out" or "bare") over ``rect``, bool where they hold it)."""
+        h, w = rect[1] - rect[0], rect[3] - rect[2]
+        out: np.ndarray | None = None
+        have = np.zeros((h, w), bool)
+        for band in self.bands:
+            ctx, arr = band.ctx, getattr(band, field)
+            y0, y1, x0, x1 = max(ctx[0], rect[0]), min(ctx[1], rect[1]), max(ctx[2], rect[2]), min(ctx[3], rect[3])
+            if y0 >= y1 or x0 >= x1:
+                continue
+            if out is None:
+                out = np.zeros((h, w) + arr.shape[2:], arr.dtype)
+            out[y0 - rect[0]:y1 - rect[0], x0 - rect[2]:x1 - rect[2]] = arr[y0 - ctx[0]:y1 - ctx[0], x0 - ctx[2]:x1 - ctx[2]]
+            have[y0 - rect[0]:y1 - rect[0], x0 - rect[2]:x1 - rect[2]] = True
+        return out, have
+
+
 class WireRemover:
     """Repairs frames 0..count-1 of a shot given lazy accessors for plate and hint.
 
@@ -231,6 +277,10 @@ class WireRemover:
         self._coming: dict[int, tuple[list[tuple[Rect, Rect, np.ndarray, np.ndarray, dict[object, object]]],
                                       Future[list[tuple[np.ndarray, np.ndarray]]]]] = {}
         self._last_repaired: int | None = None
+        # the frames' own repairs, a frame's and its ``steady.STEADY`` each side (``repair``)
+        self._owns: OrderedDict[int, _Own] = OrderedDict()
+        # the bands (their contexts) whose background the temporal fill found holding still, by frame
+        self._still_bands: dict[int, set[Rect]] = {}
 
     def _work(self, pixels: np.ndarray) -> np.ndarray:
         """Plate pixels in the repair's working code: float 0-1, or log for a scene-linear plate."""
@@ -476,7 +526,30 @@ class WireRemover:
         is. Where the stroke still holds a wire fewer, that stretch is repaired whole on trial and
         what the trial took out as a line that goes on from a wire found is repaired too
         (``_last_resort``); the frame is flagged (``last_qc.gap``, ``gap_at``) either way: a wire
-        missed there, or hidden behind something, for the artist to look at."""
+        missed there, or hidden behind something, for the artist to look at.
+
+        Over a still background the frame's fill is then the mean of its own repair and those of the
+        ``steady.STEADY`` frames each side that hold still with it there (``_steady``): each frame paints
+        what no neighbour shows from its own hole, whose shape moves with the wire, and the paint changed
+        from frame to frame (the wire bench's upright stroke over a locked-off shot, flicker x4.54 the
+        truth's). The frames are repaired on their own in order, ``steady.STEADY`` ahead of the one asked
+        for, and kept band by band (``_Own``); the QC's figures are of the frame's own repair."""
+
+        reach = 0 if self.settings.method == "spatial" else steady.STEADY
+        span = [j for j in range(max(0, i - reach), min(self.count, i + reach + 1))
+                if j == i or (self.hint(j) > HINT_INSIDE).any()]
+        for j in span:  # in order: a frame's repair reads what the earlier ones mended
+            if j not in self._owns:
+                self._owns[j] = self._own(j)
+                while len(self._owns) > 2 * steady.STEADY + 2:
+                    self._owns.popitem(last=False)
+        own = self._owns[i]
+        out = self._steady(own, [self._owns[j] for j in span if j != i])
+        self.last_qc = own.qc
+        return self._away_from_wire(i, out, own.matte), self._inside(i, own.matte)
+
+    def _own(self, i: int) -> _Own:
+        """Frame i repaired from its own plate and its neighbours (``repair`` before ``_steady``)."""
         import cv2
 
         self._ahead(i)
@@ -530,12 +603,72 @@ class WireRemover:
             # whatever they are, the neighbours do not take them from this frame's plate
             ys, xs = np.nonzero((cv2.dilate(unmended.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & inside)
             self._doubted[i] = (ys + box[0], xs + box[2])
-        out = self._away_from_wire(i, out, matte)  # last: the QC's figures are of the frame before it
         repaired = float((matte[_sl(box)] > 0)[inside].mean()) if inside.any() else 0.0
         left_at = unfound(hint, matte)
-        self.last_qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG or left_at is not None,
-                               gap, gap_at, left_at)
-        return out, self._inside(i, matte)
+        qc = FrameQC(residual, repaired, passes, residual >= QC_THRESHOLD or gap >= GAP_FLAG or left_at is not None,
+                     gap, gap_at, left_at)
+        bands = []
+        still_ctx = self._still_bands.pop(i, set())
+        for core, _ in self._hint_bands(i, hint):
+            ctx = _grow(core, steady.NEAR + steady.APART, *hint.shape)
+            held = _grow(core, self.settings.margin + self.settings.motion_margin, *hint.shape) in still_ctx
+            bands.append(_Band(core, ctx, self.plate(i)[_sl(ctx)].copy(), out[_sl(ctx)].copy(), bare[_sl(ctx)].copy(),
+                               held))
+        return _Own(i, bands, matte, qc)
+
+    def _steady(self, own: _Own, others: Sequence[_Own]) -> np.ndarray:
+        """The frame of ``own`` with its fill averaged with the ``others``' repairs where the plate around
+        holds still between them (``steady``), band by band (each band's core, read ``steady.NEAR`` px
+        around), in the bands whose background the temporal fill found holding still (a pan's frames
+        shifted a few px matched closely enough over smooth texture: averaged, the bench's fishing line
+        over a pond lost 14 dB); the frame's own grain laid over it again."""
+        frame = self.plate(own.index).copy()
+        inside = self._inside(own.index, own.matte)
+        for core, ctx, _, out, _, still in own.bands:
+            cs = _core_in(core, ctx)
+            frame[_sl(core)] = out[cs]
+            if still and others and inside[_sl(core)].any():
+                done = self._steady_band(own, others, ctx, inside[_sl(ctx)])
+                if done is not None:
+                    got, pixels = done
+                    frame[_sl(core)][got[cs]] = pixels[cs][got[cs]]
+        return frame
+
+    def _steady_band(self, own: _Own, others: Sequence[_Own], ctx: Rect, inside: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(bool (h, w) where the fill was averaged, the frame's pixels there) inside band context ``ctx``
+        (``inside``: the frame's matte there, uint8), or None where no other frame counted."""
+        import cv2
+
+        src, out, bare = (own.crop(f, ctx)[0] for f in ("plate", "out", "bare"))
+        assert src is not None and out is not None and bare is not None  # ``ctx`` is one of own's bands
+        work = self._work(src)
+        lum = luminance(work)
+        m = inside.astype(np.float32) / np.float32(255.0)
+        hole = m > 0
+        apart = np.ones((2 * steady.APART + 1,) * 2, np.uint8)
+        held = cv2.dilate((own.matte[_sl(ctx)] > 0).astype(np.uint8), apart) > 0
+        near = cv2.dilate(hole.astype(np.uint8), np.ones((2 * steady.NEAR + 1,) * 2, np.uint8)) > 0
+        taken = []
+        for o in others:
+            plate, have = o.crop("plate", ctx)
+            other_bare = o.crop("bare", ctx)[0]
+            if plate is None or other_bare is None:
+                continue
+            other = luminance(self._work(plate))
+            known = have & ~held & (cv2.dilate((o.matte[_sl(ctx)] > 0).astype(np.uint8), apart) == 0)
+            agree = steady.NOISE_K * _frame_noise(lum, [other], known, [np.zeros_like(known)]) + DOUBT_FLOOR
+            if not steady.still_pair(lum, other, known & near, agree):
+                continue
+            ok = hole & have & steady.still_between(lum, other, known, agree)
+            if ok.any():
+                taken.append((self._work(other_bare), ok))
+        if not taken:
+            return None
+        fill, got = steady.mean_where(self._work(bare), taken)
+        comp = work * (1.0 - m[:, :, None]) + fill * m[:, :, None]
+        comp = loglin.decode(comp) if self._linear else comp
+        return got, from_float(comp + (to_float(out) - to_float(bare)), src.dtype)
 
     def _last_resort(self, i: int, still: np.ndarray, matte: np.ndarray, box: Rect,
                      base: tuple[np.ndarray, np.ndarray, np.ndarray], found: np.ndarray
@@ -845,6 +978,8 @@ class WireRemover:
         conf = cv2.GaussianBlur(conf * hole, (0, 0), 1.0) / np.maximum(spread, 1e-3)
         conf = np.clip(conf, 0, 1) * (tf.weight > 0)
         conf[moved_off] = 1.0
+        if tf.still:  # the background holds still here: ``_steady`` may average the frames' repairs
+            self._still_bands.setdefault(i, set()).add(ctx)
         if may_ask and tf.still and float(np.mean(conf[hole] < 0.5)) > FAR_UNSEEN:
             return None
         if self.matte_model is not None:  # revealed: the guard matte; not revealed: the tight one

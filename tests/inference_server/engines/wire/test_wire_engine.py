@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from inference_server.engines.metrics import psnr
-from inference_server.engines.wire import flow, matte, regrain, ridges, spatial, temporal
+from inference_server.engines.wire import flow, matte, regrain, ridges, spatial, steady, temporal
 from inference_server.engines.wire.repair import WireRemover, WireSettings, frames_read, hint_bands, neighbour_steps
 from inference_server.engines.wire.synthetic import texture, wire_shot
 from inference_server.engines.wire.temporal import fill_temporal
@@ -204,11 +204,14 @@ def test_static_camera_is_repaired_nearly_exactly_by_temporal_mode() -> None:
 
 
 @pytest.mark.parametrize(("pan", "far_read"), [(0.0, True), (0.3, True), (2.0, False)])
-def test_a_slow_wire_over_a_still_shot_is_filled_from_frames_beyond_the_window(pan: float, far_read: bool) -> None:
+def test_a_slow_wire_over_a_still_shot_is_filled_from_frames_beyond_the_window(pan: float, far_read: bool,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A wire drifting 0.6 px a frame over a locked-off shot: the frames within the window (2) hide its
     core too, the ones up to twice the window show it. They lend, and only there: a slow pan (0.3 px a
     frame, still-looking a frame away) is checked at the farthest frame and lends nothing from them
-    (they lent 1.3 dB worse than the near ones here); a panning shot's far frames are never fetched."""
+    (they lent 1.3 dB worse than the near ones here); a panning shot's far frames are never fetched.
+    The frame's own repair is measured: no other frame's repair averaged in (``steady``)."""
+    monkeypatch.setattr(steady, "STEADY", 0)
     truth, plates, hints = wire_shot(12, pan=pan, noise=0.01, drift=0.6)
     asked: set[int] = set()
 
@@ -238,11 +241,13 @@ def test_a_slow_wire_over_a_still_shot_is_filled_from_frames_beyond_the_window(p
 
 def test_far_frames_are_few_and_the_frames_read_bound_them() -> None:
     """The far offsets are the nearest few beyond the near ones (their plates are held at once, so a
-    16-frame window adds 5 a side, not 27), and ``frames_read`` (a farm chunk's handles) covers both."""
+    16-frame window adds 5 a side, not 27), and ``frames_read`` (a farm chunk's handles) covers both, and
+    the ``steady.STEADY`` frames each side whose repairs a frame's fill is averaged with."""
     assert neighbour_steps(4, "auto") == ([1, 2, 4], [3, 5, 6, 7, 8])
     assert neighbour_steps(16, "auto") == ([1, 2, 4, 8, 16], [3, 5, 6, 7, 9])
     assert neighbour_steps(16, "static")[1] == [17, 18, 19, 20, 21]
-    assert [frames_read(w) for w in (0, 1, 2, 4, 16)] == [0, 2, 4, 8, 21]
+    assert steady.STEADY == 4
+    assert [frames_read(w) for w in (0, 1, 2, 4, 16)] == [4, 6, 8, 12, 25]
 
 
 def test_frames_numbered_below_zero_are_regrained() -> None:
