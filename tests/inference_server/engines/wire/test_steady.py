@@ -69,3 +69,21 @@ def test_a_subject_passing_under_the_wire_leaves_no_ghost(monkeypatch: pytest.Mo
     held = _repair(plates, hints, 4, monkeypatch)
     err = [(np.abs(a - g)[b].mean(), np.abs(s - g)[b].mean()) for a, s, g, b in zip(alone, held, truth, blocks, strict=True)]
     assert all(s <= 1.05 * a + 0.002 for a, s in err), err
+
+
+def test_a_still_scene_linear_half_plate_stays_half_and_unclamped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A half-float scene-linear plate over a still background, its highlights up to 4.0: the averaged
+    fill is laid in the plate's own type, above 1.0 where the background is, no farther from the truth
+    than each frame's own repair."""
+    truth, plates, hints = wire_shot(10, drift=0.5, noise=0.004, seed=6)
+    def linear(a: np.ndarray) -> np.ndarray:
+        return (np.power(a, 2.2) * 4.0).astype(np.float16)
+    truth = [linear(t) for t in truth]
+    plates = [linear(p) for p in plates]
+    alone = _repair(plates, hints, 0, monkeypatch)
+    held = _repair(plates, hints, 4, monkeypatch)
+    assert all(f.dtype == np.float16 for f in held)
+    assert max(float(f[h > 0].max()) for f, h in zip(held, hints, strict=True)) > 1.5
+    assert any(not np.array_equal(a, b) for a, b in zip(alone, held, strict=True))  # averaged somewhere
+    as32 = [[f.astype(np.float32) for f in fs] for fs in (alone, held, truth)]
+    assert _error(as32[1], as32[2], hints) <= _error(as32[0], as32[2], hints) * 1.02
