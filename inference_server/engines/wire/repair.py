@@ -611,10 +611,15 @@ class WireRemover:
         still_ctx = self._still_bands.pop(i, set())
         for core, _ in self._hint_bands(i, hint):
             ctx = _grow(core, steady.NEAR + steady.APART, *hint.shape)
-            held = _grow(core, self.settings.margin + self.settings.motion_margin, *hint.shape) in still_ctx
+            held = self._fill_ctx(core, True, hint.shape) in still_ctx
             bands.append(_Band(core, ctx, self.plate(i)[_sl(ctx)].copy(), out[_sl(ctx)].copy(), bare[_sl(ctx)].copy(),
                                held))
         return _Own(i, bands, matte, qc)
+
+    def _fill_ctx(self, core: Rect, neighbours: bool, shape: tuple[int, ...]) -> Rect:
+        """The context a band's fill reads around its ``core`` (``_composite``; wider when it reads neighbours)."""
+        s = self.settings
+        return _grow(core, s.margin + (s.motion_margin if neighbours else 0), int(shape[0]), int(shape[1]))
 
     def _steady(self, own: _Own, others: Sequence[_Own]) -> np.ndarray:
         """The frame of ``own`` with its fill averaged with the ``others``' repairs where the plate around
@@ -624,24 +629,24 @@ class WireRemover:
         over a pond lost 14 dB); the frame's own grain laid over it again."""
         frame = self.plate(own.index).copy()
         inside = self._inside(own.index, own.matte)
-        for core, ctx, _, out, _, still in own.bands:
-            cs = _core_in(core, ctx)
-            frame[_sl(core)] = out[cs]
-            if still and others and inside[_sl(core)].any():
-                done = self._steady_band(own, others, ctx, inside[_sl(ctx)])
+        for band in own.bands:
+            core, cs = band.core, _core_in(band.core, band.ctx)
+            frame[_sl(core)] = band.out[cs]
+            if band.still and others and inside[_sl(core)].any():
+                done = self._steady_band(own, band, others, inside[_sl(band.ctx)])
                 if done is not None:
                     got, pixels = done
                     frame[_sl(core)][got[cs]] = pixels[cs][got[cs]]
         return frame
 
-    def _steady_band(self, own: _Own, others: Sequence[_Own], ctx: Rect, inside: np.ndarray
+    def _steady_band(self, own: _Own, band: _Band, others: Sequence[_Own], inside: np.ndarray
                      ) -> tuple[np.ndarray, np.ndarray] | None:
-        """(bool (h, w) where the fill was averaged, the frame's pixels there) inside band context ``ctx``
-        (``inside``: the frame's matte there, uint8), or None where no other frame counted."""
+        """(bool (h, w) where the fill was averaged, the frame's pixels there) inside ``band``'s context,
+        one of ``own``'s bands (``inside``: the frame's matte there, uint8), or None where no other frame
+        counted."""
         import cv2
 
-        src, out, bare = (own.crop(f, ctx)[0] for f in ("plate", "out", "bare"))
-        assert src is not None and out is not None and bare is not None  # ``ctx`` is one of own's bands
+        ctx, src, out, bare = band.ctx, band.plate, band.out, band.bare
         work = self._work(src)
         lum = luminance(work)
         m = inside.astype(np.float32) / np.float32(255.0)
@@ -829,7 +834,7 @@ class WireRemover:
         def one(job: tuple[int, Rect], more: bool = False
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | bool | None:
             band_no, core = job
-            ctx = _grow(core, s.margin + (s.motion_margin if nbrs else 0), h, w)
+            ctx = self._fill_ctx(core, bool(nbrs), (h, w))
             target = self._work(src[_sl(ctx)])
             matte = matte_u8[_sl(ctx)].astype(np.float32) / np.float32(255.0)
             inside = hint[_sl(ctx)] > HINT_INSIDE

@@ -41,8 +41,7 @@ def still_pair(lum: np.ndarray, other: np.ndarray, known: np.ndarray, agree: flo
         return False
     gx = cv2.Sobel(lum, cv2.CV_32F, 1, 0, ksize=3) / 8.0
     gy = cv2.Sobel(lum, cv2.CV_32F, 0, 1, ksize=3) / 8.0
-    # summed in float64 by numpy, not by BLAS: the same sums whatever threads BLAS runs on (a daemon that
-    # has loaded torch summed otherwise, and a pair on the bar came out the other way)
+    # summed in float64 by numpy's own pairwise sum, not a BLAS dot: the same sums whatever threads BLAS runs on
     gx, gy, gt = (v[known].astype(np.float64) for v in (gx, gy, other - lum))
     a = np.array([[np.sum(gx * gx), np.sum(gx * gy)], [np.sum(gx * gy), np.sum(gy * gy)]])
     b = -np.array([np.sum(gx * gt), np.sum(gy * gt)])
