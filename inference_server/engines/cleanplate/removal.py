@@ -22,6 +22,12 @@ hides the same part of it in every frame), what those frames show there is the b
 truck hides: it is neither borrowed nor carried from a key, and the hole is continued from the
 frame's own surroundings (``_bridge``).
 
+Nor is a mover of the host background (``_passing``): what a borrowed frame shows moving against
+the background (its dense flow to the sample nearest it in time, both aligned on the background)
+is left out of that sample. A tennis player the camera follows, standing where the frames that
+reveal the background behind the hole show it, was voted in as background: his leg inside the hole
+of a frame where he stands elsewhere.
+
 For frame ``t`` and its matte (the hole), other frames of the shot are resampled onto frame
 ``t`` through the shot alignment (which was measured on the background only: the mattes are left
 out of tracking), only inside a region of interest around the hole. Samples are taken nearest in
@@ -90,6 +96,11 @@ BRIDGE_PAD = 32          # px around a doubted region where its surroundings are
 MISMATCH = 4.0          # a donor whose residual beside the hole is this many times the band's own texture shows elsewhere
 LIGHT_MOST = 1.0        # stops: a donor lighter or darker than this beside the hole is something else there
 MISMATCH_FLOOR = 2 / 255  # ... and that texture is taken as at least this (code values: flat sky, grain)
+PASSING = 2.0            # px: a sample whose flow to the sample nearest it in time moves this much shows a mover there
+PASSING_HEIGHT = 480     # px: the flow that finds movers is measured on the region scaled to this height
+PASSING_MATCH = 0.08     # mean |difference| (0-1) past which the frame beside the hole shows other than the still background
+PASSING_OWN = 0.5        # x reach^2 px: that much of it is a mover of the frame's own (grain and edges are less)
+PASSING_GROW = 2         # px: what moves is grown by this (its blur, the flow's edge)
 DRIFT = 2.0              # BAND_STEP blocks a sample may lie misplaced beside the hole and still show the frame's scene
 
 
@@ -207,6 +218,8 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     stack, valid, prefer, moved, colour, sources = _gather(
         frames, mattes, alignment, index, t_roi, t_guard, want, offset, max_samples,
         min(max(VOTES, per_pixel), max_samples), window, refine, margin, band, texture)
+    if len(stack) >= 3:   # what a borrowed frame shows passing through is no background (``_passing``)
+        valid = _passing(stack, valid, sources, want, t_roi, want & ~t_guard, 4 * margin)
     across = np.zeros_like(t_hole)  # where the frame holds a mover on both sides of the hole (``_mover_across``)
     if stack and moved >= STILL_CAMERA:
         across = _mover_across(*colour, t_hole.shape)
@@ -245,7 +258,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
     todo = rest & ~carried
     # what the samples disagree on and no key painted: bridged from around it, never taken from one
     # frame's plate (a key frame's own pixels there were its tennis player's shirt: a white blot)
-    bridged = todo & doubted
+    bridged = todo & (doubted | across)
     if (bridged & t_hole).any():
         filled = _bridge(filled, bridged, (~t_guard | revealed | carried) & ~todo)
     todo &= ~bridged
@@ -680,6 +693,94 @@ def _mover_across(offs: list[np.ndarray], steps: list[np.ndarray], size: tuple[i
     across = cv2.morphologyEx(across.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)).astype(bool) & ~judged
     h, w = size
     return cv2.resize(across.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST).astype(bool)
+
+
+def _passing(stack: list[np.ndarray], valid: list[np.ndarray], sources: list[int], want: np.ndarray,
+             target: np.ndarray, beside: np.ndarray, reach: int) -> list[np.ndarray]:
+    """``valid`` less what each sample shows moving against the background: a mover of the host
+    is no background, and borrowed it is a ghost.
+
+    A tennis player the camera follows stood, in the frames that reveal the background behind
+    the removed girl, where that background is: several frames show him there, the vote took him
+    for the background, and his leg came back inside the hole in a frame where he stands
+    elsewhere. Each sample is aligned on the background, so what stands still in the world lies
+    still from sample to sample (the parallax flow took out what depth adds); where the dense
+    flow to the sample nearest it in time moves more than ``PASSING`` px, the sample shows
+    something moving. It is left out there, by ``PASSING_GROW`` px round it, and by up to
+    ``reach`` px over what that neighbour did not show (the object hid it there, so the flow
+    could not see the mover go on). Where the host's mover does stand behind the hole in this
+    frame, no frame shows him there in this pose: what is left is never-revealed background
+    (carried, bridged or painted), not a blend of his other poses.
+
+    ``stack``: each sample's (P, C) pixels of ``want`` (h, w) bool; ``valid``: (P,) bool each;
+    ``sources``: each sample's frame. The flow is measured at ``PASSING_HEIGHT``."""
+    import cv2
+
+    from inference_server.engines.wire.flow import dense_flow
+
+    h, w = want.shape
+    if min(h, w) < 16:
+        return valid
+    times = np.asarray(sources)
+    scale = min(1.0, PASSING_HEIGHT / h)
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    shows, smalls = [], []
+    for st, v in zip(stack, valid):
+        img = np.zeros((h, w, st.shape[1]), np.float32)
+        img[want] = st
+        ok = np.zeros((h, w), bool)
+        ok[want] = v
+        shows.append(ok)
+        smalls.append((cv2.resize(img, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1),
+                       cv2.resize(ok.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.99))
+    movers = []
+    for k, ok in enumerate(shows):
+        nb = min((j for j in range(len(shows)) if j != k), key=lambda j: (abs(times[j] - times[k]), j))
+        (a, sa), (b, sb) = smalls[k], smalls[nb]
+        moving = np.zeros((h, w), bool)
+        if (sa & sb).sum() >= 16:
+            a = smooth_fill(np.where(sa[..., None], a, np.where(sb[..., None], b, 0.0)), sa | sb)
+            b = np.where(sb[..., None], b, a)
+            fast = np.hypot(*np.moveaxis(dense_flow(a, b, "medium"), 2, 0)) > PASSING * scale
+            moving = ok & shows[nb] & (cv2.resize(fast.astype(np.uint8), (w, h), interpolation=cv2.INTER_NEAREST) > 0)
+            moving = cv2.morphologyEx(moving.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)).astype(bool)
+        movers.append(moving)
+    if _own_mover(stack, shows, movers, want, target, beside, reach):
+        return valid
+    out = []
+    for k, (ok, moving) in enumerate(zip(shows, movers)):
+        nb = min((j for j in range(len(shows)) if j != k), key=lambda j: (abs(times[j] - times[k]), j))
+        if moving.any():
+            moving = (grow(moving, reach) & ok & ~shows[nb]) | grow(moving, PASSING_GROW)
+        out.append(valid[k] & ~moving[want])
+    return out
+
+
+def _own_mover(stack: list[np.ndarray], shows: list[np.ndarray], movers: list[np.ndarray], want: np.ndarray,
+               target: np.ndarray, beside: np.ndarray, reach: int) -> bool:
+    """Whether the frame shows, beside the hole, a mover of its own: ``PASSING_OWN`` x ``reach``²
+    px or more of ``beside`` (h, w) bool where ``target`` (h, w, C) lies more than
+    ``PASSING_MATCH`` from the mean of the samples that show still background there (``shows``
+    less ``movers``, (h, w) bool each; ``stack``: each sample's (P, C) pixels of ``want``), two
+    of them at least, or where more samples show a mover than still background (a truck the
+    camera follows, all round the hole)."""
+    at = beside[want]
+    total = np.zeros((int(at.sum()), target.shape[2]), np.float32)
+    count = np.zeros(len(total), np.int32)
+    moved = np.zeros_like(total)
+    passing = np.zeros(len(total), np.int32)
+    for st, ok, moving in zip(stack, shows, movers):
+        still, by = (ok & ~moving)[want][at], moving[want][at]
+        total[still] += st[at][still]
+        count += still
+        moved[by] += st[at][by]
+        passing += by
+    here = target[want][at]
+    far = (count >= 2) & (np.abs(here - total / np.maximum(count, 1)[:, None]).mean(axis=1) > PASSING_MATCH)
+    # most samples show a mover there, and so does the frame: a truck the camera follows, all round the hole
+    far |= (passing >= 2) & (passing > count) & (
+        np.abs(here - moved / np.maximum(passing, 1)[:, None]).mean(axis=1) <= PASSING_MATCH)
+    return int(far.sum()) >= PASSING_OWN * reach * reach
 
 
 def _last_seen(values: np.ndarray, seen: np.ndarray) -> np.ndarray:
