@@ -26,7 +26,8 @@ Nor is a mover of the host background (``_passing``): what a borrowed frame show
 the background (its dense flow to the sample nearest it in time, both aligned on the background)
 is left out of that sample. A tennis player the camera follows, standing where the frames that
 reveal the background behind the hole show it, was voted in as background: his leg inside the hole
-of a frame where he stands elsewhere.
+of a frame where he stands elsewhere. Not where the frame shows a mover of its own beside the hole:
+that one may stand behind it too.
 
 For frame ``t`` and its matte (the hole), other frames of the shot are resampled onto frame
 ``t`` through the shot alignment (which was measured on the background only: the mattes are left
@@ -71,7 +72,7 @@ from inference_server.engines.cleanplate.plate import local_flow
 from inference_server.engines.cleanplate.qc import fill_check
 from inference_server.engines.cleanplate.structure import ENDS_DISAGREE, KeyFills, exemplar_fill, layout_and_ends
 from inference_server.engines.cleanplate.temporal import TemporalEstimate, measured_noise, robust_temporal_estimate, scatter
-from inference_server.engines.wire.flow import luminance, warp
+from inference_server.engines.wire.flow import dense_flow, luminance, warp
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.spatial import fill_spatial, push_pull, resize
 
@@ -708,15 +709,18 @@ def _passing(stack: list[np.ndarray], valid: list[np.ndarray], sources: list[int
     flow to the sample nearest it in time moves more than ``PASSING`` px, the sample shows
     something moving. It is left out there, by ``PASSING_GROW`` px round it, and by up to
     ``reach`` px over what that neighbour did not show (the object hid it there, so the flow
-    could not see the mover go on). Where the host's mover does stand behind the hole in this
-    frame, no frame shows him there in this pose: what is left is never-revealed background
-    (carried, bridged or painted), not a blend of his other poses.
+    could not see the mover go on); what no sample is left to show is never-revealed
+    background (carried, bridged or painted).
+
+    Unless the frame shows a mover of its own beside the hole (``_own_mover``): the player whose
+    legs show below the removed girl, a truck all round the removed rider. Then he may well
+    stand behind the hole too, and the samples are left as they were: his other poses, displaced
+    and blended by the vote, lay nearer the truth there than the background behind him (left out,
+    a held-out pan lost 4.5 dB, and a zoom over the truck had frames worse than the object left in).
 
     ``stack``: each sample's (P, C) pixels of ``want`` (h, w) bool; ``valid``: (P,) bool each;
     ``sources``: each sample's frame. The flow is measured at ``PASSING_HEIGHT``."""
     import cv2
-
-    from inference_server.engines.wire.flow import dense_flow
 
     h, w = want.shape
     if min(h, w) < 16:

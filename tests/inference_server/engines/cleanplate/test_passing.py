@@ -73,3 +73,25 @@ def test_what_moves_against_the_background_is_left_out_of_a_sample_and_the_backg
         # the background is kept, but for a spill of the flow round the block
         assert kept[~grow(block, 24)].all(), t
         assert kept[~grow(block, 2)].mean() > 0.85, (t, kept[~grow(block, 2)].mean())
+
+
+def test_samples_are_left_as_they_were_where_the_frame_shows_a_mover_of_its_own_beside_the_hole() -> None:
+    rng = np.random.default_rng(4)
+    h, w = 64, 80
+    want = np.ones((h, w), bool)
+    bg = textured_background(h, w, 4)
+    patch = textured_background(16, 16, 9)[::-1] * 0.6
+    stack, valid = [], []
+    for t in range(4):
+        img = bg + rng.normal(0, 0.005, bg.shape).astype(np.float32)
+        img[24:40, 10 + 5 * t:26 + 5 * t] = patch
+        stack.append(img.reshape(-1, 3).astype(np.float32))
+        valid.append(np.ones(h * w, bool))
+    beside = np.zeros((h, w), bool)
+    beside[20:44, 40:64] = True                  # round the hole: the frame shows the block there
+    target = bg.copy()
+    target[24:40, 44:60] = patch
+    kept = _passing(stack, valid, [0, 1, 2, 3], want, target, beside, 8)
+    assert all(k.all() for k in kept)            # a mover of its own: the samples are not judged
+    plain = _passing(stack, valid, [0, 1, 2, 3], want, bg, beside, 8)
+    assert not any(k.all() for k in plain)       # the same beside the hole without it: they are
