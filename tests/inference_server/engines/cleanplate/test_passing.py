@@ -52,18 +52,25 @@ def test_a_player_the_camera_follows_beside_the_hole_is_not_borrowed_into_it() -
     assert np.abs(rem.image[hole] - truths[t][hole]).mean() < 0.12
 
 
-def test_what_moves_against_the_background_is_left_out_of_a_sample_and_the_background_kept() -> None:
-    rng = np.random.default_rng(3)
-    h, w = 64, 80
-    want = np.ones((h, w), bool)
-    bg = textured_background(h, w, 4)
+def _moving_block(seed: int) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray, np.ndarray]:
+    """Four samples of a 64 x 80 region whose background lines up sample to sample, with a 16 px
+    block moving 5 px a sample: (stack, valid, the background, the block's texture)."""
+    rng = np.random.default_rng(seed)
+    bg = textured_background(64, 80, 4)
     patch = textured_background(16, 16, 9)[::-1] * 0.6
     stack, valid = [], []
-    for t in range(4):   # the background lines up sample to sample; a 16 px block moves 5 px a sample
+    for t in range(4):
         img = bg + rng.normal(0, 0.005, bg.shape).astype(np.float32)
         img[24:40, 10 + 5 * t:26 + 5 * t] = patch
         stack.append(img.reshape(-1, 3).astype(np.float32))
-        valid.append(np.ones(h * w, bool))
+        valid.append(np.ones(64 * 80, bool))
+    return stack, valid, bg, patch
+
+
+def test_what_moves_against_the_background_is_left_out_of_a_sample_and_the_background_kept() -> None:
+    h, w = 64, 80
+    want = np.ones((h, w), bool)
+    stack, valid, bg, _ = _moving_block(3)
     out = _passing(stack, valid, [0, 1, 2, 3], want, bg, np.zeros((h, w), bool), 8)
     for t, v in enumerate(out):
         kept = v.reshape(h, w)
@@ -76,17 +83,9 @@ def test_what_moves_against_the_background_is_left_out_of_a_sample_and_the_backg
 
 
 def test_samples_are_left_as_they_were_where_the_frame_shows_a_mover_of_its_own_beside_the_hole() -> None:
-    rng = np.random.default_rng(4)
     h, w = 64, 80
     want = np.ones((h, w), bool)
-    bg = textured_background(h, w, 4)
-    patch = textured_background(16, 16, 9)[::-1] * 0.6
-    stack, valid = [], []
-    for t in range(4):
-        img = bg + rng.normal(0, 0.005, bg.shape).astype(np.float32)
-        img[24:40, 10 + 5 * t:26 + 5 * t] = patch
-        stack.append(img.reshape(-1, 3).astype(np.float32))
-        valid.append(np.ones(h * w, bool))
+    stack, valid, bg, patch = _moving_block(4)
     beside = np.zeros((h, w), bool)
     beside[20:44, 40:64] = True                  # round the hole: the frame shows the block there
     target = bg.copy()
