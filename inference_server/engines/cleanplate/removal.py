@@ -737,9 +737,11 @@ def _passing(stack: list[np.ndarray], valid: list[np.ndarray], sources: list[int
         shows.append(ok)
         smalls.append((cv2.resize(img, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1),
                        cv2.resize(ok.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0.99))
+    # each sample's neighbour: the sample nearest it in time
+    nearest = [min((j for j in range(len(shows)) if j != k), key=lambda j: (abs(times[j] - times[k]), j))
+               for k in range(len(shows))]
     movers = []
-    for k, ok in enumerate(shows):
-        nb = min((j for j in range(len(shows)) if j != k), key=lambda j: (abs(times[j] - times[k]), j))
+    for k, (ok, nb) in enumerate(zip(shows, nearest)):
         (a, sa), (b, sb) = smalls[k], smalls[nb]
         moving = np.zeros((h, w), bool)
         if (sa & sb).sum() >= 16:
@@ -752,8 +754,7 @@ def _passing(stack: list[np.ndarray], valid: list[np.ndarray], sources: list[int
     if _own_mover(stack, shows, movers, want, target, beside, reach):
         return valid
     out = []
-    for k, (ok, moving) in enumerate(zip(shows, movers)):
-        nb = min((j for j in range(len(shows)) if j != k), key=lambda j: (abs(times[j] - times[k]), j))
+    for k, (ok, moving, nb) in enumerate(zip(shows, movers, nearest)):
         if moving.any():
             moving = (grow(moving, reach) & ok & ~shows[nb]) | grow(moving, PASSING_GROW)
         out.append(valid[k] & ~moving[want])
@@ -766,8 +767,8 @@ def _own_mover(stack: list[np.ndarray], shows: list[np.ndarray], movers: list[np
     px or more of ``beside`` (h, w) bool where ``target`` (h, w, C) lies more than
     ``PASSING_MATCH`` from the mean of the samples that show still background there (``shows``
     less ``movers``, (h, w) bool each; ``stack``: each sample's (P, C) pixels of ``want``), two
-    of them at least, or where more samples show a mover than still background (a truck the
-    camera follows, all round the hole)."""
+    of them at least; or where more samples show a mover than still background and the frame lies
+    within ``PASSING_MATCH`` of their mean there (a truck the camera follows, all round the hole)."""
     at = beside[want]
     total = np.zeros((int(at.sum()), target.shape[2]), np.float32)
     count = np.zeros(len(total), np.int32)
