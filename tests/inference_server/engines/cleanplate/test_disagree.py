@@ -36,6 +36,26 @@ def test_a_wide_region_of_disagreement_is_doubted_grain_and_islands_are_not() ->
     assert not _disagreeing(_estimate(std), 0.1 * 2, np.ones(std.shape, bool), least=400).any()
 
 
+
+def test_what_the_samples_agree_on_inside_a_region_where_they_disagree_is_doubted_too() -> None:
+    """An island of agreement that the disagreement encloses is what the same samples showed: a truck
+    two of them showed in the same place (edge-held's frame 27 had its orange bridged out across
+    the snow from such islands). Agreement that reaches the region's edge is kept, and so is a
+    pocket the estimate did not reveal."""
+    grain = 0.01
+    std = np.full((80, 120), grain, np.float32)
+    std[10:60, 10:70] = 10 * grain                                # a wide region where they disagree
+    std[25:35, 25:35] = grain                                     # ... enclosing an island where they agree
+    std[40:60, 50:60] = grain                                     # ... and a bay of agreement open to the outside
+    std[12:20, 55:65] = grain                                     # ... and a pocket no sample revealed
+    revealed = np.ones(std.shape, bool)
+    revealed[12:20, 55:65] = False
+    doubt = _disagreeing(_estimate(std), grain, revealed, least=400)
+    assert doubt[25:35, 25:35].all()
+    assert not doubt[44:60, 52:58].any()
+    assert not doubt[12:20, 55:65].any()
+    assert not doubt[:, 75:].any()
+
 def test_a_pixel_one_sample_shows_is_judged_by_its_neighbours_that_more_show() -> None:
     """One sample has no spread of its own (0): it must neither dilute its neighbours' disagreement
     (a far frame alone showing every other column beside a treeline two frames put apart) nor, with
