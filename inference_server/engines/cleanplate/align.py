@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from inference_server.engines.wire.spatial import push_pull
 from inference_server.frames import to_float
 
 Model = Literal["auto", "homography", "affine"]
@@ -115,6 +116,21 @@ def detect_features(gray: np.ndarray, exclude: np.ndarray | None = None, count: 
     return Features(pts, desc, binary)
 
 
+def _hide(gray: np.ndarray, exclude: np.ndarray | None) -> np.ndarray:
+    """(H, W) uint8 luma with the ``exclude`` pixels (> 0) smoothed over from around them: what
+    is left out of tracking must not steer it through the pixels beside it either (a feature's
+    descriptor, the intensity alignment's blur and pyramid read a neighbourhood that reaches in)."""
+    if exclude is None:
+        return gray
+    hidden = np.asarray(exclude) > 0
+    if hidden.shape != gray.shape:
+        raise ValueError(f"feature exclusion matte is {hidden.shape}, frame is {gray.shape}")
+    if not hidden.any() or hidden.all():
+        return gray
+    smooth = push_pull(gray.astype(np.float32)[..., None], (~hidden).astype(np.float32))[..., 0]
+    return np.where(hidden, np.clip(smooth + 0.5, 0, 255), gray).astype(np.uint8)
+
+
 def _match(a: Features, b: Features) -> tuple[np.ndarray, np.ndarray]:
     """Ratio-tested matches: (M, 2) points in ``a`` and the matching (M, 2) points in ``b``."""
     import cv2
@@ -184,6 +200,8 @@ def align_shot(images: Sequence[np.ndarray], reference: int = 0, model: str = "a
         elif (img.shape[0], img.shape[1]) != size:
             raise ValueError(f"frame index {i} is {img.shape[1]}x{img.shape[0]}, the shot is {size[1]}x{size[0]}")
         gray = to_gray8(img)
+        if exclude is not None:
+            gray = _hide(gray, exclude[i])
         feats.append(detect_features(gray, None if exclude is None else exclude[i]))
         smalls.append(_ecc_image(gray, None if exclude is None else exclude[i]))
     assert size is not None

@@ -117,18 +117,19 @@ def _refine(stack: np.ndarray, valid: np.ndarray, first: np.ndarray, seen: np.nd
     """Re-sample each aligned frame along dense flow towards the first estimate, then re-estimate."""
     n, h, w, c = stack.shape
     for k in range(n):
-        flow = local_flow(first, stack[k].astype(np.float32), seen & valid[k])
+        flow = local_flow(first, stack[k].astype(np.float32), seen & valid[k], hidden=(~seen, ~valid[k]))
         moved, inside = warp(stack[k].astype(np.float32), flow)
         ok, _ = warp(valid[k].astype(np.float32), flow)
         stack[k] = moved.reshape(h, w, c)
-        valid[k] = (ok > 0.999) & inside
+        valid[k] = (ok > 1.0 - 1e-4) & inside   # no tap on a matte's pixel (remap's least weight is 1/1024)
         if progress is not None:
             progress(n + k + 1, 2 * n, f"refined sample {k + 1}")
     return robust_temporal_estimate(stack, valid, rejection)
 
 
 def local_flow(target: np.ndarray, image: np.ndarray, known: np.ndarray, max_shift: float = 40.0,
-               preset: str = "fast", height: int = 480) -> np.ndarray:
+               preset: str = "fast", height: int = 480,
+               hidden: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Smooth residual motion (H, W, 2) float32 so that ``image[x + flow] ~ target[x]``.
 
     Flow is measured at up to ``height`` px high (480), kept where forward and backward agree, ``known``
@@ -136,6 +137,9 @@ def local_flow(target: np.ndarray, image: np.ndarray, known: np.ndarray, max_shi
     filled elsewhere from its surroundings and smoothed: it bends the background, not what moves.
     Zero when the residual motion is under ``MIN_PARALLAX`` pixels. ``preset``: the DIS flow
     preset ("medium" finds the sub-pixel residuals that fine texture needs; "fast" is quicker).
+    ``hidden``: (H, W) bool each, the pixels of ``target`` and of ``image`` whose values must not
+    steer the flow (an object to be removed): they are smoothed over from around them first, at
+    the flow's size, where any part of them falls in a pixel.
     """
     import cv2
 
@@ -144,6 +148,10 @@ def local_flow(target: np.ndarray, image: np.ndarray, known: np.ndarray, max_shi
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
     a = cv2.resize(target, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
     b = cv2.resize(image, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], -1)
+    if hidden is not None:
+        a, b = (push_pull(np.ascontiguousarray(x, np.float32), (cv2.resize(
+                    m.astype(np.float32), size, interpolation=cv2.INTER_AREA) == 0).astype(np.float32))
+                if m.any() else x for x, m in zip((a, b), hidden, strict=True))
     fwd, bwd = dense_flow(a, b, preset), dense_flow(b, a, preset)
     good = consistency_mask(fwd, bwd, tol=1.0) > 0
     good &= np.linalg.norm(fwd, axis=2) < max_shift * scale

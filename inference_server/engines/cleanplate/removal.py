@@ -8,7 +8,12 @@ brightness offset is measured on a ring outside the target's own grown matte aga
 background-only samples; the spatial fill copies only from pixels outside the grown matte
 (or already filled from background); the carried key fills hold background only; regrain
 adds synthetic grain, not pixels; and the repair *replaces* the plate wherever the matte is
-above 0 (a soft matte edge is removed, not blended back over the object).
+above 0 (a soft matte edge is removed, not blended back over the object). Nor may the object's
+pixels steer the fill: the camera estimate (``align._hide``), the parallax flow (``_refine``) and
+the paint's order (``structure._fill_offsets``) are measured with the mattes smoothed over, and
+the same shot with the object in other colours gives the same fill, bit for bit. (The flow was
+measured with the object in: its edges bent the flow beside the hole, and a held-out girl crossing
+a snow cloud changed the fill at 80% of her hole when only her colours changed.)
 
 And a donor must show the frame's own scene beside the hole (``_elsewhere``): a sample, or a
 carried key, whose light there is more than ``LIGHT_MOST`` stops off the frame's, or whose
@@ -972,7 +977,11 @@ def _refine(t_roi: np.ndarray, t_hole: np.ndarray, sample: np.ndarray, ok: np.nd
     known = ok & ~_ring(t_hole, 8) & ~t_hole
     if known.sum() < 64 or min(t_hole.shape) < 16:
         return sample, ok
-    flow = local_flow(t_roi, sample, known, max_shift=max_shift, preset="medium", height=FLOW_HEIGHT)
+    # neither image's object may steer the flow (its edges bent it around the hole's outline): both
+    # images are smoothed over where either may not be read, so neither holds texture the other has not
+    hide = t_hole | ~ok
+    flow = local_flow(t_roi, sample, known, max_shift=max_shift, preset="medium", height=FLOW_HEIGHT,
+                      hidden=(hide, hide))
     if not flow.any():
         return sample, ok
     ok2, inside = warp(ok.astype(np.float32), flow)

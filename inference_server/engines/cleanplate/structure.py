@@ -342,8 +342,12 @@ def _fill_offsets(img: np.ndarray, fill: np.ndarray, source: np.ndarray, patch: 
     # is not carried deep in
     guide = cv2.GaussianBlur(np.pad(layout, pad, mode="edge"), (0, 0), 2.0).reshape(im.shape)
     grey = im.mean(axis=2)
-    gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3)
+    # the structure that orders the fill is the background's: where a gradient reads the hole (the
+    # object still in it) there is none, and the pixels filled later keep none (the object's own
+    # edges chose which front was filled first: the fill changed with what the object looked like)
+    seen = cv2.erode(known.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    gx = np.where(seen, cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3), 0.0).astype(np.float32)
+    gy = np.where(seen, cv2.Sobel(grey, cv2.CV_32F, 0, 1, ksize=3), 0.0).astype(np.float32)
     k = np.ones((patch, patch), np.float32)
     # each candidate source patch's mean colour (source patches never change)
     means = cv2.blur(im, (patch, patch), borderType=cv2.BORDER_REPLICATE).reshape(im.shape)[r:-r, r:-r]

@@ -9,7 +9,7 @@ import pytest
 from inference_server.engines.cleanplate import structure
 from inference_server.engines.cleanplate.align import align_shot
 from inference_server.engines.cleanplate.qc import fill_check, qc_report
-from inference_server.engines.cleanplate.removal import Removal, grow, remove_in_order, remove_object
+from inference_server.engines.cleanplate.removal import Removal, _refine, _resample, grow, remove_in_order, remove_object
 from inference_server.engines.cleanplate.structure import KeyFills, _best_source, exemplar_fill
 from inference_server.engines.cleanplate.synthetic import SyntheticShot, follow_shot, panning_shot, textured_background
 from inference_server.engines.metrics import psnr
@@ -380,3 +380,73 @@ def test_of_the_donors_the_vote_keeps_those_matching_the_frame_around_the_hole_a
     monkeypatch.setattr(removal, "_preference", lambda offs, want: None)       # nearest in time first
     plain = remove_object(frames, mattes, al, 4, regrain=0.0, margin=3)
     assert psnr(plain.image[inside], a[inside]) < 34.0, psnr(plain.image[inside], a[inside])
+
+
+def test_the_fill_does_not_depend_on_what_the_object_looks_like() -> None:
+    """The ghost rule read whole: the object's pixels may not steer the fill either. The parallax
+    flow was measured on the frame with its object in it: the object's edges bent the flow beside
+    the hole, and the samples came in displaced along its outline (a held-out clip of a girl
+    crossing a snow cloud: the fill changed at 80% of the hole when only her colours changed, and
+    showed her shape, faintly). The same shot with a flat magenta object and a busy striped one,
+    the same mattes and alignment: the same fill."""
+    shot = follow_shot(12, size=(120, 160), pan=(4.0, 1.0), box=(55, 30, 50, 60), halo=0.0)
+    yy, xx = np.mgrid[0:120, 0:160]
+    stripes = np.where(((xx + yy) // 3 % 2 == 0)[..., None], np.float32([0.05, 0.9, 0.1]), np.float32([0.95, 0.9, 0.9]))
+    busy = [np.where(m[..., None] > 0, stripes, p).astype(np.float32) for p, m in zip(shot.plates, shot.mattes)]
+    al = align_shot(shot.plates, 6, exclude=[grow(m > 0, 12) for m in shot.mattes])
+    for i in (2, 9):
+        flat = remove_object(shot.plates, shot.mattes, al, i, regrain=0.0, margin=4)
+        other = remove_object(busy, shot.mattes, al, i, regrain=0.0, margin=4)
+        assert np.array_equal(flat.revealed, other.revealed), i
+        assert np.abs(flat.image - other.image)[flat.hole].max() < 1e-5, i
+
+
+def test_the_parallax_flow_is_measured_without_the_object() -> None:
+    """``_refine``'s flow lines a sample up with the frame beside the hole: the frame's object, in
+    the hole, must not steer it (its edges bent the flow around its outline)."""
+    import cv2
+
+    h, w = 96, 128
+    bg = textured_background(h, w, 6)
+    source = cv2.warpAffine(bg, np.float32([[1, 0, 2.5], [0, 1, -1.5]]), (w, h), borderMode=cv2.BORDER_REFLECT)
+    matrix = np.eye(3)
+    sample = _resample(source, matrix, (h, w), (0, 0)).reshape(h, w, 3)
+    hole = np.zeros((h, w), bool)
+    cv2.circle(hole.view(np.uint8), (64, 48), 20, 1, -1)
+    yy, xx = np.mgrid[0:h, 0:w]
+    stripes = np.where(((xx + yy) // 3 % 2 == 0)[..., None], np.float32([0.05, 0.9, 0.1]), np.float32([0.95, 0.9, 0.9]))
+    ok = np.ones((h, w), bool)
+    runs = [_refine(np.where(hole[..., None], obj, bg).astype(np.float32), hole, sample, ok, source, matrix, (0, 0), 10.0)
+            for obj in (MAGENTA, stripes)]
+    assert not np.array_equal(runs[0][0], sample)                  # the flow moved the sample
+    assert np.array_equal(runs[0][1], runs[1][1])
+    assert np.abs(runs[0][0] - runs[1][0]).max() < 1e-6
+
+
+def test_the_camera_estimate_does_not_depend_on_what_the_object_looks_like() -> None:
+    """Left out of tracking, the object must not steer it through the pixels beside it either (a
+    feature's descriptor and the intensity alignment's blur reach into the matte)."""
+    shot = follow_shot(10, size=(120, 160), pan=(4.0, 1.0), box=(50, 25, 60, 70), halo=0.0)
+    yy, xx = np.mgrid[0:120, 0:160]
+    stripes = np.where(((xx + yy) // 3 % 2 == 0)[..., None], np.float32([0.05, 0.9, 0.1]), np.float32([0.95, 0.9, 0.9]))
+    busy = [np.where(m[..., None] > 0, stripes, p).astype(np.float32) for p, m in zip(shot.plates, shot.mattes)]
+    exclude = [grow(m > 0, 2) for m in shot.mattes]
+    a, b = align_shot(shot.plates, 5, exclude=exclude), align_shot(busy, 5, exclude=exclude)
+    assert a.model == b.model
+    assert np.abs(a.matrices - b.matrices).max() < 1e-6
+    assert np.abs(a.matrices[0, :2, 2] - [-20.0, -5.0]).max() < 0.5  # and it is the camera's move
+
+
+def test_the_shots_clean_plate_does_not_depend_on_what_the_object_looks_like() -> None:
+    """The clean plate task's parallax flow (``plate._refine``) is measured without the mattes' pixels too."""
+    from inference_server.engines.cleanplate.plate import build_clean_plate
+
+    shot = follow_shot(10, size=(120, 160), pan=(4.0, 1.0), box=(50, 25, 60, 70), halo=0.0)
+    yy, xx = np.mgrid[0:120, 0:160]
+    stripes = np.where(((xx + yy) // 3 % 2 == 0)[..., None], np.float32([0.05, 0.9, 0.1]), np.float32([0.95, 0.9, 0.9]))
+    busy = [np.where(m[..., None] > 0, stripes, p).astype(np.float32) for p, m in zip(shot.plates, shot.mattes)]
+    mattes = [grow(m > 0, 2).astype(np.float32) for m in shot.mattes]
+    a = build_clean_plate(shot.plates, 5, mattes=mattes, refine=True)
+    b = build_clean_plate(busy, 5, mattes=mattes, refine=True)
+    assert np.array_equal(a.seen, b.seen)
+    assert np.abs(a.image - b.image)[a.seen].max() < 1e-6
