@@ -163,19 +163,24 @@ def _drop_specks(hard: np.ndarray, min_area: int) -> np.ndarray:
 
 def _fill_small_holes(hard: np.ndarray, max_area: int) -> np.ndarray:
     """Fill background islands enclosed by the matte smaller than ``max_area`` pixels."""
+    out = hard.copy()
+    out[enclosed(hard != 0, max_area)] = 1
+    return out
+
+
+def enclosed(region: np.ndarray, max_area: int | None = None) -> np.ndarray:
+    """(h, w) bool: the pixels outside ``region`` (h, w) bool that it encloses (no path of pixels
+    outside it, 4-connected, reaches the border), in islands under ``max_area`` pixels if given."""
     import cv2
 
-    inv = (hard == 0).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(inv, connectivity=4)
-    h, w = hard.shape
-    fill = np.zeros(n, bool)
-    for k in range(1, n):
-        x, y, bw, bh, area = stats[k]
-        touches = x == 0 or y == 0 or x + bw == w or y + bh == h
-        fill[k] = (not touches) and area < max_area
-    out = hard.copy()
-    out[fill[labels]] = 1
-    return out
+    count, label, stats, _ = cv2.connectedComponentsWithStats((~region).astype(np.uint8), connectivity=4)
+    edge = np.unique(np.concatenate([label[0], label[-1], label[:, 0], label[:, -1]]))
+    inside = np.ones(count, bool)
+    inside[edge] = False
+    inside[0] = False  # label 0 is the region itself
+    if max_area is not None:
+        inside &= stats[:, cv2.CC_STAT_AREA] < max_area
+    return inside[label] & ~region
 
 
 def matte_iou(matte: np.ndarray, truth: np.ndarray, ignore: np.ndarray | None = None) -> float:

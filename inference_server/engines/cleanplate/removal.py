@@ -73,6 +73,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
+from inference_server.engines.cleanplate.matte import enclosed
 from inference_server.engines.cleanplate.plate import local_flow
 from inference_server.engines.cleanplate.qc import fill_check
 from inference_server.engines.cleanplate.structure import ENDS_DISAGREE, KeyFills, exemplar_fill, layout_and_ends
@@ -479,19 +480,6 @@ def _disagreeing(est: TemporalEstimate, grain: float, revealed: np.ndarray, leas
     wide[1:] = stats[1:, cv2.CC_STAT_AREA] >= least
     doubt = wide[label]
     return doubt | (enclosed(doubt) & revealed)
-
-
-def enclosed(region: np.ndarray) -> np.ndarray:
-    """(h, w) bool: the pixels outside ``region`` (h, w) bool that it encloses (no path of
-    pixels outside it, 4-connected, reaches the border)."""
-    import cv2
-
-    count, label = cv2.connectedComponents((~region).astype(np.uint8), connectivity=4)
-    edge = np.unique(np.concatenate([label[0], label[-1], label[:, 0], label[:, -1]]))
-    inside = np.ones(count, bool)
-    inside[edge] = False
-    inside[0] = False  # label 0 is the region itself
-    return inside[label] & ~region
 
 
 def _gain_field(target: np.ndarray, sample: np.ndarray, band: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ import pytest
 
 from inference_server.engines.cleanplate import structure
 from inference_server.engines.cleanplate.align import align_shot
+from inference_server.engines.cleanplate.plate import build_clean_plate
 from inference_server.engines.cleanplate.qc import fill_check, qc_report
 from inference_server.engines.cleanplate.removal import Removal, _refine, _resample, grow, remove_in_order, remove_object
 from inference_server.engines.cleanplate.structure import KeyFills, _best_source, exemplar_fill
@@ -382,6 +383,18 @@ def test_of_the_donors_the_vote_keeps_those_matching_the_frame_around_the_hole_a
     assert psnr(plain.image[inside], a[inside]) < 34.0, psnr(plain.image[inside], a[inside])
 
 
+def _stripes(h: int, w: int) -> np.ndarray:
+    """(h, w, 3) float32 green and white diagonal stripes 3 px wide: an object as busy as one gets."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    return np.where(((xx + yy) // 3 % 2 == 0)[..., None], np.float32([0.05, 0.9, 0.1]), np.float32([0.95, 0.9, 0.9]))
+
+
+def _striped(shot: SyntheticShot) -> list[np.ndarray]:
+    """The shot's plates with its object striped (``_stripes``) instead of flat magenta."""
+    h, w = shot.plates[0].shape[:2]
+    return [np.where(m[..., None] > 0, _stripes(h, w), p).astype(np.float32) for p, m in zip(shot.plates, shot.mattes)]
+
+
 def test_the_fill_does_not_depend_on_what_the_object_looks_like() -> None:
     """The ghost rule read whole: the object's pixels may not steer the fill either. The parallax
     flow was measured on the frame with its object in it: the object's edges bent the flow beside
@@ -390,9 +403,7 @@ def test_the_fill_does_not_depend_on_what_the_object_looks_like() -> None:
     showed her shape, faintly). The same shot with a flat magenta object and a busy striped one,
     the same mattes and alignment: the same fill."""
     shot = follow_shot(12, size=(120, 160), pan=(4.0, 1.0), box=(55, 30, 50, 60), halo=0.0)
-    yy, xx = np.mgrid[0:120, 0:160]
-    stripes = np.where(((xx + yy) // 3 % 2 == 0)[..., None], np.float32([0.05, 0.9, 0.1]), np.float32([0.95, 0.9, 0.9]))
-    busy = [np.where(m[..., None] > 0, stripes, p).astype(np.float32) for p, m in zip(shot.plates, shot.mattes)]
+    busy = _striped(shot)
     al = align_shot(shot.plates, 6, exclude=[grow(m > 0, 12) for m in shot.mattes])
     for i in (2, 9):
         flat = remove_object(shot.plates, shot.mattes, al, i, regrain=0.0, margin=4)
@@ -413,11 +424,9 @@ def test_the_parallax_flow_is_measured_without_the_object() -> None:
     sample = _resample(source, matrix, (h, w), (0, 0)).reshape(h, w, 3)
     hole = np.zeros((h, w), bool)
     cv2.circle(hole.view(np.uint8), (64, 48), 20, 1, -1)
-    yy, xx = np.mgrid[0:h, 0:w]
-    stripes = np.where(((xx + yy) // 3 % 2 == 0)[..., None], np.float32([0.05, 0.9, 0.1]), np.float32([0.95, 0.9, 0.9]))
     ok = np.ones((h, w), bool)
     runs = [_refine(np.where(hole[..., None], obj, bg).astype(np.float32), hole, sample, ok, source, matrix, (0, 0), 10.0)
-            for obj in (MAGENTA, stripes)]
+            for obj in (MAGENTA, _stripes(h, w))]
     assert not np.array_equal(runs[0][0], sample)                  # the flow moved the sample
     assert np.array_equal(runs[0][1], runs[1][1])
     assert np.abs(runs[0][0] - runs[1][0]).max() < 1e-6
@@ -427,9 +436,7 @@ def test_the_camera_estimate_does_not_depend_on_what_the_object_looks_like() -> 
     """Left out of tracking, the object must not steer it through the pixels beside it either (a
     feature's descriptor and the intensity alignment's blur reach into the matte)."""
     shot = follow_shot(10, size=(120, 160), pan=(4.0, 1.0), box=(50, 25, 60, 70), halo=0.0)
-    yy, xx = np.mgrid[0:120, 0:160]
-    stripes = np.where(((xx + yy) // 3 % 2 == 0)[..., None], np.float32([0.05, 0.9, 0.1]), np.float32([0.95, 0.9, 0.9]))
-    busy = [np.where(m[..., None] > 0, stripes, p).astype(np.float32) for p, m in zip(shot.plates, shot.mattes)]
+    busy = _striped(shot)
     exclude = [grow(m > 0, 2) for m in shot.mattes]
     a, b = align_shot(shot.plates, 5, exclude=exclude), align_shot(busy, 5, exclude=exclude)
     assert a.model == b.model
@@ -439,12 +446,8 @@ def test_the_camera_estimate_does_not_depend_on_what_the_object_looks_like() -> 
 
 def test_the_shots_clean_plate_does_not_depend_on_what_the_object_looks_like() -> None:
     """The clean plate task's parallax flow (``plate._refine``) is measured without the mattes' pixels too."""
-    from inference_server.engines.cleanplate.plate import build_clean_plate
-
     shot = follow_shot(10, size=(120, 160), pan=(4.0, 1.0), box=(50, 25, 60, 70), halo=0.0)
-    yy, xx = np.mgrid[0:120, 0:160]
-    stripes = np.where(((xx + yy) // 3 % 2 == 0)[..., None], np.float32([0.05, 0.9, 0.1]), np.float32([0.95, 0.9, 0.9]))
-    busy = [np.where(m[..., None] > 0, stripes, p).astype(np.float32) for p, m in zip(shot.plates, shot.mattes)]
+    busy = _striped(shot)
     mattes = [grow(m > 0, 2).astype(np.float32) for m in shot.mattes]
     a = build_clean_plate(shot.plates, 5, mattes=mattes, refine=True)
     b = build_clean_plate(busy, 5, mattes=mattes, refine=True)
