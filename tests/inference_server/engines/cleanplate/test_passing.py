@@ -94,3 +94,20 @@ def test_samples_are_left_as_they_were_where_the_frame_shows_a_mover_of_its_own_
     assert all(k.all() for k in kept)            # a mover of its own: the samples are not judged
     plain = _passing(stack, valid, [0, 1, 2, 3], want, bg, beside, 8)
     assert not any(k.all() for k in plain)       # the same beside the hole without it: they are
+
+
+def test_a_mover_the_nearest_sample_does_not_show_is_found_against_the_other_side() -> None:
+    # held out, a tennis player's hand at the edge of the region: the sample nearest in time had it
+    # hidden by its object, so against that one it was no mover, and it came back in the hole
+    h, w = 64, 80
+    want = np.ones((h, w), bool)
+    stack, valid, bg, _ = _moving_block(5)
+    valid[0] = valid[0].reshape(h, w).copy()
+    valid[0][:, :44] = False                      # sample 0 (time 0) shows nothing left of x 44
+    valid[0] = valid[0].reshape(-1)
+    out = _passing(stack, valid, [0, 1, 2, 3], want, bg, np.zeros((h, w), bool), 8)
+    kept = out[1].reshape(h, w)                   # time 1: times 0 and 2 are as near; 0 comes first
+    block = np.zeros((h, w), bool)
+    block[24:40, 15:31] = True
+    assert not kept[block].any(), kept[block].mean()
+    assert kept[~grow(block, 24)].all()           # the background beyond is kept
