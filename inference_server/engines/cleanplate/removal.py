@@ -718,12 +718,12 @@ def _passing(stack: list[np.ndarray], valid: list[np.ndarray], sources: list[int
     for the background, and his leg came back inside the hole in a frame where he stands
     elsewhere. Each sample is aligned on the background, so what stands still in the world lies
     still from sample to sample (the parallax flow took out what depth adds); where the dense
-    flow to the sample nearest it in time (and to the nearest on the other side in time, when
-    the nearest does not show ``PASSING_UNSHOWN`` of it) moves more than ``PASSING`` px, the
-    sample shows something moving. It is left out there, by ``PASSING_GROW`` px round it, and by
-    up to ``reach`` px over what those neighbours did not show (the object hid it there, so the
-    flow could not see the mover go on); what no sample is left to show is never-revealed
-    background (carried, bridged or painted).
+    flow to the sample nearest it in time moves more than ``PASSING`` px (or the flow to the
+    nearest on the other side in time, where the two differ, when the nearest does not show
+    ``PASSING_UNSHOWN`` of it), the sample shows something moving. It is left out there, by
+    ``PASSING_GROW`` px round it, and by up to ``reach`` px over what the nearest did not show
+    (the object hid it there, so the flow could not see the mover go on); what no sample is left
+    to show is never-revealed background (carried, bridged or painted).
 
     Unless the frame shows a mover of its own beside the hole (``_own_mover``): the player whose
     legs show below the removed girl, a truck all round the removed rider. Then he may well
