@@ -36,7 +36,6 @@ def test_a_wide_region_of_disagreement_is_doubted_grain_and_islands_are_not() ->
     assert not _disagreeing(_estimate(std), 0.1 * 2, np.ones(std.shape, bool), least=400).any()
 
 
-
 def test_what_the_samples_agree_on_inside_a_region_where_they_disagree_is_doubted_too() -> None:
     """An island of agreement that the disagreement encloses is what the same samples showed: a truck
     two of them showed in the same place (edge-held's frame 27 had its orange bridged out across
@@ -55,6 +54,7 @@ def test_what_the_samples_agree_on_inside_a_region_where_they_disagree_is_doubte
     assert not doubt[44:60, 52:58].any()
     assert not doubt[12:20, 55:65].any()
     assert not doubt[:, 75:].any()
+
 
 def test_a_pixel_one_sample_shows_is_judged_by_its_neighbours_that_more_show() -> None:
     """One sample has no spread of its own (0): it must neither dilute its neighbours' disagreement
