@@ -107,11 +107,11 @@ def test_a_group_the_vote_rejects_is_taken_from_across_the_frame_when_as_near_an
     valid = np.ones((7, 1, 3), bool)
     side = np.array([2, -1, 3, 4, -3, 5, -4])     # frame offsets: a wall frame is the nearest
     prefer = np.tile(np.array([0.07, 0.05, 0.08, 0.09, 0.06, 0.09, 0.05], np.float32)[:, None, None], (1, 1, 3))
-    prefer[4, 0, 1] = 0.075                       # here one wall frame matches worse than a leg frame
+    prefer[4, 0, 1] = 0.2                         # here one wall frame matches worse than any leg frame
     est = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer, side=side)
     assert est.image[0, 0, 0] == pytest.approx(0.5533, abs=1e-4)   # the wall: its three frames, averaged
     assert est.support[0, 0] == 3
-    assert est.image[0, 1, 0] == pytest.approx(0.0575)      # not every one preferred: the vote stands
+    assert est.image[0, 1, 0] == pytest.approx(0.0575)      # not every one preferred, nor on the mean: the vote stands
     same = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer,
                                     side=np.arange(1, 8))
     assert same.image[0, 0, 0] == pytest.approx(0.0575)     # all on one side: a moment's mover, the vote stands
@@ -129,3 +129,37 @@ def test_a_group_the_vote_rejects_is_taken_from_across_the_frame_when_as_near_an
     assert plain.image[0, 0, 0] == pytest.approx(0.0575)    # without sides, the majority
     with pytest.raises(ValueError, match="'side'"):
         robust_temporal_estimate(stack, valid, prefer=prefer, side=side[:3])
+
+
+def test_a_split_vote_is_settled_by_the_mean_preference_from_across_the_frame() -> None:
+    # a locked-off shot: a child's arm is down (0.30) in the four frames 5-8 before the frame and
+    # raised (0.80) in the five frames 4-8 after it; beside the hole, the frames before match the
+    # frame better on the mean, though one of them matches worse than the best kept
+    stack = np.zeros((9, 1, 4, 1), np.float32)
+    stack[:, :, :, 0] = np.array([0.80, 0.30, 0.81, 0.31, 0.80, 0.30, 0.79, 0.31, 0.80], np.float32)[:, None, None]
+    valid = np.ones((9, 1, 4), bool)
+    side = np.array([4, -5, 5, -6, 6, -7, 7, -8, 8])
+    prefer = np.tile(np.array([0.05, 0.04, 0.06, 0.03, 0.07, 0.045, 0.08, 0.05, 0.09], np.float32)[:, None, None],
+                     (1, 1, 4))
+    prefer[:, 0, 1] = np.array([0.05, 0.07, 0.06, 0.08, 0.07, 0.075, 0.08, 0.09, 0.09])   # the after frames preferred
+    est = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer, side=side)
+    assert est.image[0, 0, 0] == pytest.approx(0.305)      # the arm down: the frames before, 4 against 5
+    assert est.support[0, 0] == 4
+    assert est.image[0, 1, 0] == pytest.approx(0.80, abs=0.006)   # where the frames after match better, the vote stands
+    far = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer,
+                                   side=np.array([2, -5, 3, -6, 4, -7, 5, -8, 6]))
+    assert far.image[0, 0, 0] == pytest.approx(0.80, abs=0.006)   # the frames before over twice as far: the vote stands
+    few = valid.copy()
+    few[[1, 3], :, 2:] = False                              # two frames before left: no group
+    few[5, :, 3] = False                                    # ... or one
+    alone = robust_temporal_estimate(stack, few, nearest=4, noise_floor=0.01, prefer=prefer, side=side)
+    assert alone.image[0, 2, 0] == pytest.approx(0.80, abs=0.006)
+    assert alone.image[0, 3, 0] == pytest.approx(0.80, abs=0.006)
+    many = np.concatenate([stack, np.full((4, 1, 4, 1), 0.80, np.float32)])     # nine after: 4 is under half
+    many_est = robust_temporal_estimate(many, np.ones((13, 1, 4), bool), nearest=4, noise_floor=0.01,
+                                        prefer=np.concatenate([prefer, np.full((4, 1, 4), 0.09, np.float32)]),
+                                        side=np.concatenate([side, [9, 10, 11, 12]]))
+    assert many_est.image[0, 0, 0] == pytest.approx(0.80, abs=0.006)
+    one_side = robust_temporal_estimate(stack, valid, nearest=4, noise_floor=0.01, prefer=prefer,
+                                        side=np.abs(side))
+    assert one_side.image[0, 0, 0] == pytest.approx(0.80, abs=0.006)   # all after the frame: a moment's mover
