@@ -166,8 +166,10 @@ def _better_matched(x: np.ndarray, v: np.ndarray, inl: np.ndarray, prefer: np.nd
     rider had her arm down in the frames 5-9 before frame 12 and raised in the frames 4-8 after
     it: five against four, the vote took the raised arm, a dark blob beside the pot where the
     truth has the wall (23.1 dB); beside the hole, the frames before matched frame 12 better on
-    the mean, though not each one better than each kept: 32.4 dB. The nearness keeps
-    the child on the bed out: her frames nine before against the wall's one after."""
+    the mean, though not each one better than each kept: 32.4 dB. The nearness keeps out a
+    state seen only much further in time than the kept one (test_temporal: a group four frames
+    before against a kept frame one after); handheld-interior, the child on the bed, is unchanged
+    (+7.06 -> +7.07 dB over the class)."""
     out = v & ~inl
     cnt = out.sum(axis=0)
     if not (cnt >= GROUP).any():
