@@ -765,27 +765,27 @@ def _passing(stack: list[np.ndarray], valid: list[np.ndarray], sources: list[int
     # too, where the two differ by ``PASSING_MATCH`` (a flow's bend where they look alike is no
     # mover). Held out, a tennis player's hand that moved with the camera for a frame was still
     # against its nearest frame, and came back inside the removed girl's hole in 8 frames.
-    movers, nearest, nbs = [], [], []
+    movers, by_nearest, nearest = [], [], []   # movers; those against the nearest alone; the nearest
     for k, ok in enumerate(shows):
         order = sorted((j for j in range(len(shows)) if j != k), key=lambda j: (abs(times[j] - times[k]), j))
         nb = order[0]
         moving = against(k, nb)
-        nearest.append(moving)
+        by_nearest.append(moving)
         other = [j for j in order[1:] if np.sign(times[j] - times[k]) == -np.sign(times[nb] - times[k])]
         if other and (ok & ~shows[nb]).sum() >= PASSING_UNSHOWN * ok.sum():
             differ = np.zeros((h, w), bool)
             differ[want] = np.abs(stack[k] - stack[other[0]]).mean(axis=1) > PASSING_MATCH
             moving = moving | (against(k, other[0]) & differ)
         movers.append(moving)
-        nbs.append(nb)
+        nearest.append(nb)
     # whether the frame shows a mover of its own is the nearest frames' word: asked of both sides,
     # a snow bank's shadow the samples placed a few px apart read as a mover in most of them, and
     # the frame, which showed it too, was taken to hold one (the clean plate bench's follow-car lost
     # 0.12 dB)
-    if _own_mover(stack, shows, nearest, want, target, beside, reach):
+    if _own_mover(stack, shows, by_nearest, want, target, beside, reach):
         return valid
     out = []
-    for k, (ok, moving, nb) in enumerate(zip(shows, movers, nbs)):
+    for k, (ok, moving, nb) in enumerate(zip(shows, movers, nearest)):
         if moving.any():
             moving = (grow(moving, reach) & ok & ~shows[nb]) | grow(moving, PASSING_GROW)
         out.append(valid[k] & ~moving[want])
