@@ -206,16 +206,17 @@ class _Band(NamedTuple):
     plate: np.ndarray
     out: np.ndarray
     bare: np.ndarray
+    held: np.ndarray  # ``bare`` with the grain that holds still in the frame (``WireRemover._composite``)
     still: bool  # the temporal fill found its background holding still (``TemporalFill.still``)
 
 
 @dataclass
 class _Own:
     """Frame ``index``'s own repair (``WireRemover._own``), kept band by band: each band's core, its
-    plate, repair and repair without grain over the core grown by ``steady.NEAR`` and ``steady.APART``
-    (``ctx``), and whether the temporal fill found the background there holding still; with its whole
-    matte (uint8 (H, W), with the wire seen past the hint's edge) and its QC. Outside the cores the
-    frame is its plate."""
+    plate, repair, repair without grain and with only the grain that holds still in the frame (``held``),
+    over the core grown by ``steady.NEAR`` and ``steady.APART`` (``ctx``), and whether the temporal fill
+    found the background there holding still; with its whole matte (uint8 (H, W), with the wire seen
+    past the hint's edge) and its QC. Outside the cores the frame is its plate."""
 
     index: int
     bands: list[_Band]
@@ -223,7 +224,7 @@ class _Own:
     qc: FrameQC
 
     def crop(self, field: str, rect: Rect) -> tuple[np.ndarray | None, np.ndarray]:
-        """(the bands' ``field`` ("plate", "out" or "bare") over ``rect``, bool where they hold it)."""
+        """(the bands' ``field`` ("plate", "out", "bare" or "held") over ``rect``, bool where they hold it)."""
         h, w = rect[1] - rect[0], rect[3] - rect[2]
         out: np.ndarray | None = None
         have = np.zeros((h, w), bool)
@@ -558,7 +559,7 @@ class WireRemover:
         hint = self.hint(i)
         lines = self._centre_lines(i)
         missing = wire_gaps(lines, hint, matte)[2]
-        out, bare, source = self._composite(i, matte, strict="")
+        out, bare, holding, source = self._composite(i, matte, strict="")
         left, residual = self._residual(i, bare, missing=missing)  # the repair is judged, not the grain laid over it
         # the whole-frame bookkeeping below runs on the calling thread: only over the bands' box
         box = _box([core for core, _ in self._hint_bands(i, hint)], hint.shape)
@@ -581,7 +582,8 @@ class WireRemover:
             found[_sl(box)] = mend & inside
             matte = matte.copy()  # the cached first matte stays as it was
             matte[_sl(box)] = np.maximum(matte[_sl(box)], added[_sl(box)].astype(np.uint8) * 255)
-            out, bare, source = self._composite(i, matte, strict="matte", base=(out, bare, source), where=added,
+            out, bare, holding, source = self._composite(i, matte, strict="matte",
+                                                         base=(out, bare, holding, source), where=added,
                                                 line=added.astype(np.uint8) + found)
             # searched again: the bands it redid, and those holding a line it did not mend (still the residual's)
             left, residual = self._residual(i, bare, where=added | (left > 0), missing=missing)
@@ -590,7 +592,8 @@ class WireRemover:
         # so the stretch it repaired is still named for the artist
         gap, gap_at, still = wire_gaps(lines, hint, matte)
         if gap >= GAP_FLAG:
-            matte, out, bare, source, tried = self._last_resort(i, still, matte, box, (out, bare, source), lines)
+            matte, out, bare, holding, source, tried = self._last_resort(i, still, matte, box,
+                                                                         (out, bare, holding, source), lines)
             passes += int(tried)
         if i in self._mattes:
             first = self._mattes[i]
@@ -612,8 +615,9 @@ class WireRemover:
         for core, _ in self._hint_bands(i, hint):
             ctx = _grow(core, steady.NEAR + steady.APART, *hint.shape)
             held = self._fill_ctx(core, True, hint.shape) in still_ctx
-            bands.append(_Band(core, ctx, self.plate(i)[_sl(ctx)].copy(), out[_sl(ctx)].copy(), bare[_sl(ctx)].copy(),
-                               held))
+            kept = bare[_sl(ctx)].copy()
+            bands.append(_Band(core, ctx, self.plate(i)[_sl(ctx)].copy(), out[_sl(ctx)].copy(), kept,
+                               kept if holding is bare else holding[_sl(ctx)].copy(), held))
         return _Own(i, bands, matte, qc)
 
     def _fill_ctx(self, core: Rect, neighbours: bool, shape: tuple[int, ...]) -> Rect:
@@ -626,7 +630,11 @@ class WireRemover:
         holds still between them (``steady``), band by band (each band's core, read ``steady.NEAR`` px
         around), in the bands whose background the temporal fill found holding still (a pan's frames
         shifted a few px matched closely enough over smooth texture: averaged, the bench's fishing line
-        over a pond lost 14 dB); the frame's own grain laid over it again."""
+        over a pond lost 14 dB). What is averaged is each repair with the grain that holds still in the
+        frame laid where it painted (``_composite``'s ``held``: the same pattern in every frame), and
+        only the frame's own grain that renews is laid over the mean: laid over the mean whole, the
+        still grain came and went with each frame's own painted pixels (the wire bench's upright
+        stroke, flicker with regrain x2.90 the truth's where the bare repair's was x1.63)."""
         frame = self.plate(own.index).copy()
         inside = self._inside(own.index, own.matte)
         for band in own.bands:
@@ -646,7 +654,7 @@ class WireRemover:
         counted."""
         import cv2
 
-        ctx, src, out, bare = band.ctx, band.plate, band.out, band.bare
+        ctx, src, out, kept = band.ctx, band.plate, band.out, band.held
         work = self._work(src)
         lum = luminance(work)
         m = inside.astype(np.float32) / np.float32(255.0)
@@ -657,8 +665,8 @@ class WireRemover:
         taken = []
         for o in others:
             plate, have = o.crop("plate", ctx)
-            other_bare = o.crop("bare", ctx)[0]
-            if plate is None or other_bare is None:
+            other_held = o.crop("held", ctx)[0]
+            if plate is None or other_held is None:
                 continue
             other = luminance(self._work(plate))
             known = have & ~held & (cv2.dilate((o.matte[_sl(ctx)] > 0).astype(np.uint8), apart) == 0)
@@ -667,18 +675,18 @@ class WireRemover:
                 continue
             ok = hole & have & steady.still_between(lum, other, known, agree)
             if ok.any():
-                taken.append((self._work(other_bare), ok))
+                taken.append((self._work(other_held), ok))
         if not taken:
             return None
-        fill, got = steady.mean_where(self._work(bare), taken)
+        fill, got = steady.mean_where(self._work(kept), taken)
         comp = work * (1.0 - m[:, :, None]) + fill * m[:, :, None]
         comp = loglin.decode(comp) if self._linear else comp
-        return got, from_float(comp + (to_float(out) - to_float(bare)), src.dtype)
+        return got, from_float(comp + (to_float(out) - to_float(kept)), src.dtype)
 
     def _last_resort(self, i: int, still: np.ndarray, matte: np.ndarray, box: Rect,
-                     base: tuple[np.ndarray, np.ndarray, np.ndarray], found: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
-        """(matte, repaired frame, bare, source, whether it changed them) after the last net: the
+                     base: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], found: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+        """(matte, repaired frame, bare, held, source, whether it changed them) after the last net: the
         stretches of ``still`` (``qc.wire_gaps``'s, ``GAP_FLAG`` px or longer) where the stroke holds a
         wire fewer after every search are repaired whole, on trial, and the lines that trial took out
         of the plate (``qc.trial_lines``; within ``GAP_REACH`` px of a centre line of the wires
@@ -696,9 +704,9 @@ class WireRemover:
             if max(np.ptp(ys), np.ptp(xs)) + 1 >= GAP_FLAG:
                 stretch[ys + box[0], xs + box[2]] = True
         stretch &= inside & (matte < 128)
-        out, bare, source = base
+        out, bare, held, source = base
         if not stretch.any():
-            return matte, out, bare, source, False
+            return matte, out, bare, held, source, False
         trial = matte.copy()
         trial[stretch] = 255
         tried = self._composite(i, trial, strict="matte", base=base, where=stretch)[1]
@@ -707,12 +715,12 @@ class WireRemover:
         took = trial_lines(luminance(self._work(self.plate(i))), luminance(self._work(bare)),
                            luminance(self._work(tried)), stretch, WIRE_MOVE, TRIAL_THIN, near)
         if not took.any():
-            return matte, out, bare, source, False
+            return matte, out, bare, held, source, False
         grown = (cv2.dilate(took.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0) & inside
         matte = matte.copy()
         matte[grown] = 255
-        out, bare, source = self._composite(i, matte, strict="matte", base=base, where=grown)
-        return matte, out, bare, source, True
+        out, bare, held, source = self._composite(i, matte, strict="matte", base=base, where=grown)
+        return matte, out, bare, held, source, True
 
     def _gap_search(self, i: int, missing: np.ndarray, matte: np.ndarray, box: Rect, found: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
@@ -774,11 +782,12 @@ class WireRemover:
         return out, centres
 
     def _composite(self, i: int, matte_u8: np.ndarray, strict: str,
-                   base: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, where: np.ndarray | None = None,
-                   line: np.ndarray | None = None
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   base: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+                   where: np.ndarray | None = None, line: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(frame i repaired under ``matte_u8``, the same repair without the grain laid over it: what
-        the QC searches; the same array without regrain; uint8 (H, W): where each pixel came from,
+        the QC searches; the same repair with only the grain that holds still in the frame (``held``:
+        what ``_steady`` averages); both the same array without regrain; uint8 (H, W): where each pixel came from,
         ``PLATE``, ``PAINTED`` or ``SHOWN`` by a neighbour (``LENT``)); ``strict``: "matte": neighbours lend nothing
         from their whole mattes, feather included, a pixel wider (a wire's faint fringe in the feather
         of a neighbour's matte, copied back in, is the dashed trace along a thin wire); "": only
@@ -832,7 +841,7 @@ class WireRemover:
         far = self._far_neighbours(i) if nbrs else []
 
         def one(job: tuple[int, Rect], more: bool = False
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | bool | None:
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray] | bool | None:
             band_no, core = job
             ctx = self._fill_ctx(core, bool(nbrs), (h, w))
             target = self._work(src[_sl(ctx)])
@@ -845,11 +854,13 @@ class WireRemover:
             if done is None:  # a still band the near frames did not uncover: asks for the far ones
                 return True
             fill, renew, hold, matte, conf = done
-            bare = fill
+            bare = held = fill
             if model is not None:  # grain that renews each frame, and grain that holds still in the frame
                 fill = apply_grain(fill, matte * renew, model, s.regrain, seed=seed + band_no)
                 if bool((matte * hold > 1e-3).any()):  # painted pixels of a still band
+                    renewed = fill
                     fill = apply_grain(fill, matte * hold, model, s.regrain, seed=s.seed, anchor=(ctx[0], ctx[2]))
+                    held = bare + (fill - renewed)
             cs = _core_in(core, ctx)
 
             def put(f: np.ndarray) -> np.ndarray:
@@ -857,7 +868,8 @@ class WireRemover:
                 return from_float(loglin.decode(comp[cs]) if self._linear else comp[cs], src.dtype)
 
             grained = put(fill)
-            return matte[cs] > 0, grained, (grained if fill is bare else put(bare)), conf[cs] >= LENT
+            plain = grained if fill is bare else put(bare)
+            return matte[cs] > 0, grained, plain, (None if held is bare else put(held)), conf[cs] >= LENT
 
         results = _each(one, todo)
         again = [job for job, done in zip(todo, results, strict=True) if done is True]
@@ -868,10 +880,11 @@ class WireRemover:
             redone = iter(_each(lambda job: one(job, more=True), again))
             results = [next(redone) if done is True else done for done in results]
         bare = out if model is None else (src.copy() if base is None else base[1].copy())
-        source = np.zeros(hint.shape, np.uint8) if base is None else base[2].copy()
+        held = bare if base is None or base[2] is base[1] else base[2].copy()  # a copy once a band holds grain
+        source = np.zeros(hint.shape, np.uint8) if base is None else base[3].copy()
         for (_, core), done in zip(todo, results, strict=True):
             if isinstance(done, tuple):
-                change, pixels, bare_pixels, seen = done
+                change, pixels, bare_pixels, held_pixels, seen = done
                 was = source[_sl(core)]
                 if base is not None and where is not None:  # a later pass: see the docstring
                     near = cv2.dilate(where[_sl(core)].astype(np.uint8), REDO_NEAR) > 0
@@ -880,8 +893,12 @@ class WireRemover:
                 out[_sl(core)][change] = pixels[change]
                 if bare is not out:
                     bare[_sl(core)][change] = bare_pixels[change]
+                if held_pixels is not None and held is bare:
+                    held = bare.copy()
+                if held is not bare:
+                    held[_sl(core)][change] = (bare_pixels if held_pixels is None else held_pixels)[change]
                 was[change] = np.where(seen[change], SHOWN, PAINTED)
-        return out, bare, source
+        return out, bare, held, source
 
     def _residual(self, i: int, out: np.ndarray, where: np.ndarray | None = None,
                   missing: np.ndarray | None = None) -> tuple[np.ndarray, float]:

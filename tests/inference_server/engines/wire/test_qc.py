@@ -279,13 +279,13 @@ def test_a_later_pass_keeps_what_a_neighbour_showed_repaints_only_paint_beside_i
     rem = _Lending(lambda i: plate, lambda i: hint, 3, WireSettings(method="temporal", regrain=0.0))
     first = rem._composite(1, matte, strict="")
     assert np.allclose(first[0][56:64, 8:W - 8], 0.2)
-    assert (first[2][56:64, 8:W // 2] == SHOWN).all() and (first[2][56:64, W // 2:W - 8] == PAINTED).all()
-    assert (first[2][:56] == PLATE).all() and (first[2][64:] == PLATE).all()
+    assert (first[3][56:64, 8:W // 2] == SHOWN).all() and (first[3][56:64, W // 2:W - 8] == PAINTED).all()
+    assert (first[3][:56] == PLATE).all() and (first[3][64:] == PLATE).all()
     where = np.zeros((H, W), bool)
     where[58:61, 20:W - 20] = True  # the lines the QC asked to mend, along the fill
     wider = matte.copy()
     wider[50:70, 8:W - 8] = 255  # and a wider matte: the later pass fills more than those lines
-    out, _, source = rem._composite(1, wider, strict="matte", base=first, where=where)
+    out, _, _, source = rem._composite(1, wider, strict="matte", base=first, where=where)
     assert np.allclose(out[56:64, 8:W // 2], 0.2)  # the neighbours' pixels kept
     assert np.allclose(out[56:64, W // 2:W // 2 + 2], 0.8)  # paint that read them, painted again
     assert np.allclose(out[56:64, W // 2 + 2:W - 8], 0.2)  # paint 3 px and more from them kept
