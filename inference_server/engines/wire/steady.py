@@ -4,8 +4,9 @@ Over a locked-off shot a slow wire hides nearly the same background frame after 
 neighbour shows is painted from each frame's own hole, whose shape moves with the wire: the paint
 changed from frame to frame over a background that held still (the wire bench's upright stroke,
 flicker x4.54 the truth's). In a band whose background the temporal fill found holding still, a
-pixel of a frame's hole takes the mean of the frame's own repair and those of the ``STEADY`` frames
-each side that hold still with it there: the background is the same in all of them, and what each
+pixel of a frame's hole takes the mean of the frame's own repair and those of the ``2 * STEADY`` frames
+nearest it (``STEADY`` each side; at a shot's ends, all on the side there is) that hold still with it
+there: the background is the same in all of them, and what each
 repair got wrong differs, so the mean changes less from frame to frame and lies nearer the
 background. A frame counts in a band only where the two plates hold still (``still_pair``: moved
 less than ``STILL_SHIFT`` px, and differ at few pixels) and, pixel by pixel, farther than
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-STEADY = 4           # frames each side whose repairs a frame's fill is averaged with
+STEADY = 4           # frames each side whose repairs a frame's fill is averaged with (twice that on one side at an end)
 STILL_REACH = 12     # px: a frame's repair counts no nearer a patch of the plate that differs from the frame's
 NOISE_K = 3.0        # ... by more than this many times their noise
 STILL_PAIR = 0.12    # a frame whose plate differs so from the frame's at more than this share of the pixels

@@ -120,18 +120,19 @@ def test_the_plan_snapshot_gives_the_same_tasks(night, tmp_path: Path) -> None: 
 
 def test_a_chunked_shot_matches_the_whole_shot_render(tmp_path: Path) -> None:
     """A chunk is run with handles of ``frames_read`` (over a still background the repair borrows twice
-    the window, and a frame's fill is averaged with the repairs of ``steady.STEADY`` frames each side)
+    the window, and a frame's fill is averaged with the repairs of the ``2 * steady.STEADY`` frames
+    nearest it: as many each side, or at the shot's ends all on one side)
     and its grain is seeded by frame number, not by its place in the chunk: every frame a chunk keeps
     equals the whole-shot render's, bit for bit, with regrain on. A001 holds still (no pan), so the
     averaged fill is in play."""
-    night = make_night(tmp_path / "long", wire_shots=1, frames=19, train_steps=None, ingest=False, clean=False,
+    night = make_night(tmp_path / "long", wire_shots=1, frames=28, train_steps=None, ingest=False, clean=False,
                        look=False, chunk=3)
     plan_path = night.root / "chunked.toml"
     plan_path.write_text(night.plan.read_text().replace("regrain = 0.0", "regrain = 1.0\nwindow = 1"))
     chunks = [t for t in build_tasks(load_plan(plan_path)) if t.kind == "wire_remove" and t.shot == "A001"]
     assert [t.chunk for t in chunks][:4] == ["1001-1003", "1004-1006", "1007-1009", "1010-1012"]
-    assert frames_read(1) == 2 + steady.STEADY == 6
-    assert chunks[3].argv[-2:] == ("--frames", "1004-1018")  # six frames of handles each side
+    assert frames_read(1) == 2 + 2 * steady.STEADY == 10
+    assert chunks[4].argv[-2:] == ("--frames", "1003-1025")  # ten frames of handles each side
     last = chunks[-1].frames[-1]
 
     def run(task_argv: tuple[str, ...], out: str, frames: str) -> None:
@@ -142,7 +143,7 @@ def test_a_chunked_shot_matches_the_whole_shot_render(tmp_path: Path) -> None:
 
     whole = str(tmp_path / "whole" / "w.####.png")
     run(chunks[0].argv, whole, f"1001-{last}")
-    for task in chunks[2:4]:  # chunks whose handles start and end inside the shot
+    for task in chunks[4:6]:  # chunks whose handles start and end inside the shot
         out = str(tmp_path / task.chunk / "c.####.png")
         run(task.argv, out, task.argv[-1])
         for n in task.frames:

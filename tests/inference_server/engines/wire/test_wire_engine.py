@@ -242,12 +242,13 @@ def test_a_slow_wire_over_a_still_shot_is_filled_from_frames_beyond_the_window(p
 def test_far_frames_are_few_and_the_frames_read_bound_them() -> None:
     """The far offsets are the nearest few beyond the near ones (their plates are held at once, so a
     16-frame window adds 5 a side, not 27), and ``frames_read`` (a farm chunk's handles) covers both, and
-    the ``steady.STEADY`` frames each side whose repairs a frame's fill is averaged with."""
+    the ``2 * steady.STEADY`` nearest frames whose repairs a frame's fill is averaged with (at a shot's
+    end, all on one side)."""
     assert neighbour_steps(4, "auto") == ([1, 2, 4], [3, 5, 6, 7, 8])
     assert neighbour_steps(16, "auto") == ([1, 2, 4, 8, 16], [3, 5, 6, 7, 9])
     assert neighbour_steps(16, "static")[1] == [17, 18, 19, 20, 21]
     assert steady.STEADY == 4
-    assert [frames_read(w) for w in (0, 1, 2, 4, 16)] == [4, 6, 8, 12, 25]
+    assert [frames_read(w) for w in (0, 1, 2, 4, 16)] == [8, 10, 12, 16, 29]
 
 
 def test_frames_numbered_below_zero_are_regrained() -> None:
