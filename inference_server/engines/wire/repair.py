@@ -552,9 +552,9 @@ class WireRemover:
                 while len(self._owns) > 2 * steady.STEADY + 2:
                     self._owns.popitem(last=False)
         own = self._owns[i]
-        out = self._steady(own, [self._owns[j] for j in span if j != i])
+        out, slack = self._steady(own, [self._owns[j] for j in span if j != i])
         self.last_qc = own.qc
-        return self._away_from_wire(i, out, own.matte), self._inside(i, own.matte)
+        return self._away_from_wire(i, out, own.matte, slack), self._inside(i, own.matte)
 
     def _own(self, i: int) -> _Own:
         """Frame i repaired from its own plate and its neighbours (``repair`` before ``_steady``)."""
@@ -632,7 +632,7 @@ class WireRemover:
         s = self.settings
         return _grow(core, s.margin + (s.motion_margin if neighbours else 0), int(shape[0]), int(shape[1]))
 
-    def _steady(self, own: _Own, others: Sequence[_Own]) -> np.ndarray:
+    def _steady(self, own: _Own, others: Sequence[_Own]) -> tuple[np.ndarray, np.ndarray]:
         """The frame of ``own`` with its fill averaged with the ``others``' repairs where the plate around
         holds still between them (``steady``), band by band (each band's core, read ``steady.NEAR`` px
         around), in the bands whose background the temporal fill found holding still (a pan's frames
@@ -641,8 +641,12 @@ class WireRemover:
         frame laid where it painted (``_composite``'s ``held``: the same pattern in every frame), and
         only the frame's own grain that renews is laid over the mean: laid over the mean whole, the
         still grain came and went with each frame's own painted pixels (the wire bench's upright
-        stroke, flicker with regrain x2.90 the truth's where the bare repair's was x1.63)."""
+        stroke, flicker with regrain x2.90 the truth's where the bare repair's was x1.63).
+        Also float32 (H, W): how far the frames' plates may differ there and still agree (``agree``, the
+        median of the frames averaged; 0 where nothing was): a plate pixel that close to the mean shows
+        no wire the mean should be held off (``away_from_wire``)."""
         frame = self.plate(own.index).copy()
+        slack = np.zeros(own.matte.shape, np.float32)
         inside = self._inside(own.index, own.matte)
         for band in own.bands:
             core, cs = band.core, _core_in(band.core, band.ctx)
@@ -650,15 +654,16 @@ class WireRemover:
             if band.still and others and inside[_sl(core)].any():
                 done = self._steady_band(own, band, others, inside[_sl(band.ctx)])
                 if done is not None:
-                    got, pixels = done
+                    got, pixels, agree = done
                     frame[_sl(core)][got[cs]] = pixels[cs][got[cs]]
-        return frame
+                    slack[_sl(core)][got[cs]] = agree
+        return frame, slack
 
     def _steady_band(self, own: _Own, band: _Band, others: Sequence[_Own], inside: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray] | None:
-        """(bool (h, w) where the fill was averaged, the frame's pixels there) inside ``band``'s context,
-        one of ``own``'s bands (``inside``: the frame's matte there, uint8), or None where no other frame
-        counted."""
+                     ) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """(bool (h, w) where the fill was averaged, the frame's pixels there, the median ``agree`` of
+        the frames averaged in) inside ``band``'s context, one of ``own``'s bands (``inside``: the frame's
+        matte there, uint8), or None where no other frame counted."""
         import cv2
 
         ctx, src, out, kept = band.ctx, band.plate, band.out, band.held
@@ -669,7 +674,7 @@ class WireRemover:
         apart = np.ones((2 * steady.APART + 1,) * 2, np.uint8)
         held = cv2.dilate((own.matte[_sl(ctx)] > 0).astype(np.uint8), apart) > 0
         near = cv2.dilate(hole.astype(np.uint8), np.ones((2 * steady.NEAR + 1,) * 2, np.uint8)) > 0
-        taken = []
+        taken, agrees = [], []
         for o in others:
             plate, have = o.crop("plate", ctx)
             other_held = o.crop("held", ctx)[0]
@@ -683,12 +688,13 @@ class WireRemover:
             ok = hole & have & steady.still_between(lum, other, known, agree)
             if ok.any():
                 taken.append((self._work(other_held), ok))
+                agrees.append(agree)
         if not taken:
             return None
         fill, got = steady.mean_where(self._work(kept), taken)
         comp = work * (1.0 - m[:, :, None]) + fill * m[:, :, None]
         comp = loglin.decode(comp) if self._linear else comp
-        return got, from_float(comp + (to_float(out) - to_float(kept)), src.dtype)
+        return got, from_float(comp + (to_float(out) - to_float(kept)), src.dtype), float(np.median(agrees))
 
     def _last_resort(self, i: int, still: np.ndarray, matte: np.ndarray, box: Rect,
                      base: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], found: np.ndarray
@@ -1038,14 +1044,18 @@ class WireRemover:
         hold = (1.0 - conf) * np.float32(np.sqrt(1.0 - tf.renewal**2) if tf.still else 0.0)
         return fill.astype(np.float32), renew.astype(np.float32), hold.astype(np.float32), matte, conf
 
-    def _away_from_wire(self, i: int, out: np.ndarray, matte: np.ndarray) -> np.ndarray:
+    def _away_from_wire(self, i: int, out: np.ndarray, matte: np.ndarray, slack: np.ndarray | None = None
+                        ) -> np.ndarray:
         """``out`` with its repaired pixels (inside the hint) held on the far side of the plate from the
         wire (``away_from_wire``), after the regrain, band by band (each band's core, read with
         ``HOLD_REACH`` px around it: the bands' common box of a diagonal wire is the whole frame, 2.5 s
         at 4K). Run once, on the finished frame: run on each band's fill, it left the plate's own
         pixels along a wire's edge where a moving subject's fill was darker still, a line the QC's
         search then took for a wire left, and its second, wider repair smeared the subject (the wire
-        bench's moving subject -1.1 dB)."""
+        bench's moving subject -1.1 dB). ``slack`` (float32 (H, W), or None): how far past the plate a
+        pixel may lie and not be moved (``_steady``'s: where the fill is the mean of still frames, the
+        plate's own noise; held to the plate exactly, the mean took each frame's noise back where it
+        lay on the wire's side: the upright stroke's flicker x1.21, x1.00 unheld)."""
         inside = self._inside(i, matte) > 0
         src = self.plate(i)
         h, w = inside.shape
@@ -1057,7 +1067,7 @@ class WireRemover:
             if not hole[cs].any():
                 return None
             rep = self._work(out[_sl(ctx)])
-            held = away_from_wire(self._work(src[_sl(ctx)]), rep, hole)[cs]
+            held = away_from_wire(self._work(src[_sl(ctx)]), rep, hole, None if slack is None else slack[_sl(ctx)])[cs]
             moved = hole[cs] & (held != rep[cs]).any(axis=2)  # only those: the rest stays exactly as repaired
             if not moved.any():
                 return None
@@ -1254,9 +1264,11 @@ def _line_pixels(target: np.ndarray, filled: np.ndarray, line: np.ndarray, hole:
     return lum, member & (step != 0), step
 
 
-def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np.ndarray:
+def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray, slack: np.ndarray | None = None
+                   ) -> np.ndarray:
     """``fill`` (H, W, C) held, inside ``hole`` (bool (H, W)), on the far side of the plate ``target``
-    from the wire, channel by channel.
+    from the wire, channel by channel; no nearer it than ``slack`` (float (H, W), or None: 0) past the
+    plate (the plate's own noise, where the fill is a mean that holds none).
 
     A wire is composited over the background: plate = (1 - a) background + a wire, so in a channel
     where the wire is darker than the background the plate is never brighter than it, and the
@@ -1292,7 +1304,7 @@ def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray) -> np
         up = sure & (side >= SIDE_AGREE) & (stands < OTHER_WAY)  # a darker wire: the background is not darker
         down = sure & (side <= -SIDE_AGREE) & (stands > -OTHER_WAY)  # than the plate (a brighter one: brighter)
         ch = out[:, :, c]
-        ch[up] = np.maximum(ch[up], target[:, :, c][up])
-        ch[down] = np.minimum(ch[down], target[:, :, c][down])
+        ch[up] = np.maximum(ch[up], target[:, :, c][up] - (0.0 if slack is None else slack[up]))
+        ch[down] = np.minimum(ch[down], target[:, :, c][down] + (0.0 if slack is None else slack[down]))
     return out
 

@@ -53,3 +53,27 @@ def test_where_the_fill_lies_on_the_walls_side_nothing_changes() -> None:
     fill = plate.copy()
     fill[hole] = 0.5 + rng.normal(0, 0.01, (int(hole.sum()), 3)).astype(np.float32) + 0.05  # brighter than the plate
     assert np.array_equal(away_from_wire(plate, fill, hole), fill)
+
+
+def test_a_mean_within_the_plates_noise_of_it_is_left_where_it_is() -> None:
+    """Where the fill is the mean of still frames (``slack``: the plates' own noise there), a pixel
+    beside a dark wire whose plate came out brighter than the mean by its noise alone is no sign of
+    the wire: held to the plate exactly, the mean took back each frame's noise there. A fill darker
+    than the plate by more than that is still held, to the plate less the slack."""
+    rng = np.random.default_rng(1)
+    plate = _frame((0.6, 0.6, 0.6)) + rng.normal(0, 0.004, (H, W, 3)).astype(np.float32)
+    plate[18:21] = 0.05  # a dark wire
+    hole = np.zeros((H, W), bool)
+    hole[13:26] = True
+    fill = _frame((0.6, 0.6, 0.6))  # the still background's mean: no noise
+    fill[24, 30:36] = 0.5  # a pixel still part wire, lent beside it
+    slack = np.where(hole, np.float32(0.012), np.float32(0.0)).astype(np.float32)
+    out = away_from_wire(plate, fill, hole, slack)
+    quiet = hole.copy()
+    quiet[18:21] = False
+    quiet[24, 30:36] = False
+    moved = (out[quiet] != fill[quiet]).any(axis=1).mean()
+    assert moved < 0.01  # the mean kept where the plate is within its noise of it (3 sigma: a stray pixel)
+    assert np.allclose(out[24, 30:36], plate[24, 30:36] - 0.012)  # the part-wire pixel still held
+    held = away_from_wire(plate, fill, hole)  # no slack: held to the plate wherever it came out brighter
+    assert (held[quiet] != fill[quiet]).any(axis=1).mean() > 0.3
