@@ -1044,15 +1044,14 @@ class WireRemover:
         hold = (1.0 - conf) * np.float32(np.sqrt(1.0 - tf.renewal**2) if tf.still else 0.0)
         return fill.astype(np.float32), renew.astype(np.float32), hold.astype(np.float32), matte, conf
 
-    def _away_from_wire(self, i: int, out: np.ndarray, matte: np.ndarray, slack: np.ndarray | None = None
-                        ) -> np.ndarray:
+    def _away_from_wire(self, i: int, out: np.ndarray, matte: np.ndarray, slack: np.ndarray) -> np.ndarray:
         """``out`` with its repaired pixels (inside the hint) held on the far side of the plate from the
         wire (``away_from_wire``), after the regrain, band by band (each band's core, read with
         ``HOLD_REACH`` px around it: the bands' common box of a diagonal wire is the whole frame, 2.5 s
         at 4K). Run once, on the finished frame: run on each band's fill, it left the plate's own
         pixels along a wire's edge where a moving subject's fill was darker still, a line the QC's
         search then took for a wire left, and its second, wider repair smeared the subject (the wire
-        bench's moving subject -1.1 dB). ``slack`` (float32 (H, W), or None): how far past the plate a
+        bench's moving subject -1.1 dB). ``slack`` (float32 (H, W)): how far past the plate a
         pixel may lie and not be moved (``_steady``'s: where the fill is the mean of still frames, the
         plate's own noise; held to the plate exactly, the mean took each frame's noise back where it
         lay on the wire's side: the upright stroke's flicker x1.21, x1.00 unheld)."""
@@ -1067,7 +1066,7 @@ class WireRemover:
             if not hole[cs].any():
                 return None
             rep = self._work(out[_sl(ctx)])
-            held = away_from_wire(self._work(src[_sl(ctx)]), rep, hole, None if slack is None else slack[_sl(ctx)])[cs]
+            held = away_from_wire(self._work(src[_sl(ctx)]), rep, hole, slack[_sl(ctx)])[cs]
             moved = hole[cs] & (held != rep[cs]).any(axis=2)  # only those: the rest stays exactly as repaired
             if not moved.any():
                 return None
@@ -1294,6 +1293,7 @@ def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray, slack
     around = np.stack([cv2.medianBlur(np.ascontiguousarray(fill[:, :, c]), 5) for c in range(fill.shape[2])], axis=2)
     # the wire's pixels: the plate stands off what the repair put around them, and the repair moved them
     strong = (moved & (np.abs(target - around).max(axis=2) > WIRE_MOVE)).astype(np.float32)
+    give = np.zeros(hole.shape, np.float32) if slack is None else slack
     for c in range(d.shape[2]):
         mag = np.abs(d[:, :, c]) * strong
         num = cv2.GaussianBlur(d[:, :, c] * mag, (0, 0), SIDE_SIGMA)
@@ -1304,7 +1304,7 @@ def away_from_wire(target: np.ndarray, fill: np.ndarray, hole: np.ndarray, slack
         up = sure & (side >= SIDE_AGREE) & (stands < OTHER_WAY)  # a darker wire: the background is not darker
         down = sure & (side <= -SIDE_AGREE) & (stands > -OTHER_WAY)  # than the plate (a brighter one: brighter)
         ch = out[:, :, c]
-        ch[up] = np.maximum(ch[up], target[:, :, c][up] - (0.0 if slack is None else slack[up]))
-        ch[down] = np.minimum(ch[down], target[:, :, c][down] + (0.0 if slack is None else slack[down]))
+        ch[up] = np.maximum(ch[up], target[:, :, c][up] - give[up])
+        ch[down] = np.minimum(ch[down], target[:, :, c][down] + give[down])
     return out
 
