@@ -31,7 +31,9 @@ ENDS = 24         # columns of a piece's end its course and width are read from
 MIN_PIECE = 12    # columns a piece needs before its course is trusted
 SLOPE_TOL = 0.12  # rows per column two pieces' courses may differ by (a sagging wire bends a little)
 PAD = 32          # px around a stroke's box read for the line's sides
-SHOWN = 0.65      # of the stretch's columns where the line must stand out from both its sides
+SHOWN = 0.65      # of the stretch's columns where the line must stand out from both its sides, ...
+EDGE_STEP = 0.03  # ... or lie on an edge (one side brighter than it by this much, the other darker) ...
+OWN_TOL = 0.04    # ... holding the wire's own luminance to this (analysis luminance)
 STEP = 16         # columns a wire is carried at a time into a stretch of its stroke with a wire fewer
 BENDS = (-0.08, -0.04, 0.0, 0.04, 0.08)  # rows per column a carried course may turn by, each step
 MISSES = 2        # steps without a line crossed from the end (kept only if it shows after them)
@@ -168,7 +170,7 @@ def _polarity(lum: np.ndarray, piece: Piece, right: bool, half: float) -> float:
 
 
 def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float,
-           own: float | np.ndarray) -> bool:
+           own: float | np.ndarray, wire: np.ndarray) -> bool:
     """Whether a line of a wire whose own luminance is ``own`` runs along the course (``_seen``: in
     each column, the polarity such a wire has against what lies there; -inf or +inf: a dark or a
     bright line throughout): it stands out from both
@@ -176,13 +178,25 @@ def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarra
     wire by two, three and four of its widths either side, wherever what such a course reads
     holds no wire matted (``matte`` >= 0.5 in a fifth of its columns: the stroke's other wire,
     beside the lost one, is a side brighter or darker than anything in the texture, and no
-    measure of what the texture does)."""
+    measure of what the texture does). A column where the course lies on an edge, one side brighter
+    than its line and the other darker (a grey wire over a white shirt, just above a racket's dark
+    frame), counts where its line holds the wire's luminance there, ``wire`` (float (n,), the ends'
+    own: ``_owns``), to ``OWN_TOL``, when both ends show that same luminance: no line stands out from
+    both sides of an edge, wire or not, and a cable's colour holds along it. (Ends of two luminances
+    are no measure: between the pale and the dark wire of a diagonal pair, a course from the one to
+    the other lay on an edge all along, and some of its columns held the luminance part-way between.)"""
     here = _seen(lum, cols, rows, half, own)
     level = 0.0
     for step in _moved_off(half):
         if not _reads_wire(matte, cols, rows + step, half):
             level = max(level, float(np.median(_seen(lum, cols, rows + step, half, own))))
-    return bool((here > 0).mean() >= SHOWN and float(np.median(here)) > level)
+    line, above, below = _line_and_sides(lum, cols, np.rint(rows).astype(np.int64)[None, :], half)
+    mid, a, b = np.median(line, axis=0)[0], above[0], below[0]
+    edge = (np.maximum(a, b) >= mid + EDGE_STEP) & (np.minimum(a, b) <= mid - EDGE_STEP)
+    # the same luminance at both ends, or no end's luminance is the wire's: two wires' pieces joined
+    held = edge & (np.abs(mid - wire) <= OWN_TOL) & (np.ptp(wire) <= OWN_TOL)
+    # how far it stands out is read off the edges: on one, a wire's line stands out from neither side
+    return bool(((here > 0) | held).mean() >= SHOWN and (~edge).any() and float(np.median(here[~edge])) > level)
 
 
 def _moved_off(half: float) -> list[float]:
@@ -249,9 +263,10 @@ def bridge_stroke(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.n
         half = min(_half(matte, found[i], True), _half(matte, found[j], False))  # a wire keeps its width
         sign = _polarity(lum, found[i], True, half)
         # the ends' polarity throughout: a wire darker (brighter) than anything it crosses
+        wire = _owns(lum, found[i], found[j], cols)
         kept = sign == _polarity(lum, found[j], False, half) and \
-            _shows(lum, matte, cols, rows, half, -np.inf if sign > 0 else np.inf)
-        if not kept and not _shows(lum, matte, cols, rows, half, _owns(lum, found[i], found[j], cols)):
+            _shows(lum, matte, cols, rows, half, -np.inf if sign > 0 else np.inf, wire)
+        if not kept and not _shows(lum, matte, cols, rows, half, wire, wire):
             continue
         used_r.add(i)
         used_l.add(j)
