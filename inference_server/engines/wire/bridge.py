@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -309,12 +310,13 @@ def carry_ends(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.ndar
             if abs(stop - at) <= 2:
                 continue
             half = _half(matte + add, piece, right)
+            own = _own(lum, piece, right)
             last, x, grade, misses = (at, y), at, slope, 0
             while (stop - x) * step > 1:
                 k = np.arange(1, min(STEP, (stop - x) * step - 1) + 1)
                 cols = x + step * k
                 found = _step(lum, matte + add, ins, cols, y, step * grade, k, half,
-                              range(-SHIFT, SHIFT + 1) if misses or last[0] == at else (0,))
+                              range(-SHIFT, SHIFT + 1) if misses or last[0] == at else (0,), own)
                 if found is None:
                     misses += 1
                     if last[0] != at or misses > MISSES:  # lost again once found: it ends
@@ -335,44 +337,76 @@ def carry_ends(mid: np.ndarray, ins: np.ndarray, matte: np.ndarray, lum: np.ndar
 
 
 def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray, y: float, grade: float,
-          k: np.ndarray, half: float, shifts: Iterable[int]) -> tuple[np.ndarray, float, np.ndarray] | None:
-    """(rows, rows per column along ``k``, bool: the columns where the line stands out) of the
-    course from row ``y`` over ``cols`` (``k`` columns on, turned by one of ``BENDS``, moved by one
-    of ``shifts``, either polarity) along which a line stands out most, centred on the line, where
-    it shows: it stands out from both sides in ``SHOWN`` of the columns,
-    and by ``OVER`` times more than the best of the same family of courses moved off it by two,
-    three and four of its widths either side (those reading no wire matted, as ``_shows``). The
-    best of many courses stands out from noise somewhere; the courses moved off it are given the
-    same choice, and a wire stands out from texture by more than texture does."""
+          k: np.ndarray, half: float, shifts: Iterable[int], own: float
+          ) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """(rows, rows per column along ``k``, bool: the columns where the line shows) of the course from
+    row ``y`` over ``cols`` (``k`` columns on, turned by one of ``BENDS``, moved by one of ``shifts``)
+    along which a line shows most, centred on the line, where it shows: it stands out from both sides
+    (either polarity) in ``SHOWN`` of the columns, and by ``OVER`` times more than the best of the same
+    family of courses moved off it by two, three and four of its widths either side (those reading no
+    wire matted, as ``_shows``). The best of many courses stands out from noise somewhere; the courses
+    moved off it are given the same choice, and a wire stands out from texture by more than texture
+    does. Failing that, a line shows where it holds the wire's own luminance at the end carried,
+    ``own`` (to ``OWN_TOL``), in ``SHOWN`` of the columns and ``OVER`` times as many as any course moved
+    off it: a cable's colour holds along it where the texture it crosses, of much its luminance, does
+    not (the mid-grey pair's 0.3 wire over a tree trunk of 0.15-0.5: 59% of the columns stand out)."""
     h = lum.shape[0]
     family = [(shift, bend) for shift in shifts for bend in BENDS]
 
-    def best(base: float) -> tuple[float, np.ndarray, float, np.ndarray, float] | None:
+    def courses_at(base: float) -> tuple[np.ndarray, np.ndarray] | None:
         courses = np.stack([y + base + shift + (grade + bend) * k for shift, bend in family])  # (F, n)
-        yi = np.rint(courses).astype(np.int64)
-        ok = ~((yi < 0) | (yi >= h)).any(axis=1)
-        if not ok.any():
+        ok = ~((np.rint(courses) < 0) | (np.rint(courses) >= h)).any(axis=1)
+        return (courses, ok) if ok.any() else None
+
+    def best(base: float) -> tuple[float, np.ndarray, float, np.ndarray, float] | None:
+        at_base = courses_at(base)
+        if at_base is None:
             return None
-        both = _contrasts(lum, cols, yi[ok], half)  # (F', 2, n): dark, bright
+        courses, ok = at_base
+        both = _contrasts(lum, cols, np.rint(courses[ok]).astype(np.int64), half)  # (F', 2, n): dark, bright
         levels = np.median(both, axis=2)
         # the first course of the greatest level, in the order the family is listed (dark first)
         f, s = np.unravel_index(int(np.argmax(levels)), levels.shape)
         at = int(np.nonzero(ok)[0][f])
         return float(levels[f, s]), courses[at], grade + family[at][1], both[f, s] > 0, (1.0, -1.0)[s]
 
-    here = best(0.0)
-    if here is None or here[3].mean() < SHOWN or ins[np.rint(here[1]).astype(np.int64), cols].mean() < 0.8:
-        return None
-    level, rows, bent, shown, sign = here
-    for off in _moved_off(half):
-        if _reads_wire(matte, cols, y + off + grade * k, half):
-            continue
-        other = best(off)
-        if other is not None and other[0] * OVER >= level:
+    def held(base: float) -> tuple[float, np.ndarray, float, np.ndarray] | None:
+        at_base = courses_at(base)
+        if at_base is None:
             return None
-    # centred on the line: each column's darkest (brightest) row within 2 px, a straight fit
+        courses, ok = at_base
+        yi = np.rint(courses[ok]).astype(np.int64)
+        line = np.median(np.stack([lum[np.clip(yi + d, 0, h - 1), cols] for d in (-1, 0, 1)]), axis=0)
+        holds = np.abs(line - own) <= OWN_TOL  # (F', n)
+        f = int(np.argmax(holds.mean(axis=1)))
+        at = int(np.nonzero(ok)[0][f])
+        return float(holds[f].mean()), courses[at], grade + family[at][1], holds[f]
+
+    def inside(rows: np.ndarray) -> bool:
+        return bool(ins[np.rint(rows).astype(np.int64), cols].mean() >= 0.8)
+
+    def beats_moved_off(score: Callable[[float], tuple[Any, ...] | None], level: float) -> bool:
+        for off in _moved_off(half):
+            if _reads_wire(matte, cols, y + off + grade * k, half):
+                continue
+            other = score(off)
+            if other is not None and other[0] * OVER >= level:
+                return False
+        return True
+
+    here = best(0.0)
+    if here is not None and here[3].mean() >= SHOWN and inside(here[1]) and beats_moved_off(best, here[0]):
+        level, rows, bent, shown, sign = here
+        # centred on the line: each column's darkest (brightest) row within 2 px
+        near = -sign * lum
+    else:
+        same = held(0.0)
+        if same is None or same[0] < SHOWN or not inside(same[1]) or not beats_moved_off(held, same[0]):
+            return None
+        _, rows, bent, shown = same
+        near = -np.abs(lum - own)  # centred on the row nearest the wire's luminance
     yi = np.clip(np.rint(rows).astype(np.int64)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
-    at = yi[np.argmax(-sign * lum[yi, cols[None, :]], axis=0), np.arange(cols.size)]
+    at = yi[np.argmax(near[yi, cols[None, :]], axis=0), np.arange(cols.size)]
     fit = np.polyfit(k.astype(np.float64), at.astype(np.float64), 1) if k.size >= 3 else (0.0, float(np.mean(at - rows)))
     centred = np.polyval(fit, k) if k.size >= 3 else rows + fit[1]
     return centred.astype(np.float32), bent, shown

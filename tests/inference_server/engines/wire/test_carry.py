@@ -93,3 +93,44 @@ def test_without_the_carry_the_stretch_stays_lost(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(bridge, "CARRY", False)
     out, _, before, _, _ = _carried("sky")
     assert np.array_equal(out, before)
+
+
+def _of_its_luminance(gone: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(matte carried, matte before, the grey wire's alpha, the columns past ``SKY``): a rig's dark
+    wire (0.04) and, 12 px under it, a grey one (0.3, 3 px), over a dark wall (0.02-0.12: the grey wire
+    bright there) that turns at ``SKY`` to blotches darker and paler than it (0.15 and 0.45: the mid-grey
+    pair's 0.3 wire over a tree trunk), where it stands out from both sides only where one blotch lies
+    along it. The bands found the dark wire all along and the grey one up to ``SKY``. ``gone``: the
+    grey wire ends at ``SKY``."""
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    noise = cv2.GaussianBlur(np.random.default_rng(7).random((H, W)).astype(np.float32), (0, 0), 2.0)
+    bark = np.where(noise > np.median(noise), np.float32(0.45), np.float32(0.15))  # blotches, dark and pale
+    wall = np.where((xx >= SKY)[:, :, None], bark[:, :, None], texture(H, W, 5) * 0.1 + 0.02)
+    centre = 50 - 0.08 * (xx - W / 2)
+    dark = np.clip(2.0 - np.abs(yy - centre), 0, 1)
+    grey = np.clip(2.0 - np.abs(yy - centre - 12.0), 0, 1)
+    if gone:
+        grey = np.where(xx >= SKY, 0.0, grey)
+    plate = wall * (1 - dark[:, :, None]) + 0.04 * dark[:, :, None]
+    plate = (plate * (1 - grey[:, :, None]) + 0.3 * grey[:, :, None]).astype(np.float32)
+    hint = np.zeros((H, W), np.float32)
+    hint[25:90, 8:W - 8] = 1.0
+    whole = np.clip(2.0 - np.abs(yy - centre - 12.0), 0, 1)
+    centres, matte = _found(np.clip(whole - 0.25, 0, 1) * 4 / 3)  # as the bands leave them: up to SKY - 3
+    out, _ = bridge_gaps(centres, hint, matte, lambda box: analysis_luma(plate[box]))
+    tail = np.zeros(W, bool)
+    tail[SKY:W - 8] = True
+    return out, matte, whole, tail
+
+
+def test_a_wire_over_texture_of_its_own_luminance_is_carried_where_its_line_holds_that_luminance() -> None:
+    out, before, grey, tail = _of_its_luminance(gone=False)
+    wire = (grey >= 0.5) & tail[None, :]
+    assert not (before[wire] > 0).any()
+    assert float((out[wire] >= 128).mean()) > 0.9
+    assert not (out[~_near(grey)] > before[~_near(grey)]).any()
+
+
+def test_blotches_of_a_wire_s_luminance_past_its_end_are_no_wire() -> None:
+    out, before, grey, tail = _of_its_luminance(gone=True)
+    assert not (out[:, SKY + 8:] > before[:, SKY + 8:]).any()
