@@ -194,7 +194,7 @@ def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarra
     line, above, below = _line_and_sides(lum, cols, np.rint(rows).astype(np.int64)[None, :], half)
     mid, a, b = np.median(line, axis=0)[0], above[0], below[0]
     edge = (np.maximum(a, b) >= mid + EDGE_STEP) & (np.minimum(a, b) <= mid - EDGE_STEP)
-    # the same luminance at both ends, or no end's luminance is the wire's: two wires' pieces joined
+    # ends of two luminances may be two wires' pieces: no one luminance for the line to hold
     held = edge & (np.abs(mid - wire) <= OWN_TOL) & (np.ptp(wire) <= OWN_TOL)
     # how far it stands out is read off the edges: on one, a wire's line stands out from neither side
     return bool(((here > 0) | held).mean() >= SHOWN and (~edge).any() and float(np.median(here[~edge])) > level)
@@ -396,17 +396,17 @@ def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray,
 
     here = best(0.0)
     if here is not None and here[3].mean() >= SHOWN and inside(here[1]) and beats_moved_off(best, here[0]):
-        level, rows, bent, shown, sign = here
-        # centred on the line: each column's darkest (brightest) row within 2 px
-        near = -sign * lum
+        _, rows, bent, shown, sign = here
+        yi = np.clip(np.rint(rows).astype(np.int64)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
+        near = -sign * lum[yi, cols[None, :]]  # centred on the line: each column's darkest (brightest) row within 2 px
     else:
         same = held(0.0)
         if same is None or same[0] < SHOWN or not inside(same[1]) or not beats_moved_off(held, same[0]):
             return None
         _, rows, bent, shown = same
-        near = -np.abs(lum - own)  # centred on the row nearest the wire's luminance
-    yi = np.clip(np.rint(rows).astype(np.int64)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
-    at = yi[np.argmax(near[yi, cols[None, :]], axis=0), np.arange(cols.size)]
+        yi = np.clip(np.rint(rows).astype(np.int64)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
+        near = -np.abs(lum[yi, cols[None, :]] - own)  # or the row nearest the wire's luminance
+    at = yi[np.argmax(near, axis=0), np.arange(cols.size)]
     fit = np.polyfit(k.astype(np.float64), at.astype(np.float64), 1) if k.size >= 3 else (0.0, float(np.mean(at - rows)))
     centred = np.polyval(fit, k) if k.size >= 3 else rows + fit[1]
     return centred.astype(np.float32), bent, shown
