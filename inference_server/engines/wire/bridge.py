@@ -94,11 +94,17 @@ def _line_and_sides(lum: np.ndarray, cols: np.ndarray, yi: np.ndarray, half: flo
     """(the three rows of each course's line, (3, F, n); the median of each side ``half + 2`` to
     ``half + 5`` px off, (F, n) each) for int rows ``yi`` (F, n) over ``cols`` (n,)."""
     h = lum.shape[0]
-    line = np.stack([lum[np.clip(yi + d, 0, h - 1), cols] for d in (-1, 0, 1)])
+    line = _line(lum, cols, yi)
     near, far = int(np.ceil(half)) + 2, int(np.ceil(half)) + 5
     above, below = (np.median(np.stack([lum[np.clip(yi + s * d, 0, h - 1), cols] for d in range(near, far + 1)]), axis=0)
                     for s in (-1, 1))
     return line, above, below
+
+
+def _line(lum: np.ndarray, cols: np.ndarray, yi: np.ndarray) -> np.ndarray:
+    """The three rows of each course's line, (3, F, n), for int rows ``yi`` (F, n) over ``cols`` (n,)."""
+    h = lum.shape[0]
+    return np.stack([lum[np.clip(yi + d, 0, h - 1), cols] for d in (-1, 0, 1)])
 
 
 def _contrasts(lum: np.ndarray, cols: np.ndarray, yi: np.ndarray, half: float) -> np.ndarray:
@@ -122,8 +128,11 @@ def _seen(lum: np.ndarray, cols: np.ndarray, rows: np.ndarray, half: float, own:
     bright where not (``own`` -inf: dark throughout, +inf: bright). A cable's colour holds along it; what it
     lies against changes (a grey cable is dark against a pale wall and bright against a dark
     shirt), and so does which way it stands out."""
-    yi = np.rint(rows).astype(np.int64)[None, :]
-    line, above, below = _line_and_sides(lum, cols, yi, half)
+    return _seen_in(*_line_and_sides(lum, cols, np.rint(rows).astype(np.int64)[None, :], half), own)
+
+
+def _seen_in(line: np.ndarray, above: np.ndarray, below: np.ndarray, own: float | np.ndarray) -> np.ndarray:
+    """``_seen`` of one course already read (``_line_and_sides``, F = 1)."""
     dark, bright = _dark_bright(line, above, below)
     return np.where(0.5 * (above + below) > own, dark, bright)[0]
 
@@ -186,12 +195,12 @@ def _shows(lum: np.ndarray, matte: np.ndarray, cols: np.ndarray, rows: np.ndarra
     both sides of an edge, wire or not, and a cable's colour holds along it. (Ends of two luminances
     are no measure: between the pale and the dark wire of a diagonal pair, a course from the one to
     the other lay on an edge all along, and some of its columns held the luminance part-way between.)"""
-    here = _seen(lum, cols, rows, half, own)
+    line, above, below = _line_and_sides(lum, cols, np.rint(rows).astype(np.int64)[None, :], half)
+    here = _seen_in(line, above, below, own)
     level = 0.0
     for step in _moved_off(half):
         if not _reads_wire(matte, cols, rows + step, half):
             level = max(level, float(np.median(_seen(lum, cols, rows + step, half, own))))
-    line, above, below = _line_and_sides(lum, cols, np.rint(rows).astype(np.int64)[None, :], half)
     mid, a, b = np.median(line, axis=0)[0], above[0], below[0]
     edge = (np.maximum(a, b) >= mid + EDGE_STEP) & (np.minimum(a, b) <= mid - EDGE_STEP)
     # ends of two luminances may be two wires' pieces: no one luminance for the line to hold
@@ -353,17 +362,20 @@ def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray,
     h = lum.shape[0]
     family = [(shift, bend) for shift in shifts for bend in BENDS]
 
-    def courses_at(base: float) -> tuple[np.ndarray, np.ndarray] | None:
+    def courses_at(base: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(the family's courses moved by ``base``, (F, n); the rows of those inside the frame, (F', n)
+        int; which those are, (F,) bool), or None where none is."""
         courses = np.stack([y + base + shift + (grade + bend) * k for shift, bend in family])  # (F, n)
-        ok = ~((np.rint(courses) < 0) | (np.rint(courses) >= h)).any(axis=1)
-        return (courses, ok) if ok.any() else None
+        yi = np.rint(courses).astype(np.int64)
+        ok = ~((yi < 0) | (yi >= h)).any(axis=1)
+        return (courses, yi[ok], ok) if ok.any() else None
 
     def best(base: float) -> tuple[float, np.ndarray, float, np.ndarray, float] | None:
         at_base = courses_at(base)
         if at_base is None:
             return None
-        courses, ok = at_base
-        both = _contrasts(lum, cols, np.rint(courses[ok]).astype(np.int64), half)  # (F', 2, n): dark, bright
+        courses, yi, ok = at_base
+        both = _contrasts(lum, cols, yi, half)  # (F', 2, n): dark, bright
         levels = np.median(both, axis=2)
         # the first course of the greatest level, in the order the family is listed (dark first)
         f, s = np.unravel_index(int(np.argmax(levels)), levels.shape)
@@ -374,10 +386,8 @@ def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray,
         at_base = courses_at(base)
         if at_base is None:
             return None
-        courses, ok = at_base
-        yi = np.rint(courses[ok]).astype(np.int64)
-        line = np.median(np.stack([lum[np.clip(yi + d, 0, h - 1), cols] for d in (-1, 0, 1)]), axis=0)
-        holds = np.abs(line - own) <= OWN_TOL  # (F', n)
+        courses, yi, ok = at_base
+        holds = np.abs(np.median(_line(lum, cols, yi), axis=0) - own) <= OWN_TOL  # (F', n)
         f = int(np.argmax(holds.mean(axis=1)))
         at = int(np.nonzero(ok)[0][f])
         return float(holds[f].mean()), courses[at], grade + family[at][1], holds[f]
@@ -397,16 +407,16 @@ def _step(lum: np.ndarray, matte: np.ndarray, ins: np.ndarray, cols: np.ndarray,
     here = best(0.0)
     if here is not None and here[3].mean() >= SHOWN and inside(here[1]) and beats_moved_off(best, here[0]):
         _, rows, bent, shown, sign = here
-        yi = np.clip(np.rint(rows).astype(np.int64)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
-        near = -sign * lum[yi, cols[None, :]]  # centred on the line: each column's darkest (brightest) row within 2 px
     else:
         same = held(0.0)
         if same is None or same[0] < SHOWN or not inside(same[1]) or not beats_moved_off(held, same[0]):
             return None
-        _, rows, bent, shown = same
-        yi = np.clip(np.rint(rows).astype(np.int64)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
-        near = -np.abs(lum[yi, cols[None, :]] - own)  # or the row nearest the wire's luminance
-    at = yi[np.argmax(near, axis=0), np.arange(cols.size)]
+        (_, rows, bent, shown), sign = same, 0.0
+    # centred on the line: each column's darkest (brightest) row within 2 px, or, held by its luminance,
+    # the row nearest it
+    yi = np.clip(np.rint(rows).astype(np.int64)[None, :] + np.arange(-2, 3)[:, None], 0, h - 1)
+    near = lum[yi, cols[None, :]]
+    at = yi[np.argmax(-sign * near if sign else -np.abs(near - own), axis=0), np.arange(cols.size)]
     fit = np.polyfit(k.astype(np.float64), at.astype(np.float64), 1) if k.size >= 3 else (0.0, float(np.mean(at - rows)))
     centred = np.polyval(fit, k) if k.size >= 3 else rows + fit[1]
     return centred.astype(np.float32), bent, shown

@@ -17,10 +17,15 @@ def _repair(plates: list[np.ndarray], hints: list[np.ndarray], reach: int, monke
     return [rem.repair(i)[0] for i in range(len(plates))]
 
 
+def _steps(frames: list[np.ndarray], hints: list[np.ndarray]) -> list[float]:
+    """Each step's mean absolute change from frame to frame inside both frames' hints."""
+    return [float(np.abs(frames[t] - frames[t - 1])[(hints[t] > 0) & (hints[t - 1] > 0)].mean())
+            for t in range(1, len(frames))]
+
+
 def _flicker(frames: list[np.ndarray], hints: list[np.ndarray]) -> float:
     """Mean absolute change from frame to frame inside both frames' hints."""
-    return float(np.mean([np.abs(frames[t] - frames[t - 1])[(hints[t] > 0) & (hints[t - 1] > 0)].mean()
-                          for t in range(1, len(frames))]))
+    return float(np.mean(_steps(frames, hints)))
 
 
 def _error(frames: list[np.ndarray], truth: list[np.ndarray], hints: list[np.ndarray]) -> float:
@@ -50,7 +55,7 @@ def test_the_frames_at_a_shots_ends_average_as_many_repairs_as_those_in_its_midd
     (0.77 of them; cut, 0.92)."""
     _, plates, hints = wire_shot(14, drift=0.5, noise=0.004, seed=3)
     out = _repair(plates, hints, 4, monkeypatch)
-    steps = [float(np.abs(out[t] - out[t - 1])[(hints[t] > 0) & (hints[t - 1] > 0)].mean()) for t in range(1, 14)]
+    steps = _steps(out, hints)
     ends, middle = steps[:4] + steps[-4:], steps[4:-4]
     assert np.mean(ends) < 0.85 * np.mean(middle), steps
 
