@@ -22,6 +22,9 @@ def luminance(image: np.ndarray) -> np.ndarray:
     return image.astype(np.float32).mean(axis=2)
 
 
+FLOW_MIN = 32  # px: the least height DIS flow is run on (``dense_flow``)
+
+
 def _to_u8(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     both = np.concatenate([a.ravel()[::7], b.ravel()[::7]])
     lo, hi = np.percentile(both, [0.5, 99.5])
@@ -49,9 +52,17 @@ def dense_flow(a: np.ndarray, b: np.ndarray, preset: str = "fast") -> np.ndarray
                "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
     if preset not in presets:
         raise ValueError(f"dense_flow: unknown preset {preset!r}; use {', '.join(presets)}")
+    # OpenCV's DIS reads past a frame under FLOW_MIN px tall (a segmentation fault, not an error: it
+    # took the whole process down on a 31 x 641 frame, and on 8-31 px tall frames 40-600 px wide); so
+    # it is given one that tall at least, its rows repeated past the edges, and its flow cropped back
+    h = ga.shape[0]
+    top = max(FLOW_MIN - h, 0) // 2
+    pad = (top, max(FLOW_MIN - h, 0) - top)
+    if pad[0] or pad[1]:
+        ga, gb = (cv2.copyMakeBorder(g, pad[0], pad[1], 0, 0, cv2.BORDER_REPLICATE) for g in (ga, gb))
     dis = cv2.DISOpticalFlow_create(presets[preset])  # type: ignore[attr-defined]
     flow = dis.calc(ga, gb, None)
-    return np.asarray(flow, np.float32)
+    return np.asarray(flow[pad[0]:pad[0] + h], np.float32)
 
 
 def warp(image: np.ndarray, flow: np.ndarray, border_value: float = 0.0) -> tuple[np.ndarray, np.ndarray]:

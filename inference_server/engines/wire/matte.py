@@ -891,7 +891,8 @@ def find_wire_matte(image: np.ndarray, hint: np.ndarray, polarity: str = "auto",
             chroma = {name: np.ascontiguousarray(v.T) for name, v in chroma.items()}
         width = hint_width(ins)
         cross = float(np.ptp(np.nonzero(ins)[0])) > 3.0 * width + 10  # a curved or crossed stroke
-        stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity), {}) if memo is not None else None
+        # keyed by orientation too: two strokes in one box, one taller than wide, read it transposed
+        stroke_memo = memo.setdefault((y0, y1, x0, x1, polarity, tall), {}) if memo is not None else None
         core, lines, paths, mid = _axis_cores(img, ins, width, polarity, grow, lm, cross, stroke_memo,
                                               lenient=whole_stroke, floors_only=floors_only, chroma=chroma)
         if tall:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -65,6 +69,46 @@ def test_dense_flow_measures_a_shift_and_consistency_flags_occlusion() -> None:
     assert ok[8:-8, 8:-8].mean() > 0.9
     bad = flow.consistency_mask(f, np.zeros_like(f))
     assert bad[8:-8, 8:-8].mean() < 0.1
+
+
+def test_dense_flow_on_a_frame_under_32_px_tall_measures_its_shift_and_does_not_crash() -> None:
+    """OpenCV's DIS flow faulted (SIGSEGV) on frames 8-31 px tall and 40-600 px wide: run in a child
+    process, so a regression fails this test instead of taking pytest down."""
+    code = (
+        "import numpy as np\n"
+        "from inference_server.engines.wire import flow\n"
+        "rng = np.random.default_rng(3)\n"
+        "for h, w in ((31, 641), (8, 40), (16, 200), (24, 500), (12, 12)):\n"
+        "    a = rng.random((h, w)).astype(np.float32)\n"
+        "    a = (a + np.roll(a, 1, 1) + np.roll(a, 1, 0)) / 3\n"
+        "    f = flow.dense_flow(a, np.roll(a, 2, axis=1), 'fast')\n"
+        "    print(h, w, f.shape[0], f.shape[1], float(np.median(f[:, 8:-8, 0])))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=str(Path(flow.__file__).resolve().parents[3]))
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = [line.split() for line in done.stdout.splitlines()]
+    assert [(int(r[2]), int(r[3])) for r in rows] == [(31, 641), (8, 40), (16, 200), (24, 500), (12, 12)]
+    for r in rows[:4]:  # each frame's shift of 2 px, measured through its repeated rows
+        assert float(r[4]) == pytest.approx(2.0, abs=0.5), r
+
+
+def test_two_strokes_in_one_box_one_taller_than_wide_keep_their_own_floors() -> None:
+    """A frame 28 px wide: two small strokes over the same rows share the crop the search reads around
+    them; one is taller than wide and read transposed. Their floors, kept under one key in the frame's
+    memo, had each other's length: the search raised a numpy broadcast error (a hint of scattered
+    dots on a narrow frame). Now each is read as on its own, memo or none."""
+    img = np.dstack([texture(200, 28, 7)] * 3).astype(np.float32)
+    hint = np.zeros((200, 28), np.float32)
+    hint[100:102, 3] = 1.0                      # taller than wide
+    hint[100, 20:22] = 1.0
+    hint[101, 22] = 1.0                         # wider than tall, over the same two rows
+    alone = matte.find_wire_matte(img, hint)[0]
+    memo: dict[object, object] = {}
+    kept = matte.find_wire_matte(img, hint, memo=memo)[0]
+    assert kept.shape == (200, 28)
+    assert np.array_equal(kept, alone)
+    assert sorted(bool(k[-1]) for k in memo) == [False, True]  # type: ignore[index]
 
 
 def test_fill_temporal_static_recovers_exact_background() -> None:
