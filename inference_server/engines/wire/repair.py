@@ -41,6 +41,7 @@ from inference_server.engines.wire.qc import (
 )
 from inference_server.engines.wire.regrain import GrainModel, apply_grain, estimate_grain
 from inference_server.engines.wire.ridges import analysis_luma, scene_linear
+from inference_server.engines.wire.soft import SOFT, soft_wires
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.engines.wire.temporal import CLEAN, fill_temporal, seam_correction
 from inference_server.frames import from_float, to_float
@@ -389,6 +390,9 @@ class WireRemover:
                 centres[_sl(core)] |= mid
         if not guard and BRIDGE:  # a wire the bands lost for a stretch, carried across it
             full, centres = bridge_gaps(centres, hint, full, lambda box: analysis_luma(to_float(plate[box])))
+        if not guard and SOFT:  # a wire smeared by motion blur where the bands found none along a stroke
+            full, centres = soft_wires(centres, hint, full, lambda box: analysis_luma(to_float(plate[box])),
+                                       s.polarity)
         cache[i] = full
         if not guard:
             self._centres[i] = np.nonzero(centres)  # type: ignore[assignment]
