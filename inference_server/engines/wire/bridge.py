@@ -25,7 +25,7 @@ import numpy as np
 
 from inference_server.engines.wire.components import components
 from inference_server.engines.wire.matte import feathered
-from inference_server.engines.wire.qc import counts, strokes, usual
+from inference_server.engines.wire.qc import counts, stroke_boxes, usual
 
 MAX_BRIDGE = 200  # px: the longest stretch a wire is carried across
 ENDS = 24         # columns of a piece's end its course and width are read from
@@ -439,13 +439,8 @@ def bridge_gaps(centres: np.ndarray, hint: np.ndarray, matte_u8: np.ndarray,
     """(the matte with each stroke's lost stretches bridged, uint8 (H, W); the centre lines with the
     bridges' added, bool (H, W)). ``luma(box)``: the analysis luminance of the plate inside ``box``."""
     out, lines = matte_u8.copy(), centres.copy()
-    h, w = hint.shape
-    for (ys, xs), ins, tall in strokes(hint):
-        # the stroke's box with room around it: a line's sides, and the courses moved off it
-        y0, y1, x0, x1 = max(ys.start - PAD, 0), min(ys.stop + PAD, h), max(xs.start - PAD, 0), min(xs.stop + PAD, w)
-        box = (slice(y0, y1), slice(x0, x1))
-        inner = np.zeros((y1 - y0, x1 - x0), bool)
-        inner[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] = ins
+    # each stroke's box with room around it: a line's sides, and the courses moved off it
+    for box, inner, tall in stroke_boxes(hint, PAD):
         mid = centres[box] & inner
         if not mid.any():
             continue

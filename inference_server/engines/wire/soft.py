@@ -25,7 +25,7 @@ import numpy as np
 
 from inference_server.engines.wire.matte import feathered
 from inference_server.engines.wire.paths import GAP, runs, trace
-from inference_server.engines.wire.qc import strokes
+from inference_server.engines.wire.qc import stroke_boxes
 
 SOFT = True          # search a stroke where the found wires run along little of it for a smeared one
 HALVES = (3, 5, 7, 9)  # px: half-widths of the bands measured
@@ -142,12 +142,7 @@ def soft_wires(centres: np.ndarray, hint: np.ndarray, matte_u8: np.ndarray,
     bool (H, W)) for the strokes whose found wires (``centres``) run along less than ``FOUND`` of them.
     ``luma(box)``: the analysis luminance of the plate inside ``box``."""
     out, lines = matte_u8.copy(), centres.copy()
-    h, w = hint.shape
-    for (ys, xs), ins, tall in strokes(hint):
-        y0, y1, x0, x1 = max(ys.start - PAD, 0), min(ys.stop + PAD, h), max(xs.start - PAD, 0), min(xs.stop + PAD, w)
-        box = (slice(y0, y1), slice(x0, x1))
-        inner = np.zeros((y1 - y0, x1 - x0), bool)
-        inner[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] = ins
+    for box, inner, tall in stroke_boxes(hint, PAD):
         tr: Callable[[np.ndarray], np.ndarray] = (lambda a: np.ascontiguousarray(a.T)) if tall else (lambda a: a)
         mid, inside = tr(centres[box] & inner), tr(inner)
         held = np.asarray(mid.any(axis=0))
