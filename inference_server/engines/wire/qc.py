@@ -132,7 +132,6 @@ def strokes(hint: np.ndarray) -> list[tuple[tuple[slice, slice], np.ndarray, boo
     return out
 
 
-
 def stroke_boxes(hint: np.ndarray, pad: int) -> list[tuple[tuple[slice, slice], np.ndarray, bool]]:
     """Each stroke of ``hint`` (``strokes``) with ``pad`` px of room around its box, cut at the frame's
     edge: (that box, bool inside the stroke within it, whether the stroke is taller than wide)."""
@@ -144,6 +143,7 @@ def stroke_boxes(hint: np.ndarray, pad: int) -> list[tuple[tuple[slice, slice], 
         inner[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] = ins
         out.append(((slice(y0, y1), slice(x0, x1)), inner, tall))
     return out
+
 
 def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = None
               ) -> tuple[int, tuple[int, int, int, int] | None, np.ndarray]:

@@ -1,4 +1,4 @@
-"""A wire smeared by motion blur, found where the ridge search found no wire along its stroke.
+"""A wire smeared by motion blur, found where the ridge search found wires along little of its stroke.
 
 A 4 px wire smeared 14 px across its drift covers each pixel it crosses a quarter at most: a soft
 band as wide as the smear, flat across its middle. The search's ridges (to 5 px) answer on such a
@@ -46,12 +46,12 @@ def band_contrasts(lum: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
     best: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     h = lum.shape[0]
+    rows = np.arange(h)
     for half in HALVES:
         side = max(3, half)
         mid = uniform_filter1d(lum, 2 * half + 1, axis=0, mode="nearest")
         strip = uniform_filter1d(lum, side, axis=0, mode="nearest")
         off = half + 1 + (side + 1) // 2
-        rows = np.arange(h)
         above, below = strip[np.clip(rows - off, 0, h - 1)], strip[np.clip(rows + off, 0, h - 1)]
         for name, value in (("dark", np.minimum(above, below) - mid), ("bright", mid - np.maximum(above, below))):
             value = uniform_filter1d(value, ALONG, axis=1, mode="nearest").astype(np.float32)
@@ -145,8 +145,8 @@ def soft_wires(centres: np.ndarray, hint: np.ndarray, matte_u8: np.ndarray,
     for box, inner, tall in stroke_boxes(hint, PAD):
         tr: Callable[[np.ndarray], np.ndarray] = (lambda a: np.ascontiguousarray(a.T)) if tall else (lambda a: a)
         mid, inside = tr(centres[box] & inner), tr(inner)
-        held = np.asarray(mid.any(axis=0))
-        if float(held[inside.any(axis=0)].mean()) >= FOUND:
+        followed = np.asarray(mid.any(axis=0))  # the columns a found wire runs through
+        if float(followed[inside.any(axis=0)].mean()) >= FOUND:
             continue
         found = soft_wire(tr(luma(box)), inside, tr(matte_u8[box] >= 128), polarity)
         if found is None:
