@@ -16,7 +16,8 @@ in the stroke, a bright one smeared over 10 px over a handheld interior); then t
 case over every clip: one stroke over a dark and a bright wire, high and low in the frame
 (``two_wire_matrix``: ten classes, summed up on their own line); and eight classes over
 photographs no other class shows, drawn by another generator and run once before they joined
-(``wire_stills``: held out from the tuning, summed up on their own line). Per class it prints:
+(``wire_stills``: held out from the tuning, summed up on their own line), with four scene-linear
+half-float EXR stills no other class shows, drawn the same way (stop 88). Per class it prints:
 
 - PSNR and SSIM inside the hint: ours (auto, no regrain, so every method is compared as an
   estimate of the clean plate) vs cv2.inpaint Telea and Navier-Stokes given the same hint;
@@ -68,7 +69,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from wire_scenes import MATRIX, Scene, scenes, two_wire_matrix  # noqa: E402
-from wire_stills import STILL, stills  # noqa: E402
+from wire_stills import STILL, exr_stills, stills  # noqa: E402
 
 from inference_server.engines.metrics import psnr  # noqa: E402
 from inference_server.engines.wire.repair import WireRemover, WireSettings  # noqa: E402
@@ -461,6 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         builders.update(two_wire_matrix(frames))
         builders.update(stills(frames))
+        builders.update(exr_stills(frames))
     rows: list[dict[str, object]] = []
     for label, build in builders.items():
         if args.only and not any(o.lower() in label.lower() for o in args.only.split("|")):
