@@ -342,14 +342,18 @@ def contact_sheet(path: Path, sc: Scenario, rows: Sequence[tuple[int, dict[str, 
         before = sc.plate[i].copy()
         edge = sc.masks[i] & ~(cv2.erode(sc.masks[i].astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
         before[edge] = (255, 255, 0)
-        tiles = [("before (mask outlined) " + label, before)] + list(imgs.items()) + [("truth", sc.host[i])]
+        tiles = [("before (mask outlined)", before)] + list(imgs.items()) + [("truth", sc.host[i])]
         row = []
         for name, img in tiles:
             tile = np.ascontiguousarray(img[y0:y1, x0:x1])
             tile = cv2.copyMakeBorder(tile, 18, 2, 2, 2, cv2.BORDER_CONSTANT, value=(0, 0, 0))
             cv2.putText(tile, name, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
             row.append(tile)
-        lines.append(np.hstack(row))
+        line = np.hstack(row)
+        # the frame on a line of its own: on a tile as narrow as the object, "frame 12 (worst)" was cut to "frame 1"
+        head = np.zeros((18, line.shape[1], 3), np.uint8)
+        cv2.putText(head, label, (4, 13), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 0), 1, cv2.LINE_AA)
+        lines.append(np.vstack([head, line]))
     width = max(r.shape[1] for r in lines)
     sheet = np.vstack([cv2.copyMakeBorder(r, 0, 0, 0, width - r.shape[1], cv2.BORDER_CONSTANT) for r in lines])
     path.parent.mkdir(parents=True, exist_ok=True)
