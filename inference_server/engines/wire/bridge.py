@@ -25,7 +25,7 @@ import numpy as np
 
 from inference_server.engines.wire.components import components
 from inference_server.engines.wire.matte import feathered
-from inference_server.engines.wire.qc import counts, stroke_boxes, usual
+from inference_server.engines.wire.qc import counts, lengthwise, stroke_boxes, usual
 
 MAX_BRIDGE = 200  # px: the longest stretch a wire is carried across
 ENDS = 24         # columns of a piece's end its course and width are read from
@@ -445,7 +445,7 @@ def bridge_gaps(centres: np.ndarray, hint: np.ndarray, matte_u8: np.ndarray,
         if not mid.any():
             continue
         m = matte_u8[box].astype(np.float32) / np.float32(255.0)
-        tr = (lambda a: np.ascontiguousarray(a.T)) if tall else (lambda a: a)
+        tr = lengthwise(tall)
         add, put = bridge_stroke(tr(mid), tr(inner), tr(m), tr(luma(box)))
         if not put.any():
             continue

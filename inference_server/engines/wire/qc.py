@@ -10,6 +10,7 @@ judges lines by the same measure the first search did, and the wire it missed sc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,6 +144,12 @@ def stroke_boxes(hint: np.ndarray, pad: int) -> list[tuple[tuple[slice, slice], 
         inner[ys.start - y0:ys.stop - y0, xs.start - x0:xs.stop - x0] = ins
         out.append(((slice(y0, y1), slice(x0, x1)), inner, tall))
     return out
+
+
+def lengthwise(tall: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """The crop of a stroke laid along x: transposed (and contiguous) when the stroke is taller than
+    wide, as it is otherwise; applied again, it lays a result back."""
+    return (lambda a: np.ascontiguousarray(a.T)) if tall else (lambda a: a)
 
 
 def wire_gaps(centres: np.ndarray, hint: np.ndarray, matte: np.ndarray | None = None

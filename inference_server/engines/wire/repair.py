@@ -388,11 +388,18 @@ class WireRemover:
             full[_sl(core)] = np.maximum(full[_sl(core)], band)
             if mid is not None:
                 centres[_sl(core)] |= mid
+        lumas: dict[tuple[int, int, int, int], np.ndarray] = {}
+
+        def luma(box: tuple[slice, slice]) -> np.ndarray:  # a stroke's box, read once for both passes below
+            key = (box[0].start, box[0].stop, box[1].start, box[1].stop)
+            if key not in lumas:
+                lumas[key] = analysis_luma(to_float(plate[box]))
+            return lumas[key]
+
         if not guard and BRIDGE:  # a wire the bands lost for a stretch, carried across it
-            full, centres = bridge_gaps(centres, hint, full, lambda box: analysis_luma(to_float(plate[box])))
+            full, centres = bridge_gaps(centres, hint, full, luma)
         if not guard and SOFT:  # a wire smeared by motion blur where the bands found none along a stroke
-            full, centres = soft_wires(centres, hint, full, lambda box: analysis_luma(to_float(plate[box])),
-                                       s.polarity)
+            full, centres = soft_wires(centres, hint, full, luma, s.polarity)
         cache[i] = full
         if not guard:
             self._centres[i] = np.nonzero(centres)  # type: ignore[assignment]

@@ -25,7 +25,7 @@ import numpy as np
 
 from inference_server.engines.wire.matte import feathered
 from inference_server.engines.wire.paths import GAP, runs, trace
-from inference_server.engines.wire.qc import stroke_boxes
+from inference_server.engines.wire.qc import lengthwise, stroke_boxes
 
 SOFT = True          # search a stroke where the found wires run along little of it for a smeared one
 HALVES = (3, 5, 7, 9)  # px: half-widths of the bands measured
@@ -143,7 +143,7 @@ def soft_wires(centres: np.ndarray, hint: np.ndarray, matte_u8: np.ndarray,
     ``luma(box)``: the analysis luminance of the plate inside ``box``."""
     out, lines = matte_u8.copy(), centres.copy()
     for box, inner, tall in stroke_boxes(hint, PAD):
-        tr: Callable[[np.ndarray], np.ndarray] = (lambda a: np.ascontiguousarray(a.T)) if tall else (lambda a: a)
+        tr = lengthwise(tall)
         mid, inside = tr(centres[box] & inner), tr(inner)
         followed = np.asarray(mid.any(axis=0))  # the columns a found wire runs through
         if float(followed[inside.any(axis=0)].mean()) >= FOUND:
