@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from inference_server.engines.cleanplate.align import ShotAlignment, coverage, warp_image
+from inference_server.engines.wire.compiled import compiled
 from inference_server.engines.wire.spatial import push_pull, resize
 
 WORK_SIDE = 256       # long side (px) of the region the patch search runs at
@@ -261,20 +262,10 @@ def _ends(smooth: np.ndarray, known: np.ndarray, ys: np.ndarray, xs: np.ndarray,
     dx, dy = float(np.cos(theta)), float(np.sin(theta))
     ends = []
     for sign in (1.0, -1.0):
+        hy, hx, dist = _march(known, ys, xs, sign * dy, sign * dx)
         val = np.zeros((ys.size, smooth.shape[2]), np.float32)
-        dist = np.zeros(ys.size, np.float32)
-        todo = np.arange(ys.size)
-        for step in range(1, h + w):
-            qy = np.rint(ys[todo] + sign * step * dy).astype(int)
-            qx = np.rint(xs[todo] + sign * step * dx).astype(int)
-            inside = (qy >= 0) & (qy < h) & (qx >= 0) & (qx < w)
-            hit = inside.copy()
-            hit[inside] = known[qy[inside], qx[inside]]
-            val[todo[hit]] = smooth[qy[hit], qx[hit]]
-            dist[todo[hit]] = step
-            todo = todo[inside & ~hit]
-            if todo.size == 0:
-                break
+        got = dist > 0
+        val[got] = smooth[hy[got], hx[got]]
         run = np.full(ys.size, np.inf, np.float32)   # how the background runs on past the end
         if runs:
             got = np.flatnonzero(dist > 0)
@@ -286,6 +277,30 @@ def _ends(smooth: np.ndarray, known: np.ndarray, ys: np.ndarray, xs: np.ndarray,
             run[got[ok]] = np.abs(smooth[qy[ok], qx[ok]] - val[got[ok]]).sum(axis=1)
         ends.append((val, dist, run))
     return ends
+
+
+def _march_loops(known: np.ndarray, ys: np.ndarray, xs: np.ndarray, sy: float, sx: float
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each pixel (``ys``, ``xs``), step by step along (``sy``, ``sx``) a px at a time (rounded
+    to the nearest pixel): the first ``known`` (H, W bool) pixel met, (P,) its row, its column and
+    the step (float32; 0 and -1, -1 where the line left the frame first)."""
+    h, w = known.shape
+    hy = np.full(ys.size, -1, np.int64)
+    hx = np.full(ys.size, -1, np.int64)
+    dist = np.zeros(ys.size, np.float32)
+    for i in range(ys.size):
+        for step in range(1, h + w):
+            qy = int(np.rint(ys[i] + step * sy))
+            qx = int(np.rint(xs[i] + step * sx))
+            if qy < 0 or qy >= h or qx < 0 or qx >= w:
+                break
+            if known[qy, qx]:
+                hy[i], hx[i], dist[i] = qy, qx, step
+                break
+    return hy, hx, dist
+
+
+_march = compiled(_march_loops)
 
 
 def _best_source(im: np.ndarray, tmpl: np.ndarray, mask: np.ndarray, cost_mask: np.ndarray, py: int, px: int,

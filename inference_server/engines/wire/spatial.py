@@ -78,8 +78,12 @@ def push_pull(image: np.ndarray, known: np.ndarray) -> np.ndarray:
         up = cv2.resize(colour, (w.shape[1], w.shape[0]), interpolation=cv2.INTER_LINEAR)
         up = up if up.ndim == 3 else up[:, :, None]
         a = np.clip(w * 2.0, 0.0, 1.0) if i > 0 else w
-        colour = (p / np.maximum(w, 1e-8)[:, :, None]) * a[:, :, None] + up * (1.0 - a[:, :, None])
-    return colour.astype(np.float32)
+        # (p / w) * a + up * (1 - a), in place: a full-size temporary fewer each step
+        colour = p / np.maximum(w, 1e-8)[:, :, None]
+        colour *= a[:, :, None]
+        up *= (1.0 - a)[:, :, None]
+        colour += up
+    return colour.astype(np.float32, copy=False)   # a fresh array: no copy
 
 
 def _rays_py(state: np.ndarray, start: np.ndarray, oys: np.ndarray, oxs: np.ndarray, wp: int, w: int,
