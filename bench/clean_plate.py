@@ -292,7 +292,7 @@ def ours(plate: Sequence[np.ndarray], masks: Sequence[np.ndarray], frames: Seque
     import cv2
 
     from inference_server.engines.cleanplate.align import align_shot
-    from inference_server.engines.cleanplate.removal import default_margin, grow, remove_in_order, remove_object
+    from inference_server.engines.cleanplate.removal import default_margin, gather, grow, remove_in_order, remove_object
     from inference_server.engines.cleanplate.structure import KeyFills
 
     imgs = [p.astype(np.float32) / 255.0 for p in plate]
@@ -312,10 +312,13 @@ def ours(plate: Sequence[np.ndarray], masks: Sequence[np.ndarray], frames: Seque
     out: dict[int, np.ndarray] = {}
     rems: dict[int, object] = {}
     t1, c1 = time.perf_counter(), time.process_time()
-    def remove(i: int, k: KeyFills | None):  # type: ignore[no-untyped-def]
-        return remove_object(imgs, mats, shot, i, regrain=0.0, margin=margin, keys=k)
+    def prepare(i: int):  # type: ignore[no-untyped-def]
+        return gather(imgs, mats, shot, i, margin=margin)
 
-    for i, rem in remove_in_order(remove, todo, keys):      # two frames at a time, as the task does
+    def remove(i: int, k: KeyFills | None, gathered=None):  # type: ignore[no-untyped-def]
+        return remove_object(imgs, mats, shot, i, regrain=0.0, margin=margin, keys=k, gathered=gathered)
+
+    for i, rem in remove_in_order(remove, todo, keys, prepare):      # two frames at a time, as the task does
         out[i] = np.clip(rem.image * 255.0 + 0.5, 0, 255).astype(np.uint8)
         rems[i] = rem
     k = max(1, len(todo))

@@ -9,7 +9,15 @@ import numpy as np
 
 from inference_server.engines.cleanplate.align import align_shot
 from inference_server.engines.cleanplate.qc import fill_check, qc_report
-from inference_server.engines.cleanplate.removal import Removal, default_margin, grow, remove_in_order, remove_object
+from inference_server.engines.cleanplate.removal import (
+    Gathered,
+    Removal,
+    default_margin,
+    gather,
+    grow,
+    remove_in_order,
+    remove_object,
+)
 from inference_server.engines.cleanplate.structure import KeyFills
 from inference_server.engines.wire.spatial import fill_spatial
 from inference_server.frames import Frame, colour_count, from_float
@@ -83,13 +91,22 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     keys = KeyFills(shot) if shot is not None else None
     numbers = [plates[i].number for i in range(n)]     # read here: removals run on two threads
 
-    def remove(i: int, keys: KeyFills | None) -> Removal:
+    def prepare(i: int) -> Gathered | Removal:  # what frame i takes from the others, before any key (``gather``)
+        assert shot is not None
+        try:
+            return gather(frames, mattes, shot, i, max_samples=params["samples"], per_pixel=params["blend"],
+                          rejection=params["rejection"], refine=params["parallax"], window=params["window"],
+                          margin=margin)
+        except ValueError as exc:
+            raise TaskInputError(f"frame {numbers[i]}: {exc}") from exc
+
+    def remove(i: int, keys: KeyFills | None, gathered: Gathered | Removal | None = None) -> Removal:
         assert shot is not None
         try:
             return remove_object(frames, mattes, shot, i, max_samples=params["samples"], per_pixel=params["blend"],
                                  rejection=params["rejection"], refine=params["parallax"],
                                  regrain=params["regrain"], window=params["window"], seed=numbers[i],
-                                 margin=margin, keys=keys)
+                                 margin=margin, keys=keys, gathered=gathered)
         except ValueError as exc:
             raise TaskInputError(f"frame {numbers[i]}: {exc}") from exc
 
@@ -98,8 +115,8 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     with_matte = [i for i in range(n) if (mattes[i] > 0).any()]
     key = min(with_matte, key=lambda i: (abs(i - n // 2), i))
     # two frames at a time, with the results of one after another (``remove_in_order``)
-    removals = remove_in_order(remove, [key] + [i for i in with_matte if i != key], keys) if shot is not None \
-        else iter(())
+    removals = remove_in_order(remove, [key] + [i for i in with_matte if i != key], keys, prepare) \
+        if shot is not None else iter(())
     first = next(removals)[1] if shot is not None else None
     filled_px = revealed_px = never_px = 0
     rows: list[dict[str, Any]] = []

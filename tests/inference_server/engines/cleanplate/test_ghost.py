@@ -10,7 +10,16 @@ from inference_server.engines.cleanplate import structure
 from inference_server.engines.cleanplate.align import align_shot
 from inference_server.engines.cleanplate.plate import build_clean_plate
 from inference_server.engines.cleanplate.qc import fill_check, qc_report
-from inference_server.engines.cleanplate.removal import Removal, _refine, _resample, grow, remove_in_order, remove_object
+from inference_server.engines.cleanplate.removal import (
+    Gathered,
+    Removal,
+    _refine,
+    _resample,
+    gather,
+    grow,
+    remove_in_order,
+    remove_object,
+)
 from inference_server.engines.cleanplate.structure import KeyFills, _best_source, exemplar_fill
 from inference_server.engines.cleanplate.synthetic import SyntheticShot, follow_shot, panning_shot, textured_background
 from inference_server.engines.metrics import psnr
@@ -162,30 +171,44 @@ def test_frames_removed_two_at_a_time_are_those_removed_one_after_another() -> N
     shot = follow_shot(8, size=(120, 160), pan=(2.0, 0.0), box=(55, 30, 50, 60), halo=0.0, grain=0.0)
     al = align_shot(shot.plates, 4, exclude=[grow(m > 0, 6) for m in shot.mattes])
 
-    def remove(i: int, keys: KeyFills | None) -> Removal:
-        return remove_object(shot.plates, shot.mattes, al, i, regrain=1.0, seed=7, keys=keys)
+    def remove(i: int, keys: KeyFills | None, gathered: Gathered | Removal | None = None) -> Removal:
+        return remove_object(shot.plates, shot.mattes, al, i, regrain=1.0, seed=7, keys=keys, gathered=gathered)
+
+    prepared: list[int] = []
+
+    def prepare(i: int) -> Gathered | Removal:   # what a frame takes from the others reads no key: taken ahead
+        prepared.append(i)
+        return gather(shot.plates, shot.mattes, al, i)
 
     # the key frame first; or a frame off the key first, with later ones carried from it
     for order in ([4, 0, 1, 2, 3, 5, 6, 7], [0, 7, 1, 4, 2]):
-        one, two = KeyFills(al), KeyFills(al)
+        one, two, three = KeyFills(al), KeyFills(al), KeyFills(al)
         alone = [remove(i, one) for i in order]
         paired = list(remove_in_order(remove, order, two))
-        assert [i for i, _ in paired] == order
-        for a, (_, b) in zip(alone, paired):
+        ahead = list(remove_in_order(remove, order, three, prepare))
+        assert [i for i, _ in paired] == order and [i for i, _ in ahead] == order
+        for a, (_, b), (_, c) in zip(alone, paired, ahead):
             for name in ("image", "hole", "revealed", "carried", "painted"):
                 np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
-            assert (a.samples, a.check) == (b.samples, b.check)
-        assert [k.index for k in two.keys] == [k.index for k in one.keys]
+                np.testing.assert_array_equal(getattr(a, name), getattr(c, name))
+            assert (a.samples, a.check) == (b.samples, b.check) == (c.samples, c.check)
+        assert [k.index for k in two.keys] == [k.index for k in one.keys] == [k.index for k in three.keys]
+        assert prepared and set(prepared) <= set(order[1:]) and len(set(prepared)) == len(prepared)
+        prepared.clear()
 
     # Which keys each removal saw, what it painted, which failed: a removal that paints adds a
     # key (the first of a pair painting: the second is removed again and sees it; the second
     # painting: its key is kept); one that fails unless it sees a key fails as one after
     # another would, and so does one that always fails (after the first of its pair is given).
-    def outcome(paint: set[int], fails: dict[int, int | None], paired: bool) -> tuple[object, ...]:
+    def outcome(paint: set[int], fails: dict[int, int | None], paired: bool, early: frozenset[int] = frozenset()
+                ) -> tuple[object, ...]:
         seen: dict[int, list[int]] = {}
 
-        def fake(i: int, keys: KeyFills | None) -> Removal:
+        def fake(i: int, keys: KeyFills | None, got: object = None) -> Removal:
             assert keys is not None
+            assert got in (None, f"ready {i}")    # a frame is given its own preparation, or none
+            if early and got is None:             # none: it prepares itself (``remove_object``)
+                ready(i)
             seen[i] = sorted(k.index for k in keys.keys)
             if i in fails and fails[i] not in seen[i]:
                 raise ValueError(f"frame {i} failed")
@@ -193,11 +216,23 @@ def test_frames_removed_two_at_a_time_are_those_removed_one_after_another() -> N
                 keys.add(i, shot.plates[i], np.ones((120, 160), bool))
             return Removal(shot.plates[i], shot.mattes[i] > 0, np.zeros((120, 160), bool), 0)
 
+        def ready(i: int) -> str:      # a preparation that fails (``early``) raises at that frame's turn
+            if i in early:
+                raise ValueError(f"frame {i} failed")
+            return f"ready {i}"
+
         keys, given, error = KeyFills(al), [], ""
         order = [0, 1, 2, 3, 4, 5, 6]
         try:
-            for i, _ in (remove_in_order(fake, order, keys) if paired else ((i, fake(i, keys)) for i in order)):
-                given.append((i, seen[i]))
+            if paired:
+                for i, _ in remove_in_order(fake, order, keys, ready if early else None):
+                    given.append((i, seen[i]))
+            else:
+                for i in order:
+                    if i in early:
+                        raise ValueError(f"frame {i} failed")
+                    fake(i, keys)
+                    given.append((i, seen[i]))
         except ValueError as exc:
             error = str(exc)
         return given, error, [k.index for k in keys.keys]
@@ -205,6 +240,8 @@ def test_frames_removed_two_at_a_time_are_those_removed_one_after_another() -> N
     cases = [({1, 4}, {}), ({1, 2}, {}), ({2}, {}), ({1}, {2: 1}), (set(), {4: None}), ({3}, {3: None})]
     for paint, fails in cases:
         assert outcome(paint, fails, True) == outcome(paint, fails, False), (paint, fails)
+        for early in (frozenset({6}), frozenset({1}), frozenset({2}), frozenset({3, 5})):
+            assert outcome(paint, fails, True, early) == outcome(paint, fails, False, early), (paint, fails, early)
     assert outcome({1, 4}, {}, True)[0] == [(0, []), (1, []), (2, [1]), (3, [1]), (4, [1]), (5, [1, 4]), (6, [1, 4])]
     assert outcome(set(), {4: None}, True)[:2] == ([(0, []), (1, []), (2, []), (3, [])], "frame 4 failed")
 
