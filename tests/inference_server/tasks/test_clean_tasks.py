@@ -150,3 +150,19 @@ def test_object_removal_through_a_real_daemon(daemon: str, shot: SyntheticShot) 
     # the hole is never revealed and is painted: the figure is about transport, not quality
     assert psnr(to_float(got[1003])[hole], shot.truth[2][hole]) > 22.0
     assert summary["qc"]["flagged"] == [] and len(summary["qc"]["frames"]) == 4
+
+
+def test_a_cancel_mid_shot_stops_the_removals_and_their_threads(shot: SyntheticShot) -> None:
+    """Frames are removed two at a time and prepared ahead on a third thread (``remove_in_order``):
+    a cancel after the first frames stops the job with no removal left running behind it."""
+    import threading
+
+    from inference_server.tasks.base import Cancelled
+
+    module = load_task("object_removal")
+    before = threading.active_count()
+    ctx = TaskContext(on_progress=lambda d, t, m: ctx.cancel_event.set() if d >= 3 else None)
+    with pytest.raises(Cancelled):
+        module.run({"plate": _frames(shot.plates), "matte": _frames(shot.mattes)},
+                   module.MANIFEST.validate_params({"parallax": False}), ctx)
+    assert 0 < len(ctx.frames["repair"]) < 8 and threading.active_count() == before
