@@ -89,7 +89,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     except ValueError as exc:
         raise TaskInputError(str(exc)) from exc
     keys = KeyFills(shot) if shot is not None else None
-    numbers = [plates[i].number for i in range(n)]     # read here: removals run on two threads
+    numbers = [plates[i].number for i in range(n)]     # read here: removals run on other threads
 
     def prepare(i: int) -> Gathered | Removal:  # what frame i takes from the others, before any key (``gather``)
         assert shot is not None
