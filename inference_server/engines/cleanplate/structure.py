@@ -300,6 +300,8 @@ def _march_loops(known: np.ndarray, ys: np.ndarray, xs: np.ndarray, sy: float, s
     return hy, hx, dist
 
 
+# compiled (numba, without the GIL): as numpy steps over a few hundred pixels, 24 orientations both ways, the
+# march held the GIL, and the two frames removed side by side (``removal.remove_in_order``) waited on each other
 _march = compiled(_march_loops)
 
 
