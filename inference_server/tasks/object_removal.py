@@ -91,22 +91,22 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     keys = KeyFills(shot) if shot is not None else None
     numbers = [plates[i].number for i in range(n)]     # read here: removals run on other threads
 
-    def prepare(i: int) -> Gathered | Removal:  # what frame i takes from the others, before any key (``gather``)
+    # what a frame takes from the others (``gather``), the same for its preparation and its removal
+    how = {"max_samples": params["samples"], "per_pixel": params["blend"], "rejection": params["rejection"],
+           "refine": params["parallax"], "window": params["window"], "margin": margin}
+
+    def prepare(i: int) -> Gathered | Removal:  # what frame i takes from the others, before any key
         assert shot is not None
         try:
-            return gather(frames, mattes, shot, i, max_samples=params["samples"], per_pixel=params["blend"],
-                          rejection=params["rejection"], refine=params["parallax"], window=params["window"],
-                          margin=margin)
+            return gather(frames, mattes, shot, i, **how)
         except ValueError as exc:
             raise TaskInputError(f"frame {numbers[i]}: {exc}") from exc
 
     def remove(i: int, keys: KeyFills | None, gathered: Gathered | Removal | None = None) -> Removal:
         assert shot is not None
         try:
-            return remove_object(frames, mattes, shot, i, max_samples=params["samples"], per_pixel=params["blend"],
-                                 rejection=params["rejection"], refine=params["parallax"],
-                                 regrain=params["regrain"], window=params["window"], seed=numbers[i],
-                                 margin=margin, keys=keys, gathered=gathered)
+            return remove_object(frames, mattes, shot, i, regrain=params["regrain"], seed=numbers[i], keys=keys,
+                                 gathered=gathered, **how)
         except ValueError as exc:
             raise TaskInputError(f"frame {numbers[i]}: {exc}") from exc
 

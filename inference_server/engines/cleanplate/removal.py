@@ -179,7 +179,7 @@ class Gathered:
     read: ``gather``'s result, the same whichever keys the shot holds by then, so a frame's may be
     gathered while another frame paints the key (``remove_in_order``'s ``prepare``). ``image``
     (H, W, C), ``hole`` and ``guard`` (H, W) its hole grown by the margin; the ROI ``box``
-    (y0, y1, x0, x1) and the frame's, hole's, guard's and ``band``'s crops to it; ``texture``
+    (y0, y1, x0, x1) and ``band`` cropped to it (``crops``: the frame's, hole's and guard's); ``texture``
     (``band_texture``); ``filled``: the ROI with what the samples reveal (``revealed``) in;
     ``doubted`` (``_disagreeing``), ``across`` (``_mover_across``), ``est`` the temporal estimate
     (None without samples) and ``samples`` how many frames lent."""
@@ -189,9 +189,6 @@ class Gathered:
     hole: np.ndarray
     guard: np.ndarray
     box: tuple[int, int, int, int]
-    t_roi: np.ndarray
-    t_hole: np.ndarray
-    t_guard: np.ndarray
     band: np.ndarray
     texture: float
     filled: np.ndarray
@@ -200,6 +197,11 @@ class Gathered:
     across: np.ndarray
     est: TemporalEstimate | None
     samples: int
+
+    def crops(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The frame, hole and guard cropped to ``box`` (views)."""
+        y0, y1, x0, x1 = self.box
+        return self.image[y0:y1, x0:x1], self.hole[y0:y1, x0:x1], self.guard[y0:y1, x0:x1]
 
 
 def gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment: ShotAlignment, index: int, *,
@@ -269,8 +271,8 @@ def gather(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment
         est_img = est.image + _ring_offset(t_roi - est.image, ring & est.seen) if (ring & est.seen).any() \
             else est.image
         filled[revealed] = est_img[revealed]
-    return Gathered(index, image, hole, guard, (y0, y1, x0, x1), t_roi, t_hole, t_guard, band, texture, filled,
-                    revealed, doubted, across, est, len(stack))
+    return Gathered(index, image, hole, guard, (y0, y1, x0, x1), band, texture, filled, revealed, doubted, across,
+                    est, len(stack))
 
 
 def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], alignment: ShotAlignment,
@@ -298,7 +300,7 @@ def remove_object(frames: Sequence[np.ndarray], mattes: Sequence[np.ndarray], al
         return g
     if g.index != index:
         raise ValueError(f"frame index {index} was given what was gathered for frame index {g.index}")
-    image, hole, guard, t_roi, t_hole, t_guard = g.image, g.hole, g.guard, g.t_roi, g.t_hole, g.t_guard
+    image, hole, guard, (t_roi, t_hole, t_guard) = g.image, g.hole, g.guard, g.crops()
     band, texture, filled, revealed, doubted, across, est = (g.band, g.texture, g.filled.copy(), g.revealed,
                                                              g.doubted, g.across, g.est)
     y0, y1, x0, x1 = g.box

@@ -264,11 +264,10 @@ def _ends(smooth: np.ndarray, known: np.ndarray, ys: np.ndarray, xs: np.ndarray,
     for sign in (1.0, -1.0):
         hy, hx, dist = _march(known, ys, xs, sign * dy, sign * dx)
         val = np.zeros((ys.size, smooth.shape[2]), np.float32)
-        got = dist > 0
+        got = np.flatnonzero(dist > 0)
         val[got] = smooth[hy[got], hx[got]]
         run = np.full(ys.size, np.inf, np.float32)   # how the background runs on past the end
         if runs:
-            got = np.flatnonzero(dist > 0)
             far = dist[got] + np.maximum(RUN, dist[got])
             qy = np.rint(ys[got] + sign * far * dy).astype(int)
             qx = np.rint(xs[got] + sign * far * dx).astype(int)
