@@ -41,6 +41,10 @@ median frame by our PSNR) goes to ``out/bench_clean_plate/`` (git-ignored).
     python bench/clean_plate.py                # 36 frames a class, matte IoU on 70
     python bench/clean_plate.py --json F.json  # also each class's figures, frame by frame (PSNR of
                                                # each method, the QC's value and flag), to compare runs
+    python bench/clean_plate.py --linear 2     # our removal given each plate as scene-linear floats 2
+                                               # stops over (an EXR's light: highlights to 4.0), as the
+                                               # task removes a float plate; scored back in display codes
+                                               # (sheets ``CLASS-linear.png``)
 
 Timings are wall-clock on whatever else the machine runs: figures only, nothing passes or fails.
 """
@@ -286,16 +290,23 @@ def median_baseline(plate: Sequence[np.ndarray], masks: Sequence[np.ndarray]) ->
 
 
 def ours(plate: Sequence[np.ndarray], masks: Sequence[np.ndarray], frames: Sequence[int] | None = None,
-         size: tuple[int, int] | None = None) -> tuple[dict[int, np.ndarray], dict[int, object], float, float, float]:
+         size: tuple[int, int] | None = None, linear: float | None = None
+         ) -> tuple[dict[int, np.ndarray], dict[int, object], float, float, float]:
     """The ``object_removal`` task's pipeline (regrain off): results, removals, align s, remove
-    s/frame wall clock and this process's CPU s/frame (less inflated by other processes)."""
+    s/frame wall clock and this process's CPU s/frame (less inflated by other processes).
+    ``linear``: the plate is given as scene-linear floats, this many stops over (its sRGB curve
+    undone, times 2**linear), as an EXR or a Nuke buffer holds it; the task removes it in
+    ``frames.srgb_encode``'s codes, and the results are brought back to the plate's display codes to score."""
     import cv2
 
     from inference_server.engines.cleanplate.align import align_shot
     from inference_server.engines.cleanplate.removal import default_margin, gather, grow, remove_in_order, remove_object
     from inference_server.engines.cleanplate.structure import KeyFills
+    from inference_server.frames import srgb_decode, srgb_encode
 
     imgs = [p.astype(np.float32) / 255.0 for p in plate]
+    if linear is not None:   # what the task's FloatFrames give the removal of a float plate
+        imgs = [srgb_encode(srgb_decode(i) * np.float32(2.0**linear)) for i in imgs]
     mats = [m.astype(np.float32) for m in masks]
     if size is not None:
         imgs = [cv2.resize(i, size, interpolation=cv2.INTER_CUBIC) for i in imgs]
@@ -319,7 +330,8 @@ def ours(plate: Sequence[np.ndarray], masks: Sequence[np.ndarray], frames: Seque
         return remove_object(imgs, mats, shot, i, regrain=0.0, margin=margin, keys=k, gathered=gathered)
 
     for i, rem in remove_in_order(remove, todo, keys, prepare):      # two frames at a time, as the task does
-        out[i] = np.clip(rem.image * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        image = rem.image if linear is None else srgb_encode(srgb_decode(rem.image) / np.float32(2.0**linear))
+        out[i] = np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8)
         rems[i] = rem
     k = max(1, len(todo))
     return out, rems, t_align, (time.perf_counter() - t1) / k, (time.process_time() - c1) / k
@@ -377,13 +389,13 @@ def flicker(results: Sequence[np.ndarray], truth: Sequence[np.ndarray], regions:
     return float(np.mean(vals)) if vals else float("nan")
 
 
-def run_class(sc: Scenario) -> dict[str, float]:
+def run_class(sc: Scenario, linear: float | None = None) -> dict[str, float]:
     import cv2
 
     from inference_server.engines.cleanplate.qc import qc_report
 
     n = len(sc.plate)
-    res, rems, t_align, t_rem, c_rem = ours(sc.plate, sc.masks)
+    res, rems, t_align, t_rem, c_rem = ours(sc.plate, sc.masks, linear=linear)
     med = median_baseline(sc.plate, sc.masks)
     idx = [i for i in range(n) if (sc.masks[i] & ~sc.ignore[i]).sum() >= 64]
     methods: dict[str, list[np.ndarray]] = {"ours": [], "telea": [], "median": [], "left in": []}
@@ -425,7 +437,7 @@ def run_class(sc: Scenario) -> dict[str, float]:
         i = idx[j]
         rows.append((i, {f"ours {ps[j]:.1f} dB": res[i], f"Telea {scores['telea'][j][0]:.1f}": methods["telea"][j],
                          f"median {scores['median'][j][0]:.1f}": med[i]}, f"frame {i} ({label})"))
-    contact_sheet(OUT / f"{sc.name}.png", sc, rows)
+    contact_sheet(OUT / f"{sc.name}{'' if linear is None else '-linear'}.png", sc, rows)
     frames = [{"frame": i, **{k.replace(" ", "_"): round(float(scores[k][j][0]), 3) for k in methods},
                "qc": round(float(rems[i].check), 3), "qc_flagged": i in flagged}  # type: ignore[attr-defined]
               for j, i in enumerate(idx)]
@@ -444,6 +456,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", choices=CLASSES, help="run only these classes")
     ap.add_argument("--no-matte", action="store_true", help="skip the foreground matte IoU")
     ap.add_argument("--json", help="also write each class's figures, frame by frame, to this JSON file")
+    ap.add_argument("--linear", type=float, metavar="STOPS",
+                    help="give our removal each plate as scene-linear floats this many stops over (an EXR's "
+                         "light: the sRGB curve undone, times 2**STOPS), scored back in display codes")
     args = ap.parse_args(argv)
     n = args.frames or (16 if args.quick else 36)
     rf, rm = load_davis("bmx-trees", max(n, 70))
@@ -453,7 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     player = cut(pf, pm, float(np.sqrt(0.2 / max(frac, 1e-4))) * 0.9)
     summary = {}
     for name in args.only or CLASSES:
-        summary[name] = run_class(build(name, n, rider, player))
+        summary[name] = run_class(build(name, n, rider, player), args.linear)
 
     sc = build("follow-tennis", min(n, 8), rider, player)
     # Every frame of the shot, as the task runs it: the key frame's painted fill is paid once a shot.

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from inference_server.engines.cleanplate.plate import build_clean_plate
-from inference_server.frames import Frame, from_float, matte_values, to_float
+from inference_server.frames import Frame, from_float, matte_values, scene_linear_plate, srgb_decode, srgb_encode, to_float
 from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest, check_like_first, check_paired
 
 MATTE_FLOOR = 0.02      # matte values below this are treated as 0 (compression noise in movie mattes)
@@ -58,11 +58,13 @@ class FloatFrames(Sequence[np.ndarray]):
     """Lazy (H, W, C) float32 view of a frame sequence (integer code values scaled 0-1), cached;
     safe to read from several threads. ``channels``: only the first that many of each frame (a
     plate's colour without its alpha). Every frame must be the first frame's size, channel count
-    and pixel type (``base.check_like_first``)."""
+    and pixel type (``base.check_like_first``). ``encode``: scene-linear values are given as
+    ``frames.srgb_encode``'s codes (what the removal's thresholds were set on)."""
 
-    def __init__(self, frames: Sequence[Frame], channels: int | None = None) -> None:
+    def __init__(self, frames: Sequence[Frame], channels: int | None = None, encode: bool = False) -> None:
         self.frames = frames
         self.channels = channels
+        self.encode = encode
         first = frames[0].pixels if len(frames) else None
         self.like = None if first is None else (first.shape, first.dtype)
         self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
@@ -84,6 +86,8 @@ class FloatFrames(Sequence[np.ndarray]):
                 check_like_first(frame, self.like)
             px = frame.pixels
             img = to_float(px if self.channels is None else px[:, :, :self.channels])
+            if self.encode:
+                img = srgb_encode(img)
             self.limit = max(4, CACHE_BYTES // max(img.nbytes, 1))
             self.cache[i] = img
             while len(self.cache) > self.limit:
@@ -164,7 +168,9 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     size = check_plate(plates)
     ref = reference_index(plates, params["reference"])
     mattes = check_mattes(inputs["matte"], plates, size) if inputs.get("matte") else None
-    frames = FloatFrames(plates)
+    # a scene-linear plate is voted in sRGB codes (``frames.srgb_encode``), the plate given back in linear light
+    linear = scene_linear_plate(plates[0].pixels.dtype, plates[0].colour_space)
+    frames = FloatFrames(plates, encode=linear)
 
     def progress(done: int, total: int, msg: str) -> None:
         ctx.check_cancelled()
@@ -177,7 +183,8 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     except ValueError as exc:
         raise TaskInputError(str(exc)) from exc
     like = plates[ref]
-    ctx.emit("clean", Frame(from_float(plate.image, like.pixels.dtype), like.number, like.colour_space))
+    image = srgb_decode(plate.image) if linear else plate.image
+    ctx.emit("clean", Frame(from_float(image, like.pixels.dtype), like.number, like.colour_space))
     unseen = (~plate.seen).astype(np.float32)[:, :, None]
     ctx.emit("unseen", Frame(from_float(unseen, like.pixels.dtype), like.number, ""))
     return {"frames": len(plates), "reference_frame": like.number, "used_frames": len(plate.used),

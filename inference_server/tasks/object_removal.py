@@ -20,7 +20,7 @@ from inference_server.engines.cleanplate.removal import (
 )
 from inference_server.engines.cleanplate.structure import KeyFills
 from inference_server.engines.wire.spatial import fill_spatial
-from inference_server.frames import Frame, colour_count, from_float
+from inference_server.frames import Frame, colour_count, from_float, scene_linear_plate, srgb_decode
 from inference_server.tasks.base import Param, Port, TaskContext, TaskInputError, TaskManifest
 from inference_server.tasks.clean_plate import MOTION, REJECTION, FloatFrames, check_mattes, check_plate
 
@@ -78,7 +78,14 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
                              "(white or alpha > 0 marks what to remove)")
     channels = plates[0].pixels.shape[2]
     colour = colour_count(channels)  # a plate's alpha is no picture: it passes through as it is
-    frames = FloatFrames(plates, colour)
+    # a scene-linear plate is removed in sRGB codes (``frames.srgb_encode``), the repair given back in linear light
+    linear = scene_linear_plate(plates[0].pixels.dtype, plates[0].colour_space)
+    frames = FloatFrames(plates, colour, encode=linear)
+
+    def given(fill: np.ndarray, hole: np.ndarray, dtype: np.dtype) -> np.ndarray:
+        """The fill's pixels under ``hole`` in the plate's values and pixel type."""
+        px = fill[hole]
+        return from_float(srgb_decode(px) if linear else px, dtype)
     margin = default_margin(size)
     ctx.progress(0, n + 1, "tracking the camera")
     try:
@@ -133,7 +140,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
                 done, rem = next(removals)
                 assert done == i, (done, i)
             # replaced where the matte is, untouched outside it bit for bit (and the alpha everywhere)
-            out[:, :, :colour][rem.hole] = from_float(rem.image, src.pixels.dtype)[rem.hole]
+            out[:, :, :colour][rem.hole] = given(rem.image, rem.hole, src.pixels.dtype)
             revealed = rem.revealed
             hole_px = int(rem.hole.sum())
             filled_px += hole_px
@@ -145,7 +152,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         if shot is None and (alpha > 0).any():  # one frame: painted from around the matte
             hole = alpha > 0
             fl = fill_spatial(frames[i], hole.astype(np.float32))
-            out[:, :, :colour][hole] = from_float(fl, src.pixels.dtype)[hole]
+            out[:, :, :colour][hole] = given(fl, hole, src.pixels.dtype)
             filled_px += int(hole.sum())
             never_px += int(hole.sum())
             row.update(value=fill_check(frames[i], np.where(hole[:, :, None], fl, frames[i]), hole,

@@ -10,10 +10,21 @@ from typing import Any
 
 import numpy as np
 
+from inference_server.engines.wire.flow import luminance
 from inference_server.engines.wire.matte import HINT_INSIDE, WHOLE_STROKE_WIDEST
 from inference_server.engines.wire.qc import GAP_FLAG
 from inference_server.engines.wire.repair import QC_THRESHOLD, WireRemover, WireSettings, frames_kept
-from inference_server.frames import Frame, colour_count, from_float, matte_values, to_float
+from inference_server.engines.wire.ridges import scene_linear
+from inference_server.frames import (
+    Frame,
+    colour_count,
+    from_float,
+    matte_values,
+    scene_linear_plate,
+    srgb_decode,
+    srgb_encode,
+    to_float,
+)
 from inference_server.project import serving
 from inference_server.project.store import open_project
 from inference_server.tasks.base import (
@@ -107,6 +118,15 @@ def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
         raise TaskInputError(str(exc)) from exc
 
 
+def _from_codes(repaired: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+    """The engine's repair of ``pixels`` given to it in sRGB codes, in the plate's light and pixel
+    type; where the engine gave back what it was given, the plate's own pixels, bit for bit."""
+    out = pixels.copy()
+    changed = (repaired != srgb_encode(pixels)).any(axis=2)
+    out[changed] = srgb_decode(repaired[changed]).astype(pixels.dtype)
+    return out
+
+
 def _output_frame(choice: str, repaired: np.ndarray, matte: np.ndarray, src: Frame) -> np.ndarray:
     """The frame to emit; ``matte`` is uint8 (H, W)."""
     if choice == "repair":
@@ -142,11 +162,16 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     if not any(covered):
         raise TaskInputError("the hint is empty on every frame; paint a stroke over the wire")
     colour = colour_count(first.shape[2])  # a plate's alpha is no picture: it passes through as it is
+    # a scene-linear plate (an EXR, a Nuke buffer) is repaired in sRGB codes (``frames.srgb_encode``),
+    # unless it holds highlights the engine sees (``ridges.scene_linear``): it repairs those in log
+    codes = scene_linear_plate(first.dtype, plates[0].colour_space) and \
+        not scene_linear(luminance(to_float(first[:, :, :colour])))
 
     def plate(i: int) -> np.ndarray:
         frame = plates[i]
         check_like_first(frame, (first.shape, first.dtype))
-        return frame.pixels[:, :, :colour]
+        px = frame.pixels[:, :, :colour]
+        return srgb_encode(px) if codes else px
 
     settings = WireSettings(method=params["method"], window=window, regrain=float(params["regrain"]))
     matte_model = _load_matte_model(params, ctx)
@@ -160,6 +185,8 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         ctx.check_cancelled()
         if covered[i] and params["output"] != "source":
             repaired, matte = remover.repair(i)
+            if codes:
+                repaired = _from_codes(repaired, src.pixels[:, :, :colour])
             if colour < first.shape[2]:
                 repaired = np.concatenate([repaired, src.pixels[:, :, colour:]], axis=2)
             if remover.last_qc is not None:

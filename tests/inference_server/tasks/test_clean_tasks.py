@@ -10,7 +10,7 @@ import pytest
 from inference_server.engines.cleanplate.matte import matte_iou
 from inference_server.engines.cleanplate.synthetic import SyntheticShot, panning_shot
 from inference_server.engines.metrics import psnr
-from inference_server.frames import Frame, from_float, to_float
+from inference_server.frames import Frame, from_float, srgb_decode, srgb_encode, to_float
 from inference_server.tasks import load_task
 from inference_server.tasks.base import TaskContext, TaskInputError
 
@@ -85,6 +85,48 @@ def test_object_removal_task_repairs_inside_and_keeps_outside_bit_exact(shot: Sy
         np.testing.assert_array_equal(rep.pixels[~hole], src.pixels[~hole])
         assert psnr(to_float(rep.pixels)[hole], truth[hole]) > 27.0
     assert len(ctx.frames["revealed"]) == 8 and summary["revealed_percent"] > 95.0
+
+
+def test_a_scene_linear_plate_is_removed_as_the_srgb_file_it_came_from(shot: SyntheticShot) -> None:
+    # the removal's thresholds are code values: a float plate (an EXR, a Nuke buffer) holds
+    # scene-linear light, and is removed in the sRGB curve's codes (frames.srgb_encode)
+    files = _frames(shot.plates)
+    srgb = _run("object_removal", {"plate": files, "matte": _frames(shot.mattes)}, regrain=0.0)[1].frames["repair"]
+    linear = [Frame(srgb_decode(to_float(f.pixels)), f.number, "") for f in files]
+    lin = _run("object_removal", {"plate": linear, "matte": _frames(shot.mattes)}, regrain=0.0)[1].frames["repair"]
+    for a, b, src, matte in zip(srgb, lin, linear, shot.mattes, strict=True):
+        hole = matte > 0
+        assert b.pixels.dtype == np.float32
+        np.testing.assert_array_equal(b.pixels[~hole], src.pixels[~hole])
+        codes = srgb_encode(b.pixels[hole])
+        assert np.abs(codes - to_float(a.pixels[hole])).max() <= 1.5 / 255
+
+
+def test_a_scene_linear_clean_plate_is_the_srgb_files_one(shot: SyntheticShot) -> None:
+    files = _frames(shot.plates)
+    srgb = _run("clean_plate", {"plate": files})[1].frames["clean"][0]
+    linear = [Frame(srgb_decode(to_float(f.pixels)), f.number, "scene_linear") for f in files]
+    lin = _run("clean_plate", {"plate": linear})[1].frames["clean"][0]
+    assert lin.pixels.dtype == np.float32 and lin.number == srgb.number
+    off = np.abs(srgb_encode(lin.pixels) - to_float(srgb.pixels)).max(axis=2)
+    # not every pixel: the vote is a choice, and the curve's round trip (1e-7) tips it at 1.5% of
+    # them, as the same round trip does to the sRGB file itself; removed in linear light, 13.5% differed
+    assert float(np.mean(off <= 1.5 / 255)) >= 0.97
+
+
+def test_a_scene_linear_plate_keeps_its_highlights_and_half_stays_half(shot: SyntheticShot) -> None:
+    stops = 3.0  # the shot 3 stops over: its brighter half lies above 1
+    plates = [Frame((srgb_decode(p) * 2**stops).astype(np.float16), 1001 + i, "ACES - ACEScg")
+              for i, p in enumerate(shot.plates)]
+    out = _run("object_removal", {"plate": plates, "matte": _frames(shot.mattes)}, regrain=0.0)[1].frames["repair"]
+    for src, rep, matte, truth in zip(plates, out, shot.mattes, shot.truth, strict=True):
+        hole = matte > 0
+        assert rep.pixels.dtype == np.float16
+        np.testing.assert_array_equal(rep.pixels[~hole], src.pixels[~hole])
+        want = srgb_decode(truth[hole]) * 2**stops
+        got = rep.pixels[hole].astype(np.float32)
+        assert got.max() > 1.5 and abs(float(got.max()) - float(want.max())) < 0.2 * float(want.max())
+        assert psnr(srgb_encode(got / 2**stops), truth[hole]) > 27.0
 
 
 def test_object_removal_reads_an_rgba_roto_from_its_alpha(shot: SyntheticShot) -> None:

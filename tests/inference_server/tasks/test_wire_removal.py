@@ -9,7 +9,7 @@ import pytest
 
 from inference_server.engines.metrics import psnr
 from inference_server.engines.wire.synthetic import wire_shot
-from inference_server.frames import Frame
+from inference_server.frames import Frame, srgb_decode, srgb_encode
 from inference_server.project.store import open_project
 from inference_server.tasks import wire_removal
 from inference_server.tasks.base import TaskContext, TaskInputError
@@ -132,3 +132,21 @@ def test_summary_carries_a_qc_figure_per_repaired_frame() -> None:
         assert 0.0 < f["repaired"] < 1.0 and f["residual"] >= 0.0 and f["passes"] >= 1
     assert qc["flagged"] == [f["frame"] for f in qc["frames"] if f["flagged"]]
     assert qc["note"] and qc["threshold"] > 0
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_a_scene_linear_plate_is_repaired_as_the_srgb_file_it_came_from(dtype: str) -> None:
+    # the engine's thresholds are code values: a float plate (an EXR, a Nuke buffer) holds
+    # scene-linear light, and without highlights the engine reads it in log is repaired in the sRGB
+    # curve's codes (frames.srgb_encode); read as code values, four bench classes lost 1.0-3.2 dB
+    inputs, truth, hints = _inputs()
+    srgb = _run(inputs, regrain=0.0)[1].frames["repair"]
+    linear = [Frame(srgb_decode(f.pixels.astype(np.float32) / 255).astype(dtype), f.number, "") for f in inputs["plate"]]
+    lin = _run({"plate": linear, "hint": inputs["hint"]}, regrain=0.0)[1].frames["repair"]
+    for a, b, src, hint in zip(srgb, lin, linear, hints, strict=True):
+        assert b.pixels.dtype == np.dtype(dtype)
+        inside = hint > 0
+        np.testing.assert_array_equal(b.pixels[~inside], src.pixels[~inside])
+        codes = srgb_encode(b.pixels[inside].astype(np.float32))
+        assert np.abs(codes - a.pixels[inside].astype(np.float32) / 255).max() <= (1.5 if dtype == "float32" else 3.0) / 255
+
