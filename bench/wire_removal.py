@@ -49,7 +49,12 @@ half-float EXR stills no other class shows, drawn the same way (stop 88). Per cl
 It writes one contact sheet per class (before / after / ground truth at 1:1 around the hint,
 plus the whole frame scaled down) to ``bench-out/wire/``. Look at every one of them.
 
-Usage: python bench/wire_removal.py [--quick] [--only SUBSTRING[|SUBSTRING...]] [--json OUT.json]
+A float plate is given to the engine as the ``wire_removal`` task gives it: in sRGB codes
+(``frames.srgb_encode``) unless it holds highlights the engine reads in log itself. ``--linear STOPS``
+gives every 8-bit class's plate that way too, as scene-linear floats STOPS over (an EXR's light),
+and scores the repair back in display codes (sheets ``CLASS-linear.png``).
+
+Usage: python bench/wire_removal.py [--quick] [--only SUBSTRING[|SUBSTRING...]] [--json OUT.json] [--linear STOPS]
 Prints figures only; no pass/fail. Timings depend on the load of the shared machine.
 """
 
@@ -73,6 +78,8 @@ from wire_stills import STILL, exr_stills, stills  # noqa: E402
 
 from inference_server.engines.metrics import psnr  # noqa: E402
 from inference_server.engines.wire.repair import WireRemover, WireSettings  # noqa: E402
+from inference_server.frames import srgb_decode, srgb_encode  # noqa: E402
+from inference_server.tasks.wire_removal import from_codes, in_codes  # noqa: E402
 
 OUT = ROOT / "bench-out" / "wire"
 REMNANT = 30  # px: a stretch of wire this long left in a frame is a wire left in the plate
@@ -203,21 +210,32 @@ def flicker(frames: list[np.ndarray], hints: list[np.ndarray]) -> float:
     return float(np.mean(vals)) if vals else 0.0
 
 
-def ours(plates: list[np.ndarray], hints: list[np.ndarray], regrain: float
+def ours(plates: list[np.ndarray], hints: list[np.ndarray], regrain: float, linear: float | None = None
          ) -> tuple[list[np.ndarray], list[np.ndarray], list[dict[str, float]], float, bool]:
-    """(repaired float frames, mattes, per-frame QC, wall s/frame, outside-hint bit-exact)."""
+    """(repaired float frames, mattes, per-frame QC, wall s/frame, outside-hint bit-exact). A float
+    plate is given to the engine as the ``wire_removal`` task gives it (``in_codes``: in sRGB codes
+    where the engine would not read it in log). ``linear``: an 8-bit class's plate is given as
+    scene-linear floats this many stops over (its sRGB curve undone, times 2**linear), and the
+    repairs come back in its display codes to score."""
     native = [np.rint(p * 255).astype(np.uint8) for p in plates] if plates[0].dtype == np.float32 else plates
-    rem = WireRemover(lambda i: native[i], lambda i: hints[i], len(native), WireSettings(regrain=regrain))
+    gain = None if linear is None or native[0].dtype != np.uint8 else np.float32(2.0**linear)
+    if gain is not None:
+        native = [srgb_decode(p.astype(np.float32) / 255) * gain for p in native]
+    codes = in_codes(native[0], "")
+    given = [srgb_encode(p) for p in native] if codes else native
+    rem = WireRemover(lambda i: given[i], lambda i: hints[i], len(native), WireSettings(regrain=regrain))
     start = time.perf_counter()
     outs, mattes, qcs = [], [], []
     for i in range(len(native)):
         rep = rem.repair(i)
-        outs.append(rep[0])
+        outs.append(from_codes(rep[0], native[i]) if codes else rep[0])
         mattes.append(rep[1].astype(np.float32) / 255)
         qcs.append(rem.last_qc.as_dict() if rem.last_qc else {})
     spf = (time.perf_counter() - start) / len(native)
     exact = all(np.array_equal(o[h <= 0], p[h <= 0]) for o, p, h in zip(outs, native, hints, strict=True))
     floats = [o.astype(np.float32) / 255 if o.dtype == np.uint8 else o.astype(np.float32) for o in outs]
+    if gain is not None:
+        floats = [srgb_encode(o / gain) for o in floats]
     ours.last_dtype = str(outs[0].dtype)  # type: ignore[attr-defined]
     return floats, mattes, qcs, spf, exact
 
@@ -282,12 +300,12 @@ def display(x: np.ndarray, top: float = 4.0) -> np.ndarray:
     return np.clip(x, 0, 1).astype(np.float32)
 
 
-def run_class(label: str, scene: Scene) -> dict[str, object]:
+def run_class(label: str, scene: Scene, linear: float | None = None) -> dict[str, object]:
     import cv2
 
     top = max(4.0, float(np.percentile(scene.truth[len(scene.truth) // 2].astype(np.float32), 99.9)))
     view = (lambda x: display(x, top)) if scene.plates[0].dtype == np.float16 else (lambda x: x)
-    res, mattes, qcs, spf, exact = ours(scene.plates, scene.hints, 0.0)
+    res, mattes, qcs, spf, exact = ours(scene.plates, scene.hints, 0.0, linear)
     float_plates = [p.astype(np.float32) for p in scene.plates]
     truth = [view(g.astype(np.float32)) for g in scene.truth]
     wire = [(a > 0.2) & (h > 0) for a, h in zip(scene.alphas, scene.hints, strict=True)]
@@ -305,7 +323,7 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
     fo, ft = flicker(results["ours"], scene.hints), flicker(truth, scene.hints)
     row["flicker_ours"], row["flicker_truth"] = fo, ft
     row["flicker_ratio"] = fo / max(ft, 1e-9)
-    grained = ours(scene.plates, scene.hints, 1.0)[0]  # as delivered: the grain the repair adds flickers too
+    grained = ours(scene.plates, scene.hints, 1.0, linear)[0]  # as delivered: the grain the repair adds flickers too
     row["flicker_ratio_regrain"] = flicker([view(r) for r in grained], scene.hints) / max(ft, 1e-9)
     row["hint_repaired"] = float(np.mean([(m > 0)[h > 0].mean() for m, h in zip(mattes, scene.hints, strict=True)]))
     row["qc_worst"] = max((float(q.get("residual", 0.0)) for q in qcs), default=0.0)
@@ -337,6 +355,7 @@ def run_class(label: str, scene: Scene) -> dict[str, object]:
         row["highlights_kept"] = all(np.array_equal(o[m & (h <= 0)], p.astype(np.float32)[m & (h <= 0)])
                                      for o, p, m, h in zip(res, scene.plates, hi, scene.hints, strict=True))
     name = "".join(c if c.isalnum() else "-" for c in label).strip("-")
+    name += "-linear" if linear is not None and scene.plates[0].dtype != np.float16 else ""
     contact_sheet(Scene(scene.name, truth, results["plate"], scene.hints), results["ours"], OUT / f"{name}.png")
     return row
 
@@ -452,6 +471,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     parser.add_argument("--speed-runs", type=int, default=1, help="time each speed size this many times (median, slowest)")
+    parser.add_argument("--linear", type=float, metavar="STOPS",
+                        help="give each 8-bit class's plate as scene-linear floats this many stops over (an EXR's "
+                             "light: the sRGB curve undone, times 2**STOPS), as the task repairs it; scored back in "
+                             "display codes")
     args = parser.parse_args(argv)
     import cv2
 
@@ -467,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, build in builders.items():
         if args.only and not any(o.lower() in label.lower() for o in args.only.split("|")):
             continue
-        row = run_class(label, build())
+        row = run_class(label, build(), args.linear)
         rows.append(row)
         print(f"{label:38s} {row['size']:>9s} | PSNR ours {row['psnr_ours']:.2f} telea {row['psnr_telea']:.2f} "
               f"ns {row['psnr_ns']:.2f} plate {row['psnr_plate']:.2f} -> {row['gain_db']:+.2f} dB | SSIM ours "

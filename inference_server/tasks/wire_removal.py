@@ -118,7 +118,14 @@ def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
         raise TaskInputError(str(exc)) from exc
 
 
-def _from_codes(repaired: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+def in_codes(first: np.ndarray, colour_space: str) -> bool:
+    """Whether a plate whose first frame's colour is ``first`` is given to the engine in sRGB codes
+    (``frames.srgb_encode``): a scene-linear plate (an EXR, a Nuke buffer; ``frames.scene_linear_plate``)
+    unless it holds highlights the engine sees itself (``ridges.scene_linear``), which it repairs in log."""
+    return scene_linear_plate(first.dtype, colour_space) and not scene_linear(luminance(to_float(first)))
+
+
+def from_codes(repaired: np.ndarray, pixels: np.ndarray) -> np.ndarray:
     """The engine's repair of ``pixels`` given to it in sRGB codes, in the plate's light and pixel
     type; where the engine gave back what it was given, the plate's own pixels, bit for bit."""
     out = pixels.copy()
@@ -162,10 +169,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
     if not any(covered):
         raise TaskInputError("the hint is empty on every frame; paint a stroke over the wire")
     colour = colour_count(first.shape[2])  # a plate's alpha is no picture: it passes through as it is
-    # a scene-linear plate (an EXR, a Nuke buffer) is repaired in sRGB codes (``frames.srgb_encode``),
-    # unless it holds highlights the engine sees (``ridges.scene_linear``): it repairs those in log
-    codes = scene_linear_plate(first.dtype, plates[0].colour_space) and \
-        not scene_linear(luminance(to_float(first[:, :, :colour])))
+    codes = in_codes(first[:, :, :colour], plates[0].colour_space)
 
     def plate(i: int) -> np.ndarray:
         frame = plates[i]
@@ -186,7 +190,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         if covered[i] and params["output"] != "source":
             repaired, matte = remover.repair(i)
             if codes:
-                repaired = _from_codes(repaired, src.pixels[:, :, :colour])
+                repaired = from_codes(repaired, src.pixels[:, :, :colour])
             if colour < first.shape[2]:
                 repaired = np.concatenate([repaired, src.pixels[:, :, colour:]], axis=2)
             if remover.last_qc is not None:
