@@ -228,7 +228,7 @@ def ours(plates: list[np.ndarray], hints: list[np.ndarray], regrain: float, line
     outs, mattes, qcs = [], [], []
     for i in range(len(native)):
         rep = rem.repair(i)
-        outs.append(from_codes(rep[0], native[i]) if codes else rep[0])
+        outs.append(from_codes(rep[0], native[i], given[i]) if codes else rep[0])
         mattes.append(rep[1].astype(np.float32) / 255)
         qcs.append(rem.last_qc.as_dict() if rem.last_qc else {})
     spf = (time.perf_counter() - start) / len(native)

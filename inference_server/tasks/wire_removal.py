@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -39,6 +40,8 @@ from inference_server.tasks.base import (
 )
 
 log = logging.getLogger(__name__)
+
+CODES_BYTES = 768 << 20   # most of a scene-linear plate kept in sRGB codes at once (``_Codes``)
 
 # (stable value, artist label): the values are the CLI's and the engine's; labels are display only
 METHODS = (("auto", "Auto"), ("temporal", "Temporal (moving scene)"), ("static", "Temporal (static scene)"),
@@ -103,6 +106,26 @@ class _Hints:
         return self.cache[i].astype(np.float32) / np.float32(255.0)
 
 
+class _Codes:
+    """A plate's frames in sRGB codes (``frames.srgb_encode``), the last ``keep`` of them (at most
+    ``CODES_BYTES``, at least 3) kept: the engine reads a frame and its neighbours many times, and
+    from more than one thread."""
+
+    def __init__(self, keep: int, frame_bytes: int) -> None:
+        self.keep = max(3, min(keep, CODES_BYTES // max(frame_bytes, 1)))
+        self.cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def __call__(self, i: int, pixels: np.ndarray) -> np.ndarray:
+        with self.lock:
+            if i not in self.cache:
+                self.cache[i] = srgb_encode(pixels)
+                while len(self.cache) > self.keep:
+                    self.cache.popitem(last=False)
+            self.cache.move_to_end(i)
+            return self.cache[i]
+
+
 def _load_matte_model(params: Mapping[str, Any], ctx: TaskContext) -> Any:
     if not params["use_project_model"] or not ctx.project or ctx.store is None:
         return None
@@ -125,11 +148,11 @@ def in_codes(first: np.ndarray, colour_space: str) -> bool:
     return scene_linear_plate(first.dtype, colour_space) and not scene_linear(luminance(to_float(first)))
 
 
-def from_codes(repaired: np.ndarray, pixels: np.ndarray) -> np.ndarray:
-    """The engine's repair of ``pixels`` given to it in sRGB codes, in the plate's light and pixel
-    type; where the engine gave back what it was given, the plate's own pixels, bit for bit."""
+def from_codes(repaired: np.ndarray, pixels: np.ndarray, given: np.ndarray) -> np.ndarray:
+    """The engine's repair of ``pixels`` given to it in sRGB codes (``given``), in the plate's light
+    and pixel type; where the engine gave back what it was given, the plate's own pixels, bit for bit."""
     out = pixels.copy()
-    changed = (repaired != srgb_encode(pixels)).any(axis=2)
+    changed = (repaired != given).any(axis=2)
     out[changed] = srgb_decode(repaired[changed]).astype(pixels.dtype)
     return out
 
@@ -170,12 +193,13 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         raise TaskInputError("the hint is empty on every frame; paint a stroke over the wire")
     colour = colour_count(first.shape[2])  # a plate's alpha is no picture: it passes through as it is
     codes = in_codes(first[:, :, :colour], plates[0].colour_space)
+    encoded = _Codes(frames_kept(window), first[:, :, :colour].size * 4)  # the engine asks a frame many times
 
     def plate(i: int) -> np.ndarray:
         frame = plates[i]
         check_like_first(frame, (first.shape, first.dtype))
         px = frame.pixels[:, :, :colour]
-        return srgb_encode(px) if codes else px
+        return encoded(i, px) if codes else px
 
     settings = WireSettings(method=params["method"], window=window, regrain=float(params["regrain"]))
     matte_model = _load_matte_model(params, ctx)
@@ -190,7 +214,8 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         if covered[i] and params["output"] != "source":
             repaired, matte = remover.repair(i)
             if codes:
-                repaired = from_codes(repaired, src.pixels[:, :, :colour])
+                px = src.pixels[:, :, :colour]
+                repaired = from_codes(repaired, px, encoded(i, px))
             if colour < first.shape[2]:
                 repaired = np.concatenate([repaired, src.pixels[:, :, colour:]], axis=2)
             if remover.last_qc is not None:

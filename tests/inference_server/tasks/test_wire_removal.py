@@ -135,14 +135,18 @@ def test_summary_carries_a_qc_figure_per_repaired_frame() -> None:
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
-def test_a_scene_linear_plate_is_repaired_as_the_srgb_file_it_came_from(dtype: str) -> None:
+def test_a_scene_linear_plate_is_repaired_as_the_srgb_file_it_came_from(dtype: str, monkeypatch: pytest.MonkeyPatch
+                                                                        ) -> None:
     # the engine's thresholds are code values: a float plate (an EXR, a Nuke buffer) holds
     # scene-linear light, and without highlights the engine reads it in log is repaired in the sRGB
     # curve's codes (frames.srgb_encode); read as code values, four bench classes lost 1.0-3.2 dB
     inputs, truth, hints = _inputs()
     srgb = _run(inputs, regrain=0.0)[1].frames["repair"]
     linear = [Frame(srgb_decode(f.pixels.astype(np.float32) / 255).astype(dtype), f.number, "") for f in inputs["plate"]]
+    encoded: list[int] = []
+    monkeypatch.setattr(wire_removal, "srgb_encode", lambda x: encoded.append(1) or srgb_encode(x))
     lin = _run({"plate": linear, "hint": inputs["hint"]}, regrain=0.0)[1].frames["repair"]
+    assert len(encoded) == len(linear)  # once a frame, though the engine reads each several times
     for a, b, src, hint in zip(srgb, lin, linear, hints, strict=True):
         assert b.pixels.dtype == np.dtype(dtype)
         inside = hint > 0
