@@ -86,6 +86,7 @@ def run(inputs: Mapping[str, Sequence[Frame]], params: Mapping[str, Any], ctx: T
         """The fill's pixels under ``hole`` in the plate's values and pixel type."""
         px = fill[hole]
         return from_float(srgb_decode(px) if linear else px, dtype)
+
     margin = default_margin(size)
     ctx.progress(0, n + 1, "tracking the camera")
     try:
